@@ -1,0 +1,40 @@
+# Everything a fresh machine needs: Python 3.11+ and the package registries.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The demo keeps its index inside the checkout so it never touches your own LOCALQA_HOME.
+DEMO_HOME := .localqa
+QUESTION ?= How many weeks of parental leave do employees get?
+
+.PHONY: setup demo test lint unit bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages
+	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: setup
+	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ingest sample_docs
+	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ask "$(QUESTION)"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: setup
+	$(BIN)/pytest -q
+
+test: lint unit
+
+bench: setup
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .ruff_cache .pytest_cache

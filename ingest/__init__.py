@@ -1,0 +1,1 @@
+"""Reading, splitting, embedding and storing documents."""

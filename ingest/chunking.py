@@ -1,0 +1,99 @@
+"""A loaded document becomes chunks that carry their provenance and context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ingest.splitter import TokenSplitter
+from localqa.schema import Chunk, Page, text_hash
+
+# Special tokens the embedder adds around every input ([CLS] and [SEP] for BERT models).
+SPECIAL_TOKENS = 2
+HEADER_CHARS = 100
+
+
+class ChunkSizeError(ValueError):
+    """chunk_tokens leaves no room under the embedder's maximum input."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentIdentity:
+    source: str
+    abs_path: str
+    doc_hash: str
+    title: str
+    page_kind: str
+
+
+def header_budget(max_tokens: int, chunk_tokens: int) -> int:
+    budget = max_tokens - SPECIAL_TOKENS - chunk_tokens
+    if budget < 8:
+        raise ChunkSizeError(
+            f"chunk_tokens={chunk_tokens} leaves no room under the embedder's limit of "
+            f"{max_tokens} tokens; use at most {max_tokens - SPECIAL_TOKENS - 8}"
+        )
+    return budget
+
+
+class Chunker:
+    """Splits pages and attaches title and section so every chunk fits the embedder."""
+
+    def __init__(
+        self, splitter: TokenSplitter, count_tokens: Callable[[str], int], header_tokens: int
+    ) -> None:
+        self._splitter = splitter
+        self._count = count_tokens
+        self._header_tokens = header_tokens
+        self._fitted: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def chunks(self, doc: DocumentIdentity, pages: Iterator[Page]) -> Iterator[tuple[Page, Chunk]]:
+        section = ""
+        ordinal = 0
+        for page in pages:
+            headings = sorted(page.headings)
+            for span in self._splitter.split(page.text):
+                section = _section_at(headings, span.char_start, section)
+                title, fitted_section = self._fit_header(doc.title, section)
+                content_hash = text_hash(span.text)
+                yield page, Chunk(
+                    id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}"),
+                    text=span.text,
+                    source=doc.source,
+                    abs_path=doc.abs_path,
+                    page=page.number,
+                    line_start=span.line_start,
+                    line_end=span.line_end,
+                    char_start=span.char_start,
+                    char_end=span.char_end,
+                    content_hash=content_hash,
+                    doc_hash=doc.doc_hash,
+                    title=title,
+                    section=fitted_section,
+                    page_kind=doc.page_kind,
+                )
+                ordinal += 1
+            if headings:
+                section = headings[-1][1]
+
+    def _fit_header(self, title: str, section: str) -> tuple[str, str]:
+        """Shorten title and section until their header fits the token budget."""
+        key = (title, section)
+        if key not in self._fitted:
+            title, section = title[:HEADER_CHARS].strip(), section[:HEADER_CHARS].strip()
+            # the header joins title and section with " | " and a newline: count that too
+            while self._count(f"{title} | {section}") + 2 > self._header_tokens:
+                if len(section) > len(title):
+                    section = section[: len(section) * 3 // 4].strip()
+                else:
+                    title = title[: len(title) * 3 // 4].strip()
+            self._fitted[key] = (title, section)
+        return self._fitted[key]
+
+
+def _section_at(headings: list[tuple[int, str]], offset: int, current: str) -> str:
+    """The last heading at or before `offset` on this page, else the running section."""
+    for heading_offset, text in reversed(headings):
+        if heading_offset <= offset:
+            return text.strip()
+    return current

@@ -1,0 +1,72 @@
+"""What an ingest run did, for people (stderr) and scripts (--json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from localqa.schema import FileProblem
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
+    failed: list[FileProblem] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
+    chunks: int = 0
+    chunks_written: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_written / self.seconds if self.seconds > 0 else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "skipped": [p.as_dict() for p in self.skipped],
+            "failed": [p.as_dict() for p in self.failed],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "chunks": self.chunks,
+            "chunks_written": self.chunks_written,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
+            "embed_seconds": round(self.embed_seconds, 3),
+            "chunks_per_second": round(self.chunks_per_second, 1),
+            "dry_run": self.dry_run,
+            "files": {
+                "added": self.added,
+                "updated": self.updated,
+                "removed": self.removed,
+            },
+        }
+
+    def summary_lines(self) -> list[str]:
+        verb = "would be " if self.dry_run else ""
+        lines = [
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.skipped)} skipped, {len(self.failed)} failed {verb}".rstrip()
+        ]
+        if self.dry_run:
+            lines += [f"  would add: {p}" for p in self.added]
+            lines += [f"  would update: {p}" for p in self.updated]
+            lines += [f"  would remove: {p}" for p in self.removed]
+        else:
+            lines.append(
+                f"{self.chunks} chunks in the index; {self.chunks_written} written in "
+                f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s)"
+            )
+        lines += [f"  skipped {p.path}: {p.reason}" for p in self.skipped]
+        lines += [f"  FAILED {p.path}: {p.reason}" for p in self.failed]
+        return lines

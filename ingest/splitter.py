@@ -1,0 +1,80 @@
+"""Token-measured splitting that keeps where each piece came from.
+
+Sizes are counted in the embedding model's own word pieces, so no chunk is ever
+truncated at embedding time; the final check re-splits any piece that still overflows.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of a page: its text and where it sits (1-based lines, 0-based chars)."""
+
+    text: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+
+
+class TokenSplitter:
+    def __init__(
+        self, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int
+    ) -> None:
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        self._count = count_tokens
+        self.chunk_tokens = chunk_tokens
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_tokens,
+            chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
+            length_function=count_tokens,
+            separators=SEPARATORS,
+            strip_whitespace=True,
+        )
+
+    def split(self, text: str) -> list[Span]:
+        if not text.strip():
+            return []
+        line_breaks = [i for i, ch in enumerate(text) if ch == "\n"]
+        spans: list[Span] = []
+        cursor = 0
+        for piece in self._pieces(text):
+            start = text.find(piece, cursor)
+            if start < 0:  # overlap moved back further than the cursor: search from the top
+                start = text.find(piece)
+            end = start + len(piece)
+            spans.append(
+                Span(
+                    text=piece,
+                    char_start=start,
+                    char_end=end,
+                    line_start=bisect_right(line_breaks, start - 1) + 1,
+                    line_end=bisect_right(line_breaks, end - 1) + 1,
+                )
+            )
+            cursor = start + 1
+        return spans
+
+    def _pieces(self, text: str) -> list[str]:
+        pieces: list[str] = []
+        for piece in self._splitter.split_text(text):
+            pieces.extend(self._enforce_limit(piece))
+        return pieces
+
+    def _enforce_limit(self, piece: str) -> list[str]:
+        """Halve at whitespace until every part fits: the guarantee langchain does not give."""
+        if self._count(piece) <= self.chunk_tokens or len(piece) < 2:
+            return [piece]
+        middle = len(piece) // 2
+        cut = piece.rfind(" ", 0, middle)
+        cut = cut if cut > 0 else middle
+        left, right = piece[:cut].strip(), piece[cut:].strip()
+        return [p for half in (left, right) if half for p in self._enforce_limit(half)]

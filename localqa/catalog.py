@@ -1,0 +1,206 @@
+"""The index catalog: which documents are ingested, their chunks, and a BM25 index.
+
+One SQLite file per index, in WAL mode so readers never block the writer. A chunk is
+visible only while its document's row carries the chunk's document hash. New chunks are
+written first, invisible; one transaction then points the document at them. Chunks no
+document points at are orphans, collected by `orphan_chunk_ids` + `delete_chunks`. So an
+ingest killed at any moment leaves the previous version intact and no half-document.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from localqa.schema import Chunk
+from localqa.text import STOPWORDS, words
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents(
+    abs_path TEXT PRIMARY KEY, source TEXT NOT NULL, root TEXT NOT NULL,
+    doc_hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    title TEXT NOT NULL DEFAULT '', page_kind TEXT NOT NULL DEFAULT 'page',
+    pages INTEGER NOT NULL DEFAULT 0, chunks INTEGER NOT NULL DEFAULT 0,
+    ingested_at TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, abs_path TEXT NOT NULL,
+    source TEXT NOT NULL, page INTEGER NOT NULL, line_start INTEGER NOT NULL,
+    line_end INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+    content_hash TEXT NOT NULL, doc_hash TEXT NOT NULL, title TEXT NOT NULL,
+    section TEXT NOT NULL, page_kind TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(abs_path);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter unicode61');
+"""
+CHUNK_COLUMNS = (
+    "id, text, source, abs_path, page, line_start, line_end, char_start, char_end, "
+    "content_hash, doc_hash, title, section, page_kind"
+)
+VISIBLE = "JOIN documents d ON d.abs_path = c.abs_path AND d.doc_hash = c.doc_hash"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    abs_path: str
+    source: str
+    root: str
+    doc_hash: str
+    size: int
+    mtime_ns: int
+    title: str = ""
+    page_kind: str = "page"
+    pages: int = 0
+    chunks: int = 0
+    ingested_at: str = ""
+
+
+def _chunk(row: Sequence[object]) -> Chunk:
+    return Chunk(*row)  # type: ignore[arg-type]
+
+
+def fts_query(question: str) -> str:
+    """A safe FTS5 query: the question's content words, quoted, OR-ed."""
+    kept = [w for w in words(question) if w not in STOPWORDS]
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(kept))
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Reading -----------------------------------------------------------------
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute("SELECT * FROM documents ORDER BY source, abs_path").fetchall()
+        return [DocumentRecord(*row) for row in rows]
+
+    def document(self, abs_path: str) -> DocumentRecord | None:
+        row = self._db.execute("SELECT * FROM documents WHERE abs_path = ?", (abs_path,)).fetchone()
+        return DocumentRecord(*row) if row else None
+
+    def chunk_count(self) -> int:
+        return int(self._db.execute(f"SELECT count(*) FROM chunks c {VISIBLE}").fetchone()[0])
+
+    def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.id IN ({marks})"
+        return {row[0]: _chunk(row) for row in self._db.execute(sql, list(ids))}
+
+    def chunks_of(self, abs_path: str) -> list[Chunk]:
+        sql = f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? ORDER BY c.rowid"
+        return [_chunk(row) for row in self._db.execute(sql, (abs_path,))]
+
+    def lexical_search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
+        """BM25 over title, section and text; higher score is better."""
+        query = fts_query(question)
+        if not query:
+            return []
+        sql = (
+            f"SELECT {_prefixed()}, -bm25(chunks_fts) AS score FROM chunks_fts "
+            f"JOIN chunks c ON c.rowid = chunks_fts.rowid {VISIBLE} "
+            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?"
+        )
+        rows = self._db.execute(sql, (query, limit)).fetchall()
+        return [(_chunk(row[:-1]), float(row[-1])) for row in rows]
+
+    # Writing -----------------------------------------------------------------
+
+    def add_chunks(self, chunks: Iterable[Chunk]) -> None:
+        """Store chunks, invisible until `commit_document` names their document hash."""
+        with self._transaction():
+            for chunk in chunks:
+                cursor = self._db.execute(
+                    f"INSERT OR REPLACE INTO chunks({CHUNK_COLUMNS}) VALUES "
+                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        chunk.id, chunk.text, chunk.source, chunk.abs_path, chunk.page,
+                        chunk.line_start, chunk.line_end, chunk.char_start, chunk.char_end,
+                        chunk.content_hash, chunk.doc_hash, chunk.title, chunk.section,
+                        chunk.page_kind,
+                    ),
+                )  # fmt: skip
+                self._db.execute(
+                    "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)",
+                    (cursor.lastrowid, chunk.embedding_text()),
+                )
+
+    def commit_document(self, record: DocumentRecord) -> None:
+        """Make the chunks with `record.doc_hash` the document's visible version."""
+        with self._transaction():
+            count = self._db.execute(
+                "SELECT count(*) FROM chunks WHERE abs_path = ? AND doc_hash = ?",
+                (record.abs_path, record.doc_hash),
+            ).fetchone()[0]
+            self._db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.abs_path, record.source, record.root, record.doc_hash, record.size,
+                    record.mtime_ns, record.title, record.page_kind, record.pages, count,
+                    record.ingested_at,
+                ),
+            )  # fmt: skip
+
+    def touch(self, abs_path: str, size: int, mtime_ns: int) -> None:
+        """Record a new size/mtime for a file whose content did not change."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE documents SET size = ?, mtime_ns = ? WHERE abs_path = ?",
+                (size, mtime_ns, abs_path),
+            )
+
+    def remove_document(self, abs_path: str) -> None:
+        """Forget a document; its chunks become orphans for `delete_chunks`."""
+        with self._transaction():
+            self._db.execute("DELETE FROM documents WHERE abs_path = ?", (abs_path,))
+
+    def orphan_chunk_ids(self, abs_path: str | None = None) -> list[str]:
+        """Chunks no document points at: leftovers of replaced, removed or interrupted work."""
+        sql = (
+            "SELECT c.id FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM documents d "
+            "WHERE d.abs_path = c.abs_path AND d.doc_hash = c.doc_hash)"
+        )
+        if abs_path is None:
+            return [row[0] for row in self._db.execute(sql)]
+        return [row[0] for row in self._db.execute(sql + " AND c.abs_path = ?", (abs_path,))]
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        with self._transaction():
+            for start in range(0, len(ids), 500):
+                batch = list(ids[start : start + 500])
+                marks = ",".join("?" * len(batch))
+                self._db.execute(
+                    "DELETE FROM chunks_fts WHERE rowid IN "
+                    f"(SELECT rowid FROM chunks WHERE id IN ({marks}))",
+                    batch,
+                )
+                self._db.execute(f"DELETE FROM chunks WHERE id IN ({marks})", batch)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+def _prefixed() -> str:
+    return ", ".join(f"c.{name.strip()}" for name in CHUNK_COLUMNS.split(","))
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (the connection is in autocommit)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,128 @@
+"""Citations a person can check: markers mapped to chunks, every sentence tested
+against what it cites."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from localqa.schema import Chunk
+from localqa.text import content_words, lexical_support, split_sentences
+
+if TYPE_CHECKING:
+    from localqa.embedder import Embedder
+
+MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
+LEXICAL_SUPPORTED = 0.5
+SEMANTIC_SUPPORTED = 0.65
+MIN_CLAIM_WORDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    number: int
+    chunk: Chunk
+    quote: str
+    score: float
+
+    def as_json(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "n": self.number,
+            "source": c.source,
+            "page": c.page,
+            "lines": [c.line_start, c.line_end],
+            "quote": self.quote,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceCheck:
+    sentence: str
+    cited: tuple[int, ...]
+    support: float
+    supported: bool
+
+
+def cited_numbers(sentence: str) -> tuple[int, ...]:
+    found: list[int] = []
+    for group in MARKER.findall(sentence):
+        found += [int(n) for n in group.split(",")]
+    return tuple(dict.fromkeys(found))
+
+
+def clean_markers(text: str, n_sources: int) -> str:
+    """Remove markers that point at no source; keep the valid numbers of a group."""
+
+    def keep_valid(match: re.Match[str]) -> str:
+        valid = [n for n in match.group(1).split(",") if 1 <= int(n) <= n_sources]
+        lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+        return f"{lead}[{', '.join(n.strip() for n in valid)}]" if valid else ""
+
+    return MARKER.sub(keep_valid, text)
+
+
+class SupportChecker:
+    """Scores how well a sentence is backed by a chunk (lexical and embedding agreement).
+
+    Vectors are cached per chunk and per claim: one answer checks each against several."""
+
+    def __init__(self, embedder: Embedder | None) -> None:
+        self._embedder = embedder
+        self._chunk_sentences: dict[str, tuple[list[str], Any]] = {}
+        self._claims: dict[str, Any] = {}
+
+    def _sentences(self, chunk: Chunk) -> tuple[list[str], Any]:
+        if chunk.id not in self._chunk_sentences:
+            sentences = split_sentences(chunk.text) or [chunk.text]
+            vectors = self._embedder.embed(sentences) if self._embedder else None
+            self._chunk_sentences[chunk.id] = (sentences, vectors)
+        return self._chunk_sentences[chunk.id]
+
+    def _claim_vector(self, claim: str) -> Any:
+        if self._embedder is not None and claim not in self._claims:
+            self._claims[claim] = self._embedder.embed([claim])[0]
+        return self._claims.get(claim)
+
+    def sentence_scores(self, claim: str, chunk: Chunk) -> list[tuple[str, float]]:
+        """Each sentence of the chunk with how well it agrees with the claim (0..1)."""
+        sentences, vectors = self._sentences(chunk)
+        scores = np.array([lexical_support(claim, s) for s in sentences])
+        if vectors is not None:
+            semantic = vectors @ self._claim_vector(claim)
+            # either kind of agreement counts; scale semantic so its threshold maps to lexical's
+            scores = np.maximum(scores, semantic * (LEXICAL_SUPPORTED / SEMANTIC_SUPPORTED))
+        return [(s, float(min(v, 1.0))) for s, v in zip(sentences, scores, strict=True)]
+
+    def best_evidence(self, claim: str, chunk: Chunk) -> tuple[str, float]:
+        """The chunk sentence that supports the claim best, and the score."""
+        return max(self.sentence_scores(claim, chunk), key=lambda pair: pair[1])
+
+
+def check_answer(
+    text: str, sources: Sequence[Chunk], checker: SupportChecker
+) -> tuple[list[SentenceCheck], list[Citation]]:
+    """Check every sentence against the sources it cites (all sources when it cites none)."""
+    checks: list[SentenceCheck] = []
+    best_quote: dict[int, tuple[str, float]] = {}
+    for sentence in split_sentences(text):
+        cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
+        claim = MARKER.sub("", sentence).strip()
+        if len(content_words(claim)) < MIN_CLAIM_WORDS:
+            continue  # "Yes." or a heading: nothing to check
+        support = 0.0
+        for n in cited or tuple(range(1, len(sources) + 1)):
+            quote, score = checker.best_evidence(claim, sources[n - 1])
+            support = max(support, score)
+            if n in cited and score > best_quote.get(n, ("", -1.0))[1]:
+                best_quote[n] = (quote, score)
+        checks.append(SentenceCheck(claim, cited, support, support >= LEXICAL_SUPPORTED))
+    citations = [
+        Citation(n, sources[n - 1], quote, score) for n, (quote, score) in sorted(best_quote.items())
+    ]
+    return checks, citations

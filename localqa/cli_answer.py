@@ -1,0 +1,108 @@
+"""`localqa ask` and `doctor`."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from localqa.cli import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, cli, emit_json, fail, make_app
+
+if TYPE_CHECKING:
+    from localqa.answer import Answer
+
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", help="A GGUF model file (default: the one in models/).")
+]
+GpuOpt = Annotated[
+    str | None, typer.Option("--n-gpu-layers", help="Layers to offload: a number or 'auto'.")
+]
+ExtractiveOpt = Annotated[
+    bool, typer.Option("--extractive", help="Quote passages; do not load a model.")
+]
+
+
+def print_sources(answer: Answer) -> None:
+    if not answer.citations:
+        return
+    typer.echo("\nSources:")
+    for c in answer.citations:
+        typer.echo(f"[{c.number}] {c.chunk.location()} (support {c.score:.2f})")
+        typer.echo(f'    "{c.quote}"')
+
+
+def report_diagnostics(answer: Answer) -> None:
+    err = sys.stderr
+    used = len(answer.contexts)
+    dropped = f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
+    print(f"[{answer.mode}] {used} source(s) used{dropped}", file=err)
+    for sentence in answer.unsupported:
+        print(f"unsupported by the sources: {sentence}", file=err)
+    if answer.mode == "generative" and not answer.grounded:
+        print("warning: this answer is not supported by the sources", file=err)
+
+
+@cli.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    index: IndexOpt = None,
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
+    n_gpu_layers: GpuOpt = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Sources to consider.")] = None,
+    extractive: ExtractiveOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the indexed documents, with citations."""
+    from localqa.answer import Answer, EmptyQuestion
+    from localqa.index import IndexMissing
+    from localqa.llm import ModelError
+    from localqa.prompt import ContextTooSmall
+
+    app = make_app(config, index=index, home=home, model_path=model,
+                   n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
+    try:
+        answerer = app.answerer(use_model=not extractive)
+        answer: Answer | None = None
+        for piece in answerer.stream(question):
+            if isinstance(piece, Answer):
+                answer = piece
+            elif not as_json:
+                sys.stdout.write(piece)
+                sys.stdout.flush()
+    except (IndexMissing, ModelError, ContextTooSmall, EmptyQuestion) as err:
+        fail(str(err))
+    assert answer is not None
+    if as_json:
+        emit_json(answer.as_json())
+        return
+    typer.echo("")
+    if answer.mode == "generative" and not answer.grounded:
+        typer.echo("\n(The sources do not support this answer.)")
+    print_sources(answer)
+    report_diagnostics(answer)
+
+
+@cli.command()
+def doctor(
+    index: IndexOpt = None,
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the installation: versions, model files, GPU offload, index, network."""
+    from localqa.doctor import run_checks
+
+    app = make_app(config, index=index, home=home, model_path=model)
+    report = run_checks(app)
+    if as_json:
+        emit_json(report)
+        return
+    for section, values in report.items():
+        typer.echo(f"{section}:")
+        items = values.items() if isinstance(values, dict) else enumerate(values)
+        for key, value in items:
+            typer.echo(f"  {key}: {value}")

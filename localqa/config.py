@@ -1,0 +1,124 @@
+"""Settings: defaults < TOML file < LOCALQA_* environment variables < CLI flags.
+
+pydantic lives only here, at the configuration boundary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "LOCALQA_"
+INDEX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ConfigError(Exception):
+    """Invalid configuration, reported as one line."""
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("localqa", appauthor=False))
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: Path = Field(default_factory=default_home)
+    index: str = "default"
+    # Embeddings: empty means the packaged all-MiniLM-L6-v2; otherwise a local model path.
+    embed_model: str = ""
+    embed_batch_size: int = Field(32, ge=1, le=4096)
+    embed_device: str = "auto"
+    chunk_tokens: int = Field(200, ge=16)
+    chunk_overlap_tokens: int = Field(30, ge=0)
+    # Chroma: embedded by default; a server when chroma_host is set.
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    # Retrieval and answering.
+    top_k: int = Field(4, ge=1, le=100)
+    context_chars: int = Field(4000, ge=200)
+    reranker_model: str = ""
+    model_path: str = ""
+    n_ctx: int = Field(4096, ge=256)
+    n_gpu_layers: int | Literal["auto"] = "auto"
+    answer_tokens: int = Field(512, ge=16)
+    temperature: float = Field(0.7, ge=0.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    min_p: float = Field(0.05, ge=0.0, le=1.0)
+    threads: int = Field(0, ge=0)
+
+    @field_validator("index")
+    @classmethod
+    def _index_name(cls, value: str) -> str:
+        if not INDEX_NAME.match(value):
+            raise ValueError("use letters, digits, '.', '_' or '-' (at most 64)")
+        return value
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "indexes" / self.index
+
+
+def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
+    fields = Settings.model_fields
+    layer: dict[str, Any] = {}
+    for key, value in environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX) :].lower()
+            if name in fields:
+                layer[name] = value
+    return layer
+
+
+def _config_file(environ: Mapping[str, str], explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if env_path := environ.get(ENV_PREFIX + "CONFIG"):
+        return Path(env_path)
+    local = Path("localqa.toml")
+    if local.is_file():
+        return local
+    home = environ.get(ENV_PREFIX + "HOME")
+    candidate = (Path(home) if home else default_home()) / "config.toml"
+    return candidate if candidate.is_file() else None
+
+
+def _toml_layer(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"config file {path}: {err}") from err
+    section = data.get("localqa", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: [localqa] must be a table")
+    return section
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge the layers; `overrides` are CLI flags (None values are ignored)."""
+    env = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    merged.update(_toml_layer(_config_file(env, config_file)))
+    merged.update(_env_layer(env))
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting {where!r}: {first['msg']}") from err

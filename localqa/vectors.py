@@ -1,0 +1,80 @@
+"""Dense vectors in Chroma: embedded (PersistentClient) by default, a server when configured.
+
+Chroma only holds vectors keyed by chunk id plus the owning document; the catalog holds
+the chunks themselves. Embeddings are always passed in: Chroma's own embedding function
+would download a model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from localqa.embedder import Vectors
+
+COLLECTION = "chunks"
+
+
+class VectorStoreError(Exception):
+    """Chroma could not be opened or reached."""
+
+
+def _chroma_settings() -> Any:
+    os.environ["ANONYMIZED_TELEMETRY"] = "False"
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+class VectorStore:
+    def __init__(self, path: Path, host: str = "", port: int = 8000, namespace: str = "") -> None:
+        import chromadb
+
+        try:
+            if host:
+                client: Any = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+            self._collection = client.get_or_create_collection(
+                name=f"{namespace}-{COLLECTION}" if namespace else COLLECTION,
+                metadata={"hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        except Exception as err:  # noqa: BLE001 - chroma raises many types; report one line
+            where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
+            raise VectorStoreError(f"{where}: {err}") from err
+
+    def upsert(self, ids: Sequence[str], vectors: Vectors, abs_path: Sequence[str]) -> None:
+        if not ids:
+            return
+        self._collection.upsert(
+            ids=list(ids),
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            metadatas=[{"doc": p} for p in abs_path],
+        )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 1000):
+            self._collection.delete(ids=list(ids[start : start + 1000]))
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def query(self, vector: Vectors, limit: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) pairs, best first."""
+        if limit <= 0 or self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=limit,
+            include=["distances"],
+        )
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
