@@ -56,21 +56,24 @@ class Chunker:
                 section = _section_at(headings, span.char_start, section)
                 title, fitted_section = self._fit_header(doc.title, section)
                 content_hash = text_hash(span.text)
-                yield page, Chunk(
-                    id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}"),
-                    text=span.text,
-                    source=doc.source,
-                    abs_path=doc.abs_path,
-                    page=page.number,
-                    line_start=span.line_start,
-                    line_end=span.line_end,
-                    char_start=span.char_start,
-                    char_end=span.char_end,
-                    content_hash=content_hash,
-                    doc_hash=doc.doc_hash,
-                    title=title,
-                    section=fitted_section,
-                    page_kind=doc.page_kind,
+                yield (
+                    page,
+                    Chunk(
+                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}"),
+                        text=span.text,
+                        source=doc.source,
+                        abs_path=doc.abs_path,
+                        page=page.number,
+                        line_start=span.line_start,
+                        line_end=span.line_end,
+                        char_start=span.char_start,
+                        char_end=span.char_end,
+                        content_hash=content_hash,
+                        doc_hash=doc.doc_hash,
+                        title=title,
+                        section=fitted_section,
+                        page_kind=doc.page_kind,
+                    ),
                 )
                 ordinal += 1
             if headings:

@@ -107,7 +107,7 @@ class Answerer:
     ) -> Iterator[str | Answer]:
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
-            raise EmptyQuestion("the question is empty; ask something, e.g. localqa ask \"...\"")
+            raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
         retrieved = self._retriever.search(question)
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)

@@ -123,6 +123,7 @@ def check_answer(
                 best_quote[n] = (quote, score)
         checks.append(SentenceCheck(claim, cited, support, support >= LEXICAL_SUPPORTED))
     citations = [
-        Citation(n, sources[n - 1], quote, score) for n, (quote, score) in sorted(best_quote.items())
+        Citation(n, sources[n - 1], quote, score)
+        for n, (quote, score) in sorted(best_quote.items())
     ]
     return checks, citations

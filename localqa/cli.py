@@ -25,9 +25,7 @@ cli = typer.Typer(
 )
 
 IndexOpt = Annotated[str | None, typer.Option("--index", help="Named index to use.")]
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Where indexes live (LOCALQA_HOME).")
-]
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="Where indexes live (LOCALQA_HOME).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A TOML settings file.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 

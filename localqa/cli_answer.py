@@ -35,7 +35,9 @@ def print_sources(answer: Answer) -> None:
 def report_diagnostics(answer: Answer) -> None:
     err = sys.stderr
     used = len(answer.contexts)
-    dropped = f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
+    dropped = (
+        f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
+    )
     print(f"[{answer.mode}] {used} source(s) used{dropped}", file=err)
     for sentence in answer.unsupported:
         print(f"unsupported by the sources: {sentence}", file=err)

@@ -55,6 +55,9 @@ def _force_offline() -> None:
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ.setdefault(key, "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # progress bars from model loading would garble our own stderr output
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class SentenceTransformerEmbedder:
@@ -99,7 +102,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self._load().max_seq_length)
+        return int(self._load().max_seq_length or 512)
 
     def count_tokens(self, text: str) -> int:
         return len(self._load().tokenizer.tokenize(text))

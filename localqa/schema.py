@@ -51,7 +51,9 @@ class Chunk:
 
     def location(self) -> str:
         """Human citation: file, page and lines."""
-        return f"{self.source}, {self.page_kind} {self.page}, lines {self.line_start}-{self.line_end}"
+        return (
+            f"{self.source}, {self.page_kind} {self.page}, lines {self.line_start}-{self.line_end}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

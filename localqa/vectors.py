@@ -46,7 +46,7 @@ class VectorStore:
                 metadata={"hnsw:space": "cosine"},
                 embedding_function=None,
             )
-        except Exception as err:  # noqa: BLE001 - chroma raises many types; report one line
+        except Exception as err:
             where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
             raise VectorStoreError(f"{where}: {err}") from err
 

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from localqa.config import Settings, load_settings
+from localqa.embedder import SentenceTransformerEmbedder
+from localqa.index import Index
+
+if TYPE_CHECKING:
+    from ingest.report import IngestReport
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
@@ -22,3 +31,37 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_docs() -> Path:
     return SAMPLE_DOCS
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real packaged all-MiniLM-L6-v2, loaded once per test session."""
+    model = SentenceTransformerEmbedder(device="cpu")
+    model.embed(["warm up"])
+    return model
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(environ={"LOCALQA_HOME": str(tmp_path / "home")})
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    """A private, writable copy of sample_docs/."""
+    target = tmp_path / "docs"
+    shutil.copytree(SAMPLE_DOCS, target)
+    return target
+
+
+def ingest_paths(
+    settings: Settings, embedder: SentenceTransformerEmbedder, *paths: Path
+) -> IngestReport:
+    from ingest.pipeline import Ingestor
+    from ingest.progress import PlainProgress
+
+    index = Index(settings)
+    try:
+        return Ingestor(index, embedder, PlainProgress(quiet=True)).run(list(paths))
+    finally:
+        index.close()

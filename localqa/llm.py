@@ -1,0 +1,326 @@
+"""The local language model: a thin wrapper over llama.cpp (llama-cpp-python).
+
+`llama_cpp` is imported inside functions only, so that importing this module (for types,
+`find_model` or `ModelError`) stays cheap and works where llama.cpp is absent.
+Generation stays on llama.cpp's fast path (see shared/GPU.md: 305 vs 65 tokens/s on the same
+card): its native sampler chain (top-k, top-p, min-p, temperature), no logit_bias, no grammar,
+no Python logits processors.
+"""
+
+from __future__ import annotations
+
+import codecs
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+GGUF_MAGIC = b"GGUF"
+NO_OFFLOAD_WARNING = (
+    "this llama.cpp build cannot offload to a GPU; "
+    "rebuild llama-cpp-python with CMAKE_ARGS=-DGGML_CUDA=on"
+)
+# llama.cpp's "pick a random seed" value.
+RANDOM_SEED = 0xFFFFFFFF
+
+FinishReason = Literal["eos", "length", "cancelled", "none"]
+
+
+class ModelError(Exception):
+    """The model cannot be found or loaded; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings. temperature <= 0 means greedy, done as top_k=1 on the same fast
+    sampler chain rather than llama.cpp's greedy sampler (145 vs 305 tokens/s in GPU.md)."""
+
+    temperature: float
+    top_p: float
+    min_p: float
+    top_k: int = 40
+    repeat_penalty: float = 1.0
+    seed: int | None = None
+
+    def generate_kwargs(self) -> dict[str, Any]:
+        greedy = self.temperature <= 0.0
+        return {
+            "top_k": 1 if greedy else self.top_k,
+            "top_p": self.top_p,
+            "min_p": self.min_p,
+            "temp": 1.0 if greedy else self.temperature,
+            "repeat_penalty": self.repeat_penalty,
+        }
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """Figures for the last `stream` call. tokens_per_s counts decode steps after the first
+    token, so prompt processing (in first_token_s) does not dilute it."""
+
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    first_token_s: float = 0.0
+    tokens_per_s: float = 0.0
+    finish_reason: FinishReason = "none"
+
+
+def find_model(explicit: str, models_dir: Path) -> Path | None:
+    """The explicit path if given, else the single .gguf in `models_dir`, else None."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if not models_dir.is_dir():
+        return None
+    found = sorted(p for p in models_dir.glob("*.gguf") if p.is_file())
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise ModelError(f"{models_dir} holds several models ({names}); pick one with --model PATH")
+    return found[0] if found else None
+
+
+def check_gguf(path: Path) -> None:
+    """Fail with one actionable line unless `path` is a readable GGUF file."""
+    if not path.exists():
+        raise ModelError(f"model file {path} does not exist; pass a .gguf file with --model")
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not a model file; pass the .gguf with --model")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(GGUF_MAGIC))
+    except OSError as err:
+        raise ModelError(
+            f"cannot read model file {path} ({err.strerror}); check its permissions"
+        ) from err
+    if magic != GGUF_MAGIC:
+        raise ModelError(
+            f"{path} is not a GGUF model (it does not start with 'GGUF'); "
+            "download a .gguf build of the model or convert it with llama.cpp"
+        )
+
+
+def _offload_plan(requested: int | Literal["auto"], supported: bool) -> tuple[int, list[str]]:
+    """The n_gpu_layers to pass to llama.cpp, and warnings for the user."""
+    if requested == "auto":
+        return (-1 if supported else 0), []
+    if requested != 0 and not supported:
+        return 0, [NO_OFFLOAD_WARNING]
+    return requested, []
+
+
+class LocalModel:
+    """A loaded GGUF model: tokenizer, metadata and streaming generation."""
+
+    def __init__(self, llama: Any, path: Path, gpu_layers: int, warnings: list[str]) -> None:
+        import llama_cpp
+
+        self._llama = llama
+        self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
+        self._is_eog = llama_cpp.llama_vocab_is_eog
+        self.path = path
+        self.warnings = warnings
+        self._gpu_layers = gpu_layers
+        self.last_stats = GenerationStats()
+        meta: dict[str, str] = dict(llama.metadata)
+        arch = meta.get("general.architecture", "llama")
+        self._n_layers = int(meta.get(f"{arch}.block_count", 0))
+        self._chat_template = meta.get("tokenizer.chat_template")
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        n_ctx: int,
+        n_gpu_layers: int | Literal["auto"],
+        threads: int = 0,
+    ) -> LocalModel:
+        """Load a GGUF model. n_gpu_layers: "auto" (all when the build can offload), -1
+        (all), or a count; threads 0 lets llama.cpp choose."""
+        import llama_cpp
+
+        path = Path(path)
+        check_gguf(path)
+        supported = bool(llama_cpp.llama_supports_gpu_offload())
+        layers, warnings = _offload_plan(n_gpu_layers, supported)
+        try:
+            # verbose=False routes llama.cpp's log through a callback that drops everything
+            # below ERROR and silences stdout/stderr while the model loads.
+            llama = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_gpu_layers=layers,
+                n_threads=threads or None,
+                n_threads_batch=threads or None,
+                # Flash attention doubles prompt processing on the GPU (GPU.md).
+                flash_attn=layers != 0,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as err:
+            raise ModelError(
+                f"llama.cpp could not load {path} ({err}); the file may be truncated or need "
+                "a newer llama-cpp-python: download it again or upgrade"
+            ) from err
+        model = cls(llama, path, 0, warnings)
+        if supported and layers != 0:
+            whole = model.n_layers
+            model._gpu_layers = whole if layers < 0 else min(layers, whole)
+        return model
+
+    @property
+    def gpu_layers(self) -> int:
+        """How many of the model's layers are actually offloaded to a GPU."""
+        return self._gpu_layers
+
+    @property
+    def n_layers(self) -> int:
+        return self._n_layers
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self._llama.n_ctx())
+
+    @property
+    def chat_template(self) -> str | None:
+        return self._chat_template
+
+    @property
+    def bos(self) -> int:
+        return int(self._llama.token_bos())
+
+    @property
+    def eos(self) -> int:
+        return int(self._llama.token_eos())
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of plain text: no BOS, and special/control tokens are never parsed, so
+        text such as '</s>' stays text."""
+        return [int(t) for t in self._llama.tokenize(text.encode(), False, False)]
+
+    def tokenize_template(self, text: str) -> list[int]:
+        """Token ids of trusted chat-template text, parsing control tokens ('<|im_start|>').
+        Never pass document, question or history text here."""
+        return [int(t) for t in self._llama.tokenize(text.encode(), False, True)]
+
+    def token_text(self, token: int) -> str:
+        """The vocabulary text of a token (e.g. '<s>'), for chat-template variables."""
+        import llama_cpp
+
+        return bytes(llama_cpp.llama_vocab_get_text(self._vocab, token)).decode(errors="replace")
+
+    def detokenize(self, tokens: list[int]) -> str:
+        return bytes(self._llama.detokenize(tokens)).decode(errors="replace")
+
+    def is_end(self, token: int) -> bool:
+        """End of generation: EOS or any other end-of-turn token the vocabulary declares."""
+        return bool(self._is_eog(self._vocab, token))
+
+    def close(self) -> None:
+        self._llama.close()
+
+    def _prefill(self, tokens: list[int], stop: threading.Event | None) -> bool:
+        """Evaluate all but the last prompt token, one batch at a time so that `stop` can
+        interrupt a long prompt; reuses the cached prefix of the previous prompt.
+        llama_cpp's generate() then finds that prefix cached and decodes only the last
+        token. Returns False when stopped."""
+        llama = self._llama
+        body = tokens[:-1]
+        cached = 0
+        for old, new in zip(llama.input_ids[: llama.n_tokens].tolist(), body, strict=False):
+            if old != new:
+                break
+            cached += 1
+        llama.n_tokens = cached  # eval() drops the stale KV cache past this point
+        step = int(llama.n_batch)
+        for start in range(cached, len(body), step):
+            if stop is not None and stop.is_set():
+                return False
+            llama.eval(body[start : start + step])
+        return True
+
+    def stream(
+        self,
+        prompt_tokens: list[int],
+        max_tokens: int,
+        sampling: Sampling,
+        stop: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield the answer's text as it is produced (whole UTF-8 characters), until EOS,
+        `max_tokens` (capped by the context left) or `stop` being set; then `last_stats`
+        describes the run. `stop` is checked before every decode step."""
+        room = self.n_ctx - len(prompt_tokens)
+        if not prompt_tokens or room <= 0:
+            raise ValueError(f"a prompt of {len(prompt_tokens)} tokens leaves no room in n_ctx")
+        limit = min(max_tokens, room)
+        self._llama.set_seed(RANDOM_SEED if sampling.seed is None else sampling.seed)
+        run = _Run(len(prompt_tokens))
+        try:
+            if self._prefill(prompt_tokens, stop):
+                yield from self._decode(prompt_tokens, limit, sampling, stop, run)
+            else:
+                run.reason = "cancelled"
+        finally:
+            self.last_stats = run.stats()
+
+    def _decode(
+        self,
+        prompt_tokens: list[int],
+        limit: int,
+        sampling: Sampling,
+        stop: threading.Event | None,
+        run: _Run,
+    ) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        tokens = self._llama.generate(prompt_tokens, reset=True, **sampling.generate_kwargs())
+        at_start = True
+        try:
+            run.reason = "length"
+            while run.generated < limit:
+                if stop is not None and stop.is_set():
+                    run.reason = "cancelled"
+                    return
+                token = int(next(tokens))
+                run.tick()
+                if self.is_end(token):
+                    run.reason = "eos"
+                    break
+                run.generated += 1
+                text = decoder.decode(bytes(self._llama.detokenize([token])))
+                if at_start:
+                    # SentencePiece marks a word start with a space; the answer's first
+                    # word carries one that is not part of the answer.
+                    text = text.lstrip(" ")
+                    at_start = not text
+                if text:
+                    yield text
+        finally:
+            tokens.close()
+        tail = decoder.decode(b"", final=True)  # an unfinished character becomes U+FFFD
+        if tail:
+            yield tail
+
+
+class _Run:
+    """Mutable bookkeeping of one `stream` call, frozen into GenerationStats at the end."""
+
+    def __init__(self, prompt_tokens: int) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.generated = 0
+        self.reason: FinishReason = "none"
+        self.start = time.perf_counter()
+        self.first: float | None = None
+        self.last = self.start
+        self.steps = 0
+
+    def tick(self) -> None:
+        self.last = time.perf_counter()
+        self.steps += 1
+        if self.first is None:
+            self.first = self.last
+
+    def stats(self) -> GenerationStats:
+        first = self.first
+        ttft = 0.0 if first is None else first - self.start
+        span = 0.0 if first is None else self.last - first
+        rate = (self.steps - 1) / span if self.steps > 1 and span > 0 else 0.0
+        return GenerationStats(self.prompt_tokens, self.generated, ttft, rate, self.reason)

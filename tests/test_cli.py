@@ -1,0 +1,88 @@
+"""The command line, in-process through Typer's runner, on the real pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from localqa.cli import cli
+from localqa.config import Settings
+from localqa.embedder import SentenceTransformerEmbedder
+from localqa.index import Index
+from localqa.lock import WriterLock
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import localqa.cli_answer
+    import localqa.cli_index  # noqa: F401
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("LOCALQA_HOME", str(home))
+    monkeypatch.chdir(tmp_path)  # no stray models/ or localqa.toml
+    return home
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_json_report_and_sources(
+    home: Path, docs: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    code, out, _ = invoke("ingest", str(docs), "--json", "--quiet")
+    assert code == 0
+    report = json.loads(out)
+    for key in ("added", "updated", "unchanged", "removed", "skipped", "failed", "chunks"):
+        assert key in report
+    assert report["added"] == 9 and report["failed"] == [] and report["chunks"] > 20
+    assert isinstance(report["seconds"], float)
+    code, out, _ = invoke("sources", "--json")
+    listed = {s["path"]: s for s in json.loads(out)}
+    assert listed["northwind-handbook.pdf"]["pages"] == 8
+    assert sum(s["chunks"] for s in listed.values()) == report["chunks"]
+    assert all(s["ingested_at"] for s in listed.values())
+    code, _, err = invoke("forget", "northwind-handbook.pdf")
+    assert code == 0 and "forgot northwind-handbook.pdf" in err
+    _, out, _ = invoke("sources", "--json")
+    assert "northwind-handbook.pdf" not in {s["path"] for s in json.loads(out)}
+
+
+def test_failures_give_one_line_each_and_a_non_zero_exit(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "good.txt").write_text("The dry dock is 120 metres long.\n")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n this is not really a pdf")
+    code, out, err = invoke("ingest", str(folder), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["added"] == 1
+    [failure] = report["failed"]
+    assert failure["path"] == "broken.pdf" and "\n" not in failure["reason"]
+    assert "FAILED broken.pdf" in err
+
+
+def test_a_second_writer_is_refused_at_once(home: Path, docs: Path, settings: Settings) -> None:
+    held = Settings.model_validate({**settings.model_dump(), "home": home})
+    with WriterLock(Index(held).path / "ingest.lock"):
+        code, _, err = invoke("ingest", str(docs / "faq.txt"))
+    assert code == 1
+    assert "being written by process" in err and err.count("\n") == 1
+
+
+def test_commands_without_an_index_say_what_to_do(home: Path) -> None:
+    for command in (["sources"], ["ask", "anything"], ["forget", "x.pdf"]):
+        code, _, err = invoke(*command)
+        assert code == 1 and "run `localqa ingest PATH` first" in err, command
+
+
+def test_bad_setting_is_one_line(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCALQA_TOP_K", "many")
+    code, _, err = invoke("sources")
+    assert code == 2 and "top_k" in err and err.count("\n") == 1

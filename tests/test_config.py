@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localqa.config import ConfigError, load_settings
+
+
+def test_layers_override_in_order(tmp_path: Path) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('[localqa]\ntop_k = 7\nindex = "fromfile"\nn_ctx = 2048\n')
+    env = {"LOCALQA_HOME": str(tmp_path / "h"), "LOCALQA_INDEX": "fromenv", "LOCALQA_TOP_K": "9"}
+    s = load_settings({"top_k": 3, "index": None}, config_file=toml, environ=env)
+    assert s.top_k == 3  # flag beats env beats file
+    assert s.index == "fromenv"  # env beats file; a None flag is no flag
+    assert s.n_ctx == 2048  # file beats default
+    assert s.home == tmp_path / "h"
+    assert s.index_dir == tmp_path / "h" / "indexes" / "fromenv"
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = load_settings(environ={"LOCALQA_HOME": str(tmp_path)})
+    assert s.index == "default" and s.n_gpu_layers == "auto" and s.embed_model == ""
+
+
+def test_env_config_file_and_gpu_layers(tmp_path: Path) -> None:
+    toml = tmp_path / "x.toml"
+    toml.write_text("n_gpu_layers = 12\n")
+    s = load_settings(environ={"LOCALQA_CONFIG": str(toml), "LOCALQA_HOME": str(tmp_path)})
+    assert s.n_gpu_layers == 12
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [({"LOCALQA_TOP_K": "zero"}, "top_k"), ({"LOCALQA_INDEX": "../evil"}, "index")],
+)
+def test_bad_values_are_one_line(tmp_path: Path, env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={**env, "LOCALQA_HOME": str(tmp_path)})
+    assert fragment in str(err.value) and "\n" not in str(err.value)
+
+
+def test_broken_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "bad.toml"
+    toml.write_text("top_k = = 3")
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
+        load_settings(config_file=toml, environ={"LOCALQA_HOME": str(tmp_path)})
