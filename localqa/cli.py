@@ -58,6 +58,9 @@ def main_options(
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # pypdf narrates every repaired cross-reference; the one-line outcome per file is ours
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 @cli.command()
@@ -67,6 +70,6 @@ def version() -> None:
 
 
 def main() -> None:
-    from localqa import cli_answer, cli_index  # noqa: F401 - they register their commands
+    from localqa import cli_answer, cli_chat, cli_eval, cli_index  # noqa: F401 - they register commands
 
     cli()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "is", "it", "its", "may", "of", "on", "or", "our", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "would", "you", "your"]
+    """a an and are as at be by can did do does for from had has have how i if in is it its
+    may of on or our should so than that the their them then there these they this to was we
+    were what when where which who whom why will with would you your""".split()
 )
 WORD = re.compile(r"\w+", re.UNICODE)
 # A sentence ends at . ! or ? followed by space and a capital, digit or quote; or at a blank line.

@@ -1,0 +1,122 @@
+"""Ingest benchmarks: throughput, overhead over the embedder, memory, no-op re-ingest.
+
+Run alone: `.venv/bin/python benchmarks/bench_ingest.py [throughput|memory|noop ...]`.
+Needs ../shared/corpus (or LOCALQA_SHARED). Prints one line per figure:
+`<benchmark> <subject> <figure> <value>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpus"
+BIG_PDF = CORPUS / "unstructured/pdf/DA-619p.pdf"
+MEMORY_PAIRS = [
+    ("pdf", CORPUS / "unstructured/pdf/DA-1p.pdf", BIG_PDF),
+    ("docx", CORPUS / "unstructured/docx/handbook-1p.docx",
+     CORPUS / "unstructured/docx/handbook-872p.docx"),
+]  # fmt: skip
+
+
+def figure(bench: str, subject: str, name: str, value: float | str) -> None:
+    shown = f"{value:.3f}" if isinstance(value, float) else value
+    print(f"{bench} {subject} {name} {shown}", flush=True)
+
+
+def throughput(path: Path, subject: str) -> None:
+    """Total ingest time against embedding alone on the very same chunks."""
+    from ingest.pipeline import Ingestor
+    from ingest.progress import PlainProgress
+    from localqa.config import load_settings
+    from localqa.embedder import SentenceTransformerEmbedder
+    from localqa.index import Index
+
+    with tempfile.TemporaryDirectory() as home:
+        settings = load_settings(environ={"LOCALQA_HOME": home})
+        embedder = SentenceTransformerEmbedder(device="cpu", batch_size=settings.embed_batch_size)
+        embedder.embed(["warm up the model before timing"])
+        index = Index(settings)
+        report = Ingestor(index, embedder, PlainProgress(quiet=True)).run([path])
+        texts = [
+            c.embedding_text()
+            for d in index.catalog.documents()
+            for c in index.catalog.chunks_of(d.abs_path)
+        ]
+        batch = max(settings.embed_batch_size * 2, 64)  # the pipeline's flush size
+        started = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            embedder.embed(texts[i : i + batch])
+        embed_only = time.perf_counter() - started
+    figure("ingest", subject, "files", str(len(report.added)))
+    figure("ingest", subject, "failed", str(len(report.failed)))
+    figure("ingest", subject, "pages", str(report.pages))
+    figure("ingest", subject, "chunks", str(report.chunks_written))
+    figure("ingest", subject, "seconds", report.seconds)
+    figure("ingest", subject, "pages_per_s", report.pages / report.seconds)
+    figure("ingest", subject, "chunks_per_s", report.chunks_written / report.seconds)
+    figure("ingest", subject, "embed_only_seconds", embed_only)
+    figure("ingest", subject, "ratio_total_to_embed_only", report.seconds / embed_only)
+
+
+def peak_rss_mb(home: str, path: Path) -> float:
+    """Peak resident memory of a whole `localqa ingest` process, in MB."""
+    env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "localqa", "ingest", "--quiet", str(path)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss / 1024
+
+
+def memory() -> None:
+    for kind, small, large in MEMORY_PAIRS:
+        for label, path in (("small", small), ("large", large)):
+            with tempfile.TemporaryDirectory() as home:
+                rss = peak_rss_mb(home, path)
+            figure("memory", f"{kind}-{label}:{path.name}", "size_mb", path.stat().st_size / 1e6)
+            figure("memory", f"{kind}-{label}:{path.name}", "peak_rss_mb", rss)
+
+
+def noop() -> None:
+    """Re-ingesting an unchanged corpus must not read the files again."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
+        command = [sys.executable, "-m", "localqa", "ingest", "--quiet", str(CORPUS)]
+        subprocess.run(command, env=env, check=False, capture_output=True)
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=False, capture_output=True)
+        whole = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run([*command[:3], "--help"], env=env, check=False, capture_output=True)
+        start_up = time.perf_counter() - started
+    figure("noop", "corpus", "process_seconds", whole)
+    figure("noop", "corpus", "cli_start_seconds", start_up)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("which", nargs="*", default=["throughput", "memory", "noop"])
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"{CORPUS} not found: these benchmarks need ../shared/corpus")
+    if "throughput" in args.which:
+        throughput(BIG_PDF, "DA-619p.pdf")
+        throughput(CORPUS, "shared-corpus")
+    if "memory" in args.which:
+        memory()
+    if "noop" in args.which:
+        noop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""CSV, TSV and PSV: one page, one line per data row as "header: value | header: value",
+so every chunk of a table still carries its column names."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.loaders.base import LoadedDocument, LoadError
+from ingest.loaders.text import read_text
+from localqa.schema import Page
+
+DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".tab", ".psv"})
+
+_BY_SUFFIX = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
+_CANDIDATES = ",;\t|"
+_SNIFF_SAMPLE = 64 * 1024
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of CSV text among comma, semicolon, tab and pipe (comma if unsure)."""
+    sample = text[:_SNIFF_SAMPLE]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_CANDIDATES).delimiter
+    except csv.Error:
+        pass
+    first_line = sample.split("\n", 1)[0]
+    counts = {delimiter: first_line.count(delimiter) for delimiter in _CANDIDATES}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _labels(header: list[str], width: int) -> list[str]:
+    labels = [name.strip() or f"column {i}" for i, name in enumerate(header, start=1)]
+    labels.extend(f"column {i}" for i in range(len(labels) + 1, width + 1))
+    return labels
+
+
+def rows_as_lines(text: str, delimiter: str) -> Iterator[str]:
+    """The header row as is, then each non-empty row as labelled cells."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    for row in reader:
+        cells = [" ".join(cell.split()) for cell in row]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            yield " | ".join(cell for cell in cells if cell)
+            continue
+        labels = _labels(header, len(cells))
+        yield " | ".join(
+            f"{label}: {cell}" for label, cell in zip(labels, cells, strict=False) if cell
+        )
+
+
+def _one_page(text: str) -> Iterator[Page]:
+    yield Page(number=1, text=text)
+
+
+def load_delimited(path: Path) -> LoadedDocument:
+    """A delimited table; the delimiter comes from the suffix, or is sniffed for .csv."""
+    raw, warnings = read_text(path)
+    delimiter = _BY_SUFFIX.get(path.suffix.lower()) or sniff_delimiter(raw)
+    try:
+        text = "\n".join(rows_as_lines(raw, delimiter))
+    except csv.Error as err:
+        raise LoadError(
+            f"malformed {path.suffix.lower().lstrip('.').upper()} ({err})",
+            "check its quoting and delimiter, or save it again as CSV",
+        ) from err
+    if not text:
+        raise LoadError("no text found", "the table has no values; nothing to index")
+    return LoadedDocument(
+        title=path.stem, page_kind="page", pages=_one_page(text), warnings=warnings
+    )

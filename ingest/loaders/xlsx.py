@@ -1,0 +1,70 @@
+"""Excel 2007+ via openpyxl in read-only mode: one page per worksheet, one line per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+
+from ingest.loaders.base import LoadedDocument, LoadError
+from ingest.loaders.common import cannot_read, require_text, sensible_title
+from localqa.schema import Page
+
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
+
+_INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
+_RESAVE = "open and re-save it in Excel or LibreOffice"
+_BROKEN = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, ParseError)
+
+
+def cell_text(value: object) -> str:
+    """A cell value as a person reads it: integral floats without ".0", dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return " ".join(str(value).split())
+
+
+def _row_line(values: Iterable[object]) -> str:
+    cells = [cell_text(value) for value in values]
+    while cells and not cells[-1]:
+        cells.pop()
+    return " | ".join(cells)
+
+
+def _sheets(workbook: Workbook) -> Iterator[Page]:
+    try:
+        for number, sheet in enumerate(workbook.worksheets, start=1):
+            lines = (_row_line(row) for row in sheet.iter_rows(values_only=True))
+            rows = "\n".join(line for line in lines if line.strip(" |"))
+            # The sheet name heads the page, as a slide title does; an empty sheet stays empty.
+            text = f"{sheet.title}\n{rows}" if rows else ""
+            yield Page(number=number, text=text, headings=((0, sheet.title),) if rows else ())
+    except _BROKEN as err:
+        raise LoadError(f"{_INVALID}: {err}", _RESAVE) from err
+    finally:
+        workbook.close()
+
+
+def load_xlsx(path: Path) -> LoadedDocument:
+    """A workbook: one page (page_kind "sheet") per worksheet, cells joined by " | "."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        title = sensible_title(workbook.properties.title, path.stem)
+    except OSError as err:
+        raise cannot_read(err) from err
+    except _BROKEN as err:
+        raise LoadError(_INVALID, _RESAVE) from err
+    pages = require_text(_sheets(workbook), "no text found", "all sheets are empty")
+    return LoadedDocument(title=title, page_kind="sheet", pages=pages)

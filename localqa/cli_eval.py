@@ -1,0 +1,171 @@
+"""`localqa eval`: retrieval and answer quality on a question set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from localqa.cli import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, cli, emit_json, fail, make_app
+
+if TYPE_CHECKING:
+    from localqa.answer import Answerer
+    from localqa.evaluation import EvalQuestion
+
+PROGRESS_EVERY = 250
+
+QuestionsArg = Annotated[
+    Path | None, typer.Argument(help="Questions, one JSON object per line.", show_default=False)
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="Convert a benchmark instead: 'squad' or 'aragog' (needs --out)."),
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Where --from writes its files.")]
+TopKOpt = Annotated[int | None, typer.Option("--top-k", help="Sources given to the model.")]
+CharsOpt = Annotated[
+    int | None, typer.Option("--context-chars", help="Character budget of the context.")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")]
+GenerateOpt = Annotated[
+    bool, typer.Option("--generate", help="Also answer with the model and check support.")
+]
+
+
+@cli.command("eval")
+def eval_command(
+    questions: QuestionsArg = None,
+    index: IndexOpt = None,
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+    top_k: TopKOpt = None,
+    context_chars: CharsOpt = None,
+    limit: LimitOpt = None,
+    generate: GenerateOpt = False,
+    source: FromOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure whether the context `ask` builds holds the answer, per question and overall."""
+    if source is not None:
+        _convert(source, questions, out)
+        return
+    if questions is None:
+        fail("give a questions file (JSONL), or --from squad|aragog PATH --out DIR", 2)
+    from localqa.evaluation import EvalInputError, load_questions
+
+    try:
+        todo = load_questions(questions)[:limit]
+    except (OSError, EvalInputError) as err:
+        fail(str(err), 2)
+    app = make_app(config, index=index, home=home, top_k=top_k, context_chars=context_chars)
+    report = _run(app, todo, generate)
+    if as_json:
+        emit_json(report)
+    else:
+        print_summary(report["summary"])
+
+
+def _run(app: Any, todo: list[EvalQuestion], generate: bool) -> dict[str, Any]:
+    from localqa.evaluation import Evaluator, summarise
+    from localqa.index import IndexMissing
+
+    try:
+        index = app.existing_index()
+    except IndexMissing as err:
+        fail(str(err))
+    embedder = app.embedder()
+    answerer = _answerer(app, index, embedder) if generate else None
+    evaluator = Evaluator(app.settings, index, embedder)
+    rows: list[dict[str, Any]] = []
+    results = []
+    for done, question in enumerate(todo, start=1):
+        result = evaluator.evaluate(question)
+        results.append(result)
+        row = result.as_json()
+        if answerer is not None:
+            row.update(_generated(answerer, question))
+        rows.append(row)
+        if done % PROGRESS_EVERY == 0:
+            print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
+    summary = summarise(results, app.settings, evaluator.token_method)
+    if answerer is not None:
+        summary["supported_sentence_share"] = _supported_share(rows)
+    return {"summary": summary, "questions": rows}
+
+
+def _answerer(app: Any, index: Any, embedder: Any) -> Answerer:
+    from localqa.answer import Answerer
+    from localqa.llm import ModelError
+
+    try:
+        model = app.load_model()
+    except ModelError as err:
+        fail(str(err))
+    if model is None:
+        fail("--generate needs a model: put one .gguf in models/ or set model_path", 2)
+    return Answerer(app.settings, index, embedder, model)
+
+
+def _generated(answerer: Answerer, question: EvalQuestion) -> dict[str, Any]:
+    answer = answerer.ask(question.question)
+    return {
+        "answer": answer.text,
+        "checked_sentences": len(answer.checks),
+        "supported_sentences": sum(c.supported for c in answer.checks),
+    }
+
+
+def _supported_share(rows: list[dict[str, Any]]) -> float | None:
+    checked = sum(r["checked_sentences"] for r in rows)
+    return round(sum(r["supported_sentences"] for r in rows) / checked, 4) if checked else None
+
+
+def _convert(source: str, path: Path | None, out: Path | None) -> None:
+    from localqa.evaluation import CONVERTERS
+
+    if source not in CONVERTERS:
+        fail(f"--from must be one of {', '.join(CONVERTERS)}, not {source!r}", 2)
+    if path is None or out is None:
+        fail(f"--from {source} needs the benchmark PATH and --out DIR", 2)
+    try:
+        done = CONVERTERS[source](path, out)
+    except (OSError, ValueError, KeyError) as err:
+        fail(f"cannot convert {path}: {err}")
+    typer.echo(
+        f"wrote {done.questions} questions to {out / 'questions.jsonl'} and {done.documents} "
+        f"documents to {out / 'docs'}; {done.left_out} left out ({done.note})"
+    )
+    typer.echo(
+        f"next: localqa ingest {out / 'docs'} --index {source} && "
+        f"localqa eval {out / 'questions.jsonl'} --index {source}"
+    )
+
+
+def _figure(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    budget = s["budget"]
+    lines = [
+        ("questions (judged)", f"{s['questions']} ({s['judged']})"),
+        ("budget", f"top_k={budget['top_k']}, context_chars={budget['context_chars']}"),
+        ("answer in context", _figure(s["answer_hit_rate"])),
+        ("evidence page in context", _figure(s["evidence_hit_rate"])),
+        ("recall@1 / @5 / @10", " / ".join(_figure(s[f"recall@{k}"]) for k in (1, 5, 10))),
+        ("MRR", _figure(s["mrr"])),
+        ("reference words in context", _figure(s["reference_recall"])),
+        ("context chars (mean)", _figure(s["mean_context_chars"])),
+        ("context tokens (mean)", f"{_figure(s['mean_context_tokens'])} "
+                                  f"({s['tokens_counted_with']})"),
+        ("retrieval ms p50 / p95", f"{s['retrieval_ms']['p50']} / {s['retrieval_ms']['p95']}"),
+        ("  of which query embedding", f"{s['embed_ms']['p50']} / {s['embed_ms']['p95']}"),
+    ]  # fmt: skip
+    if "supported_sentence_share" in s:
+        lines.append(("supported answer sentences", _figure(s["supported_sentence_share"])))
+    width = max(len(name) for name, _ in lines)
+    for name, value in lines:
+        typer.echo(f"{name:<{width}}  {value}")

@@ -1,0 +1,1 @@
+"""The interactive terminal UI (Textual). Only `localqa chat` imports this package."""
