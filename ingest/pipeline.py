@@ -154,7 +154,6 @@ class Ingestor:
         except LoadError as err:
             writer.discard(file.abs_path)
             report.failed.append(FileProblem(file.source, str(err)))
-            self._progress.note(f"FAILED {file.source}: {err}")
             self._progress.file_done(file.source, "failed", 0)
             return
         report.warnings.extend(FileProblem(file.source, w) for w in doc.warnings)

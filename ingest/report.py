@@ -68,5 +68,6 @@ class IngestReport:
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s)"
             )
         lines += [f"  skipped {p.path}: {p.reason}" for p in self.skipped]
+        lines += [f"  warning {p.path}: {p.reason}" for p in self.warnings]
         lines += [f"  FAILED {p.path}: {p.reason}" for p in self.failed]
         return lines

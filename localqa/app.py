@@ -13,7 +13,7 @@ from localqa.index import Index
 
 if TYPE_CHECKING:
     from localqa.answer import Answerer
-    from localqa.embedder import SentenceTransformerEmbedder
+    from localqa.embedder import Embedder, SentenceTransformerEmbedder
     from localqa.llm import LocalModel
 
 
@@ -26,10 +26,20 @@ class App:
         return cls(load_settings(overrides, config_file=config_file))
 
     def embedder(self) -> SentenceTransformerEmbedder:
-        from localqa.embedder import SentenceTransformerEmbedder
+        from localqa.embedder import Embedder, SentenceTransformerEmbedder
 
         s = self.settings
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
+
+    def query_embedder(self) -> Embedder:
+        """For answering: the torch-free encoder when the model allows, else the full one."""
+        from localqa.embedder import FastQueryEmbedder
+        from localqa.fast_encoder import UnsupportedModel
+
+        try:
+            return FastQueryEmbedder(self.settings.embed_model)
+        except UnsupportedModel:
+            return self.embedder()
 
     def index(self) -> Index:
         return Index(self.settings)
@@ -67,4 +77,4 @@ class App:
 
         index = self.existing_index()
         model = self.load_model() if use_model else None
-        return Answerer(self.settings, index, self.embedder(), model)
+        return Answerer(self.settings, index, self.query_embedder(), model)

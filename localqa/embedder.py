@@ -116,3 +116,31 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class FastQueryEmbedder:
+    """The same model through localqa.fast_encoder: no torch import, for answering.
+
+    Used when the model is a mean-pooled BERT (the default MiniLM is); its vectors equal
+    sentence-transformers' to float32 precision."""
+
+    def __init__(self, model: str = "") -> None:
+        from localqa.fast_encoder import FastEncoder
+
+        self._path = Path(model) if model else default_model_path()
+        self._name = model or "all-MiniLM-L6-v2"
+        self._encoder = FastEncoder(self._path)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def max_tokens(self) -> int:
+        return self._encoder.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self._encoder.count_tokens(text)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._encoder.embed(texts)
