@@ -26,7 +26,7 @@ class App:
         return cls(load_settings(overrides, config_file=config_file))
 
     def embedder(self) -> SentenceTransformerEmbedder:
-        from localqa.embedder import Embedder, SentenceTransformerEmbedder
+        from localqa.embedder import SentenceTransformerEmbedder
 
         s = self.settings
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)

@@ -270,9 +270,8 @@ class LocalModel:
         stop: threading.Event | None,
         run: _Run,
     ) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = TextPieces()
         tokens = self._llama.generate(prompt_tokens, reset=True, **sampling.generate_kwargs())
-        at_start = True
         try:
             run.reason = "length"
             while run.generated < limit:
@@ -285,19 +284,34 @@ class LocalModel:
                     run.reason = "eos"
                     break
                 run.generated += 1
-                text = decoder.decode(bytes(self._llama.detokenize([token])))
-                if at_start:
-                    # SentencePiece marks a word start with a space; the answer's first
-                    # word carries one that is not part of the answer.
-                    text = text.lstrip(" ")
-                    at_start = not text
-                if text:
-                    yield text
+                if piece := text.feed(bytes(self._llama.detokenize([token]))):
+                    yield piece
         finally:
             tokens.close()
-        tail = decoder.decode(b"", final=True)  # an unfinished character becomes U+FFFD
-        if tail:
+        if tail := text.finish():
             yield tail
+
+
+class TextPieces:
+    """Turns the bytes of successive tokens into text pieces of whole characters: a
+    character split over byte-fallback tokens (an emoji is four) waits for its last byte."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._started = False
+
+    def feed(self, data: bytes, final: bool = False) -> str:
+        text: str = self._decoder.decode(data, final)
+        if not self._started:
+            # SentencePiece marks a word start with a space; the answer's first word
+            # carries one that is not part of the answer.
+            text = text.lstrip(" ")
+            self._started = bool(text)
+        return text
+
+    def finish(self) -> str:
+        """What is left; an unfinished character becomes U+FFFD."""
+        return self.feed(b"", final=True)
 
 
 class _Run:
