@@ -85,7 +85,9 @@ class Chunker:
         if key not in self._fitted:
             title, section = title[:HEADER_CHARS].strip(), section[:HEADER_CHARS].strip()
             # the header joins title and section with " | " and a newline: count that too
-            while self._count(f"{title} | {section}") + 2 > self._header_tokens:
+            while (title or section) and self._count(
+                f"{title} | {section}"
+            ) + 2 > self._header_tokens:
                 if len(section) > len(title):
                     section = section[: len(section) * 3 // 4].strip()
                 else:

@@ -8,14 +8,20 @@ are stored. See localqa/catalog.py for why a kill at any moment is harmless.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.chunking import Chunker, DocumentIdentity, header_budget
-from ingest.loaders import open_document
-from ingest.loaders.base import LoadError, UnsupportedFile
+from ingest.chunking import Chunker, header_budget
 from ingest.progress import PlainProgress, Progress
+from ingest.reader import (
+    ChunkerSpec,
+    ChunksRead,
+    DocumentRejected,
+    Event,
+    read_in_process,
+    read_inline,
+)
 from ingest.report import IngestReport
 from ingest.scan import WorkItem, make_plan, scan
 from ingest.splitter import TokenSplitter
@@ -25,6 +31,8 @@ from localqa.index import Index
 from localqa.schema import Chunk, FileProblem
 
 PIPELINE_VERSION = "1"
+# Below this much input, starting a reader process costs more than it saves.
+BACKGROUND_BYTES = 2_000_000
 
 
 class BatchWriter:
@@ -113,54 +121,55 @@ class Ingestor:
         return report
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
-        settings = self._index.settings
-        count = self._embedder.count_tokens
-        splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        chunker = Chunker(
-            splitter, count, header_budget(self._embedder.max_tokens, settings.chunk_tokens)
-        )
         writer = BatchWriter(self._index, self._embedder, self._batch, self._progress)
         self._progress.start(len(work))
         try:
-            for item in work:
-                self._ingest_file(item, chunker, writer, report)
+            for event in self._read(work):
+                self._apply(event, work, writer, report)
             writer.flush()
         finally:
             self._progress.finish()
         report.embed_seconds = writer.embed_seconds
         report.chunks_written = writer.written
 
-    def _ingest_file(
-        self, item: WorkItem, chunker: Chunker, writer: BatchWriter, report: IngestReport
-    ) -> None:
-        file = item.file
-        try:
-            doc = open_document(Path(file.abs_path))
-            identity = DocumentIdentity(
-                file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind
+    def _read(self, work: list[WorkItem]) -> Iterator[Event]:
+        """Read in a helper process for big jobs (overlapping the embedder), else inline."""
+        settings = self._index.settings
+        budget = header_budget(self._embedder.max_tokens, settings.chunk_tokens)
+        tokenizer = self._embedder.tokenizer_file
+        mode = settings.reader_process
+        big = sum(w.file.size for w in work) >= BACKGROUND_BYTES
+        if tokenizer and (mode == "always" or (mode == "auto" and big)):
+            spec = ChunkerSpec(
+                str(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens, budget
             )
-            pages: set[int] = set()
-            chunks = 0
-            for page, chunk in chunker.chunks(identity, doc.pages):
-                pages.add(page.number)
+            return read_in_process(work, spec)
+        count = self._embedder.count_tokens
+        splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        return read_inline(work, Chunker(splitter, count, budget))
+
+    def _apply(
+        self, event: Event, work: list[WorkItem], writer: BatchWriter, report: IngestReport
+    ) -> None:
+        item = work[event.item]
+        source = item.file.source
+        if isinstance(event, ChunksRead):
+            for chunk in event.chunks:
                 writer.add(chunk)
-                chunks += 1
-            if chunks == 0:
-                raise LoadError("no text found", "nothing to index in this file")
-        except UnsupportedFile as err:
-            report.skipped.append(FileProblem(file.source, str(err)))
-            self._progress.file_done(file.source, "skipped", 0)
-            return
-        except LoadError as err:
-            writer.discard(file.abs_path)
-            report.failed.append(FileProblem(file.source, str(err)))
-            self._progress.file_done(file.source, "failed", 0)
-            return
-        report.warnings.extend(FileProblem(file.source, w) for w in doc.warnings)
-        writer.complete(_record(item, doc.title, doc.page_kind, max(pages, default=0)))
-        (report.updated if item.previous else report.added).append(file.source)
-        report.pages += len(pages)
-        self._progress.file_done(file.source, "updated" if item.previous else "added", chunks)
+        elif isinstance(event, DocumentRejected):
+            if event.skipped:
+                report.skipped.append(FileProblem(source, event.reason))
+            else:
+                writer.discard(item.file.abs_path)
+                report.failed.append(FileProblem(source, event.reason))
+            self._progress.file_done(source, "skipped" if event.skipped else "failed", 0)
+        else:
+            report.warnings.extend(FileProblem(source, w) for w in event.warnings)
+            writer.complete(_record(item, event.title, event.page_kind, event.pages))
+            (report.updated if item.previous else report.added).append(source)
+            report.pages += event.pages
+            outcome = "updated" if item.previous else "added"
+            self._progress.file_done(source, outcome, event.chunks)
 
 
 def _record(item: WorkItem, title: str, page_kind: str, pages: int) -> DocumentRecord:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +16,23 @@ from localqa.cli_answer import ExtractiveOpt, GpuOpt, ModelOpt
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Reopen the latest conversation with this index.")
 ]
+
+
+@contextmanager
+def logging_to(path: Path) -> Iterator[None]:
+    """While the TUI owns the terminal, log records go to a file: written to stderr they
+    would land in the middle of the screen."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [handler]
+    try:
+        yield
+    finally:
+        root.handlers = saved
+        handler.close()
 
 
 @cli.command()
@@ -31,12 +52,10 @@ def chat(
 
     app = make_app(config, index=index, home=home, model_path=model, n_gpu_layers=n_gpu_layers)
     store = ConversationStore.in_home(app.settings.home)
+    chat_app = ChatApp(core_factory(app, use_model=not extractive), store,
+                       index_name=app.settings.index, resume=resume)  # fmt: skip
     try:
-        ChatApp(
-            core_factory(app, use_model=not extractive),
-            store,
-            index_name=app.settings.index,
-            resume=resume,
-        ).run()
+        with logging_to(app.settings.home / "chat.log"):
+            chat_app.run()
     finally:
         store.close()

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     embed_device: str = "auto"
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(30, ge=0)
+    # Read and split in a helper process while the embedder works: auto = for big jobs.
+    reader_process: Literal["auto", "always", "never"] = "auto"
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000

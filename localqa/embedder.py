@@ -7,7 +7,7 @@ CLI and the core stay quick to import.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -39,6 +39,11 @@ class Embedder(Protocol):
         """Word pieces of `text` without special tokens."""
         ...
 
+    @property
+    def tokenizer_file(self) -> Path | None:
+        """A tokenizer.json that counts the same word pieces, if the model has one."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Unit-length vectors, one row per text."""
         ...
@@ -68,6 +73,7 @@ class SentenceTransformerEmbedder:
         self._device = device
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
+        self._counter: Callable[[str], int] | None = None
 
     @property
     def name(self) -> str:
@@ -105,7 +111,29 @@ class SentenceTransformerEmbedder:
         return int(self._load().max_seq_length or 512)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._load().tokenizer.tokenize(text))
+        if self._counter is None:
+            self._counter = self._make_counter()
+        return self._counter(text)
+
+    def _make_counter(self) -> Callable[[str], int]:
+        tokenizer = self._load().tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            return lambda text: len(tokenizer.tokenize(text))
+        # A private copy of the Rust tokenizer: same pieces, far less overhead. The shared
+        # one carries transformers' truncation and padding settings, which would cap counts.
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_str(backend.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        return lambda text: len(counter.encode(text, add_special_tokens=False).ids)
+
+    @property
+    def tokenizer_file(self) -> Path | None:
+        """The model's tokenizer.json, which a reader process can load without torch."""
+        path = (self._path or default_model_path()) / "tokenizer.json"
+        return path if path.is_file() else None
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         vectors = self._load().encode(
@@ -141,6 +169,10 @@ class FastQueryEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self._encoder.count_tokens(text)
+
+    @property
+    def tokenizer_file(self) -> Path | None:
+        return self._path / "tokenizer.json"
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return self._encoder.embed(texts)

@@ -13,7 +13,7 @@ import codecs
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +24,8 @@ NO_OFFLOAD_WARNING = (
 )
 # llama.cpp's "pick a random seed" value.
 RANDOM_SEED = 0xFFFFFFFF
+GGML_LOG_ERROR = 4
+_log_callback: Any = None  # kept referenced: llama.cpp calls it for the whole process
 
 FinishReason = Literal["eos", "length", "cancelled", "none"]
 
@@ -46,13 +48,9 @@ class Sampling:
 
     def generate_kwargs(self) -> dict[str, Any]:
         greedy = self.temperature <= 0.0
-        return {
-            "top_k": 1 if greedy else self.top_k,
-            "top_p": self.top_p,
-            "min_p": self.min_p,
-            "temp": 1.0 if greedy else self.temperature,
-            "repeat_penalty": self.repeat_penalty,
-        }
+        top_k, temp = (1, 1.0) if greedy else (self.top_k, self.temperature)
+        return dict(top_k=top_k, top_p=self.top_p, min_p=self.min_p, temp=temp,
+                    repeat_penalty=self.repeat_penalty)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,33 @@ def check_gguf(path: Path) -> None:
         )
 
 
+def _utf8(text: str) -> bytes:
+    # "replace": a lone surrogate from a badly decoded document must not crash a question.
+    return text.encode("utf-8", errors="replace")
+
+
+def _route_llama_log() -> None:
+    """Send llama.cpp's own log to the `localqa.llama_cpp` logger (errors as warnings, the
+    rest as debug) instead of stderr: llama-cpp-python's level table predates ggml's
+    renumbering, so even with verbose=False it prints llama.cpp's warnings."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+    import logging
+
+    import llama_cpp
+
+    log = logging.getLogger("localqa.llama_cpp")
+
+    def forward(level: int, text: bytes, _user: Any) -> None:
+        severity = logging.WARNING if level == GGML_LOG_ERROR else logging.DEBUG
+        log.log(severity, "%s", text.decode(errors="replace").rstrip())
+
+    _log_callback = llama_cpp.llama_log_callback(forward)
+    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+
+
 def _offload_plan(requested: int | Literal["auto"], supported: bool) -> tuple[int, list[str]]:
     """The n_gpu_layers to pass to llama.cpp, and warnings for the user."""
     if requested == "auto":
@@ -122,10 +147,18 @@ class LocalModel:
         self.warnings = warnings
         self._gpu_layers = gpu_layers
         self.last_stats = GenerationStats()
+        self.n_ctx = int(llama.n_ctx())
+        self.bos, self.eos = int(llama.token_bos()), int(llama.token_eos())
         meta: dict[str, str] = dict(llama.metadata)
         arch = meta.get("general.architecture", "llama")
-        self._n_layers = int(meta.get(f"{arch}.block_count", 0))
-        self._chat_template = meta.get("tokenizer.chat_template")
+        self.n_layers = int(meta.get(f"{arch}.block_count", 0))
+        self.chat_template: str | None = meta.get("tokenizer.chat_template")
+        trained = int(meta.get(f"{arch}.context_length", 0))
+        if 0 < trained < self.n_ctx:
+            warnings.append(
+                f"n_ctx {self.n_ctx} is more than the {trained} tokens {path.name} was "
+                f"trained on; long prompts may give poor answers: set n_ctx to {trained}"
+            )
 
     @classmethod
     def load(
@@ -141,6 +174,7 @@ class LocalModel:
 
         path = Path(path)
         check_gguf(path)
+        _route_llama_log()
         supported = bool(llama_cpp.llama_supports_gpu_offload())
         layers, warnings = _offload_plan(n_gpu_layers, supported)
         try:
@@ -172,35 +206,15 @@ class LocalModel:
         """How many of the model's layers are actually offloaded to a GPU."""
         return self._gpu_layers
 
-    @property
-    def n_layers(self) -> int:
-        return self._n_layers
-
-    @property
-    def n_ctx(self) -> int:
-        return int(self._llama.n_ctx())
-
-    @property
-    def chat_template(self) -> str | None:
-        return self._chat_template
-
-    @property
-    def bos(self) -> int:
-        return int(self._llama.token_bos())
-
-    @property
-    def eos(self) -> int:
-        return int(self._llama.token_eos())
-
     def tokenize(self, text: str) -> list[int]:
         """Token ids of plain text: no BOS, and special/control tokens are never parsed, so
         text such as '</s>' stays text."""
-        return [int(t) for t in self._llama.tokenize(text.encode(), False, False)]
+        return [int(t) for t in self._llama.tokenize(_utf8(text), False, False)]
 
     def tokenize_template(self, text: str) -> list[int]:
         """Token ids of trusted chat-template text, parsing control tokens ('<|im_start|>').
         Never pass document, question or history text here."""
-        return [int(t) for t in self._llama.tokenize(text.encode(), False, True)]
+        return [int(t) for t in self._llama.tokenize(_utf8(text), False, True)]
 
     def token_text(self, token: int) -> str:
         """The vocabulary text of a token (e.g. '<s>'), for chat-template variables."""
@@ -314,17 +328,17 @@ class TextPieces:
         return self.feed(b"", final=True)
 
 
+@dataclass
 class _Run:
     """Mutable bookkeeping of one `stream` call, frozen into GenerationStats at the end."""
 
-    def __init__(self, prompt_tokens: int) -> None:
-        self.prompt_tokens = prompt_tokens
-        self.generated = 0
-        self.reason: FinishReason = "none"
-        self.start = time.perf_counter()
-        self.first: float | None = None
-        self.last = self.start
-        self.steps = 0
+    prompt_tokens: int
+    generated: int = 0
+    reason: FinishReason = "none"
+    start: float = field(default_factory=time.perf_counter)
+    first: float | None = None
+    last: float = 0.0
+    steps: int = 0
 
     def tick(self) -> None:
         self.last = time.perf_counter()

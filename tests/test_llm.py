@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -101,6 +102,13 @@ def test_text_pieces_wait_for_whole_characters() -> None:
     assert pieces.finish() == "\ufffd"
 
 
+def test_factory_7b_preset_has_llama2_7b_parameter_count() -> None:
+    from tests.support.gguf_factory import SHAPES, _tensor_shapes
+
+    shapes = _tensor_shapes(SHAPES["llama2-7b"], n_vocab=32000)
+    assert sum(math.prod(shape) for _, shape in shapes) == 6_738_415_616
+
+
 def test_greedy_stays_on_the_sampler_chain() -> None:
     kwargs = Sampling(temperature=0.0, top_p=0.9, min_p=0.1).generate_kwargs()
     assert kwargs["top_k"] == 1 and kwargs["temp"] > 0
@@ -116,6 +124,16 @@ def test_load_tiny_model(tiny_gguf: Path, capfd: pytest.CaptureFixture[str]) -> 
     assert (model.bos, model.eos, model.gpu_layers, model.warnings) == (1, 2, 0, [])
     assert model.chat_template is None
     model.close()
+
+
+def test_context_beyond_training_is_a_warning_not_noise(
+    tiny_gguf: Path,  # noqa: F811
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    model = LocalModel.load(tiny_gguf, n_ctx=4096, n_gpu_layers=0)
+    assert capfd.readouterr().err == ""  # llama.cpp's own warning goes to logging
+    assert len(model.warnings) == 1 and "trained on" in model.warnings[0]
+    assert "2048" in model.warnings[0]
 
 
 def test_gpu_request_on_this_build(tiny_gguf: Path) -> None:  # noqa: F811

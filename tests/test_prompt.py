@@ -248,3 +248,26 @@ def test_llama2_style_gguf_template_uses_the_exact_path(tiny_model: LocalModel) 
     rec = Recording(tiny_model, "{{ '[INST] <<SYS>>' }}")  # any template naming <<SYS>>
     packed = pack_prompt(rec, "Why?", SOURCES, [], 2048, 64)
     assert packed.format == "llama-2" and rec.special == []
+
+
+def test_broken_gguf_template_falls_back_to_llama2(tiny_model: LocalModel) -> None:  # noqa: F811
+    rec = Recording(tiny_model, "{{ undefined_helper() }}")
+    packed = pack_prompt(rec, "Why?", SOURCES, [], 2048, 64)
+    assert packed.format.startswith("llama-2 (the GGUF chat template failed")
+    assert packed.tokens == pack_prompt(tiny_model, "Why?", SOURCES, [], 2048, 64).tokens
+
+
+def test_many_sources_take_few_renders() -> None:
+    class Counting(CharTokenizer):
+        calls = 0
+
+        def tokenize(self, text: str) -> list[int]:
+            self.calls += 1
+            return super().tokenize(text)
+
+    tok = Counting()
+    sources = [chunk(i + 1, "lorem ipsum " * 40) for i in range(100)]
+    history = [Turn(f"q{i}", "a" * 50) for i in range(8)]
+    packed = pack_prompt(tok, "Why?", sources, history, 9000, 500)
+    assert 0 < packed.dropped_sources < 100 and packed.history_turns == 0
+    assert tok.calls < 80  # binary searches: about 11 renders of ~5 tokenize calls

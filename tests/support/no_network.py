@@ -1,7 +1,9 @@
-"""Run the localqa CLI with every internet socket refused, counting attempts.
+"""Run the localqa CLI with every internet socket refused, recording each attempt.
 
-Used as `python tests/support/no_network.py ARGS...`: exits with the CLI's status, and
-prints `NETWORK-ATTEMPTS=<n>` last on stderr. Unix-domain sockets stay allowed.
+Used as `python tests/support/no_network.py ARGS...`: exits with the CLI's status and
+prints, last on stderr, `NETWORK-CONNECTS=<n>` (attempts to reach an address) and
+`NETWORK-SOCKETS=<files>` (where internet sockets were asked for; all were refused).
+Unix-domain sockets stay allowed.
 """
 
 from __future__ import annotations
@@ -9,9 +11,16 @@ from __future__ import annotations
 import atexit
 import socket
 import sys
+import traceback
 
-ATTEMPTS: list[str] = []
+CONNECTS: list[str] = []
+SOCKETS: list[str] = []
 _real_socket = socket.socket
+
+
+def _caller() -> str:
+    frames = traceback.extract_stack()[:-2]
+    return frames[-1].filename if frames else "?"
 
 
 class GuardedSocket(_real_socket):
@@ -20,23 +29,28 @@ class GuardedSocket(_real_socket):
     ) -> None:
         internet = family in (socket.AF_INET, socket.AF_INET6) or (family == -1 and fileno is None)
         if internet:
-            ATTEMPTS.append(f"socket(family={family})")
+            SOCKETS.append(_caller())
             raise OSError("network blocked by the localqa test")
         super().__init__(family, type, proto, fileno)
 
 
 def _refuse(*args: object, **kwargs: object) -> None:
-    ATTEMPTS.append(f"connect{args[:1]}")
+    CONNECTS.append(f"{args[:1]} from {_caller()}")
     raise OSError("network blocked by the localqa test")
+
+
+def _report() -> None:
+    print(f"NETWORK-SOCKETS={sorted(set(SOCKETS))}", file=sys.stderr)
+    print(f"NETWORK-CONNECTS={len(CONNECTS)} {CONNECTS}", file=sys.stderr)
 
 
 def main() -> None:
     socket.socket = GuardedSocket  # type: ignore[misc]
     socket.create_connection = _refuse  # type: ignore[assignment]
     socket.getaddrinfo = _refuse  # type: ignore[assignment]
-    atexit.register(lambda: print(f"NETWORK-ATTEMPTS={len(ATTEMPTS)} {ATTEMPTS}", file=sys.stderr))
+    atexit.register(_report)
     if sys.argv[1:] == ["--self-test"]:  # proves the guard bites
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        socket.create_connection(("192.0.2.1", 80))
     from localqa.cli import main as cli_main
 
     sys.argv = ["localqa", *sys.argv[1:]]

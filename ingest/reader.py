@@ -1,0 +1,175 @@
+"""Reading and splitting documents, inline or in a helper process beside the embedder.
+
+pypdf and the splitter are pure Python: in the embedding process they would hold the GIL
+while torch waits. A helper process reads and splits the next documents while the main
+process embeds, and hands over chunks through a bounded queue (memory stays flat).
+Both modes produce the same ordered stream of events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import signal
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunking import Chunker, DocumentIdentity
+from ingest.loaders import open_document
+from ingest.loaders.base import LoadError, UnsupportedFile
+from ingest.scan import WorkItem
+from ingest.splitter import TokenSplitter
+from localqa.schema import Chunk
+
+QUEUE_MESSAGES = 32
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChunksRead:
+    item: int
+    chunks: tuple[Chunk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRead:
+    item: int
+    title: str
+    page_kind: str
+    pages: int
+    chunks: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRejected:
+    item: int
+    reason: str
+    skipped: bool  # unsupported kind (skipped) rather than a broken file (failed)
+
+
+Event = ChunksRead | DocumentRead | DocumentRejected
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkerSpec:
+    """Everything a process needs to build the same Chunker (picklable)."""
+
+    tokenizer_file: str
+    chunk_tokens: int
+    overlap_tokens: int
+    header_tokens: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def build(self) -> Chunker:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(self.tokenizer_file)
+        tokenizer.no_truncation()  # tokenizer.json may carry both; they would cap counts
+        tokenizer.no_padding()
+
+        def count(text: str) -> int:
+            return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+        splitter = TokenSplitter(count, self.chunk_tokens, self.overlap_tokens)
+        return Chunker(splitter, count, self.header_tokens)
+
+
+def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Event]:
+    """One document's events: chunks page by page, then read or rejected."""
+    file = item.file
+    try:
+        doc = open_document(Path(file.abs_path))
+        identity = DocumentIdentity(
+            file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind
+        )
+        pages: set[int] = set()
+        count = 0
+        batch: list[Chunk] = []
+        for page, chunk in chunker.chunks(identity, doc.pages):
+            if batch and page.number not in pages:
+                yield ChunksRead(index, tuple(batch))
+                batch = []
+            pages.add(page.number)
+            batch.append(chunk)
+            count += 1
+        if batch:
+            yield ChunksRead(index, tuple(batch))
+        if count == 0:
+            raise LoadError("no text found", "nothing to index in this file")
+    except UnsupportedFile as err:
+        yield DocumentRejected(index, str(err), skipped=True)
+        return
+    except LoadError as err:
+        yield DocumentRejected(index, str(err), skipped=False)
+        return
+    pages_seen = max(pages, default=0)
+    yield DocumentRead(index, doc.title, doc.page_kind, pages_seen, count, tuple(doc.warnings))
+
+
+def read_inline(work: Sequence[WorkItem], chunker: Chunker) -> Iterator[Event]:
+    for index, item in enumerate(work):
+        yield from read_document(index, item, chunker)
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: Linux only
+
+
+def _produce(spec: ChunkerSpec, work: list[WorkItem], out: multiprocessing.Queue[object]) -> None:
+    _die_with_parent()
+    parent = os.getppid()
+
+    def put(message: object) -> None:
+        while True:
+            try:
+                out.put(message, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                if os.getppid() != parent:  # the embedding process is gone: stop
+                    os._exit(0)
+
+    try:
+        chunker = spec.build()
+        for event in read_inline(work, chunker):
+            put(event)
+    except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
+        put(("crash", traceback.format_exc()))
+    put(("end", ""))
+
+
+def read_in_process(work: Sequence[WorkItem], spec: ChunkerSpec) -> Iterator[Event]:
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding torch
+    out: multiprocessing.Queue[object] = context.Queue(QUEUE_MESSAGES)
+    reader = context.Process(target=_produce, args=(spec, list(work), out), daemon=True)
+    reader.start()
+    try:
+        yield from _drain(out, reader.is_alive)
+    finally:
+        if reader.is_alive():
+            reader.kill()
+        reader.join(timeout=10)
+
+
+def _drain(out: multiprocessing.Queue[object], alive: Callable[[], bool]) -> Iterator[Event]:
+    while True:
+        try:
+            message = out.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if not alive():
+                raise RuntimeError("the document reader process died unexpectedly") from None
+            continue
+        if isinstance(message, tuple):
+            kind, detail = message
+            if kind == "crash":
+                raise RuntimeError(f"the document reader failed:\n{detail}")
+            return
+        assert isinstance(message, ChunksRead | DocumentRead | DocumentRejected)
+        yield message

@@ -1,0 +1,149 @@
+"""Follow-up questions made standalone, so retrieval finds what they refer to.
+
+"How much does it cost?" after "I lost my access card" must search for the card, not for
+prices in general. Retrieval sees one question and no history, so a follow-up is rewritten
+first: by the model when one is loaded (a short prompt, a few greedy tokens), else by a
+rule that carries the previous question's content words over. The model's rewrite falls
+back to the rule when it comes back empty, rambling, or unrelated to the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from localqa.text import WORD, content_words, words
+
+if TYPE_CHECKING:
+    from localqa.llm import Sampling
+    from localqa.prompt import Turn
+
+# Words that point back at something said before.
+PRONOUNS = frozenset(
+    "it its they them their theirs this that these those he she him his her".split()
+)
+OPENERS = ("and", "but", "also", "what about", "how about", "same for", "what else", "why")
+# Words that text.STOPWORDS keeps but that say nothing about the subject: not carried over.
+FILLER = frozenset(
+    "about also else more other please tell me my mine us know explain describe".split()
+)
+# What a model may put before its rewrite despite being told not to.
+LABEL = re.compile(r"^(standalone question|rewritten question|question)\s*:\s*", re.IGNORECASE)
+SHORT_QUESTION = 2  # content words; "and contractors?" is a follow-up
+CARRIED_WORDS = 8
+REWRITE_TOKENS = 48
+MAX_REWRITE_CHARS = 300
+REWRITE_SYSTEM = (
+    "You rewrite follow-up questions. Rewrite the user's last question as one standalone "
+    "question that names what it refers to, using the earlier conversation. Do not answer "
+    "it. Reply with the rewritten question only."
+)
+
+
+class RewriteModel(Protocol):
+    """What the model rewrite needs of a LocalModel."""
+
+    @property
+    def bos(self) -> int: ...
+
+    @property
+    def eos(self) -> int: ...
+
+    @property
+    def n_ctx(self) -> int: ...
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def stream(
+        self,
+        prompt_tokens: list[int],
+        max_tokens: int,
+        sampling: Sampling,
+        stop: threading.Event | None = None,
+    ) -> Iterator[str]: ...
+
+
+def needs_context(question: str) -> bool:
+    """Whether a question leans on an earlier one: a pronoun, a follow-up opener, or too
+    few content words to stand alone."""
+    lowered = " ".join(words(question))
+    if any(lowered == o or lowered.startswith(o + " ") for o in OPENERS):
+        return True
+    if PRONOUNS & set(lowered.split()):
+        return True
+    return len(content_words(question) - FILLER) <= SHORT_QUESTION
+
+
+def rewrite_by_rule(question: str, previous: str) -> str:
+    """The question plus the previous (standalone) question's content words it lacks, in
+    their original order and spelling; unchanged when it needs no context."""
+    question = question.strip()
+    if not previous.strip() or not needs_context(question):
+        return question
+    have = content_words(question)
+    carried: list[str] = []
+    for word in WORD.findall(previous):
+        key = word.lower()
+        already = key in have or key in {w.lower() for w in carried}
+        if key in content_words(word) and key not in FILLER | PRONOUNS and not already:
+            carried.append(word)
+    if not carried:
+        return question
+    return f"{question} {' '.join(carried[:CARRIED_WORDS])}"
+
+
+def rewrite_with_model(
+    model: RewriteModel,
+    question: str,
+    history: Sequence[Turn],
+    previous: str,
+    stop: threading.Event | None = None,
+) -> str:
+    """Ask the model for a standalone question; the rule's rewrite when the model's reply
+    is unusable. Self-contained questions are returned as they are, at no model cost."""
+    fallback = rewrite_by_rule(question, previous)
+    if not history or not needs_context(question):
+        return fallback
+    from localqa.llm import Sampling
+    from localqa.prompt import ContextTooSmall, pack_prompt
+
+    ask = f"Rewrite this follow-up as a standalone question: {question.strip()}"
+    try:
+        packed = pack_prompt(
+            model, ask, [], history[-2:], model.n_ctx, REWRITE_TOKENS, system=REWRITE_SYSTEM
+        )
+    except ContextTooSmall:
+        return fallback
+    greedy = Sampling(temperature=0.0, top_p=1.0, min_p=0.0)
+    reply = "".join(model.stream(packed.tokens, REWRITE_TOKENS, greedy, stop))
+    return usable_rewrite(reply, question, previous) or fallback
+
+
+def usable_rewrite(reply: str, question: str, previous: str) -> str | None:
+    """The model's rewrite, cleaned, if it looks like a question about this conversation."""
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    text = LABEL.sub("", lines[0])
+    text = text.strip().strip("\"'").strip()
+    if not text or len(text) > MAX_REWRITE_CHARS:
+        return None
+    if not content_words(text) & (content_words(question) | content_words(previous)):
+        return None  # unrelated to what was asked: a random or confused model
+    return text
+
+
+def standalone_question(
+    question: str,
+    history: Sequence[Turn],
+    previous: str,
+    model: RewriteModel | None = None,
+    stop: threading.Event | None = None,
+) -> str:
+    """The question retrieval should search for. `previous` is the standalone form of the
+    last question (what it was searched as), so chains of follow-ups keep their subject."""
+    if model is None:
+        return rewrite_by_rule(question, previous)
+    return rewrite_with_model(model, question, history, previous, stop)

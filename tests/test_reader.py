@@ -1,0 +1,64 @@
+"""Reading in a helper process gives exactly what reading inline gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import header_budget
+from ingest.reader import ChunkerSpec, DocumentRead, DocumentRejected, read_in_process, read_inline
+from ingest.scan import WorkItem, scan
+from localqa.config import Settings
+from localqa.embedder import SentenceTransformerEmbedder
+from tests.conftest import ingest_paths
+
+
+def work_for(folder: Path) -> list[WorkItem]:
+    files, _, _ = scan([folder])
+    return [WorkItem(f, f"hash-{n}", None) for n, f in enumerate(files)]
+
+
+def spec_for(embedder: SentenceTransformerEmbedder, tokenizer: str = "") -> ChunkerSpec:
+    file = tokenizer or str(embedder.tokenizer_file)
+    return ChunkerSpec(file, 200, 30, header_budget(embedder.max_tokens, 200))
+
+
+def test_process_and_inline_reading_agree(
+    docs: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    work = work_for(docs)
+    spec = spec_for(embedder)
+    inline = list(read_inline(work, spec.build()))
+    background = list(read_in_process(work, spec))
+    assert background == inline
+    rejected = {
+        work[e.item].file.source: e.skipped for e in inline if isinstance(e, DocumentRejected)
+    }
+    assert rejected == {"broken.pdf": False, "photo.jpg": True}
+    assert sum(isinstance(e, DocumentRead) for e in inline) == 9
+
+
+def test_a_crashing_reader_is_reported(docs: Path, embedder: SentenceTransformerEmbedder) -> None:
+    spec = spec_for(embedder, tokenizer=str(docs / "no-such-tokenizer.json"))
+    with pytest.raises(RuntimeError, match="document reader failed"):
+        list(read_in_process(work_for(docs), spec))
+
+
+def test_ingest_through_the_reader_process(
+    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path, tmp_path: Path
+) -> None:
+    forced = Settings.model_validate({**settings.model_dump(), "reader_process": "always"})
+    inline = Settings.model_validate(
+        {**settings.model_dump(), "reader_process": "never", "home": tmp_path / "inline"}
+    )
+    a, b = ingest_paths(forced, embedder, docs), ingest_paths(inline, embedder, docs)
+    assert a.chunks == b.chunks and a.added == b.added and a.failed == b.failed == []
+
+
+def test_fast_token_count_equals_the_tokenizers_own(embedder: SentenceTransformerEmbedder) -> None:
+    model = embedder._load()
+    for text in ["Ünïcödé café 1,150 NOK", "pressure-housing\ttests\n\nx" * 20, ""]:
+        assert embedder.count_tokens(text) == len(model.tokenizer.tokenize(text))
