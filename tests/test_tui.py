@@ -1,0 +1,340 @@
+"""`localqa chat` under Textual's Pilot, on a real index of sample_docs and the real embedder.
+
+The index is built once for the module (ingest is the slow part); every test gets its own
+conversation store and its own core over that index.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Generator, Sequence
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+from typer.testing import CliRunner
+
+from localqa.answer import Answer
+from localqa.app import App as CoreApp
+from localqa.config import Settings, load_settings
+from localqa.conversations import ConversationStore
+from localqa.embedder import SentenceTransformerEmbedder
+from localqa.index import Index
+from localqa.llm import LocalModel
+from localqa.prompt import Turn
+from tests.conftest import SAMPLE_DOCS, ingest_paths
+from tests.support.fixtures import tiny_gguf  # noqa: F401
+from tui.app import ChatApp
+from tui.core import AnswererCore, ChatCore, CoreFactory, CoreInfo, CoreParts, core_factory
+from tui.opener import view_command
+from tui.widgets import QUOTE_STYLE, AnswerView, PassageView, QuestionInput, SourcesTable
+
+SALARY = "When is salary paid?"
+
+
+@pytest.fixture(scope="module")
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Settings:
+    root = tmp_path_factory.mktemp("tui")
+    shutil.copytree(SAMPLE_DOCS, root / "docs")
+    settings = load_settings(environ={"LOCALQA_HOME": str(root / "home")})
+    ingest_paths(settings, embedder, root / "docs")
+    return settings
+
+
+class RecordingCore:
+    """The real core, noting what retrieval was asked and what the answers were."""
+
+    def __init__(self, core: ChatCore) -> None:
+        self.core = core
+        self.searched: list[str] = []
+        self.answers: list[Answer] = []
+
+    @property
+    def info(self) -> CoreInfo:
+        return self.core.info
+
+    def standalone_question(
+        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
+    ) -> str:
+        return self.core.standalone_question(question, history, previous, stop)
+
+    def stream(
+        self, question: str, history: Sequence[Turn], stop: threading.Event
+    ) -> Generator[str | Answer]:
+        self.searched.append(question)
+        for piece in self.core.stream(question, history, stop):
+            if isinstance(piece, Answer):
+                self.answers.append(piece)
+            yield piece
+
+    def close(self) -> None:
+        self.core.close()
+
+
+def recording_factory(
+    settings: Settings, embedder: SentenceTransformerEmbedder, model: LocalModel | None = None
+) -> tuple[CoreFactory, list[RecordingCore]]:
+    made: list[RecordingCore] = []
+
+    def parts() -> CoreParts:  # runs on the core's thread, which must open the index
+        return CoreParts.assemble(settings, Index.open_existing(settings), embedder, model)
+
+    def build() -> ChatCore:
+        made.append(RecordingCore(AnswererCore(parts)))
+        return made[-1]
+
+    return build, made
+
+
+def chat_app(
+    settings: Settings, embedder: SentenceTransformerEmbedder, store: Path, resume: bool = False
+) -> tuple[ChatApp, list[RecordingCore]]:
+    factory, made = recording_factory(settings, embedder)
+    return ChatApp(factory, ConversationStore(store), settings.index, resume=resume), made
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for the workers (core loading, answering) and the UI updates they sent."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def ask(pilot: Pilot[None], question: str) -> AnswerView:
+    app = pilot.app
+    assert isinstance(app, ChatApp)
+    await settle(pilot)
+    app.query_one(QuestionInput).focus()
+    await pilot.press(*question, "enter")
+    await settle(pilot)
+    return app.exchanges[-1].answer_view
+
+
+async def until(pilot: Pilot[None], ready: Callable[[], bool], seconds: float = 30) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if ready():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("timed out")
+
+
+def passage_text(app: ChatApp) -> Static:
+    return app.query_one("#passage-text", Static)
+
+
+@pytest.mark.anyio
+async def test_answer_sources_passage_open_and_copy(
+    indexed: Settings,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = await ask(pilot, SALARY)
+        assert "20th" in view.text and not view.failed
+        table = app.query_one(SourcesTable)
+        files = [s.chunk.source for s in table.sources]
+        assert table.row_count == len(files) >= 2 and files[0] == "faq.txt"
+        # selecting a source shows its passage, the supporting quote highlighted
+        passage = app.query_one(PassageView)
+        table.focus()
+        await pilot.press("down")
+        assert passage.border_title == f"[2] {table.sources[1].chunk.location()}"
+        await pilot.press("up")
+        assert passage.border_title == f"[1] {table.sources[0].chunk.location()}"
+        content = passage_text(app).visual
+        assert "Salary is paid on the 20th" in str(content)
+        quoted = [s for s in getattr(content, "spans", []) if s.style == QUOTE_STYLE]
+        assert [str(content)[s.start : s.end] for s in quoted] == [
+            "A: Salary is paid on the 20th of each month."
+        ]
+        # `o` hands the file to $PAGER; a headless terminal cannot, and says so
+        messages: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **_: messages.append(message))
+        monkeypatch.setenv("PAGER", "less")
+        await pilot.press("o")
+        assert messages and "cannot hand over to less" in messages[0]
+        await pilot.press("ctrl+y")
+        assert app.clipboard.startswith(view.text) and "faq.txt" in app.clipboard
+        status = str(app.query_one("#status", Static).visual)
+        assert "extractive mode" in status and "9 docs" in status and "ctx: " in status
+
+
+@pytest.mark.anyio
+async def test_follow_up_is_rewritten_for_retrieval_and_saved(
+    indexed: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    app, made = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(pilot, "I lost my access card. What do I do?")
+        view = await ask(pilot, "How much does it cost?")
+        [core] = made
+        assert core.searched[0] == "I lost my access card. What do I do?"
+        # the follow-up carried the subject over, so retrieval found the card's price
+        assert core.searched[1].startswith("How much does it cost?")
+        assert "access" in core.searched[1] and "card" in core.searched[1]
+        assert "searched for" in str(app.exchanges[1].question_view.visual)
+        assert "NOK 150" in view.text
+        assert "faq.txt" in [s.chunk.source for s in app.query_one(SourcesTable).sources]
+    [saved] = ConversationStore(tmp_path / "c.sqlite").recent()
+    assert saved.turns == 2 and saved.title == "I lost my access card. What do I do?"
+
+
+@pytest.mark.anyio
+async def test_saved_conversation_reopens(
+    indexed: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    store = tmp_path / "c.sqlite"
+    first, _ = chat_app(indexed, embedder, store)
+    async with first.run_test(size=(100, 30)) as pilot:
+        answer = (await ask(pilot, SALARY)).text
+    resumed, _ = chat_app(indexed, embedder, store, resume=True)
+    async with resumed.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        [exchange] = resumed.exchanges
+        assert exchange.question == SALARY and exchange.answer_view.text == answer
+        assert "faq.txt" in [s.chunk.source for s in resumed.query_one(SourcesTable).sources]
+        await pilot.press("ctrl+n")
+        assert resumed.exchanges == [] and resumed.query_one(SourcesTable).row_count == 0
+        await pilot.press("ctrl+o")  # the list of past conversations; enter picks the first
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [e.question for e in resumed.exchanges] == [SALARY]
+        # a follow-up in the reopened conversation goes on with the saved history
+        view = await ask(pilot, "And payslips?")
+        assert "salary" in resumed.exchanges[-1].question_view.searched.lower()
+        assert not view.failed
+    [saved] = ConversationStore(store).recent()
+    assert saved.turns == 2
+
+
+@pytest.mark.anyio
+async def test_problems_are_messages_not_tracebacks(
+    indexed: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    empty = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "nothing")})
+    app = ChatApp(
+        core_factory(CoreApp(empty), use_model=False), ConversationStore(tmp_path / "a"), "default"
+    )
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.core is None and app.core_error and "localqa ingest" in app.core_error
+        assert "Cannot answer" in str(app.query_one(".error", Static).visual)
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF but not really a model")
+    with_model = CoreApp(
+        Settings.model_validate({**indexed.model_dump(), "model_path": str(broken)})
+    )
+    app = ChatApp(
+        core_factory(with_model, use_model=True), ConversationStore(tmp_path / "b"), "default"
+    )
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.core_error is not None and "broken.gguf" in app.core_error
+    app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    async with app.run_test() as pilot:
+        view = await ask(pilot, "?!")
+        assert view.failed and "empty" in view.text + str(
+            view.query_one(".answer-meta", Static).visual
+        )
+        view = await ask(pilot, SALARY)  # the app goes on working
+        assert not view.failed and "20th" in view.text
+
+
+@pytest.mark.anyio
+async def test_generative_answer_streams_and_cancels(
+    indexed: Settings,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    tiny_gguf: Path,  # noqa: F811
+) -> None:
+    # A random-weight model writes noise, but real tokens, one at a time, for as long as
+    # answer_tokens allows: long enough to cancel in the middle.
+    settings = Settings.model_validate(
+        {**indexed.model_dump(), "n_ctx": 2048, "answer_tokens": 1500, "context_chars": 1200}
+    )
+    model = LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0)
+    factory, made = recording_factory(settings, embedder, model)
+    app = ChatApp(factory, ConversationStore(tmp_path / "c.sqlite"), settings.index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.query_one(QuestionInput).focus()
+        await pilot.press(*SALARY, "enter")
+        await until(
+            pilot, lambda: bool(app.exchanges) and app.exchanges[-1].answer_view.updates >= 3
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        view = app.exchanges[-1].answer_view
+        [answer] = made[0].answers
+        assert answer.cancelled and answer.mode == "generative"
+        assert 3 <= answer.timings["generated_tokens"] < 1500
+        assert view.updates >= 3 and view.cancelled and view.text == answer.text
+        assert "[cancelled]" in str(view.query_one(".answer-meta", Static).visual)
+        status = str(app.query_one("#status", Static).visual)
+        assert "tiny-llama.gguf" in status and "tok/s" in status and "prompt tokens" in status
+        assert app.exchanges[-1].turn is not None and app.exchanges[-1].turn.cancelled
+
+
+async def take_answer_screenshot(pilot: Pilot[None]) -> None:
+    await ask(pilot, SALARY)
+    pilot.app.query_one(QuestionInput).cursor_blink = False  # no clock in the picture
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_main_screen_snapshot(
+    snap_compare: Callable[..., bool],
+    indexed: Settings,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    assert snap_compare(app, terminal_size=size, run_before=take_answer_screenshot)
+
+
+def test_view_command_uses_the_pager_for_text_and_the_viewer_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        shutil, "which", lambda name: f"/usr/bin/{name}" if name == "xdg-open" else None
+    )
+    text, pdf = tmp_path / "a.txt", tmp_path / "b.pdf"
+    command = view_command(text, 12, {"PAGER": "less -R"})
+    assert command is not None and command.argv == ["less", "-R", "+12", str(text)]
+    assert command.in_terminal
+    command = view_command(pdf, 3, {"PAGER": "less"})
+    assert command is not None and command.argv == ["/usr/bin/xdg-open", str(pdf)]
+    assert not command.in_terminal
+    command = view_command(text, 1, {})
+    assert command is not None and command.argv[0] == "/usr/bin/xdg-open"
+
+
+def test_chat_command_is_registered_and_light() -> None:
+    from localqa import cli_chat  # noqa: F401 - registers the command
+    from localqa.cli import cli
+
+    result = CliRunner().invoke(cli, ["chat", "--help"])
+    assert result.exit_code == 0
+    for option in (
+        "--index",
+        "--home",
+        "--config",
+        "--model",
+        "--n-gpu-layers",
+        "--extractive",
+        "--resume",
+    ):
+        assert option in result.stdout
+    probe = (
+        "import sys, localqa.cli, localqa.cli_chat; "
+        "print([m for m in sys.modules if m.startswith(('textual', 'tui'))])"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

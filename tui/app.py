@@ -1,0 +1,318 @@
+"""`localqa chat`: ask, read the streamed answer, check its sources, follow up.
+
+Built like Textual's `examples/mother.py`: the core works in thread workers and hands text
+back with `call_from_thread`. The app never builds the core itself: it gets a factory, so
+the CLI passes the real one and tests one over a temporary index.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import closing
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from localqa.answer import Answer
+from localqa.conversations import ConversationStore, SavedTurn, sources_of
+from localqa.prompt import Turn
+from tui import present
+from tui.conversation import ConversationView, Exchange
+from tui.core import ChatCore, CoreFactory
+from tui.opener import open_in_viewer
+from tui.screens import ConversationsScreen, MainScreen
+from tui.widgets import (
+    AnswerView,
+    PassageView,
+    QuestionInput,
+    SourcesTable,
+    StatusBar,
+)
+
+
+class ChatApp(App[None]):
+    CSS_PATH = "chat.tcss"
+    TITLE = "localqa chat"
+    # Below 110 columns the sources pane goes under the conversation (see chat.tcss).
+    # Textual declares this `ClassVar[...] | None`, which mypy reads as an instance variable.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+y", "copy_answer", "Copy"),
+        Binding("ctrl+o", "conversations", "History"),
+        Binding("ctrl+q", "quit", "Quit"),  # not priority: listed last in the footer
+    ]
+
+    def __init__(
+        self,
+        core_factory: CoreFactory,
+        store: ConversationStore,
+        index_name: str,
+        resume: bool = False,
+    ) -> None:
+        super().__init__()
+        self.core_factory = core_factory
+        self.store = store
+        self.index_name = index_name
+        self.resume = resume
+        self.core: ChatCore | None = None
+        self.core_error: str | None = None
+        self.conversation_id: int | None = None
+        self.selected: AnswerView | None = None
+        self._stop: threading.Event | None = None  # set while an answer is being written
+        self._last_context = ("", "")
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(id="_default")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ConversationView()
+            with Vertical(id="side"):
+                yield SourcesTable()
+                yield PassageView(id="passage")
+        yield QuestionInput(placeholder="Ask a question about your documents…", id="question")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    @property
+    def conversation(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return self.conversation.exchanges
+
+    async def on_mount(self) -> None:
+        self.query_one(QuestionInput).loading = True
+        self.refresh_status("loading the index and model…")
+        if self.resume:
+            latest = self.store.latest(self.index_name)
+            if latest is None:
+                self.notify("No saved conversation to resume yet.")
+            else:
+                await self.open_conversation(latest.id)
+        self.load_core()
+
+    def on_unmount(self) -> None:
+        if self._stop is not None:
+            self._stop.set()  # let a running generation end so its thread can finish
+        if self.core is not None:
+            self.core.close()
+
+    # --- the core, in thread workers ------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="core", exit_on_error=False)
+    def load_core(self) -> None:
+        try:
+            core = self.core_factory()
+        except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
+            self._from_worker(self.core_failed, present.readable(err))
+            return
+        if not self._from_worker(self.core_ready, core):
+            core.close()  # the app closed while the core was loading
+
+    def core_ready(self, core: ChatCore) -> None:
+        self.core = core
+        question = self.query_one(QuestionInput)
+        question.loading = False
+        question.focus()
+        for warning in core.info.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        self.refresh_status()
+
+    def core_failed(self, message: str) -> None:
+        self.core_error = message
+        self.query_one(QuestionInput).loading = False
+        self.conversation.mount(Static(Content(f"Cannot answer: {message}"), classes="error"))
+        self.notify(message, title="Cannot answer", severity="error", timeout=15)
+        self.refresh_status(f"not ready: {message}")
+
+    @work(thread=True, group="answer", exit_on_error=False)
+    def answer(
+        self, exchange: Exchange, history: list[Turn], previous: str, stop: threading.Event
+    ) -> None:
+        core = self.core
+        assert core is not None
+        final: Answer | None = None
+        try:
+            searched = core.standalone_question(exchange.question, history, previous, stop)
+            self._from_worker(self.show_searched, exchange, searched)
+            with closing(core.stream(searched, history, stop)) as stream:
+                for piece in stream:
+                    if isinstance(piece, Answer):
+                        final = piece
+                    elif not self._from_worker(self.show_piece, exchange, piece):
+                        return  # the app is closing: closing the stream ends generation
+
+        except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
+            self._from_worker(self.answer_failed, exchange, present.readable(err), stop)
+            return
+        assert final is not None
+        self._from_worker(self.answer_done, exchange, searched, final, stop)
+
+    def _from_worker(self, callback: object, *args: object) -> bool:
+        """call_from_thread, unless the app is closing (its loop may be gone): False then."""
+        if get_current_worker().is_cancelled or not self.is_running:
+            return False
+        assert callable(callback)
+        self.call_from_thread(callback, *args)
+        return True
+
+    def show_searched(self, exchange: Exchange, searched: str) -> None:
+        if exchange in self.exchanges:  # not after ctrl+n
+            exchange.question_view.set_searched(searched)
+
+    async def show_piece(self, exchange: Exchange, piece: str) -> None:
+        if exchange in self.exchanges:
+            await exchange.answer_view.append(piece)
+            self.conversation.scroll_end(animate=False)
+
+    async def answer_done(
+        self, exchange: Exchange, searched: str, answer: Answer, stop: threading.Event
+    ) -> None:
+        self._running_done(stop)
+        if exchange not in self.exchanges:
+            return  # the conversation was closed meanwhile
+        # An extractive answer arrives whole even when cancelled: only a cut one is marked.
+        cancelled = answer.cancelled
+        sources = sources_of(answer)
+        meta = present.answer_meta(answer)
+        await exchange.answer_view.finish(answer.text, sources, meta, cancelled)
+        exchange.turn = SavedTurn(
+            exchange.question, answer.text, searched, answer.mode, cancelled, sources
+        )
+        self.save(exchange.turn)
+        self._last_context = present.context_line(answer), present.speed_line(answer)
+        self.select(exchange.answer_view)
+        self.refresh_status()
+        self.conversation.scroll_end(animate=False)
+
+    async def answer_failed(self, exchange: Exchange, message: str, stop: threading.Event) -> None:
+        self._running_done(stop)
+        if exchange in self.exchanges:
+            await exchange.answer_view.fail(message)
+        self.notify(message, severity="error", timeout=8)
+        self.refresh_status()
+
+    def _running_done(self, stop: threading.Event | None) -> None:
+        """The answer that `stop` controls is over. Another may be running already (after
+        ctrl+n, a new question need not wait for the old answer to wind down)."""
+        if self._stop is stop:
+            self._stop = None
+            self.refresh_bindings()
+
+    # --- asking ----------------------------------------------------------------------
+
+    @on(Input.Submitted, "#question")
+    async def ask(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        problem = present.why_not_ask(question, self.core, self.core_error, self._stop)
+        if problem:
+            self.notify(problem, severity="warning")
+            return
+        event.input.clear()
+        history, previous = self.conversation.history()
+        exchange = await self.conversation.add(question)
+        self._stop = threading.Event()
+        self.refresh_bindings()
+        self.refresh_status("answering…")
+        self.answer(exchange, history, previous, self._stop)
+
+    def save(self, turn: SavedTurn) -> None:
+        try:
+            if self.conversation_id is None:
+                self.conversation_id = self.store.create(self.index_name, turn.question).id
+            self.store.append_turn(self.conversation_id, turn)
+        except Exception as err:  # noqa: BLE001 - sqlite3.Error or OSError: warn, keep chatting
+            self.notify(f"could not save the conversation: {err}", severity="warning")
+
+    # --- sources ---------------------------------------------------------------------
+
+    def select(self, view: AnswerView) -> None:
+        if self.selected is not None:
+            self.selected.remove_class("-selected")
+        self.selected = view
+        view.add_class("-selected")
+        table = self.query_one(SourcesTable)
+        table.show(view.sources)
+        self.query_one(PassageView).show(table.current)
+
+    @on(AnswerView.Selected)
+    def answer_selected(self, event: AnswerView.Selected) -> None:
+        self.select(event.view)
+
+    @on(DataTable.RowHighlighted, "#sources")
+    def source_highlighted(self) -> None:
+        self.query_one(PassageView).show(self.query_one(SourcesTable).current)
+
+    @on(SourcesTable.OpenRequested)
+    def open_source(self, event: SourcesTable.OpenRequested) -> None:
+        problem = open_in_viewer(self, event.source)
+        if problem:
+            self.notify(problem, severity="warning")
+
+    # --- key actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return True if self._stop is not None else None  # None: shown, greyed out
+        return True
+
+    def action_cancel(self) -> None:
+        if self._stop is not None and not self._stop.is_set():
+            self._stop.set()
+            self.refresh_status("cancelling…")
+
+    async def action_new_conversation(self) -> None:
+        await self.show_conversation(None, [])
+
+    async def show_conversation(self, conversation_id: int | None, turns: list[SavedTurn]) -> None:
+        """Replace what the pane shows: a new conversation, or a saved one."""
+        if self._stop is not None:
+            self._stop.set()  # its answer belongs to the conversation being left
+            self._running_done(self._stop)
+        self.conversation_id = conversation_id
+        self.selected = None
+        await self.conversation.reset(turns)
+        self._last_context = ("", "")
+        if self.exchanges:
+            self.select(self.exchanges[-1].answer_view)
+        else:
+            self.query_one(SourcesTable).show(())
+            self.query_one(PassageView).show(None)
+        self.refresh_status()
+        self.query_one(QuestionInput).focus()
+
+    def action_copy_answer(self) -> None:
+        view = self.selected or (self.exchanges[-1].answer_view if self.exchanges else None)
+        if view is None or not view.text:
+            self.notify("No answer to copy yet.")
+            return
+        self.copy_to_clipboard(present.answer_with_sources(view.text, view.sources))
+        self.notify("Answer copied to the clipboard.")
+
+    def action_conversations(self) -> None:
+        if self._stop is not None:
+            self.notify("An answer is being written: wait, or press Esc to cancel it.")
+            return
+        listed = self.store.recent(self.index_name)
+        self.push_screen(ConversationsScreen(listed), self.open_conversation)
+
+    async def open_conversation(self, conversation_id: int | None) -> None:
+        if conversation_id is None:
+            return
+        await self.show_conversation(conversation_id, self.store.load(conversation_id))
+
+    def refresh_status(self, state: str = "") -> None:
+        info = self.core.info if self.core is not None else None
+        context, speed = self._last_context
+        self.query_one(StatusBar).show(info, context, speed, state)

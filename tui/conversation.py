@@ -1,0 +1,66 @@
+"""The conversation pane: the exchanges (question, answer) of one conversation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from localqa.conversations import SavedTurn
+from localqa.prompt import Turn
+from tui.present import count
+from tui.widgets import AnswerView, QuestionView
+
+WELCOME = (
+    "Ask a question about your documents. Answers cite their sources as [n]: "
+    "click an answer (or tab to it) to list its sources, and pick a source to read it."
+)
+
+
+@dataclass(eq=False)
+class Exchange:
+    question: str
+    question_view: QuestionView
+    answer_view: AnswerView
+    turn: SavedTurn | None = None  # set once the answer is complete (or cancelled)
+
+
+class ConversationView(VerticalScroll):
+    def __init__(self) -> None:
+        super().__init__(id="conversation")
+        self.exchanges: list[Exchange] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(WELCOME), classes="welcome")
+
+    async def add(self, question: str, turn: SavedTurn | None = None) -> Exchange:
+        """A new exchange: pending (its answer still to come) or a saved one, complete."""
+        exchange = Exchange(question, QuestionView(question), AnswerView(), turn)
+        self.exchanges.append(exchange)
+        await self.mount(exchange.question_view, exchange.answer_view)
+        if turn is not None:
+            exchange.question_view.set_searched(turn.searched)
+            meta = (
+                f"{turn.mode} · {count(len(turn.sources), 'source')} · saved {turn.created_at[:10]}"
+            )
+            await exchange.answer_view.finish(turn.answer, turn.sources, meta, turn.cancelled)
+        self.scroll_end(animate=False)
+        return exchange
+
+    async def reset(self, turns: list[SavedTurn] | None = None) -> None:
+        """Empty the pane (the welcome text back), or fill it with saved turns."""
+        self.exchanges.clear()
+        await self.remove_children()
+        if not turns:
+            await self.mount(Static(Content(WELCOME), classes="welcome"))
+        for turn in turns or []:
+            await self.add(turn.question, turn)
+
+    def history(self) -> tuple[list[Turn], str]:
+        """The completed turns for the model, and what the last question was searched as
+        (follow-ups build on that, so a chain of them keeps its subject)."""
+        done = [e.turn for e in self.exchanges if e.turn is not None]
+        return [Turn(t.question, t.answer) for t in done], done[-1].searched if done else ""

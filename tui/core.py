@@ -1,0 +1,207 @@
+"""What the chat needs of localqa's core, and the real implementation over `Answerer`.
+
+The UI calls the core from Textual thread workers, one new thread per worker. The index's
+SQLite connection may only be used by the thread that opened it, so `AnswererCore` runs
+everything (opening the index, loading the model, answering) on one thread of its own and
+hands streamed pieces back through a queue.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from localqa.answer import Answer, Answerer
+    from localqa.app import App as CoreApp
+    from localqa.config import Settings
+    from localqa.embedder import Embedder
+    from localqa.index import Index
+    from localqa.llm import LocalModel
+    from localqa.prompt import Turn
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CoreInfo:
+    """What the status bar shows about the loaded parts."""
+
+    index_name: str
+    documents: int
+    chunks: int
+    model_name: str | None = None  # None: extractive mode
+    gpu_layers: int | None = None
+    n_layers: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class ChatCore(Protocol):
+    @property
+    def info(self) -> CoreInfo: ...
+
+    def standalone_question(
+        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
+    ) -> str: ...
+
+    def stream(
+        self, question: str, history: Sequence[Turn], stop: threading.Event
+    ) -> Generator[str | Answer]: ...
+
+    def close(self) -> None: ...
+
+
+CoreFactory = Callable[[], ChatCore]
+
+
+class OwnThread:
+    """Runs calls, and whole iterations, on one long-lived thread."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localqa-core")
+
+    def call(self, fn: Callable[[], T]) -> T:
+        return self._pool.submit(fn).result()
+
+    def iterate(self, make: Callable[[], Iterator[T]]) -> Generator[T]:
+        """Iterate `make()` on the thread, handing the items over. Closing the returned
+        generator early closes `make()`'s at its next item (generation stops there)."""
+        items: queue.Queue[tuple[bool, T | BaseException | None]] = queue.Queue()
+        abandoned = threading.Event()
+
+        def pump() -> None:
+            source: Iterator[T] | None = None
+            try:
+                source = make()
+                for item in source:
+                    if abandoned.is_set():
+                        return
+                    items.put((True, item))
+                items.put((False, None))
+            except BaseException as err:  # noqa: BLE001 - handed to the consumer, raised there
+                items.put((False, err))
+            finally:
+                if isinstance(source, Generator):
+                    source.close()  # at once, not whenever it is garbage-collected
+
+        self._pool.submit(pump)
+        try:
+            while True:
+                more, value = items.get()
+                if not more:
+                    if isinstance(value, BaseException):
+                        raise value
+                    return
+                yield value  # type: ignore[misc]  # `more` says it is a T
+        finally:
+            abandoned.set()
+
+    def close(self, last: Callable[[], None] | None = None) -> None:
+        """Stop taking work; run `last` after the step in progress, without waiting for it.
+        The interpreter still joins the thread at exit, so `last` does run."""
+        if last is not None:
+            self._pool.submit(last)
+        self._pool.shutdown(wait=False)
+
+
+@dataclass(frozen=True)
+class CoreParts:
+    answerer: Answerer
+    index: Index
+    info: CoreInfo
+
+    @classmethod
+    def assemble(
+        cls, settings: Settings, index: Index, embedder: Embedder, model: LocalModel | None
+    ) -> CoreParts:
+        from localqa.answer import Answerer
+
+        info = CoreInfo(
+            index_name=settings.index,
+            documents=len(index.catalog.documents()),
+            chunks=index.catalog.chunk_count(),
+            model_name=model.path.name if model else None,
+            gpu_layers=model.gpu_layers if model else None,
+            n_layers=model.n_layers if model else None,
+            warnings=tuple(model.warnings) if model else (),
+        )
+        return cls(Answerer(settings, index, embedder, model), index, info)
+
+
+class AnswererCore:
+    """ChatCore over the real Answerer. `build` runs on the core's own thread."""
+
+    def __init__(self, build: Callable[[], CoreParts]) -> None:
+        self._thread = OwnThread()
+        try:
+            self._parts = self._thread.call(build)
+        except BaseException:
+            self._thread.close()
+            raise
+
+    @property
+    def info(self) -> CoreInfo:
+        return self._parts.info
+
+    def standalone_question(
+        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
+    ) -> str:
+        from localqa.followup import standalone_question
+
+        model = self._parts.answerer.model
+        return self._thread.call(
+            lambda: standalone_question(question, history, previous, model, stop)
+        )
+
+    def stream(
+        self, question: str, history: Sequence[Turn], stop: threading.Event
+    ) -> Generator[str | Answer]:
+        answerer = self._parts.answerer
+        return self._thread.iterate(lambda: answerer.stream(question, history, stop))
+
+    def close(self) -> None:
+        """Release the index and the model once the core is idle. Returns at once: a
+        retrieval in flight can take seconds, and quitting should not wait for it."""
+
+        def release() -> None:
+            self._parts.index.close()
+            if self._parts.answerer.model is not None:
+                self._parts.answerer.model.close()
+
+        self._thread.close(last=release)
+
+
+def load_model_quietly(app: CoreApp) -> LocalModel | None:
+    """`App.load_model` without its stderr report, which would scribble over the screen;
+    the chat shows the same facts in its status bar and the warnings as notifications."""
+    from localqa.llm import LocalModel, find_model
+
+    s = app.settings
+    for folder in app.models_dirs():
+        path = find_model(s.model_path, folder)
+        if path is not None:
+            return LocalModel.load(path, s.n_ctx, s.n_gpu_layers, s.threads)
+    return None
+
+
+def core_factory(app: CoreApp, use_model: bool) -> CoreFactory:
+    """The real core for `localqa chat`: the existing index, the embedder, the model."""
+
+    def build() -> CoreParts:
+        index = app.existing_index()
+        try:
+            embedder = app.embedder()
+            # The embedder loads lazily (torch: seconds); load it now, while the app shows
+            # that it is loading, rather than at the first question.
+            embedder.embed(["warm up"])
+            model = load_model_quietly(app) if use_model else None
+            return CoreParts.assemble(app.settings, index, embedder, model)
+        except BaseException:
+            index.close()
+            raise
+
+    return lambda: AnswererCore(build)

@@ -1,0 +1,76 @@
+"""Short texts the chat shows: about an answer, the status bar's context and speed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from localqa.answer import Answer, EmptyQuestion
+from localqa.config import ConfigError
+from localqa.conversations import Source
+from localqa.index import IndexMissing
+from localqa.llm import ModelError
+from localqa.prompt import ContextTooSmall
+from tui.core import ChatCore
+
+# Failures a person can act on: their messages say what to do, so they are shown as they are.
+KNOWN_ERRORS = (IndexMissing, ModelError, ContextTooSmall, EmptyQuestion, ConfigError, OSError)
+
+
+def readable(err: Exception) -> str:
+    """One line for the user; the exception's type only where the message may not say."""
+    return str(err) if isinstance(err, KNOWN_ERRORS) else f"{type(err).__name__}: {err}"
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def answer_meta(answer: Answer) -> str:
+    """The line under an answer: mode, sources, and whether they support it."""
+    parts = [answer.mode, count(len(answer.contexts), "source")]
+    if answer.mode == "generative":
+        parts.append(f"{len(answer.citations)} cited")
+        if not answer.grounded and not answer.cancelled:
+            parts.append("the sources do not support this answer")
+    return " · ".join(parts)
+
+
+def context_line(answer: Answer) -> str:
+    """How much context the last answer used, for the status bar."""
+    line = f"ctx: {count(len(answer.contexts), 'source')}, {answer.sources_dropped} dropped"
+    prompt_tokens = answer.timings.get("prompt_tokens")
+    if answer.mode == "generative" and prompt_tokens is not None:
+        line += f", {int(prompt_tokens)} prompt tokens"
+    return line
+
+
+def speed_line(answer: Answer) -> str:
+    """Generation speed; empty in extractive mode, where no tokens are generated."""
+    if answer.mode != "generative":
+        return ""
+    return f"{answer.timings.get('tokens_per_s', 0.0):.1f} tok/s"
+
+
+def why_not_ask(
+    question: str, core: ChatCore | None, core_error: str | None, running: threading.Event | None
+) -> str | None:
+    """Why a question cannot be sent now, or None when it can."""
+    if not question:
+        return "Type a question first."
+    if core_error is not None:
+        return f"Cannot answer: {core_error}"
+    if core is None:
+        return "Still loading the index and model; try again in a moment."
+    if running is not None:
+        return "An answer is still being written: wait, or press Esc to cancel it."
+    return None
+
+
+def answer_with_sources(text: str, sources: Sequence[Source]) -> str:
+    """What ctrl+y copies: the answer, then the sources it cites."""
+    cited = [s for s in sources if s.quote]
+    if not cited:
+        return text
+    lines = [f"[{s.number}] {s.chunk.location()}" for s in cited]
+    return text + "\n\nSources:\n" + "\n".join(lines)

@@ -1,0 +1,219 @@
+"""The chat's widgets: questions, streamed answers, the sources table, the passage panel
+and the status bar. Colours come from the theme (see chat.tcss and the `$` styles here)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Input, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from localqa.conversations import Source
+from tui.core import CoreInfo
+
+QUOTE_STYLE = "bold $text-accent on $accent-muted"
+CANCELLED = "[cancelled]"
+
+
+def quote_span(text: str, quote: str) -> tuple[int, int] | None:
+    """Where the quote sits in the passage. Quotes are whitespace-normalised sentences,
+    so any run of whitespace in the passage matches a single space."""
+    tokens = quote.split()
+    if not tokens:
+        return None
+    found = re.search(r"\s+".join(re.escape(t) for t in tokens), text)
+    return found.span() if found else None
+
+
+class QuestionInput(Input):
+    """The question box; Enter sends (shown in the footer, unlike Input's own binding)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Send")]
+
+
+class QuestionView(Static):
+    """A question as asked, and what retrieval searched for when the follow-up was rewritten."""
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="question")
+        self.question = question
+        self.searched = question
+        self._show()
+
+    def set_searched(self, searched: str) -> None:
+        self.searched = searched
+        self._show()
+
+    def _show(self) -> None:
+        content = Content.assemble(("You: ", "bold $text-primary"), self.question)
+        if self.searched != self.question:
+            searched = Content.styled(f"\n↳ searched for: {self.searched}", "$text-muted italic")
+            content = content + searched
+        self.update(content)
+
+
+class AnswerView(Vertical, can_focus=True):
+    """One answer: Markdown that grows as pieces arrive, then a line about it.
+    Focusing or clicking it shows its sources."""
+
+    class Selected(Message):
+        def __init__(self, view: AnswerView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self) -> None:
+        super().__init__(classes="answer -pending")
+        self.text = ""
+        self.updates = 0  # pieces received while streaming
+        self.sources: tuple[Source, ...] = ()
+        self.cancelled = False
+        self.failed = False
+        self._stream: MarkdownStream | None = None
+
+    def compose(self) -> ComposeResult:
+        # Links in an answer come from the documents or the model: never open a browser.
+        yield Markdown(classes="answer-body", open_links=False)
+        yield Static(classes="answer-meta")
+
+    def on_mount(self) -> None:
+        self.loading = True
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(".answer-body", Markdown)
+
+    async def append(self, piece: str) -> None:
+        if self._stream is None:
+            self.loading = False
+            self._stream = Markdown.get_stream(self.body)
+        self.text += piece
+        self.updates += 1
+        await self._stream.write(piece)
+
+    async def finish(
+        self, text: str, sources: Sequence[Source], meta: str, cancelled: bool
+    ) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        self.loading = False
+        self.remove_class("-pending")
+        self.text, self.sources, self.cancelled = text, tuple(sources), cancelled
+        await self.body.update(text or "*(no text)*")
+        meta_line = self.query_one(".answer-meta", Static)
+        meta_line.set_class(cancelled, "-cancelled")
+        meta_line.update(Content(f"{CANCELLED} {meta}" if cancelled else meta))
+
+    async def fail(self, message: str) -> None:
+        await self.finish(self.text, (), message, cancelled=False)
+        self.failed = True
+        self.query_one(".answer-meta", Static).add_class("-error")
+
+    def on_focus(self) -> None:
+        self.post_message(self.Selected(self))
+
+    def on_click(self) -> None:
+        self.focus()
+
+
+class SourcesTable(DataTable[str]):
+    """[n], file, page, lines and support score of the selected answer's sources."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("o", "open_source", "Open file")]
+
+    class OpenRequested(Message):
+        def __init__(self, source: Source) -> None:
+            super().__init__()
+            self.source = source
+
+    def __init__(self) -> None:
+        super().__init__(id="sources", cursor_type="row", zebra_stripes=True)
+        self.sources: tuple[Source, ...] = ()
+
+    COLUMNS = ("#", "File", "Page", "Lines", "Score")
+
+    def on_mount(self) -> None:
+        self.border_title = "Sources"
+        self.show(())
+
+    def show(self, sources: Sequence[Source]) -> None:
+        self.sources = tuple(sources)
+        rows = [
+            (f"[{s.number}]", s.chunk.source, str(s.chunk.page),
+             f"{s.chunk.line_start}-{s.chunk.line_end}",
+             "—" if s.score is None else f"{s.score:.2f}")
+            for s in self.sources
+        ]  # fmt: skip
+        # Columns are rebuilt with widths fitted to the rows: auto-sized columns left the
+        # header drawn at its old widths now and then, after the rows had changed.
+        self.clear(columns=True)
+        for i, label in enumerate(self.COLUMNS):
+            self.add_column(label, width=max(len(r[i]) for r in [self.COLUMNS, *rows]))
+        self.add_rows(rows)
+
+    @property
+    def current(self) -> Source | None:
+        if not self.sources or not 0 <= self.cursor_row < len(self.sources):
+            return None
+        return self.sources[self.cursor_row]
+
+    def action_open_source(self) -> None:
+        if self.current is not None:
+            self.post_message(self.OpenRequested(self.current))
+
+
+class PassageView(VerticalScroll):
+    """The selected source's chunk, its supporting quote highlighted."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="passage-text")
+
+    def on_mount(self) -> None:
+        self.show(None)
+
+    def show(self, source: Source | None) -> None:
+        text = self.query_one("#passage-text", Static)
+        if source is None:
+            self.border_title = "Passage"
+            text.update(Content.styled("Select a source to read its passage.", "$text-muted"))
+            return
+        self.border_title = f"[{source.number}] {source.chunk.location()}"
+        content = Content(source.chunk.text)
+        span = quote_span(source.chunk.text, source.quote)
+        if span is not None:
+            content = content.stylize(QUOTE_STYLE, *span)
+        text.update(content)
+        self.call_after_refresh(self._scroll_to_quote, source.chunk.text, span)
+
+    def _scroll_to_quote(self, text: str, span: tuple[int, int] | None) -> None:
+        """Scroll so the quote starts on the second line: the passage wraps, so count the
+        wrapped lines before it at the width it is shown at (known after layout)."""
+        width = self.query_one("#passage-text", Static).size.width
+        if span is None or width < 1:
+            self.scroll_home(animate=False)
+            return
+        lines_before = len(Content(text[: span[0]]).wrap(width)) - 1
+        self.scroll_to(y=max(lines_before - 1, 0), animate=False)
+
+
+class StatusBar(Static):
+    """Index, model, and the context and speed of the last answer."""
+
+    def show(self, info: CoreInfo | None, context: str, speed: str, state: str = "") -> None:
+        if info is None:
+            self.update(Content(state))
+            return
+        if info.model_name is None:
+            model = "extractive mode"
+        else:
+            model = f"{info.model_name} · GPU layers {info.gpu_layers}/{info.n_layers}"
+        parts = [f"{info.index_name}: {info.documents} docs, {info.chunks} chunks", model]
+        parts += [p for p in (context, speed, state) if p]
+        self.update(Content(" │ ".join(parts)))
