@@ -16,6 +16,9 @@ from localqa.index import Index
 if TYPE_CHECKING:
     from ingest.report import IngestReport
 
+# the tiny random-weight llama.cpp model fixtures (tiny_gguf, tiny_model)
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
 SAMPLE_DOCS = REPO / "sample_docs"

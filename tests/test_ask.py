@@ -16,7 +16,6 @@ from localqa.embedder import FastQueryEmbedder, SentenceTransformerEmbedder
 from localqa.index import Index
 from localqa.llm import LocalModel
 from tests.conftest import REPO, ingest_paths
-from tests.support.fixtures import tiny_gguf, tiny_model  # noqa: F401
 
 QUESTIONS = [json.loads(line) for line in (REPO / "tests/sample_questions.jsonl").open()]
 
@@ -83,7 +82,7 @@ def test_cli_json_shape(sample_index: Settings, monkeypatch: pytest.MonkeyPatch)
 
 def test_generative_answer_streams_and_fits_the_context(
     sample_index: Settings,
-    tiny_model: LocalModel,  # noqa: F811
+    tiny_model: LocalModel,
 ) -> None:
     answerer = Answerer(sample_index, Index(sample_index), FastQueryEmbedder(), tiny_model)
     pieces = list(answerer.stream("How long is parental leave?"))
@@ -101,7 +100,7 @@ def test_generative_answer_streams_and_fits_the_context(
 
 def test_cancel_keeps_the_partial_answer(
     sample_index: Settings,
-    tiny_model: LocalModel,  # noqa: F811
+    tiny_model: LocalModel,
 ) -> None:
     answerer = Answerer(sample_index, Index(sample_index), FastQueryEmbedder(), tiny_model)
     stop = threading.Event()
@@ -121,7 +120,7 @@ def test_cancel_keeps_the_partial_answer(
 def test_cli_generative_with_model_flag(
     sample_index: Settings,
     tiny_gguf: Path,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import localqa.cli_answer  # noqa: F401
     from localqa.cli import cli

@@ -16,7 +16,6 @@ from localqa.followup import (
 )
 from localqa.llm import LocalModel, Sampling
 from localqa.prompt import Turn
-from tests.support.fixtures import tiny_gguf, tiny_model  # noqa: F401
 
 CARD = "I lost my access card. What do I do?"
 HISTORY = [Turn(CARD, "Go to reception [1].")]
@@ -110,7 +109,7 @@ def test_usable_rewrite_strips_labels_and_quotes() -> None:
 
 
 def test_a_real_model_runs_the_rewrite_and_a_random_one_falls_back(
-    tiny_model: LocalModel,  # noqa: F811
+    tiny_model: LocalModel,
 ) -> None:
     # Random weights write noise that shares no word with the conversation.
     result = rewrite_with_model(tiny_model, "How much does it cost?", HISTORY, CARD)

@@ -21,7 +21,6 @@ from localqa.llm import (
     check_gguf,
     find_model,
 )
-from tests.support.fixtures import tiny_gguf, tiny_model  # noqa: F401
 
 SEEDED = Sampling(temperature=0.8, top_p=0.95, min_p=0.05, seed=7)
 
@@ -117,7 +116,7 @@ def test_greedy_stays_on_the_sampler_chain() -> None:
 # --- a real llama.cpp model ------------------------------------------------------------
 
 
-def test_load_tiny_model(tiny_gguf: Path, capfd: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_load_tiny_model(tiny_gguf: Path, capfd: pytest.CaptureFixture[str]) -> None:
     model = LocalModel.load(tiny_gguf, n_ctx=512, n_gpu_layers=0, threads=1)
     assert "llama" not in capfd.readouterr().err  # llama.cpp's loader chatter is silenced
     assert (model.path, model.n_ctx, model.n_layers) == (tiny_gguf, 512, 2)
@@ -127,7 +126,7 @@ def test_load_tiny_model(tiny_gguf: Path, capfd: pytest.CaptureFixture[str]) -> 
 
 
 def test_context_beyond_training_is_a_warning_not_noise(
-    tiny_gguf: Path,  # noqa: F811
+    tiny_gguf: Path,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     model = LocalModel.load(tiny_gguf, n_ctx=4096, n_gpu_layers=0)
@@ -136,7 +135,7 @@ def test_context_beyond_training_is_a_warning_not_noise(
     assert "2048" in model.warnings[0]
 
 
-def test_gpu_request_on_this_build(tiny_gguf: Path) -> None:  # noqa: F811
+def test_gpu_request_on_this_build(tiny_gguf: Path) -> None:
     model = LocalModel.load(tiny_gguf, n_ctx=256, n_gpu_layers=99)
     if _gpu_build():
         assert (model.gpu_layers, model.warnings) == (2, [])  # min(99, n_layer)
@@ -146,7 +145,7 @@ def test_gpu_request_on_this_build(tiny_gguf: Path) -> None:  # noqa: F811
     assert auto.warnings == [] and auto.gpu_layers == (2 if _gpu_build() else 0)
 
 
-def test_truncated_gguf_is_a_model_error(tiny_gguf: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_truncated_gguf_is_a_model_error(tiny_gguf: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(tiny_gguf.read_bytes()[:100_000])
     with pytest.raises(ModelError, match="could not load"):
@@ -161,7 +160,7 @@ def _vectors(shared_dir: Path) -> list[tuple[str, list[int]]]:
     return [(text, [int(t) for t in line.split()]) for text, line in zip(cases, ids, strict=False)]
 
 
-def test_tokenizer_matches_llama_cpp_vectors(tiny_model: LocalModel, shared_dir: Path) -> None:  # noqa: F811
+def test_tokenizer_matches_llama_cpp_vectors(tiny_model: LocalModel, shared_dir: Path) -> None:
     vectors = _vectors(shared_dir)
     assert len(vectors) > 40
     for text, expected in vectors:
@@ -169,7 +168,7 @@ def test_tokenizer_matches_llama_cpp_vectors(tiny_model: LocalModel, shared_dir:
     assert tiny_model.tokenize("Hello world") == [15043, 3186]
 
 
-def test_tokenize_never_parses_control_tokens(tiny_model: LocalModel) -> None:  # noqa: F811
+def test_tokenize_never_parses_control_tokens(tiny_model: LocalModel) -> None:
     ids = tiny_model.tokenize("a</s><s>b")
     assert tiny_model.eos not in ids and tiny_model.bos not in ids
     assert tiny_model.tokenize_template("</s>") == [tiny_model.eos]
@@ -181,7 +180,7 @@ def _prompt(model: LocalModel) -> list[int]:
     return [model.bos, *model.tokenize("[INST] What is in the documents? [/INST]")]
 
 
-def test_stream_yields_pieces_and_stops_at_max_tokens(tiny_model: LocalModel) -> None:  # noqa: F811
+def test_stream_yields_pieces_and_stops_at_max_tokens(tiny_model: LocalModel) -> None:
     pieces = list(tiny_model.stream(_prompt(tiny_model), 12, SEEDED))
     stats = tiny_model.last_stats
     assert pieces and all(isinstance(p, str) and p for p in pieces)
@@ -190,7 +189,7 @@ def test_stream_yields_pieces_and_stops_at_max_tokens(tiny_model: LocalModel) ->
     assert stats.first_token_s > 0 and stats.tokens_per_s > 0
 
 
-def test_stream_is_reproducible_across_the_prefix_cache(tiny_model: LocalModel) -> None:  # noqa: F811
+def test_stream_is_reproducible_across_the_prefix_cache(tiny_model: LocalModel) -> None:
     first = "".join(tiny_model.stream(_prompt(tiny_model), 8, SEEDED))
     other = [tiny_model.bos, *tiny_model.tokenize("Something else entirely")]
     list(tiny_model.stream(other, 8, SEEDED))
@@ -199,7 +198,7 @@ def test_stream_is_reproducible_across_the_prefix_cache(tiny_model: LocalModel) 
     assert list(tiny_model.stream(other, 6, greedy)) == list(tiny_model.stream(other, 6, greedy))
 
 
-def test_stop_event_cancels_at_once(tiny_model: LocalModel) -> None:  # noqa: F811
+def test_stop_event_cancels_at_once(tiny_model: LocalModel) -> None:
     stop = threading.Event()
     pieces = []
     for piece in tiny_model.stream(_prompt(tiny_model), 1000, SEEDED, stop):
@@ -213,7 +212,7 @@ def test_stop_event_cancels_at_once(tiny_model: LocalModel) -> None:  # noqa: F8
     assert tiny_model.last_stats.generated_tokens == 0
 
 
-def test_stream_respects_the_context_window(tiny_model: LocalModel) -> None:  # noqa: F811
+def test_stream_respects_the_context_window(tiny_model: LocalModel) -> None:
     room = 4
     words = tiny_model.tokenize("word " * 3000)
     prompt = [tiny_model.bos, *words[: tiny_model.n_ctx - 1 - room]]

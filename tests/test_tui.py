@@ -27,7 +27,6 @@ from localqa.index import Index
 from localqa.llm import LocalModel
 from localqa.prompt import Turn
 from tests.conftest import SAMPLE_DOCS, ingest_paths
-from tests.support.fixtures import tiny_gguf  # noqa: F401
 from tui.app import ChatApp
 from tui.core import AnswererCore, ChatCore, CoreFactory, CoreInfo, CoreParts, core_factory
 from tui.opener import view_command
@@ -252,7 +251,7 @@ async def test_generative_answer_streams_and_cancels(
     indexed: Settings,
     embedder: SentenceTransformerEmbedder,
     tmp_path: Path,
-    tiny_gguf: Path,  # noqa: F811
+    tiny_gguf: Path,
 ) -> None:
     # A random-weight model writes noise, but real tokens, one at a time, for as long as
     # answer_tokens allows: long enough to cancel in the middle.

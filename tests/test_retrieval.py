@@ -1,0 +1,183 @@
+"""Retrieval: fusion, near-duplicates, sentence re-ranking, trimming and packing; then one
+real index of sample_docs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from localqa.config import load_settings
+from localqa.embedder import SentenceTransformerEmbedder, Vectors
+from localqa.index import Index
+from localqa.retrieval import (
+    FocusedChunk,
+    Retriever,
+    Sentence,
+    SentenceScorer,
+    drop_near_duplicates,
+    excerpt,
+    focus,
+    pack_by_chars,
+    reciprocal_rank_fusion,
+    rerank_by_sentences,
+    sentence_spans,
+)
+from localqa.schema import Chunk, ScoredChunk
+from tests.conftest import ingest_paths
+
+
+def chunk(cid: str, text: str = "", line_start: int = 1, char_start: int = 0) -> Chunk:
+    text = text or f"text of {cid}"
+    return Chunk(
+        id=cid, text=text, source=f"{cid}.txt", abs_path=f"/d/{cid}.txt", page=1,
+        line_start=line_start, line_end=line_start + text.count("\n"), char_start=char_start,
+        char_end=char_start + len(text), content_hash="h", doc_hash="d",
+    )  # fmt: skip
+
+
+def scored(*chunks: Chunk) -> list[ScoredChunk]:
+    return [ScoredChunk(c, 1.0 / (i + 1)) for i, c in enumerate(chunks)]
+
+
+def test_fusion_ranks_a_chunk_found_by_both_searches_first() -> None:
+    a, b, c = chunk("a"), chunk("b"), chunk("c")
+    fused = reciprocal_rank_fusion([[a, b], [c, b]])
+    assert [r.chunk.id for r in fused] == ["b", "a", "c"]
+    assert fused[0].score == pytest.approx(1 / 62 + 1 / 62)
+    assert fused[1].score == pytest.approx(1 / 61)
+
+
+def test_near_duplicates_keep_the_first_only() -> None:
+    base = "the quick brown fox jumps over the lazy dog near the river bank today"
+    results = scored(chunk("a", base), chunk("b", base + " again"), chunk("c", "other words"))
+    assert [r.chunk.id for r in drop_near_duplicates(results)] == ["a", "c"]
+
+
+def test_sentence_spans_are_offsets_without_surrounding_space() -> None:
+    text = "  First one. Second one!\n\nThird part"
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == ["First one.", "Second one!", "Third part"]
+    assert sentence_spans("   ") == []
+
+
+def test_sentence_rerank_lifts_a_chunk_with_a_much_better_sentence() -> None:
+    results = scored(chunk("a"), chunk("b"), chunk("c"), chunk("tail"))
+    ranked = rerank_by_sentences(results, [0.2, 0.2, 1.6])
+    assert [r.chunk.id for r in ranked] == ["c", "a", "b", "tail"]
+    # near-ties keep the fused order
+    assert [r.chunk.id for r in rerank_by_sentences(results, [0.5, 0.52, 0.5])][:2] == ["a", "b"]
+
+
+def focused(text: str, scores: Sequence[float]) -> FocusedChunk:
+    c = chunk("f", text, line_start=10, char_start=100)
+    pairs = zip(sentence_spans(text), scores, strict=True)
+    return FocusedChunk(c, 1.0, tuple(Sentence(a, b, s) for (a, b), s in pairs))
+
+
+def test_focus_grows_around_the_best_sentence_toward_the_better_neighbour() -> None:
+    text = "Alpha one is here.\nBravo two is here.\nCharlie three.\nDelta four is here."
+    result = focused(text, [0.1, 0.9, 1.5, 0.2])
+    trimmed = focus(result, 40)
+    assert trimmed is not None
+    assert trimmed.chunk.text == "Bravo two is here.\nCharlie three."
+    assert trimmed.chunk.line_start == 11 and trimmed.chunk.line_end == 12
+    assert trimmed.chunk.char_start == 100 + text.index("Bravo")
+    assert trimmed.chunk.id != result.chunk.id
+    assert focus(result, 5) is None  # even the best sentence does not fit
+    assert focus(ScoredChunk(chunk("plain"), 1.0), 100) is None  # never scored
+
+
+def test_excerpt_keeps_citation_fields_consistent() -> None:
+    c = chunk("e", "line one\nline two\nline three", line_start=5, char_start=40)
+    part = excerpt(c, 9, 17)
+    assert part.text == "line two"
+    assert (part.line_start, part.line_end) == (6, 6)
+    assert (part.char_start, part.char_end) == (49, 57)
+
+
+def test_pack_respects_top_k_and_budget_and_always_returns_one() -> None:
+    results = scored(*(chunk(str(i), "x" * 300) for i in range(10)))
+    assert len(pack_by_chars(results, 4, 4000)) == 4
+    assert len(pack_by_chars(results, 10, 1000)) == 3
+    huge = scored(chunk("big", "y" * 5000))
+    assert len(pack_by_chars(huge, 4, 1000)) == 1
+
+
+def test_pack_skips_a_long_plain_chunk_and_trims_a_scored_one() -> None:
+    long_plain = ScoredChunk(chunk("long", "z" * 900), 0.5)
+    text = "Useless filler sentence here. " * 10 + "The answer is 42. " + "More filler. " * 10
+    scores = [0.1] * 10 + [1.8] + [0.1] * 10
+    results = [ScoredChunk(chunk("a", "a" * 500), 1.0), long_plain, focused(text, scores)]
+    packed = pack_by_chars(results, 8, 800)
+    assert [r.chunk.id.split("#")[0] for r in packed] == ["a", "f"]
+    assert "The answer is 42." in packed[1].chunk.text
+    assert sum(len(r.chunk.text) for r in packed) <= 800
+
+
+class CountingEmbedder:
+    """Bag-of-letters vectors; counts how many texts were embedded."""
+
+    name = "counting"
+    max_tokens = 128
+    tokenizer_file = None
+    embedded = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.embedded += len(texts)
+        rows = np.zeros((len(texts), 26), dtype=np.float32)
+        for row, text in zip(rows, texts, strict=True):
+            for ch in text.lower():
+                if "a" <= ch <= "z":
+                    row[ord(ch) - 97] += 1
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.where(norms == 0, 1, norms)
+
+
+def test_sentence_scorer_embeds_each_chunk_once_and_prefers_the_matching_sentence() -> None:
+    embedder = CountingEmbedder()
+    scorer = SentenceScorer(embedder, cached_chunks=1)
+    c = chunk("s", "Bananas are yellow. The harbour crane lifts forty tonnes.")
+    question = "How much does the harbour crane lift?"
+    vector = embedder.embed([question])[0]
+    first = scorer.score(question, vector, [c])[0]
+    assert max(first, key=lambda s: s.score).start == c.text.index("The harbour")
+    before = embedder.embedded
+    scorer.score(question, vector, [c])
+    assert embedder.embedded == before  # cached
+    scorer.score(question, vector, [chunk("other")])
+    scorer.score(question, vector, [c])
+    assert embedder.embedded == before + 1 + 2  # c was evicted (limit 1): embedded again
+
+
+@pytest.fixture(scope="module")
+def sample_index(
+    tmp_path_factory: pytest.TempPathFactory,
+    sample_docs: Path,
+    embedder: SentenceTransformerEmbedder,
+) -> Iterator[Index]:
+    settings = load_settings(
+        environ={"LOCALQA_HOME": str(tmp_path_factory.mktemp("retrieval") / "home")}
+    )
+    ingest_paths(settings, embedder, sample_docs)
+    index = Index(settings)
+    yield index
+    index.close()
+
+
+def test_a_question_naming_a_document_gets_that_document_first(
+    sample_index: Index, embedder: SentenceTransformerEmbedder
+) -> None:
+    retrieved = Retriever(sample_index, embedder).search(
+        "In the release plan, who is the release manager?"
+    )
+    assert retrieved.results[0].chunk.source == "release-plan.pptx"
+    assert {"embed_ms", "dense_ms", "lexical_ms", "sentences_ms"} <= set(retrieved.timings)
+    packed = pack_by_chars(retrieved.results, 4, 4000)
+    assert any("Jonas Aasen" in r.chunk.text for r in packed)
+    assert sum(len(r.chunk.text) for r in packed) <= 4000
