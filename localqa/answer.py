@@ -68,6 +68,7 @@ class Answer:
                 for i, c in enumerate(self.contexts, start=1)
             ],
             "unsupported_sentences": self.unsupported,
+            "sources_used": len(self.contexts),
             "sources_dropped": self.sources_dropped,
             "cancelled": self.cancelled,
             "timings": self.timings,

@@ -33,6 +33,7 @@ def print_sources(answer: Answer) -> None:
 
 
 def report_diagnostics(answer: Answer) -> None:
+    sys.stdout.flush()  # the answer first, then the diagnostics, even on one terminal
     err = sys.stderr
     used = len(answer.contexts)
     dropped = (
