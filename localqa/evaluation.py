@@ -12,7 +12,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,13 +71,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 question = _question(json.loads(line))
             except (ValueError, KeyError, TypeError) as err:
                 raise EvalInputError(f"{path}, line {number}: {err}") from err
-            questions.append(question if question.id else _with_id(question, number))
+            questions.append(question if question.id else replace(question, id=f"line-{number}"))
     return questions
-
-
-def _with_id(question: EvalQuestion, number: int) -> EvalQuestion:
-    return EvalQuestion(f"line-{number}", question.question, question.answers,
-                        question.evidence, question.reference)  # fmt: skip
 
 
 def normalise(text: str) -> str:
@@ -201,40 +196,36 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def _rate(flags: Sequence[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None
+def _mean(values: Sequence[float], digits: int = 4) -> float | None:
+    return round(sum(values) / len(values), digits) if values else None
+
+
+def _spread(values: Sequence[float]) -> dict[str, float]:
+    return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95)}
 
 
 def summarise(
     results: Sequence[QuestionResult], settings: Settings, token_method: str
 ) -> dict[str, Any]:
-    judged = [r for r in results if r.judged]
-    ranks = [r.first_hit_rank for r in judged]
-    retrieval = [r.retrieval_ms for r in results]
-    embed = [r.embed_ms for r in results]
-    references = [r.reference_recall for r in results if r.reference_recall is not None]
+    ranks = [r.first_hit_rank for r in results if r.judged]
     summary: dict[str, Any] = {
         "questions": len(results),
-        "judged": len(judged),
+        "judged": len(ranks),
         "budget": {"top_k": settings.top_k, "context_chars": settings.context_chars},
-        "answer_hit_rate": _rate([r.answer_hit for r in results if r.answer_hit is not None]),
-        "evidence_hit_rate": _rate([r.evidence_hit for r in results if r.evidence_hit is not None]),
+        "answer_hit_rate": _mean([r.answer_hit for r in results if r.answer_hit is not None]),
+        "evidence_hit_rate": _mean([r.evidence_hit for r in results if r.evidence_hit is not None]),
     }
     for k in RECALL_AT:
-        summary[f"recall@{k}"] = _rate([rank is not None and rank <= k for rank in ranks])
-    summary["mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 4) if ranks else None
-    summary["reference_recall"] = (
-        round(sum(references) / len(references), 4) if references else None
+        summary[f"recall@{k}"] = _mean([rank is not None and rank <= k for rank in ranks])
+    summary["mrr"] = _mean([1 / r if r else 0.0 for r in ranks])
+    summary["reference_recall"] = _mean(
+        [r.reference_recall for r in results if r.reference_recall is not None]
     )
-    count = max(len(results), 1)
-    summary["mean_context_chars"] = round(sum(r.context_chars for r in results) / count, 1)
-    summary["mean_context_tokens"] = round(sum(r.context_tokens for r in results) / count, 1)
+    summary["mean_context_chars"] = _mean([r.context_chars for r in results], 1)
+    summary["mean_context_tokens"] = _mean([r.context_tokens for r in results], 1)
     summary["tokens_counted_with"] = token_method
-    summary["retrieval_ms"] = {
-        "p50": percentile(retrieval, 0.5),
-        "p95": percentile(retrieval, 0.95),
-    }
-    summary["embed_ms"] = {"p50": percentile(embed, 0.5), "p95": percentile(embed, 0.95)}
+    summary["retrieval_ms"] = _spread([r.retrieval_ms for r in results])
+    summary["embed_ms"] = _spread([r.embed_ms for r in results])
     return summary
 
 

@@ -3,26 +3,24 @@ then the best candidates re-ranked by their best-matching sentence.
 
 Why the sentence step: a 200-token chunk is judged by one vector and one BM25 score, so a
 chunk that mentions the question's topic throughout can outrank the one whose single
-sentence answers it. Scoring each sentence (cosine to the question plus the share of the
-question's words it holds) finds that sentence; on SQuAD dev it lifts answer-in-context from
-0.948 to 0.979 at 4,000 characters (docs/BENCHMARKS.md). The sentence scores also let
-`pack_by_chars` fill the budget's remainder with the best part of one more chunk.
+sentence answers it. Scoring each sentence by the question words it holds finds that
+sentence; on SQuAD dev it lifts answer-in-context at 4,000 characters (docs/BENCHMARKS.md).
+The sentence scores also let `pack_by_chars` fill what is left of the budget with the best
+part of one more chunk instead of stopping at the first chunk that does not fit.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from localqa.schema import Chunk, ScoredChunk, text_hash
-from localqa.text import SENTENCE_END, lexical_support
+from localqa.text import SENTENCE_END, content_words
 
 if TYPE_CHECKING:
     from localqa.embedder import Embedder, Vectors
@@ -31,16 +29,15 @@ if TYPE_CHECKING:
 RRF_K = 60
 NEAR_DUPLICATE = 0.9
 WORDS = re.compile(r"\w+")
-# Fused candidates whose sentences are scored: recall@15 is ~0.99 on SQuAD, and each one
-# costs ~5 sentence embeddings the first time it is seen.
+# Fused candidates whose sentences are scored (recall@15 is ~0.99 on SQuAD).
 SENTENCE_POOL = 15
-# Best-sentence score (0..2) against the fused prior 2/(RRF_K + rank): 0.015 lets a clearly
-# better sentence move a chunk up ten places, while near-ties keep the fused order.
-SENTENCE_WEIGHT = 0.015
+# Best-sentence score (0..1) against the fused prior 2/(RRF_K + rank): 0.02 lets a sentence
+# holding clearly more of the question move a chunk up ten places; near-ties keep the order.
+SENTENCE_WEIGHT = 0.02
 # A trimmed piece shorter than this rarely holds an answer with enough context to cite.
 MIN_PIECE_CHARS = 150
-# Sentence vectors kept per retriever, by chunk id (~8 KB a chunk).
-CACHED_CHUNKS = 4096
+# Keeps a word every candidate holds from counting for nothing.
+IDF_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -126,42 +123,47 @@ def rerank_by_sentences(
     return ordered + list(results[len(best) :])
 
 
-class SentenceScorer:
-    """Scores a chunk's sentences against a question: cosine similarity plus the share of
-    the question's content words the sentence holds. Sentence vectors are cached."""
-
-    def __init__(self, embedder: Embedder, cached_chunks: int = CACHED_CHUNKS) -> None:
-        self._embedder = embedder
-        self._limit = cached_chunks
-        self._cache: OrderedDict[str, tuple[list[tuple[int, int]], Vectors]] = OrderedDict()
-
-    def _prepare(self, chunks: Sequence[Chunk]) -> None:
-        """Embed the sentences of every uncached chunk in one batch."""
-        todo = [c for c in dict.fromkeys(chunks) if c.id not in self._cache]
-        spans = [sentence_spans(c.text) or [(0, len(c.text))] for c in todo]
-        texts = [c.text[a:b] for c, s in zip(todo, spans, strict=True) for a, b in s]
-        vectors = self._embedder.embed(texts) if texts else np.zeros((0, 0), np.float32)
-        at = 0
-        for chunk, chunk_spans in zip(todo, spans, strict=True):
-            self._cache[chunk.id] = (chunk_spans, vectors[at : at + len(chunk_spans)])
-            at += len(chunk_spans)
-        while len(self._cache) > self._limit:
-            self._cache.popitem(last=False)
+class SentenceScorer(Protocol):
+    """Scores each sentence of `chunks` for how well it answers `question`."""
 
     def score(
-        self, question: str, vector: Vectors, chunks: Sequence[Chunk]
+        self, question: str, vector: Vectors, chunks: Sequence[Chunk], candidates: Sequence[Chunk]
+    ) -> list[tuple[Sentence, ...]]: ...
+
+
+class LexicalSentenceScorer:
+    """A sentence's score is the share of the question's content words it holds, each word
+    weighted by its rarity among all candidates (a local IDF): the topic word that every
+    candidate shares says little about which one answers. No embeddings, so no cost worth
+    timing; embedding the pool's sentences added 0.004 on SQuAD but takes seconds per
+    question with the torch-free query encoder `ask` uses (docs/BENCHMARKS.md)."""
+
+    def score(
+        self, question: str, vector: Vectors, chunks: Sequence[Chunk], candidates: Sequence[Chunk]
     ) -> list[tuple[Sentence, ...]]:
-        self._prepare(chunks)
+        weights = term_weights(question, candidates)
+        total = sum(weights.values()) or 1.0
         scored: list[tuple[Sentence, ...]] = []
         for chunk in chunks:
-            spans, vectors = self._cache[chunk.id]
-            self._cache.move_to_end(chunk.id)
-            cosines = vectors @ np.asarray(vector, dtype=np.float32)
+            spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
             scored.append(tuple(
-                Sentence(a, b, float(cos) + lexical_support(question, chunk.text[a:b]))
-                for (a, b), cos in zip(spans, cosines, strict=True)
+                Sentence(a, b, _held(weights, chunk.text[a:b]) / total) for a, b in spans
             ))  # fmt: skip
         return scored
+
+
+def term_weights(question: str, candidates: Sequence[Chunk]) -> dict[str, float]:
+    """log((n + 1) / (1 + candidates holding the word)), floored so no word counts zero."""
+    held = [content_words(c.text) for c in candidates]
+    return {
+        word: math.log((len(held) + 1) / (1 + sum(word in words for words in held))) + IDF_FLOOR
+        for word in content_words(question)
+    }
+
+
+def _held(weights: dict[str, float], sentence: str) -> float:
+    words = content_words(sentence)
+    return sum(weight for word, weight in weights.items() if word in words)
 
 
 def focus(result: ScoredChunk, room: int) -> ScoredChunk | None:
@@ -230,12 +232,13 @@ class Retriever:
         candidates: int = 40,
         reranker: str = "",
         sentence_pool: int = SENTENCE_POOL,
+        sentences: SentenceScorer | None = None,
     ) -> None:
         self._index = index
         self._embedder = embedder
         self._candidates = candidates
         self._sentence_pool = sentence_pool
-        self._sentences = SentenceScorer(embedder)
+        self._sentences = sentences or LexicalSentenceScorer()
         self._reranker_path = reranker
         self._reranker: Any = None
 
@@ -267,7 +270,8 @@ class Retriever:
         self, question: str, vector: Vectors, fused: list[ScoredChunk]
     ) -> list[ScoredChunk]:
         pool = fused[: self._sentence_pool]
-        scored = self._sentences.score(question, vector, [r.chunk for r in pool])
+        candidates = [r.chunk for r in fused]
+        scored = self._sentences.score(question, vector, candidates[: len(pool)], candidates)
         focused: list[ScoredChunk] = [
             FocusedChunk(r.chunk, r.score, s) for r, s in zip(pool, scored, strict=True)
         ]
