@@ -76,7 +76,7 @@ def _run(app: Any, todo: list[EvalQuestion], generate: bool) -> dict[str, Any]:
         index = app.existing_index()
     except IndexMissing as err:
         fail(str(err))
-    embedder = app.embedder()
+    embedder = app.query_embedder()  # the one `ask` uses, so latencies are ask's
     answerer = _answerer(app, index, embedder) if generate else None
     evaluator = Evaluator(app.settings, index, embedder)
     rows: list[dict[str, Any]] = []

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from localqa.config import load_settings
-from localqa.embedder import SentenceTransformerEmbedder, Vectors
+from localqa.embedder import SentenceTransformerEmbedder
 from localqa.index import Index
 from localqa.retrieval import (
+    IDF_FLOOR,
     FocusedChunk,
+    LexicalSentenceScorer,
     Retriever,
     Sentence,
-    SentenceScorer,
     drop_near_duplicates,
     excerpt,
     focus,
@@ -24,6 +25,7 @@ from localqa.retrieval import (
     reciprocal_rank_fusion,
     rerank_by_sentences,
     sentence_spans,
+    term_weights,
 )
 from localqa.schema import Chunk, ScoredChunk
 from tests.conftest import ingest_paths
@@ -117,42 +119,24 @@ def test_pack_skips_a_long_plain_chunk_and_trims_a_scored_one() -> None:
     assert sum(len(r.chunk.text) for r in packed) <= 800
 
 
-class CountingEmbedder:
-    """Bag-of-letters vectors; counts how many texts were embedded."""
-
-    name = "counting"
-    max_tokens = 128
-    tokenizer_file = None
-    embedded = 0
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.embedded += len(texts)
-        rows = np.zeros((len(texts), 26), dtype=np.float32)
-        for row, text in zip(rows, texts, strict=True):
-            for ch in text.lower():
-                if "a" <= ch <= "z":
-                    row[ord(ch) - 97] += 1
-        norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        return rows / np.where(norms == 0, 1, norms)
+def test_term_weights_discount_words_every_candidate_holds() -> None:
+    candidates = [chunk(str(i), f"The harbour crane number {i}.") for i in range(4)]
+    candidates.append(chunk("x", "The harbour crane lifts forty tonnes."))
+    weights = term_weights("How much does the harbour crane lift in tonnes?", candidates)
+    assert weights["harbour"] == pytest.approx(IDF_FLOOR)  # in every candidate
+    assert weights["tonnes"] > weights["harbour"] * 10
+    assert "the" not in weights and "how" not in weights  # stopwords carry nothing
 
 
-def test_sentence_scorer_embeds_each_chunk_once_and_prefers_the_matching_sentence() -> None:
-    embedder = CountingEmbedder()
-    scorer = SentenceScorer(embedder, cached_chunks=1)
-    c = chunk("s", "Bananas are yellow. The harbour crane lifts forty tonnes.")
-    question = "How much does the harbour crane lift?"
-    vector = embedder.embed([question])[0]
-    first = scorer.score(question, vector, [c])[0]
-    assert max(first, key=lambda s: s.score).start == c.text.index("The harbour")
-    before = embedder.embedded
-    scorer.score(question, vector, [c])
-    assert embedder.embedded == before  # cached
-    scorer.score(question, vector, [chunk("other")])
-    scorer.score(question, vector, [c])
-    assert embedder.embedded == before + 1 + 2  # c was evicted (limit 1): embedded again
+def test_lexical_scorer_prefers_the_sentence_with_the_rare_words() -> None:
+    c = chunk("s", "The harbour crane is blue. The harbour crane lifts forty tonnes.")
+    others = [chunk(str(i), f"The harbour crane number {i}.") for i in range(4)]
+    question = "How many tonnes does the harbour crane lift?"
+    (sentences,) = LexicalSentenceScorer().score(question, np.zeros(3), [c], [c, *others])
+    first, second = sentences
+    assert c.text[second.start : second.end] == "The harbour crane lifts forty tonnes."
+    assert second.score > first.score > 0
+    assert second.score <= 1.0
 
 
 @pytest.fixture(scope="module")
