@@ -9,11 +9,11 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
-from xml.etree.ElementTree import Element, ParseError, iterparse
+from xml.etree.ElementTree import ParseError, iterparse
 
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
-from ingest.loaders.docx_walk import DocxWalker
+from ingest.loaders.docx_walk import DocxWalker, _attr, _local
 from localqa.schema import Page
 
 DOCX_SUFFIXES = frozenset({".docx", ".docm", ".dotx", ".dotm"})
@@ -29,18 +29,6 @@ _RESAVE = "open and re-save it in Word or LibreOffice"
 def _invalid(err: BaseException | None = None) -> LoadError:
     detail = " ".join(str(err).split()) if err is not None else ""
     return LoadError(f"{_INVALID}: {detail}" if detail else _INVALID, _RESAVE)
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _attr(elem: Element, name: str) -> str | None:
-    """A `w:`-namespaced attribute, whatever the namespace URI (transitional or strict)."""
-    for key, value in elem.attrib.items():
-        if _local(key) == name:
-            return value
-    return None
 
 
 def _heading_styles(archive: zipfile.ZipFile) -> frozenset[str]:

@@ -23,6 +23,7 @@ def _local(tag: str) -> str:
 
 
 def _attr(elem: Element, name: str) -> str | None:
+    """A `w:`-namespaced attribute, whatever the namespace URI (transitional or strict)."""
     for key, value in elem.attrib.items():
         if _local(key) == name:
             return value
