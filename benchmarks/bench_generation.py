@@ -29,21 +29,20 @@ localqa's overhead = 1 - localqa rate / bare-sampler rate (median over warm roun
 
 AMX: on a CPU with AMX (Sapphire Rapids and later) llama.cpp 0.3.36's CPU build moves Q4_0
 weights into its AMX buffer type and then segfaults in the first llama_decode
-(ggml-org/llama.cpp#20824). Unless --extra-buffers on, the model is loaded here with
-llama.cpp's extra buffer types off (use_extra_bufts=false: no AMX and no CPU_REPACK) when the
-build reports AMX_INT8; a figure line says so.
+(ggml-org/llama.cpp#20824). LocalModel.load (and so this benchmark, unless --extra-buffers on)
+loads with llama.cpp's extra buffer types off (use_extra_bufts=false: no AMX and no CPU_REPACK)
+when the build reports AMX_INT8; a figure line says so.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ctypes
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -84,7 +83,7 @@ def make_model(shape: str, threads: int) -> Path:
     """The cached Q4_0 GGUF of `shape`, made (F16, then quantised) when absent."""
     import llama_cpp
 
-    from localqa.llm import _route_llama_log
+    from localqa.llama_native import route_llama_log
     from tests.support.gguf_factory import make_tiny_llama
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -97,7 +96,7 @@ def make_model(shape: str, threads: int) -> Path:
         sys.exit(f"{VOCAB} not found: the benchmark model needs Llama-2's vocabulary")
     f16 = CACHE / f"{name}-random-f16.gguf"
     part = q4.with_suffix(".part")
-    _route_llama_log()  # llama.cpp's per-tensor quantise log goes to logging, not stderr
+    route_llama_log()  # llama.cpp's per-tensor quantise log goes to logging, not stderr
     try:
         started = time.perf_counter()
         make_tiny_llama(f16, VOCAB, shape=name, dtype="f16")
@@ -119,31 +118,6 @@ def make_model(shape: str, threads: int) -> Path:
         part.unlink(missing_ok=True)
     figure("generation", shape, "model", f"{q4} ({q4.stat().st_size / 1e9:.2f} GB)")
     return q4
-
-
-def has_amx() -> bool:
-    import llama_cpp
-
-    return "AMX_INT8 = 1" in bytes(llama_cpp.llama_print_system_info()).decode(errors="replace")
-
-
-@contextlib.contextmanager
-def without_extra_buffers() -> Iterator[None]:
-    """Make llama_cpp.Llama (as LocalModel.load calls it) load with use_extra_bufts=false."""
-    import llama_cpp.llama_cpp as lib
-
-    original = lib.llama_model_default_params
-
-    def patched() -> Any:
-        params = original()
-        params.use_extra_bufts = False
-        return params
-
-    lib.llama_model_default_params = patched
-    try:
-        yield
-    finally:
-        lib.llama_model_default_params = original
 
 
 # The prompt -------------------------------------------------------------------------------
@@ -338,6 +312,7 @@ def main() -> None:
     import llama_cpp
 
     from localqa.config import Settings
+    from localqa.llama_native import extra_buffers_safe
     from localqa.llm import LocalModel, Sampling
 
     defaults = {k: Settings.model_fields[k].default for k in ("temperature", "top_p", "min_p")}
@@ -345,12 +320,10 @@ def main() -> None:
     subject = args.shape
     figure("generation", subject, "load_average_start", load_average())
     path = make_model(args.shape, args.threads)
-    extra = args.extra_buffers == "on" or (args.extra_buffers == "auto" and not has_amx())
+    extra = args.extra_buffers == "on" or (args.extra_buffers == "auto" and extra_buffers_safe())
     figure("generation", subject, "extra_buffer_types", "on" if extra else "off")
-    loading = contextlib.nullcontext() if extra else without_extra_buffers()
     started = time.perf_counter()
-    with loading:
-        model = LocalModel.load(path, args.n_ctx, args.gpu_layers, args.threads)
+    model = LocalModel.load(path, args.n_ctx, args.gpu_layers, args.threads, extra)
     figure("generation", subject, "load_s", time.perf_counter() - started)
     for warning in model.warnings:
         print(f"warning: {warning}", file=sys.stderr)

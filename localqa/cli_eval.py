@@ -32,6 +32,9 @@ LimitOpt = Annotated[int | None, typer.Option("--limit", help="Only the first N 
 GenerateOpt = Annotated[
     bool, typer.Option("--generate", help="Also answer with the model and check support.")
 ]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", help="GGUF model for --generate (default: models/).")
+]
 
 
 @cli.command("eval")
@@ -44,6 +47,7 @@ def eval_command(
     context_chars: CharsOpt = None,
     limit: LimitOpt = None,
     generate: GenerateOpt = False,
+    model: ModelOpt = None,
     source: FromOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
@@ -60,7 +64,8 @@ def eval_command(
         todo = load_questions(questions)[:limit]
     except (OSError, EvalInputError) as err:
         fail(str(err), 2)
-    app = make_app(config, index=index, home=home, top_k=top_k, context_chars=context_chars)
+    app = make_app(config, index=index, home=home, top_k=top_k, context_chars=context_chars,
+                   model_path=model)  # fmt: skip
     report = _run(app, todo, generate)
     if as_json:
         emit_json(report)

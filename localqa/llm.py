@@ -9,25 +9,18 @@ no Python logits processors.
 
 from __future__ import annotations
 
-import codecs
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from localqa.decoding import GenerationStats, TextPieces, TokenRun
+from localqa.llama_native import extra_buffers_safe, model_params, offload_plan, route_llama_log
+
 GGUF_MAGIC = b"GGUF"
-NO_OFFLOAD_WARNING = (
-    "this llama.cpp build cannot offload to a GPU; "
-    "rebuild llama-cpp-python with CMAKE_ARGS=-DGGML_CUDA=on"
-)
 # llama.cpp's "pick a random seed" value.
 RANDOM_SEED = 0xFFFFFFFF
-GGML_LOG_ERROR = 4
-_log_callback: Any = None  # kept referenced: llama.cpp calls it for the whole process
-
-FinishReason = Literal["eos", "length", "cancelled", "none"]
 
 
 class ModelError(Exception):
@@ -51,18 +44,6 @@ class Sampling:
         top_k, temp = (1, 1.0) if greedy else (self.top_k, self.temperature)
         return dict(top_k=top_k, top_p=self.top_p, min_p=self.min_p, temp=temp,
                     repeat_penalty=self.repeat_penalty)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class GenerationStats:
-    """Figures for the last `stream` call. tokens_per_s counts decode steps after the first
-    token, so prompt processing (in first_token_s) does not dilute it."""
-
-    prompt_tokens: int = 0
-    generated_tokens: int = 0
-    first_token_s: float = 0.0
-    tokens_per_s: float = 0.0
-    finish_reason: FinishReason = "none"
 
 
 def find_model(explicit: str, models_dir: Path) -> Path | None:
@@ -103,35 +84,28 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", errors="replace")
 
 
-def _route_llama_log() -> None:
-    """Send llama.cpp's own log to the `localqa.llama_cpp` logger (errors as warnings, the
-    rest as debug) instead of stderr: llama-cpp-python's level table predates ggml's
-    renumbering, so even with verbose=False it prints llama.cpp's warnings."""
-    global _log_callback
-    if _log_callback is not None:
-        return
-    import ctypes
-    import logging
-
+def _open_llama(path: Path, n_ctx: int, layers: int, threads: int, extra_buffers: bool) -> Any:
     import llama_cpp
 
-    log = logging.getLogger("localqa.llama_cpp")
-
-    def forward(level: int, text: bytes, _user: Any) -> None:
-        severity = logging.WARNING if level == GGML_LOG_ERROR else logging.DEBUG
-        log.log(severity, "%s", text.decode(errors="replace").rstrip())
-
-    _log_callback = llama_cpp.llama_log_callback(forward)
-    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
-
-
-def _offload_plan(requested: int | Literal["auto"], supported: bool) -> tuple[int, list[str]]:
-    """The n_gpu_layers to pass to llama.cpp, and warnings for the user."""
-    if requested == "auto":
-        return (-1 if supported else 0), []
-    if requested != 0 and not supported:
-        return 0, [NO_OFFLOAD_WARNING]
-    return requested, []
+    try:
+        with model_params(extra_buffers):
+            # verbose=False routes llama.cpp's log through a callback that drops everything
+            # below ERROR and silences stdout/stderr while the model loads.
+            return llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_gpu_layers=layers,
+                n_threads=threads or None,
+                n_threads_batch=threads or None,
+                # Flash attention doubles prompt processing on the GPU (GPU.md).
+                flash_attn=layers != 0,
+                verbose=False,
+            )
+    except (ValueError, RuntimeError, OSError) as err:
+        raise ModelError(
+            f"llama.cpp could not load {path} ({err}); the file may be truncated or need "
+            "a newer llama-cpp-python: download it again or upgrade"
+        ) from err
 
 
 class LocalModel:
@@ -167,34 +141,20 @@ class LocalModel:
         n_ctx: int,
         n_gpu_layers: int | Literal["auto"],
         threads: int = 0,
+        extra_buffers: bool | None = None,
     ) -> LocalModel:
         """Load a GGUF model. n_gpu_layers: "auto" (all when the build can offload), -1
-        (all), or a count; threads 0 lets llama.cpp choose."""
+        (all), or a count; threads 0 lets llama.cpp choose; extra_buffers: llama.cpp's AMX
+        and repacked CPU weight buffers, None = on unless they crash on this CPU."""
         import llama_cpp
 
         path = Path(path)
         check_gguf(path)
-        _route_llama_log()
+        route_llama_log()
         supported = bool(llama_cpp.llama_supports_gpu_offload())
-        layers, warnings = _offload_plan(n_gpu_layers, supported)
-        try:
-            # verbose=False routes llama.cpp's log through a callback that drops everything
-            # below ERROR and silences stdout/stderr while the model loads.
-            llama = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_gpu_layers=layers,
-                n_threads=threads or None,
-                n_threads_batch=threads or None,
-                # Flash attention doubles prompt processing on the GPU (GPU.md).
-                flash_attn=layers != 0,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as err:
-            raise ModelError(
-                f"llama.cpp could not load {path} ({err}); the file may be truncated or need "
-                "a newer llama-cpp-python: download it again or upgrade"
-            ) from err
+        layers, warnings = offload_plan(n_gpu_layers, supported)
+        extra = extra_buffers_safe() if extra_buffers is None else extra_buffers
+        llama = _open_llama(path, n_ctx, layers, threads, extra)
         model = cls(llama, path, 0, warnings)
         if supported and layers != 0:
             whole = model.n_layers
@@ -267,7 +227,7 @@ class LocalModel:
             raise ValueError(f"a prompt of {len(prompt_tokens)} tokens leaves no room in n_ctx")
         limit = min(max_tokens, room)
         self._llama.set_seed(RANDOM_SEED if sampling.seed is None else sampling.seed)
-        run = _Run(len(prompt_tokens))
+        run = TokenRun(len(prompt_tokens))
         try:
             if self._prefill(prompt_tokens, stop):
                 yield from self._decode(prompt_tokens, limit, sampling, stop, run)
@@ -282,7 +242,7 @@ class LocalModel:
         limit: int,
         sampling: Sampling,
         stop: threading.Event | None,
-        run: _Run,
+        run: TokenRun,
     ) -> Iterator[str]:
         text = TextPieces()
         tokens = self._llama.generate(prompt_tokens, reset=True, **sampling.generate_kwargs())
@@ -304,51 +264,3 @@ class LocalModel:
             tokens.close()
         if tail := text.finish():
             yield tail
-
-
-class TextPieces:
-    """Turns the bytes of successive tokens into text pieces of whole characters: a
-    character split over byte-fallback tokens (an emoji is four) waits for its last byte."""
-
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._started = False
-
-    def feed(self, data: bytes, final: bool = False) -> str:
-        text: str = self._decoder.decode(data, final)
-        if not self._started:
-            # SentencePiece marks a word start with a space; the answer's first word
-            # carries one that is not part of the answer.
-            text = text.lstrip(" ")
-            self._started = bool(text)
-        return text
-
-    def finish(self) -> str:
-        """What is left; an unfinished character becomes U+FFFD."""
-        return self.feed(b"", final=True)
-
-
-@dataclass
-class _Run:
-    """Mutable bookkeeping of one `stream` call, frozen into GenerationStats at the end."""
-
-    prompt_tokens: int
-    generated: int = 0
-    reason: FinishReason = "none"
-    start: float = field(default_factory=time.perf_counter)
-    first: float | None = None
-    last: float = 0.0
-    steps: int = 0
-
-    def tick(self) -> None:
-        self.last = time.perf_counter()
-        self.steps += 1
-        if self.first is None:
-            self.first = self.last
-
-    def stats(self) -> GenerationStats:
-        first = self.first
-        ttft = 0.0 if first is None else first - self.start
-        span = 0.0 if first is None else self.last - first
-        rate = (self.steps - 1) / span if self.steps > 1 and span > 0 else 0.0
-        return GenerationStats(self.prompt_tokens, self.generated, ttft, rate, self.reason)

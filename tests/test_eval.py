@@ -90,6 +90,20 @@ def test_eval_table_and_errors(
     assert code == 1 and "localqa ingest" in err
 
 
+def test_eval_generate_with_a_tiny_model(
+    sample_home: Path, tiny_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = (str(QUESTIONS), "--limit", "2", "--generate", "--model", str(tiny_gguf), "--json")
+    code, out, _ = invoke(sample_home, *args)
+    assert code == 0
+    report = json.loads(out)
+    assert "supported_sentence_share" in report["summary"]
+    for row in report["questions"]:
+        assert isinstance(row["answer"], str)
+        assert 0 <= row["supported_sentences"] <= row["checked_sentences"]
+
+
 def _chunk(source: str, page: int, text: str = "") -> Chunk:
     return Chunk("id", text, source, f"/docs/{source}", page, 1, 1, 0, 0, "h", "d")
 

@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from localqa.llm import (
-    NO_OFFLOAD_WARNING,
-    LocalModel,
-    ModelError,
-    Sampling,
-    TextPieces,
-    _offload_plan,
-    check_gguf,
-    find_model,
-)
+from localqa.decoding import TextPieces
+from localqa.llama_native import NO_OFFLOAD_WARNING, offload_plan
+from localqa.llm import LocalModel, ModelError, Sampling, check_gguf, find_model
 
 SEEDED = Sampling(temperature=0.8, top_p=0.95, min_p=0.05, seed=7)
 
@@ -82,13 +75,13 @@ def test_check_gguf_folder_and_unreadable(tmp_path: Path) -> None:
         path.chmod(0o600)
 
 
-def test_offload_plan() -> None:
-    assert _offload_plan("auto", True) == (-1, [])
-    assert _offload_plan("auto", False) == (0, [])
-    assert _offload_plan(0, False) == (0, [])
-    assert _offload_plan(99, True) == (99, [])
-    assert _offload_plan(99, False) == (0, [NO_OFFLOAD_WARNING])
-    assert _offload_plan(-1, False) == (0, [NO_OFFLOAD_WARNING])
+def testoffload_plan() -> None:
+    assert offload_plan("auto", True) == (-1, [])
+    assert offload_plan("auto", False) == (0, [])
+    assert offload_plan(0, False) == (0, [])
+    assert offload_plan(99, True) == (99, [])
+    assert offload_plan(99, False) == (0, [NO_OFFLOAD_WARNING])
+    assert offload_plan(-1, False) == (0, [NO_OFFLOAD_WARNING])
 
 
 def test_text_pieces_wait_for_whole_characters() -> None:
@@ -143,6 +136,36 @@ def test_gpu_request_on_this_build(tiny_gguf: Path) -> None:
         assert (model.gpu_layers, model.warnings) == (0, [NO_OFFLOAD_WARNING])
     auto = LocalModel.load(tiny_gguf, n_ctx=256, n_gpu_layers="auto")
     assert auto.warnings == [] and auto.gpu_layers == (2 if _gpu_build() else 0)
+
+
+def _quantise_q4_0(source: Path, target: Path) -> None:
+    import ctypes
+
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
+    assert llama_cpp.llama_model_quantize(
+        str(source).encode(), str(target).encode(), ctypes.byref(params)
+    ) == 0  # fmt: skip
+
+
+def test_quantised_model_generates_on_this_cpu(tiny_gguf: Path, tmp_path: Path) -> None:
+    """Q4_0 is what people download. On AMX CPUs (this machine's included) llama.cpp's
+    AMX buffer type segfaults at the first decode unless LocalModel.load turns it off; a
+    subprocess, so that a crash fails this test instead of killing the run."""
+    q4 = tmp_path / "tiny-q4_0.gguf"
+    _quantise_q4_0(tiny_gguf, q4)
+    code = (
+        "import sys; from localqa.llm import LocalModel, Sampling\n"
+        f"m = LocalModel.load({str(q4)!r}, n_ctx=256, n_gpu_layers=0)\n"
+        "prompt = [m.bos, *m.tokenize('a prompt of several tokens, as real ones are')]\n"
+        "out = ''.join(m.stream(prompt, 6, Sampling(0.0, 1.0, 0.0)))\n"
+        "print(m.last_stats.generated_tokens)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 0
 
 
 def test_truncated_gguf_is_a_model_error(tiny_gguf: Path, tmp_path: Path) -> None:
