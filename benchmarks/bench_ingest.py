@@ -1,6 +1,6 @@
 """Ingest benchmarks: throughput, overhead over the embedder, memory, no-op re-ingest.
 
-Run alone: `.venv/bin/python benchmarks/bench_ingest.py [throughput|memory|noop ...]`.
+Run alone: `.venv/bin/python benchmarks/bench_ingest.py [throughput|memory|corpus|noop ...]`.
 Needs ../shared/corpus (or LOCALQA_SHARED). Prints one line per figure:
 `<benchmark> <subject> <figure> <value>`.
 """
@@ -8,6 +8,7 @@ Needs ../shared/corpus (or LOCALQA_SHARED). Prints one line per figure:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -32,16 +33,17 @@ def figure(bench: str, subject: str, name: str, value: float | str) -> None:
     print(f"{bench} {subject} {name} {shown}", flush=True)
 
 
-def throughput(path: Path, subject: str) -> None:
-    """Total ingest time against embedding alone on the very same chunks."""
+def throughput(path: Path, subject: str, home: str | None = None) -> None:
+    """Total ingest time against embedding alone on the very same chunks; the index is left
+    in `home` when one is given."""
     from ingest.pipeline import Ingestor
     from ingest.progress import PlainProgress
     from localqa.config import load_settings
     from localqa.embedder import SentenceTransformerEmbedder
     from localqa.index import Index
 
-    with tempfile.TemporaryDirectory() as home:
-        settings = load_settings(environ={"LOCALQA_HOME": home})
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = load_settings(environ={"LOCALQA_HOME": home or scratch})
         embedder = SentenceTransformerEmbedder(device="cpu", batch_size=settings.embed_batch_size)
         embedder.embed(["warm up the model before timing"])
         index = Index(settings)
@@ -63,6 +65,8 @@ def throughput(path: Path, subject: str) -> None:
     figure("ingest", subject, "seconds", report.seconds)
     figure("ingest", subject, "pages_per_s", report.pages / report.seconds)
     figure("ingest", subject, "chunks_per_s", report.chunks_written / report.seconds)
+    figure("ingest", subject, "embed_in_pipeline_seconds", report.embed_seconds)
+    figure("ingest", subject, "store_seconds", report.store_seconds)
     figure("ingest", subject, "embed_only_seconds", embed_only)
     figure("ingest", subject, "ratio_total_to_embed_only", report.seconds / embed_only)
 
@@ -87,33 +91,50 @@ def memory() -> None:
             figure("memory", f"{kind}-{label}:{path.name}", "peak_rss_mb", rss)
 
 
-def noop() -> None:
-    """Re-ingesting an unchanged corpus must not read the files again."""
-    with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
-        command = [sys.executable, "-m", "localqa", "ingest", "--quiet", str(CORPUS)]
-        subprocess.run(command, env=env, check=False, capture_output=True)
+def noop(home: str | None = None) -> None:
+    """Re-ingesting an unchanged corpus must not read the files again: a whole
+    `localqa ingest` process on the corpus already ingested in `home` (else ingested first)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "LOCALQA_HOME": home or scratch, "PYTHONPATH": str(REPO)}
+        command = [sys.executable, "-m", "localqa", "ingest", "--json", str(CORPUS)]
+        if home is None:
+            subprocess.run(command, env=env, check=False, capture_output=True)
         started = time.perf_counter()
-        subprocess.run(command, env=env, check=False, capture_output=True)
+        done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
         whole = time.perf_counter() - started
         started = time.perf_counter()
         subprocess.run([*command[:3], "--help"], env=env, check=False, capture_output=True)
         start_up = time.perf_counter() - started
+    report = json.loads(done.stdout)
+    figure("noop", "corpus", "unchanged_files", str(report["unchanged"]))
+    figure("noop", "corpus", "embedded_files", str(report["added"] + report["updated"]))
+    figure("noop", "corpus", "in_process_seconds", float(report["seconds"]))
     figure("noop", "corpus", "process_seconds", whole)
     figure("noop", "corpus", "cli_start_seconds", start_up)
 
 
+def corpus() -> None:
+    """All of ../shared/corpus ingested, then re-ingested unchanged (one ingest for both)."""
+    with tempfile.TemporaryDirectory() as home:
+        throughput(CORPUS, "shared-corpus", home)
+        noop(home)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", nargs="*", default=["throughput", "memory", "noop"])
+    parser.add_argument(
+        "which", nargs="*", default=["throughput", "memory", "corpus"],
+        help="throughput (DA-619p.pdf), memory, corpus (throughput, then no-op), noop",
+    )  # fmt: skip
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} not found: these benchmarks need ../shared/corpus")
     if "throughput" in args.which:
         throughput(BIG_PDF, "DA-619p.pdf")
-        throughput(CORPUS, "shared-corpus")
     if "memory" in args.which:
         memory()
+    if "corpus" in args.which:
+        corpus()
     if "noop" in args.which:
         noop()
 

@@ -2,7 +2,7 @@
 
 `localqa eval` measures one budget (the configured one), end to end; this script embeds all
 questions once in a batch, retrieves once per question and variant with the real
-`Retriever`, and packs the same ranked list at every budget with the real `pack_by_chars`,
+`Retriever`, and packs the same ranked list at every budget with the real `pack_context`,
 so variants are cheap to compare. Search times exclude the question's embedding (timed by
 `localqa eval`). Needs an index built from the question set's documents, e.g. for SQuAD:
 
@@ -32,14 +32,13 @@ from localqa.config import load_settings
 from localqa.embedder import SentenceTransformerEmbedder, Vectors
 from localqa.evaluation import EvalQuestion, contains_answer, load_questions, percentile
 from localqa.index import Index
+from localqa.packing import Sentence, pack_context
 from localqa.retrieval import (
     SENTENCE_POOL,
     SENTENCE_WEIGHT,
     LexicalSentenceScorer,
     Retriever,
-    Sentence,
     SentenceScorer,
-    pack_by_chars,
     sentence_spans,
 )
 from localqa.schema import Chunk
@@ -124,24 +123,25 @@ def measure(
     questions: list[EvalQuestion],
     budgets: list[tuple[int, int]],
 ) -> None:
-    hits = dict.fromkeys(budgets, 0.0)
-    chars = dict.fromkeys(budgets, 0)
+    keys = budgets
+    hits = dict.fromkeys(keys, 0.0)
+    chars = dict.fromkeys(keys, 0)
     latency: list[float] = []
     started = time.perf_counter()
     for q in questions:
         t0 = time.perf_counter()
         ranked = retriever.search(q.question).results
         latency.append((time.perf_counter() - t0) * 1000)
-        for top_k, budget in budgets:
-            packed = pack_by_chars(ranked, top_k, budget)
-            hits[(top_k, budget)] += _hit(q, [r.chunk.text for r in packed])
-            chars[(top_k, budget)] += sum(len(r.chunk.text) for r in packed)
+        for key in keys:
+            packed = pack_context(ranked, *key)
+            hits[key] += _hit(q, [r.chunk.text for r in packed])
+            chars[key] += sum(len(r.chunk.text) for r in packed)
     n = max(len(questions), 1)
     metric = "answer_in_context" if questions and questions[0].answers else "reference_recall"
     p50, p95 = percentile(latency, 0.5), percentile(latency, 0.95)
     run = time.perf_counter() - started
     print(f"variant={variant} run={run:.0f}s search_ms p50={p50:.1f} p95={p95:.1f}")
-    for key in budgets:
+    for key in keys:
         print(f"  top_k={key[0]:<3} chars={key[1]:<5} {metric}={hits[key] / n:.4f} "
               f"mean_chars={chars[key] / n:.0f}")  # fmt: skip
     sys.stdout.flush()
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--home", required=True)
     parser.add_argument("--index", default="default")
-    parser.add_argument("--budgets", default="4:4000,8:4000", help="top_k:chars,...")
+    parser.add_argument("--budgets", default="4:4000,10:4000", help="top_k:chars,...")
     parser.add_argument("--variants", default="rrf,lexical", help="rrf, lexical, dense")
     parser.add_argument("--candidates", type=int, default=40)
     parser.add_argument("--sentence-pool", type=int, default=SENTENCE_POOL)

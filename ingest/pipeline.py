@@ -46,6 +46,7 @@ class BatchWriter:
         self._chunks: list[Chunk] = []
         self._complete: list[DocumentRecord] = []
         self.embed_seconds = 0.0
+        self.store_seconds = 0.0
         self.written = 0
 
     def add(self, chunk: Chunk) -> None:
@@ -67,17 +68,21 @@ class BatchWriter:
         if chunks:
             started = time.perf_counter()
             vectors = self._embedder.embed([c.embedding_text() for c in chunks])
-            self.embed_seconds += time.perf_counter() - started
+            stored = time.perf_counter()
+            self.embed_seconds += stored - started
             # rows before vectors: every vector then has a row, so orphans are findable
             self._index.catalog.add_chunks(chunks)
             self._index.vectors.upsert([c.id for c in chunks], vectors,
                                        [c.abs_path for c in chunks])  # fmt: skip
             self.written += len(chunks)
+            self.store_seconds += time.perf_counter() - stored
             self._progress.chunks_stored(len(chunks))
+        started = time.perf_counter()
         for record in self._complete:
             self._index.catalog.commit_document(record)
             self._index.collect_orphans(record.abs_path)  # the replaced version
         self._complete = []
+        self.store_seconds += time.perf_counter() - started
 
 
 class Ingestor:
@@ -115,7 +120,8 @@ class Ingestor:
                 for doc in plan.removed:
                     self._index.forget(doc)
                     report.removed.append(doc.source)
-                self._ingest(plan.new + plan.changed, report)
+                if work := plan.new + plan.changed:
+                    self._ingest(work, report)
         report.chunks = self._index.catalog.chunk_count()
         report.seconds = time.perf_counter() - started
         return report
@@ -130,6 +136,7 @@ class Ingestor:
         finally:
             self._progress.finish()
         report.embed_seconds = writer.embed_seconds
+        report.store_seconds = writer.store_seconds
         report.chunks_written = writer.written
 
     def _read(self, work: list[WorkItem]) -> Iterator[Event]:

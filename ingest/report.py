@@ -22,6 +22,7 @@ class IngestReport:
     pages: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    store_seconds: float = 0.0  # SQLite rows, Chroma vectors, commits
     dry_run: bool = False
 
     @property
@@ -42,6 +43,7 @@ class IngestReport:
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
             "embed_seconds": round(self.embed_seconds, 3),
+            "store_seconds": round(self.store_seconds, 3),
             "chunks_per_second": round(self.chunks_per_second, 1),
             "dry_run": self.dry_run,
             "files": {

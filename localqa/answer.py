@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from localqa.citations import Citation, SentenceCheck, SupportChecker, check_answer, clean_markers
 from localqa.extractive import extract_answer
-from localqa.retrieval import Retriever, pack_by_chars
+from localqa.packing import pack_context
+from localqa.retrieval import Retriever
 from localqa.schema import Chunk
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class Answerer:
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         if self.model is None:
-            contexts = pack_by_chars(
+            contexts = pack_context(
                 retrieved.results, self._settings.top_k, self._settings.context_chars
             )
             started = time.perf_counter()
@@ -146,7 +147,7 @@ class Answerer:
         model = self.model
         assert model is not None
         s = self._settings
-        candidates = pack_by_chars(results, s.top_k, s.context_chars)
+        candidates = pack_context(results, s.top_k, s.context_chars)
         packed = pack_prompt(model, question, candidates, history, model.n_ctx, s.answer_tokens)
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
         pieces: list[str] = []

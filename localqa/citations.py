@@ -70,34 +70,33 @@ def clean_markers(text: str, n_sources: int) -> str:
 class SupportChecker:
     """Scores how well a sentence is backed by a chunk (lexical and embedding agreement).
 
-    Vectors are cached per chunk and per claim: one answer checks each against several."""
+    Vectors are cached per sentence and per claim: one answer checks each against several."""
 
     def __init__(self, embedder: Embedder | None) -> None:
         self._embedder = embedder
-        self._chunk_sentences: dict[str, tuple[list[str], Any]] = {}
-        self._claims: dict[str, Any] = {}
+        self._vectors: dict[str, Any] = {}
 
-    def _sentences(self, chunk: Chunk) -> tuple[list[str], Any]:
-        if chunk.id not in self._chunk_sentences:
-            sentences = split_sentences(chunk.text) or [chunk.text]
-            vectors = self._embedder.embed(sentences) if self._embedder else None
-            self._chunk_sentences[chunk.id] = (sentences, vectors)
-        return self._chunk_sentences[chunk.id]
+    def _vectors_of(self, texts: Sequence[str]) -> list[Any]:
+        assert self._embedder is not None
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
+        return [self._vectors[t] for t in texts]
 
-    def _claim_vector(self, claim: str) -> Any:
-        if self._embedder is not None and claim not in self._claims:
-            self._claims[claim] = self._embedder.embed([claim])[0]
-        return self._claims.get(claim)
+    def agreement(self, claim: str, sentences: Sequence[str]) -> list[float]:
+        """How well each sentence agrees with the claim (0..1): lexically or in meaning."""
+        scores = np.array([lexical_support(claim, s) for s in sentences])
+        if self._embedder is not None and sentences:
+            claim_vector, *vectors = self._vectors_of([claim, *sentences])
+            semantic = np.stack(vectors) @ claim_vector
+            # either kind of agreement counts; scale semantic so its threshold maps to lexical's
+            scores = np.maximum(scores, semantic * (LEXICAL_SUPPORTED / SEMANTIC_SUPPORTED))
+        return [float(min(v, 1.0)) for v in scores]
 
     def sentence_scores(self, claim: str, chunk: Chunk) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it agrees with the claim (0..1)."""
-        sentences, vectors = self._sentences(chunk)
-        scores = np.array([lexical_support(claim, s) for s in sentences])
-        if vectors is not None:
-            semantic = vectors @ self._claim_vector(claim)
-            # either kind of agreement counts; scale semantic so its threshold maps to lexical's
-            scores = np.maximum(scores, semantic * (LEXICAL_SUPPORTED / SEMANTIC_SUPPORTED))
-        return [(s, float(min(v, 1.0))) for s, v in zip(sentences, scores, strict=True)]
+        sentences = split_sentences(chunk.text) or [chunk.text]
+        return list(zip(sentences, self.agreement(claim, sentences), strict=True))
 
     def best_evidence(self, claim: str, chunk: Chunk) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score."""

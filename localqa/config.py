@@ -45,7 +45,7 @@ class Settings(BaseModel):
     chroma_host: str = ""
     chroma_port: int = 8000
     # Retrieval and answering.
-    top_k: int = Field(4, ge=1, le=100)
+    top_k: int = Field(10, ge=1, le=100)
     context_chars: int = Field(4000, ge=200)
     reranker_model: str = ""
     model_path: str = ""

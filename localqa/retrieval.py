@@ -5,8 +5,7 @@ Why the sentence step: a 200-token chunk is judged by one vector and one BM25 sc
 chunk that mentions the question's topic throughout can outrank the one whose single
 sentence answers it. Scoring each sentence by the question words it holds finds that
 sentence; on SQuAD dev it lifts answer-in-context at 4,000 characters (docs/BENCHMARKS.md).
-The sentence scores also let `pack_by_chars` fill what is left of the budget with the best
-part of one more chunk instead of stopping at the first chunk that does not fit.
+The sentence scores also let packing (localqa/packing.py) cut chunks to their best part.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from localqa.schema import Chunk, ScoredChunk, text_hash
+from localqa.packing import FocusedChunk, Sentence
+from localqa.schema import Chunk, ScoredChunk
 from localqa.text import SENTENCE_END, content_words
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ SENTENCE_POOL = 15
 # holding clearly more of the question move a chunk up several places; near-ties keep the
 # fused order. 0.02 scored the same on SQuAD but demoted paraphrased answers in sample_docs.
 SENTENCE_WEIGHT = 0.01
-# A trimmed piece shorter than this rarely holds an answer with enough context to cite.
-MIN_PIECE_CHARS = 150
 # Keeps a word every candidate holds from counting for nothing.
 IDF_FLOOR = 0.1
 
@@ -47,22 +45,6 @@ class Retrieved:
 
     results: list[ScoredChunk]
     timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """A sentence of a chunk: its character span in the chunk text and its score."""
-
-    start: int
-    end: int
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class FocusedChunk(ScoredChunk):
-    """A result whose sentences were scored against the question, so it can be trimmed."""
-
-    sentences: tuple[Sentence, ...] = ()
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[Chunk]]) -> list[ScoredChunk]:
@@ -173,64 +155,6 @@ def term_weights(question: str, candidates: Sequence[Chunk]) -> dict[str, float]
         word: math.log((len(held) + 1) / (1 + sum(word in words for words in held))) + IDF_FLOOR
         for word in content_words(question)
     }
-
-
-def focus(result: ScoredChunk, room: int) -> ScoredChunk | None:
-    """The best sentence of a scored result grown, by its better neighbour first, to at most
-    `room` characters; None when even that sentence does not fit or nothing was scored."""
-    if not isinstance(result, FocusedChunk) or not result.sentences:
-        return None
-    sentences = result.sentences
-    lo = hi = max(range(len(sentences)), key=lambda i: sentences[i].score)
-    if sentences[hi].end - sentences[lo].start > room:
-        return None
-    while True:
-        options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(sentences)]
-        options.sort(key=lambda i: -sentences[i].score)
-        grow = next((i for i in options if _span(sentences, lo, hi, i) <= room), None)
-        if grow is None:
-            return replace(result, chunk=excerpt(result.chunk, sentences[lo].start,
-                                                 sentences[hi].end), sentences=())  # fmt: skip
-        lo, hi = min(lo, grow), max(hi, grow)
-
-
-def _span(sentences: Sequence[Sentence], lo: int, hi: int, grow: int) -> int:
-    return sentences[max(hi, grow)].end - sentences[min(lo, grow)].start
-
-
-def excerpt(chunk: Chunk, start: int, end: int) -> Chunk:
-    """Part of a chunk, still citable: its own id, characters and lines on the page."""
-    text = chunk.text[start:end]
-    first_line = chunk.line_start + chunk.text.count("\n", 0, start)
-    return replace(
-        chunk,
-        id=f"{chunk.id}#{start}-{end}",
-        text=text,
-        char_start=chunk.char_start + start,
-        char_end=chunk.char_start + end,
-        line_start=first_line,
-        line_end=first_line + text.count("\n"),
-        content_hash=text_hash(text),
-    )
-
-
-def pack_by_chars(results: Sequence[ScoredChunk], top_k: int, chars: int) -> list[ScoredChunk]:
-    """The best chunks that fit both top_k and the character budget (at least one). A chunk
-    too long for what is left is skipped, or trimmed to its best sentences if it was scored,
-    so the budget is filled rather than cut short by one long chunk."""
-    packed: list[ScoredChunk] = []
-    used = 0
-    for result in results:
-        room = chars - used
-        if packed and (len(packed) >= top_k or room < MIN_PIECE_CHARS):
-            break
-        piece: ScoredChunk | None = result
-        if packed and len(result.chunk.text) > room:
-            piece = focus(result, room)
-        if piece is not None:
-            packed.append(piece)
-            used += len(piece.chunk.text)
-    return packed
 
 
 class Retriever:

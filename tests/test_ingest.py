@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from localqa.config import Settings
@@ -150,3 +152,23 @@ def test_two_folders_with_the_same_file_names(
     shutil.rmtree(tmp_path / "a")  # a folder that is gone is an error, not a purge
     report = ingest_paths(settings, embedder, tmp_path / "a")
     assert report.removed == [] and len(report.failed) == 1
+
+
+def test_a_no_op_reingest_loads_no_model_and_no_loader(
+    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+) -> None:
+    """Nothing to read or embed: torch, sentence-transformers, chromadb and the format
+    libraries stay unimported, which is what keeps a no-op re-ingest under a second."""
+    ingest_paths(settings, embedder, docs)
+    heavy = ("torch", "sentence_transformers", "chromadb", "pypdf", "openpyxl", "pptx", "bs4")
+    code = (
+        "import sys\n"
+        "from localqa.cli import main\n"
+        f"sys.argv = ['localqa', 'ingest', '--quiet', {str(docs)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "LOCALQA_HOME": str(settings.home)}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ""

@@ -12,16 +12,12 @@ import pytest
 from localqa.config import load_settings
 from localqa.embedder import SentenceTransformerEmbedder
 from localqa.index import Index
+from localqa.packing import FocusedChunk, Sentence, excerpt, pack_context
 from localqa.retrieval import (
     IDF_FLOOR,
-    FocusedChunk,
     LexicalSentenceScorer,
     Retriever,
-    Sentence,
     drop_near_duplicates,
-    excerpt,
-    focus,
-    pack_by_chars,
     reciprocal_rank_fusion,
     rerank_by_sentences,
     sentence_spans,
@@ -73,23 +69,21 @@ def test_sentence_rerank_lifts_a_chunk_with_a_much_better_sentence() -> None:
     assert [r.chunk.id for r in rerank_by_sentences(results, [0.5, 0.52, 0.5])][:2] == ["a", "b"]
 
 
-def focused(text: str, scores: Sequence[float]) -> FocusedChunk:
-    c = chunk("f", text, line_start=10, char_start=100)
+def focused(text: str, scores: Sequence[float], cid: str = "f") -> FocusedChunk:
+    c = chunk(cid, text, line_start=10, char_start=100)
     pairs = zip(sentence_spans(text), scores, strict=True)
     return FocusedChunk(c, 1.0, tuple(Sentence(a, b, s) for (a, b), s in pairs))
 
 
-def test_focus_grows_around_the_best_sentence_toward_the_better_neighbour() -> None:
+def test_a_piece_grows_around_its_best_sentence_toward_the_better_neighbour() -> None:
     text = "Alpha one is here.\nBravo two is here.\nCharlie three.\nDelta four is here."
     result = focused(text, [0.1, 0.9, 1.5, 0.2])
-    trimmed = focus(result, 40)
-    assert trimmed is not None
+    (trimmed,) = pack_context([result], top_k=1, chars=40)
     assert trimmed.chunk.text == "Bravo two is here.\nCharlie three."
     assert trimmed.chunk.line_start == 11 and trimmed.chunk.line_end == 12
     assert trimmed.chunk.char_start == 100 + text.index("Bravo")
     assert trimmed.chunk.id != result.chunk.id
-    assert focus(result, 5) is None  # even the best sentence does not fit
-    assert focus(ScoredChunk(chunk("plain"), 1.0), 100) is None  # never scored
+    assert pack_context([result], 1, 200)[0].chunk == result.chunk  # whole when it fits
 
 
 def test_excerpt_keeps_citation_fields_consistent() -> None:
@@ -102,21 +96,47 @@ def test_excerpt_keeps_citation_fields_consistent() -> None:
 
 def test_pack_respects_top_k_and_budget_and_always_returns_one() -> None:
     results = scored(*(chunk(str(i), "x" * 300) for i in range(10)))
-    assert len(pack_by_chars(results, 4, 4000)) == 4
-    assert len(pack_by_chars(results, 10, 1000)) == 3
+    assert len(pack_context(results, 4, 4000)) == 4
+    assert len(pack_context(results, 10, 1000)) == 3
     huge = scored(chunk("big", "y" * 5000))
-    assert len(pack_by_chars(huge, 4, 1000)) == 1
+    assert len(pack_context(huge, 4, 1000)) == 1
 
 
-def test_pack_skips_a_long_plain_chunk_and_trims_a_scored_one() -> None:
+def test_pack_skips_a_long_unscored_chunk_and_trims_a_scored_one() -> None:
     long_plain = ScoredChunk(chunk("long", "z" * 900), 0.5)
     text = "Useless filler sentence here. " * 10 + "The answer is 42. " + "More filler. " * 10
     scores = [0.1] * 10 + [1.8] + [0.1] * 10
     results = [ScoredChunk(chunk("a", "a" * 500), 1.0), long_plain, focused(text, scores)]
-    packed = pack_by_chars(results, 8, 800)
+    packed = pack_context(results, 8, 800)
     assert [r.chunk.id.split("#")[0] for r in packed] == ["a", "f"]
     assert "The answer is 42." in packed[1].chunk.text
     assert sum(len(r.chunk.text) for r in packed) <= 800
+
+
+def test_spread_packing_shows_the_best_sentence_of_every_result_first() -> None:
+    def ten_sentences(cid: str, best: int) -> FocusedChunk:
+        text = " ".join(f"Item {cid} sentence number {i:02d} here." for i in range(10))
+        return focused(text, [1.0 if i == best else 0.1 for i in range(10)], cid)
+
+    results = [ten_sentences(f"c{n}", best=n) for n in range(5)]
+    packed = pack_context(results, top_k=5, chars=1400)
+    assert [r.chunk.id.split("#")[0] for r in packed] == ["c0", "c1", "c2", "c3", "c4"]
+    for n, piece in enumerate(packed):
+        assert f"c{n} sentence number {n:02d}" in piece.chunk.text
+    assert packed[0].chunk == results[0].chunk  # grown back to the whole chunk: same id
+    assert len(packed[1].chunk.text) > len(packed[4].chunk.text)  # rank order grows first
+    assert sum(len(r.chunk.text) for r in packed) <= 1400
+    assert len(pack_context(results, top_k=2, chars=1400)) == 2
+
+
+def test_spread_packing_skips_an_unscored_chunk_that_does_not_fit() -> None:
+    big_first = ScoredChunk(chunk("big", "y" * 5000), 1.0)
+    assert [r.chunk.id for r in pack_context([big_first], 4, 1000)] == ["big"]
+    plain = ScoredChunk(chunk("plain", "z" * 900), 0.5)
+    small = focused("Short one. The answer is 42. Another.", [0.1, 0.9, 0.1], "s")
+    packed = pack_context([ScoredChunk(chunk("a", "a" * 500), 1.0), plain, small], 8, 800)
+    assert [r.chunk.id.split("#")[0] for r in packed] == ["a", "s"]
+    assert packed[1].chunk.text == small.chunk.text
 
 
 def test_term_weights_discount_words_every_candidate_holds() -> None:
@@ -162,6 +182,6 @@ def test_a_question_naming_a_document_gets_that_document_first(
     )
     assert retrieved.results[0].chunk.source == "release-plan.pptx"
     assert {"embed_ms", "dense_ms", "lexical_ms", "sentences_ms"} <= set(retrieved.timings)
-    packed = pack_by_chars(retrieved.results, 4, 4000)
+    packed = pack_context(retrieved.results, 4, 4000)
     assert any("Jonas Aasen" in r.chunk.text for r in packed)
     assert sum(len(r.chunk.text) for r in packed) <= 4000

@@ -5,26 +5,18 @@ UnsupportedFile (a kind of file localqa does not read)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
 from ingest.loaders.base import LoadedDocument, LoadError, UnsupportedFile
 from ingest.loaders.common import cannot_read, empty_file
-from ingest.loaders.delimited import DELIMITED_SUFFIXES, load_delimited
-from ingest.loaders.docx import DOCX_SUFFIXES, load_docx
-from ingest.loaders.epub import EPUB_SUFFIXES, load_epub
-from ingest.loaders.html import HTML_SUFFIXES, load_html
-from ingest.loaders.pdf import PDF_SUFFIXES, load_pdf
-from ingest.loaders.pptx import PPTX_SUFFIXES, load_pptx
-from ingest.loaders.text import (
-    MARKDOWN_SUFFIXES,
-    PLAIN_SUFFIXES,
-    RST_SUFFIXES,
-    load_markdown,
-    load_plain,
-    load_rst,
+from ingest.loaders.kinds import (
+    DOCX_SUFFIXES,
+    FAMILIES,
+    PPTX_SUFFIXES,
+    XLSX_SUFFIXES,
 )
 from ingest.loaders.unsupported import unsupported_reason
-from ingest.loaders.xlsx import XLSX_SUFFIXES, load_xlsx
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -36,29 +28,18 @@ __all__ = [
 
 Loader = Callable[[Path], LoadedDocument]
 
-_FAMILIES: tuple[tuple[frozenset[str], Loader], ...] = (
-    (PDF_SUFFIXES, load_pdf),
-    (PLAIN_SUFFIXES, load_plain),
-    (MARKDOWN_SUFFIXES, load_markdown),
-    (RST_SUFFIXES, load_rst),
-    (HTML_SUFFIXES, load_html),
-    (DELIMITED_SUFFIXES, load_delimited),
-    (DOCX_SUFFIXES, load_docx),
-    (PPTX_SUFFIXES, load_pptx),
-    (XLSX_SUFFIXES, load_xlsx),
-    (EPUB_SUFFIXES, load_epub),
-)
 _OOXML_SUFFIXES = DOCX_SUFFIXES | PPTX_SUFFIXES | XLSX_SUFFIXES
 # Word, Excel and PowerPoint 97-2003 files, and password-protected 2007+ files, are OLE2.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset().union(*(suffixes for suffixes, _ in _FAMILIES))
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset().union(*(family[0] for family in FAMILIES))
 
 
 def _loader_for(path: Path) -> Loader:
     suffix = path.suffix.lower()
-    for suffixes, loader in _FAMILIES:
+    for suffixes, module, function in FAMILIES:
         if suffix in suffixes:
+            loader: Loader = getattr(import_module(f"ingest.loaders.{module}"), function)
             return loader
     raise UnsupportedFile(unsupported_reason(suffix))
 

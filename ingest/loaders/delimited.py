@@ -12,8 +12,6 @@ from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.text import read_text
 from localqa.schema import Page
 
-DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".tab", ".psv"})
-
 _BY_SUFFIX = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
 _CANDIDATES = ",;\t|"
 _SNIFF_SAMPLE = 64 * 1024

@@ -16,8 +16,6 @@ from ingest.loaders.common import cannot_read, require_text, sensible_title
 from ingest.loaders.docx_walk import DocxWalker, _attr, _local
 from localqa.schema import Page
 
-DOCX_SUFFIXES = frozenset({".docx", ".docm", ".dotx", ".dotm"})
-
 _DOCUMENT = "word/document.xml"
 _STYLES = "word/styles.xml"
 _CORE = "docProps/core.xml"

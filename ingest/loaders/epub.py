@@ -16,8 +16,6 @@ from ingest.loaders.common import cannot_read, require_text, sensible_title
 from ingest.loaders.html import decode_html, extract_html
 from localqa.schema import Page
 
-EPUB_SUFFIXES = frozenset({".epub"})
-
 _CONTAINER = "META-INF/container.xml"
 _ENCRYPTION = "META-INF/encryption.xml"
 _INVALID = "not a valid EPUB (corrupt or missing its package file)"

@@ -17,8 +17,6 @@ from ingest.loaders.encoding import decode_bytes, normalise_newlines
 from ingest.loaders.markup import Heading
 from localqa.schema import Page
 
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
-
 _DROPPED = frozenset(
     {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object"}
 )

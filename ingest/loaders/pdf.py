@@ -14,8 +14,6 @@ from ingest.loaders.common import cannot_read, page_ranges, require_text, sensib
 from ingest.loaders.encoding import normalise_newlines
 from localqa.schema import Page
 
-PDF_SUFFIXES = frozenset({".pdf"})
-
 # pypdf reports malformed files with its own errors but also with these built-ins.
 _BROKEN = (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 # Pages extracted at open time to tell a scanned PDF from a text PDF cheaply.

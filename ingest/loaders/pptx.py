@@ -17,8 +17,6 @@ from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
 from localqa.schema import Page
 
-PPTX_SUFFIXES = frozenset({".pptx", ".pptm", ".ppsx", ".potx"})
-
 _INVALID = "not a valid PPTX (corrupt or not a PowerPoint 2007+ file)"
 _RESAVE = "open and re-save it in PowerPoint or LibreOffice"
 # python-pptx reports broken packages with these (lxml's XMLSyntaxError is a SyntaxError).

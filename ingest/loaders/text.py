@@ -11,27 +11,6 @@ from ingest.loaders.encoding import decode_bytes, normalise_newlines
 from ingest.loaders.markup import Heading, markdown_headings, rst_headings
 from localqa.schema import Page
 
-PLAIN_SUFFIXES = frozenset(
-    {
-        # prose and logs
-        ".txt", ".text", ".log", ".me", ".nfo", ".asc",
-        # source code
-        ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".java", ".c", ".h",
-        ".cpp", ".hpp", ".cc", ".hh", ".cxx", ".hxx", ".cs", ".go", ".rs", ".rb", ".php",
-        ".sh", ".bash", ".zsh", ".fish", ".ps1", ".bat", ".cmd", ".sql", ".swift", ".kt",
-        ".kts", ".scala", ".r", ".lua", ".pl", ".pm", ".m", ".mm", ".dart", ".ex", ".exs",
-        ".erl", ".hs", ".ml", ".clj", ".groovy", ".gradle", ".vue", ".svelte", ".jl",
-        ".f90", ".vb", ".asm", ".s", ".proto", ".graphql", ".tf", ".nix", ".cmake", ".mk",
-        # configuration and data
-        ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
-        ".properties", ".env", ".xml", ".xsd", ".xsl", ".css", ".scss", ".sass", ".less",
-        ".tex", ".bib", ".sty", ".cls", ".srt", ".vtt", ".diff", ".patch", ".org", ".adoc",
-        ".textile", ".ipynb",
-    }
-)  # fmt: skip
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
-RST_SUFFIXES = frozenset({".rst", ".rest"})
-
 
 def read_text(path: Path) -> tuple[str, list[str]]:
     """The decoded, newline-normalised text of `path` and any decoding warnings.

@@ -16,8 +16,6 @@ from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
 from localqa.schema import Page
 
-XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
-
 _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
 _RESAVE = "open and re-save it in Excel or LibreOffice"
 _BROKEN = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, ParseError)
