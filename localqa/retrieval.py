@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.9
+# Fused candidates checked for near-duplicates (see drop_near_duplicates).
+DEDUPE_WINDOW = 40
 WORDS = re.compile(r"\w+")
 # Fused candidates whose sentences are scored (recall@15 is ~0.99 on SQuAD).
 SENTENCE_POOL = 15
@@ -62,15 +64,20 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(WORDS.findall(text.lower()))
 
 
-def drop_near_duplicates(results: Sequence[ScoredChunk]) -> list[ScoredChunk]:
-    """Keep the first of chunks whose words overlap almost entirely (Jaccard)."""
+def drop_near_duplicates(
+    results: Sequence[ScoredChunk], window: int = DEDUPE_WINDOW
+) -> list[ScoredChunk]:
+    """Keep the first of chunks whose words overlap almost entirely (Jaccard), among the
+    first `window` results; the rest follow unchecked. All ~80 fused candidates pairwise
+    took 9.5 ms a search at 100k chunks, the first 40 about 2 ms; the sentence pool (15)
+    and the default top_k (10) stay well inside the window."""
     kept: list[tuple[ScoredChunk, frozenset[str]]] = []
-    for result in results:
+    for result in results[:window]:
         words = _word_set(result.chunk.text)
         if any(_near_duplicate(words, seen) for _, seen in kept):
             continue
         kept.append((result, words))
-    return [r for r, _ in kept]
+    return [r for r, _ in kept] + list(results[window:])
 
 
 def _near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -205,7 +212,9 @@ class Retriever:
         self, question: str, vector: Vectors, fused: list[ScoredChunk]
     ) -> list[ScoredChunk]:
         pool = fused[: self._sentence_pool]
-        candidates = [r.chunk for r in fused]
+        # Word rarity among the first 40 candidates: the tail of ~80 cost 2 ms more per
+        # search and scored no better on SQuAD (0.9801 with it, 0.9804 without).
+        candidates = [r.chunk for r in fused[:DEDUPE_WINDOW]]
         scored = self._sentences.score(question, vector, candidates[: len(pool)], candidates)
         focused: list[ScoredChunk] = [
             FocusedChunk(r.chunk, r.score, s) for r, s in zip(pool, scored, strict=True)
