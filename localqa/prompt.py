@@ -13,23 +13,18 @@ any inner spacing) is rewritten in documents, history and questions to a spaced 
 `[ INST ]`, `[ /INST ]`, `<< SYS >>`, `<< /SYS >>`, `< s >`, `< /s >`: still readable, but it
 tokenizes differently from the template's own markers.
 
-Models whose GGUF carries a non-Llama-2 `tokenizer.chat_template` are rendered with jinja2
-(see `_templated`).
+The layouts themselves (Llama-2, or the GGUF's own jinja chat template) are in
+localqa/chat_format.py; this module decides what goes into them.
 """
 
 from __future__ import annotations
 
-import datetime
-import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from localqa.chat_format import Tokenizer, chat_renderer
 from localqa.schema import ScoredChunk
-
-if TYPE_CHECKING:
-    import jinja2
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources in the user's message. "
@@ -43,37 +38,10 @@ _MARKER = re.compile(
     r"\[\s*(/?)\s*(INST)\s*\]|<<\s*(/?)\s*(SYS)\s*>>|<\s*(/?)\s*(s)\s*>", re.IGNORECASE
 )
 _BRACKETS = {"INST": ("[", "]"), "SYS": ("<<", ">>"), "S": ("<", ">")}
-# Private-use characters: they survive jinja filters such as `trim` and never occur in a
-# rendered template, so they mark where user-supplied text goes.
-_SLOT = re.compile("\ue000(\\d+)\ue001")
 
 
 class ContextTooSmall(Exception):
     """Not even the system prompt, the question and one source fit in n_ctx."""
-
-
-class Tokenizer(Protocol):
-    """What prompt packing needs of a model; `tokenize` must never parse special tokens."""
-
-    def tokenize(self, text: str) -> list[int]: ...
-
-    @property
-    def bos(self) -> int: ...
-
-    @property
-    def eos(self) -> int: ...
-
-
-@runtime_checkable
-class TemplateTokenizer(Tokenizer, Protocol):
-    """A tokenizer that can also render the model's own chat template (LocalModel is one)."""
-
-    @property
-    def chat_template(self) -> str | None: ...
-
-    def tokenize_template(self, text: str) -> list[int]: ...
-
-    def token_text(self, token: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -114,127 +82,8 @@ def user_message(sources: Sequence[ScoredChunk], question: str) -> str:
     return f"Sources:\n{body}\n\nQuestion: {neutralise(question.strip())}"
 
 
-class _Joiner:
-    """Tokenizes a prompt piece by piece so the ids equal those of the whole text.
-
-    Tokenizing a concatenation can differ from concatenating tokenizations at the seams:
-    SentencePiece (Llama-2) puts a word-boundary space before the first word of every
-    tokenize call, and BPE merges can span a seam. So pieces meet only before a space or
-    after a newline (a piece carries its own leading space), and each piece but the first
-    of a turn is tokenized behind a newline that is then cut off: Llama-2's vocabulary has
-    no token containing a newline, so nothing merges across it and the cut is exact.
-    """
-
-    def __init__(self, tokenize: Callable[[str], list[int]]) -> None:
-        self.tokenize = tokenize
-        self._newline = tokenize("\n")
-
-    def first(self, text: str) -> list[int]:
-        """The first piece after BOS (or at the start): as the reference tokenizes a turn."""
-        return self.tokenize(text) if text else []
-
-    def glued(self, text: str) -> list[int]:
-        """A piece that continues the text before it."""
-        if not text:
-            return []
-        ids = self.tokenize("\n" + text)
-        cut = len(self._newline)
-        if ids[:cut] == self._newline:
-            return ids[cut:]
-        return self.tokenize(text)  # the vocabulary merges the newline: best effort
-
-
 def _clean_turn(turn: Turn) -> Turn:
     return Turn(neutralise(turn.question.strip()), neutralise(turn.answer.strip()))
-
-
-def _llama2(tok: Tokenizer, system: str, history: Sequence[Turn], user: str) -> list[int]:
-    """Meta's Llama-2 chat layout; every seam is a space before a piece or a newline."""
-    join = _Joiner(tok.tokenize)
-    turns: list[tuple[str, str | None]] = [(t.question, t.answer) for t in history]
-    turns.append((user, None))
-    out: list[int] = []
-    for i, (question, answer) in enumerate(turns):
-        out.append(tok.bos)
-        if i == 0 and system:
-            out += join.first(f"[INST] <<SYS>>\n{system.strip()}\n<</SYS>>\n\n")
-            out += join.glued(question)
-        else:
-            out += join.first("[INST]")
-            out += join.glued(" " + question)
-        out += join.glued(" [/INST]")
-        if answer is not None:
-            out += join.glued(f" {answer} ")
-            out.append(tok.eos)
-    return out
-
-
-def _is_llama2(template: str | None) -> bool:
-    return template is None or "<<SYS>>" in template
-
-
-def _templated(
-    tok: TemplateTokenizer, system: str, history: Sequence[Turn], user: str
-) -> list[int]:
-    """Render the GGUF's jinja chat template with placeholder contents, then tokenize the
-    template text with special parsing on and the contents (system, history, sources,
-    question) with it off. Seams follow the same rules as the Llama-2 path."""
-    contents = [system] + [text for t in history for text in (t.question, t.answer)] + [user]
-    text = _render(tok, contents)
-    parts = _SLOT.split(text)
-    pieces: list[tuple[str, bool]] = []  # (text, is template text)
-    for i, part in enumerate(parts):
-        pieces.append((contents[int(part)], False) if i % 2 else (part, True))
-    for i in range(len(pieces) - 1):  # move trailing spaces onto the next piece
-        body, trusted = pieces[i]
-        kept = body.rstrip(" ")
-        if kept != body:
-            pieces[i] = (kept, trusted)
-            pieces[i + 1] = (body[len(kept) :] + pieces[i + 1][0], pieces[i + 1][1])
-    template, plain = _Joiner(tok.tokenize_template), _Joiner(tok.tokenize)
-    out: list[int] = []
-    for body, trusted in pieces:
-        join = template if trusted else plain
-        out += join.glued(body) if out else join.first(body)
-    return out
-
-
-@functools.lru_cache(maxsize=4)
-def _compile(source: str) -> jinja2.Template:
-    from jinja2 import TemplateError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    def fail(message: str) -> None:
-        raise TemplateError(message)
-
-    def strftime_now(fmt: str) -> str:
-        return datetime.datetime.now().strftime(fmt)
-
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(raise_exception=fail, strftime_now=strftime_now)
-    return env.from_string(source)
-
-
-def _render(tok: TemplateTokenizer, contents: list[str]) -> str:
-    from jinja2 import TemplateError
-
-    template = _compile(tok.chat_template or "")
-    slots = [f"\ue000{i}\ue001" for i in range(len(contents))]
-    roles = ["user", "assistant"] * ((len(contents) - 1) // 2) + ["user"]
-    messages = [{"role": r, "content": s} for r, s in zip(roles, slots[1:], strict=True)]
-    if contents[0]:
-        messages.insert(0, {"role": "system", "content": slots[0]})
-    names = {"bos_token": tok.token_text(tok.bos), "eos_token": tok.token_text(tok.eos)}
-    try:
-        return template.render(messages=messages, add_generation_prompt=True, **names)
-    except TemplateError:
-        # Some templates refuse a system role: put the system prompt before the first
-        # user message instead, as their model cards suggest.
-        if not contents[0]:
-            raise
-        messages = messages[1:]
-        messages[0] = {"role": "user", "content": f"{slots[0]}\n\n{messages[0]['content']}"}
-        return template.render(messages=messages, add_generation_prompt=True, **names)
 
 
 def pack_prompt(
@@ -256,7 +105,7 @@ def pack_prompt(
     if not question.strip():
         raise ValueError("the question is empty")
     turns = [_clean_turn(t) for t in history]
-    render, fmt = _renderer(model_tokenizer, system)
+    render, fmt = chat_renderer(model_tokenizer, system)
     built: dict[tuple[int, int], list[int]] = {}
 
     def size(kept_turns: int, kept_sources: int) -> int:
@@ -299,23 +148,6 @@ def _most(size: Callable[[int], int], highest: int, limit: int, lowest: int = 0)
         else:
             highest = mid - 1
     return best
-
-
-Renderer = Callable[[str, Sequence[Turn], str], list[int]]
-
-
-def _renderer(tok: Tokenizer, system: str) -> tuple[Renderer, str]:
-    """Llama-2 unless the model ships a different chat template that renders."""
-    llama2: Renderer = functools.partial(_llama2, tok)
-    if not isinstance(tok, TemplateTokenizer) or _is_llama2(tok.chat_template):
-        return llama2, "llama-2"
-    from jinja2 import TemplateError
-
-    try:
-        _render(tok, [system, "?"])
-    except TemplateError as err:  # a template we cannot run: Llama-2 beats no answer
-        return llama2, f"llama-2 (the GGUF chat template failed: {err})"
-    return functools.partial(_templated, tok), "gguf-template"
 
 
 def _too_small(n_ctx: int, need: int, answer_tokens: int, n_sources: int) -> ContextTooSmall:
