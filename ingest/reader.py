@@ -26,6 +26,7 @@ from ingest.splitter import TokenSplitter
 from localqa.schema import Chunk
 
 QUEUE_MESSAGES = 32
+READER_NICENESS = 10
 POLL_SECONDS = 1.0
 
 
@@ -125,6 +126,11 @@ def _die_with_parent() -> None:
 
 def _produce(spec: ChunkerSpec, work: list[WorkItem], out: multiprocessing.Queue[object]) -> None:
     _die_with_parent()
+    with contextlib.suppress(OSError):
+        # Reading yields to the embedder: torch's threads meet at a barrier for every
+        # operation, so one that waits for a core stalls the others. At a low priority the
+        # reader takes the time the embedder leaves (docs/BENCHMARKS.md, Ingest).
+        os.nice(READER_NICENESS)
     parent = os.getppid()
 
     def put(message: object) -> None:
