@@ -8,25 +8,25 @@ are stored. See localqa/catalog.py for why a kill at any moment is harmless.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunking import Chunker, header_budget
 from ingest.progress import PlainProgress, Progress
 from ingest.reader import (
+    BackgroundReader,
     ChunkerSpec,
     ChunksRead,
     DocumentRejected,
     Event,
-    read_in_process,
     read_inline,
 )
 from ingest.report import IngestReport
 from ingest.scan import WorkItem, make_plan, scan
 from ingest.splitter import TokenSplitter
 from localqa.catalog import DocumentRecord
-from localqa.embedder import Embedder
+from localqa.embedder import Embedder, SentenceTransformerEmbedder
 from localqa.index import Index
 from localqa.schema import Chunk, FileProblem
 
@@ -129,17 +129,25 @@ class Ingestor:
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
         writer = BatchWriter(self._index, self._embedder, self._batch, self._progress)
         self._progress.start(len(work))
+        events = self._read(work)
+        embedder = self._embedder
+        if isinstance(embedder, SentenceTransformerEmbedder) and isinstance(
+            events, BackgroundReader
+        ):
+            embedder.share_cores(events.reading)
         try:
-            for event in self._read(work):
+            for event in events:
                 self._apply(event, work, writer, report)
             writer.flush()
         finally:
+            if isinstance(embedder, SentenceTransformerEmbedder):
+                embedder.share_cores(None)
             self._progress.finish()
         report.embed_seconds = writer.embed_seconds
         report.store_seconds = writer.store_seconds
         report.chunks_written = writer.written
 
-    def _read(self, work: list[WorkItem]) -> Iterator[Event]:
+    def _read(self, work: list[WorkItem]) -> Iterable[Event]:
         """Read in a helper process for big jobs (overlapping the embedder), else inline."""
         settings = self._index.settings
         budget = header_budget(self._embedder.max_tokens, settings.chunk_tokens)
@@ -150,7 +158,7 @@ class Ingestor:
             spec = ChunkerSpec(
                 str(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens, budget
             )
-            return read_in_process(work, spec)
+            return BackgroundReader(work, spec)
         count = self._embedder.count_tokens
         splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
         return read_inline(work, Chunker(splitter, count, budget))

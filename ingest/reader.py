@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.chunking import Chunker, DocumentIdentity
 from ingest.loaders import open_document
@@ -25,8 +26,13 @@ from ingest.scan import WorkItem
 from ingest.splitter import TokenSplitter
 from localqa.schema import Chunk
 
-QUEUE_MESSAGES = 32
-READER_NICENESS = 10
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event as EventFlag
+
+# Pages (one message each) the reader may run ahead of the embedder: enough to finish a
+# 600-page PDF long before its embedding does, so the two share the cores only briefly;
+# prose pages are a few kB, so this stays within tens of MB.
+QUEUE_MESSAGES = 4096
 POLL_SECONDS = 1.0
 
 
@@ -124,44 +130,69 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: Linux only
 
 
-def _produce(spec: ChunkerSpec, work: list[WorkItem], out: multiprocessing.Queue[object]) -> None:
+def _produce(
+    spec: ChunkerSpec,
+    work: list[WorkItem],
+    out: multiprocessing.Queue[object],
+    busy: EventFlag,
+) -> None:
+    """The reader process: events onto `out`; `busy` is set while it reads and clear while
+    it waits for room in the queue or has finished."""
     _die_with_parent()
-    with contextlib.suppress(OSError):
-        # Reading yields to the embedder: torch's threads meet at a barrier for every
-        # operation, so one that waits for a core stalls the others. At a low priority the
-        # reader takes the time the embedder leaves (docs/BENCHMARKS.md, Ingest).
-        os.nice(READER_NICENESS)
     parent = os.getppid()
 
     def put(message: object) -> None:
+        with contextlib.suppress(queue.Full):
+            return out.put(message, block=False)
+        busy.clear()
         while True:
             try:
                 out.put(message, timeout=POLL_SECONDS)
+                busy.set()
                 return
             except queue.Full:
                 if os.getppid() != parent:  # the embedding process is gone: stop
                     os._exit(0)
 
+    busy.set()
     try:
         chunker = spec.build()
         for event in read_inline(work, chunker):
             put(event)
     except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
         put(("crash", traceback.format_exc()))
+    busy.clear()
     put(("end", ""))
 
 
+class BackgroundReader:
+    """Reads and splits `work` in a helper process; iterate once for its events.
+    `reading()` says whether the helper is working now (not finished, not waiting for
+    room in the queue), so that the embedder can leave it a core meanwhile."""
+
+    def __init__(self, work: Sequence[WorkItem], spec: ChunkerSpec) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding torch
+        self._out: multiprocessing.Queue[object] = context.Queue(QUEUE_MESSAGES)
+        self._busy = context.Event()
+        self._process = context.Process(
+            target=_produce, args=(spec, list(work), self._out, self._busy), daemon=True
+        )
+        self._process.start()
+
+    def reading(self) -> bool:
+        return self._busy.is_set()
+
+    def __iter__(self) -> Iterator[Event]:
+        try:
+            yield from _drain(self._out, self._process.is_alive)
+        finally:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(timeout=10)
+
+
 def read_in_process(work: Sequence[WorkItem], spec: ChunkerSpec) -> Iterator[Event]:
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding torch
-    out: multiprocessing.Queue[object] = context.Queue(QUEUE_MESSAGES)
-    reader = context.Process(target=_produce, args=(spec, list(work), out), daemon=True)
-    reader.start()
-    try:
-        yield from _drain(out, reader.is_alive)
-    finally:
-        if reader.is_alive():
-            reader.kill()
-        reader.join(timeout=10)
+    return iter(BackgroundReader(work, spec))
 
 
 def _drain(out: multiprocessing.Queue[object], alive: Callable[[], bool]) -> Iterator[Event]:

@@ -85,6 +85,8 @@ class SentenceTransformerEmbedder:
         self._model: SentenceTransformer | None = None
         self._counter: Callable[[str], int] | None = None
         self._max_tokens: int | None = None
+        self._reader_busy: Callable[[], bool] | None = None
+        self._threads = 0  # torch's own choice, read when first needed
 
     @property
     def name(self) -> str:
@@ -155,8 +157,33 @@ class SentenceTransformerEmbedder:
         path = (self._path or default_model_path()) / "tokenizer.json"
         return path if path.is_file() else None
 
+    def share_cores(self, reader_busy: Callable[[], bool] | None) -> None:
+        """While `reader_busy()` says a reader process is working beside us, embed with one
+        torch thread fewer. torch's threads meet at a barrier for every operation, so a
+        thread that waits for the core the reader holds stalls all of them: on 2 cores,
+        2 threads against a busy reader did worse than 1 (docs/BENCHMARKS.md, Ingest).
+        None ends the sharing."""
+        self._reader_busy = reader_busy
+        if reader_busy is None and self._threads:
+            import torch
+
+            torch.set_num_threads(self._threads)
+
+    def _fit_threads(self) -> None:
+        import torch
+
+        if not self._threads:
+            self._threads = torch.get_num_threads()
+        busy = self._reader_busy is not None and self._reader_busy()
+        wanted = max(1, self._threads - 1) if busy else self._threads
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
+
     def embed(self, texts: Sequence[str]) -> Vectors:
-        vectors = self._load().encode(
+        model = self._load()
+        if self._reader_busy is not None:
+            self._fit_threads()
+        vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,

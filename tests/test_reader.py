@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import header_budget
-from ingest.reader import ChunkerSpec, DocumentRead, DocumentRejected, read_in_process, read_inline
+from ingest.reader import (
+    BackgroundReader,
+    ChunkerSpec,
+    DocumentRead,
+    DocumentRejected,
+    read_in_process,
+    read_inline,
+)
 from ingest.scan import WorkItem, scan
 from localqa.config import Settings
 from localqa.embedder import SentenceTransformerEmbedder
@@ -62,3 +69,34 @@ def test_fast_token_count_equals_the_tokenizers_own(embedder: SentenceTransforme
     model = embedder._load()
     for text in ["Ünïcödé café 1,150 NOK", "pressure-housing\ttests\n\nx" * 20, ""]:
         assert embedder.count_tokens(text) == len(model.tokenizer.tokenize(text))
+
+
+def test_the_reader_says_when_it_is_working(
+    docs: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    reader = BackgroundReader(work_for(docs), spec_for(embedder))
+    events = list(reader)
+    assert sum(isinstance(e, DocumentRead) for e in events) == 9
+    assert not reader.reading()  # finished: the embedder may have every core again
+
+
+def test_the_embedder_leaves_a_core_to_a_busy_reader(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    import torch
+
+    embedder.embed(["load the model"])
+    own = torch.get_num_threads()
+    busy = [True]
+    embedder.share_cores(lambda: busy[0])
+    try:
+        embedder.embed(["while the reader works"])
+        assert torch.get_num_threads() == max(1, own - 1)
+        busy[0] = False
+        embedder.embed(["after it has finished"])
+        assert torch.get_num_threads() == own
+        busy[0] = True
+        embedder.embed(["and again"])
+    finally:
+        embedder.share_cores(None)
+    assert torch.get_num_threads() == own
