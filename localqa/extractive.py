@@ -23,6 +23,7 @@ class Extract:
     text: str
     citations: list[Citation]
     found: bool
+    quotes: tuple[str, ...] = ()  # the sentences quoted, best first
 
 
 def extract_answer(
@@ -60,4 +61,5 @@ def extract_answer(
         if new not in citations:
             citations[new] = Citation(new, contexts[number - 1].chunk, sentence, score)
     ordered = [citations[n] for n in sorted(citations)]
-    return Extract("\n".join(lines), ordered, True)
+    quotes = tuple(sentence for _, _, sentence in picked)
+    return Extract("\n".join(lines), ordered, True, quotes)

@@ -137,3 +137,23 @@ def test_cli_generative_with_model_flag(
     assert "layers on the GPU" in result.stderr
     bad = CliRunner().invoke(cli, ["ask", "x y z", "--model", str(REPO / "README.md")])
     assert bad.exit_code == 1 and "README.md" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_extract_quotes_are_its_bullets_best_first() -> None:
+    from localqa.citations import SupportChecker
+    from localqa.extractive import extract_answer
+    from localqa.schema import Chunk, ScoredChunk
+
+    def context(cid: str, text: str) -> ScoredChunk:
+        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
+        return ScoredChunk(chunk, 1.0)
+
+    contexts = [
+        context("a", "The office opens at eight every weekday. Lunch is served at noon daily."),
+        context("b", "The harbour crane lifts forty tonnes at most. It was painted blue in May."),
+    ]
+    question = "How many tonnes does the harbour crane lift?"
+    extract = extract_answer(question, contexts, SupportChecker(None))
+    assert extract.quotes[0] == "The harbour crane lifts forty tonnes at most."
+    bullets = [line[2:].rsplit(" [", 1)[0] for line in extract.text.splitlines()[1:]]
+    assert list(extract.quotes) == bullets

@@ -1,0 +1,67 @@
+"""How often `ask`'s extractive answer (no language model) quotes the answer.
+
+Runs the same retrieval, packing and `extract_answer` as `localqa ask` without a model, with
+the torch-free query encoder `ask` uses, and counts the questions whose gold answer is in
+the first quoted sentence and in any of the (up to three) quoted sentences. Needs an index
+of the question set's documents (see benchmarks/retrieval_quality.py). Example:
+
+    python benchmarks/extractive_quality.py /tmp/squad/questions.jsonl --home /tmp/sq/home \\
+        --index squad --limit 300
+
+A random sample (seeded) when --limit is below the number of questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    from localqa.citations import SupportChecker
+    from localqa.config import load_settings
+    from localqa.embedder import FastQueryEmbedder
+    from localqa.evaluation import contains_answer, load_questions
+    from localqa.extractive import extract_answer
+    from localqa.index import Index
+    from localqa.packing import pack_context
+    from localqa.retrieval import Retriever
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--index", default="default")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    settings = load_settings({"home": args.home, "index": args.index})
+    questions = [q for q in load_questions(args.questions) if q.answers]
+    random.Random(7).shuffle(questions)
+    questions = questions[: args.limit]
+    index = Index.open_existing(settings)
+    embedder = FastQueryEmbedder()
+    retriever = Retriever(index, embedder)
+    first = anywhere = 0
+    started = time.perf_counter()
+    for q in questions:
+        found = retriever.search(q.question).results
+        contexts = pack_context(found, settings.top_k, settings.context_chars)
+        quotes = extract_answer(q.question, contexts, SupportChecker(embedder)).quotes
+        first += bool(quotes) and contains_answer(quotes[0], q.answers)
+        anywhere += any(contains_answer(quote, q.answers) for quote in quotes)
+    n = max(len(questions), 1)
+    seconds = time.perf_counter() - started
+    print(f"extractive {args.index} questions {len(questions)}")
+    print(f"extractive {args.index} answer_in_first_quote {first / n:.3f}")
+    print(f"extractive {args.index} answer_in_any_quote {anywhere / n:.3f}")
+    print(f"extractive {args.index} seconds_per_question {seconds / n:.3f}")
+    index.close()
+
+
+if __name__ == "__main__":
+    main()
