@@ -29,10 +29,12 @@ from localqa.schema import Chunk
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as EventFlag
 
-# Pages (one message each) the reader may run ahead of the embedder: enough to finish a
-# 600-page PDF long before its embedding does, so the two share the cores only briefly;
-# prose pages are a few kB, so this stays within tens of MB.
-QUEUE_MESSAGES = 4096
+# Messages the reader may run ahead of the embedder, each one page's chunks or at most
+# MESSAGE_CHUNKS of them: enough to read a 600-page PDF long before its embedding is done,
+# so the two share the cores only briefly, while at most 32k chunks (tens of MB) wait,
+# whatever the size of the document.
+QUEUE_MESSAGES = 1024
+MESSAGE_CHUNKS = 32
 POLL_SECONDS = 1.0
 
 
@@ -98,7 +100,7 @@ def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Even
         count = 0
         batch: list[Chunk] = []
         for page, chunk in chunker.chunks(identity, doc.pages):
-            if batch and page.number not in pages:
+            if batch and (page.number not in pages or len(batch) >= MESSAGE_CHUNKS):
                 yield ChunksRead(index, tuple(batch))
                 batch = []
             pages.add(page.number)
