@@ -130,18 +130,21 @@ class Ingestor:
         writer = BatchWriter(self._index, self._embedder, self._batch, self._progress)
         self._progress.start(len(work))
         events = self._read(work)
+        # torch's embedder leaves the reader process a core while it reads
+        sharing: SentenceTransformerEmbedder | None = None
         embedder = self._embedder
-        if isinstance(embedder, SentenceTransformerEmbedder) and isinstance(
-            events, BackgroundReader
+        if isinstance(events, BackgroundReader) and isinstance(
+            embedder, SentenceTransformerEmbedder
         ):
-            embedder.share_cores(events.reading)
+            sharing = embedder
+            sharing.share_cores(events.reading)
         try:
             for event in events:
                 self._apply(event, work, writer, report)
             writer.flush()
         finally:
-            if isinstance(embedder, SentenceTransformerEmbedder):
-                embedder.share_cores(None)
+            if sharing is not None:
+                sharing.share_cores(None)
             self._progress.finish()
         report.embed_seconds = writer.embed_seconds
         report.store_seconds = writer.store_seconds

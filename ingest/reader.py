@@ -144,9 +144,11 @@ def _produce(
     parent = os.getppid()
 
     def put(message: object) -> None:
-        with contextlib.suppress(queue.Full):
-            return out.put(message, block=False)
-        busy.clear()
+        try:
+            out.put(message, block=False)
+            return
+        except queue.Full:
+            busy.clear()  # waiting for room is not reading: the embedder may take the core
         while True:
             try:
                 out.put(message, timeout=POLL_SECONDS)
@@ -191,10 +193,6 @@ class BackgroundReader:
             if self._process.is_alive():
                 self._process.kill()
             self._process.join(timeout=10)
-
-
-def read_in_process(work: Sequence[WorkItem], spec: ChunkerSpec) -> Iterator[Event]:
-    return iter(BackgroundReader(work, spec))
 
 
 def _drain(out: multiprocessing.Queue[object], alive: Callable[[], bool]) -> Iterator[Event]:

@@ -51,19 +51,15 @@ def offload_plan(requested: int | Literal["auto"], supported: bool) -> tuple[int
     return requested, []
 
 
-def cpu_has_amx() -> bool:
-    """Whether this llama.cpp build runs AMX int8 kernels on this CPU."""
+def extra_buffers_safe() -> bool:
+    """False when this llama.cpp build runs AMX int8 kernels on this CPU: llama.cpp 0.3.x
+    moves quantised weights into its AMX buffer type there (Sapphire Rapids and later) and
+    then segfaults in the first decode (ggml-org/llama.cpp#20824); without extra buffer
+    types it runs the ordinary CPU kernels."""
     import llama_cpp
 
     info = bytes(llama_cpp.llama_print_system_info()).decode(errors="replace")
-    return "AMX_INT8 = 1" in info
-
-
-def extra_buffers_safe() -> bool:
-    """llama.cpp 0.3.x moves quantised weights into its AMX buffer type on AMX CPUs (Sapphire
-    Rapids and later) and then segfaults in the first decode (ggml-org/llama.cpp#20824);
-    without extra buffer types it runs the ordinary CPU kernels."""
-    return not cpu_has_amx()
+    return "AMX_INT8 = 1" not in info
 
 
 @contextlib.contextmanager

@@ -66,10 +66,9 @@ class _Piece:
         piece = cls(result)
         if sentences := piece.sentences:
             piece.lo = piece.hi = max(range(len(sentences)), key=lambda i: sentences[i].score)
-            while piece.size() < MIN_PIECE_CHARS and piece.grown(
-                min(MIN_PIECE_CHARS, room - piece.size())
-            ):
-                pass
+            while piece.size() < MIN_PIECE_CHARS:
+                if not piece.grow(min(MIN_PIECE_CHARS, room - piece.size())):
+                    break
         return piece
 
     def size(self) -> int:
@@ -77,19 +76,19 @@ class _Piece:
             return len(self.result.chunk.text)
         return self.sentences[self.hi].end - self.sentences[self.lo].start
 
-    def grown(self, room: int) -> bool:
-        """Take in the better neighbouring sentence if the piece then grows by at most
-        `room` characters."""
+    def grow(self, room: int) -> int:
+        """Take in the better neighbouring sentence that grows the piece by at most `room`
+        characters; how many characters it grew by (0: none fits)."""
         s = self.sentences
         options = sorted((i for i in (self.lo - 1, self.hi + 1) if 0 <= i < len(s)),
                          key=lambda i: -s[i].score)  # fmt: skip
         before = self.size()
         for i in options:
             lo, hi = min(self.lo, i), max(self.hi, i)
-            if s[hi].end - s[lo].start - before <= room:
+            if 0 < s[hi].end - s[lo].start - before <= room:
                 self.lo, self.hi = lo, hi
-                return True
-        return False
+                return self.size() - before
+        return 0
 
     def chunk(self) -> ScoredChunk:
         s = self.sentences
@@ -118,6 +117,6 @@ def pack_context(results: Sequence[ScoredChunk], top_k: int, chars: int) -> list
         pieces.append(piece)
         used += piece.size()
     for piece in pieces:
-        while piece.grown(chars - used):
-            used = sum(p.size() for p in pieces)
+        while grown := piece.grow(chars - used):
+            used += grown
     return [piece.chunk() for piece in pieces]

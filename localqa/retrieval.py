@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.9
-# Fused candidates checked for near-duplicates (see drop_near_duplicates).
-DEDUPE_WINDOW = 40
+# Fused candidates checked for near-duplicates and used for word rarity: everything that
+# can reach a context (see drop_near_duplicates).
+CANDIDATE_WINDOW = 40
 WORDS = re.compile(r"\w+")
 # Fused candidates whose sentences are scored (recall@15 is ~0.99 on SQuAD).
 SENTENCE_POOL = 15
@@ -65,7 +66,7 @@ def _word_set(text: str) -> frozenset[str]:
 
 
 def drop_near_duplicates(
-    results: Sequence[ScoredChunk], window: int = DEDUPE_WINDOW
+    results: Sequence[ScoredChunk], window: int = CANDIDATE_WINDOW
 ) -> list[ScoredChunk]:
     """Keep the first of chunks whose words overlap almost entirely (Jaccard), among the
     first `window` results; the rest follow unchecked. All ~80 fused candidates pairwise
@@ -214,7 +215,7 @@ class Retriever:
         pool = fused[: self._sentence_pool]
         # Word rarity among the first 40 candidates: the tail of ~80 cost 2 ms more per
         # search and scored no better on SQuAD (0.9801 with it, 0.9804 without).
-        candidates = [r.chunk for r in fused[:DEDUPE_WINDOW]]
+        candidates = [r.chunk for r in fused[:CANDIDATE_WINDOW]]
         scored = self._sentences.score(question, vector, candidates[: len(pool)], candidates)
         focused: list[ScoredChunk] = [
             FocusedChunk(r.chunk, r.score, s) for r, s in zip(pool, scored, strict=True)

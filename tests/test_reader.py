@@ -12,7 +12,6 @@ from ingest.reader import (
     ChunkerSpec,
     DocumentRead,
     DocumentRejected,
-    read_in_process,
     read_inline,
 )
 from ingest.scan import WorkItem, scan
@@ -39,7 +38,7 @@ def test_process_and_inline_reading_agree(
     work = work_for(docs)
     spec = spec_for(embedder)
     inline = list(read_inline(work, spec.build()))
-    background = list(read_in_process(work, spec))
+    background = list(BackgroundReader(work, spec))
     assert background == inline
     rejected = {
         work[e.item].file.source: e.skipped for e in inline if isinstance(e, DocumentRejected)
@@ -51,7 +50,7 @@ def test_process_and_inline_reading_agree(
 def test_a_crashing_reader_is_reported(docs: Path, embedder: SentenceTransformerEmbedder) -> None:
     spec = spec_for(embedder, tokenizer=str(docs / "no-such-tokenizer.json"))
     with pytest.raises(RuntimeError, match="document reader failed"):
-        list(read_in_process(work_for(docs), spec))
+        list(BackgroundReader(work_for(docs), spec))
 
 
 def test_ingest_through_the_reader_process(
