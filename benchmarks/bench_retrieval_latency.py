@@ -15,11 +15,12 @@ minutes, and HNSW search costs the same whatever the vectors mean.
 
 Questions are SQuAD dev questions about those articles. `Retriever.search` runs with a stub
 embedder that returns random unit vectors, so its time is retrieval alone: Chroma query,
-catalog row fetch, FTS5 BM25 search, fusion, near-duplicate removal and the (lexical)
-sentence step. The real query embedding (FastQueryEmbedder, as `localqa ask` uses) is
-measured apart. Then each part is timed on its own (raw Chroma query, VectorStore.count,
-chunks_by_id, the bare FTS5 MATCH, fusion, near-duplicate removal) to show where the time
-goes.
+catalog row fetch, BM25 search (from the array copy that an ingest leaves, as in use),
+fusion, near-duplicate removal and the (lexical) sentence step. The real query embedding
+(FastQueryEmbedder, as `localqa ask` uses) is measured apart. Then each part is timed on
+its own (raw Chroma query, VectorStore.count, chunks_by_id, the bare FTS5 MATCH, fusion,
+near-duplicate removal) to show where the time goes, and the array copy is rewritten,
+timed, and checked against FTS5's own ranking.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     index = Index(settings)
     if index.catalog.chunk_count() == n and index.vectors.count() == n:
         figure("retrieval", f"{n}", "index", f"{index.path} (cached)")
+        index.refresh_lexical()  # as an ingest leaves it
         return index
     index.close()
     shutil.rmtree(settings.index_dir, ignore_errors=True)
@@ -227,6 +229,7 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     figure("retrieval", f"{n}", "build_catalog_s", catalog_s)
     figure("retrieval", f"{n}", "build_chroma_s", vectors_s)
     figure("retrieval", f"{n}", "build_load_average", load_average())
+    index.refresh_lexical()  # as an ingest leaves it
     return index
 
 
@@ -403,53 +406,31 @@ def breakdown(n: int, index: Any, asked: list[str]) -> None:
     figure("retrieval", subject, "fts5_share_of_chunks_matched_p50", percentile(matched, 50) / n)
 
 
-TOP_K_FIRST = (
-    "SELECT {columns}, f.score FROM (SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts "
-    "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?) f "
-    "JOIN chunks c ON c.rowid = f.rowid {visible} ORDER BY f.score DESC"
-)
-COMMON = 0.05  # a query word in more than this share of chunks is dropped (variant C)
-
-
-def lexical_variants(n: int, index: Any, asked: list[str]) -> None:
-    """Catalog.lexical_search against two suggested rewrites of its SQL:
-    B: the FTS5 top 40 first, in a subquery, then the join for those rows only (the same
-    rows, checked); C: B, with query words found in more than COMMON of the chunks dropped
-    (fewer rows to score with bm25; changes results, so its overlap is reported)."""
-    from localqa.catalog import CHUNK_COLUMNS, VISIBLE, fts_query
-    from localqa.text import STOPWORDS, words
+def lexical_copy(n: int, index: Any, asked: list[str]) -> None:
+    """The array copy of the BM25 index (localqa/lexical.py): how long writing it takes
+    (as at the end of an ingest), its size, and its searches against FTS5's on the same
+    questions (results must be identical: same chunks, same order, same scores)."""
+    import shutil
 
     subject = f"{n}"
-    columns = ", ".join(f"c.{name.strip()}" for name in CHUNK_COLUMNS.split(","))
-    sql = TOP_K_FIRST.format(columns=columns, visible=VISIBLE)
-    db = sqlite3.connect(f"file:{index.path / 'catalog.sqlite'}?mode=ro", uri=True)
-    count = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
-    current, top_first, rare_only, df_lookup, overlap = [], [], [], [], []
+    shutil.rmtree(index.catalog.lexical_dir, ignore_errors=True)
+    started = time.perf_counter()
+    index.refresh_lexical()
+    figure("retrieval", subject, "lexical_copy_write_s", time.perf_counter() - started)
+    size = sum(f.stat().st_size for f in index.catalog.lexical_dir.iterdir())
+    figure("retrieval", subject, "lexical_copy_mb", size / 1e6)
+    catalog = index.catalog
+    arrays, fts5 = [], []
     same = 0
     for question in asked:
-        match = fts_query(question)
-        if not match:
-            continue
-        current.append(timed(index.catalog.lexical_search, question, 40))
-        top_first.append(timed(fetch_all, db, sql, match, 40))
-        now = [c.id for c, _ in index.catalog.lexical_search(question, 40)]
-        same += now == [row[0] for row in db.execute(sql, (match, 40))]
-        kept = [w for w in dict.fromkeys(words(question)) if w not in STOPWORDS]
-        started = time.perf_counter()
-        df = {w: db.execute(count, (f'"{w}"',)).fetchone()[0] for w in kept}
-        df_lookup.append((time.perf_counter() - started) * 1000)
-        rare = [w for w in kept if df[w] <= COMMON * n] or kept
-        pruned = " OR ".join(f'"{w}"' for w in rare)
-        rare_only.append(timed(fetch_all, db, sql, pruned, 40))
-        ids = {row[0] for row in db.execute(sql, (pruned, 40))}
-        overlap.append(len(ids & set(now)) / max(1, len(now)))
-    db.close()
-    summary(subject, "variant_A_lexical_search_now", current)
-    summary(subject, "variant_B_top40_subquery_then_join", top_first)
-    figure("retrieval", subject, "variant_B_identical_results", f"{same}/{len(current)}")
-    summary(subject, "variant_C_B_without_common_words", rare_only)
-    summary(subject, "variant_C_document_frequency_lookup_uncached", df_lookup)
-    figure("retrieval", subject, "variant_C_top40_overlap_with_A_mean", float(np.mean(overlap)))
+        arrays.append(timed(catalog.lexical_search, question, 40))
+        fts5.append(timed(catalog.fts5_search, question, 40))
+        same += [(c.id, s) for c, s in catalog.lexical_search(question, 40)] == [
+            (c.id, s) for c, s in catalog.fts5_search(question, 40)
+        ]
+    summary(subject, "lexical_search_arrays", arrays)
+    summary(subject, "lexical_search_fts5_only", fts5)
+    figure("retrieval", subject, "lexical_arrays_identical_to_fts5", f"{same}/{len(asked)}")
 
 
 def query_embedding(asked: list[str]) -> None:
@@ -490,7 +471,7 @@ def main() -> None:
         summary(subject, "sentences", parts.sentences)
         summary(subject, "fusion_dedupe_rerank", parts.fusion)
         breakdown(n, index, asked)
-        lexical_variants(n, index, asked)
+        lexical_copy(n, index, asked)
         figure("retrieval", subject, "load_average_after", load_average())
         index.close()
     if not args.no_embedder:

@@ -107,7 +107,7 @@ class Ingestor:
         report = IngestReport(dry_run=dry_run)
         files, folders, missing = scan(paths)
         report.failed.extend(missing)
-        with self._index.writer_lock():
+        with self._index.writing():
             self._index.collect_orphans()  # leftovers of an interrupted run
             plan, unreadable = make_plan(self._index.catalog, files, folders, self._salt)
             report.failed.extend(unreadable)

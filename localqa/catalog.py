@@ -13,9 +13,13 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from localqa.schema import Chunk
 from localqa.text import STOPWORDS, words
+
+if TYPE_CHECKING:
+    from localqa.lexical import LexicalSnapshot, QuestionTokenizer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents(
@@ -32,6 +36,18 @@ CREATE TABLE IF NOT EXISTS chunks(
     section TEXT NOT NULL, page_kind TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(abs_path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter unicode61');
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+# Bumped by every change to chunks_fts: the stamp of localqa/lexical.py's copies.
+GENERATION_SQL = "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'lexical_generation'"
+BUMP_GENERATION_SQL = (
+    "INSERT INTO meta VALUES ('lexical_generation', 1) "
+    "ON CONFLICT(key) DO UPDATE SET value = value + 1"
+)
+# The question's words tokenized as chunks_fts tokenizes text (case folded, stemmed).
+QUESTION_TOKENS_SQL = """
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.question USING fts5(body, tokenize='porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.question_terms USING fts5vocab(temp, question, instance);
 """
 CHUNK_COLUMNS = (
     "id, text, source, abs_path, page, line_start, line_end, char_start, char_end, "
@@ -59,10 +75,14 @@ def _chunk(row: Sequence[object]) -> Chunk:
     return Chunk(*row)  # type: ignore[arg-type]
 
 
+def query_words(question: str) -> list[str]:
+    """The question's content words, each once, in order: what the lexical search ORs."""
+    return list(dict.fromkeys(w for w in words(question) if w not in STOPWORDS))
+
+
 def fts_query(question: str) -> str:
     """A safe FTS5 query: the question's content words, quoted, OR-ed."""
-    kept = [w for w in words(question) if w not in STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(kept))
+    return " OR ".join(f'"{w}"' for w in query_words(question))
 
 
 class Catalog:
@@ -72,6 +92,9 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self.lexical_dir = path.parent / "lexical"
+        self._lexical: LexicalSnapshot | None = None
+        self._tokenizer: QuestionTokenizer | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -102,19 +125,68 @@ class Catalog:
 
     def lexical_search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
         """BM25 over title, section and text; higher score is better."""
+        kept = query_words(question)
+        if not kept:
+            return []
+        snapshot = self.fresh_lexical()
+        terms = self._question_tokens().terms(kept) if snapshot else None
+        if snapshot is None or terms is None:
+            return self.fts5_search(question, limit)
+        ranked = snapshot.top(terms, _depth(limit))
+        # The best `limit` rows first; deeper ones only if some of those are not visible.
+        found = self._visible_rows(ranked[:limit])
+        if len(found) < limit:
+            found += self._visible_rows(ranked[limit:])
+        return found[:limit]
+
+    def _visible_rows(self, ranked: Sequence[tuple[int, float]]) -> list[tuple[Chunk, float]]:
+        """The visible chunks among (rowid, score) pairs, in the order given."""
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        sql = f"SELECT c.rowid, {_prefixed()} FROM chunks c {VISIBLE} WHERE c.rowid IN ({marks})"
+        rows = {row[0]: row[1:] for row in self._db.execute(sql, [r for r, _ in ranked])}
+        return [(_chunk(rows[r]), score) for r, score in ranked if r in rows]
+
+    def fts5_search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
+        """`lexical_search` by FTS5 alone: what answers while the array copy is stale."""
         query = fts_query(question)
         if not query:
             return []
         # Rank inside FTS5 first and join only the winners: joining every matching row
         # before sorting cost 79 ms at 100k chunks, this 31 ms (docs/BENCHMARKS.md).
-        # The margin covers rows that are not visible yet (a document mid-ingest).
         sql = (
             f"SELECT {_prefixed()}, f.score FROM (SELECT rowid, -bm25(chunks_fts) AS score "
             "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?) f "
             f"JOIN chunks c ON c.rowid = f.rowid {VISIBLE} ORDER BY f.score DESC LIMIT ?"
         )
-        rows = self._db.execute(sql, (query, limit * 2 + 10, limit)).fetchall()
+        rows = self._db.execute(sql, (query, _depth(limit), limit)).fetchall()
         return [(_chunk(row[:-1]), float(row[-1])) for row in rows]
+
+    def lexical_generation(self) -> int:
+        return int(self._db.execute(GENERATION_SQL).fetchone()[0])
+
+    def read_lexical_snapshot(self) -> LexicalSnapshot:
+        from localqa.lexical import read_snapshot
+
+        return read_snapshot(self._db, GENERATION_SQL)
+
+    def _question_tokens(self) -> QuestionTokenizer:
+        if self._tokenizer is None:
+            from localqa.lexical import QuestionTokenizer
+
+            self._tokenizer = QuestionTokenizer(self._db, QUESTION_TOKENS_SQL)
+        return self._tokenizer
+
+    def fresh_lexical(self) -> LexicalSnapshot | None:
+        """The array copy of the FTS5 index if one matches the index as it is now. While
+        none does, each search looks again (a stamp file read): a writer may refresh it."""
+        generation = self.lexical_generation()
+        if self._lexical is None or self._lexical.generation != generation:
+            from localqa.lexical import load
+
+            self._lexical = load(self.lexical_dir, generation)
+        return self._lexical
 
     # Writing -----------------------------------------------------------------
 
@@ -136,6 +208,7 @@ class Catalog:
                     "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)",
                     (cursor.lastrowid, chunk.embedding_text()),
                 )
+            self._db.execute(BUMP_GENERATION_SQL)
 
     def commit_document(self, record: DocumentRecord) -> None:
         """Make the chunks with `record.doc_hash` the document's visible version."""
@@ -187,9 +260,15 @@ class Catalog:
                     batch,
                 )
                 self._db.execute(f"DELETE FROM chunks WHERE id IN ({marks})", batch)
+            self._db.execute(BUMP_GENERATION_SQL)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+
+def _depth(limit: int) -> int:
+    """Lexical hits ranked to return `limit`: the margin covers rows not visible yet."""
+    return limit * 2 + 10
 
 
 def _prefixed() -> str:

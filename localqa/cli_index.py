@@ -86,7 +86,7 @@ def forget(
         matches = store.find_documents(path)
         if not matches:
             fail(f"{path} is not in index {app.settings.index!r}; see `localqa sources`")
-        with store.writer_lock():
+        with store.writing():
             for doc in matches:
                 store.forget(doc)
                 typer.echo(f"forgot {doc.source} ({doc.chunks} chunks)", err=True)

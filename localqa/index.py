@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from localqa.catalog import Catalog, DocumentRecord
@@ -45,6 +47,27 @@ class Index:
 
     def writer_lock(self) -> WriterLock:
         return WriterLock(self.path / "ingest.lock")
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock; when the writing succeeds, bring the lexical copy up to date
+        before letting go, so the next search finds it fresh."""
+        with self.writer_lock():
+            yield
+            self.refresh_lexical()
+
+    def refresh_lexical(self) -> bool:
+        """Rewrite the array copy of the BM25 index if the catalog has changed since it was
+        written (localqa/lexical.py); True if it was rewritten."""
+        from localqa.lexical import saved_generation
+
+        folder = self.catalog.lexical_dir
+        if saved_generation(folder) == self.catalog.lexical_generation():
+            return False
+        from localqa.lexical import save
+
+        save(self.catalog.read_lexical_snapshot(), folder)
+        return True
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
         """Delete chunks (and their vectors) that no document points at. Vectors go first:

@@ -3,6 +3,7 @@ real index of sample_docs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -52,6 +53,19 @@ def test_near_duplicates_keep_the_first_only() -> None:
     base = "the quick brown fox jumps over the lazy dog near the river bank today"
     results = scored(chunk("a", base), chunk("b", base + " again"), chunk("c", "other words"))
     assert [r.chunk.id for r in drop_near_duplicates(results)] == ["a", "c"]
+
+
+def test_near_duplicates_are_judged_against_kept_chunks_only() -> None:
+    """b is a near-copy of a (dropped); c is a near-copy of b but not of a (kept);
+    two empty chunks count as copies of each other."""
+    words = [f"w{i}" for i in range(100)]
+    a = " ".join(words[:90])
+    b = " ".join(words[:95])  # Jaccard with a: 90/95
+    c = " ".join(words[5:100])  # with b 90/100, with a 85/100
+    results = scored(chunk("a", a), chunk("b", b), chunk("c", c), chunk("e", " "),
+                     chunk("f", "  "))  # fmt: skip
+    assert [r.chunk.id for r in drop_near_duplicates(results)] == ["a", "c", "e"]
+    assert [r.chunk.id for r in drop_near_duplicates(results, window=1)] == list("abcef")
 
 
 def test_sentence_spans_are_offsets_without_surrounding_space() -> None:
@@ -185,3 +199,15 @@ def test_a_question_naming_a_document_gets_that_document_first(
     packed = pack_context(retrieved.results, 4, 4000)
     assert any("Jonas Aasen" in r.chunk.text for r in packed)
     assert sum(len(r.chunk.text) for r in packed) <= 4000
+
+
+def test_ingest_leaves_an_array_copy_that_ranks_as_fts5_does(sample_index: Index) -> None:
+    catalog = sample_index.catalog
+    assert catalog.fresh_lexical() is not None  # written when the ingest finished
+    questions = [
+        json.loads(line)["question"]
+        for line in (Path(__file__).parent / "sample_questions.jsonl").read_text().splitlines()
+    ]
+    for question in questions:
+        arrays = [(c.id, s) for c, s in catalog.lexical_search(question, 40)]
+        assert arrays == [(c.id, s) for c, s in catalog.fts5_search(question, 40)], question

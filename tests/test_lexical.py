@@ -1,0 +1,154 @@
+"""The array copy of the BM25 index (localqa/lexical.py) against FTS5 itself: the same
+chunks and the same scores, never used when stale, refreshed by every write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from localqa.catalog import DocumentRecord
+from localqa.config import Settings
+from localqa.index import Index
+from localqa.schema import Chunk, text_hash
+
+TEXTS = {
+    "harbour.txt": [
+        "The harbour crane lifts forty tonnes. Cranes are inspected every spring.",
+        "Running the crane at night needs a second operator and floodlights.",
+        "The harbour master keeps the tide tables; the harbour closes in storms.",
+    ],
+    "cafe.md": [
+        "The Café du Port opens at seven. Its coffee is roasted on site.",
+        "Staff at the café run the harbour tours on Sundays, tide permitting.",
+    ],
+    "policy.txt": [
+        "Travel policy: economy class for flights under six hours.",
+        "Expenses are claimed within thirty days; receipts are required for all claims.",
+        "The policy on cranes: only certified operators may run a crane.",
+    ],
+}
+QUESTIONS = [
+    "How many tonnes does the harbour crane lift?",
+    "When does the cafe open?",
+    "Who may operate cranes at night?",
+    "RUNNING CRANES",
+    "receipts for expenses claims within days",
+    "tide tables harbour master storms",
+    "words that appear nowhere",
+]
+
+
+def chunks_of(source: str, texts: list[str], version: str = "1") -> list[Chunk]:
+    path = f"/docs/{source}"
+    return [
+        Chunk(
+            id=f"{source}:{version}:{i}", text=text, source=source, abs_path=path, page=1,
+            line_start=i + 1, line_end=i + 1, char_start=0, char_end=len(text),
+            content_hash=text_hash(text), doc_hash=f"{source}:{version}", title=source,
+        )
+        for i, text in enumerate(texts)
+    ]  # fmt: skip
+
+
+def add_document(index: Index, chunks: list[Chunk], commit: bool = True) -> None:
+    index.catalog.add_chunks(chunks)
+    if commit:
+        first = chunks[0]
+        index.catalog.commit_document(
+            DocumentRecord(first.abs_path, first.source, "/docs", first.doc_hash, 1, 0)
+        )
+
+
+@pytest.fixture
+def index(settings: Settings) -> Iterator[Index]:
+    index = Index(settings)
+    with index.writing():
+        for source, texts in TEXTS.items():
+            add_document(index, chunks_of(source, texts))
+    yield index
+    index.close()
+
+
+def ranking(hits: list[tuple[Chunk, float]]) -> list[tuple[str, float]]:
+    return [(chunk.id, score) for chunk, score in hits]
+
+
+def test_the_arrays_rank_and_score_exactly_as_fts5(index: Index) -> None:
+    assert index.catalog.fresh_lexical() is not None  # the arrays answer, not FTS5
+    for question in QUESTIONS:
+        for limit in (1, 3, 40):
+            arrays = ranking(index.catalog.lexical_search(question, limit))
+            fts5 = ranking(index.catalog.fts5_search(question, limit))
+            assert arrays == fts5, question
+    top = index.catalog.lexical_search("Who may operate cranes at night?", 1)
+    assert top[0][0].id == "harbour.txt:1:1"  # stemming: cranes/crane, running/run
+
+
+def test_a_stale_copy_is_not_used_and_the_end_of_a_write_refreshes_it(index: Index) -> None:
+    add_document(index, chunks_of("tugs.txt", ["Tugboats guide tankers into the harbour."]))
+    assert index.catalog.fresh_lexical() is None  # the catalog moved on: FTS5 answers
+    assert index.catalog.lexical_search("tugboats", 5)[0][0].source == "tugs.txt"
+    assert index.refresh_lexical() and not index.refresh_lexical()
+    assert index.catalog.fresh_lexical() is not None
+    assert ranking(index.catalog.lexical_search("tugboats harbour", 5)) == ranking(
+        index.catalog.fts5_search("tugboats harbour", 5)
+    )
+
+
+def test_a_forgotten_document_leaves_the_arrays(index: Index) -> None:
+    (cafe,) = index.find_documents("cafe.md")
+    with index.writing():
+        index.forget(cafe)
+    assert index.catalog.fresh_lexical() is not None
+    question = "Which cafe runs the harbour tours?"
+    hits = index.catalog.lexical_search(question, 10)
+    assert hits and all(chunk.source != "cafe.md" for chunk, _ in hits)
+    assert ranking(hits) == ranking(index.catalog.fts5_search(question, 10))
+
+
+def test_rows_not_yet_visible_are_skipped_and_the_next_ones_fetched(index: Index) -> None:
+    """A copy taken mid-ingest holds rows no document points at yet."""
+    pending = chunks_of("draft.txt", ["Crane crane crane: the crane crane lifts tonnes."])
+    add_document(index, pending, commit=False)
+    index.refresh_lexical()
+    snapshot = index.catalog.fresh_lexical()
+    assert snapshot is not None
+    terms = ["crane", "lift", "tonn"]
+    best_rowid = snapshot.top(terms, 1)[0][0]
+    assert best_rowid == max(snapshot.rowids)  # the pending chunk ranks first ...
+    hits = index.catalog.lexical_search("crane lifts tonnes", 2)
+    assert [c.source for c, _ in hits] == ["harbour.txt", "policy.txt"]  # ... yet never shows
+    assert ranking(hits) == ranking(index.catalog.fts5_search("crane lifts tonnes", 2))
+
+
+def test_a_damaged_copy_falls_back_to_fts5(index: Index, settings: Settings) -> None:
+    (index.catalog.lexical_dir / "rows.npy").unlink()
+    fresh = Index(settings)
+    try:
+        assert fresh.catalog.fresh_lexical() is None
+        question = "harbour crane tonnes"
+        assert ranking(fresh.catalog.lexical_search(question, 3)) == ranking(
+            fresh.catalog.fts5_search(question, 3)
+        )
+    finally:
+        fresh.close()
+
+
+def test_a_word_fts5_splits_in_two_is_left_to_fts5(index: Index) -> None:
+    """\\w+ keeps `harbour_master` whole; FTS5 reads it as the phrase "harbour master"."""
+    question = "harbour_master tide"
+    assert index.catalog.fresh_lexical() is not None
+    hits = index.catalog.lexical_search(question, 3)
+    assert hits[0][0].id == "harbour.txt:1:2"
+    assert ranking(hits) == ranking(index.catalog.fts5_search(question, 3))
+
+
+def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
+    index = Index(settings)
+    try:
+        with index.writing():
+            pass
+        assert index.catalog.lexical_search("anything at all", 5) == []
+    finally:
+        index.close()
