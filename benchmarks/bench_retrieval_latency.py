@@ -289,7 +289,8 @@ def time_searches(index: Any, asked: list[str]) -> Parts:
 
 
 def drop_near_duplicates_prefix(results: Sequence[ScoredChunk]) -> list[ScoredChunk]:
-    """The same result as retrieval.drop_near_duplicates (checked below), without comparing
+    """The same result as retrieval.drop_near_duplicates over all results (checked below; by
+    default it checks the first 40 only), without comparing
     every pair: prefix filtering, as in set-similarity joins. With the words of every set in
     one fixed order (rarest among the candidates first), two sets with Jaccard >= t share a
     word among the first |x| - ceil(t * |x|) + 1 words of each; only kept sets sharing such
@@ -373,7 +374,7 @@ def breakdown(n: int, index: Any, asked: list[str]) -> None:
         sets.append(timed(word_sets, fused))
         head.append(timed(drop_near_duplicates_head, fused))
         prefixed.append(timed(drop_near_duplicates_prefix, fused))
-        if drop_near_duplicates_prefix(fused) != drop_near_duplicates(fused):
+        if drop_near_duplicates_prefix(fused) != drop_near_duplicates(fused, len(fused)):
             sys.exit("drop_near_duplicates_prefix differs from drop_near_duplicates")
         match = fts_query(question)
         if not match:
@@ -417,7 +418,7 @@ def lexical_copy(n: int, index: Any, asked: list[str]) -> None:
     started = time.perf_counter()
     index.refresh_lexical()
     figure("retrieval", subject, "lexical_copy_write_s", time.perf_counter() - started)
-    size = sum(f.stat().st_size for f in index.catalog.lexical_dir.iterdir())
+    size = sum(f.stat().st_size for f in index.catalog.lexical_dir.rglob("*") if f.is_file())
     figure("retrieval", subject, "lexical_copy_mb", size / 1e6)
     catalog = index.catalog
     arrays, fts5 = [], []

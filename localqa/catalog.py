@@ -180,7 +180,7 @@ class Catalog:
 
     def fresh_lexical(self) -> LexicalSnapshot | None:
         """The array copy of the FTS5 index if one matches the index as it is now. While
-        none does, each search looks again (a stamp file read): a writer may refresh it."""
+        none does, each search looks again (one file open): a writer may have written it."""
         generation = self.lexical_generation()
         if self._lexical is None or self._lexical.generation != generation:
             from localqa.lexical import load

@@ -76,7 +76,15 @@ def _index(app: App) -> dict[str, Any]:
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
     index = app.existing_index()
     docs = index.catalog.documents()
-    return {"path": str(path), "documents": len(docs), "chunks": index.catalog.chunk_count()}
+    fresh = index.catalog.fresh_lexical() is not None
+    return {
+        "path": str(path),
+        "documents": len(docs),
+        "chunks": index.catalog.chunk_count(),
+        "bm25_arrays": "current"
+        if fresh
+        else "none yet: FTS5 answers (slower on big indexes); the next ingest writes them",
+    }
 
 
 def _network(app: App) -> dict[str, Any]:

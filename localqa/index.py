@@ -59,10 +59,10 @@ class Index:
     def refresh_lexical(self) -> bool:
         """Rewrite the array copy of the BM25 index if the catalog has changed since it was
         written (localqa/lexical.py); True if it was rewritten."""
-        from localqa.lexical import saved_generation
+        from localqa.lexical import copy_folder
 
         folder = self.catalog.lexical_dir
-        if saved_generation(folder) == self.catalog.lexical_generation():
+        if copy_folder(folder, self.catalog.lexical_generation()).is_dir():
             return False
         from localqa.lexical import save
 

@@ -2,16 +2,18 @@
 
 FTS5's bm25() scores every row holding any question word, and common words are held by a
 fifth of all chunks: ~20 ms a search at 100k chunks. The same scores from arrays take about
-a millisecond (docs/BENCHMARKS.md). The arrays are a copy of the FTS5 index, written when a
-write to the index finishes (`Index.writing`) and stamped with the catalog's lexical
-generation, which every change to the FTS5 table bumps. A copy with another stamp is never
-used: the search falls back to FTS5, so results are always those of the current index.
+two milliseconds (docs/BENCHMARKS.md). The arrays are a copy of the FTS5 index, written when
+a write to the index finishes (`Index.writing`), in a folder named for the catalog's lexical
+generation, which every change to the FTS5 table bumps. A search uses only the copy of the
+current generation; while there is none it asks FTS5, so results are always those of the
+current index.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -27,7 +29,7 @@ K1 = 1.2
 B = 0.75
 IDF_FLOOR = 1e-6
 ARRAYS = ("starts", "rows", "counts", "rowids", "lengths")
-STAMP = "stamp.json"
+SIZES = "sizes.json"
 TERMS = "terms.txt"
 # group_concat lists are parsed in batches of about this many characters (bounded memory).
 PARSE_BATCH_CHARS = 8_000_000
@@ -176,52 +178,46 @@ class _PostingsBuilder:
         )
 
 
+def copy_folder(folder: Path, generation: int) -> Path:
+    """Where the copy of `generation` lives: the name is the stamp, so a reader that knows
+    the catalog's generation opens that copy or none, never a copy being swapped."""
+    return folder / f"generation-{generation}"
+
+
 def save(snapshot: LexicalSnapshot, folder: Path) -> None:
-    """Write into a fresh folder, then swap it in: a reader sees the old copy, no copy (and
-    uses FTS5), or the new one, never half of one."""
-    fresh = folder.with_name(folder.name + ".new")
-    stale = folder.with_name(folder.name + ".old")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
+    """Write into a scratch folder, rename it into place whole, then delete older copies
+    (a reader that has them mapped keeps reading them)."""
+    scratch = folder / f".writing-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     for name in ARRAYS:
-        np.save(fresh / f"{name}.npy", getattr(snapshot, name))
-    (fresh / TERMS).write_text("\n".join(snapshot.terms), encoding="utf-8")
-    stamp = {
-        "generation": snapshot.generation,
-        "row_count": snapshot.row_count,
-        "token_count": snapshot.token_count,
-    }
-    (fresh / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
-    shutil.rmtree(stale, ignore_errors=True)
-    if folder.exists():
-        folder.rename(stale)
-    fresh.rename(folder)
-    shutil.rmtree(stale, ignore_errors=True)
-
-
-def saved_generation(folder: Path) -> int | None:
-    """The generation of the copy in `folder`, if there is a readable one."""
-    try:
-        return int(json.loads((folder / STAMP).read_text(encoding="utf-8"))["generation"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        np.save(scratch / f"{name}.npy", getattr(snapshot, name))
+    (scratch / TERMS).write_text("\n".join(snapshot.terms), encoding="utf-8")
+    sizes = {"row_count": snapshot.row_count, "token_count": snapshot.token_count}
+    (scratch / SIZES).write_text(json.dumps(sizes), encoding="utf-8")
+    target = copy_folder(folder, snapshot.generation)
+    shutil.rmtree(target, ignore_errors=True)
+    scratch.rename(target)
+    for other in folder.iterdir():
+        if other != target:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def load(folder: Path, generation: int) -> LexicalSnapshot | None:
-    """The copy in `folder` if it is of `generation`, memory-mapped; else None."""
+    """The copy of `generation`, memory-mapped; None if there is none."""
+    where = copy_folder(folder, generation)
     try:
-        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-        if stamp["generation"] != generation:
-            return None
-        text = (folder / TERMS).read_text(encoding="utf-8")
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+        sizes = json.loads((where / SIZES).read_text(encoding="utf-8"))
+        text = (where / TERMS).read_text(encoding="utf-8")
+        arrays = {name: np.load(where / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+        row_count, token_count = int(sizes["row_count"]), int(sizes["token_count"])
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing, half-swapped or damaged: FTS5 answers instead
+        return None  # none, being deleted, or damaged: FTS5 answers instead
     terms = text.split("\n") if text else []
     return LexicalSnapshot(
         generation=generation,
-        row_count=int(stamp["row_count"]),
-        token_count=int(stamp["token_count"]),
+        row_count=row_count,
+        token_count=token_count,
         terms={term: i for i, term in enumerate(terms)},
         **arrays,
     )

@@ -86,3 +86,34 @@ def test_bad_setting_is_one_line(home: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("LOCALQA_TOP_K", "many")
     code, _, err = invoke("sources")
     assert code == 2 and "top_k" in err and err.count("\n") == 1
+
+
+def test_doctor_reports_versions_index_and_network(
+    home: Path, docs: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    code, out, _ = invoke("doctor", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["index"]["state"].startswith("not built yet")
+    assert "extractive" in report["models"]["none"]
+    assert report["packages"]["chromadb"] != "not installed"
+    assert report["network"]["chroma"] == "embedded" and "warning" not in report["network"]
+    invoke("ingest", str(docs), "--quiet")
+    report = json.loads(invoke("doctor", "--json")[1])
+    assert report["index"]["documents"] == 9 and report["index"]["chunks"] > 20
+    assert report["index"]["bm25_arrays"] == "current"
+    code, out, _ = invoke("doctor")  # the plain form: one `key: value` line per fact
+    assert code == 0 and "index:" in out and "  documents: 9" in out
+
+
+def test_doctor_describes_a_model_file(home: Path, tiny_gguf: Path) -> None:
+    import hashlib
+
+    report = json.loads(invoke("doctor", "--json", "--model", str(tiny_gguf))[1])
+    facts = report["models"][str(tiny_gguf)]
+    assert facts["sha256"] == hashlib.sha256(tiny_gguf.read_bytes()).hexdigest()
+    assert facts["size_mb"] == round(tiny_gguf.stat().st_size / 1e6, 1)
+    assert "F32" in facts["tensor_types"] or "F16" in facts["tensor_types"]
+    absent = str(home / "absent.gguf")
+    report = json.loads(invoke("doctor", "--json", "--model", absent)[1])
+    assert report["models"][absent] == "missing"

@@ -91,6 +91,7 @@ def test_a_stale_copy_is_not_used_and_the_end_of_a_write_refreshes_it(index: Ind
     assert index.catalog.lexical_search("tugboats", 5)[0][0].source == "tugs.txt"
     assert index.refresh_lexical() and not index.refresh_lexical()
     assert index.catalog.fresh_lexical() is not None
+    assert len(list(index.catalog.lexical_dir.iterdir())) == 1  # the older copy is gone
     assert ranking(index.catalog.lexical_search("tugboats harbour", 5)) == ranking(
         index.catalog.fts5_search("tugboats harbour", 5)
     )
@@ -123,7 +124,8 @@ def test_rows_not_yet_visible_are_skipped_and_the_next_ones_fetched(index: Index
 
 
 def test_a_damaged_copy_falls_back_to_fts5(index: Index, settings: Settings) -> None:
-    (index.catalog.lexical_dir / "rows.npy").unlink()
+    (rows,) = index.catalog.lexical_dir.glob("*/rows.npy")
+    rows.unlink()
     fresh = Index(settings)
     try:
         assert fresh.catalog.fresh_lexical() is None
