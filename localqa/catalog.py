@@ -21,7 +21,10 @@ from localqa.text import STOPWORDS, words
 if TYPE_CHECKING:
     from localqa.lexical import LexicalSnapshot, QuestionTokenizer
 
-SCHEMA = """
+# One tokenizer for the index and for questions: the BM25 arrays look questions' terms up
+# in the index's own vocabulary.
+TOKENIZER = "porter unicode61"
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents(
     abs_path TEXT PRIMARY KEY, source TEXT NOT NULL, root TEXT NOT NULL,
     doc_hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -35,7 +38,7 @@ CREATE TABLE IF NOT EXISTS chunks(
     content_hash TEXT NOT NULL, doc_hash TEXT NOT NULL, title TEXT NOT NULL,
     section TEXT NOT NULL, page_kind TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(abs_path);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='{TOKENIZER}');
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 # Bumped by every change to chunks_fts: the stamp of localqa/lexical.py's copies.
@@ -45,8 +48,8 @@ BUMP_GENERATION_SQL = (
     "ON CONFLICT(key) DO UPDATE SET value = value + 1"
 )
 # The question's words tokenized as chunks_fts tokenizes text (case folded, stemmed).
-QUESTION_TOKENS_SQL = """
-CREATE VIRTUAL TABLE IF NOT EXISTS temp.question USING fts5(body, tokenize='porter unicode61');
+QUESTION_TOKENS_SQL = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.question USING fts5(body, tokenize='{TOKENIZER}');
 CREATE VIRTUAL TABLE IF NOT EXISTS temp.question_terms USING fts5vocab(temp, question, instance);
 """
 CHUNK_COLUMNS = (
