@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,8 +19,6 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vectors = npt.NDArray[np.float32]
-# Encoders side by side on the CPU, each on a share of the cores (SentenceTransformerEmbedder.plan).
-ENCODERS = 2
 
 
 class EmbedderError(Exception):
@@ -90,7 +87,6 @@ class SentenceTransformerEmbedder:
         self._max_tokens: int | None = None
         self._reader_busy: Callable[[], bool] | None = None
         self._threads = 0  # torch's own choice, read when first needed
-        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -163,58 +159,32 @@ class SentenceTransformerEmbedder:
 
     def share_cores(self, reader_busy: Callable[[], bool] | None) -> None:
         """While `reader_busy()` says a reader process is working beside us, embed with one
-        core fewer (see `plan`). None ends the sharing."""
+        torch thread fewer. torch's threads meet at a barrier for every operation, so a
+        thread that waits for the core the reader holds stalls all of them: on 2 cores,
+        2 threads against a busy reader did worse than 1 (docs/BENCHMARKS.md, Ingest).
+        None ends the sharing."""
         self._reader_busy = reader_busy
-
-    def plan(self) -> tuple[int, int]:
-        """(encoders, torch threads each) for the next batch on the CPU. torch's threads
-        meet at a barrier for every operation, so two encoders on half the threads each
-        beat one on all of them (36.5 against 30.8 chunks/s on 2 cores,
-        docs/BENCHMARKS.md), and a thread that waits for a core a busy reader holds stalls
-        its whole encoder: the reader gets a core of its own."""
-        if not self._threads:
+        if reader_busy is None and self._threads:
             import torch
 
+            torch.set_num_threads(self._threads)
+
+    def _fit_threads(self) -> None:
+        import torch
+
+        if not self._threads:
             self._threads = torch.get_num_threads()
         busy = self._reader_busy is not None and self._reader_busy()
-        cores = max(1, self._threads - 1) if busy else self._threads
-        encoders = ENCODERS if cores >= ENCODERS else 1
-        return encoders, cores // encoders
+        wanted = max(1, self._threads - 1) if busy else self._threads
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         model = self._load()
-        listed = list(texts)
-        if model.device.type != "cpu":
-            return self._encode(listed)
-        import torch
-
-        encoders, threads = self.plan()
-        own = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
-            if encoders == 1 or len(listed) < 2 * self.batch_size:
-                return self._encode(listed)
-            return self._encode_side_by_side(listed)
-        finally:
-            torch.set_num_threads(own)  # other torch users in the process keep theirs
-
-    def _encode_side_by_side(self, texts: list[str]) -> Vectors:
-        """The longer half of `texts` and the shorter on two encoders at once, so each pads
-        its batches as one encoder sorting by length would."""
-        by_length = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        middle = (len(texts) + 1) // 2
-        halves = [by_length[:middle], by_length[middle:]]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(ENCODERS, thread_name_prefix="localqa-embed")
-        encoded = list(self._pool.map(self._encode, ([texts[i] for i in h] for h in halves)))
-        vectors = np.empty((len(texts), encoded[0].shape[1]), dtype=np.float32)
-        for half, part in zip(halves, encoded, strict=True):
-            vectors[half] = part
-        return vectors
-
-    def _encode(self, texts: list[str]) -> Vectors:
-        vectors = self._load().encode(
-            texts,
+        if self._reader_busy is not None:
+            self._fit_threads()
+        vectors = model.encode(
+            list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
