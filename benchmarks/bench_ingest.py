@@ -1,6 +1,7 @@
-"""Ingest benchmarks: throughput, overhead over the embedder, memory, no-op re-ingest.
+"""Ingest benchmarks: throughput, overhead over the embedder, memory, no-op re-ingest, and
+embedding speed against batch size.
 
-Run alone: `.venv/bin/python benchmarks/bench_ingest.py [throughput|memory|corpus|noop ...]`.
+Run alone: `.venv/bin/python benchmarks/bench_ingest.py [throughput|memory|corpus|noop|batch]`.
 Needs ../shared/corpus (or LOCALQA_SHARED). Prints one line per figure:
 `<benchmark> <subject> <figure> <value>`.
 """
@@ -120,11 +121,47 @@ def corpus() -> None:
         noop(home)
 
 
+BATCH_SIZES = (8, 16, 32, 64)
+BATCH_CHUNKS = 1280
+
+
+def batch_sizes() -> None:
+    """Embedding alone at each batch size, on the first BATCH_CHUNKS chunks of DA-619p.pdf
+    (read and split as ingest does), in the pipeline's flushes of 64, each size twice in
+    turn (the machine is shared: the two passes show the noise)."""
+    from ingest.chunking import Chunker, header_budget
+    from ingest.reader import ChunksRead, read_inline
+    from ingest.scan import WorkItem, scan
+    from ingest.splitter import TokenSplitter
+    from localqa.embedder import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(device="cpu")
+    count = embedder.count_tokens
+    chunker = Chunker(TokenSplitter(count, 200, 30), count, header_budget(embedder.max_tokens, 200))
+    files, _, _ = scan([BIG_PDF])
+    work = [WorkItem(files[0], "bench", None)]
+    texts = [
+        c.embedding_text()
+        for event in read_inline(work, chunker)
+        if isinstance(event, ChunksRead)
+        for c in event.chunks
+    ][:BATCH_CHUNKS]
+    embedder.embed(["warm up the model before timing"])
+    for attempt in (1, 2):
+        for size in BATCH_SIZES:
+            embedder.batch_size = size
+            started = time.perf_counter()
+            for i in range(0, len(texts), 64):
+                embedder.embed(texts[i : i + 64])
+            rate = len(texts) / (time.perf_counter() - started)
+            figure("embed", f"batch-{size}", f"chunks_per_s_pass_{attempt}", rate)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "which", nargs="*", default=["throughput", "memory", "corpus"],
-        help="throughput (DA-619p.pdf), memory, corpus (throughput, then no-op), noop",
+        help="throughput (DA-619p.pdf), memory, corpus (throughput, then no-op), noop, batch",
     )  # fmt: skip
     args = parser.parse_args()
     if not CORPUS.is_dir():
@@ -137,6 +174,8 @@ def main() -> None:
         corpus()
     if "noop" in args.which:
         noop()
+    if "batch" in args.which:
+        batch_sizes()
 
 
 if __name__ == "__main__":

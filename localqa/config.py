@@ -35,7 +35,8 @@ class Settings(BaseModel):
     index: str = "default"
     # Embeddings: empty means the packaged all-MiniLM-L6-v2; otherwise a local model path.
     embed_model: str = ""
-    embed_batch_size: int = Field(32, ge=1, le=4096)
+    # 0: the embedder's choice for its device (localqa/embedder.py).
+    embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(30, ge=0)

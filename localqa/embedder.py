@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vectors = npt.NDArray[np.float32]
+# Texts per forward pass when not configured. On the CPU small batches are faster: less
+# padding (chunks/s at 8/16/32/64 here: 47/43/38/37, docs/BENCHMARKS.md); a GPU wants more.
+CPU_BATCH = 8
+GPU_BATCH = 64
 
 
 class EmbedderError(Exception):
@@ -44,6 +48,10 @@ class Embedder(Protocol):
     def tokenizer_file(self) -> Path | None:
         """A tokenizer.json that counts the same word pieces, if the model has one."""
         ...
+
+    @staticmethod
+    def _default_batch(model: SentenceTransformer) -> int:
+        return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Unit-length vectors, one row per text."""
@@ -78,7 +86,7 @@ def _force_offline() -> None:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, on the GPU when present."""
 
-    def __init__(self, model: str = "", device: str = "auto", batch_size: int = 32) -> None:
+    def __init__(self, model: str = "", device: str = "auto", batch_size: int = 0) -> None:
         self._path = Path(model) if model else None
         self._device = device
         self.batch_size = batch_size
@@ -179,13 +187,17 @@ class SentenceTransformerEmbedder:
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
 
+    @staticmethod
+    def _default_batch(model: SentenceTransformer) -> int:
+        return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         model = self._load()
         if self._reader_busy is not None:
             self._fit_threads()
         vectors = model.encode(
             list(texts),
-            batch_size=self.batch_size,
+            batch_size=self.batch_size or self._default_batch(model),
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
@@ -220,6 +232,10 @@ class FastQueryEmbedder:
     @property
     def tokenizer_file(self) -> Path | None:
         return self._path / "tokenizer.json"
+
+    @staticmethod
+    def _default_batch(model: SentenceTransformer) -> int:
+        return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return self._encoder.embed(texts)

@@ -22,6 +22,7 @@ def test_layers_override_in_order(tmp_path: Path) -> None:
 def test_defaults(tmp_path: Path) -> None:
     s = load_settings(environ={"LOCALQA_HOME": str(tmp_path)})
     assert s.index == "default" and s.n_gpu_layers == "auto" and s.embed_model == ""
+    assert s.embed_batch_size == 0  # the embedder's choice: 8 on the CPU, 64 on a GPU
 
 
 def test_env_config_file_and_gpu_layers(tmp_path: Path) -> None:
@@ -33,7 +34,11 @@ def test_env_config_file_and_gpu_layers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("env", "fragment"),
-    [({"LOCALQA_TOP_K": "zero"}, "top_k"), ({"LOCALQA_INDEX": "../evil"}, "index")],
+    [
+        ({"LOCALQA_TOP_K": "zero"}, "top_k"),
+        ({"LOCALQA_INDEX": "../evil"}, "index"),
+        ({"LOCALQA_EMBED_BATCH_SIZE": "-1"}, "embed_batch_size"),
+    ],
 )
 def test_bad_values_are_one_line(tmp_path: Path, env: dict[str, str], fragment: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -166,7 +166,9 @@ def test_lexical_scorer_prefers_the_sentence_with_the_rare_words() -> None:
     c = chunk("s", "The harbour crane is blue. The harbour crane lifts forty tonnes.")
     others = [chunk(str(i), f"The harbour crane number {i}.") for i in range(4)]
     question = "How many tonnes does the harbour crane lift?"
-    (sentences,) = LexicalSentenceScorer().score(question, np.zeros(3, dtype=np.float32), [c], [c, *others])
+    (sentences,) = LexicalSentenceScorer().score(
+        question, np.zeros(3, dtype=np.float32), [c], [c, *others]
+    )
     first, second = sentences
     assert c.text[second.start : second.end] == "The harbour crane lifts forty tonnes."
     assert second.score > first.score > 0
