@@ -49,10 +49,6 @@ class Embedder(Protocol):
         """A tokenizer.json that counts the same word pieces, if the model has one."""
         ...
 
-    @staticmethod
-    def _default_batch(model: SentenceTransformer) -> int:
-        return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
-
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Unit-length vectors, one row per text."""
         ...
@@ -232,10 +228,6 @@ class FastQueryEmbedder:
     @property
     def tokenizer_file(self) -> Path | None:
         return self._path / "tokenizer.json"
-
-    @staticmethod
-    def _default_batch(model: SentenceTransformer) -> int:
-        return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return self._encoder.embed(texts)

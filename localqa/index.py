@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,18 +55,25 @@ class Index:
         before letting go, so the next search finds it fresh."""
         with self.writer_lock():
             yield
-            self.refresh_lexical()
+            try:
+                self.refresh_lexical()
+            except OSError as err:  # what was written stays; only the faster copy is missing
+                logging.getLogger("localqa").warning(
+                    "could not write the BM25 arrays in %s (%s); searches use SQLite FTS5 "
+                    "meanwhile (slower on big indexes): free disk space or fix permissions, "
+                    "then run `localqa ingest` again",
+                    self.catalog.lexical_dir,
+                    err,
+                )
 
     def refresh_lexical(self) -> bool:
         """Rewrite the array copy of the BM25 index if the catalog has changed since it was
         written (localqa/lexical.py); True if it was rewritten."""
-        from localqa.lexical import copy_folder
+        from localqa.lexical import copy_folder, save
 
         folder = self.catalog.lexical_dir
         if copy_folder(folder, self.catalog.lexical_generation()).is_dir():
             return False
-        from localqa.lexical import save
-
         save(self.catalog.read_lexical_snapshot(), folder)
         return True
 

@@ -154,3 +154,20 @@ def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
         assert index.catalog.lexical_search("anything at all", 5) == []
     finally:
         index.close()
+
+
+def test_arrays_that_cannot_be_written_cost_speed_not_data(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = Index(settings)
+    try:
+        index.catalog.lexical_dir.write_text("a file where the folder should be")
+        with index.writing():
+            add_document(index, chunks_of("harbour.txt", TEXTS["harbour.txt"]))
+        (line,) = [r.getMessage() for r in caplog.records if "BM25 arrays" in r.getMessage()]
+        assert str(index.catalog.lexical_dir) in line and "localqa ingest" in line
+        assert index.catalog.chunk_count() == 3 and index.catalog.fresh_lexical() is None
+        hits = index.catalog.lexical_search("harbour crane tonnes", 1)
+        assert hits[0][0].id == "harbour.txt:1:0"  # FTS5 answers
+    finally:
+        index.close()
