@@ -64,7 +64,7 @@ QUESTION = "What did the speaker announce about lowering costs for families, and
 SEED = 1234
 
 if TYPE_CHECKING:
-    from localqa.llm import LocalModel, Sampling
+    from localqa.generation.model import LocalModel, Sampling
 
 
 def figure(bench: str, subject: str, name: str, value: float | str) -> None:
@@ -83,7 +83,7 @@ def make_model(shape: str, threads: int) -> Path:
     """The cached Q4_0 GGUF of `shape`, made (F16, then quantised) when absent."""
     import llama_cpp
 
-    from localqa.llama_native import route_llama_log
+    from localqa.generation.llama_setup import route_llama_log
     from tests.support.gguf_factory import make_tiny_llama
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -133,7 +133,7 @@ def source_words() -> list[str]:
 def build_prompt(model: LocalModel, target: int, answer_tokens: int) -> tuple[list[int], float]:
     """Token ids of a pack_prompt prompt of about `target` tokens (numbered ~170-word
     sources plus a question), and how long the final pack_prompt call took (ms)."""
-    from localqa.prompt import pack_prompt
+    from localqa.generation.prompt import pack_prompt
     from localqa.schema import Chunk, ScoredChunk, text_hash
 
     pool = source_words()
@@ -312,8 +312,8 @@ def main() -> None:
     import llama_cpp
 
     from localqa.config import Settings
-    from localqa.llama_native import extra_buffers_safe
-    from localqa.llm import LocalModel, Sampling
+    from localqa.generation.llama_setup import extra_buffers_safe
+    from localqa.generation.model import LocalModel, Sampling
 
     defaults = {k: Settings.model_fields[k].default for k in ("temperature", "top_p", "min_p")}
     sampling = Sampling(**defaults, seed=SEED)

@@ -39,20 +39,19 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
     in `home` when one is given."""
     from ingest.pipeline import Ingestor
     from ingest.progress import PlainProgress
-    from localqa.config import load_settings
-    from localqa.embedder import SentenceTransformerEmbedder
-    from localqa.index import Index
+    from localqa.builder import Builder
 
     with tempfile.TemporaryDirectory() as scratch:
-        settings = load_settings(environ={"LOCALQA_HOME": home or scratch})
-        embedder = SentenceTransformerEmbedder(device="cpu", batch_size=settings.embed_batch_size)
+        builder = Builder.from_options(home=home or scratch, embed_device="cpu")
+        settings = builder.settings
+        embedder = builder.embedder()
         embedder.embed(["warm up the model before timing"])
-        index = Index(settings)
+        index = builder.index()
         report = Ingestor(index, embedder, PlainProgress(quiet=True)).run([path])
         texts = [
             c.embedding_text()
-            for d in index.catalog.documents()
-            for c in index.catalog.chunks_of(d.abs_path)
+            for d in index.chunk_store.documents()
+            for c in index.chunk_store.chunks_of(d.abs_path)
         ]
         batch = max(settings.embed_batch_size * 2, 64)  # the pipeline's flush size
         started = time.perf_counter()
@@ -133,7 +132,7 @@ def batch_sizes() -> None:
     from ingest.reader import ChunksRead, read_inline
     from ingest.scan import WorkItem, scan
     from ingest.splitter import TokenSplitter
-    from localqa.embedder import SentenceTransformerEmbedder
+    from localqa.embedding.embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(device="cpu")
     count = embedder.count_tokens

@@ -4,7 +4,7 @@ Run alone: `.venv/bin/python benchmarks/bench_retrieval_latency.py [--sizes 1000
 [--questions 100]`. Needs ../shared (or LOCALQA_SHARED): corpus text and SQuAD questions.
 Prints one line per figure: `<benchmark> <subject> <figure> <value>`.
 
-Indexes are built straight through `localqa.catalog.Catalog` (`add_chunks`,
+Indexes are built straight through `localqa.chunk_store.ChunkStore` (`add_chunks`,
 `commit_document`) and `localqa.vectors.VectorStore` (`upsert`), under LOCALQA_BENCH_CACHE
 (default /tmp/localqa-bench) and reused by later runs. Chunk text is real prose: sentences
 drawn from the 35 SQuAD dev articles, War and Peace, the State of the Union, a Wikipedia
@@ -61,7 +61,7 @@ UPSERT_BATCH = 5000
 SEED = 7
 HEAD = 30  # near-duplicate removal limited to this many fused candidates (a suggestion)
 
-from localqa.retrieval import (  # noqa: E402
+from localqa.retrieval.retriever import (  # noqa: E402
     NEAR_DUPLICATE,
     WORDS,
     Retriever,
@@ -182,12 +182,12 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     """The cached index of `n` chunks, built when absent or incomplete."""
     import shutil
 
-    from localqa.catalog import DocumentRecord
-    from localqa.index import Index
+    from localqa.store.chunkstore import DocumentRecord
+    from localqa.store.index import Index
 
     settings = settings_for(n)
     index = Index(settings)
-    if index.catalog.chunk_count() == n and index.vectors.count() == n:
+    if index.chunk_store.chunk_count() == n and index.vectors.count() == n:
         figure("retrieval", f"{n}", "index", f"{index.path} (cached)")
         index.refresh_lexical()  # as an ingest leaves it
         return index
@@ -202,9 +202,9 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     pending: list[Chunk] = []
     for chunks in docs:
         started = time.perf_counter()
-        index.catalog.add_chunks(chunks)
+        index.chunk_store.add_chunks(chunks)
         first = chunks[0]
-        index.catalog.commit_document(
+        index.chunk_store.commit_document(
             DocumentRecord(
                 abs_path=first.abs_path,
                 source=first.source,
@@ -342,7 +342,7 @@ def drop_near_duplicates_head(results: Sequence[ScoredChunk]) -> list[ScoredChun
 
 def breakdown(n: int, index: Any, asked: list[str]) -> None:
     """Each step of a search on its own, to find where the time goes."""
-    from localqa.catalog import fts_query
+    from localqa.store.chunkstore import fts_query
 
     subject = f"{n}"
     rng = np.random.default_rng(SEED + 1)
@@ -362,11 +362,11 @@ def breakdown(n: int, index: Any, asked: list[str]) -> None:
         hits = index.vectors.query(vector[0], 40)
         query.append((time.perf_counter() - started) * 1000)
         ids = [i for i, _ in hits]
-        fetch.append(timed(index.catalog.chunks_by_id, ids))
-        lexical.append(timed(index.catalog.lexical_search, question, 40))
-        by_id = index.catalog.chunks_by_id(ids)
+        fetch.append(timed(index.chunk_store.chunks_by_id, ids))
+        lexical.append(timed(index.chunk_store.lexical_search, question, 40))
+        by_id = index.chunk_store.chunks_by_id(ids)
         dense = [by_id[i] for i in ids if i in by_id]
-        found = [c for c, _ in index.catalog.lexical_search(question, 40)]
+        found = [c for c, _ in index.chunk_store.lexical_search(question, 40)]
         rrf.append(timed(reciprocal_rank_fusion, [dense, found]))
         fused = reciprocal_rank_fusion([dense, found])
         fused_sizes.append(len(fused))
@@ -408,19 +408,19 @@ def breakdown(n: int, index: Any, asked: list[str]) -> None:
 
 
 def lexical_copy(n: int, index: Any, asked: list[str]) -> None:
-    """The array copy of the BM25 index (localqa/lexical.py): how long writing it takes
+    """The array copy of the BM25 index (localqa/store/lexical.py): how long writing it takes
     (as at the end of an ingest), its size, and its searches against FTS5's on the same
     questions (results must be identical: same chunks, same order, same scores)."""
     import shutil
 
     subject = f"{n}"
-    shutil.rmtree(index.catalog.lexical_dir, ignore_errors=True)
+    shutil.rmtree(index.chunk_store.lexical_dir, ignore_errors=True)
     started = time.perf_counter()
     index.refresh_lexical()
     figure("retrieval", subject, "lexical_copy_write_s", time.perf_counter() - started)
-    size = sum(f.stat().st_size for f in index.catalog.lexical_dir.rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in index.chunk_store.lexical_dir.rglob("*") if f.is_file())
     figure("retrieval", subject, "lexical_copy_mb", size / 1e6)
-    catalog = index.catalog
+    catalog = index.chunk_store
     arrays, fts5 = [], []
     same = 0
     for question in asked:
@@ -436,9 +436,9 @@ def lexical_copy(n: int, index: Any, asked: list[str]) -> None:
 
 def query_embedding(asked: list[str]) -> None:
     """What the real query embedder (as `localqa ask` uses it) costs per question."""
-    from localqa.embedder import FastQueryEmbedder
+    from localqa.builder import Builder
 
-    embedder = FastQueryEmbedder()
+    embedder = Builder.from_options().query_embedder()
     embedder.embed(["warm up"])
     summary("embedder", "query_embedding", [timed(embedder.embed, [q]) for q in asked])
 
@@ -459,7 +459,7 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         subject = f"{n}"
         index = build_index(n, texts)
-        figure("retrieval", subject, "chunks", str(index.catalog.chunk_count()))
+        figure("retrieval", subject, "chunks", str(index.chunk_store.chunk_count()))
         figure("retrieval", subject, "load_average_before", load_average())
         started = time.perf_counter()
         Retriever(index, RandomEmbedder()).search(asked[0])

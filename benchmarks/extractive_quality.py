@@ -24,14 +24,12 @@ sys.path.insert(0, str(REPO))
 
 
 def main() -> None:
-    from localqa.citations import SupportChecker
+    from localqa.answering.citations import SupportChecker
+    from localqa.answering.extractive import extract_answer
+    from localqa.builder import Builder
     from localqa.config import load_settings
-    from localqa.embedder import FastQueryEmbedder
     from localqa.evaluation import contains_answer, load_questions
-    from localqa.extractive import extract_answer
-    from localqa.index import Index
-    from localqa.packing import pack_context
-    from localqa.retrieval import Retriever
+    from localqa.retrieval.packing import pack_context
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("questions", type=Path)
@@ -43,9 +41,10 @@ def main() -> None:
     questions = [q for q in load_questions(args.questions) if q.answers]
     random.Random(7).shuffle(questions)
     questions = questions[: args.limit]
-    index = Index.open_existing(settings)
-    embedder = FastQueryEmbedder()
-    retriever = Retriever(index, embedder)
+    builder = Builder(settings)
+    index = builder.existing_index()
+    retriever = builder.retriever(index)
+    embedder = retriever.embedder
     first = anywhere = 0
     started = time.perf_counter()
     for q in questions:

@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from localqa.config import load_settings
-from localqa.embedder import SentenceTransformerEmbedder, Vectors
+from localqa.embedding.embedder import SentenceTransformerEmbedder
 from localqa.evaluation import EvalQuestion, contains_answer, load_questions, percentile
-from localqa.index import Index
-from localqa.packing import Sentence, pack_context
-from localqa.retrieval import (
+from localqa.retrieval.packing import Sentence, pack_context
+from localqa.retrieval.retriever import (
     SENTENCE_POOL,
     SENTENCE_WEIGHT,
     LexicalSentenceScorer,
@@ -41,7 +40,8 @@ from localqa.retrieval import (
     SentenceScorer,
     sentence_spans,
 )
-from localqa.schema import Chunk
+from localqa.schema import Chunk, Vectors
+from localqa.store.index import Index
 from localqa.text import lexical_support
 
 DENSE_SHARE = 0.5  # cosine's weight next to the lexical share (both 0..1)
@@ -168,7 +168,7 @@ def main() -> None:
     embedder = PrecomputedQuestions(model, [q.question for q in questions])
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
           f"{len(os.sched_getaffinity(0))} cores; index={args.index} "
-          f"chunks={index.catalog.chunk_count()} questions={len(questions)} "
+          f"chunks={index.chunk_store.chunk_count()} questions={len(questions)} "
           f"candidates={args.candidates} sentence_pool={args.sentence_pool} "
           f"sentence_weight={args.sentence_weight}")  # fmt: skip
     for variant in args.variants.split(","):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ingest.splitter import TokenSplitter
+from localqa.errors import UsageError
 from localqa.schema import Chunk, Page, text_hash
 
 # Special tokens the embedder adds around every input ([CLS] and [SEP] for BERT models).
@@ -13,7 +14,7 @@ SPECIAL_TOKENS = 2
 HEADER_CHARS = 100
 
 
-class ChunkSizeError(ValueError):
+class ChunkSizeError(UsageError):
     """chunk_tokens leaves no room under the embedder's maximum input."""
 
 

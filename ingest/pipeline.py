@@ -2,15 +2,18 @@
 
 Chunks from several files share embedding batches (small files would otherwise waste
 the embedder); a file is committed, and so becomes visible, only once all its chunks
-are stored. See localqa/catalog.py for why a kill at any moment is harmless.
+are stored. The index owns the write order that makes a kill at any moment harmless
+(`Index.store`); ingest only says what to store.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 from ingest.chunking import Chunker, header_budget
 from ingest.progress import PlainProgress, Progress
@@ -25,10 +28,10 @@ from ingest.reader import (
 from ingest.report import IngestReport
 from ingest.scan import WorkItem, make_plan, scan
 from ingest.splitter import TokenSplitter
-from localqa.catalog import DocumentRecord
-from localqa.embedder import Embedder, SentenceTransformerEmbedder
-from localqa.index import Index
+from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk, FileProblem
+from localqa.store.chunkstore import DocumentRecord
+from localqa.store.index import Index
 
 PIPELINE_VERSION = "1"
 # Below this much input, starting a reader process costs more than it saves.
@@ -38,8 +41,16 @@ BACKGROUND_BYTES = 2_000_000
 class BatchWriter:
     """Buffers chunks across files; embeds and stores them in full batches."""
 
-    def __init__(self, index: Index, embedder: Embedder, batch: int, progress: Progress) -> None:
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        batch: int,
+        progress: Progress,
+        reader_busy: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._index = index
+        self._reader_busy = reader_busy
         self._embedder = embedder
         self._batch = batch
         self._progress = progress
@@ -61,28 +72,23 @@ class BatchWriter:
     def discard(self, abs_path: str) -> None:
         """Drop a failed document's unstored chunks; stored ones become orphans."""
         self._chunks = [c for c in self._chunks if c.abs_path != abs_path]
-        self._index.collect_orphans(abs_path)
+        self._index.discard(abs_path)
 
     def flush(self) -> None:
         chunks, self._chunks = self._chunks, []
-        if chunks:
-            started = time.perf_counter()
-            vectors = self._embedder.embed([c.embedding_text() for c in chunks])
-            stored = time.perf_counter()
-            self.embed_seconds += stored - started
-            # rows before vectors: every vector then has a row, so orphans are findable
-            self._index.catalog.add_chunks(chunks)
-            self._index.vectors.upsert([c.id for c in chunks], vectors,
-                                       [c.abs_path for c in chunks])  # fmt: skip
-            self.written += len(chunks)
-            self.store_seconds += time.perf_counter() - stored
-            self._progress.chunks_stored(len(chunks))
+        complete, self._complete = self._complete, []
         started = time.perf_counter()
-        for record in self._complete:
-            self._index.catalog.commit_document(record)
-            self._index.collect_orphans(record.abs_path)  # the replaced version
-        self._complete = []
-        self.store_seconds += time.perf_counter() - started
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if chunks:
+            spare = 1 if self._reader_busy() else 0
+            vectors = self._embedder.embed([c.embedding_text() for c in chunks], spare_cores=spare)
+        stored = time.perf_counter()
+        self.embed_seconds += stored - started
+        self._index.store(chunks, vectors, complete)
+        self.store_seconds += time.perf_counter() - stored
+        if chunks:
+            self.written += len(chunks)
+            self._progress.chunks_stored(len(chunks))
 
 
 class Ingestor:
@@ -107,44 +113,40 @@ class Ingestor:
         report = IngestReport(dry_run=dry_run)
         files, folders, missing = scan(paths)
         report.failed.extend(missing)
-        with self._index.writing():
-            self._index.collect_orphans()  # leftovers of an interrupted run
-            plan, unreadable = make_plan(self._index.catalog, files, folders, self._salt)
+        if dry_run:  # reads only: no lock, no clean-up, no stored sizes or times updated
+            plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt,
+                                         dry_run=True)  # fmt: skip
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
-            if dry_run:
-                report.added = [w.file.source for w in plan.new]
-                report.updated = [w.file.source for w in plan.changed]
-                report.removed = [d.source for d in plan.removed]
-            else:
+            report.added = [w.file.source for w in plan.new]
+            report.updated = [w.file.source for w in plan.changed]
+            report.removed = [d.source for d in plan.removed]
+        else:
+            with self._index.writing():
+                self._index.collect_orphans()  # leftovers of an interrupted run
+                plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt)
+                report.failed.extend(unreadable)
+                report.unchanged = [f.source for f in plan.unchanged]
                 for doc in plan.removed:
                     self._index.forget(doc)
                     report.removed.append(doc.source)
                 if work := plan.new + plan.changed:
                     self._ingest(work, report)
-        report.chunks = self._index.catalog.chunk_count()
+        report.chunks = self._index.chunk_store.chunk_count()
         report.seconds = time.perf_counter() - started
         return report
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
-        writer = BatchWriter(self._index, self._embedder, self._batch, self._progress)
         self._progress.start(len(work))
         events = self._read(work)
-        # torch's embedder leaves the reader process a core while it reads
-        sharing: SentenceTransformerEmbedder | None = None
-        embedder = self._embedder
-        if isinstance(events, BackgroundReader) and isinstance(
-            embedder, SentenceTransformerEmbedder
-        ):
-            sharing = embedder
-            sharing.share_cores(events.reading)
+        # the embedder leaves the reader process a core while it reads
+        busy = events.reading if isinstance(events, BackgroundReader) else lambda: False
+        writer = BatchWriter(self._index, self._embedder, self._batch, self._progress, busy)
         try:
             for event in events:
                 self._apply(event, work, writer, report)
             writer.flush()
         finally:
-            if sharing is not None:
-                sharing.share_cores(None)
             self._progress.finish()
         report.embed_seconds = writer.embed_seconds
         report.store_seconds = writer.store_seconds
@@ -183,14 +185,14 @@ class Ingestor:
             self._progress.file_done(source, "skipped" if event.skipped else "failed", 0)
         else:
             report.warnings.extend(FileProblem(source, w) for w in event.warnings)
-            writer.complete(_record(item, event.title, event.page_kind, event.pages))
+            writer.complete(_record(item, event.title, event.page_kind, event.last_page))
             (report.updated if item.previous else report.added).append(source)
-            report.pages += event.pages
+            report.pages += event.last_page
             outcome = "updated" if item.previous else "added"
             self._progress.file_done(source, outcome, event.chunks)
 
 
-def _record(item: WorkItem, title: str, page_kind: str, pages: int) -> DocumentRecord:
+def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> DocumentRecord:
     file = item.file
     return DocumentRecord(
         abs_path=file.abs_path,
@@ -201,6 +203,6 @@ def _record(item: WorkItem, title: str, page_kind: str, pages: int) -> DocumentR
         mtime_ns=file.mtime_ns,
         title=title,
         page_kind=page_kind,
-        pages=pages,
+        last_page=last_page,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

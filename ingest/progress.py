@@ -11,7 +11,6 @@ class Progress(Protocol):
     def start(self, files: int) -> None: ...
     def file_done(self, source: str, outcome: str, chunks: int) -> None: ...
     def chunks_stored(self, count: int) -> None: ...
-    def note(self, line: str) -> None: ...
     def finish(self) -> None: ...
 
 
@@ -38,9 +37,6 @@ class PlainProgress:
 
     def chunks_stored(self, count: int) -> None:
         self._chunks += count
-
-    def note(self, line: str) -> None:
-        print(line, file=self._stream)
 
     def finish(self) -> None:
         self._stream.flush()
@@ -84,9 +80,6 @@ class BarProgress:
         self._chunks += count
         rate = self._chunks / max(time.monotonic() - self._started, 1e-6)
         self._bar.update(self._task, chunks=self._chunks, rate=f"{rate:.0f}/s")
-
-    def note(self, line: str) -> None:
-        self._console.print(line, markup=False, highlight=False)
 
     def finish(self) -> None:
         self._bar.stop()

@@ -15,7 +15,7 @@ import queue
 import signal
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +49,7 @@ class DocumentRead:
     item: int
     title: str
     page_kind: str
-    pages: int
+    last_page: int  # the highest page that produced a chunk
     chunks: int
     warnings: tuple[str, ...] = ()
 
@@ -72,7 +72,6 @@ class ChunkerSpec:
     chunk_tokens: int
     overlap_tokens: int
     header_tokens: int
-    extra: dict[str, str] = field(default_factory=dict)
 
     def build(self) -> Chunker:
         from tokenizers import Tokenizer

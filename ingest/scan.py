@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localqa.catalog import Catalog, DocumentRecord
 from localqa.schema import FileProblem
+from localqa.store.chunkstore import ChunkStore, DocumentRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,6 @@ class Plan:
     changed: list[WorkItem] = field(default_factory=list)
     unchanged: list[SourceFile] = field(default_factory=list)
     removed: list[DocumentRecord] = field(default_factory=list)
-    missing: list[FileProblem] = field(default_factory=list)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -85,11 +84,17 @@ def file_hash(path: str, salt: str) -> str:
 
 
 def make_plan(
-    catalog: Catalog, files: list[SourceFile], folders: list[Path], salt: str
+    chunk_store: ChunkStore,
+    files: list[SourceFile],
+    folders: list[Path],
+    salt: str,
+    dry_run: bool = False,
 ) -> tuple[Plan, list[FileProblem]]:
+    """What to add, replace, keep and remove. A file whose size or time changed but whose
+    content did not is kept, and its new size and time stored (unless `dry_run`)."""
     plan = Plan()
     unreadable: list[FileProblem] = []
-    known = {d.abs_path: d for d in catalog.documents()}
+    known = {d.abs_path: d for d in chunk_store.documents()}
     for file in files:
         previous = known.get(file.abs_path)
         if previous and (previous.size, previous.mtime_ns) == (file.size, file.mtime_ns):
@@ -102,7 +107,8 @@ def make_plan(
                                                        "check its permissions"))  # fmt: skip
             continue
         if previous and previous.doc_hash == digest:
-            catalog.touch(file.abs_path, file.size, file.mtime_ns)
+            if not dry_run:
+                chunk_store.touch(file.abs_path, file.size, file.mtime_ns)
             plan.unchanged.append(file)
         else:
             (plan.changed if previous else plan.new).append(WorkItem(file, digest, previous))

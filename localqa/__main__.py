@@ -1,3 +1,3 @@
-from localqa.cli import main
+from localqa.cli.main import main
 
 main()

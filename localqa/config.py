@@ -14,11 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from localqa.errors import UsageError
+
 ENV_PREFIX = "LOCALQA_"
 INDEX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """Invalid configuration, reported as one line."""
 
 
@@ -35,7 +37,7 @@ class Settings(BaseModel):
     index: str = "default"
     # Embeddings: empty means the packaged all-MiniLM-L6-v2; otherwise a local model path.
     embed_model: str = ""
-    # 0: the embedder's choice for its device (localqa/embedder.py).
+    # 0: the embedder's choice for its device (localqa/embedding/embedder.py).
     embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
     chunk_tokens: int = Field(200, ge=16)

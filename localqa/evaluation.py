@@ -16,21 +16,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localqa.packing import pack_context
-from localqa.retrieval import Retriever
+from localqa.errors import UsageError
+from localqa.retrieval.packing import pack_context
+from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk
 from localqa.text import lexical_support
 
 if TYPE_CHECKING:
     from localqa.config import Settings
-    from localqa.embedder import Embedder
-    from localqa.index import Index
+    from localqa.embedding.embedder import Embedder
 
 RECALL_AT = (1, 5, 10)
 CHARS_PER_TOKEN = 4  # the usual rough figure for English when no tokenizer is at hand
 
 
-class EvalInputError(ValueError):
+class EvalInputError(UsageError, ValueError):
     """A question file line that cannot be used, named by file and line."""
 
 
@@ -151,10 +151,10 @@ class QuestionResult:
 class Evaluator:
     """Runs questions through `ask`'s retrieval and packing with the given settings."""
 
-    def __init__(self, settings: Settings, index: Index, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever) -> None:
         self._settings = settings
-        self._retriever = Retriever(index, embedder, reranker=settings.reranker_model)
-        self._count, self.token_method = _token_counter(embedder)
+        self._retriever = retriever
+        self._count, self.token_method = _token_counter(retriever.embedder)
 
     def evaluate(self, q: EvalQuestion) -> QuestionResult:
         started = time.perf_counter()

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+# Embeddings: one row per text, float32, L2-normalised by the embedder.
+Vectors = npt.NDArray[np.float32]
 
 
 def text_hash(text: str) -> str:
@@ -65,6 +71,14 @@ class ScoredChunk:
 
 
 @dataclass(frozen=True, slots=True)
+class Turn:
+    """One past exchange of a conversation, as the prompt and follow-ups see it."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
 class FileProblem:
     """A file that was skipped or failed, and why, in one line a person can act on."""
 
@@ -80,9 +94,8 @@ class SourceInfo:
     """One indexed document as `localqa sources` lists it."""
 
     path: str
-    pages: int
+    last_page: int  # the highest page (slide, sheet) that produced a chunk
     chunks: int
     ingested_at: str
     abs_path: str = ""
     doc_hash: str = ""
-    extra: dict[str, str] = field(default_factory=dict)

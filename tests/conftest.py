@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from localqa.config import Settings, load_settings
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.store.index import Index
 
 if TYPE_CHECKING:
     from ingest.report import IngestReport
@@ -42,6 +42,18 @@ def embedder() -> SentenceTransformerEmbedder:
     model = SentenceTransformerEmbedder(device="cpu")
     model.embed(["warm up"])
     return model
+
+
+@pytest.fixture(scope="session")
+def sample_index(
+    embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """Settings of one index of sample_docs/, ingested once per test session. Shared:
+    only for tests that read it (a test that writes ingests its own)."""
+    settings = load_settings(environ={"LOCALQA_HOME": str(tmp_path_factory.mktemp("sample"))})
+    report = ingest_paths(settings, embedder, SAMPLE_DOCS)
+    assert not report.failed, report.failed
+    return settings
 
 
 @pytest.fixture

@@ -10,31 +10,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from localqa.answer import Answer, Answerer
+from localqa.answering.answerer import Answerer, Final, Token
+from localqa.builder import Builder
 from localqa.config import Settings
-from localqa.embedder import FastQueryEmbedder, SentenceTransformerEmbedder
-from localqa.index import Index
-from localqa.llm import LocalModel
-from tests.conftest import REPO, ingest_paths
+from localqa.generation.model import LocalModel
+from tests.conftest import REPO
 
 QUESTIONS = [json.loads(line) for line in (REPO / "tests/sample_questions.jsonl").open()]
 
 
 @pytest.fixture(scope="module")
-def sample_index(
-    embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
-) -> Settings:
-    from localqa.config import load_settings
-
-    home = tmp_path_factory.mktemp("askhome")
-    settings = load_settings(environ={"LOCALQA_HOME": str(home)})
-    ingest_paths(settings, embedder, REPO / "sample_docs")
-    return settings
-
-
-@pytest.fixture(scope="module")
 def extractive(sample_index: Settings) -> Answerer:
-    return Answerer(sample_index, Index(sample_index), FastQueryEmbedder())
+    builder = Builder(sample_index)
+    return builder.answerer(builder.existing_index())
 
 
 def test_extractive_answers_cite_the_right_file_and_page(extractive: Answerer) -> None:
@@ -63,8 +51,7 @@ def test_every_citation_quotes_its_chunk(extractive: Answerer) -> None:
 
 
 def test_cli_json_shape(sample_index: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    import localqa.cli_answer  # noqa: F401 - registers the command
-    from localqa.cli import cli
+    from localqa.cli.main import cli
 
     monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
     monkeypatch.chdir(sample_index.home)
@@ -84,12 +71,15 @@ def test_generative_answer_streams_and_fits_the_context(
     sample_index: Settings,
     tiny_model: LocalModel,
 ) -> None:
-    answerer = Answerer(sample_index, Index(sample_index), FastQueryEmbedder(), tiny_model)
-    pieces = list(answerer.stream("How long is parental leave?"))
-    answer = pieces[-1]
-    assert isinstance(answer, Answer) and answer.mode == "generative"
-    assert len(pieces) > 2 and all(isinstance(p, str) for p in pieces[:-1])
-    assert answer.text.strip() in "".join(p for p in pieces[:-1] if isinstance(p, str))
+    builder = Builder(sample_index)
+    answerer = builder.answerer(builder.existing_index(), tiny_model)
+    events = list(answerer.stream("How long is parental leave?"))
+    final = events[-1]
+    assert isinstance(final, Final) and final.answer.mode == "generative"
+    answer = final.answer
+    tokens = [e.text for e in events[:-1] if isinstance(e, Token)]
+    assert len(tokens) == len(events) - 1 > 1  # tokens, then exactly one Final
+    assert answer.text.strip() in "".join(tokens)
     assert answer.contexts and answer.gpu_layers == 0
     assert answer.timings["prompt_tokens"] + sample_index.answer_tokens <= tiny_model.n_ctx
     data = answer.as_json()
@@ -102,13 +92,14 @@ def test_cancel_keeps_the_partial_answer(
     sample_index: Settings,
     tiny_model: LocalModel,
 ) -> None:
-    answerer = Answerer(sample_index, Index(sample_index), FastQueryEmbedder(), tiny_model)
+    builder = Builder(sample_index)
+    answerer = builder.answerer(builder.existing_index(), tiny_model)
     stop = threading.Event()
     seen = 0
     final = None
-    for piece in answerer.stream("What is the per diem in Oslo?", stop=stop):
-        if isinstance(piece, Answer):
-            final = piece
+    for event in answerer.stream("What is the per diem in Oslo?", stop=stop):
+        if isinstance(event, Final):
+            final = event.answer
         else:
             seen += 1
             if seen == 3:
@@ -122,8 +113,7 @@ def test_cli_generative_with_model_flag(
     tiny_gguf: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import localqa.cli_answer  # noqa: F401
-    from localqa.cli import cli
+    from localqa.cli.main import cli
 
     monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
     monkeypatch.setenv("LOCALQA_N_CTX", "1024")
@@ -140,8 +130,8 @@ def test_cli_generative_with_model_flag(
 
 
 def test_extract_quotes_are_its_bullets_best_first() -> None:
-    from localqa.citations import SupportChecker
-    from localqa.extractive import extract_answer
+    from localqa.answering.citations import SupportChecker
+    from localqa.answering.extractive import extract_answer
     from localqa.schema import Chunk, ScoredChunk
 
     def context(cid: str, text: str) -> ScoredChunk:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answer import Answerer
+from localqa.builder import Builder
 from localqa.config import load_settings
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.store.index import Index
 from tests.conftest import ingest_paths
 
 
@@ -65,6 +65,6 @@ def test_ingest_and_ask_against_a_chroma_server(
     index = Index(settings)
     assert index.vectors.count() == report.chunks
     assert not (settings.index_dir / "chroma").exists()  # nothing stored locally
-    answer = Answerer(settings, index, embedder).ask("Which boat is used for sea trials?")
+    answer = Builder(settings).answerer(index).ask("Which boat is used for sea trials?")
     assert answer.citations[0].chunk.source == "northwind-handbook.pdf"
     assert answer.citations[0].chunk.page == 4

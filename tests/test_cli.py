@@ -8,20 +8,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from localqa.cli import cli
+from localqa.cli.main import cli
 from localqa.config import Settings
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
-from localqa.lock import WriterLock
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.store.index import Index
+from localqa.store.lock import WriterLock
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    import localqa.cli_answer
-    import localqa.cli_index  # noqa: F401
-
     home = tmp_path / "home"
     monkeypatch.setenv("LOCALQA_HOME", str(home))
     monkeypatch.chdir(tmp_path)  # no stray models/ or localqa.toml
@@ -45,13 +42,45 @@ def test_ingest_json_report_and_sources(
     assert isinstance(report["seconds"], float)
     code, out, _ = invoke("sources", "--json")
     listed = {s["path"]: s for s in json.loads(out)}
-    assert listed["northwind-handbook.pdf"]["pages"] == 8
+    assert listed["northwind-handbook.pdf"]["last_page"] == 8
     assert sum(s["chunks"] for s in listed.values()) == report["chunks"]
     assert all(s["ingested_at"] for s in listed.values())
     code, _, err = invoke("forget", "northwind-handbook.pdf")
     assert code == 0 and "forgot northwind-handbook.pdf" in err
     _, out, _ = invoke("sources", "--json")
     assert "northwind-handbook.pdf" not in {s["path"] for s in json.loads(out)}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
+
+
+def test_dry_run_changes_nothing_under_the_index(home: Path, docs: Path) -> None:
+    import os
+
+    assert invoke("ingest", str(docs), "--quiet")[0] == 0
+    # every kind of change the real run would act on: new, edited, deleted, touched
+    (docs / "new.txt").write_text("The new canteen opens in May.\n")
+    with (docs / "faq.txt").open("a") as handle:
+        handle.write("\nQ: Is there parking? A: Yes, level -2.\n")
+    (docs / "price-list.csv").unlink()
+    stat = (docs / "security-policy.md").stat()
+    os.utime(docs / "security-policy.md", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    index_dir = home / "indexes" / "default"
+    before = snapshot(index_dir)
+    code, out, _ = invoke("ingest", str(docs), "--dry-run", "--json", "--quiet")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["added"], report["updated"], report["removed"]) == (1, 1, 1)
+    assert snapshot(index_dir) == before
+    # a dry run against an index that does not exist yet creates none
+    code, out, _ = invoke("ingest", str(docs), "--dry-run", "--json", "--index", "fresh")
+    assert code == 0 and json.loads(out)["added"] == 9
+    assert not (home / "indexes" / "fresh").exists()
+    # the real run does what the dry run listed
+    code, out, _ = invoke("ingest", str(docs), "--json", "--quiet")
+    assert (json.loads(out)["added"], json.loads(out)["updated"]) == (1, 1)
 
 
 def test_failures_give_one_line_each_and_a_non_zero_exit(home: Path, tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from localqa.answer import Answerer
+from localqa.builder import Builder
 from localqa.config import load_settings
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.store.index import Index
 from tests.conftest import REPO, SAMPLE_DOCS, ingest_paths
 
 
@@ -28,13 +28,13 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: SentenceTransformerEm
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     index = Index(settings)
-    answerer = Answerer(settings, index, embedder)
+    answerer = Builder(settings).answerer(index)
     answers = 0
     try:
         while writer.poll() is None:
             answer = answerer.ask("Which boat is used for sea trials?")
             assert answer.citations, "a reader saw an empty or broken index"
-            visible = {d.abs_path: d.doc_hash for d in index.catalog.documents()}
+            visible = {d.abs_path: d.doc_hash for d in index.chunk_store.documents()}
             assert all(visible.get(c.abs_path) == c.doc_hash for c in answer.contexts)
             answers += 1
             time.sleep(0.05)
@@ -49,4 +49,4 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: SentenceTransformerEm
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert second.returncode == 0
-    assert len(index.catalog.documents()) == 4 * 9
+    assert len(index.chunk_store.documents()) == 4 * 9

@@ -1,4 +1,4 @@
-"""localqa.conversations: the SQLite store behind `localqa chat` (create, list, load, append)."""
+"""The conversation store behind `localqa chat`: create, list, load, append."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answer import Answer
-from localqa.citations import Citation
-from localqa.conversations import (
+from localqa.answering.answerer import Answer
+from localqa.answering.citations import Citation
+from localqa.answering.conversations import (
     FILE_NAME,
     ConversationStore,
     SavedTurn,

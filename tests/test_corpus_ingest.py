@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from localqa.config import Settings
-from localqa.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import SentenceTransformerEmbedder
 from tests.conftest import ingest_paths
 from tests.test_ingest import consistent_counts
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from localqa.config import Settings, load_settings
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.store.index import Index
 from tests.conftest import REPO, SAMPLE_DOCS, ingest_paths
 from tests.test_ingest import consistent_counts
 
@@ -44,8 +44,8 @@ def visible_chunks(settings: Settings) -> set[tuple[str, int, str]]:
     index = Index(settings)
     return {
         (c.source, c.page, c.text)
-        for d in index.catalog.documents()
-        for c in index.catalog.chunks_of(d.abs_path)
+        for d in index.chunk_store.documents()
+        for c in index.chunk_store.chunks_of(d.abs_path)
     }
 
 

@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import localqa.cli_eval  # noqa: F401 - registers the command
-from localqa.cli import cli
-from localqa.config import load_settings
-from localqa.embedder import SentenceTransformerEmbedder
+from localqa.cli.main import cli
+from localqa.config import Settings
 from localqa.evaluation import (
     EvalInputError,
     Evidence,
@@ -24,21 +22,15 @@ from localqa.evaluation import (
     percentile,
 )
 from localqa.schema import Chunk
-from tests.conftest import REPO, ingest_paths
+from tests.conftest import REPO
 
 QUESTIONS = REPO / "tests" / "sample_questions.jsonl"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def sample_home(
-    tmp_path_factory: pytest.TempPathFactory,
-    sample_docs: Path,
-    embedder: SentenceTransformerEmbedder,
-) -> Path:
-    home = tmp_path_factory.mktemp("eval") / "home"
-    ingest_paths(load_settings(environ={"LOCALQA_HOME": str(home)}), embedder, sample_docs)
-    return home
+@pytest.fixture
+def sample_home(sample_index: Settings) -> Path:
+    return sample_index.home
 
 
 def invoke(home: Path, *args: str) -> tuple[int, str, str]:

@@ -10,8 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localqa.embedder import FastQueryEmbedder, SentenceTransformerEmbedder, default_model_path
-from localqa.fast_encoder import FastEncoder, UnsupportedModel
+from localqa.embedding.embedder import (
+    FastQueryEmbedder,
+    SentenceTransformerEmbedder,
+    default_model_path,
+)
+from localqa.embedding.fast_encoder import FastEncoder, UnsupportedModel
 
 TEXTS = [
     "How many weeks of parental leave do employees get?",
@@ -33,7 +37,7 @@ def test_vectors_match_sentence_transformers(embedder: SentenceTransformerEmbedd
 
 def test_answering_side_imports_no_torch() -> None:
     code = (
-        "import sys, json; from localqa.embedder import FastQueryEmbedder; "
+        "import sys, json; from localqa.embedding.embedder import FastQueryEmbedder; "
         "FastQueryEmbedder().embed(['hello']); "
         "print(json.dumps([m for m in ('torch', 'sentence_transformers') if m in sys.modules]))"
     )

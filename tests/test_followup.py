@@ -1,4 +1,4 @@
-"""localqa.followup: follow-up questions rewritten into standalone ones for retrieval."""
+"""localqa.answering.followup: follow-up questions rewritten into standalone ones for retrieval."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from localqa.followup import (
+from localqa.answering.followup import (
     needs_context,
     rewrite_by_rule,
     rewrite_with_model,
     standalone_question,
     usable_rewrite,
 )
-from localqa.llm import LocalModel, Sampling
-from localqa.prompt import Turn
+from localqa.generation.model import LocalModel, Sampling
+from localqa.schema import Turn
 
 CARD = "I lost my access card. What do I do?"
 HISTORY = [Turn(CARD, "Go to reception [1].")]

@@ -1,4 +1,4 @@
-"""The array copy of the BM25 index (localqa/lexical.py) against FTS5 itself: the same
+"""The array copy of the BM25 index (localqa/store/lexical.py) against FTS5 itself: the same
 chunks and the same scores, never used when stale, refreshed by every write."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from localqa.catalog import DocumentRecord
 from localqa.config import Settings
-from localqa.index import Index
 from localqa.schema import Chunk, text_hash
+from localqa.store.chunkstore import DocumentRecord
+from localqa.store.index import Index
 
 TEXTS = {
     "harbour.txt": [
@@ -52,10 +52,10 @@ def chunks_of(source: str, texts: list[str], version: str = "1") -> list[Chunk]:
 
 
 def add_document(index: Index, chunks: list[Chunk], commit: bool = True) -> None:
-    index.catalog.add_chunks(chunks)
+    index.chunk_store.add_chunks(chunks)
     if commit:
         first = chunks[0]
-        index.catalog.commit_document(
+        index.chunk_store.commit_document(
             DocumentRecord(first.abs_path, first.source, "/docs", first.doc_hash, 1, 0)
         )
 
@@ -75,25 +75,25 @@ def ranking(hits: list[tuple[Chunk, float]]) -> list[tuple[str, float]]:
 
 
 def test_the_arrays_rank_and_score_exactly_as_fts5(index: Index) -> None:
-    assert index.catalog.fresh_lexical() is not None  # the arrays answer, not FTS5
+    assert index.chunk_store.fresh_lexical() is not None  # the arrays answer, not FTS5
     for question in QUESTIONS:
         for limit in (1, 3, 40):
-            arrays = ranking(index.catalog.lexical_search(question, limit))
-            fts5 = ranking(index.catalog.fts5_search(question, limit))
+            arrays = ranking(index.chunk_store.lexical_search(question, limit))
+            fts5 = ranking(index.chunk_store.fts5_search(question, limit))
             assert arrays == fts5, question
-    top = index.catalog.lexical_search("Who may operate cranes at night?", 1)
+    top = index.chunk_store.lexical_search("Who may operate cranes at night?", 1)
     assert top[0][0].id == "harbour.txt:1:1"  # stemming: cranes/crane, running/run
 
 
 def test_a_stale_copy_is_not_used_and_the_end_of_a_write_refreshes_it(index: Index) -> None:
     add_document(index, chunks_of("tugs.txt", ["Tugboats guide tankers into the harbour."]))
-    assert index.catalog.fresh_lexical() is None  # the catalog moved on: FTS5 answers
-    assert index.catalog.lexical_search("tugboats", 5)[0][0].source == "tugs.txt"
+    assert index.chunk_store.fresh_lexical() is None  # the catalog moved on: FTS5 answers
+    assert index.chunk_store.lexical_search("tugboats", 5)[0][0].source == "tugs.txt"
     assert index.refresh_lexical() and not index.refresh_lexical()
-    assert index.catalog.fresh_lexical() is not None
-    assert len(list(index.catalog.lexical_dir.iterdir())) == 1  # the older copy is gone
-    assert ranking(index.catalog.lexical_search("tugboats harbour", 5)) == ranking(
-        index.catalog.fts5_search("tugboats harbour", 5)
+    assert index.chunk_store.fresh_lexical() is not None
+    assert len(list(index.chunk_store.lexical_dir.iterdir())) == 1  # the older copy is gone
+    assert ranking(index.chunk_store.lexical_search("tugboats harbour", 5)) == ranking(
+        index.chunk_store.fts5_search("tugboats harbour", 5)
     )
 
 
@@ -101,11 +101,11 @@ def test_a_forgotten_document_leaves_the_arrays(index: Index) -> None:
     (cafe,) = index.find_documents("cafe.md")
     with index.writing():
         index.forget(cafe)
-    assert index.catalog.fresh_lexical() is not None
+    assert index.chunk_store.fresh_lexical() is not None
     question = "Which cafe runs the harbour tours?"
-    hits = index.catalog.lexical_search(question, 10)
+    hits = index.chunk_store.lexical_search(question, 10)
     assert hits and all(chunk.source != "cafe.md" for chunk, _ in hits)
-    assert ranking(hits) == ranking(index.catalog.fts5_search(question, 10))
+    assert ranking(hits) == ranking(index.chunk_store.fts5_search(question, 10))
 
 
 def test_rows_not_yet_visible_are_skipped_and_the_next_ones_fetched(index: Index) -> None:
@@ -113,25 +113,25 @@ def test_rows_not_yet_visible_are_skipped_and_the_next_ones_fetched(index: Index
     pending = chunks_of("draft.txt", ["Crane crane crane: the crane crane lifts tonnes."])
     add_document(index, pending, commit=False)
     index.refresh_lexical()
-    snapshot = index.catalog.fresh_lexical()
+    snapshot = index.chunk_store.fresh_lexical()
     assert snapshot is not None
     terms = ["crane", "lift", "tonn"]
     best_rowid = snapshot.top(terms, 1)[0][0]
     assert best_rowid == max(snapshot.rowids)  # the pending chunk ranks first ...
-    hits = index.catalog.lexical_search("crane lifts tonnes", 2)
+    hits = index.chunk_store.lexical_search("crane lifts tonnes", 2)
     assert [c.source for c, _ in hits] == ["harbour.txt", "policy.txt"]  # ... yet never shows
-    assert ranking(hits) == ranking(index.catalog.fts5_search("crane lifts tonnes", 2))
+    assert ranking(hits) == ranking(index.chunk_store.fts5_search("crane lifts tonnes", 2))
 
 
 def test_a_damaged_copy_falls_back_to_fts5(index: Index, settings: Settings) -> None:
-    (rows,) = index.catalog.lexical_dir.glob("*/rows.npy")
+    (rows,) = index.chunk_store.lexical_dir.glob("*/rows.npy")
     rows.unlink()
     fresh = Index(settings)
     try:
-        assert fresh.catalog.fresh_lexical() is None
+        assert fresh.chunk_store.fresh_lexical() is None
         question = "harbour crane tonnes"
-        assert ranking(fresh.catalog.lexical_search(question, 3)) == ranking(
-            fresh.catalog.fts5_search(question, 3)
+        assert ranking(fresh.chunk_store.lexical_search(question, 3)) == ranking(
+            fresh.chunk_store.fts5_search(question, 3)
         )
     finally:
         fresh.close()
@@ -140,10 +140,10 @@ def test_a_damaged_copy_falls_back_to_fts5(index: Index, settings: Settings) -> 
 def test_a_word_fts5_splits_in_two_is_left_to_fts5(index: Index) -> None:
     """\\w+ keeps `harbour_master` whole; FTS5 reads it as the phrase "harbour master"."""
     question = "harbour_master tide"
-    assert index.catalog.fresh_lexical() is not None
-    hits = index.catalog.lexical_search(question, 3)
+    assert index.chunk_store.fresh_lexical() is not None
+    hits = index.chunk_store.lexical_search(question, 3)
     assert hits[0][0].id == "harbour.txt:1:2"
-    assert ranking(hits) == ranking(index.catalog.fts5_search(question, 3))
+    assert ranking(hits) == ranking(index.chunk_store.fts5_search(question, 3))
 
 
 def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
@@ -151,7 +151,7 @@ def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
     try:
         with index.writing():
             pass
-        assert index.catalog.lexical_search("anything at all", 5) == []
+        assert index.chunk_store.lexical_search("anything at all", 5) == []
     finally:
         index.close()
 
@@ -161,13 +161,13 @@ def test_arrays_that_cannot_be_written_cost_speed_not_data(
 ) -> None:
     index = Index(settings)
     try:
-        index.catalog.lexical_dir.write_text("a file where the folder should be")
+        index.chunk_store.lexical_dir.write_text("a file where the folder should be")
         with index.writing():
             add_document(index, chunks_of("harbour.txt", TEXTS["harbour.txt"]))
         (line,) = [r.getMessage() for r in caplog.records if "BM25 arrays" in r.getMessage()]
-        assert str(index.catalog.lexical_dir) in line and "localqa ingest" in line
-        assert index.catalog.chunk_count() == 3 and index.catalog.fresh_lexical() is None
-        hits = index.catalog.lexical_search("harbour crane tonnes", 1)
+        assert str(index.chunk_store.lexical_dir) in line and "localqa ingest" in line
+        assert index.chunk_store.chunk_count() == 3 and index.chunk_store.fresh_lexical() is None
+        hits = index.chunk_store.lexical_search("harbour crane tonnes", 1)
         assert hits[0][0].id == "harbour.txt:1:0"  # FTS5 answers
     finally:
         index.close()

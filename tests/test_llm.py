@@ -1,4 +1,4 @@
-"""localqa.llm against a real llama.cpp load of a tiny random-weight Llama GGUF."""
+"""localqa.generation.model against a real llama.cpp load of a tiny random-weight Llama GGUF."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from localqa.decoding import TextPieces
-from localqa.llama_native import NO_OFFLOAD_WARNING, offload_plan
-from localqa.llm import LocalModel, ModelError, Sampling, check_gguf, find_model
+from localqa.generation.llama_setup import NO_OFFLOAD_WARNING, offload_plan
+from localqa.generation.model import LocalModel, ModelError, Sampling, check_gguf, find_model
+from localqa.generation.stats import TextPieces
 
 SEEDED = Sampling(temperature=0.8, top_p=0.95, min_p=0.05, seed=7)
 
@@ -28,7 +28,7 @@ def _gpu_build() -> bool:
 
 
 def test_import_does_not_load_llama_cpp() -> None:
-    code = "import sys, localqa.llm; sys.exit('llama_cpp' in sys.modules)"
+    code = "import sys, localqa.generation.model; sys.exit('llama_cpp' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
@@ -157,7 +157,7 @@ def test_quantised_model_generates_on_this_cpu(tiny_gguf: Path, tmp_path: Path) 
     q4 = tmp_path / "tiny-q4_0.gguf"
     _quantise_q4_0(tiny_gguf, q4)
     code = (
-        "import sys; from localqa.llm import LocalModel, Sampling\n"
+        "import sys; from localqa.generation.model import LocalModel, Sampling\n"
         f"m = LocalModel.load({str(q4)!r}, n_ctx=256, n_gpu_layers=0)\n"
         "prompt = [m.bos, *m.tokenize('a prompt of several tokens, as real ones are')]\n"
         "out = ''.join(m.stream(prompt, 6, Sampling(0.0, 1.0, 0.0)))\n"

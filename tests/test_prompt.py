@@ -1,4 +1,4 @@
-"""localqa.prompt: Llama-2 layout (token-exact), budget, and template-injection safety."""
+"""The prompt: Llama-2 layout (token-exact), budget, and template-injection safety."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from localqa.llm import LocalModel
-from localqa.prompt import (
+from localqa.generation.model import LocalModel
+from localqa.generation.prompt import (
     NO_SOURCES,
     SYSTEM_PROMPT,
     ContextTooSmall,

@@ -16,7 +16,7 @@ from ingest.reader import (
 )
 from ingest.scan import WorkItem, scan
 from localqa.config import Settings
-from localqa.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import SentenceTransformerEmbedder
 from tests.conftest import ingest_paths
 
 
@@ -86,16 +86,11 @@ def test_the_embedder_leaves_a_core_to_a_busy_reader(
 
     embedder.embed(["load the model"])
     own = torch.get_num_threads()
-    busy = [True]
-    embedder.share_cores(lambda: busy[0])
-    try:
-        embedder.embed(["while the reader works"])
-        assert torch.get_num_threads() == max(1, own - 1)
-        busy[0] = False
-        embedder.embed(["after it has finished"])
-        assert torch.get_num_threads() == own
-        busy[0] = True
-        embedder.embed(["and again"])
-    finally:
-        embedder.share_cores(None)
+    embedder.embed(["while the reader works"], spare_cores=1)
+    assert torch.get_num_threads() == max(1, own - 1)
+    embedder.embed(["after it has finished"])
+    assert torch.get_num_threads() == own
+    embedder.embed(["and again"], spare_cores=1)
+    assert torch.get_num_threads() == max(1, own - 1)
+    embedder.embed(["done"])
     assert torch.get_num_threads() == own

@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localqa.config import load_settings
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
-from localqa.packing import FocusedChunk, Sentence, excerpt, pack_context
-from localqa.retrieval import (
+from localqa.config import Settings
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.retrieval.packing import FocusedChunk, Sentence, excerpt, pack_context
+from localqa.retrieval.retriever import (
     IDF_FLOOR,
     LexicalSentenceScorer,
     Retriever,
@@ -25,7 +24,7 @@ from localqa.retrieval import (
     term_weights,
 )
 from localqa.schema import Chunk, ScoredChunk
-from tests.conftest import ingest_paths
+from localqa.store.index import Index
 
 
 def chunk(cid: str, text: str = "", line_start: int = 1, char_start: int = 0) -> Chunk:
@@ -176,24 +175,16 @@ def test_lexical_scorer_prefers_the_sentence_with_the_rare_words() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_index(
-    tmp_path_factory: pytest.TempPathFactory,
-    sample_docs: Path,
-    embedder: SentenceTransformerEmbedder,
-) -> Iterator[Index]:
-    settings = load_settings(
-        environ={"LOCALQA_HOME": str(tmp_path_factory.mktemp("retrieval") / "home")}
-    )
-    ingest_paths(settings, embedder, sample_docs)
-    index = Index(settings)
+def sample_store(sample_index: Settings) -> Iterator[Index]:
+    index = Index.open_existing(sample_index)
     yield index
     index.close()
 
 
 def test_a_question_naming_a_document_gets_that_document_first(
-    sample_index: Index, embedder: SentenceTransformerEmbedder
+    sample_store: Index, embedder: SentenceTransformerEmbedder
 ) -> None:
-    retrieved = Retriever(sample_index, embedder).search(
+    retrieved = Retriever(sample_store, embedder).search(
         "In the release plan, who is the release manager?"
     )
     assert retrieved.results[0].chunk.source == "release-plan.pptx"
@@ -203,8 +194,8 @@ def test_a_question_naming_a_document_gets_that_document_first(
     assert sum(len(r.chunk.text) for r in packed) <= 4000
 
 
-def test_ingest_leaves_an_array_copy_that_ranks_as_fts5_does(sample_index: Index) -> None:
-    catalog = sample_index.catalog
+def test_ingest_leaves_an_array_copy_that_ranks_as_fts5_does(sample_store: Index) -> None:
+    catalog = sample_store.chunk_store
     assert catalog.fresh_lexical() is not None  # written when the ingest finished
     questions = [
         json.loads(line)["question"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.chunking import Chunker, DocumentIdentity, header_budget
 from ingest.splitter import TokenSplitter
-from localqa.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import SentenceTransformerEmbedder
 from localqa.schema import Page
 
 LONG = "\n".join(

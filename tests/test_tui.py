@@ -1,7 +1,7 @@
 """`localqa chat` under Textual's Pilot, on a real index of sample_docs and the real embedder.
 
-The index is built once for the module (ingest is the slow part); every test gets its own
-conversation store and its own core over that index.
+The index is the session's shared one (conftest's `sample_index`, ingested once); every
+test gets its own conversation store and its own core over that index.
 """
 
 from __future__ import annotations
@@ -18,32 +18,45 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from typer.testing import CliRunner
 
-from localqa.answer import Answer
-from localqa.app import App as CoreApp
+from localqa.answering.answerer import Answer, AnswerEvent, Final
+from localqa.answering.conversations import ConversationStore
+from localqa.builder import Builder
 from localqa.config import Settings, load_settings
-from localqa.conversations import ConversationStore
-from localqa.embedder import SentenceTransformerEmbedder
-from localqa.index import Index
-from localqa.llm import LocalModel
-from localqa.prompt import Turn
-from tests.conftest import SAMPLE_DOCS, ingest_paths
+from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.generation.model import LocalModel
+from localqa.schema import Turn
+from localqa.store.index import Index
+from tui.adapter import AnswererCore, ChatCore, CoreFactory, CoreInfo, CoreParts, core_factory
 from tui.app import ChatApp
-from tui.core import AnswererCore, ChatCore, CoreFactory, CoreInfo, CoreParts, core_factory
 from tui.opener import view_command
 from tui.widgets import QUOTE_STYLE, AnswerView, PassageView, QuestionInput, SourcesTable
 
 SALARY = "When is salary paid?"
 
 
-@pytest.fixture(scope="module")
-def indexed(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Settings:
-    root = tmp_path_factory.mktemp("tui")
-    shutil.copytree(SAMPLE_DOCS, root / "docs")
-    settings = load_settings(environ={"LOCALQA_HOME": str(root / "home")})
-    ingest_paths(settings, embedder, root / "docs")
-    return settings
+@pytest.fixture
+def indexed(sample_index: Settings) -> Settings:
+    return sample_index
+
+
+class GatedModel:
+    """The real model, held after its `hold_at`-th token until the stop event is set, so a
+    test cancels in the middle of an answer however fast or slow the machine is."""
+
+    def __init__(self, model: LocalModel, hold_at: int) -> None:
+        self._model = model
+        self._hold_at = hold_at
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._model, name)
+
+    def stream(
+        self, tokens: list[int], max_tokens: int, sampling: object, stop: threading.Event
+    ) -> Generator[str]:
+        for n, piece in enumerate(self._model.stream(tokens, max_tokens, sampling, stop), 1):
+            yield piece
+            if n == self._hold_at:
+                assert stop.wait(60), "the test never cancelled"
 
 
 class RecordingCore:
@@ -53,6 +66,7 @@ class RecordingCore:
         self.core = core
         self.searched: list[str] = []
         self.answers: list[Answer] = []
+        self.tokens = 0
 
     @property
     def info(self) -> CoreInfo:
@@ -65,24 +79,26 @@ class RecordingCore:
 
     def stream(
         self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[str | Answer]:
+    ) -> Generator[AnswerEvent]:
         self.searched.append(question)
-        for piece in self.core.stream(question, history, stop):
-            if isinstance(piece, Answer):
-                self.answers.append(piece)
-            yield piece
+        for event in self.core.stream(question, history, stop):
+            if isinstance(event, Final):
+                self.answers.append(event.answer)
+            else:
+                self.tokens += 1
+            yield event
 
     def close(self) -> None:
         self.core.close()
 
 
 def recording_factory(
-    settings: Settings, embedder: SentenceTransformerEmbedder, model: LocalModel | None = None
+    settings: Settings, model: LocalModel | GatedModel | None = None
 ) -> tuple[CoreFactory, list[RecordingCore]]:
     made: list[RecordingCore] = []
 
     def parts() -> CoreParts:  # runs on the core's thread, which must open the index
-        return CoreParts.assemble(settings, Index.open_existing(settings), embedder, model)
+        return CoreParts.assemble(Builder(settings), Index.open_existing(settings), model)  # type: ignore[arg-type]
 
     def build() -> ChatCore:
         made.append(RecordingCore(AnswererCore(parts)))
@@ -94,7 +110,7 @@ def recording_factory(
 def chat_app(
     settings: Settings, embedder: SentenceTransformerEmbedder, store: Path, resume: bool = False
 ) -> tuple[ChatApp, list[RecordingCore]]:
-    factory, made = recording_factory(settings, embedder)
+    factory, made = recording_factory(settings)
     return ChatApp(factory, ConversationStore(store), settings.index, resume=resume), made
 
 
@@ -219,7 +235,7 @@ async def test_problems_are_messages_not_tracebacks(
 ) -> None:
     empty = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "nothing")})
     app = ChatApp(
-        core_factory(CoreApp(empty), use_model=False), ConversationStore(tmp_path / "a"), "default"
+        core_factory(Builder(empty), use_model=False), ConversationStore(tmp_path / "a"), "default"
     )
     async with app.run_test() as pilot:
         await settle(pilot)
@@ -227,7 +243,7 @@ async def test_problems_are_messages_not_tracebacks(
         assert "Cannot answer" in str(app.query_one(".error", Static).visual)
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF but not really a model")
-    with_model = CoreApp(
+    with_model = Builder(
         Settings.model_validate({**indexed.model_dump(), "model_path": str(broken)})
     )
     app = ChatApp(
@@ -258,8 +274,8 @@ async def test_generative_answer_streams_and_cancels(
     settings = Settings.model_validate(
         {**indexed.model_dump(), "n_ctx": 2048, "answer_tokens": 1500, "context_chars": 1200}
     )
-    model = LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0)
-    factory, made = recording_factory(settings, embedder, model)
+    model = GatedModel(LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0), hold_at=3)
+    factory, made = recording_factory(settings, model)
     app = ChatApp(factory, ConversationStore(tmp_path / "c.sqlite"), settings.index)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -273,7 +289,8 @@ async def test_generative_answer_streams_and_cancels(
         view = app.exchanges[-1].answer_view
         [answer] = made[0].answers
         assert answer.cancelled and answer.mode == "generative"
-        assert 3 <= answer.timings["generated_tokens"] < 1500
+        # held at the 3rd piece until the cancel, then stopped before the next decode step
+        assert made[0].tokens == 3 and answer.timings["generated_tokens"] < 1500
         assert view.updates >= 3 and view.cancelled and view.text == answer.text
         assert "[cancelled]" in str(view.query_one(".answer-meta", Static).visual)
         status = str(app.query_one("#status", Static).visual)
@@ -316,8 +333,7 @@ def test_view_command_uses_the_pager_for_text_and_the_viewer_otherwise(
 
 
 def test_chat_command_is_registered_and_light() -> None:
-    from localqa import cli_chat  # noqa: F401 - registers the command
-    from localqa.cli import cli
+    from localqa.cli.main import cli
 
     result = CliRunner().invoke(cli, ["chat", "--help"])
     assert result.exit_code == 0
@@ -332,8 +348,37 @@ def test_chat_command_is_registered_and_light() -> None:
     ):
         assert option in result.stdout
     probe = (
-        "import sys, localqa.cli, localqa.cli_chat; "
+        "import sys, localqa.cli.main; "
         "print([m for m in sys.modules if m.startswith(('textual', 'tui'))])"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.anyio
+async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
+    indexed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from localqa.cli.main import cli
+
+    question = "How many weeks of parental leave do employees get?"
+    monkeypatch.setenv("LOCALQA_HOME", str(indexed.home))
+    monkeypatch.chdir(tmp_path)  # no models/ folder: both answer extractively
+    result = CliRunner().invoke(cli, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.stderr
+    asked = json.loads(result.stdout)
+    app = ChatApp(
+        core_factory(Builder(indexed), use_model=False),
+        ConversationStore(tmp_path / "c.sqlite"),
+        indexed.index,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ask(pilot, question)
+        shown = app.query_one(SourcesTable).sources
+        answered = app.exchanges[-1].answer_view.text
+    assert asked["contexts"] and answered == asked["answer"]
+    assert [(s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end])
+            for s in shown] == [(c["source"], c["page"], c["lines"])
+                                for c in asked["contexts"]]  # fmt: skip

@@ -20,12 +20,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
-from localqa.answer import Answer
-from localqa.conversations import ConversationStore, SavedTurn, sources_of
-from localqa.prompt import Turn
+from localqa.answering.answerer import Answer, Final
+from localqa.answering.conversations import ConversationStore, SavedTurn, sources_of
+from localqa.schema import Turn
 from tui import present
+from tui.adapter import ChatCore, CoreFactory
 from tui.conversation import ConversationView, Exchange
-from tui.core import ChatCore, CoreFactory
 from tui.opener import open_in_viewer
 from tui.screens import ConversationsScreen, MainScreen
 from tui.widgets import (
@@ -147,10 +147,10 @@ class ChatApp(App[None]):
             searched = core.standalone_question(exchange.question, history, previous, stop)
             self._from_worker(self.show_searched, exchange, searched)
             with closing(core.stream(searched, history, stop)) as stream:
-                for piece in stream:
-                    if isinstance(piece, Answer):
-                        final = piece
-                    elif not self._from_worker(self.show_piece, exchange, piece):
+                for event in stream:
+                    if isinstance(event, Final):
+                        final = event.answer
+                    elif not self._from_worker(self.show_piece, exchange, event.text):
                         return  # the app is closing: closing the stream ends generation
 
         except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it

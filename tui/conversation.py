@@ -9,8 +9,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from localqa.conversations import SavedTurn
-from localqa.prompt import Turn
+from localqa.answering.conversations import SavedTurn
+from localqa.schema import Turn
 from tui.present import count
 from tui.widgets import AnswerView, QuestionView
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import App, SuspendNotSupported
 
-from localqa.conversations import Source
+from localqa.answering.conversations import Source
 
 # Formats a pager can show as they are; anything else (PDF, Office, EPUB) needs a viewer.
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".csv", ".tsv", ".html", ".htm",

@@ -5,16 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from localqa.answer import Answer, EmptyQuestion
-from localqa.config import ConfigError
-from localqa.conversations import Source
-from localqa.index import IndexMissing
-from localqa.llm import ModelError
-from localqa.prompt import ContextTooSmall
-from tui.core import ChatCore
+from localqa.answering.answerer import Answer
+from localqa.answering.conversations import Source
+from localqa.errors import LocalqaError
+from tui.adapter import ChatCore
 
 # Failures a person can act on: their messages say what to do, so they are shown as they are.
-KNOWN_ERRORS = (IndexMissing, ModelError, ContextTooSmall, EmptyQuestion, ConfigError, OSError)
+KNOWN_ERRORS = (LocalqaError, OSError)
 
 
 def readable(err: Exception) -> str:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from localqa.conversations import Conversation
+from localqa.answering.conversations import Conversation
 
 
 class MainScreen(Screen[None]):

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
-from localqa.conversations import Source
-from tui.core import CoreInfo
+from localqa.answering.conversations import Source
+from tui.adapter import CoreInfo
 
 QUOTE_STYLE = "bold $text-accent on $accent-muted"
 CANCELLED = "[cancelled]"

@@ -37,12 +37,12 @@ SHOTS = [
 def build_index(home: Path) -> None:
     from ingest.pipeline import Ingestor
     from ingest.progress import PlainProgress
-    from localqa.app import App
+    from localqa.builder import Builder
 
-    app = App.from_options(home=home)
-    embedder = app.embedder()
+    builder = Builder.from_options(home=home)
+    embedder = builder.embedder()
     embedder.embed(["warm up"])  # as the tests do; a cold embedder stalled ingest once
-    index = app.index()
+    index = builder.index()
     try:
         Ingestor(index, embedder, PlainProgress(quiet=True)).run([REPO / "sample_docs"])
     finally:
@@ -92,15 +92,15 @@ def save_png(lines: Sequence[Sequence[Segment]], size: tuple[int, int], path: Pa
 
 
 async def shoot(home: Path, stem: str, size: tuple[int, int], theme: str, asks: list[str]) -> None:
-    from localqa.app import App as CoreApp
-    from localqa.conversations import ConversationStore
+    from localqa.answering.conversations import ConversationStore
+    from localqa.builder import Builder
+    from tui.adapter import core_factory
     from tui.app import ChatApp
-    from tui.core import core_factory
     from tui.widgets import QuestionInput
 
-    core = CoreApp.from_options(home=home)
+    builder = Builder.from_options(home=home)
     store = ConversationStore(home / f"{stem}.sqlite")  # a fresh history per picture
-    app = ChatApp(core_factory(core, use_model=False), store, core.settings.index)
+    app = ChatApp(core_factory(builder, use_model=False), store, builder.settings.index)
     async with app.run_test(size=size) as pilot:
         app.theme = theme
         for question in asks:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from localqa.errors import LocalqaError
 from localqa.schema import Page
 
 
-class LoadError(Exception):
+class LoadError(LocalqaError):
     """A file could not be read. `str(err)` is one line: what is wrong and what to do."""
 
     def __init__(self, problem: str, advice: str) -> None:
@@ -17,7 +18,7 @@ class LoadError(Exception):
         self.advice = advice
 
 
-class UnsupportedFile(Exception):
+class UnsupportedFile(LocalqaError):
     """A file localqa does not read (by design), with the reason."""
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from localqa.llm import LocalModel
+    from localqa.generation.model import LocalModel
 
 VOCAB = Path("models") / "ggml-vocab-llama-spm.gguf"
 
@@ -40,6 +40,6 @@ def tiny_gguf(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 @pytest.fixture(scope="session")
 def tiny_model(tiny_gguf: Path) -> LocalModel:
     """The tiny model loaded on the CPU with a 2048-token context."""
-    from localqa.llm import LocalModel
+    from localqa.generation.model import LocalModel
 
     return LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0)

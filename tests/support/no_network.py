@@ -51,7 +51,7 @@ def main() -> None:
     atexit.register(_report)
     if sys.argv[1:] == ["--self-test"]:  # proves the guard bites
         socket.create_connection(("192.0.2.1", 80))
-    from localqa.cli import main as cli_main
+    from localqa.cli.main import main as cli_main
 
     sys.argv = ["localqa", *sys.argv[1:]]
     cli_main()

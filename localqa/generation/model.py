@@ -15,15 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from localqa.decoding import GenerationStats, TextPieces, TokenRun
-from localqa.llama_native import extra_buffers_safe, model_params, offload_plan, route_llama_log
+from localqa.errors import LocalqaError
+from localqa.generation.llama_setup import (
+    extra_buffers_safe,
+    model_params,
+    offload_plan,
+    route_llama_log,
+)
+from localqa.generation.stats import GenerationStats, TextPieces, TokenRun
 
 GGUF_MAGIC = b"GGUF"
 # llama.cpp's "pick a random seed" value.
 RANDOM_SEED = 0xFFFFFFFF
 
 
-class ModelError(Exception):
+class ModelError(LocalqaError):
     """The model cannot be found or loaded; the message is one line a person can act on."""
 
 

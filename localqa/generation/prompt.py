@@ -14,7 +14,7 @@ any inner spacing) is rewritten in documents, history and questions to a spaced 
 tokenizes differently from the template's own markers.
 
 The layouts themselves (Llama-2, or the GGUF's own jinja chat template) are in
-localqa/chat_format.py; this module decides what goes into them.
+localqa/generation/layouts.py; this module decides what goes into them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from localqa.chat_format import Tokenizer, chat_renderer
-from localqa.schema import ScoredChunk
+from localqa.errors import LocalqaError
+from localqa.generation.layouts import Tokenizer, chat_renderer
+from localqa.schema import ScoredChunk, Turn
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources in the user's message. "
@@ -40,14 +41,8 @@ _MARKER = re.compile(
 _BRACKETS = {"INST": ("[", "]"), "SYS": ("<<", ">>"), "S": ("<", ">")}
 
 
-class ContextTooSmall(Exception):
+class ContextTooSmall(LocalqaError):
     """Not even the system prompt, the question and one source fit in n_ctx."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    question: str
-    answer: str
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Why the sentence step: a 200-token chunk is judged by one vector and one BM25 sc
 chunk that mentions the question's topic throughout can outrank the one whose single
 sentence answers it. Scoring each sentence by the question words it holds finds that
 sentence; on SQuAD dev it lifts answer-in-context at 4,000 characters (docs/BENCHMARKS.md).
-The sentence scores also let packing (localqa/packing.py) cut chunks to their best part.
+The sentence scores also let packing (localqa/retrieval/packing.py) cut chunks to their best part.
 """
 
 from __future__ import annotations
@@ -16,19 +16,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from localqa.packing import FocusedChunk, Sentence
+from localqa.retrieval.packing import FocusedChunk, Sentence
 from localqa.schema import Chunk, ScoredChunk
 from localqa.text import SENTENCE_END, content_words
 
 if TYPE_CHECKING:
-    from localqa.embedder import Embedder, Vectors
-    from localqa.index import Index
+    from localqa.embedding.embedder import Embedder
+    from localqa.retrieval.reranker import CrossEncoderReranker
+    from localqa.schema import Vectors
+    from localqa.store.index import Index
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.9
@@ -189,7 +190,7 @@ class Retriever:
         index: Index,
         embedder: Embedder,
         candidates: int = 40,
-        reranker: str = "",
+        reranker: CrossEncoderReranker | None = None,
         sentence_pool: int = SENTENCE_POOL,
         sentences: SentenceScorer | None = None,
         sentence_weight: float = SENTENCE_WEIGHT,
@@ -200,8 +201,12 @@ class Retriever:
         self._sentence_pool = sentence_pool
         self._sentence_weight = sentence_weight
         self._sentences = sentences or LexicalSentenceScorer()
-        self._reranker_path = reranker
-        self._reranker: Any = None
+        self._reranker = reranker
+
+    @property
+    def embedder(self) -> Embedder:
+        """The question encoder (also what answer checks embed with)."""
+        return self._embedder
 
     def search(self, question: str) -> Retrieved:
         timings: dict[str, float] = {}
@@ -210,20 +215,20 @@ class Retriever:
         timings["embed_ms"] = _ms_since(started)
         started = time.perf_counter()
         hits = self._index.vectors.query(vector, self._candidates)
-        by_id = self._index.catalog.chunks_by_id([i for i, _ in hits])
+        by_id = self._index.chunk_store.chunks_by_id([i for i, _ in hits])
         dense = [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
         timings["dense_ms"] = _ms_since(started)
         started = time.perf_counter()
-        lexical = [c for c, _ in self._index.catalog.lexical_search(question, self._candidates)]
+        lexical = [c for c, _ in self._index.chunk_store.lexical_search(question, self._candidates)]
         timings["lexical_ms"] = _ms_since(started)
         fused = drop_near_duplicates(reciprocal_rank_fusion([dense, lexical]))
         if self._sentence_pool > 0:
             started = time.perf_counter()
             fused = self._by_sentences(question, vector, fused)
             timings["sentences_ms"] = _ms_since(started)
-        if self._reranker_path:
+        if self._reranker is not None:
             started = time.perf_counter()
-            fused = self._rerank(question, fused)
+            fused = self._reranker.rerank(question, fused)
             timings["rerank_ms"] = _ms_since(started)
         return Retrieved(fused, timings)
 
@@ -240,15 +245,6 @@ class Retriever:
         ]
         best = [max((s.score for s in sentences), default=0.0) for sentences in scored]
         return rerank_by_sentences(focused + fused[len(pool) :], best, self._sentence_weight)
-
-    def _rerank(self, question: str, results: list[ScoredChunk]) -> list[ScoredChunk]:
-        if self._reranker is None:
-            from sentence_transformers import CrossEncoder
-
-            self._reranker = CrossEncoder(str(Path(self._reranker_path)), local_files_only=True)
-        scores = self._reranker.predict([(question, r.chunk.embedding_text()) for r in results])
-        ranked = sorted(zip(results, scores, strict=True), key=lambda p: float(p[1]), reverse=True)
-        return [replace(r, score=float(s)) for r, s in ranked]
 
 
 def _ms_since(started: float) -> float:

@@ -7,20 +7,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from localqa.cli import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, cli, emit_json, fail, make_app
+from localqa.cli.common import (
+    ConfigOpt,
+    ExtractiveOpt,
+    GpuOpt,
+    HomeOpt,
+    IndexOpt,
+    JsonOpt,
+    ModelOpt,
+    emit_json,
+    make_builder,
+)
 
 if TYPE_CHECKING:
-    from localqa.answer import Answer
-
-ModelOpt = Annotated[
-    str | None, typer.Option("--model", help="A GGUF model file (default: the one in models/).")
-]
-GpuOpt = Annotated[
-    str | None, typer.Option("--n-gpu-layers", help="Layers to offload: a number or 'auto'.")
-]
-ExtractiveOpt = Annotated[
-    bool, typer.Option("--extractive", help="Quote passages; do not load a model.")
-]
+    from localqa.answering.answerer import Answer
 
 
 def print_sources(answer: Answer) -> None:
@@ -46,7 +46,6 @@ def report_diagnostics(answer: Answer) -> None:
         print("warning: this answer is not supported by the sources", file=err)
 
 
-@cli.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     index: IndexOpt = None,
@@ -59,25 +58,20 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
-    from localqa.answer import Answer, EmptyQuestion
-    from localqa.index import IndexMissing
-    from localqa.llm import ModelError
-    from localqa.prompt import ContextTooSmall
+    from localqa.answering.answerer import Final
 
-    app = make_app(config, index=index, home=home, model_path=model,
-                   n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
-    try:
-        answerer = app.answerer(use_model=not extractive)
-        answer: Answer | None = None
-        for piece in answerer.stream(question):
-            if isinstance(piece, Answer):
-                answer = piece
-            elif not as_json:
-                sys.stdout.write(piece)
-                sys.stdout.flush()
-    except (IndexMissing, ModelError, ContextTooSmall, EmptyQuestion) as err:
-        fail(str(err))
-    assert answer is not None
+    builder = make_builder(config, index=index, home=home, model_path=model,
+                           n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
+    store = builder.existing_index()
+    llm = None if extractive else builder.load_model()
+    answer: Answer | None = None
+    for event in builder.answerer(store, llm).stream(question):
+        if isinstance(event, Final):
+            answer = event.answer
+        elif not as_json:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+    assert answer is not None  # every stream ends with Final
     if as_json:
         emit_json(answer.as_json())
         return
@@ -88,7 +82,6 @@ def ask(
     report_diagnostics(answer)
 
 
-@cli.command()
 def doctor(
     index: IndexOpt = None,
     home: HomeOpt = None,
@@ -99,8 +92,7 @@ def doctor(
     """Check the installation: versions, model files, GPU offload, index, network."""
     from localqa.doctor import run_checks
 
-    app = make_app(config, index=index, home=home, model_path=model)
-    report = run_checks(app)
+    report = run_checks(make_builder(config, index=index, home=home, model_path=model))
     if as_json:
         emit_json(report)
         return

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from localqa.schema import Chunk
-from localqa.text import content_words, lexical_support, split_sentences
+from localqa.text import STOPWORDS, WORD, content_words, lexical_support, split_sentences, words
 
 if TYPE_CHECKING:
-    from localqa.embedder import Embedder
+    from localqa.embedding.embedder import Embedder
 
 MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 LEXICAL_SUPPORTED = 0.5
@@ -67,6 +67,33 @@ def clean_markers(text: str, n_sources: int) -> str:
     return MARKER.sub(keep_valid, text)
 
 
+def stated_facts(claim: str) -> set[str]:
+    """The numbers and names a claim states, lower-cased: words holding a digit, the word
+    after a number (its unit: "18 weeks"), and capitalised words after the first. Meaning
+    alone cannot check them: MiniLM puts "18 weeks of leave" and "27 weeks of leave" close
+    together, and the two share most of their words."""
+    facts: set[str] = set()
+    after_number = False
+    for position, match in enumerate(WORD.finditer(claim)):
+        word = match.group()
+        lower = word.lower()
+        number = any(ch.isdigit() for ch in word)
+        named = position > 0 and word[0].isupper()
+        if number or ((named or after_number) and lower not in STOPWORDS):
+            facts.add(lower)
+        after_number = number
+    return facts
+
+
+def held_back(score: float, facts: set[str], evidence: str) -> float:
+    """`score`, unless the evidence lacks some of the claim's stated facts: then at most
+    LEXICAL_SUPPORTED times the share it holds, which is below the threshold."""
+    if not facts:
+        return score
+    present = len(facts & set(words(evidence))) / len(facts)
+    return score if present == 1 else min(score, LEXICAL_SUPPORTED * present)
+
+
 class SupportChecker:
     """Scores how well a sentence is backed by a chunk (lexical and embedding agreement).
 
@@ -94,9 +121,12 @@ class SupportChecker:
         return [float(min(v, 1.0)) for v in scores]
 
     def sentence_scores(self, claim: str, chunk: Chunk) -> list[tuple[str, float]]:
-        """Each sentence of the chunk with how well it agrees with the claim (0..1)."""
+        """Each sentence of the chunk with how well it supports the claim (0..1): its
+        agreement, held back when it lacks a number or name the claim states."""
         sentences = split_sentences(chunk.text) or [chunk.text]
-        return list(zip(sentences, self.agreement(claim, sentences), strict=True))
+        facts = stated_facts(claim)
+        agreement = self.agreement(claim, sentences)
+        return [(s, held_back(a, facts, s)) for s, a in zip(sentences, agreement, strict=True)]
 
     def best_evidence(self, claim: str, chunk: Chunk) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score."""

@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from localqa.errors import LocalqaError
 
-class IndexBusy(Exception):
+
+class IndexBusy(LocalqaError):
     """Another process is writing to this index."""
 
 

@@ -1,4 +1,5 @@
-"""What the chat needs of localqa's core, and the real implementation over `Answerer`.
+"""The adapter between the chat and localqa's core: what the UI needs (`ChatCore`), and
+the real implementation over the `Answerer` that `localqa.builder.Builder` makes.
 
 The UI calls the core from Textual thread workers, one new thread per worker. The index's
 SQLite connection may only be used by the thread that opened it, so `AnswererCore` runs
@@ -16,13 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from localqa.answer import Answer, Answerer
-    from localqa.app import App as CoreApp
-    from localqa.config import Settings
-    from localqa.embedder import Embedder
-    from localqa.index import Index
-    from localqa.llm import LocalModel
-    from localqa.prompt import Turn
+    from localqa.answering.answerer import Answerer, AnswerEvent
+    from localqa.builder import Builder
+    from localqa.generation.model import LocalModel
+    from localqa.schema import Turn
+    from localqa.store.index import Index
 
 T = TypeVar("T")
 
@@ -50,7 +49,7 @@ class ChatCore(Protocol):
 
     def stream(
         self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[str | Answer]: ...
+    ) -> Generator[AnswerEvent]: ...
 
     def close(self) -> None: ...
 
@@ -115,21 +114,18 @@ class CoreParts:
     info: CoreInfo
 
     @classmethod
-    def assemble(
-        cls, settings: Settings, index: Index, embedder: Embedder, model: LocalModel | None
-    ) -> CoreParts:
-        from localqa.answer import Answerer
-
+    def assemble(cls, builder: Builder, index: Index, model: LocalModel | None) -> CoreParts:
+        """The answerer `ask` would use, over `index`, with `model` (None: extractive)."""
         info = CoreInfo(
-            index_name=settings.index,
-            documents=len(index.catalog.documents()),
-            chunks=index.catalog.chunk_count(),
+            index_name=builder.settings.index,
+            documents=len(index.chunk_store.documents()),
+            chunks=index.chunk_store.chunk_count(),
             model_name=model.path.name if model else None,
             gpu_layers=model.gpu_layers if model else None,
             n_layers=model.n_layers if model else None,
             warnings=tuple(model.warnings) if model else (),
         )
-        return cls(Answerer(settings, index, embedder, model), index, info)
+        return cls(builder.answerer(index, model), index, info)
 
 
 class AnswererCore:
@@ -150,7 +146,7 @@ class AnswererCore:
     def standalone_question(
         self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
     ) -> str:
-        from localqa.followup import standalone_question
+        from localqa.answering.followup import standalone_question
 
         model = self._parts.answerer.model
         return self._thread.call(
@@ -159,7 +155,7 @@ class AnswererCore:
 
     def stream(
         self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[str | Answer]:
+    ) -> Generator[AnswerEvent]:
         answerer = self._parts.answerer
         return self._thread.iterate(lambda: answerer.stream(question, history, stop))
 
@@ -175,31 +171,17 @@ class AnswererCore:
         self._thread.close(last=release)
 
 
-def load_model_quietly(app: CoreApp) -> LocalModel | None:
-    """`App.load_model` without its stderr report, which would scribble over the screen;
-    the chat shows the same facts in its status bar and the warnings as notifications."""
-    from localqa.llm import LocalModel, find_model
-
-    s = app.settings
-    for folder in app.models_dirs():
-        path = find_model(s.model_path, folder)
-        if path is not None:
-            return LocalModel.load(path, s.n_ctx, s.n_gpu_layers, s.threads)
-    return None
-
-
-def core_factory(app: CoreApp, use_model: bool) -> CoreFactory:
-    """The real core for `localqa chat`: the existing index, the embedder, the model."""
+def core_factory(builder: Builder, use_model: bool) -> CoreFactory:
+    """The real core for `localqa chat`: the existing index, the model, and the same
+    parts `ask` gets from the builder."""
 
     def build() -> CoreParts:
-        index = app.existing_index()
+        index = builder.existing_index()
         try:
-            embedder = app.embedder()
-            # The embedder loads lazily (torch: seconds); load it now, while the app shows
-            # that it is loading, rather than at the first question.
-            embedder.embed(["warm up"])
-            model = load_model_quietly(app) if use_model else None
-            return CoreParts.assemble(app.settings, index, embedder, model)
+            # no stderr report: it would scribble over the screen; the status bar and
+            # notifications show the same facts
+            model = builder.load_model(report=None) if use_model else None
+            return CoreParts.assemble(builder, index, model)
         except BaseException:
             index.close()
             raise

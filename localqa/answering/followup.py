@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 from localqa.text import WORD, content_words, words
 
 if TYPE_CHECKING:
-    from localqa.llm import Sampling
-    from localqa.prompt import Turn
+    from localqa.generation.model import Sampling
+    from localqa.schema import Turn
 
 # Words that point back at something said before.
 PRONOUNS = frozenset(
@@ -106,8 +106,8 @@ def rewrite_with_model(
     fallback = rewrite_by_rule(question, previous)
     if not history or not needs_context(question):
         return fallback
-    from localqa.llm import Sampling
-    from localqa.prompt import ContextTooSmall, pack_prompt
+    from localqa.generation.model import Sampling
+    from localqa.generation.prompt import ContextTooSmall, pack_prompt
 
     ask = f"Rewrite this follow-up as a standalone question: {question.strip()}"
     try:

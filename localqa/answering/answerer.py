@@ -1,7 +1,8 @@
 """Answering a question: retrieve, then generate with the model or extract without one.
 
-`Answerer.stream` yields text pieces as they are produced and finally the `Answer`,
-so the CLI and the TUI print tokens as they arrive.
+`Answerer.stream` yields a typed event stream: `Token` events as text is produced, then
+exactly one `Final` carrying the `Answer`, so the CLI and the TUI print tokens as they
+arrive and never sort the stream by type guesses.
 """
 
 from __future__ import annotations
@@ -12,23 +13,26 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from localqa.citations import Citation, SentenceCheck, SupportChecker, check_answer, clean_markers
-from localqa.extractive import extract_answer
-from localqa.packing import pack_context
-from localqa.retrieval import Retriever
+from localqa.answering.citations import (
+    Citation,
+    SentenceCheck,
+    SupportChecker,
+    check_answer,
+    clean_markers,
+)
+from localqa.answering.extractive import extract_answer
+from localqa.errors import LocalqaError
+from localqa.retrieval.packing import pack_context
+from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk
 
 if TYPE_CHECKING:
     from localqa.config import Settings
-    from localqa.embedder import Embedder
-    from localqa.index import Index
-    from localqa.llm import LocalModel
-    from localqa.prompt import Turn
-
-UNGROUNDED = "Note: no sentence of this answer is supported by the sources; do not rely on it."
+    from localqa.generation.model import LocalModel
+    from localqa.schema import Turn
 
 
-class EmptyQuestion(ValueError):
+class EmptyQuestion(LocalqaError):
     """The question has no words."""
 
 
@@ -80,33 +84,53 @@ class Answer:
         return data
 
 
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer's text, as the model (or the extractor) produced it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The last event of every stream: the whole answer, checked and cited."""
+
+    answer: Answer
+
+
+AnswerEvent = Token | Final
+
+
 class Answerer:
+    """Answers questions from one index: retrieval, then the model or extraction.
+
+    `model` None means extractive mode. The parts come from `localqa.builder.Builder`.
+    """
+
     def __init__(
-        self,
-        settings: Settings,
-        index: Index,
-        embedder: Embedder,
-        model: LocalModel | None = None,
+        self, settings: Settings, retriever: Retriever, model: LocalModel | None = None
     ) -> None:
         self._settings = settings
-        self._embedder = embedder
-        self._retriever = Retriever(index, embedder, reranker=settings.reranker_model)
+        self._retriever = retriever
+        self._embedder = retriever.embedder
         self.model = model
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        result: Answer | None = None
-        for piece in self.stream(question, history):
-            if isinstance(piece, Answer):
-                result = piece
-        assert result is not None
-        return result
+        """The whole answer at once (`stream` without the tokens)."""
+        for event in self.stream(question, history):
+            if isinstance(event, Final):
+                return event.answer
+        raise AssertionError("an answer stream always ends with Final")
 
     def stream(
         self,
         question: str,
         history: Sequence[Turn] = (),
         stop: threading.Event | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[AnswerEvent]:
+        """Token events, then one Final. Raises EmptyQuestion for a question without words,
+        ContextTooSmall when not even one source fits the model's window. Setting `stop`
+        ends generation at the next token; the Final then says `cancelled`."""
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
@@ -120,14 +144,16 @@ class Answerer:
             started = time.perf_counter()
             extract = extract_answer(question, contexts, checker)
             timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            yield extract.text
-            yield Answer(
-                question=question,
-                text=extract.text,
-                mode="extractive",
-                citations=tuple(extract.citations),
-                contexts=tuple(c.chunk for c in extract.citations),
-                timings=timings,
+            yield Token(extract.text)
+            yield Final(
+                Answer(
+                    question=question,
+                    text=extract.text,
+                    mode="extractive",
+                    citations=tuple(extract.citations),
+                    contexts=tuple(c.chunk for c in extract.citations),
+                    timings=timings,
+                )
             )
             return
         yield from self._generate(question, history, retrieved.results, timings, checker, stop)
@@ -140,9 +166,9 @@ class Answerer:
         timings: dict[str, float],
         checker: SupportChecker,
         stop: threading.Event | None,
-    ) -> Iterator[str | Answer]:
-        from localqa.llm import Sampling
-        from localqa.prompt import pack_prompt
+    ) -> Iterator[AnswerEvent]:
+        from localqa.generation.model import Sampling
+        from localqa.generation.prompt import pack_prompt
 
         model = self.model
         assert model is not None
@@ -153,7 +179,7 @@ class Answerer:
         pieces: list[str] = []
         for piece in model.stream(packed.tokens, s.answer_tokens, sampling, stop):
             pieces.append(piece)
-            yield piece
+            yield Token(piece)
         sources = [r.chunk for r in packed.sources]
         text = clean_markers("".join(pieces).strip(), len(sources))
         checks, citations = check_answer(text, sources, checker)
@@ -177,4 +203,4 @@ class Answerer:
             sources_dropped=packed.dropped_sources,
             cancelled=bool(stop and stop.is_set()),
         )
-        yield answer
+        yield Final(answer)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import jinja2
 
-    from localqa.prompt import Turn
+    from localqa.schema import Turn
 
 # Private-use characters: they survive jinja filters such as `trim` and never occur in a
 # rendered template, so they mark where user-supplied text goes.

@@ -10,8 +10,15 @@ from typing import Annotated
 
 import typer
 
-from localqa.cli import ConfigOpt, HomeOpt, IndexOpt, cli, make_app
-from localqa.cli_answer import ExtractiveOpt, GpuOpt, ModelOpt
+from localqa.cli.common import (
+    ConfigOpt,
+    ExtractiveOpt,
+    GpuOpt,
+    HomeOpt,
+    IndexOpt,
+    ModelOpt,
+    make_builder,
+)
 
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Reopen the latest conversation with this index.")
@@ -35,7 +42,6 @@ def logging_to(path: Path) -> Iterator[None]:
         handler.close()
 
 
-@cli.command()
 def chat(
     index: IndexOpt = None,
     home: HomeOpt = None,
@@ -46,16 +52,16 @@ def chat(
     resume: ResumeOpt = False,
 ) -> None:
     """Chat with your documents in a terminal UI: streamed, cited answers and follow-ups."""
-    from localqa.conversations import ConversationStore
+    from tui.adapter import core_factory
     from tui.app import ChatApp
-    from tui.core import core_factory
 
-    app = make_app(config, index=index, home=home, model_path=model, n_gpu_layers=n_gpu_layers)
-    store = ConversationStore.in_home(app.settings.home)
-    chat_app = ChatApp(core_factory(app, use_model=not extractive), store,
-                       index_name=app.settings.index, resume=resume)  # fmt: skip
+    builder = make_builder(config, index=index, home=home, model_path=model,
+                           n_gpu_layers=n_gpu_layers)  # fmt: skip
+    store = builder.conversation_store()
+    chat_app = ChatApp(core_factory(builder, use_model=not extractive), store,
+                       index_name=builder.settings.index, resume=resume)  # fmt: skip
     try:
-        with logging_to(app.settings.home / "chat.log"):
+        with logging_to(builder.settings.home / "chat.log"):
             chat_app.run()
     finally:
         store.close()

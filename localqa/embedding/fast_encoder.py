@@ -17,13 +17,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from localqa.errors import LocalqaError
+
 Array = npt.NDArray[np.float32]
 # Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, below float32 resolution at these scales
 _ERF_P = 0.3275911
 _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 
-class UnsupportedModel(Exception):
+class UnsupportedModel(LocalqaError):
     """The model is not a mean-pooled BERT; use sentence-transformers for it."""
 
 

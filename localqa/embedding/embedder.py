@@ -13,19 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import numpy.typing as npt
+
+from localqa.errors import LocalqaError
+from localqa.schema import Vectors
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-Vectors = npt.NDArray[np.float32]
 # Texts per forward pass when not configured. On the CPU small batches are faster: less
 # padding (chunks/s at 8/16/32/64 here: 47/43/38/37, docs/BENCHMARKS.md); a GPU wants more.
 CPU_BATCH = 8
 GPU_BATCH = 64
 
 
-class EmbedderError(Exception):
+class EmbedderError(LocalqaError):
     """The embedding model could not be loaded."""
 
 
@@ -49,8 +50,10 @@ class Embedder(Protocol):
         """A tokenizer.json that counts the same word pieces, if the model has one."""
         ...
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        """Unit-length vectors, one row per text."""
+    def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
+        """Unit-length float32 vectors, shape (len(texts), dimensions). `spare_cores`: how
+        many CPU cores other work (a reader process) is using meanwhile; an encoder that
+        runs threads leaves them free for this call."""
         ...
 
 
@@ -89,7 +92,6 @@ class SentenceTransformerEmbedder:
         self._model: SentenceTransformer | None = None
         self._counter: Callable[[str], int] | None = None
         self._max_tokens: int | None = None
-        self._reader_busy: Callable[[], bool] | None = None
         self._threads = 0  # torch's own choice, read when first needed
 
     @property
@@ -161,25 +163,16 @@ class SentenceTransformerEmbedder:
         path = (self._path or default_model_path()) / "tokenizer.json"
         return path if path.is_file() else None
 
-    def share_cores(self, reader_busy: Callable[[], bool] | None) -> None:
-        """While `reader_busy()` says a reader process is working beside us, embed with one
-        torch thread fewer. torch's threads meet at a barrier for every operation, so a
-        thread that waits for the core the reader holds stalls all of them: on 2 cores,
-        2 threads against a busy reader did worse than 1 (docs/BENCHMARKS.md, Ingest).
-        None ends the sharing."""
-        self._reader_busy = reader_busy
-        if reader_busy is None and self._threads:
-            import torch
-
-            torch.set_num_threads(self._threads)
-
-    def _fit_threads(self) -> None:
+    def _fit_threads(self, spare_cores: int) -> None:
+        """One torch thread fewer per core that other work holds. torch's threads meet at a
+        barrier for every operation, so a thread that waits for the core a reader holds
+        stalls all of them: on 2 cores, 2 threads against a busy reader did worse than 1
+        (docs/BENCHMARKS.md, Ingest). With no spare cores torch gets its own count back."""
         import torch
 
         if not self._threads:
             self._threads = torch.get_num_threads()
-        busy = self._reader_busy is not None and self._reader_busy()
-        wanted = max(1, self._threads - 1) if busy else self._threads
+        wanted = max(1, self._threads - spare_cores)
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
 
@@ -187,10 +180,10 @@ class SentenceTransformerEmbedder:
     def _default_batch(model: SentenceTransformer) -> int:
         return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
         model = self._load()
-        if self._reader_busy is not None:
-            self._fit_threads()
+        if spare_cores or self._threads:  # untouched until the first call that shares
+            self._fit_threads(spare_cores)
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size or self._default_batch(model),
@@ -202,13 +195,13 @@ class SentenceTransformerEmbedder:
 
 
 class FastQueryEmbedder:
-    """The same model through localqa.fast_encoder: no torch import, for answering.
+    """The same model through localqa.embedding.fast_encoder: no torch import, for answering.
 
     Used when the model is a mean-pooled BERT (the default MiniLM is); its vectors equal
     sentence-transformers' to float32 precision."""
 
     def __init__(self, model: str = "") -> None:
-        from localqa.fast_encoder import FastEncoder
+        from localqa.embedding.fast_encoder import FastEncoder
 
         self._path = Path(model) if model else default_model_path()
         self._name = model or "all-MiniLM-L6-v2"
@@ -229,5 +222,5 @@ class FastQueryEmbedder:
     def tokenizer_file(self) -> Path | None:
         return self._path / "tokenizer.json"
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        return self._encoder.embed(texts)
+    def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
+        return self._encoder.embed(texts)  # BLAS on one thread already (fast_encoder)

@@ -1,4 +1,4 @@
-"""The index catalog: which documents are ingested, their chunks, and a BM25 index.
+"""The chunk store: which documents are ingested, their chunks, and BM25 search over them.
 
 One SQLite file per index, in WAL mode so readers never block the writer. A chunk is
 visible only while its document's row carries the chunk's document hash. New chunks are
@@ -19,7 +19,7 @@ from localqa.schema import Chunk
 from localqa.text import STOPWORDS, words
 
 if TYPE_CHECKING:
-    from localqa.lexical import LexicalSnapshot, QuestionTokenizer
+    from localqa.store.lexical import LexicalSnapshot, QuestionTokenizer
 
 # One tokenizer for the index and for questions: the BM25 arrays look questions' terms up
 # in the index's own vocabulary.
@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(abs_path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='{TOKENIZER}');
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-# Bumped by every change to chunks_fts: the stamp of localqa/lexical.py's copies.
+# Bumped by every change to chunks_fts: the stamp of localqa/store/lexical.py's copies.
 GENERATION_SQL = "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'lexical_generation'"
 BUMP_GENERATION_SQL = (
     "INSERT INTO meta VALUES ('lexical_generation', 1) "
@@ -69,7 +69,7 @@ class DocumentRecord:
     mtime_ns: int
     title: str = ""
     page_kind: str = "page"
-    pages: int = 0
+    last_page: int = 0  # the highest page that produced a chunk (column `pages`)
     chunks: int = 0
     ingested_at: str = ""
 
@@ -88,7 +88,7 @@ def fts_query(question: str) -> str:
     return " OR ".join(f'"{w}"' for w in query_words(question))
 
 
-class Catalog:
+class ChunkStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
@@ -170,13 +170,13 @@ class Catalog:
         return int(self._db.execute(GENERATION_SQL).fetchone()[0])
 
     def read_lexical_snapshot(self) -> LexicalSnapshot:
-        from localqa.lexical import read_snapshot
+        from localqa.store.lexical import read_snapshot
 
         return read_snapshot(self._db, GENERATION_SQL)
 
     def _question_tokens(self) -> QuestionTokenizer:
         if self._tokenizer is None:
-            from localqa.lexical import QuestionTokenizer
+            from localqa.store.lexical import QuestionTokenizer
 
             self._tokenizer = QuestionTokenizer(self._db, QUESTION_TOKENS_SQL)
         return self._tokenizer
@@ -186,7 +186,7 @@ class Catalog:
         none does, each search looks again (one file open): a writer may have written it."""
         generation = self.lexical_generation()
         if self._lexical is None or self._lexical.generation != generation:
-            from localqa.lexical import load
+            from localqa.store.lexical import load
 
             self._lexical = load(self.lexical_dir, generation)
         return self._lexical
@@ -224,7 +224,7 @@ class Catalog:
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     record.abs_path, record.source, record.root, record.doc_hash, record.size,
-                    record.mtime_ns, record.title, record.page_kind, record.pages, count,
+                    record.mtime_ns, record.title, record.page_kind, record.last_page, count,
                     record.ingested_at,
                 ),
             )  # fmt: skip

@@ -1,22 +1,23 @@
-"""One named index: the catalog (chunks, BM25, documents) and the Chroma vectors."""
+"""One named index: the chunk store (documents, chunks, BM25) and the Chroma vectors."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from localqa.catalog import Catalog, DocumentRecord
 from localqa.config import Settings
-from localqa.lock import WriterLock
-from localqa.schema import SourceInfo
-from localqa.vectors import VectorStore
+from localqa.errors import LocalqaError
+from localqa.schema import Chunk, SourceInfo, Vectors
+from localqa.store.chunkstore import ChunkStore, DocumentRecord
+from localqa.store.lock import WriterLock
+from localqa.store.vectors import VectorStore
 
 CATALOG_FILE = "catalog.sqlite"
 
 
-class IndexMissing(Exception):
+class IndexMissing(LocalqaError):
     """No index has been built yet."""
 
 
@@ -24,12 +25,18 @@ class Index:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.path = settings.index_dir
-        self.catalog = Catalog(self.path / CATALOG_FILE)
+        self.chunk_store = ChunkStore(self.path / CATALOG_FILE)
         self._vectors: VectorStore | None = None
+
+    @staticmethod
+    def exists(settings: Settings) -> bool:
+        """Whether the configured index has been created (by an ingest)."""
+        return (settings.index_dir / CATALOG_FILE).is_file()
 
     @classmethod
     def open_existing(cls, settings: Settings) -> Index:
-        if not (settings.index_dir / CATALOG_FILE).is_file():
+        """The configured index; raises IndexMissing when it was never created."""
+        if not cls.exists(settings):
             raise IndexMissing(
                 f"no index {settings.index!r} in {settings.home}; run `localqa ingest PATH` first"
             )
@@ -62,51 +69,80 @@ class Index:
                     "could not write the BM25 arrays in %s (%s); searches use SQLite FTS5 "
                     "meanwhile (slower on big indexes): free disk space or fix permissions, "
                     "then run `localqa ingest` again",
-                    self.catalog.lexical_dir,
+                    self.chunk_store.lexical_dir,
                     err,
                 )
 
     def refresh_lexical(self) -> bool:
         """Rewrite the array copy of the BM25 index if the catalog has changed since it was
-        written (localqa/lexical.py); True if it was rewritten."""
-        from localqa.lexical import copy_folder, save
+        written (localqa/store/lexical.py); True if it was rewritten."""
+        from localqa.store.lexical import copy_folder, save
 
-        folder = self.catalog.lexical_dir
-        if copy_folder(folder, self.catalog.lexical_generation()).is_dir():
+        folder = self.chunk_store.lexical_dir
+        if copy_folder(folder, self.chunk_store.lexical_generation()).is_dir():
             return False
-        save(self.catalog.read_lexical_snapshot(), folder)
+        save(self.chunk_store.read_lexical_snapshot(), folder)
         return True
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
         """Delete chunks (and their vectors) that no document points at. Vectors go first:
         a crash in between leaves rows that the next call collects again."""
-        ids = self.catalog.orphan_chunk_ids(abs_path)
+        ids = self.chunk_store.orphan_chunk_ids(abs_path)
         if ids:
             self.vectors.delete(ids)
-            self.catalog.delete_chunks(ids)
+            self.chunk_store.delete_chunks(ids)
         return len(ids)
 
+    def store(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        complete: Sequence[DocumentRecord] = (),
+    ) -> None:
+        """Store `chunks` with their `vectors` (one row each), then make the documents in
+        `complete` visible, replacing their previous versions.
+
+        The write order is what makes a kill at any moment harmless: chunk rows first
+        (invisible: no document points at them yet), then their vectors (each then has a
+        row, so orphans are findable), then one transaction per document that points it
+        at its new chunks, and only then the old version's chunks are collected. A
+        document's chunks may span several calls; pass its record with the last of them.
+        """
+        if chunks:
+            self.chunk_store.add_chunks(chunks)
+            self.vectors.upsert([c.id for c in chunks], vectors, [c.abs_path for c in chunks])
+        for record in complete:
+            self.chunk_store.commit_document(record)
+            self.collect_orphans(record.abs_path)  # the replaced version
+
+    def discard(self, abs_path: str) -> None:
+        """Drop what was stored of a document that then failed; its previous version, if
+        any, stays visible."""
+        self.collect_orphans(abs_path)
+
     def forget(self, record: DocumentRecord) -> None:
-        self.catalog.remove_document(record.abs_path)
+        self.chunk_store.remove_document(record.abs_path)
         self.collect_orphans(record.abs_path)
 
     def find_documents(self, path: str) -> list[DocumentRecord]:
         """Documents matching a path as given: absolute, relative to cwd, or as listed."""
         wanted = {path, str(Path(path).expanduser().resolve())}
-        return [d for d in self.catalog.documents() if d.abs_path in wanted or d.source in wanted]
+        return [
+            d for d in self.chunk_store.documents() if d.abs_path in wanted or d.source in wanted
+        ]
 
     def sources(self) -> list[SourceInfo]:
         return [
             SourceInfo(
                 path=d.source,
-                pages=d.pages,
+                last_page=d.last_page,
                 chunks=d.chunks,
                 ingested_at=d.ingested_at,
                 abs_path=d.abs_path,
                 doc_hash=d.doc_hash,
             )
-            for d in self.catalog.documents()
+            for d in self.chunk_store.documents()
         ]
 
     def close(self) -> None:
-        self.catalog.close()
+        self.chunk_store.close()

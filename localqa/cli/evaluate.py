@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from localqa.cli import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, cli, emit_json, fail, make_app
+from localqa.cli.common import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, emit_json, fail, make_builder
 
 if TYPE_CHECKING:
-    from localqa.answer import Answerer
+    from localqa.answering.answerer import Answerer
+    from localqa.builder import Builder
     from localqa.evaluation import EvalQuestion
 
 PROGRESS_EVERY = 250
@@ -37,7 +38,6 @@ ModelOpt = Annotated[
 ]
 
 
-@cli.command("eval")
 def eval_command(
     questions: QuestionsArg = None,
     index: IndexOpt = None,
@@ -58,60 +58,53 @@ def eval_command(
         return
     if questions is None:
         fail("give a questions file (JSONL), or --from squad|aragog PATH --out DIR", 2)
-    from localqa.evaluation import EvalInputError, load_questions
+    from localqa.evaluation import load_questions
 
     try:
         todo = load_questions(questions)[:limit]
-    except (OSError, EvalInputError) as err:
-        fail(str(err), 2)
-    app = make_app(config, index=index, home=home, top_k=top_k, context_chars=context_chars,
-                   model_path=model)  # fmt: skip
-    report = _run(app, todo, generate)
+    except OSError as err:
+        fail(f"cannot read {questions}: {err.strerror}", 2)
+    builder = make_builder(config, index=index, home=home, top_k=top_k,
+                           context_chars=context_chars, model_path=model)  # fmt: skip
+    report = _run(builder, todo, generate)
     if as_json:
         emit_json(report)
     else:
         print_summary(report["summary"])
 
 
-def _run(app: Any, todo: list[EvalQuestion], generate: bool) -> dict[str, Any]:
+def _run(builder: Builder, todo: list[EvalQuestion], generate: bool) -> dict[str, Any]:
     from localqa.evaluation import Evaluator, summarise
-    from localqa.index import IndexMissing
 
+    index = builder.existing_index()
     try:
-        index = app.existing_index()
-    except IndexMissing as err:
-        fail(str(err))
-    embedder = app.query_embedder()  # the one `ask` uses, so latencies are ask's
-    answerer = _answerer(app, index, embedder) if generate else None
-    evaluator = Evaluator(app.settings, index, embedder)
-    rows: list[dict[str, Any]] = []
-    results = []
-    for done, question in enumerate(todo, start=1):
-        result = evaluator.evaluate(question)
-        results.append(result)
-        row = result.as_json()
-        if answerer is not None:
-            row.update(_generated(answerer, question))
-        rows.append(row)
-        if done % PROGRESS_EVERY == 0:
-            print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
-    summary = summarise(results, app.settings, evaluator.token_method)
+        retriever = builder.retriever(index)  # the one `ask` uses, so latencies are ask's
+        answerer = _answerer(builder, index) if generate else None
+        evaluator = Evaluator(builder.settings, retriever)
+        rows: list[dict[str, Any]] = []
+        results = []
+        for done, question in enumerate(todo, start=1):
+            result = evaluator.evaluate(question)
+            results.append(result)
+            row = result.as_json()
+            if answerer is not None:
+                row.update(_generated(answerer, question))
+            rows.append(row)
+            if done % PROGRESS_EVERY == 0:
+                print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
+    finally:
+        index.close()
+    summary = summarise(results, builder.settings, evaluator.token_method)
     if answerer is not None:
         summary["supported_sentence_share"] = _supported_share(rows)
     return {"summary": summary, "questions": rows}
 
 
-def _answerer(app: Any, index: Any, embedder: Any) -> Answerer:
-    from localqa.answer import Answerer
-    from localqa.llm import ModelError
-
-    try:
-        model = app.load_model()
-    except ModelError as err:
-        fail(str(err))
+def _answerer(builder: Builder, index: Any) -> Answerer:
+    model = builder.load_model()
     if model is None:
         fail("--generate needs a model: put one .gguf in models/ or set model_path", 2)
-    return Answerer(app.settings, index, embedder, model)
+    return builder.answerer(index, model)
 
 
 def _generated(answerer: Answerer, question: EvalQuestion) -> dict[str, Any]:

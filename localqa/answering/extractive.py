@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from localqa.citations import Citation, SupportChecker
+from localqa.answering.citations import Citation, SupportChecker
 from localqa.schema import ScoredChunk
 from localqa.text import content_words, lexical_support, split_sentences
 

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from localqa.errors import LocalqaError
+
 if TYPE_CHECKING:
-    from localqa.embedder import Vectors
+    from localqa.schema import Vectors
 
 COLLECTION = "chunks"
 
 
-class VectorStoreError(Exception):
+class VectorStoreError(LocalqaError):
     """Chroma could not be opened or reached."""
 
 

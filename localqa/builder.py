@@ -1,0 +1,128 @@
+"""The composition root: the one place that builds localqa's parts from `Settings`.
+
+`ask`, `chat`, `eval`, `doctor`, ingest and the benchmarks all get their parts here, so
+the same settings give the same parts everywhere (the same question encoder for `ask`
+and `chat`, the same reranker for answering and evaluation). Heavy libraries load inside
+the methods that need them, never at import.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from localqa.config import Settings, load_settings
+from localqa.store.index import Index
+
+if TYPE_CHECKING:
+    from localqa.answering.answerer import Answerer
+    from localqa.answering.conversations import ConversationStore
+    from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
+    from localqa.generation.model import LocalModel
+    from localqa.retrieval.reranker import CrossEncoderReranker
+    from localqa.retrieval.retriever import Retriever
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class Builder:
+    """Makes each part from `settings`; every method builds a new part."""
+
+    settings: Settings
+
+    @classmethod
+    def from_options(cls, config_file: Path | None = None, **overrides: Any) -> Builder:
+        """Settings from defaults < TOML < environment < `overrides` (None = not given).
+        Raises ConfigError."""
+        return cls(load_settings(overrides, config_file=config_file))
+
+    def embedder(self) -> SentenceTransformerEmbedder:
+        """The document encoder for ingest (torch; a GPU when `embed_device` allows)."""
+        from localqa.embedding.embedder import SentenceTransformerEmbedder
+
+        s = self.settings
+        return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
+
+    def query_embedder(self) -> Embedder:
+        """The question encoder: torch-free when the model allows, else the full one. Its
+        vectors equal the document encoder's (tests/test_fast_encoder.py)."""
+        from localqa.embedding.embedder import FastQueryEmbedder
+        from localqa.embedding.fast_encoder import UnsupportedModel
+
+        try:
+            return FastQueryEmbedder(self.settings.embed_model)
+        except UnsupportedModel:
+            return self.embedder()
+
+    def index(self) -> Index:
+        """The configured index, created on first write."""
+        return Index(self.settings)
+
+    def existing_index(self) -> Index:
+        """The configured index; raises IndexMissing when nothing was ingested yet."""
+        return Index.open_existing(self.settings)
+
+    def reranker(self) -> CrossEncoderReranker | None:
+        """The cross-encoder of `reranker_model`, or None when none is configured."""
+        if not self.settings.reranker_model:
+            return None
+        from localqa.retrieval.reranker import CrossEncoderReranker
+
+        return CrossEncoderReranker(Path(self.settings.reranker_model).expanduser())
+
+    def retriever(self, index: Index, embedder: Embedder | None = None) -> Retriever:
+        """Hybrid retrieval over `index`, questions encoded by `embedder` (default: the
+        query embedder)."""
+        from localqa.retrieval.retriever import Retriever
+
+        return Retriever(index, embedder or self.query_embedder(), reranker=self.reranker())
+
+    def models_dirs(self) -> list[Path]:
+        return [self.settings.home / "models", Path.cwd() / "models"]
+
+    def model_file(self) -> Path | None:
+        """`model_path`, else the single .gguf in a models folder; None: extractive mode.
+        Raises ModelError when a folder holds several."""
+        from localqa.generation.model import find_model
+
+        for folder in self.models_dirs():
+            path = find_model(self.settings.model_path, folder)
+            if path is not None:
+                return path
+        return None
+
+    def load_model(self, report: Callable[[str], None] | None = _to_stderr) -> LocalModel | None:
+        """The model of `model_file()`, loaded; None when there is none. `report` gets one
+        line about GPU offload (None: silent, as the chat wants); warnings are logged.
+        Raises ModelError."""
+        from localqa.generation.model import LocalModel
+
+        path = self.model_file()
+        if path is None:
+            return None
+        s = self.settings
+        model = LocalModel.load(path, s.n_ctx, s.n_gpu_layers, s.threads)
+        for warning in model.warnings:
+            logging.getLogger("localqa").warning(warning)
+        if report is not None:
+            report(f"model {path.name}: {model.gpu_layers}/{model.n_layers} layers on the GPU")
+        return model
+
+    def answerer(self, index: Index, model: LocalModel | None = None) -> Answerer:
+        """An answerer over `index` with the query embedder; `model` None: extractive."""
+        from localqa.answering.answerer import Answerer
+
+        return Answerer(self.settings, self.retriever(index), model)
+
+    def conversation_store(self) -> ConversationStore:
+        """The saved chat conversations beside the indexes."""
+        from localqa.answering.conversations import ConversationStore
+
+        return ConversationStore.in_home(self.settings.home)

@@ -1,0 +1,70 @@
+"""`localqa`: one Typer app; each command is added here, explicitly.
+
+A `LocalqaError` from any command becomes one line on stderr and the error's exit code
+(`LocalqaGroup.invoke`), so commands do not catch domain errors one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from localqa import __version__
+from localqa.cli import answer, chat, documents, evaluate
+from localqa.errors import LocalqaError
+
+
+class LocalqaGroup(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors its own click
+        try:
+            return super().invoke(ctx)
+        except LocalqaError as err:
+            typer.echo(f"localqa: error: {err}", err=True)
+            raise typer.Exit(err.exit_code) from None
+
+
+cli = typer.Typer(
+    name="localqa",
+    cls=LocalqaGroup,
+    help="Cited answers from your own documents, entirely offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@cli.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        # pypdf narrates every repaired cross-reference; the one-line outcome per file is ours
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+cli.command()(documents.ingest)
+cli.command()(answer.ask)
+cli.command()(chat.chat)
+cli.command("eval")(evaluate.eval_command)
+cli.command()(documents.sources)
+cli.command()(documents.forget)
+cli.command()(answer.doctor)
+cli.command()(version)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,1 @@
+"""The local language model: llama.cpp set-up, prompt layouts and budgets, generation."""
