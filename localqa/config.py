@@ -54,8 +54,18 @@ class Settings(BaseModel):
     model_path: str = ""
     n_ctx: int = Field(4096, ge=256)
     n_gpu_layers: int | Literal["auto"] = "auto"
-    answer_tokens: int = Field(512, ge=16)
-    temperature: float = Field(0.7, ge=0.0)
+    # Generation budgets; 0 = chosen from the model's size (localqa/generation/budget.py).
+    answer_tokens: int = Field(0, ge=0)
+    answer_sources: int = Field(0, ge=0, le=100)
+    answer_context_chars: int = Field(0, ge=0)
+    # The prompt layout: auto = the GGUF's template, else by model name, else plain text.
+    prompt_format: Literal["auto", "gguf-template", "llama-2", "completion"] = "auto"
+    # A generated answer no sentence of which the sources support: shown with the
+    # extractive quotes ("with-quotes") or replaced by them ("quotes-only").
+    unsupported_answer: Literal["with-quotes", "quotes-only"] = "with-quotes"
+    # 0: greedy, so the same question over the same documents gets the same answer (an
+    # answer someone may have to justify later should be reproducible); raise for variety.
+    temperature: float = Field(0.0, ge=0.0)
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     min_p: float = Field(0.05, ge=0.0, le=1.0)
     threads: int = Field(0, ge=0)

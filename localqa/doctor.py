@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localqa.errors import LocalqaError
 from localqa.store.index import Index
 
 if TYPE_CHECKING:
@@ -51,6 +52,23 @@ def _model_facts(path: Path) -> dict[str, Any]:
     return facts
 
 
+def _layout(path: Path, prompt_format: str) -> str:
+    """The prompt layout `ask` would use with this model, and why (loads it briefly)."""
+    from localqa.generation.layouts import choose_layout
+    from localqa.generation.model import LocalModel
+    from localqa.generation.prompt import SYSTEM_PROMPT
+
+    try:
+        model = LocalModel.load(path, n_ctx=256, n_gpu_layers=0)
+    except (LocalqaError, ImportError) as err:
+        return f"unknown ({err})"
+    try:
+        layout = choose_layout(model, SYSTEM_PROMPT, prompt_format)[1]
+    finally:
+        model.close()
+    return f"{layout.name} ({layout.reason})"
+
+
 def _models(builder: Builder) -> dict[str, Any]:
     found: dict[str, Any] = {}
     candidates = [Path(builder.settings.model_path)] if builder.settings.model_path else []
@@ -58,6 +76,12 @@ def _models(builder: Builder) -> dict[str, Any]:
         candidates += sorted(folder.glob("*.gguf")) if folder.is_dir() else []
     for path in candidates:
         found[str(path)] = _model_facts(path) if path.is_file() else "missing"
+    try:
+        chosen = builder.model_file()
+    except LocalqaError:  # several models in a folder: the models section says which
+        chosen = None
+    if chosen is not None and isinstance(found.get(str(chosen)), dict):
+        found[str(chosen)]["prompt_layout"] = _layout(chosen, builder.settings.prompt_format)
     return found or {"none": "no GGUF model found: answers will be extractive"}
 
 

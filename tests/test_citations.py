@@ -98,3 +98,14 @@ def test_check_answer_judges_each_sentence_against_what_it_cites(checker: Suppor
     # a true sentence cited to the wrong source is not supported by what it cites
     checks, _ = check_answer("Salary is paid on the 20th of each month [1].", sources, checker)
     assert [c.supported for c in checks] == [False]
+
+
+def test_a_short_answer_is_checked_with_its_question(checker: SupportChecker) -> None:
+    sources = [chunk(LEAVE, "leave.txt")]
+    question = "How many weeks of parental leave do employees get?"
+    [right], citations = check_answer("18 weeks.", sources, checker, question)
+    assert right.supported and right.sentence == "18 weeks." and citations[0].number == 1
+    [wrong], _ = check_answer("27 weeks.", sources, checker, question)
+    assert not wrong.supported
+    assert check_answer("Yes.", sources, checker, question)[0] == []  # states nothing
+    assert check_answer("18 weeks.", sources, checker)[0] == []  # no question: unchecked

@@ -37,6 +37,7 @@ class CoreInfo:
     gpu_layers: int | None = None
     n_layers: int | None = None
     warnings: tuple[str, ...] = ()
+    layout: str | None = None  # the prompt layout the model gets
 
 
 class ChatCore(Protocol):
@@ -116,6 +117,14 @@ class CoreParts:
     @classmethod
     def assemble(cls, builder: Builder, index: Index, model: LocalModel | None) -> CoreParts:
         """The answerer `ask` would use, over `index`, with `model` (None: extractive)."""
+        from localqa.generation.layouts import choose_layout
+        from localqa.generation.prompt import SYSTEM_PROMPT
+
+        layout = (
+            choose_layout(model, SYSTEM_PROMPT, builder.settings.prompt_format)[1].name
+            if model
+            else None
+        )
         info = CoreInfo(
             index_name=builder.settings.index,
             documents=len(index.chunk_store.documents()),
@@ -124,6 +133,7 @@ class CoreParts:
             gpu_layers=model.gpu_layers if model else None,
             n_layers=model.n_layers if model else None,
             warnings=tuple(model.warnings) if model else (),
+            layout=layout,
         )
         return cls(builder.answerer(index, model), index, info)
 

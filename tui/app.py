@@ -186,7 +186,8 @@ class ChatApp(App[None]):
         cancelled = answer.cancelled
         sources = sources_of(answer)
         meta = present.answer_meta(answer)
-        await exchange.answer_view.finish(answer.text, sources, meta, cancelled)
+        shown = present.shown_answer(answer)
+        await exchange.answer_view.finish(answer.text, sources, meta, cancelled, shown)
         exchange.turn = SavedTurn(
             exchange.question, answer.text, searched, answer.mode, cancelled, sources
         )

@@ -9,6 +9,7 @@ from localqa.answering.answerer import Answer
 from localqa.answering.conversations import Source
 from localqa.errors import LocalqaError
 from tui.adapter import ChatCore
+from tui.widgets import verbatim
 
 # Failures a person can act on: their messages say what to do, so they are shown as they are.
 KNOWN_ERRORS = (LocalqaError, OSError)
@@ -28,9 +29,30 @@ def answer_meta(answer: Answer) -> str:
     parts = [answer.mode, count(len(answer.contexts), "source")]
     if answer.mode == "generative":
         parts.append(f"{len(answer.citations)} cited")
-        if not answer.grounded and not answer.cancelled:
+        if answer.cancelled:
+            pass
+        elif answer.fallback is not None:
             parts.append("the sources do not support this answer")
+        elif not answer.grounded:
+            parts.append(f"{count(len(answer.unsupported), 'sentence')} not supported")
     return " · ".join(parts)
+
+
+def shown_answer(answer: Answer) -> str:
+    """The answer as the chat shows it (Markdown): the text verbatim; under a generated
+    one, the sentences its sources do not support, and when none is supported, what the
+    sources do say."""
+    shown = verbatim(answer.text)
+    if answer.mode != "generative" or answer.cancelled:
+        return shown
+    if answer.unsupported:
+        marked = "\n".join(f"- {verbatim(s)}" for s in answer.unsupported)
+        shown += f"\n\n**⚠ Not supported by the sources:**\n\n{marked}"
+    if answer.fallback is not None:
+        shown += "\n\n**The sources do not support this answer. What they say:**\n\n" + verbatim(
+            answer.fallback.text
+        )
+    return shown
 
 
 def context_line(answer: Answer) -> str:

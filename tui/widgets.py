@@ -59,6 +59,12 @@ class QuestionView(Static):
         self.update(content)
 
 
+def verbatim(text: str) -> str:
+    """Model or document text as Markdown that shows every character: an HTML tag such as
+    `<SYS>` or an entity such as `&amp;` would otherwise vanish or change."""
+    return text.replace("\\", "\\\\").replace("<", "\\<").replace("&", "\\&")
+
+
 class AnswerView(Vertical, can_focus=True):
     """One answer: Markdown that grows as pieces arrive, then a line about it.
     Focusing or clicking it shows its sources."""
@@ -95,18 +101,25 @@ class AnswerView(Vertical, can_focus=True):
             self._stream = Markdown.get_stream(self.body)
         self.text += piece
         self.updates += 1
-        await self._stream.write(piece)
+        await self._stream.write(verbatim(piece))
 
     async def finish(
-        self, text: str, sources: Sequence[Source], meta: str, cancelled: bool
+        self,
+        text: str,
+        sources: Sequence[Source],
+        meta: str,
+        cancelled: bool,
+        shown: str | None = None,
     ) -> None:
+        """The final state: `text` as the answer (kept for copying and saving), `shown`
+        the Markdown displayed (default: `text` verbatim)."""
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
         self.loading = False
         self.remove_class("-pending")
         self.text, self.sources, self.cancelled = text, tuple(sources), cancelled
-        await self.body.update(text or "*(no text)*")
+        await self.body.update((verbatim(text) if shown is None else shown) or "*(no text)*")
         meta_line = self.query_one(".answer-meta", Static)
         meta_line.set_class(cancelled, "-cancelled")
         meta_line.update(Content(f"{CANCELLED} {meta}" if cancelled else meta))
@@ -214,6 +227,7 @@ class StatusBar(Static):
             model = "extractive mode"
         else:
             model = f"{info.model_name} · GPU layers {info.gpu_layers}/{info.n_layers}"
+            model += f" · layout {info.layout}" if info.layout else ""
         parts = [f"{info.index_name}: {info.documents} docs, {info.chunks} chunks", model]
         parts += [p for p in (context, speed, state) if p]
         self.update(Content(" │ ".join(parts)))

@@ -21,10 +21,11 @@ from localqa.answering.citations import (
     clean_markers,
 )
 from localqa.answering.extractive import extract_answer
+from localqa.answering.guard import StreamGuard
 from localqa.errors import LocalqaError
 from localqa.retrieval.packing import pack_context
 from localqa.retrieval.retriever import Retriever
-from localqa.schema import Chunk
+from localqa.schema import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
     from localqa.config import Settings
@@ -49,6 +50,11 @@ class Answer:
     gpu_layers: int | None = None
     sources_dropped: int = 0
     cancelled: bool = False
+    layout: str = ""  # generative: the prompt layout, and why (localqa/generation/layouts.py)
+    layout_reason: str = ""
+    finish_reason: str = ""  # eos, length, stop, repetition, cancelled
+    # generative and unsupported: the extractive answer, shown with it or instead of it
+    fallback: Answer | None = None
 
     @property
     def unsupported(self) -> list[str]:
@@ -56,9 +62,11 @@ class Answer:
 
     @property
     def grounded(self) -> bool:
+        """Extractive: something was quoted. Generative: every checked sentence is
+        supported by a source it cites (or by any source, when it cites none)."""
         if self.mode == "extractive":
             return bool(self.citations)
-        return any(c.supported for c in self.checks)
+        return bool(self.checks) and all(c.supported for c in self.checks)
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -81,6 +89,14 @@ class Answer:
         if self.mode == "generative":
             data["model"] = self.model
             data["gpu_layers"] = self.gpu_layers
+            data["layout"] = {"name": self.layout, "reason": self.layout_reason}
+            data["finish_reason"] = self.finish_reason
+            data["sentences"] = [
+                {"text": c.sentence, "supported": c.supported, "support": round(c.support, 4),
+                 "cited": list(c.cited)}
+                for c in self.checks
+            ]  # fmt: skip
+            data["extractive"] = self.fallback.as_json() if self.fallback else None
         return data
 
 
@@ -138,51 +154,68 @@ class Answerer:
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         if self.model is None:
-            contexts = pack_context(
-                retrieved.results, self._settings.top_k, self._settings.context_chars
-            )
-            started = time.perf_counter()
-            extract = extract_answer(question, contexts, checker)
-            timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            yield Token(extract.text)
-            yield Final(
-                Answer(
-                    question=question,
-                    text=extract.text,
-                    mode="extractive",
-                    citations=tuple(extract.citations),
-                    contexts=tuple(c.chunk for c in extract.citations),
-                    timings=timings,
-                )
-            )
+            extracted = self._extract(question, retrieved.results, checker, timings)
+            yield Token(extracted.text)
+            yield Final(extracted)
             return
         yield from self._generate(question, history, retrieved.results, timings, checker, stop)
+
+    def _extract(
+        self,
+        question: str,
+        results: Sequence[ScoredChunk],
+        checker: SupportChecker,
+        timings: dict[str, float],
+    ) -> Answer:
+        contexts = pack_context(results, self._settings.top_k, self._settings.context_chars)
+        started = time.perf_counter()
+        extract = extract_answer(question, contexts, checker)
+        timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return Answer(
+            question=question,
+            text=extract.text,
+            mode="extractive",
+            citations=tuple(extract.citations),
+            contexts=tuple(c.chunk for c in extract.citations),
+            timings=timings,
+        )
 
     def _generate(
         self,
         question: str,
         history: Sequence[Turn],
-        results: Sequence[Any],
+        results: Sequence[ScoredChunk],
         timings: dict[str, float],
         checker: SupportChecker,
         stop: threading.Event | None,
     ) -> Iterator[AnswerEvent]:
+        from localqa.generation.budget import fit_budget
         from localqa.generation.model import Sampling
         from localqa.generation.prompt import pack_prompt
 
         model = self.model
         assert model is not None
         s = self._settings
-        candidates = pack_context(results, s.top_k, s.context_chars)
-        packed = pack_prompt(model, question, candidates, history, model.n_ctx, s.answer_tokens)
+        budget = fit_budget(s, model.n_params, model.n_ctx)
+        candidates = pack_context(results, budget.sources, budget.context_chars)
+        packed = pack_prompt(model, question, candidates, history, model.n_ctx,
+                             budget.answer_tokens, prompt_format=s.prompt_format)  # fmt: skip
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
-        pieces: list[str] = []
-        for piece in model.stream(packed.tokens, s.answer_tokens, sampling, stop):
-            pieces.append(piece)
-            yield Token(piece)
+        guard = StreamGuard(len(packed.sources), packed.layout.stops)
+        tokens = model.stream(packed.tokens, budget.answer_tokens, sampling, stop)
+        try:
+            for piece in tokens:
+                if shown := guard.feed(piece):
+                    yield Token(shown)
+                if guard.finished:
+                    break
+        finally:
+            tokens.close()  # ends generation when the guard stopped it
+        if rest := guard.flush():
+            yield Token(rest)
         sources = [r.chunk for r in packed.sources]
-        text = clean_markers("".join(pieces).strip(), len(sources))
-        checks, citations = check_answer(text, sources, checker)
+        text = clean_markers(guard.text.strip(), len(sources))
+        checks, citations = check_answer(text, sources, checker, question)
         stats = model.last_stats
         timings.update(
             prompt_tokens=float(stats.prompt_tokens),
@@ -190,17 +223,23 @@ class Answerer:
             first_token_ms=round(stats.first_token_s * 1000, 2),
             tokens_per_s=round(stats.tokens_per_s, 2),
         )
-        answer = Answer(
-            question=question,
-            text=text,
-            mode="generative",
-            citations=tuple(citations),
-            contexts=tuple(sources),
-            checks=tuple(checks),
-            timings=timings,
-            model=str(model.path),
-            gpu_layers=model.gpu_layers,
-            sources_dropped=packed.dropped_sources,
-            cancelled=bool(stop and stop.is_set()),
+        supported = any(c.supported for c in checks)
+        yield Final(
+            Answer(
+                question=question,
+                text=text,
+                mode="generative",
+                citations=tuple(citations),
+                contexts=tuple(sources),
+                checks=tuple(checks),
+                timings=timings,
+                model=str(model.path),
+                gpu_layers=model.gpu_layers,
+                sources_dropped=packed.dropped_sources,
+                cancelled=bool(stop and stop.is_set()),
+                layout=packed.layout.name,
+                layout_reason=packed.layout.reason,
+                finish_reason=guard.reason or stats.finish_reason,
+                fallback=None if supported else self._extract(question, results, checker, {}),
+            )
         )
-        yield Final(answer)

@@ -134,22 +134,32 @@ class SupportChecker:
 
 
 def check_answer(
-    text: str, sources: Sequence[Chunk], checker: SupportChecker
+    text: str, sources: Sequence[Chunk], checker: SupportChecker, question: str = ""
 ) -> tuple[list[SentenceCheck], list[Citation]]:
-    """Check every sentence against the sources it cites (all sources when it cites none)."""
+    """Check every sentence against the sources it cites (all sources when it cites none).
+    A short answer that states a number or name ("18 weeks.") is checked together with
+    the `question` it answers.
+    Citations: every cited source with its best quote, and for a supported sentence that
+    cites nothing, the source that supports it best."""
     checks: list[SentenceCheck] = []
     best_quote: dict[int, tuple[str, float]] = {}
     for sentence in split_sentences(text):
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
+        judged = claim
         if len(content_words(claim)) < MIN_CLAIM_WORDS:
-            continue  # "Yes." or a heading: nothing to check
-        support = 0.0
-        for n in cited or tuple(range(1, len(sources) + 1)):
-            quote, score = checker.best_evidence(claim, sources[n - 1])
-            support = max(support, score)
-            if n in cited and score > best_quote.get(n, ("", -1.0))[1]:
-                best_quote[n] = (quote, score)
+            if not (question and stated_facts(claim)):
+                continue  # "Yes." or a heading: nothing to check
+            judged = f"{question.strip()} {claim}"  # "18 weeks." says what it answers
+        evidence = {n: checker.best_evidence(judged, sources[n - 1]) for n in
+                    cited or range(1, len(sources) + 1)}  # fmt: skip
+        best = max(evidence, key=lambda n: evidence[n][1], default=0)
+        support = evidence[best][1] if best else 0.0
+        # what it cites; a supported sentence that cites nothing points at its best source
+        shown = cited or ((best,) if support >= LEXICAL_SUPPORTED else ())
+        for n in shown:
+            if evidence[n][1] > best_quote.get(n, ("", -1.0))[1]:
+                best_quote[n] = evidence[n]
         checks.append(SentenceCheck(claim, cited, support, support >= LEXICAL_SUPPORTED))
     citations = [
         Citation(n, sources[n - 1], quote, score)

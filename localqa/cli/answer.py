@@ -32,6 +32,22 @@ def print_sources(answer: Answer) -> None:
         typer.echo(f'    "{c.quote}"')
 
 
+def print_checks(answer: Answer) -> None:
+    """Where the reader reads: which sentences the sources do not support, and, when none
+    is supported, what the sources do say (or only that, by `unsupported_answer`)."""
+    for sentence in answer.unsupported:
+        typer.echo(f"\n[not supported by the sources] {sentence}")
+    if answer.fallback is None:
+        return
+    typer.echo(
+        "\nThe sources do not support this answer; here is what they say:"
+        if answer.checks
+        else "\nThe answer makes no claim to check; here is what the sources say:"
+    )
+    typer.echo(answer.fallback.text)
+    print_sources(answer.fallback)
+
+
 def report_diagnostics(answer: Answer) -> None:
     sys.stdout.flush()  # the answer first, then the diagnostics, even on one terminal
     err = sys.stderr
@@ -40,10 +56,12 @@ def report_diagnostics(answer: Answer) -> None:
         f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
     )
     print(f"[{answer.mode}] {used} source(s) used{dropped}", file=err)
-    for sentence in answer.unsupported:
-        print(f"unsupported by the sources: {sentence}", file=err)
-    if answer.mode == "generative" and not answer.grounded:
-        print("warning: this answer is not supported by the sources", file=err)
+    if answer.mode == "generative":
+        print(f"prompt layout: {answer.layout} ({answer.layout_reason}); "
+              f"stopped: {answer.finish_reason}", file=err)  # fmt: skip
+        if not answer.grounded:
+            print("warning: not every sentence of this answer is supported by the sources",
+                  file=err)  # fmt: skip
 
 
 def ask(
@@ -64,21 +82,29 @@ def ask(
                            n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
     store = builder.existing_index()
     llm = None if extractive else builder.load_model()
+    quotes_only = builder.settings.unsupported_answer == "quotes-only"
     answer: Answer | None = None
     for event in builder.answerer(store, llm).stream(question):
         if isinstance(event, Final):
             answer = event.answer
-        elif not as_json:
+        elif not as_json and not quotes_only:
             sys.stdout.write(event.text)
             sys.stdout.flush()
     assert answer is not None  # every stream ends with Final
     if as_json:
         emit_json(answer.as_json())
         return
+    if quotes_only and answer.mode == "generative":
+        if answer.fallback is None:
+            typer.echo(answer.text, nl=False)
+        else:
+            typer.echo("The model's answer is not supported by the sources; what they say:")
+            answer = answer.fallback
+            typer.echo(answer.text, nl=False)
     typer.echo("")
-    if answer.mode == "generative" and not answer.grounded:
-        typer.echo("\n(The sources do not support this answer.)")
     print_sources(answer)
+    if answer.mode == "generative":
+        print_checks(answer)
     report_diagnostics(answer)
 
 

@@ -12,6 +12,7 @@ import datetime
 import functools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -99,8 +100,8 @@ def _llama2(tok: Tokenizer, system: str, history: Sequence[Turn], user: str) -> 
     return out
 
 
-def _is_llama2(template: str | None) -> bool:
-    return template is None or "<<SYS>>" in template
+def _is_llama2(template: str) -> bool:
+    return "<<SYS>>" in template
 
 
 def _templated(
@@ -168,17 +169,73 @@ def _render(tok: TemplateTokenizer, contents: list[str]) -> str:
 
 
 Renderer = Callable[[str, Sequence["Turn"], str], list[int]]
+LAYOUTS = ("auto", "gguf-template", "llama-2", "completion")
+# Completion prompts end in "Answer:"; a base model that goes on writing is stopped where
+# it starts the next exchange, a new source block ("\n[4] file.pdf, page 2") or paragraph.
+COMPLETION_STOPS = ("\nQuestion:", "\n[", "\n\n")
+_LLAMA2_CHAT = re.compile(r"llama[- _]?2.*chat|chat.*llama[- _]?2", re.IGNORECASE)
 
 
-def chat_renderer(tok: Tokenizer, system: str) -> tuple[Renderer, str]:
-    """Llama-2 unless the model ships a different chat template that renders."""
+@dataclass(frozen=True)
+class Layout:
+    """How a prompt is laid out for a model: `name` (one of LAYOUTS but "auto"), why it was
+    chosen (one line for the user), and text that ends an answer when the model writes it."""
+
+    name: str
+    reason: str
+    stops: tuple[str, ...] = ()
+
+
+def _completion(tok: Tokenizer, system: str, history: Sequence[Turn], user: str) -> list[int]:
+    """Plain text for base models, which continue text rather than follow chat turns:
+    the instruction, past exchanges as Question/Answer pairs, then the sources and question
+    (`user` ends with "Question: ...") and "Answer:"."""
+    join = _Joiner(tok.tokenize)
+    out = [tok.bos, *join.first(system.strip())]
+    for turn in history:
+        out += join.glued(f"\n\nQuestion: {turn.question}")
+        out += join.glued(f"\nAnswer: {turn.answer}")
+    out += join.glued("\n\n" + user)
+    return out + join.glued("\nAnswer:")
+
+
+def _named_llama2(tok: Tokenizer) -> bool:
+    """A Llama-2 chat model by its GGUF name or file name (older Llama-2 GGUFs carry no
+    chat template: "llama-2-7b-chat.Q4_K_M.gguf")."""
+    path = getattr(tok, "path", None)
+    names = f"{getattr(tok, 'model_name', '')} {getattr(path, 'name', '')}"
+    return bool(_LLAMA2_CHAT.search(names))
+
+
+def choose_layout(tok: Tokenizer, system: str, wanted: str = "auto") -> tuple[Renderer, Layout]:
+    """The layout for this model: `wanted` when it names one; else the GGUF's own chat
+    template, Llama-2's for a Llama-2 chat model, plain completion for a base model.
+    A tokenizer that is no TemplateTokenizer (a bare vocabulary) gets Llama-2's."""
     llama2: Renderer = functools.partial(_llama2, tok)
-    if not isinstance(tok, TemplateTokenizer) or _is_llama2(tok.chat_template):
-        return llama2, "llama-2"
-    from jinja2 import TemplateError
+    completion: Renderer = functools.partial(_completion, tok)
+    if wanted == "llama-2":
+        return llama2, Layout("llama-2", "set by prompt_format")
+    if wanted == "completion":
+        return completion, Layout("completion", "set by prompt_format", COMPLETION_STOPS)
+    if not isinstance(tok, TemplateTokenizer):
+        return llama2, Layout("llama-2", "the tokenizer has no chat template to read")
+    template = tok.chat_template
+    if template and _is_llama2(template) and wanted == "auto":
+        return llama2, Layout("llama-2", "the GGUF's chat template is Llama-2's")
+    if template:
+        from jinja2 import TemplateError
 
-    try:
-        _render(tok, [system, "?"])
-    except TemplateError as err:  # a template we cannot run: Llama-2 beats no answer
-        return llama2, f"llama-2 (the GGUF chat template failed: {err})"
-    return functools.partial(_templated, tok), "gguf-template"
+        try:
+            _render(tok, [system, "?"])
+            return functools.partial(_templated, tok), Layout(
+                "gguf-template", "the GGUF's own chat template"
+            )
+        except TemplateError as err:  # a template we cannot run: fall back as if absent
+            failed = f"the GGUF's chat template failed ({err}); "
+    else:
+        failed = "no chat template in the GGUF; "
+    if _named_llama2(tok):
+        return llama2, Layout("llama-2", failed + "a Llama-2 chat model by its name")
+    return completion, Layout(
+        "completion", failed + "prompted as a base model (plain text)", COMPLETION_STOPS
+    )

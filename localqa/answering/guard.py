@@ -1,0 +1,99 @@
+"""What reaches the reader of a streamed answer: the model's text, less what must not show.
+
+A `StreamGuard` sits between the model's token stream and the screen. It
+
+- drops citation markers for sources that do not exist (`[11]` when there are 4), so an
+  invented marker is never printed as a citation;
+- ends the answer at a stop sequence of the prompt layout ("\\nQuestion:" for a base model
+  that starts writing the next exchange), which is not shown;
+- ends the answer when the model repeats a line or sentence it has already written (small
+  models loop on one line until the token cap), dropping the repeat.
+
+Text that might still turn into one of these (an unclosed `[1`, the start of a stop
+sequence, an unfinished line) is held back until it is decided, so what was shown never
+needs taking back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
+# An opening bracket that may still become a marker: "[", "[1", "[1, 2".
+OPEN_MARKER = re.compile(r"\s?\[[\d,\s]*$")
+# Sentence ends, as the support check splits them; repeats shorter than this are normal.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+MIN_REPEAT_CHARS = 12
+
+
+class StreamGuard:
+    """Feed it the model's pieces; show what it returns. `finished` says to stop
+    generating; `reason` is "stop" (a stop sequence) or "repetition" once it is.
+
+    Text is released a sentence (or line) at a time: a sentence is judged once it ends."""
+
+    def __init__(self, n_sources: int, stops: Sequence[str] = ()) -> None:
+        self._n_sources = n_sources
+        self._stops = tuple(s for s in stops if s)
+        self._pending = ""  # received, not yet shown
+        self.text = ""  # shown so far
+        self._seen: set[str] = set()
+        self.finished = False
+        self.reason = ""
+
+    def feed(self, piece: str) -> str:
+        """The text that can be shown now (complete sentences), or ""."""
+        if self.finished:
+            return ""
+        self._pending += piece
+        self._cut_at_stop()
+        shown = []
+        while match := SENTENCE_END.search(self._pending):
+            sentence = self._pending[: match.end()]
+            self._pending = self._pending[match.end() :]
+            if not self._accept(sentence):
+                break
+            shown.append(sentence)
+        if self.reason == "stop":  # what came before the stop sequence is final
+            shown.append(self._take_rest())
+        return self._show("".join(shown))
+
+    def flush(self) -> str:
+        """What is left once the model has finished."""
+        return "" if self.reason == "repetition" else self._show(self._take_rest())
+
+    def _take_rest(self) -> str:
+        rest, self._pending = OPEN_MARKER.sub("", self._pending), ""
+        return rest if rest and self._accept(rest) else ""
+
+    def _show(self, text: str) -> str:
+        text = MARKER.sub(self._valid_marker, text)
+        self.text += text
+        return text
+
+    def _accept(self, sentence: str) -> bool:
+        """False, and finished, when the sentence repeats one already shown."""
+        key = " ".join(MARKER.sub("", sentence).split())
+        if len(key) >= MIN_REPEAT_CHARS:
+            if key in self._seen:
+                self._pending = ""
+                self.finished, self.reason = True, "repetition"
+                return False
+            self._seen.add(key)
+        return True
+
+    def _valid_marker(self, match: re.Match[str]) -> str:
+        numbers = [n.strip() for n in match.group(1).split(",")]
+        valid = [n for n in numbers if 1 <= int(n) <= self._n_sources]
+        lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+        return f"{lead}[{', '.join(valid)}]" if valid else ""
+
+    def _cut_at_stop(self) -> None:
+        """End at the first stop sequence; it may begin in text already shown (a newline)."""
+        whole = self.text + self._pending
+        for stop in self._stops:
+            at = whole.find(stop, max(0, len(self.text) - len(stop) + 1))
+            if at >= 0:
+                self._pending = self._pending[: max(0, at - len(self.text))]
+                self.finished, self.reason = True, "stop"
