@@ -30,7 +30,7 @@ def test_markers_for_sources_that_do_not_exist_never_show() -> None:
 
 def test_a_stop_sequence_ends_the_answer_even_split_over_pieces() -> None:
     guard = stream(["18 weeks.\nQues", "tion: and more?\nAnswer: x"], stops=("\nQuestion:",))
-    assert guard.text == "18 weeks.\n" and guard.finished and guard.reason == "stop"
+    assert guard.text == "18 weeks." and guard.finished and guard.reason == "stop"
 
 
 def test_a_repeated_line_ends_the_answer_and_is_not_shown() -> None:
@@ -46,11 +46,15 @@ def test_short_repeats_and_new_sentences_go_on() -> None:
     assert not guard.finished
 
 
-def test_text_is_held_back_only_until_its_sentence_ends() -> None:
-    guard = StreamGuard(2)
-    assert guard.feed("The office opens") == ""
-    assert guard.feed(" at eight. It") == "The office opens at eight. "
-    assert guard.flush() == "It"
+def test_text_streams_at_once_unless_it_may_still_change() -> None:
+    guard = StreamGuard(2, stops=("\nQuestion:",))
+    assert guard.feed("The office opens") == "The office opens"
+    assert guard.feed(" at eight [") == " at eight"  # an open marker waits for its end
+    assert guard.feed("1]. It closes\nQue") == " [1]. It closes"  # so does "\nQue"
+    assert guard.feed("ue\n") == "\nQueue"
+    assert guard.feed("The office opens") == "\n"  # begins like a sentence shown before
+    assert guard.feed(" at noon.") == "The office opens at noon."  # but is a new one
+    assert guard.flush() == ""
 
 
 @pytest.mark.parametrize(

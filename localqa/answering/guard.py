@@ -29,43 +29,58 @@ MIN_REPEAT_CHARS = 12
 
 class StreamGuard:
     """Feed it the model's pieces; show what it returns. `finished` says to stop
-    generating; `reason` is "stop" (a stop sequence) or "repetition" once it is.
-
-    Text is released a sentence (or line) at a time: a sentence is judged once it ends."""
+    generating; `reason` is "stop" (a stop sequence) or "repetition" once it is."""
 
     def __init__(self, n_sources: int, stops: Sequence[str] = ()) -> None:
         self._n_sources = n_sources
         self._stops = tuple(s for s in stops if s)
         self._pending = ""  # received, not yet shown
+        self._sentence = ""  # the shown part of the sentence being written
         self.text = ""  # shown so far
         self._seen: set[str] = set()
         self.finished = False
         self.reason = ""
 
     def feed(self, piece: str) -> str:
-        """The text that can be shown now (complete sentences), or ""."""
+        """The text that can be shown now (possibly "")."""
         if self.finished:
             return ""
         self._pending += piece
         self._cut_at_stop()
+        held = "" if self.finished else self._pending[len(self._pending) - self._undecided() :]
+        self._pending = self._pending[: len(self._pending) - len(held)]
         shown = []
         while match := SENTENCE_END.search(self._pending):
-            sentence = self._pending[: match.end()]
+            part = self._pending[: match.end()]
             self._pending = self._pending[match.end() :]
-            if not self._accept(sentence):
+            if not self._accept(self._sentence + part):
                 break
-            shown.append(sentence)
+            self._sentence = ""
+            shown.append(part)
         if self.reason == "stop":  # what came before the stop sequence is final
             shown.append(self._take_rest())
+        elif not self.finished:
+            shown.append(self._release_partial())
+            self._pending += held
         return self._show("".join(shown))
 
     def flush(self) -> str:
         """What is left once the model has finished."""
         return "" if self.reason == "repetition" else self._show(self._take_rest())
 
+    def _release_partial(self) -> str:
+        """The unfinished sentence so far, unless it may still turn out a repeat (it begins
+        like a sentence already shown)."""
+        key = _key(self._sentence + self._pending)
+        if key and any(seen.startswith(key) for seen in self._seen):
+            return ""
+        part, self._pending = self._pending, ""
+        self._sentence += part
+        return part
+
     def _take_rest(self) -> str:
         rest, self._pending = OPEN_MARKER.sub("", self._pending), ""
-        return rest if rest and self._accept(rest) else ""
+        return rest if rest and self._accept(self._sentence + rest) else ""
 
     def _show(self, text: str) -> str:
         text = MARKER.sub(self._valid_marker, text)
@@ -74,7 +89,7 @@ class StreamGuard:
 
     def _accept(self, sentence: str) -> bool:
         """False, and finished, when the sentence repeats one already shown."""
-        key = " ".join(MARKER.sub("", sentence).split())
+        key = _key(sentence)
         if len(key) >= MIN_REPEAT_CHARS:
             if key in self._seen:
                 self._pending = ""
@@ -82,6 +97,18 @@ class StreamGuard:
                 return False
             self._seen.add(key)
         return True
+
+    def _undecided(self) -> int:
+        """How many characters at the end of the pending text may still change meaning."""
+        held = 0
+        if match := OPEN_MARKER.search(self._pending):
+            held = len(self._pending) - match.start()
+        for stop in self._stops:  # a suffix that begins a stop sequence
+            for size in range(min(len(stop) - 1, len(self._pending)), 0, -1):
+                if self._pending.endswith(stop[:size]):
+                    held = max(held, size)
+                    break
+        return held
 
     def _valid_marker(self, match: re.Match[str]) -> str:
         numbers = [n.strip() for n in match.group(1).split(",")]
@@ -97,3 +124,8 @@ class StreamGuard:
             if at >= 0:
                 self._pending = self._pending[: max(0, at - len(self.text))]
                 self.finished, self.reason = True, "stop"
+
+
+def _key(sentence: str) -> str:
+    """A sentence as repeats are compared: markers dropped, whitespace collapsed."""
+    return " ".join(MARKER.sub("", sentence).split())
