@@ -47,6 +47,7 @@ class EvalQuestion:
     answers: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     reference: str = ""
+    unanswerable: bool = False  # the documents do not answer it: the answer should abstain
 
 
 def _question(data: Any) -> EvalQuestion:
@@ -59,6 +60,7 @@ def _question(data: Any) -> EvalQuestion:
         answers=tuple(str(a) for a in data.get("answers", []) if str(a).strip()),
         evidence=evidence,
         reference=str(data.get("reference", "")),
+        unanswerable=bool(data.get("unanswerable", data.get("is_impossible", False))),
     )
 
 
@@ -242,6 +244,7 @@ class Converted:
     documents: int
     left_out: int
     note: str = ""
+    unanswerable: int = 0  # questions kept, marked unanswerable
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
@@ -252,12 +255,14 @@ def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def convert_squad(path: Path, out: Path) -> Converted:
-    """Answerable SQuAD questions; each article's paragraphs joined as one .txt document."""
+    """SQuAD's questions, the unanswerable ones marked `unanswerable` (they judge whether
+    an answer abstains; retrieval figures leave them out); each article's paragraphs joined
+    as one .txt document."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    left_out = 0
+    unanswerable = 0
     for article in data:
         name = article["title"].replace("_", " ").translate(SQUAD_FORBIDDEN) + ".txt"
         paragraphs = [p["context"].strip() for p in article["paragraphs"]]
@@ -266,12 +271,15 @@ def convert_squad(path: Path, out: Path) -> Converted:
             for qa in paragraph["qas"]:
                 answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
                 if qa.get("is_impossible") or not answers:
-                    left_out += 1
+                    unanswerable += 1
+                    rows.append({"id": qa["id"], "question": qa["question"],
+                                 "unanswerable": True})  # fmt: skip
                     continue
                 rows.append({"id": qa["id"], "question": qa["question"], "answers": answers,
                              "evidence": [{"source": name, "page": 1}]})  # fmt: skip
     _write_jsonl(out / "questions.jsonl", rows)
-    return Converted(len(rows), len(data), left_out, "unanswerable questions left out")
+    note = "unanswerable questions kept, marked unanswerable"
+    return Converted(len(rows) - unanswerable, len(data), 0, note, unanswerable)
 
 
 def convert_aragog(path: Path, out: Path) -> Converted:

@@ -68,7 +68,7 @@ def test_eval_json_on_sample_docs(
 def test_eval_table_and_errors(
     sample_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # no models/ folder here, so --generate finds no model
+    monkeypatch.chdir(tmp_path)  # no models/ folder here
     code, out, _ = invoke(sample_home, str(QUESTIONS), "--limit", "3", "--top-k", "2")
     assert code == 0
     assert "answer in context" in out and "top_k=2" in out and "query embedding" in out
@@ -76,8 +76,8 @@ def test_eval_table_and_errors(
     bad.write_text('{"id": "x", "question": "ok?"}\nnot json\n')
     code, _, err = invoke(sample_home, str(bad))
     assert code == 2 and "line 2" in err
-    code, _, err = invoke(sample_home, str(QUESTIONS), "--generate", "--limit", "1")
-    assert code == 2 and "--generate needs a model" in err
+    code, out, _ = invoke(sample_home, str(QUESTIONS), "--generate", "--limit", "2")
+    assert code == 0 and "answers: shown has gold" in out  # no model: extractive answers
     code, _, err = invoke(tmp_path / "empty-home", str(QUESTIONS))
     assert code == 1 and "localqa ingest" in err
 
@@ -90,10 +90,36 @@ def test_eval_generate_with_a_tiny_model(
     code, out, _ = invoke(sample_home, *args)
     assert code == 0
     report = json.loads(out)
-    assert "supported_sentence_share" in report["summary"]
+    answers = report["summary"]["answers"]
+    assert answers["answered"] == 2 and answers["tokens_per_s"] > 0
     for row in report["questions"]:
-        assert isinstance(row["answer"], str)
+        assert isinstance(row["answer"], str) and row["mode"] == "generative"
         assert 0 <= row["supported_sentences"] <= row["checked_sentences"]
+        assert {"shown_has_gold", "token_f1", "cited_has_gold", "abstained"} <= set(row)
+
+
+def test_answer_figures_on_known_answers() -> None:
+    from localqa.answer_eval import abstains, judge, summarise_answers, token_f1
+    from localqa.answering.answerer import Answer
+    from localqa.answering.citations import Citation
+    from localqa.evaluation import EvalQuestion
+
+    assert token_f1("eighteen weeks of leave", ["18 weeks", "eighteen weeks"]) == 2 / 3
+    assert token_f1("nothing alike", ["18 weeks"]) == 0.0
+    leave = _chunk("handbook.pdf", 3, "Parental leave is 18 weeks.")
+    quote = Answer("q", "- Parental leave is 18 weeks. [1]", "extractive",
+                   (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),), (leave,))  # fmt: skip
+    wrong = Answer("q", "It is 27 weeks.", "generative", (), (leave,), fallback=quote)
+    shy = Answer("q", "The documents do not say.", "generative", (), (leave,))
+    asked = EvalQuestion("1", "How long is parental leave?", answers=("18 weeks",))
+    none = EvalQuestion("2", "Who founded it?", unanswerable=True)
+    rows = [judge(wrong, asked, 2.0, quotes_only=False), judge(shy, none, 1.0, False)]
+    assert rows[0]["shown_has_gold"] and rows[0]["cited_has_gold"]  # via the quotes shown
+    assert rows[0]["token_f1"] == 0.3333 and not rows[0]["abstained"]
+    assert not judge(shy, asked, 1.0, False)["shown_has_gold"] and abstains(shy)
+    summary = summarise_answers(rows)
+    assert summary["shown_has_gold"] == 1.0 and summary["abstained_when_unanswerable"] == 1.0
+    assert summary["abstained_when_answerable"] == 0.0 and summary["seconds_per_answer"] == 1.5
 
 
 def _chunk(source: str, page: int, text: str = "") -> Chunk:
@@ -143,13 +169,14 @@ def test_squad_converter_on_a_tiny_file(tmp_path: Path) -> None:
     source = tmp_path / "squad.json"
     source.write_text(json.dumps(squad_json()))
     done = convert_squad(source, tmp_path / "out")
-    assert (done.questions, done.documents, done.left_out) == (3, 2, 1)
+    assert (done.questions, done.documents, done.left_out, done.unanswerable) == (3, 2, 0, 1)
     docs = tmp_path / "out" / "docs"
     assert sorted(p.name for p in docs.iterdir()) == ["AC-DC.txt", "Dry dock.txt"]
     text = (docs / "Dry dock.txt").read_text()
     assert text == "The dry dock is 120 metres long.\n\nIt opened in 1931.\n"
     rows = load_questions(tmp_path / "out" / "questions.jsonl")
     assert rows[0].id == "q1" and rows[0].answers == ("120 metres",)
+    assert rows[1].id == "q2" and rows[1].unanswerable and not rows[1].evidence
     assert rows[0].evidence == (Evidence("Dry dock.txt", 1),)
 
 
@@ -165,7 +192,8 @@ def test_eval_from_squad_cli(tmp_path: Path) -> None:
 
 def test_converters_on_the_shared_benchmarks(shared_dir: Path, tmp_path: Path) -> None:
     squad = convert_squad(shared_dir / "eval" / "squad-dev-v2.0.json", tmp_path / "squad")
-    assert (squad.questions, squad.documents, squad.left_out) == (5928, 35, 5945)
+    assert (squad.questions, squad.documents, squad.left_out) == (5928, 35, 0)
+    assert squad.unanswerable == 5945
     aragog = convert_aragog(shared_dir / "eval" / "aragog", tmp_path / "aragog")
     assert aragog.documents == 15 and aragog.questions + aragog.left_out == 107
     assert aragog.left_out == 9  # the GLM-130B questions: that paper is not in the set

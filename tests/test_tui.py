@@ -382,3 +382,58 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
     assert [(s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end])
             for s in shown] == [(c["source"], c["page"], c["lines"])
                                 for c in asked["contexts"]]  # fmt: skip
+
+
+class ScriptedCore:
+    """A ChatCore that streams a fixed model text over real sources, so a test can say
+    what the model wrote (the real core is tested above and in tests/test_real_models.py)."""
+
+    def __init__(self, tokens: list[str], answer: Answer) -> None:
+        self._tokens, self._answer = tokens, answer
+        self.info = CoreInfo("default", 1, 1, "scripted.gguf", 0, 2, layout="completion")
+
+    def standalone_question(
+        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
+    ) -> str:
+        return question
+
+    def stream(
+        self, question: str, history: Sequence[Turn], stop: threading.Event
+    ) -> Generator[AnswerEvent]:
+        from localqa.answering.answerer import Token
+
+        for token in self._tokens:
+            yield Token(token)
+        yield Final(self._answer)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.anyio
+async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets._markdown import MarkdownBlock
+
+    from localqa.answering.citations import SentenceCheck
+    from localqa.schema import Chunk
+
+    text = "<SYS> says & means it. Leave is 27 weeks."
+    quote = "Leave is 18 weeks at full pay."
+    chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "h", "d")
+    fallback = Answer("q", f"- {quote} [1]", "extractive", (), (chunk,))
+    checks = (SentenceCheck("<SYS> says & means it.", (), 0.1, False),
+              SentenceCheck("Leave is 27 weeks.", (), 0.2, False))  # fmt: skip
+    answer = Answer("q", text, "generative", (), (chunk,), checks, fallback=fallback)
+    core = ScriptedCore(["<SYS> says ", "& means it. ", "Leave is 27 weeks."], answer)
+    app = ChatApp(lambda: core, ConversationStore(tmp_path / "c.sqlite"), "default")
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await ask(pilot, "How long is parental leave?")
+        shown = "\n".join(str(b._content) for b in view.body.query(MarkdownBlock))
+        status = str(app.query_one("#status", Static).visual)
+    assert "<SYS> says & means it." in shown  # not read as markup
+    assert "Not supported by the sources" in shown and "Leave is 27 weeks." in shown
+    assert "What they say" in shown and quote in shown
+    assert view.text == text  # what is saved and copied is the model's own text
+    assert "layout completion" in status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,7 +32,15 @@ CharsOpt = Annotated[
 ]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")]
 GenerateOpt = Annotated[
-    bool, typer.Option("--generate", help="Also answer with the model and check support.")
+    bool,
+    typer.Option(
+        "--generate",
+        help="Also answer each question as `ask` would (the model if one is found, else "
+        "extractively) and judge the answers.",
+    ),
+]
+ExtractiveOpt = Annotated[
+    bool, typer.Option("--extractive", help="With --generate: answer without a model.")
 ]
 ModelOpt = Annotated[
     str | None, typer.Option("--model", help="GGUF model for --generate (default: models/).")
@@ -48,6 +57,7 @@ def eval_command(
     limit: LimitOpt = None,
     generate: GenerateOpt = False,
     model: ModelOpt = None,
+    extractive: ExtractiveOpt = False,
     source: FromOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
@@ -66,20 +76,22 @@ def eval_command(
         fail(f"cannot read {questions}: {err.strerror}", 2)
     builder = make_builder(config, index=index, home=home, top_k=top_k,
                            context_chars=context_chars, model_path=model)  # fmt: skip
-    report = _run(builder, todo, generate)
+    report = _run(builder, todo, generate, extractive)
     if as_json:
         emit_json(report)
     else:
         print_summary(report["summary"])
 
 
-def _run(builder: Builder, todo: list[EvalQuestion], generate: bool) -> dict[str, Any]:
+def _run(
+    builder: Builder, todo: list[EvalQuestion], generate: bool, extractive: bool
+) -> dict[str, Any]:
     from localqa.evaluation import Evaluator, summarise
 
     index = builder.existing_index()
     try:
         retriever = builder.retriever(index)  # the one `ask` uses, so latencies are ask's
-        answerer = _answerer(builder, index) if generate else None
+        answerer = _answerer(builder, index, extractive) if generate else None
         evaluator = Evaluator(builder.settings, retriever)
         rows: list[dict[str, Any]] = []
         results = []
@@ -88,7 +100,7 @@ def _run(builder: Builder, todo: list[EvalQuestion], generate: bool) -> dict[str
             results.append(result)
             row = result.as_json()
             if answerer is not None:
-                row.update(_generated(answerer, question))
+                row.update(_answered(answerer, question, builder))
             rows.append(row)
             if done % PROGRESS_EVERY == 0:
                 print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
@@ -96,29 +108,24 @@ def _run(builder: Builder, todo: list[EvalQuestion], generate: bool) -> dict[str
         index.close()
     summary = summarise(results, builder.settings, evaluator.token_method)
     if answerer is not None:
-        summary["supported_sentence_share"] = _supported_share(rows)
+        from localqa.answer_eval import summarise_answers
+
+        summary["answers"] = summarise_answers(rows)
     return {"summary": summary, "questions": rows}
 
 
-def _answerer(builder: Builder, index: Any) -> Answerer:
-    model = builder.load_model()
-    if model is None:
-        fail("--generate needs a model: put one .gguf in models/ or set model_path", 2)
+def _answerer(builder: Builder, index: Any, extractive: bool) -> Answerer:
+    model = None if extractive else builder.load_model()
     return builder.answerer(index, model)
 
 
-def _generated(answerer: Answerer, question: EvalQuestion) -> dict[str, Any]:
+def _answered(answerer: Answerer, question: EvalQuestion, builder: Builder) -> dict[str, Any]:
+    from localqa.answer_eval import judge
+
+    started = time.perf_counter()
     answer = answerer.ask(question.question)
-    return {
-        "answer": answer.text,
-        "checked_sentences": len(answer.checks),
-        "supported_sentences": sum(c.supported for c in answer.checks),
-    }
-
-
-def _supported_share(rows: list[dict[str, Any]]) -> float | None:
-    checked = sum(r["checked_sentences"] for r in rows)
-    return round(sum(r["supported_sentences"] for r in rows) / checked, 4) if checked else None
+    quotes_only = builder.settings.unsupported_answer == "quotes-only"
+    return judge(answer, question, time.perf_counter() - started, quotes_only)
 
 
 def _convert(source: str, path: Path | None, out: Path | None) -> None:
@@ -134,7 +141,8 @@ def _convert(source: str, path: Path | None, out: Path | None) -> None:
         fail(f"cannot convert {path}: {err}")
     typer.echo(
         f"wrote {done.questions} questions to {out / 'questions.jsonl'} and {done.documents} "
-        f"documents to {out / 'docs'}; {done.left_out} left out ({done.note})"
+        f"documents to {out / 'docs'}; {done.left_out} left out, {done.unanswerable} "
+        f"unanswerable ({done.note})"
     )
     typer.echo(
         f"next: localqa ingest {out / 'docs'} --index {source} && "
@@ -162,8 +170,8 @@ def print_summary(s: dict[str, Any]) -> None:
         ("retrieval ms p50 / p95", f"{s['retrieval_ms']['p50']} / {s['retrieval_ms']['p95']}"),
         ("  of which query embedding", f"{s['embed_ms']['p50']} / {s['embed_ms']['p95']}"),
     ]  # fmt: skip
-    if "supported_sentence_share" in s:
-        lines.append(("supported answer sentences", _figure(s["supported_sentence_share"])))
+    for key, value in s.get("answers", {}).items():
+        lines.append((f"answers: {key.replace('_', ' ')}", _figure(value)))
     width = max(len(name) for name, _ in lines)
     for name, value in lines:
         typer.echo(f"{name:<{width}}  {value}")

@@ -1,0 +1,108 @@
+"""Answer quality as a user sees it: is the right answer in what `ask` shows, is it in a
+cited source, does the answer abstain when the documents do not answer, and how long it
+took. Used by `localqa eval --answers`.
+
+`shown` is what the reader gets: the answer text, plus the extractive quotes shown under
+a generated answer the sources do not support (or instead of it, with
+`unsupported_answer = "quotes-only"`).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from localqa.answering.answerer import Answer
+from localqa.answering.extractive import NOTHING_FOUND
+from localqa.evaluation import EvalQuestion, contains_answer, normalise
+from localqa.text import words
+
+# Ways an answer says the documents do not answer the question.
+ABSTAINS = re.compile(
+    r"\b(?:do(?:es)? not (?:say|mention|contain|specify|state|provide|answer)|"
+    r"(?:is|are) not (?:mentioned|stated|specified|provided|given)|no (?:information|mention)|"
+    r"cannot (?:find|answer|be determined)|can't (?:find|answer)|(?:do not|don't) know|"
+    r"not (?:in|found in) the (?:documents|sources))\b",
+    re.IGNORECASE,
+)
+
+
+def shown_text(answer: Answer, quotes_only: bool = False) -> str:
+    """What the reader is shown for this answer (see the module docstring)."""
+    if answer.fallback is None:
+        return answer.text
+    if quotes_only:
+        return answer.fallback.text
+    return f"{answer.text}\n{answer.fallback.text}"
+
+
+def abstains(answer: Answer) -> bool:
+    """The answer says the documents do not answer (extractive: it found nothing)."""
+    if answer.mode == "extractive":
+        return answer.text == NOTHING_FOUND
+    return bool(ABSTAINS.search(answer.text))
+
+
+def token_f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD's token F1 of the prediction against the best gold answer (0..1)."""
+    predicted = words(normalise(prediction))
+    best = 0.0
+    for gold in golds:
+        expected = words(normalise(gold))
+        common = sum((Counter(predicted) & Counter(expected)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(expected)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def judge(
+    answer: Answer, question: EvalQuestion, seconds: float, quotes_only: bool
+) -> dict[str, Any]:
+    """One question's answer figures; gold-answer figures only for answerable questions."""
+    row: dict[str, Any] = {
+        "answer": answer.text,
+        "mode": answer.mode,
+        "grounded": answer.grounded,
+        "abstained": abstains(answer),
+        "unanswerable": question.unanswerable,
+        "seconds": round(seconds, 3),
+        "tokens_per_s": answer.timings.get("tokens_per_s"),
+        "checked_sentences": len(answer.checks),
+        "supported_sentences": sum(c.supported for c in answer.checks),
+    }
+    if question.answers:
+        cited = answer.citations + (answer.fallback.citations if answer.fallback else ())
+        row["shown_has_gold"] = contains_answer(shown_text(answer, quotes_only), question.answers)
+        row["token_f1"] = round(token_f1(answer.text, question.answers), 4)
+        row["cited_has_gold"] = any(contains_answer(c.chunk.text, question.answers)
+                                    for c in cited)  # fmt: skip
+    return row
+
+
+def _mean(rows: Sequence[dict[str, Any]], key: str) -> float | None:
+    values = [float(r[key]) for r in rows if r.get(key) is not None]
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Means over the judged rows: answerable (gold) and unanswerable questions apart."""
+    gold = [r for r in rows if "shown_has_gold" in r]
+    none = [r for r in rows if r["unanswerable"]]
+    checked = sum(r["checked_sentences"] for r in rows)
+    return {
+        "answered": len(rows),
+        "shown_has_gold": _mean(gold, "shown_has_gold"),
+        "token_f1": _mean(gold, "token_f1"),
+        "cited_has_gold": _mean(gold, "cited_has_gold"),
+        "abstained_when_answerable": _mean(gold, "abstained"),
+        "abstained_when_unanswerable": _mean(none, "abstained"),
+        "supported_sentence_share": (
+            round(sum(r["supported_sentences"] for r in rows) / checked, 4) if checked else None
+        ),
+        "seconds_per_answer": _mean(rows, "seconds"),
+        "tokens_per_s": _mean(rows, "tokens_per_s"),
+    }
