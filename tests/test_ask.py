@@ -147,3 +147,20 @@ def test_extract_quotes_are_its_bullets_best_first() -> None:
     assert extract.quotes[0] == "The harbour crane lifts forty tonnes at most."
     bullets = [line[2:].rsplit(" [", 1)[0] for line in extract.text.splitlines()[1:]]
     assert list(extract.quotes) == bullets
+
+
+def test_cli_source_restricts_the_answer(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localqa.cli.main import cli
+
+    monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
+    monkeypatch.chdir(sample_index.home)
+    result = CliRunner().invoke(
+        cli, ["ask", "When is salary paid?", "--source", "northwind-handbook.pdf", "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {c["source"] for c in data["contexts"]} == {"northwind-handbook.pdf"}
+    missing = CliRunner().invoke(cli, ["ask", "x y z", "--source", "nope.pdf"])
+    assert missing.exit_code == 1 and "nope.pdf is not in the index" in missing.stderr

@@ -204,3 +204,33 @@ def test_ingest_leaves_an_array_copy_that_ranks_as_fts5_does(sample_store: Index
     for question in questions:
         arrays = [(c.id, s) for c, s in catalog.lexical_search(question, 40)]
         assert arrays == [(c.id, s) for c, s in catalog.fts5_search(question, 40)], question
+
+
+def test_documents_named_in_a_question() -> None:
+    from localqa.retrieval.naming import named_documents
+    from localqa.store.chunkstore import DocumentRecord
+
+    docs = [DocumentRecord(f"/d/{n}", n, "/d", "h", 1, 1)
+            for n in ("remote-work-memo.docx", "README.md", "faq.txt", "notes.txt")]  # fmt: skip
+    assert named_documents("What does the remote-work memo say about laptops?", docs) == [
+        "/d/remote-work-memo.docx"
+    ]
+    assert named_documents("what does README.md say", docs) == ["/d/README.md"]
+    assert named_documents("Is there a faq.txt entry on parking?", docs) == ["/d/faq.txt"]
+    # a one-word name without its extension is just a word
+    assert named_documents("Where are my notes about the remote office?", docs) == []
+
+
+def test_a_named_or_chosen_document_is_searched_alone(
+    sample_store: Index, embedder: SentenceTransformerEmbedder
+) -> None:
+    retriever = Retriever(sample_store, embedder)
+    named = retriever.search("What does the remote-work memo say about equipment?")
+    assert {r.chunk.source for r in named.results} == {"remote-work-memo.docx"}
+    pdf = next(d.abs_path for d in sample_store.chunk_store.documents()
+               if d.source == "northwind-handbook.pdf")  # fmt: skip
+    chosen = retriever.search("When is salary paid?", [pdf])
+    assert chosen.results and {r.chunk.source for r in chosen.results} == {
+        "northwind-handbook.pdf"
+    }
+    assert retriever.search("When is salary paid?").results[0].chunk.source == "faq.txt"

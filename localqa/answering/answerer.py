@@ -131,9 +131,11 @@ class Answerer:
         self._embedder = retriever.embedder
         self.model = model
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), documents: Sequence[str] = ()
+    ) -> Answer:
         """The whole answer at once (`stream` without the tokens)."""
-        for event in self.stream(question, history):
+        for event in self.stream(question, history, documents=documents):
             if isinstance(event, Final):
                 return event.answer
         raise AssertionError("an answer stream always ends with Final")
@@ -143,14 +145,16 @@ class Answerer:
         question: str,
         history: Sequence[Turn] = (),
         stop: threading.Event | None = None,
+        documents: Sequence[str] = (),
     ) -> Iterator[AnswerEvent]:
         """Token events, then one Final. Raises EmptyQuestion for a question without words,
         ContextTooSmall when not even one source fits the model's window. Setting `stop`
-        ends generation at the next token; the Final then says `cancelled`."""
+        ends generation at the next token; the Final then says `cancelled`. `documents`
+        (absolute paths) restricts the sources to those documents."""
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
-        retrieved = self._retriever.search(question)
+        retrieved = self._retriever.search(question, documents)
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         if self.model is None:

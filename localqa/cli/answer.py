@@ -21,6 +21,8 @@ from localqa.cli.common import (
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answer
+    from localqa.store.chunkstore import DocumentRecord
+    from localqa.store.index import Index
 
 
 def print_sources(answer: Answer) -> None:
@@ -64,6 +66,15 @@ def report_diagnostics(answer: Answer) -> None:
                   file=err)  # fmt: skip
 
 
+def _documents(store: Index, name: str) -> list[DocumentRecord]:
+    from localqa.store.index import SourceNotFound
+
+    found = store.find_documents(name)
+    if not found:
+        raise SourceNotFound(f"--source {name} is not in the index; see `localqa sources`")
+    return found
+
+
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     index: IndexOpt = None,
@@ -73,6 +84,13 @@ def ask(
     n_gpu_layers: GpuOpt = None,
     top_k: Annotated[int | None, typer.Option("--top-k", help="Sources to consider.")] = None,
     extractive: ExtractiveOpt = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="Answer from this document only (as `sources` lists it, or its path); repeatable.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
@@ -81,10 +99,11 @@ def ask(
     builder = make_builder(config, index=index, home=home, model_path=model,
                            n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
     store = builder.existing_index()
+    documents = [d.abs_path for name in source or () for d in _documents(store, name)]
     llm = None if extractive else builder.load_model()
     quotes_only = builder.settings.unsupported_answer == "quotes-only"
     answer: Answer | None = None
-    for event in builder.answerer(store, llm).stream(question):
+    for event in builder.answerer(store, llm).stream(question, documents=documents):
         if isinstance(event, Final):
             answer = event.answer
         elif not as_json and not quotes_only:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from localqa.retrieval.naming import named_documents
 from localqa.retrieval.packing import FocusedChunk, Sentence
 from localqa.schema import Chunk, ScoredChunk
 from localqa.text import SENTENCE_END, content_words
@@ -208,18 +209,27 @@ class Retriever:
         """The question encoder (also what answer checks embed with)."""
         return self._embedder
 
-    def search(self, question: str) -> Retrieved:
+    def search(self, question: str, documents: Sequence[str] = ()) -> Retrieved:
+        """Ranked chunks for the question; only from `documents` (absolute paths) when
+        given, else from the documents the question names (`named_documents`), if any."""
         timings: dict[str, float] = {}
+        documents = documents or named_documents(question, self._index.chunk_store.documents())
         started = time.perf_counter()
         vector = self._embedder.embed([question])[0]
         timings["embed_ms"] = _ms_since(started)
         started = time.perf_counter()
-        hits = self._index.vectors.query(vector, self._candidates)
+        hits = self._index.vectors.query(vector, self._candidates, documents)
         by_id = self._index.chunk_store.chunks_by_id([i for i, _ in hits])
         dense = [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
         timings["dense_ms"] = _ms_since(started)
         started = time.perf_counter()
-        lexical = [c for c, _ in self._index.chunk_store.lexical_search(question, self._candidates)]
+        store = self._index.chunk_store
+        found = (
+            store.search_documents(question, self._candidates, documents)
+            if documents
+            else store.lexical_search(question, self._candidates)
+        )
+        lexical = [c for c, _ in found]
         timings["lexical_ms"] = _ms_since(started)
         fused = drop_near_duplicates(reciprocal_rank_fusion([dense, lexical]))
         if self._sentence_pool > 0:

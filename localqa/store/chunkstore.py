@@ -151,6 +151,24 @@ class ChunkStore:
         rows = {row[0]: row[1:] for row in self._db.execute(sql, [r for r, _ in ranked])}
         return [(_chunk(rows[r]), score) for r, score in ranked if r in rows]
 
+    def search_documents(
+        self, question: str, limit: int, documents: Sequence[str]
+    ) -> list[tuple[Chunk, float]]:
+        """`lexical_search` within some documents (absolute paths): FTS5 ranks their rows
+        only, so a document whose chunks rank low overall still gets its best ones."""
+        query = fts_query(question)
+        if not query or not documents:
+            return []
+        marks = ",".join("?" * len(documents))
+        sql = (
+            f"SELECT {_prefixed()}, -bm25(chunks_fts) AS score FROM chunks_fts "
+            f"JOIN chunks c ON c.rowid = chunks_fts.rowid {VISIBLE} "
+            f"WHERE chunks_fts MATCH ? AND c.abs_path IN ({marks}) "
+            "ORDER BY bm25(chunks_fts) LIMIT ?"
+        )
+        rows = self._db.execute(sql, (query, *documents, limit)).fetchall()
+        return [(_chunk(row[:-1]), float(row[-1])) for row in rows]
+
     def fts5_search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
         """`lexical_search` by FTS5 alone: what answers while the array copy is stale."""
         query = fts_query(question)

@@ -17,6 +17,10 @@ from localqa.store.vectors import VectorStore
 CATALOG_FILE = "catalog.sqlite"
 
 
+class SourceNotFound(LocalqaError):
+    """A document asked for by name is not in the index."""
+
+
 class IndexMissing(LocalqaError):
     """No index has been built yet."""
 

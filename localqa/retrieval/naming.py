@@ -1,0 +1,40 @@
+"""Questions that name a document ("What does the remote-work memo say about equipment?",
+"what does README.md say") are answered from that document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Protocol
+
+from localqa.text import words
+
+# A stem of one word ("faq", "notes") names a document only with its extension: as a plain
+# word it is too often just a word.
+MIN_STEM_WORDS = 2
+
+
+class NamedDocument(Protocol):
+    @property
+    def abs_path(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+
+def named_documents(question: str, documents: Sequence[NamedDocument]) -> list[str]:
+    """Absolute paths of the documents whose file name the question contains (with its
+    extension), or whose name of two or more words it spells out in order."""
+    asked = " ".join(words(question))
+    lowered = question.lower()
+    named = []
+    for doc in documents:
+        name = PurePath(doc.source).name.lower()
+        stem = words(PurePath(name).stem)
+        spelled = len(stem) >= MIN_STEM_WORDS and re.search(
+            rf"\b{re.escape(' '.join(stem))}\b", asked
+        )
+        if name in lowered or spelled:
+            named.append(doc.abs_path)
+    return named
