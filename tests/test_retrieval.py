@@ -230,7 +230,5 @@ def test_a_named_or_chosen_document_is_searched_alone(
     pdf = next(d.abs_path for d in sample_store.chunk_store.documents()
                if d.source == "northwind-handbook.pdf")  # fmt: skip
     chosen = retriever.search("When is salary paid?", [pdf])
-    assert chosen.results and {r.chunk.source for r in chosen.results} == {
-        "northwind-handbook.pdf"
-    }
+    assert chosen.results and {r.chunk.source for r in chosen.results} == {"northwind-handbook.pdf"}
     assert retriever.search("When is salary paid?").results[0].chunk.source == "faq.txt"
