@@ -18,7 +18,6 @@ from localqa.answering.citations import (
     SentenceCheck,
     SupportChecker,
     check_answer,
-    clean_markers,
 )
 from localqa.answering.extractive import extract_answer
 from localqa.answering.guard import StreamGuard
@@ -218,7 +217,7 @@ class Answerer:
         if rest := guard.flush():
             yield Token(rest)
         sources = [r.chunk for r in packed.sources]
-        text = clean_markers(guard.text.strip(), len(sources))
+        text = guard.text.strip()  # the guard already dropped markers of absent sources
         checks, citations = check_answer(text, sources, checker, question)
         stats = model.last_stats
         timings.update(

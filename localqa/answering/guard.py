@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
+from localqa.answering.citations import MARKER, clean_markers
+
 # An opening bracket that may still become a marker: "[", "[1", "[1, 2".
 OPEN_MARKER = re.compile(r"\s?\[[\d,\s]*$")
 # Sentence ends, as the support check splits them; repeats shorter than this are normal.
@@ -83,7 +84,7 @@ class StreamGuard:
         return rest if rest and self._accept(self._sentence + rest) else ""
 
     def _show(self, text: str) -> str:
-        text = MARKER.sub(self._valid_marker, text)
+        text = clean_markers(text, self._n_sources)
         self.text += text
         return text
 
@@ -109,12 +110,6 @@ class StreamGuard:
                     held = max(held, size)
                     break
         return held
-
-    def _valid_marker(self, match: re.Match[str]) -> str:
-        numbers = [n.strip() for n in match.group(1).split(",")]
-        valid = [n for n in numbers if 1 <= int(n) <= self._n_sources]
-        lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
-        return f"{lead}[{', '.join(valid)}]" if valid else ""
 
     def _cut_at_stop(self) -> None:
         """End at the first stop sequence; it may begin in text already shown (a newline)."""
