@@ -8,6 +8,7 @@ every sentence the sources do not support marked, with the sources' own words be
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def test_each_model_gets_its_layout_and_documents_cannot_make_control_tokens(
         template_only = pack_prompt(llm, "How long?", [], [], 2048, 200).tokens
         assert packed.tokens.count(special) == template_only.count(special)
         assert packed.prompt_tokens + 200 <= llm.n_ctx
+        # token-exact: as many sources as fit in 700 tokens with 200 left for the answer
+        many = [ScoredChunk(replace(chunk, id=f"c{i}", text=f"Part {i}: " + "leave " * 40), 1.0)
+                for i in range(12)]  # fmt: skip
+        tight = pack_prompt(llm, "How long?", many, [], 700, 200)
+        assert 0 < len(tight.sources) < 12 and tight.prompt_tokens + 200 <= 700
+        one_more = pack_prompt(llm, "How long?", many[: len(tight.sources) + 1], [], 99_999, 200)
+        assert one_more.prompt_tokens + 200 > 700
     finally:
         llm.close()
 
