@@ -178,7 +178,7 @@ async def test_answer_sources_passage_open_and_copy(
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith(view.text) and "faq.txt" in app.clipboard
         status = str(app.query_one("#status", Static).visual)
-        assert "extractive mode" in status and "9 docs" in status and "ctx: " in status
+        assert "extractive mode" in status and "10 docs" in status and "ctx: " in status
 
 
 @pytest.mark.anyio
