@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localqa.errors import UsageError
-from localqa.retrieval.packing import pack_context
 from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk
 from localqa.text import lexical_support
@@ -160,7 +159,8 @@ class Evaluator:
         started = time.perf_counter()
         retrieved = self._retriever.search(q.question)
         s = self._settings
-        packed = [r.chunk for r in pack_context(retrieved.results, s.top_k, s.context_chars)]
+        packed = [r.chunk for r in self._retriever.context(retrieved.results, s.top_k,
+                                                           s.context_chars)]  # fmt: skip
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         ranked = [r.chunk for r in retrieved.results]
         answers, evidence = q.answers, q.evidence
@@ -265,13 +265,14 @@ def convert_squad(path: Path, out: Path) -> Converted:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
-                if qa.get("is_impossible") or not answers:
+                # CMRC 2018 (SQuAD format, Chinese) has a question with empty text
+                if qa.get("is_impossible") or not answers or not qa["question"].strip():
                     left_out += 1
                     continue
                 rows.append({"id": qa["id"], "question": qa["question"], "answers": answers,
                              "evidence": [{"source": name, "page": 1}]})  # fmt: skip
     _write_jsonl(out / "questions.jsonl", rows)
-    return Converted(len(rows), len(data), left_out, "unanswerable questions left out")
+    return Converted(len(rows), len(data), left_out, "unanswerable or empty questions left out")
 
 
 def convert_aragog(path: Path, out: Path) -> Converted:

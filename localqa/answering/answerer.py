@@ -22,7 +22,6 @@ from localqa.answering.citations import (
 )
 from localqa.answering.extractive import extract_answer
 from localqa.errors import LocalqaError
-from localqa.retrieval.packing import pack_context
 from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk
 
@@ -138,7 +137,7 @@ class Answerer:
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         if self.model is None:
-            contexts = pack_context(
+            contexts = self._retriever.context(
                 retrieved.results, self._settings.top_k, self._settings.context_chars
             )
             started = time.perf_counter()
@@ -173,7 +172,7 @@ class Answerer:
         model = self.model
         assert model is not None
         s = self._settings
-        candidates = pack_context(results, s.top_k, s.context_chars)
+        candidates = self._retriever.context(results, s.top_k, s.context_chars)
         packed = pack_prompt(model, question, candidates, history, model.n_ctx, s.answer_tokens)
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
         pieces: list[str] = []

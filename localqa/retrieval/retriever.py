@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from localqa.embedding.coverage import dense_weight
-from localqa.retrieval.packing import FocusedChunk, Sentence
+from localqa.retrieval.packing import FocusedChunk, Sentence, pack_context, widen
 from localqa.schema import Chunk, ScoredChunk
 from localqa.text import SENTENCE_END, content_words, fold, words
 
@@ -239,6 +239,12 @@ class Retriever:
             fused = self._reranker.rerank(question, fused)
             timings["rerank_ms"] = _ms_since(started)
         return Retrieved(fused, timings)
+
+    def context(self, results: Sequence[ScoredChunk], top_k: int, chars: int) -> list[ScoredChunk]:
+        """What the model (or extraction) is given: `pack_context`, then CJK pieces widened
+        by their neighbouring chunks within the same budget (packing.widen)."""
+        packed = pack_context(results, top_k, chars)
+        return widen(packed, chars, self._index.chunk_store.neighbours)
 
     def _dense(self, vector: Vectors) -> list[Chunk]:
         hits = self._index.vectors.query(vector, self._candidates)

@@ -138,6 +138,18 @@ class ChunkStore:
         sql = f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? ORDER BY c.rowid"
         return [_chunk(row) for row in self._db.execute(sql, (abs_path,))]
 
+    def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
+        """The visible chunks just before and just after `chunk` on its page."""
+        found: list[Chunk | None] = []
+        for test, order in (("<", "DESC"), (">", "ASC")):
+            sql = (
+                f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? AND "
+                f"c.page = ? AND c.char_start {test} ? ORDER BY c.char_start {order} LIMIT 1"
+            )
+            row = self._db.execute(sql, (chunk.abs_path, chunk.page, chunk.char_start)).fetchone()
+            found.append(_chunk(row) if row else None)
+        return found[0], found[1]
+
     def lexical_search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
         """BM25 over title, section and text; higher score is better."""
         kept = query_words(question)
