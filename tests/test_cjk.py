@@ -16,8 +16,9 @@ from localqa.answering.followup import needs_context, rewrite_by_rule
 from localqa.config import Settings
 from localqa.embedding.coverage import cjk_coverage, coverage_line, dense_weight
 from localqa.embedding.embedder import default_model_path
+from localqa.retrieval.packing import widen
 from localqa.retrieval.retriever import reciprocal_rank_fusion, sentence_spans
-from localqa.schema import Chunk, text_hash
+from localqa.schema import Chunk, ScoredChunk, text_hash
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index
 from localqa.text import content_words, lexical_support, lexical_text, split_sentences, words
@@ -78,13 +79,15 @@ def test_chinese_follow_ups_carry_the_subject() -> None:
 
 
 def chunks(texts: list[str], source: str = "手册.txt") -> list[Chunk]:
+    """One page holding `texts` a line each, a chunk per line."""
+    starts = [sum(len(t) + 1 for t in texts[:i]) for i in range(len(texts))]
     return [
         Chunk(
             id=f"{source}:{i}", text=text, source=source, abs_path=f"/docs/{source}", page=1,
-            line_start=i + 1, line_end=i + 1, char_start=0, char_end=len(text),
+            line_start=i + 1, line_end=i + 1, char_start=start, char_end=start + len(text),
             content_hash=text_hash(text), doc_hash=source, title=source,
         )
-        for i, text in enumerate(texts)
+        for i, (text, start) in enumerate(zip(texts, starts, strict=True))
     ]  # fmt: skip
 
 
@@ -173,3 +176,24 @@ def test_the_packaged_model_is_english_only_and_multilingual_ones_are_trusted(
     probed = cjk_coverage(model_folder(tmp_path, None, tokenizer=True))
     assert not probed.cjk and "100%" in probed.why
     assert cjk_coverage(model_folder(tmp_path, "no front matter")).cjk  # nothing to judge by
+
+
+def test_cjk_pieces_are_widened_by_their_neighbours_within_the_budget(index: Index) -> None:
+    store = index.chunk_store
+    page = "\n".join(HANDBOOK)
+    laid_out = chunks(HANDBOOK)
+    before, after = store.neighbours(laid_out[1])  # found by position on the page
+    assert (before and before.id, after and after.id) == ("手册.txt:0", "手册.txt:2")
+    middle = ScoredChunk(laid_out[1], 1.0)
+    [wide] = widen([middle], 4000, store.neighbours)
+    assert wide.chunk.text == page and (wide.chunk.line_start, wide.chunk.line_end) == (1, 5)
+    room = laid_out[2].char_end - laid_out[1].char_start  # the chunk after it, not before
+    [one] = widen([middle], room, store.neighbours)
+    assert one.chunk.text == page[laid_out[1].char_start : laid_out[2].char_end]
+    # pieces of one page that touch become one, at the better rank
+    [both] = widen([ScoredChunk(laid_out[2], 2.0), middle], room, store.neighbours)
+    assert both.score == 2.0 and both.chunk.text == one.chunk.text
+    [kept] = widen([middle], len(HANDBOOK[1]) + 5, store.neighbours)
+    assert kept.chunk == laid_out[1]  # no room: as packed
+    english = ScoredChunk(laid_out[4], 1.0)
+    assert widen([english], 4000, store.neighbours) == [english]  # English stays as packed

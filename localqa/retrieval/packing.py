@@ -129,39 +129,65 @@ Neighbours = Callable[[Chunk], tuple[Chunk | None, Chunk | None]]
 
 
 def widen(packed: Sequence[ScoredChunk], chars: int, neighbours: Neighbours) -> list[ScoredChunk]:
-    """Spend the budget `pack_context` left over on the text around CJK pieces, in rank
-    order: each whole chunk joined with the chunk after it, then the one before, when that
-    fits. `neighbours(chunk)`: the chunks before and after it on its page (None: none).
+    """Spend the budget `pack_context` left over on the text around CJK pieces: pieces of
+    one page that overlap or touch become one, then, in rounds, each piece in rank order
+    takes in the chunk after it (else the one before) while that fits.
+    `neighbours(chunk)`: the chunks just before and just after it on its page.
 
     Why CJK only: chunks are measured in the embedder's word pieces, and an English-only
     vocabulary spends one piece per Chinese character, so a Chinese chunk holds a fifth of
     the text an English one does. Ten of them filled 1,628 of 4,000 characters on CMRC 2018
     and cut long answers in two (docs/BENCHMARKS.md). English contexts stay as packed."""
-    used = sum(len(r.chunk.text) for r in packed)
-    taken = {r.chunk.id for r in packed}
-    widened = list(packed)
-    for i, result in enumerate(packed):
-        chunk = result.chunk
-        if used >= chars or "#" in chunk.id or cjk_share(chunk.text) < CJK_PIECE:
-            continue
-        before, after = neighbours(chunk)
-        for other in (after, before):
-            if other is None or other.id in taken:
+    pieces = coalesce(packed)
+    used = sum(len(r.chunk.text) for r in pieces)
+    grown = True
+    while grown and used < chars:
+        grown = False
+        taken = {part.split("#")[0] for r in pieces for part in r.chunk.id.split("+")}
+        for i, result in enumerate(pieces):
+            if cjk_share(result.chunk.text) < CJK_PIECE:
                 continue
-            joined = joined_chunks(chunk, other)
-            if joined is not None and len(joined.text) - len(chunk.text) <= chars - used:
-                used += len(joined.text) - len(chunk.text)
-                taken.add(other.id)
-                chunk = joined
-        widened[i] = replace(result, chunk=chunk)
-    return widened
+            for other in neighbours(result.chunk)[::-1]:  # the one after first
+                joined = None if other is None or other.id in taken else (
+                    joined_chunks(result.chunk, other))  # fmt: skip
+                extra = len(joined.text) - len(result.chunk.text) if joined else 0
+                if joined is not None and 0 < extra <= chars - used:
+                    pieces[i], used, grown = replace(result, chunk=joined), used + extra, True
+                    taken.add(other.id)  # type: ignore[union-attr]
+                    break
+        pieces = coalesce(pieces)
+        used = sum(len(r.chunk.text) for r in pieces)
+    return pieces
+
+
+def coalesce(pieces: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+    """CJK pieces of one page that overlap or touch, as one piece at the better rank."""
+    kept: list[ScoredChunk] = []
+    for result in pieces:
+        chunk = result.chunk
+        for j, earlier in enumerate(kept):
+            if _touching(earlier.chunk, chunk) and cjk_share(chunk.text) >= CJK_PIECE:
+                joined = joined_chunks(earlier.chunk, chunk)
+                bigger = max(earlier.chunk, chunk, key=lambda c: c.char_end - c.char_start)
+                kept[j] = replace(earlier, chunk=joined or bigger)
+                break
+        else:
+            kept.append(result)
+    return kept
+
+
+def _touching(one: Chunk, other: Chunk) -> bool:
+    if (one.abs_path, one.page) != (other.abs_path, other.page):
+        return False
+    first, second = sorted((one, other), key=lambda c: c.char_start)
+    return second.char_start <= first.char_end + 1
 
 
 def joined_chunks(one: Chunk, other: Chunk) -> Chunk | None:
     """Two chunks of one page as one, citable (lines and characters of both); None when
     one holds the other. Overlapping text is kept once; a gap between them (whitespace the
     splitter stripped) becomes the line breaks it held."""
-    first, second = sorted((one, other), key=lambda c: c.char_start)
+    first, second = sorted((one, other), key=lambda c: (c.char_start, -c.char_end))
     overlap = first.char_end - second.char_start
     if overlap >= len(second.text):
         return None

@@ -139,14 +139,17 @@ class ChunkStore:
         return [_chunk(row) for row in self._db.execute(sql, (abs_path,))]
 
     def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
-        """The visible chunks just before and just after `chunk` on its page."""
+        """The visible chunks just before and just after `chunk` (or a run of joined
+        chunks: packing.joined_chunks) on its page; None where there is none."""
         found: list[Chunk | None] = []
-        for test, order in (("<", "DESC"), (">", "ASC")):
+        # before: starts earlier; after: reaches further (chunks overlap by a few tokens)
+        for test, offset, order in (("c.char_start <", chunk.char_start, "DESC"),
+                                    ("c.char_end >", chunk.char_end, "ASC")):  # fmt: skip
             sql = (
                 f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? AND "
-                f"c.page = ? AND c.char_start {test} ? ORDER BY c.char_start {order} LIMIT 1"
+                f"c.page = ? AND {test} ? ORDER BY c.char_start {order} LIMIT 1"
             )
-            row = self._db.execute(sql, (chunk.abs_path, chunk.page, chunk.char_start)).fetchone()
+            row = self._db.execute(sql, (chunk.abs_path, chunk.page, offset)).fetchone()
             found.append(_chunk(row) if row else None)
         return found[0], found[1]
 
