@@ -33,7 +33,7 @@ from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk, FileProblem
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index
-from localqa.text import has_cjk
+from localqa.text import cjk_share, has_cjk
 
 # 2: chunks break at CJK sentence punctuation (ingest/splitter.py), so re-split such files.
 PIPELINE_VERSION = "2"
@@ -41,6 +41,9 @@ PIPELINE_VERSION = "2"
 BACKGROUND_BYTES = 2_000_000
 # CJK chunk text kept to name the script in the report's embedding note.
 CJK_SAMPLE_CHARS = 2_000
+# A chunk at least this much CJK is CJK text: an English article quoting a Chinese name
+# is not (SQuAD's "Yuan dynasty" would otherwise earn the note).
+CJK_CHUNK = 0.5
 
 
 class BatchWriter:
@@ -70,7 +73,7 @@ class BatchWriter:
     def add(self, chunk: Chunk) -> None:
         self._chunks.append(chunk)
         self.chars += len(chunk.text)
-        if len(self.cjk_sample) < CJK_SAMPLE_CHARS and has_cjk(chunk.text):
+        if len(self.cjk_sample) < CJK_SAMPLE_CHARS and is_cjk_text(chunk.text):
             self.cjk_sample += chunk.text[: CJK_SAMPLE_CHARS - len(self.cjk_sample)]
         if len(self._chunks) >= self._batch:
             self.flush()
@@ -209,6 +212,10 @@ class Ingestor:
             report.pages += event.last_page
             outcome = "updated" if item.previous else "added"
             self._progress.file_done(source, outcome, event.chunks)
+
+
+def is_cjk_text(text: str) -> bool:
+    return has_cjk(text) and cjk_share(text) >= CJK_CHUNK
 
 
 def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> DocumentRecord:
