@@ -145,19 +145,28 @@ def widen(packed: Sequence[ScoredChunk], chars: int, neighbours: Neighbours) -> 
         grown = False
         taken = {part.split("#")[0] for r in pieces for part in r.chunk.id.split("+")}
         for i, result in enumerate(pieces):
-            if cjk_share(result.chunk.text) < CJK_PIECE:
-                continue
-            for other in neighbours(result.chunk)[::-1]:  # the one after first
-                joined = None if other is None or other.id in taken else (
-                    joined_chunks(result.chunk, other))  # fmt: skip
-                extra = len(joined.text) - len(result.chunk.text) if joined else 0
-                if joined is not None and 0 < extra <= chars - used:
-                    pieces[i], used, grown = replace(result, chunk=joined), used + extra, True
-                    taken.add(other.id)  # type: ignore[union-attr]
-                    break
+            if cjk_share(result.chunk.text) >= CJK_PIECE:
+                joined = _grown(result.chunk, neighbours, taken, chars - used)
+                if joined is not None:
+                    used += len(joined.text) - len(result.chunk.text)
+                    pieces[i], grown = replace(result, chunk=joined), True
         pieces = coalesce(pieces)
         used = sum(len(r.chunk.text) for r in pieces)
     return pieces
+
+
+def _grown(chunk: Chunk, neighbours: Neighbours, taken: set[str], room: int) -> Chunk | None:
+    """`chunk` joined with the chunk after it, else the one before, if that adds at most
+    `room` characters and the neighbour is not in the context yet (then it is added to
+    `taken`); None when neither fits."""
+    for other in neighbours(chunk)[::-1]:
+        if other is None or other.id in taken:
+            continue
+        joined = joined_chunks(chunk, other)
+        if joined is not None and 0 < len(joined.text) - len(chunk.text) <= room:
+            taken.add(other.id)
+            return joined
+    return None
 
 
 def coalesce(pieces: Sequence[ScoredChunk]) -> list[ScoredChunk]:

@@ -106,7 +106,7 @@ class ChunkStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         if not self._db.execute(FORMAT_SQL).fetchone()[0] and not self._has_chunks():
-            self.mark_lexical_format()  # a new index: whatever is written will be current
+            self._db.execute(SET_FORMAT_SQL, (LEXICAL_FORMAT,))  # new: all it gets is current
         self.lexical_dir = path.parent / "lexical"
         self._lexical: LexicalSnapshot | None = None
         self._tokenizer: QuestionTokenizer | None = None
@@ -202,10 +202,6 @@ class ChunkStore:
 
     def _has_chunks(self) -> bool:
         return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
-
-    def mark_lexical_format(self) -> None:
-        with self._transaction():
-            self._db.execute(SET_FORMAT_SQL, (LEXICAL_FORMAT,))
 
     def upgrade_lexical(self) -> int:
         """Re-index every stored chunk in the current lexical format, in one transaction
