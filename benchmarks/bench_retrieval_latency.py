@@ -61,6 +61,7 @@ UPSERT_BATCH = 5000
 SEED = 7
 HEAD = 30  # near-duplicate removal limited to this many fused candidates (a suggestion)
 
+from localqa.embedding.coverage import Coverage  # noqa: E402
 from localqa.retrieval.retriever import (  # noqa: E402
     NEAR_DUPLICATE,
     WORDS,
@@ -245,6 +246,7 @@ class RandomEmbedder:
     name = "random"
     max_tokens = 256
     tokenizer_file = None
+    coverage = Coverage(True, "random vectors")
 
     def __init__(self) -> None:
         self._rng = np.random.default_rng(SEED)

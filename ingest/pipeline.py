@@ -28,14 +28,22 @@ from ingest.reader import (
 from ingest.report import IngestReport
 from ingest.scan import WorkItem, make_plan, scan
 from ingest.splitter import TokenSplitter
+from localqa.embedding.coverage import script_note
 from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk, FileProblem
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index
+from localqa.text import cjk_share, has_cjk
 
-PIPELINE_VERSION = "1"
+# 2: chunks break at CJK sentence punctuation (ingest/splitter.py), so re-split such files.
+PIPELINE_VERSION = "2"
 # Below this much input, starting a reader process costs more than it saves.
 BACKGROUND_BYTES = 2_000_000
+# CJK chunk text kept to name the script in the report's embedding note.
+CJK_SAMPLE_CHARS = 2_000
+# A chunk at least this much CJK is CJK text: an English article quoting a Chinese name
+# is not (SQuAD's "Yuan dynasty" would otherwise earn the note).
+CJK_CHUNK = 0.5
 
 
 class BatchWriter:
@@ -59,9 +67,14 @@ class BatchWriter:
         self.embed_seconds = 0.0
         self.store_seconds = 0.0
         self.written = 0
+        self.chars = 0  # of chunk text, overlaps counted twice: the ingest speed in chars/s
+        self.cjk_sample = ""  # some CJK chunk text, for script_note
 
     def add(self, chunk: Chunk) -> None:
         self._chunks.append(chunk)
+        self.chars += len(chunk.text)
+        if len(self.cjk_sample) < CJK_SAMPLE_CHARS and is_cjk_text(chunk.text):
+            self.cjk_sample += chunk.text[: CJK_SAMPLE_CHARS - len(self.cjk_sample)]
         if len(self._chunks) >= self._batch:
             self.flush()
 
@@ -124,6 +137,11 @@ class Ingestor:
         else:
             with self._index.writing():
                 self._index.collect_orphans()  # leftovers of an interrupted run
+                if upgraded := self._index.chunk_store.upgrade_lexical():
+                    report.notes.append(
+                        f"search index upgraded for Chinese, Japanese and Korean text: "
+                        f"{upgraded} chunks re-indexed (no document re-read)"
+                    )
                 plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt)
                 report.failed.extend(unreadable)
                 report.unchanged = [f.source for f in plan.unchanged]
@@ -134,6 +152,8 @@ class Ingestor:
                     self._ingest(work, report)
         report.chunks = self._index.chunk_store.chunk_count()
         report.seconds = time.perf_counter() - started
+        if note := script_note(self._embedder.coverage, report.cjk_sample):
+            report.notes.append(note)
         return report
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
@@ -151,6 +171,8 @@ class Ingestor:
         report.embed_seconds = writer.embed_seconds
         report.store_seconds = writer.store_seconds
         report.chunks_written = writer.written
+        report.chars_written = writer.chars
+        report.cjk_sample = writer.cjk_sample
 
     def _read(self, work: list[WorkItem]) -> Iterable[Event]:
         """Read in a helper process for big jobs (overlapping the embedder), else inline."""
@@ -190,6 +212,10 @@ class Ingestor:
             report.pages += event.last_page
             outcome = "updated" if item.previous else "added"
             self._progress.file_done(source, outcome, event.chunks)
+
+
+def is_cjk_text(text: str) -> bool:
+    return has_cjk(text) and cjk_share(text) >= CJK_CHUNK
 
 
 def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> DocumentRecord:

@@ -24,10 +24,17 @@ class IngestReport:
     embed_seconds: float = 0.0
     store_seconds: float = 0.0  # SQLite rows, Chroma vectors, commits
     dry_run: bool = False
+    chars_written: int = 0  # characters of chunk text written
+    cjk_sample: str = ""  # some CJK text that was written (empty: none)
+    notes: list[str] = field(default_factory=list)  # one line each, after the counts
 
     @property
     def chunks_per_second(self) -> float:
         return self.chunks_written / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def chars_per_second(self) -> float:
+        return self.chars_written / self.seconds if self.seconds > 0 else 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +52,8 @@ class IngestReport:
             "embed_seconds": round(self.embed_seconds, 3),
             "store_seconds": round(self.store_seconds, 3),
             "chunks_per_second": round(self.chunks_per_second, 1),
+            "chars_per_second": round(self.chars_per_second, 1),
+            "notes": self.notes,
             "dry_run": self.dry_run,
             "files": {
                 "added": self.added,
@@ -67,8 +76,10 @@ class IngestReport:
         else:
             lines.append(
                 f"{self.chunks} chunks in the index; {self.chunks_written} written in "
-                f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s)"
+                f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s, "
+                f"{self.chars_per_second:,.0f} chars/s)"
             )
+        lines += self.notes
         lines += [f"  skipped {p.path}: {p.reason}" for p in self.skipped]
         lines += [f"  warning {p.path}: {p.reason}" for p in self.warnings]
         lines += [f"  FAILED {p.path}: {p.reason}" for p in self.failed]

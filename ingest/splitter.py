@@ -6,11 +6,19 @@ truncated at embedding time; the final check re-splits any piece that still over
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
+# Regular expressions, tried in order. The CJK ones (after a sentence's 。！？, a clause's ；
+# or a phrase's ，、) match no characters, so the punctuation ends the piece before: CJK text
+# has no space after it to split at, and a literal separator would begin the next piece.
+# Text without CJK punctuation is split exactly as before they were added.
+SEPARATORS = [
+    re.escape("\n\n"), re.escape("\n"), "(?<=[。！？｡])", re.escape(". "), "(?<=[；])",
+    re.escape("; "), "(?<=[，、､])", re.escape(", "), re.escape(" "), "",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,7 @@ class TokenSplitter:
             chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
             length_function=count_tokens,
             separators=SEPARATORS,
+            is_separator_regex=True,
             strip_whitespace=True,
         )
 

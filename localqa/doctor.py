@@ -132,6 +132,31 @@ def _network(builder: Builder) -> dict[str, Any]:
     return checks
 
 
+def _search(builder: Builder) -> dict[str, Any]:
+    """How Chinese, Japanese and Korean text is searched: by the embedding model too, or
+    lexically only (localqa/embedding/coverage.py); and whether the index's lexical part
+    already reads such text as bigrams."""
+    from localqa.embedding.coverage import cjk_coverage, coverage_line
+    from localqa.embedding.embedder import default_model_path
+
+    model = builder.settings.embed_model
+    folder = Path(model) if model else default_model_path()
+    facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
+    if Index.exists(builder.settings):
+        index = builder.existing_index()
+        try:
+            outdated = index.chunk_store.lexical_outdated()
+        finally:
+            index.close()
+        facts["lexical_index"] = (
+            "outdated: CJK text is not found lexically until `localqa ingest` re-indexes it"
+            " (no document is re-read)"
+            if outdated
+            else "current: CJK text indexed as character bigrams"
+        )
+    return facts
+
+
 def run_checks(builder: Builder) -> dict[str, Any]:
     return {
         "python": {"version": platform.python_version(), "platform": platform.platform()},
@@ -140,4 +165,5 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         "gpu": _gpu(),
         "index": _index(builder),
         "network": _network(builder),
+        "search": _search(builder),
     }

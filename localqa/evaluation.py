@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localqa.errors import UsageError
-from localqa.retrieval.packing import pack_context
 from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk
 from localqa.text import lexical_support
@@ -162,7 +161,8 @@ class Evaluator:
         started = time.perf_counter()
         retrieved = self._retriever.search(q.question)
         s = self._settings
-        packed = [r.chunk for r in pack_context(retrieved.results, s.top_k, s.context_chars)]
+        packed = [r.chunk for r in self._retriever.context(retrieved.results, s.top_k,
+                                                           s.context_chars)]  # fmt: skip
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         ranked = [r.chunk for r in retrieved.results]
         answers, evidence = q.answers, q.evidence
@@ -262,7 +262,7 @@ def convert_squad(path: Path, out: Path) -> Converted:
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    unanswerable = 0
+    left_out = unanswerable = 0
     for article in data:
         name = article["title"].replace("_", " ").translate(SQUAD_FORBIDDEN) + ".txt"
         paragraphs = [p["context"].strip() for p in article["paragraphs"]]
@@ -270,6 +270,9 @@ def convert_squad(path: Path, out: Path) -> Converted:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
+                if not qa["question"].strip():  # CMRC 2018 has a question with empty text
+                    left_out += 1
+                    continue
                 if qa.get("is_impossible") or not answers:
                     unanswerable += 1
                     rows.append({"id": qa["id"], "question": qa["question"],
@@ -278,8 +281,8 @@ def convert_squad(path: Path, out: Path) -> Converted:
                 rows.append({"id": qa["id"], "question": qa["question"], "answers": answers,
                              "evidence": [{"source": name, "page": 1}]})  # fmt: skip
     _write_jsonl(out / "questions.jsonl", rows)
-    note = "unanswerable questions kept, marked unanswerable"
-    return Converted(len(rows) - unanswerable, len(data), 0, note, unanswerable)
+    note = "unanswerable questions kept and marked; empty questions left out"
+    return Converted(len(rows) - unanswerable, len(data), left_out, note, unanswerable)
 
 
 def convert_aragog(path: Path, out: Path) -> Converted:

@@ -38,7 +38,7 @@ def test_ingest_json_report_and_sources(
     report = json.loads(out)
     for key in ("added", "updated", "unchanged", "removed", "skipped", "failed", "chunks"):
         assert key in report
-    assert report["added"] == 9 and report["failed"] == [] and report["chunks"] > 20
+    assert report["added"] == 10 and report["failed"] == [] and report["chunks"] > 20
     assert isinstance(report["seconds"], float)
     code, out, _ = invoke("sources", "--json")
     listed = {s["path"]: s for s in json.loads(out)}
@@ -76,7 +76,7 @@ def test_dry_run_changes_nothing_under_the_index(home: Path, docs: Path) -> None
     assert snapshot(index_dir) == before
     # a dry run against an index that does not exist yet creates none
     code, out, _ = invoke("ingest", str(docs), "--dry-run", "--json", "--index", "fresh")
-    assert code == 0 and json.loads(out)["added"] == 9
+    assert code == 0 and json.loads(out)["added"] == 10
     assert not (home / "indexes" / "fresh").exists()
     # the real run does what the dry run listed
     code, out, _ = invoke("ingest", str(docs), "--json", "--quiet")
@@ -129,10 +129,10 @@ def test_doctor_reports_versions_index_and_network(
     assert report["network"]["chroma"] == "embedded" and "warning" not in report["network"]
     invoke("ingest", str(docs), "--quiet")
     report = json.loads(invoke("doctor", "--json")[1])
-    assert report["index"]["documents"] == 9 and report["index"]["chunks"] > 20
+    assert report["index"]["documents"] == 10 and report["index"]["chunks"] > 20
     assert report["index"]["bm25_arrays"] == "current"
     code, out, _ = invoke("doctor")  # the plain form: one `key: value` line per fact
-    assert code == 0 and "index:" in out and "  documents: 9" in out
+    assert code == 0 and "index:" in out and "  documents: 10" in out
 
 
 def test_doctor_describes_a_model_file(home: Path, tiny_gguf: Path) -> None:

@@ -49,4 +49,4 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: SentenceTransformerEm
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert second.returncode == 0
-    assert len(index.chunk_store.documents()) == 4 * 9
+    assert len(index.chunk_store.documents()) == 4 * 10

@@ -78,7 +78,7 @@ def kill_when(home: Path, corpus: Path, sql: str, threshold: int) -> None:
     ("sql", "threshold"),
     [
         ("SELECT count(*) FROM chunks", 1),  # chunks stored, no document committed yet
-        ("SELECT count(*) FROM documents", 2 * 9),  # part-way through
+        ("SELECT count(*) FROM documents", 2 * 10),  # part-way through
     ],
     ids=["before-first-commit", "mid-run"],
 )
@@ -95,6 +95,6 @@ def test_sigkill_then_rerun_recovers(
     settings = load_settings(environ={"LOCALQA_HOME": str(home)})
     report = ingest_paths(settings, embedder, corpus)
     assert report.failed == []
-    assert len(report.added) + len(report.unchanged) == 9 * COPIES
+    assert len(report.added) + len(report.unchanged) == 10 * COPIES
     assert consistent_counts(settings) == len(clean_chunks)
     assert visible_chunks(settings) == clean_chunks

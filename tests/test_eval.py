@@ -46,7 +46,7 @@ def test_eval_json_on_sample_docs(
     assert code == 0
     report = json.loads(out)
     summary, questions = report["summary"], report["questions"]
-    assert summary["questions"] == len(questions) == 25
+    assert summary["questions"] == len(questions) == 29
     assert summary["budget"] == {"top_k": 10, "context_chars": 4000}
     # measured 1.000 for both on 2026-11-23; our own documents must keep scoring high
     assert summary["answer_hit_rate"] >= 0.9

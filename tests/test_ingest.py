@@ -13,7 +13,7 @@ from localqa.embedding.embedder import SentenceTransformerEmbedder
 from localqa.store.index import Index
 from tests.conftest import ingest_paths
 
-SAMPLE_FILES = 9  # eight documents and the folder's README.md
+SAMPLE_FILES = 10  # nine documents and the folder's README.md
 
 
 def consistent_counts(settings: Settings) -> int:

@@ -41,7 +41,7 @@ def test_ingest_and_ask_with_sockets_blocked(tmp_path: Path, docs: Path) -> None
     home = tmp_path / "home"
     ingest = run_guarded(home, "ingest", str(docs), "--json", "--quiet")
     assert ingest.returncode == 0, ingest.stderr
-    assert json.loads(ingest.stdout)["added"] == 9
+    assert json.loads(ingest.stdout)["added"] == 10
     assert_offline(ingest.stderr)
     ask = run_guarded(home, "ask", "Where is the Halifax office?", "--json")
     assert ask.returncode == 0, ask.stderr

@@ -44,7 +44,7 @@ def test_process_and_inline_reading_agree(
         work[e.item].file.source: e.skipped for e in inline if isinstance(e, DocumentRejected)
     }
     assert rejected == {"broken.pdf": False, "photo.jpg": True}
-    assert sum(isinstance(e, DocumentRead) for e in inline) == 9
+    assert sum(isinstance(e, DocumentRead) for e in inline) == 10
 
 
 def test_a_crashing_reader_is_reported(docs: Path, embedder: SentenceTransformerEmbedder) -> None:
@@ -75,7 +75,7 @@ def test_the_reader_says_when_it_is_working(
 ) -> None:
     reader = BackgroundReader(work_for(docs), spec_for(embedder))
     events = list(reader)
-    assert sum(isinstance(e, DocumentRead) for e in events) == 9
+    assert sum(isinstance(e, DocumentRead) for e in events) == 10
     assert not reader.reading()  # finished: the embedder may have every core again
 
 

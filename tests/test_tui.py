@@ -29,7 +29,14 @@ from localqa.store.index import Index
 from tui.adapter import AnswererCore, ChatCore, CoreFactory, CoreInfo, CoreParts, core_factory
 from tui.app import ChatApp
 from tui.opener import view_command
-from tui.widgets import QUOTE_STYLE, AnswerView, PassageView, QuestionInput, SourcesTable
+from tui.widgets import (
+    QUOTE_STYLE,
+    AnswerView,
+    PassageView,
+    QuestionInput,
+    SourcesTable,
+    column_widths,
+)
 
 SALARY = "When is salary paid?"
 
@@ -178,7 +185,7 @@ async def test_answer_sources_passage_open_and_copy(
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith(view.text) and "faq.txt" in app.clipboard
         status = str(app.query_one("#status", Static).visual)
-        assert "extractive mode" in status and "9 docs" in status and "ctx: " in status
+        assert "extractive mode" in status and "10 docs" in status and "ctx: " in status
 
 
 @pytest.mark.anyio
@@ -437,3 +444,28 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
     assert "What they say" in shown and quote in shown
     assert view.text == text  # what is saved and copied is the model's own text
     assert "layout completion" in status
+
+
+MEAL = "在中国出差每天的餐补是多少？"
+
+
+async def take_chinese_answer_screenshot(pilot: Pilot[None]) -> None:
+    view = await ask(pilot, MEAL)
+    assert "300 元人民币" in view.text
+    pilot.app.query_one(QuestionInput).cursor_blink = False  # no clock in the picture
+
+
+def test_chinese_answer_snapshot(
+    snap_compare: Callable[..., bool],
+    indexed: Settings,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+) -> None:
+    """Wide characters in the answer, the sources and the passage: nothing cut mid-character
+    or drawn past its border at the smallest supported size."""
+    app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=take_chinese_answer_screenshot)
+
+
+def test_source_columns_are_as_wide_as_their_cells() -> None:
+    assert column_widths([("File", "#"), ("员工手册.txt", "[10]")]) == [12, 4]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -167,8 +168,8 @@ class SourcesTable(DataTable[str]):
         # Columns are rebuilt with widths fitted to the rows: auto-sized columns left the
         # header drawn at its old widths now and then, after the rows had changed.
         self.clear(columns=True)
-        for i, label in enumerate(self.COLUMNS):
-            self.add_column(label, width=max(len(r[i]) for r in [self.COLUMNS, *rows]))
+        for label, width in zip(self.COLUMNS, column_widths([self.COLUMNS, *rows]), strict=True):
+            self.add_column(label, width=width)
         self.add_rows(rows)
 
     @property
@@ -180,6 +181,12 @@ class SourcesTable(DataTable[str]):
     def action_open_source(self) -> None:
         if self.current is not None:
             self.post_message(self.OpenRequested(self.current))
+
+
+def column_widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    """Each column's width in terminal cells: a Chinese file name takes two cells a
+    character, so counting characters cut "员工手册.txt" to half its name."""
+    return [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
 
 class PassageView(VerticalScroll):

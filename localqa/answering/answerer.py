@@ -22,7 +22,6 @@ from localqa.answering.citations import (
 from localqa.answering.extractive import extract_answer
 from localqa.answering.guard import StreamGuard
 from localqa.errors import LocalqaError
-from localqa.retrieval.packing import pack_context
 from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk, ScoredChunk
 
@@ -170,7 +169,9 @@ class Answerer:
         checker: SupportChecker,
         timings: dict[str, float],
     ) -> Answer:
-        contexts = pack_context(results, self._settings.top_k, self._settings.context_chars)
+        contexts = self._retriever.context(
+            results, self._settings.top_k, self._settings.context_chars
+        )
         started = time.perf_counter()
         extract = extract_answer(question, contexts, checker)
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -200,7 +201,7 @@ class Answerer:
         assert model is not None
         s = self._settings
         budget = fit_budget(s, model.n_params, model.n_ctx)
-        candidates = pack_context(results, budget.sources, budget.context_chars)
+        candidates = self._retriever.context(results, budget.sources, budget.context_chars)
         packed = pack_prompt(model, question, candidates, history, model.n_ctx,
                              budget.answer_tokens, prompt_format=s.prompt_format)  # fmt: skip
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)

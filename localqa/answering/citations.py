@@ -10,8 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
-from localqa.text import STOPWORDS, WORD, content_words, lexical_support, split_sentences, words
+from localqa.text import (
+    CJK_CHAR,
+    STOPWORDS,
+    TOKEN,
+    content_words,
+    fold,
+    lexical_support,
+    split_sentences,
+    words,
+)
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -71,11 +81,15 @@ def stated_facts(claim: str) -> set[str]:
     """The numbers and names a claim states, lower-cased: words holding a digit, the word
     after a number (its unit: "18 weeks"), and capitalised words after the first. Meaning
     alone cannot check them: MiniLM puts "18 weeks of leave" and "27 weeks of leave" close
-    together, and the two share most of their words."""
+    together, and the two share most of their words. A CJK run is no fact of itself (it
+    is a phrase, checked by its bigrams); a number beside one still is ("10天": "10")."""
     facts: set[str] = set()
     after_number = False
-    for position, match in enumerate(WORD.finditer(claim)):
+    for position, match in enumerate(TOKEN.finditer(fold(claim))):
         word = match.group()
+        if CJK_CHAR.match(word):
+            after_number = False
+            continue
         lower = word.lower()
         number = any(ch.isdigit() for ch in word)
         named = position > 0 and word[0].isupper()
@@ -113,11 +127,14 @@ class SupportChecker:
     def agreement(self, claim: str, sentences: Sequence[str]) -> list[float]:
         """How well each sentence agrees with the claim (0..1): lexically or in meaning."""
         scores = np.array([lexical_support(claim, s) for s in sentences])
-        if self._embedder is not None and sentences:
+        # meaning counts as far as the model understands the claim's script (coverage.py)
+        weight = dense_weight(claim, self._embedder.coverage.cjk) if self._embedder else 0.0
+        if self._embedder is not None and sentences and weight > 0.0:
             claim_vector, *vectors = self._vectors_of([claim, *sentences])
             semantic = np.stack(vectors) @ claim_vector
             # either kind of agreement counts; scale semantic so its threshold maps to lexical's
-            scores = np.maximum(scores, semantic * (LEXICAL_SUPPORTED / SEMANTIC_SUPPORTED))
+            scale = weight * LEXICAL_SUPPORTED / SEMANTIC_SUPPORTED
+            scores = np.maximum(scores, semantic * scale)
         return [float(min(v, 1.0)) for v in scores]
 
     def sentence_scores(self, claim: str, chunk: Chunk) -> list[tuple[str, float]]:

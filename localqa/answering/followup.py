@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from localqa.text import WORD, content_words, words
+from localqa.text import CJK_CHAR, TOKEN, content_words, fold, has_cjk, words
 
 if TYPE_CHECKING:
     from localqa.generation.model import Sampling
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 PRONOUNS = frozenset(
     "it its they them their theirs this that these those he she him his her".split()
 )
+# The same in Chinese, found as substrings (no spaces to split at).
+CJK_PRONOUNS = ("它", "他们", "她们", "这个", "那个", "这些", "那些", "这项", "该")
+CJK_OPENERS = ("那", "还有", "另外", "而且", "那么", "为什么")
 OPENERS = ("and", "but", "also", "what about", "how about", "same for", "what else", "why")
 # Words that text.STOPWORDS keeps but that say nothing about the subject: not carried over.
 FILLER = frozenset(
@@ -73,7 +76,13 @@ def needs_context(question: str) -> bool:
         return True
     if PRONOUNS & set(lowered.split()):
         return True
-    return len(content_words(question) - FILLER) <= SHORT_QUESTION
+    folded = fold(question).strip()
+    if folded.startswith(CJK_OPENERS) or any(p in folded for p in CJK_PRONOUNS):
+        return True
+    count = len(content_words(question) - FILLER)
+    if has_cjk(question):
+        count = (count + 1) // 2  # a Chinese word is ~2 characters: ~2 bigrams a word
+    return count <= SHORT_QUESTION
 
 
 def rewrite_by_rule(question: str, previous: str) -> str:
@@ -84,8 +93,15 @@ def rewrite_by_rule(question: str, previous: str) -> str:
         return question
     have = content_words(question)
     carried: list[str] = []
-    for word in WORD.findall(previous):
+    for word in TOKEN.findall(fold(previous)):
         key = word.lower()
+        if CJK_CHAR.match(word):
+            # a CJK run is a phrase: carried whole when the question lacks some of its bigrams
+            new = content_words(word) - have
+            if new:
+                carried.append(word)
+                have |= new
+            continue
         already = key in have or key in {w.lower() for w in carried}
         if key in content_words(word) and key not in FILLER | PRONOUNS and not already:
             carried.append(word)

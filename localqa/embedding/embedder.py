@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from localqa.embedding.coverage import Coverage, cjk_coverage
 from localqa.errors import LocalqaError
 from localqa.schema import Vectors
 
@@ -48,6 +49,11 @@ class Embedder(Protocol):
     @property
     def tokenizer_file(self) -> Path | None:
         """A tokenizer.json that counts the same word pieces, if the model has one."""
+        ...
+
+    @property
+    def coverage(self) -> Coverage:
+        """Whether its vectors are trusted for CJK text (localqa/embedding/coverage.py)."""
         ...
 
     def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
@@ -97,6 +103,10 @@ class SentenceTransformerEmbedder:
     @property
     def name(self) -> str:
         return str(self._path) if self._path else "all-MiniLM-L6-v2"
+
+    @property
+    def coverage(self) -> Coverage:
+        return cjk_coverage(self._path or default_model_path())
 
     def _load(self) -> SentenceTransformer:
         if self._model is None:
@@ -221,6 +231,10 @@ class FastQueryEmbedder:
     @property
     def tokenizer_file(self) -> Path | None:
         return self._path / "tokenizer.json"
+
+    @property
+    def coverage(self) -> Coverage:
+        return cjk_coverage(self._path)
 
     def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
         return self._encoder.embed(texts)  # BLAS on one thread already (fast_encoder)

@@ -6,13 +6,16 @@ be cut to their best sentences; a cut piece is still citable (its own lines and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from localqa.schema import Chunk, ScoredChunk, text_hash
+from localqa.text import cjk_share
 
 # A piece shorter than this rarely holds an answer with enough context to cite.
 MIN_PIECE_CHARS = 150
+# Pieces at least this much CJK are widened by their neighbouring chunks (`widen`).
+CJK_PIECE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +123,92 @@ def pack_context(results: Sequence[ScoredChunk], top_k: int, chars: int) -> list
         while grown := piece.grow(chars - used):
             used += grown
     return [piece.chunk() for piece in pieces]
+
+
+Neighbours = Callable[[Chunk], tuple[Chunk | None, Chunk | None]]
+
+
+def widen(packed: Sequence[ScoredChunk], chars: int, neighbours: Neighbours) -> list[ScoredChunk]:
+    """Spend the budget `pack_context` left over on the text around CJK pieces: pieces of
+    one page that overlap or touch become one, then, in rounds, each piece in rank order
+    takes in the chunk after it (else the one before) while that fits.
+    `neighbours(chunk)`: the chunks just before and just after it on its page.
+
+    Why CJK only: chunks are measured in the embedder's word pieces, and an English-only
+    vocabulary spends one piece per Chinese character, so a Chinese chunk holds a fifth of
+    the text an English one does. Ten of them filled 1,628 of 4,000 characters on CMRC 2018
+    and cut long answers in two (docs/BENCHMARKS.md). English contexts stay as packed."""
+    pieces = coalesce(packed)
+    used = sum(len(r.chunk.text) for r in pieces)
+    grown = True
+    while grown and used < chars:
+        grown = False
+        taken = {part.split("#")[0] for r in pieces for part in r.chunk.id.split("+")}
+        for i, result in enumerate(pieces):
+            if cjk_share(result.chunk.text) >= CJK_PIECE:
+                joined = _grown(result.chunk, neighbours, taken, chars - used)
+                if joined is not None:
+                    used += len(joined.text) - len(result.chunk.text)
+                    pieces[i], grown = replace(result, chunk=joined), True
+        pieces = coalesce(pieces)
+        used = sum(len(r.chunk.text) for r in pieces)
+    return pieces
+
+
+def _grown(chunk: Chunk, neighbours: Neighbours, taken: set[str], room: int) -> Chunk | None:
+    """`chunk` joined with the chunk after it, else the one before, if that adds at most
+    `room` characters and the neighbour is not in the context yet (then it is added to
+    `taken`); None when neither fits."""
+    for other in neighbours(chunk)[::-1]:
+        if other is None or other.id in taken:
+            continue
+        joined = joined_chunks(chunk, other)
+        if joined is not None and 0 < len(joined.text) - len(chunk.text) <= room:
+            taken.add(other.id)
+            return joined
+    return None
+
+
+def coalesce(pieces: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+    """CJK pieces of one page that overlap or touch, as one piece at the better rank."""
+    kept: list[ScoredChunk] = []
+    for result in pieces:
+        chunk = result.chunk
+        for j, earlier in enumerate(kept):
+            if _touching(earlier.chunk, chunk) and cjk_share(chunk.text) >= CJK_PIECE:
+                joined = joined_chunks(earlier.chunk, chunk)
+                bigger = max(earlier.chunk, chunk, key=lambda c: c.char_end - c.char_start)
+                kept[j] = replace(earlier, chunk=joined or bigger)
+                break
+        else:
+            kept.append(result)
+    return kept
+
+
+def _touching(one: Chunk, other: Chunk) -> bool:
+    if (one.abs_path, one.page) != (other.abs_path, other.page):
+        return False
+    first, second = sorted((one, other), key=lambda c: c.char_start)
+    return second.char_start <= first.char_end + 1
+
+
+def joined_chunks(one: Chunk, other: Chunk) -> Chunk | None:
+    """Two chunks of one page as one, citable (lines and characters of both); None when
+    one holds the other. Overlapping text is kept once; a gap between them (whitespace the
+    splitter stripped) becomes the line breaks it held."""
+    first, second = sorted((one, other), key=lambda c: (c.char_start, -c.char_end))
+    overlap = first.char_end - second.char_start
+    if overlap >= len(second.text):
+        return None
+    if overlap >= 0:
+        text = first.text + second.text[overlap:]
+    else:
+        text = first.text + ("\n" * (second.line_start - first.line_end) or " ") + second.text
+    return replace(
+        first,
+        id=f"{first.id}+{second.id}",
+        text=text,
+        char_end=second.char_end,
+        line_end=max(first.line_end, second.line_end),
+        content_hash=text_hash(text),
+    )

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from localqa.embedding.coverage import dense_weight
 from localqa.retrieval.naming import named_documents
-from localqa.retrieval.packing import FocusedChunk, Sentence
+from localqa.retrieval.packing import FocusedChunk, Sentence, pack_context, widen
 from localqa.schema import Chunk, ScoredChunk
-from localqa.text import SENTENCE_END, content_words
+from localqa.text import SENTENCE_END, content_words, fold, words
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -37,7 +38,7 @@ NEAR_DUPLICATE = 0.9
 # Fused candidates checked for near-duplicates and used for word rarity: everything that
 # can reach a context (see drop_near_duplicates).
 CANDIDATE_WINDOW = 40
-WORDS = re.compile(r"\w+")
+WORDS = re.compile(r"\w+")  # English words only; localqa.text.words also reads CJK
 # Fused candidates whose sentences are scored (recall@15 is ~0.99 on SQuAD).
 SENTENCE_POOL = 15
 # Best-sentence score (0..1) against the fused prior 2/(RRF_K + rank): 0.01 lets a sentence
@@ -56,12 +57,17 @@ class Retrieved:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[Chunk]]) -> list[ScoredChunk]:
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[Chunk]], weights: Sequence[float] | None = None
+) -> list[ScoredChunk]:
+    """Sum of weight / (RRF_K + rank) over the rankings (weights default to 1 each)."""
     scores: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
+        if weight <= 0.0:
+            continue
         for rank, chunk in enumerate(ranking):
-            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (RRF_K + rank + 1)
             chunks[chunk.id] = chunk
     ordered = sorted(scores, key=lambda i: scores[i], reverse=True)
     return [ScoredChunk(chunks[i], scores[i]) for i in ordered]
@@ -69,9 +75,10 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[Chunk]]) -> list[ScoredCh
 
 @lru_cache(maxsize=512)
 def word_set(text: str) -> frozenset[str]:
-    """The distinct lower-cased words of a chunk's text. Cached: near-duplicate removal and
-    word rarity both need the candidates' words, and a chat asks about the same chunks."""
-    return frozenset(WORDS.findall(text.lower()))
+    """The distinct words (localqa.text.words: CJK as bigrams) of a chunk's text. Cached:
+    near-duplicate removal and word rarity both need the candidates' words, and a chat
+    asks about the same chunks."""
+    return frozenset(words(text))
 
 
 def drop_near_duplicates(
@@ -168,11 +175,11 @@ class LexicalSentenceScorer:
 def _share(sentence: str, weights: dict[str, float]) -> float:
     """Summed weight of the question words the sentence holds. Tokenizes only sentences
     that contain one of them at all (with the cached word sets: the sentence step 2.6 -> 0.9 ms)."""
-    lowered = sentence.lower()
+    lowered = fold(sentence).lower()
     present = [word for word in weights if word in lowered]
     if not present:
         return 0.0
-    held = set(WORDS.findall(lowered))
+    held = set(words(lowered))
     return sum(weights[word] for word in present if word in held)
 
 
@@ -218,9 +225,10 @@ class Retriever:
         vector = self._embedder.embed([question])[0]
         timings["embed_ms"] = _ms_since(started)
         started = time.perf_counter()
-        hits = self._index.vectors.query(vector, self._candidates, documents)
-        by_id = self._index.chunk_store.chunks_by_id([i for i, _ in hits])
-        dense = [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
+        # A Chinese question to an English-only model: its vectors would only pull the
+        # lexical hits down (localqa/embedding/coverage.py), so they count for little or not.
+        weight = dense_weight(question, self._embedder.coverage.cjk)
+        dense = self._dense(vector, documents) if weight > 0.0 else []
         timings["dense_ms"] = _ms_since(started)
         started = time.perf_counter()
         store = self._index.chunk_store
@@ -231,7 +239,7 @@ class Retriever:
         )
         lexical = [c for c, _ in found]
         timings["lexical_ms"] = _ms_since(started)
-        fused = drop_near_duplicates(reciprocal_rank_fusion([dense, lexical]))
+        fused = drop_near_duplicates(reciprocal_rank_fusion([dense, lexical], [weight, 1.0]))
         if self._sentence_pool > 0:
             started = time.perf_counter()
             fused = self._by_sentences(question, vector, fused)
@@ -241,6 +249,17 @@ class Retriever:
             fused = self._reranker.rerank(question, fused)
             timings["rerank_ms"] = _ms_since(started)
         return Retrieved(fused, timings)
+
+    def context(self, results: Sequence[ScoredChunk], top_k: int, chars: int) -> list[ScoredChunk]:
+        """What the model (or extraction) is given: `pack_context`, then CJK pieces widened
+        by their neighbouring chunks within the same budget (packing.widen)."""
+        packed = pack_context(results, top_k, chars)
+        return widen(packed, chars, self._index.chunk_store.neighbours)
+
+    def _dense(self, vector: Vectors, documents: Sequence[str]) -> list[Chunk]:
+        hits = self._index.vectors.query(vector, self._candidates, documents)
+        by_id = self._index.chunk_store.chunks_by_id([i for i, _ in hits])
+        return [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
 
     def _by_sentences(
         self, question: str, vector: Vectors, fused: list[ScoredChunk]

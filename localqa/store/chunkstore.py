@@ -16,14 +16,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from localqa.schema import Chunk
-from localqa.text import STOPWORDS, words
+from localqa.text import STOPWORDS, lexical_text, words
 
 if TYPE_CHECKING:
     from localqa.store.lexical import LexicalSnapshot, QuestionTokenizer
 
 # One tokenizer for the index and for questions: the BM25 arrays look questions' terms up
-# in the index's own vocabulary.
+# in the index's own vocabulary. unicode61 takes an unspaced CJK run as one token, so the
+# indexed text is `lexical_text` (CJK runs as spaced bigrams) and questions are `words`:
+# both give the same tokens. The chunk text itself is stored as it is.
 TOKENIZER = "porter unicode61"
+# What the indexed text is: 2 = `lexical_text` (CJK bigrams). An index written before has
+# no such row; `upgrade_lexical` re-indexes its stored chunks (no document is re-read).
+LEXICAL_FORMAT = 2
+FORMAT_SQL = "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'lexical_format'"
+SET_FORMAT_SQL = (
+    "INSERT INTO meta VALUES ('lexical_format', ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents(
     abs_path TEXT PRIMARY KEY, source TEXT NOT NULL, root TEXT NOT NULL,
@@ -95,6 +105,8 @@ class ChunkStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        if not self._db.execute(FORMAT_SQL).fetchone()[0] and not self._has_chunks():
+            self._db.execute(SET_FORMAT_SQL, (LEXICAL_FORMAT,))  # new: all it gets is current
         self.lexical_dir = path.parent / "lexical"
         self._lexical: LexicalSnapshot | None = None
         self._tokenizer: QuestionTokenizer | None = None
@@ -125,6 +137,21 @@ class ChunkStore:
     def chunks_of(self, abs_path: str) -> list[Chunk]:
         sql = f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? ORDER BY c.rowid"
         return [_chunk(row) for row in self._db.execute(sql, (abs_path,))]
+
+    def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
+        """The visible chunks just before and just after `chunk` (or a run of joined
+        chunks: packing.joined_chunks) on its page; None where there is none."""
+        found: list[Chunk | None] = []
+        # before: starts earlier; after: reaches further (chunks overlap by a few tokens)
+        for test, offset, order in (("c.char_start <", chunk.char_start, "DESC"),
+                                    ("c.char_end >", chunk.char_end, "ASC")):  # fmt: skip
+            sql = (
+                f"SELECT {_prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? AND "
+                f"c.page = ? AND {test} ? ORDER BY c.char_start {order} LIMIT 1"
+            )
+            row = self._db.execute(sql, (chunk.abs_path, chunk.page, offset)).fetchone()
+            found.append(_chunk(row) if row else None)
+        return found[0], found[1]
 
     def lexical_search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
         """BM25 over title, section and text; higher score is better."""
@@ -184,6 +211,33 @@ class ChunkStore:
         rows = self._db.execute(sql, (query, _depth(limit), limit)).fetchall()
         return [(_chunk(row[:-1]), float(row[-1])) for row in rows]
 
+    def lexical_outdated(self) -> bool:
+        """Whether the chunks were indexed in an older lexical format (before CJK bigrams):
+        Chinese, Japanese and Korean questions find nothing lexically until a re-ingest."""
+        if int(self._db.execute(FORMAT_SQL).fetchone()[0]) >= LEXICAL_FORMAT:
+            return False
+        return self._has_chunks()
+
+    def _has_chunks(self) -> bool:
+        return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+
+    def upgrade_lexical(self) -> int:
+        """Re-index every stored chunk in the current lexical format, in one transaction
+        (the writer lock must be held); how many chunks were re-indexed (0: none needed).
+        Only the FTS5 rows change: chunk text, vectors and documents stay as they are."""
+        if not self.lexical_outdated():
+            return 0
+        with self._transaction():
+            rows = self._db.execute(f"SELECT rowid, {CHUNK_COLUMNS} FROM chunks").fetchall()
+            self._db.execute("DELETE FROM chunks_fts")
+            self._db.executemany(
+                "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)",
+                ((row[0], lexical_text(_chunk(row[1:]).embedding_text())) for row in rows),
+            )
+            self._db.execute(SET_FORMAT_SQL, (LEXICAL_FORMAT,))
+            self._db.execute(BUMP_GENERATION_SQL)
+        return len(rows)
+
     def lexical_generation(self) -> int:
         return int(self._db.execute(GENERATION_SQL).fetchone()[0])
 
@@ -227,7 +281,7 @@ class ChunkStore:
                 )  # fmt: skip
                 self._db.execute(
                     "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)",
-                    (cursor.lastrowid, chunk.embedding_text()),
+                    (cursor.lastrowid, lexical_text(chunk.embedding_text())),
                 )
             self._db.execute(BUMP_GENERATION_SQL)
 

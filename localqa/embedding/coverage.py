@@ -1,0 +1,147 @@
+"""Whether an embedding model's vectors mean anything for Chinese, Japanese and Korean text.
+
+The packaged all-MiniLM-L6-v2 was trained on English: for Chinese it sees one vocabulary
+piece per character, and its vectors carry little meaning. Fused with BM25 they pulled
+good lexical hits down (CMRC 2018 answer in the top 10: 0.994 lexically, 0.747 fused;
+docs/BENCHMARKS.md), so retrieval weights the dense channel by the share of the question
+the model understands (localqa/retrieval/retriever.py).
+
+How a model is judged, first rule that applies:
+1. its model card (README.md front matter) declares languages: covered when one is
+   Chinese, Japanese, Korean or "multilingual" (tags: "multilingual" counts too);
+2. its tokenizer.json: covered unless it cuts a Chinese probe sentence into single
+   characters or unknown pieces almost entirely (as an English-only vocabulary does);
+3. neither to judge by: covered. A model someone chose for their documents is trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from localqa.text import CJK_CHAR, cjk_share
+
+CJK_LANGUAGES = frozenset(
+    "zh zh-cn zh-tw zh-hans zh-hant cmn yue ja ko chinese japanese korean multilingual".split()
+)
+PROBE = "员工每年享有带薪年假，请假需要提前在人事系统中提交申请并由经理批准。"
+# Share of the probe's characters in single-character or unknown pieces above which the
+# vocabulary is judged English-only. MiniLM: 1.00; sentencepiece multilingual models ~0.5.
+CHARACTER_LEVEL = 0.9
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """cjk: whether the model's vectors are trusted for CJK text; why: one clause saying
+    what that judgement rests on."""
+
+    cjk: bool
+    why: str
+
+
+@lru_cache(maxsize=8)
+def cjk_coverage(folder: Path) -> Coverage:
+    """Judge the model in `folder` (module docstring); reads two small files, no torch."""
+    declared = declared_languages(folder)
+    if declared:
+        listed = ", ".join(sorted(declared))
+        return Coverage(bool(declared & CJK_LANGUAGES), f"its model card lists {listed}")
+    share = single_character_share(folder / "tokenizer.json")
+    if share is None:
+        return Coverage(True, "nothing declares its languages, so it is trusted")
+    return Coverage(
+        share < CHARACTER_LEVEL,
+        f"its tokenizer cuts {share:.0%} of Chinese into single characters or unknown pieces",
+    )
+
+
+def declared_languages(folder: Path) -> frozenset[str]:
+    """Lower-cased `language:` entries of README.md's front matter, plus "multilingual"
+    when it is a tag; empty when there is no card or it declares none."""
+    try:
+        card = (folder / "README.md").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    match = FRONT_MATTER.match(card)
+    if not match:
+        return frozenset()
+    values = _yaml_list(match.group(1), "language")
+    if "multilingual" in _yaml_list(match.group(1), "tags"):
+        values.add("multilingual")
+    return frozenset(values)
+
+
+def _yaml_list(front_matter: str, key: str) -> set[str]:
+    """The values of a top-level key written as `key: a`, `key: [a, b]` or a `- a` list:
+    the forms model cards use (no YAML library needed for that)."""
+    lines = front_matter.splitlines()
+    for number, line in enumerate(lines):
+        if not line.startswith(f"{key}:"):
+            continue
+        inline = line[len(key) + 1 :].strip().strip("[]")
+        if inline:
+            return {v.strip().strip("'\"").lower() for v in inline.split(",") if v.strip()}
+        found: set[str] = set()
+        for item in lines[number + 1 :]:
+            if not item.lstrip().startswith("- "):
+                break
+            found.add(item.lstrip()[2:].strip().strip("'\"").lower())
+        return found
+    return set()
+
+
+def single_character_share(tokenizer_file: Path) -> float | None:
+    """Share (0..1) of the probe's CJK characters that the tokenizer puts in a piece of
+    their own or an unknown piece; None without a readable tokenizer.json."""
+    if not tokenizer_file.is_file():
+        return None
+    try:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    except Exception:  # noqa: BLE001 - any unreadable tokenizer just cannot be judged
+        return None
+    encoding = tokenizer.encode(PROBE, add_special_tokens=False)
+    unknown = {t for t in ("[UNK]", "<unk>", "<UNK>") if tokenizer.token_to_id(t) is not None}
+    alone = total = 0
+    for token, (start, end) in zip(encoding.tokens, encoding.offsets, strict=True):
+        cjk = len(CJK_CHAR.findall(PROBE[start:end]))
+        total += cjk
+        if cjk and (end - start == 1 or token in unknown):
+            alone += cjk
+    return alone / total if total else None
+
+
+def dense_weight(text: str, covers_cjk: bool) -> float:
+    """How much the embedding channel should count for `text` (0..1): the share of it
+    the model understands. 1 when it covers CJK or the text has none."""
+    return 1.0 if covers_cjk else 1.0 - cjk_share(text)
+
+
+def script_name(text: str) -> str:
+    """Which CJK language `text` is most likely in, for messages: kana means Japanese,
+    Hangul Korean, Han alone Chinese."""
+    if re.search("[\u3040-\u30ff]", text):
+        return "Japanese"
+    if re.search("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]", text):
+        return "Korean"
+    return "Chinese"
+
+
+def coverage_line(coverage: Coverage, sample: str = "") -> str:
+    """One line for the ingest report and `localqa doctor`."""
+    script = script_name(sample) if sample else "Chinese, Japanese and Korean"
+    if coverage.cjk:
+        return f"the embedding model is trusted for {script} text ({coverage.why})"
+    return (
+        f"the embedding model is English-only; {script} text is searched lexically ({coverage.why})"
+    )
+
+
+def script_note(coverage: Coverage, sample: str) -> str | None:
+    """The ingest report's line when CJK text (`sample`) was written and the model does
+    not cover it; None otherwise."""
+    return coverage_line(coverage, sample) if sample and not coverage.cjk else None
