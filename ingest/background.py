@@ -22,10 +22,11 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ingest.chunking import Chunker
 from ingest.loaders.limits import DEFAULT_LIMITS, Limits
 from ingest.reader import (
     ChunkerSpec,
@@ -36,6 +37,10 @@ from ingest.reader import (
     read_document,
 )
 from ingest.scan import WorkItem
+
+# What the helper runs on each file: read_document, or a stand-in in tests (picklable:
+# a module-level function).
+ReadFunction = Callable[[int, WorkItem, Chunker, Limits], Iterator[Event]]
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -57,6 +62,7 @@ class _Job:
     work: list[WorkItem]
     todo: list[int]  # indexes into work, in order
     limits: Limits
+    read: ReadFunction
 
 
 def _die_with_parent() -> None:
@@ -112,7 +118,7 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag) -> None:
         chunker = job.spec.build()
         for index in job.todo:
             state[_ITEM], state[_STARTED] = index, time.monotonic()
-            for event in read_document(index, job.work[index], chunker, job.limits):
+            for event in job.read(index, job.work[index], chunker, job.limits):
                 put(event)
         state[_ITEM] = -1
         message: object = _END
@@ -197,16 +203,22 @@ class BackgroundReader:
     in its buffer), so that the embedder can leave it a core meanwhile."""
 
     def __init__(
-        self, work: Sequence[WorkItem], spec: ChunkerSpec, limits: Limits = DEFAULT_LIMITS
+        self,
+        work: Sequence[WorkItem],
+        spec: ChunkerSpec,
+        limits: Limits = DEFAULT_LIMITS,
+        read: ReadFunction = read_document,
     ) -> None:
         self._context = multiprocessing.get_context("spawn")  # no fork of a process with torch
         self._work = list(work)
         self._spec = spec
         self._limits = limits
+        self._read = read
         self._helper: _Helper | None = self._start(list(range(len(self._work))))
 
     def _start(self, todo: list[int]) -> _Helper:
-        return _Helper(self._context, _Job(self._spec, self._work, todo, self._limits))
+        job = _Job(self._spec, self._work, todo, self._limits, self._read)
+        return _Helper(self._context, job)
 
     def reading(self) -> bool:
         return self._helper is not None and self._helper.busy.is_set()

@@ -91,14 +91,16 @@ class _Walker:
             if not self._first_visit(folder):
                 continue
             subfolders: list[Path] = []
+            linked: list[Path] = []
             for entry in self._entries(folder):
                 path = Path(entry.path)
                 kind = self._kind(entry, path)
                 if kind == "folder":
-                    subfolders.append(path)
+                    (linked if entry.is_symlink() else subfolders).append(path)
                 elif kind == "file":
                     yield path
-            stack.extend(reversed(subfolders))
+            # linked folders last: a folder reached both ways is read at its own place
+            stack.extend(reversed(subfolders + linked))
 
     def _first_visit(self, folder: Path) -> bool:
         try:
@@ -107,7 +109,10 @@ class _Walker:
             return False
         identity = (stat.st_dev, stat.st_ino)
         if identity in self.seen_folders:
-            self._skip(folder, "a linked folder already read (a link loop, or a second link)")
+            self._skip(
+                folder,
+                "linked folder already read (a loop, or a second way in); each folder is read once",
+            )
             return False
         self.seen_folders.add(identity)
         return True
@@ -148,8 +153,8 @@ class _Walker:
             self._skip(path, f"link to {shown}, not a regular file; nothing to read")
         elif not _inside(target, self.real_root):
             if not self.follow_outside:
-                self._skip(path, f"symbolic link to {shown}, outside the folder: not followed "
-                           "(set follow_outside_links = true to read it)")  # fmt: skip
+                self._skip(path, f"symbolic link to {shown}, outside the folder: not followed; "
+                           "set follow_outside_links = true to read it")  # fmt: skip
                 return ""
             self.out.notes.append(FileProblem(self._source(path), f"symbolic link to {shown}, "
                                               "outside the folder: followed"))  # fmt: skip

@@ -18,6 +18,7 @@ from localqa.cli.common import (
     emit_json,
     make_builder,
 )
+from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answer
@@ -28,8 +29,9 @@ def print_sources(answer: Answer) -> None:
         return
     typer.echo("\nSources:")
     for c in answer.citations:
-        typer.echo(f"[{c.number}] {c.chunk.location()} (support {c.score:.2f})")
-        typer.echo(f'    "{c.quote}"')
+        location = terminal_safe(c.chunk.location(), one_line=True)
+        typer.echo(f"[{c.number}] {location} (support {c.score:.2f})")
+        typer.echo(f'    "{terminal_safe(c.quote, one_line=True)}"')
 
 
 def report_diagnostics(answer: Answer) -> None:
@@ -41,7 +43,7 @@ def report_diagnostics(answer: Answer) -> None:
     )
     print(f"[{answer.mode}] {used} source(s) used{dropped}", file=err)
     for sentence in answer.unsupported:
-        print(f"unsupported by the sources: {sentence}", file=err)
+        print(f"unsupported by the sources: {terminal_safe(sentence, one_line=True)}", file=err)
     if answer.mode == "generative" and not answer.grounded:
         print("warning: this answer is not supported by the sources", file=err)
 
@@ -69,7 +71,7 @@ def ask(
         if isinstance(event, Final):
             answer = event.answer
         elif not as_json:
-            sys.stdout.write(event.text)
+            sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
     assert answer is not None  # every stream ends with Final
     if as_json:

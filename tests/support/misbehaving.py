@@ -1,0 +1,33 @@
+"""A stand-in for read_document that misbehaves on cue, run inside the reader process:
+`hang*` never returns, `hog*` grows without end, `die*` ends the process; any other file
+is read for real. Bounded all the same, in case the watchdog under test does not act."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.chunking import Chunker
+from ingest.loaders.limits import Limits
+from ingest.reader import Event, read_document
+from ingest.scan import WorkItem
+
+STEP = 20 * 1024 * 1024
+MOST = 1024 * 1024 * 1024
+
+
+def misbehave(index: int, item: WorkItem, chunker: Chunker, limits: Limits) -> Iterator[Event]:
+    name = Path(item.file.abs_path).name
+    if name.startswith("hang"):
+        time.sleep(600)
+    elif name.startswith("hog"):
+        held = []
+        while len(held) * STEP < MOST:
+            held.append(b"x" * STEP)  # written, so resident (a zeroed buffer might not be)
+            time.sleep(0.02)
+        time.sleep(600)
+    elif name.startswith("die"):
+        os._exit(7)
+    yield from read_document(index, item, chunker, limits)
