@@ -117,7 +117,8 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag) -> None:
     try:
         chunker = job.spec.build()
         for index in job.todo:
-            state[_ITEM], state[_STARTED] = index, time.monotonic()
+            state[_STARTED] = time.monotonic()  # before the item: the watchdog reads it after
+            state[_ITEM] = index
             for event in job.read(index, job.work[index], chunker, job.limits):
                 put(event)
         state[_ITEM] = -1

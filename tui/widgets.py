@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from localqa.answering.conversations import Source
+from localqa.text import terminal_safe
 from tui.adapter import CoreInfo
 
 QUOTE_STYLE = "bold $text-accent on $accent-muted"
@@ -95,7 +96,7 @@ class AnswerView(Vertical, can_focus=True):
             self._stream = Markdown.get_stream(self.body)
         self.text += piece
         self.updates += 1
-        await self._stream.write(piece)
+        await self._stream.write(terminal_safe(piece))
 
     async def finish(
         self, text: str, sources: Sequence[Source], meta: str, cancelled: bool
@@ -106,7 +107,7 @@ class AnswerView(Vertical, can_focus=True):
         self.loading = False
         self.remove_class("-pending")
         self.text, self.sources, self.cancelled = text, tuple(sources), cancelled
-        await self.body.update(text or "*(no text)*")
+        await self.body.update(terminal_safe(text) or "*(no text)*")  # self.text stays exact
         meta_line = self.query_one(".answer-meta", Static)
         meta_line.set_class(cancelled, "-cancelled")
         meta_line.update(Content(f"{CANCELLED} {meta}" if cancelled else meta))
@@ -146,7 +147,7 @@ class SourcesTable(DataTable[str]):
     def show(self, sources: Sequence[Source]) -> None:
         self.sources = tuple(sources)
         rows = [
-            (f"[{s.number}]", s.chunk.source, str(s.chunk.page),
+            (f"[{s.number}]", terminal_safe(s.chunk.source, one_line=True), str(s.chunk.page),
              f"{s.chunk.line_start}-{s.chunk.line_end}",
              "—" if s.score is None else f"{s.score:.2f}")
             for s in self.sources
@@ -184,13 +185,15 @@ class PassageView(VerticalScroll):
             self.border_title = "Passage"
             text.update(Content.styled("Select a source to read its passage.", "$text-muted"))
             return
-        self.border_title = f"[{source.number}] {source.chunk.location()}"
-        content = Content(source.chunk.text)
-        span = quote_span(source.chunk.text, source.quote)
+        location = terminal_safe(source.chunk.location(), one_line=True)
+        self.border_title = f"[{source.number}] {location}"
+        shown = terminal_safe(source.chunk.text)  # a document's escape codes, made visible
+        content = Content(shown)
+        span = quote_span(shown, terminal_safe(source.quote))
         if span is not None:
             content = content.stylize(QUOTE_STYLE, *span)
         text.update(content)
-        self.call_after_refresh(self._scroll_to_quote, source.chunk.text, span)
+        self.call_after_refresh(self._scroll_to_quote, shown, span)
 
     def _scroll_to_quote(self, text: str, span: tuple[int, int] | None) -> None:
         """Scroll so the quote starts on the second line: the passage wraps, so count the

@@ -18,7 +18,7 @@ from ingest.loaders.kinds import (
     PPTX_SUFFIXES,
     XLSX_SUFFIXES,
 )
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits, megabytes
 from ingest.loaders.unsupported import unsupported_reason
 from localqa.schema import Page
 
@@ -65,6 +65,12 @@ def open_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument
     LoadError part-way; `warnings` may grow while they are read."""
     loader = _loader_for(path)
     head = _check_readable(path)
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise LimitReached(
+            f"the file is {megabytes(size)}, more than {megabytes(limits.max_file_bytes)}",
+            "max_file_bytes",
+        )
     if path.suffix.lower() in _OOXML_SUFFIXES and head == _OLE_MAGIC:
         raise LoadError(
             "password-protected or legacy-format Office file",
