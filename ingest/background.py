@@ -9,7 +9,9 @@ when it reads one file for longer than `read_timeout_s` (time spent waiting for 
 the buffer excluded) or grows past `reader_memory_mb`; a helper that dies, or is killed,
 costs the file it was reading (one DocumentRejected) and a new helper goes on with the
 rest. Messages reach this process through a pipe whose only writer is the helper, so a
-helper killed mid-message leaves an end of file here, never a hang.
+helper killed mid-message leaves an end of file here, never a hang. A file given up (a
+limit, a kill) is flagged at once in shared memory, so that its chunks still on the way
+are dropped here rather than embedded.
 """
 
 from __future__ import annotations
@@ -87,9 +89,10 @@ def _send_all(buffer: queue.Queue[object], conn: Connection) -> None:
             return
 
 
-def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag) -> None:
+def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up: Any) -> None:
     """The helper process. `busy` is set while it reads and clear while it waits for room
-    in the buffer or has finished; `state` says which item it reads, since when."""
+    in the buffer or has finished; `state` says which item it reads, since when;
+    `given_up[item]` is set as soon as an item is rejected."""
     _die_with_parent()
     parent = os.getppid()
     buffer: queue.Queue[object] = queue.Queue(QUEUE_MESSAGES)
@@ -120,6 +123,8 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag) -> None:
             state[_STARTED] = time.monotonic()  # before the item: the watchdog reads it after
             state[_ITEM] = index
             for event in job.read(index, job.work[index], chunker, job.limits):
+                if isinstance(event, DocumentRejected):
+                    given_up[index] = 1
                 put(event)
         state[_ITEM] = -1
         message: object = _END
@@ -142,12 +147,13 @@ def resident_bytes(pid: int) -> int:
 class _Helper:
     """One helper process, its pipe and its watchdog."""
 
-    def __init__(self, context: Any, job: _Job) -> None:
+    def __init__(self, context: Any, job: _Job, given_up: Any) -> None:
         receiver, sender = context.Pipe(duplex=False)
         self.state = context.Array("d", [-1.0, 0.0], lock=False)
         self.busy: EventFlag = context.Event()
+        self._given_up = given_up
         self.process = context.Process(
-            target=_produce, args=(job, sender, self.state, self.busy), daemon=True
+            target=_produce, args=(job, sender, self.state, self.busy, given_up), daemon=True
         )
         self.process.start()
         sender.close()  # the helper holds the only writer: its death is an end of file here
@@ -187,6 +193,8 @@ class _Helper:
     def _kill(self, item: int, problem: str, setting: str) -> None:
         self.verdict = (item, problem, setting)
         self.process.kill()
+        if item >= 0:
+            self._given_up[item] = 1
         self._stop.set()
 
     def close(self) -> None:
@@ -215,11 +223,12 @@ class BackgroundReader:
         self._spec = spec
         self._limits = limits
         self._read = read
+        self._given_up = self._context.Array("b", max(1, len(self._work)), lock=False)
         self._helper: _Helper | None = self._start(list(range(len(self._work))))
 
     def _start(self, todo: list[int]) -> _Helper:
         job = _Job(self._spec, self._work, todo, self._limits, self._read)
-        return _Helper(self._context, job)
+        return _Helper(self._context, job, self._given_up)
 
     def reading(self) -> bool:
         return self._helper is not None and self._helper.busy.is_set()
@@ -237,6 +246,8 @@ class BackgroundReader:
                         return
                     if isinstance(message, tuple):
                         raise RuntimeError(f"the document reader failed:\n{message[1]}")
+                    if isinstance(message, ChunksRead) and self._given_up[message.item]:
+                        continue  # on its way to failing: not worth embedding
                     event = _fresh(message, received, yielded)
                     if isinstance(event, DocumentRead | DocumentRejected):
                         finished.add(event.item)

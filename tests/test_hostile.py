@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from ingest.background import BackgroundReader
 from ingest.chunking import header_budget
 from ingest.loaders.limits import Limits
-from ingest.reader import ChunkerSpec, DocumentRead, DocumentRejected
+from ingest.reader import ChunkerSpec, ChunksRead, DocumentRead, DocumentRejected
 from ingest.report import IngestReport
 from ingest.scan import WorkItem, scan
 from localqa.builder import Builder
@@ -236,3 +236,28 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
         index.close()
     assert len(seen) == len(report.added) == 9
     assert all(stored for _, stored in seen), seen
+
+
+def test_the_chunks_of_a_file_given_up_are_not_passed_on(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The reader runs ahead of the embedder: when it gives a file up, what it had already
+    sent of it is dropped, not embedded (a chunk bomb would cost its whole embedding)."""
+    for name in ("flood.txt", "z.txt"):
+        (tmp_path / name).write_text(f"{name}: the ferry leaves at nine.\n")
+    work = [WorkItem(f, f"hash-{n}", None) for n, f in enumerate(scan([tmp_path]).files)]
+    spec = ChunkerSpec(
+        str(embedder.tokenizer_file), 200, 30, header_budget(embedder.max_tokens, 200)
+    )
+    passed_on = 0
+    events = []
+    for event in BackgroundReader(work, spec, read=misbehave):
+        events.append(event)
+        if isinstance(event, ChunksRead) and event.item == 0:
+            passed_on += len(event.chunks)
+            deadline = time.monotonic() + 60  # an embedder slower than the reader
+            while not (tmp_path / "flood.txt.done").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    assert passed_on <= 1  # of FLOOD: what arrived before the reader gave the file up
+    rest = [(type(e).__name__, e.item) for e in events if not isinstance(e, ChunksRead)]
+    assert rest == [("DocumentRejected", 0), ("DocumentRead", 1)]

@@ -1,6 +1,8 @@
 """A stand-in for read_document that misbehaves on cue, run inside the reader process:
-`hang*` never returns, `hog*` grows without end, `die*` ends the process; any other file
-is read for real. Bounded all the same, in case the watchdog under test does not act."""
+`hang*` never returns, `hog*` grows without end, `die*` ends the process, `flood*` sends
+its chunks FLOOD times over and then fails (leaving `flood*.done` beside it once the
+failure is on its way); any other file is read for real. Bounded all the same, in case
+the watchdog under test does not act."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from pathlib import Path
 
 from ingest.chunking import Chunker
 from ingest.loaders.limits import Limits
-from ingest.reader import Event, read_document
+from ingest.reader import ChunksRead, DocumentRejected, Event, read_document
 from ingest.scan import WorkItem
 
 STEP = 20 * 1024 * 1024
 MOST = 1024 * 1024 * 1024
+FLOOD = 500
 
 
 def misbehave(index: int, item: WorkItem, chunker: Chunker, limits: Limits) -> Iterator[Event]:
@@ -30,4 +33,12 @@ def misbehave(index: int, item: WorkItem, chunker: Chunker, limits: Limits) -> I
         time.sleep(600)
     elif name.startswith("die"):
         os._exit(7)
+    elif name.startswith("flood"):
+        real = read_document(index, item, chunker, limits)
+        first = next(e for e in real if isinstance(e, ChunksRead))
+        for _ in range(FLOOD):
+            yield first
+        yield DocumentRejected(index, "flooded; on purpose", skipped=False)
+        Path(item.file.abs_path + ".done").touch()
+        return
     yield from read_document(index, item, chunker, limits)
