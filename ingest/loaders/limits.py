@@ -18,7 +18,7 @@ class Limits:
     """Sizes in bytes, time in seconds, memory in MB. Defaults equal the settings'."""
 
     read_timeout_s: float = 300.0
-    reader_memory_mb: int = 640
+    reader_memory_mb: int = 512
     max_file_bytes: int = 500_000_000
     max_part_bytes: int = 200_000_000
     max_zip_ratio: int = 100
