@@ -46,6 +46,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "damaged.docx": ("failed", "damaged compressed data"),
     "bomb.docx": ("failed", "`max_zip_ratio`"),
     "bomb-bz2.docx": ("failed", "`max_zip_ratio`"),
+    "bomb.pptx": ("failed", "`max_zip_ratio`"),
+    "bomb.xlsx": ("failed", "`max_zip_ratio`"),
+    "bomb.epub": ("failed", "`max_zip_ratio`"),
     "big-part.docx": ("failed", "`max_part_bytes`"),
     "many-parts.docx": ("failed", "`max_file_bytes`"),
     "fanout.pdf": ("failed", "`max_pages`"),
@@ -73,6 +76,10 @@ def build_folder(root: Path) -> Path:
     make.damaged_docx(docs / "damaged.docx")
     make.write_docx(docs / "bomb.docx", make.document_xml(" " * 3_000_000))
     make.write_docx(docs / "bomb-bz2.docx", make.document_xml(" " * 3_000_000), zipfile.ZIP_BZIP2)
+    for name, part in (("pptx", "ppt/slides/slide1.xml"), ("xlsx", "xl/worksheets/sheet1.xml"),
+                       ("epub", "OEBPS/chapter1.xhtml")):  # fmt: skip
+        with zipfile.ZipFile(docs / f"bomb.{name}", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(part, "<p>" + " " * 3_000_000 + "</p>")
     make.write_docx(docs / "big-part.docx", make.document_xml(make.incompressible(4_500_000)))
     big = make.incompressible(3_000_000)
     make.write_docx(docs / "many-parts.docx", make.document_xml(big), extra={"word/x.xml": big})
