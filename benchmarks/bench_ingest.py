@@ -137,7 +137,7 @@ def batch_sizes() -> None:
     embedder = SentenceTransformerEmbedder(device="cpu")
     count = embedder.count_tokens
     chunker = Chunker(TokenSplitter(count, 200, 30), count, header_budget(embedder.max_tokens, 200))
-    files, _, _ = scan([BIG_PDF])
+    files = scan([BIG_PDF]).files
     work = [WorkItem(files[0], "bench", None)]
     texts = [
         c.embedding_text()

@@ -2,12 +2,15 @@
 
 Chunks from several files share embedding batches (small files would otherwise waste
 the embedder); a file is committed, and so becomes visible, only once all its chunks
-are stored. The index owns the write order that makes a kill at any moment harmless
-(`Index.store`); ingest only says what to store.
+are stored, and only then is it reported `added`: what a run reports is in the index,
+even when a later file or the run itself fails. The index owns the write order that
+makes a kill at any moment harmless (`Index.store`); ingest only says what to store.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -15,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.background import BackgroundReader
 from ingest.chunking import Chunker, header_budget
+from ingest.loaders.limits import Limits
 from ingest.progress import PlainProgress, Progress
 from ingest.reader import (
-    BackgroundReader,
     ChunkerSpec,
     ChunksRead,
+    DocumentRead,
     DocumentRejected,
     Event,
     read_inline,
@@ -37,8 +42,6 @@ from localqa.text import cjk_share, has_cjk
 
 # 2: chunks break at CJK sentence punctuation (ingest/splitter.py), so re-split such files.
 PIPELINE_VERSION = "2"
-# Below this much input, starting a reader process costs more than it saves.
-BACKGROUND_BYTES = 2_000_000
 # CJK chunk text kept to name the script in the report's embedding note.
 CJK_SAMPLE_CHARS = 2_000
 # A chunk at least this much CJK is CJK text: an English article quoting a Chinese name
@@ -63,7 +66,7 @@ class BatchWriter:
         self._batch = batch
         self._progress = progress
         self._chunks: list[Chunk] = []
-        self._complete: list[DocumentRecord] = []
+        self._complete: list[tuple[DocumentRecord, Callable[[], None]]] = []
         self.embed_seconds = 0.0
         self.store_seconds = 0.0
         self.written = 0
@@ -78,9 +81,10 @@ class BatchWriter:
         if len(self._chunks) >= self._batch:
             self.flush()
 
-    def complete(self, record: DocumentRecord) -> None:
-        """All of this document's chunks have been added; commit it at the next flush."""
-        self._complete.append(record)
+    def complete(self, record: DocumentRecord, committed: Callable[[], None]) -> None:
+        """All of this document's chunks have been added; commit it at the next flush,
+        then call `committed` (which reports it)."""
+        self._complete.append((record, committed))
 
     def discard(self, abs_path: str) -> None:
         """Drop a failed document's unstored chunks; stored ones become orphans."""
@@ -97,11 +101,13 @@ class BatchWriter:
             vectors = self._embedder.embed([c.embedding_text() for c in chunks], spare_cores=spare)
         stored = time.perf_counter()
         self.embed_seconds += stored - started
-        self._index.store(chunks, vectors, complete)
+        self._index.store(chunks, vectors, [record for record, _ in complete])
         self.store_seconds += time.perf_counter() - stored
         if chunks:
             self.written += len(chunks)
             self._progress.chunks_stored(len(chunks))
+        for _, committed in complete:
+            committed()
 
 
 class Ingestor:
@@ -124,8 +130,11 @@ class Ingestor:
     def run(self, paths: Sequence[Path], dry_run: bool = False) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(dry_run=dry_run)
-        files, folders, missing = scan(paths)
-        report.failed.extend(missing)
+        found = scan(paths, self._index.settings.follow_outside_links)
+        files, folders = found.files, found.folders
+        report.failed.extend(found.failed)
+        report.skipped.extend(found.skipped)
+        report.warnings.extend(found.notes)
         if dry_run:  # reads only: no lock, no clean-up, no stored sizes or times updated
             plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt,
                                          dry_run=True)  # fmt: skip
@@ -166,6 +175,11 @@ class Ingestor:
             for event in events:
                 self._apply(event, work, writer, report)
             writer.flush()
+        except Exception:
+            # keep the documents read in full so far; the error itself is what to report
+            with contextlib.suppress(Exception):
+                writer.flush()
+            raise
         finally:
             self._progress.finish()
         report.embed_seconds = writer.embed_seconds
@@ -175,20 +189,20 @@ class Ingestor:
         report.cjk_sample = writer.cjk_sample
 
     def _read(self, work: list[WorkItem]) -> Iterable[Event]:
-        """Read in a helper process for big jobs (overlapping the embedder), else inline."""
+        """Read in a helper process (beside the embedder, under time and memory limits)
+        unless the settings say never or the embedder has no tokenizer file for it."""
         settings = self._index.settings
         budget = header_budget(self._embedder.max_tokens, settings.chunk_tokens)
         tokenizer = self._embedder.tokenizer_file
-        mode = settings.reader_process
-        big = sum(w.file.size for w in work) >= BACKGROUND_BYTES
-        if tokenizer and (mode == "always" or (mode == "auto" and big)):
+        limits = Limits.from_settings(settings)
+        if tokenizer and settings.reader_process != "never":
             spec = ChunkerSpec(
                 str(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens, budget
             )
-            return BackgroundReader(work, spec)
+            return BackgroundReader(work, spec, limits)
         count = self._embedder.count_tokens
         splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        return read_inline(work, Chunker(splitter, count, budget))
+        return read_inline(work, Chunker(splitter, count, budget), limits)
 
     def _apply(
         self, event: Event, work: list[WorkItem], writer: BatchWriter, report: IngestReport
@@ -207,11 +221,15 @@ class Ingestor:
             self._progress.file_done(source, "skipped" if event.skipped else "failed", 0)
         else:
             report.warnings.extend(FileProblem(source, w) for w in event.warnings)
-            writer.complete(_record(item, event.title, event.page_kind, event.last_page))
-            (report.updated if item.previous else report.added).append(source)
-            report.pages += event.last_page
-            outcome = "updated" if item.previous else "added"
-            self._progress.file_done(source, outcome, event.chunks)
+            record = _record(item, event.title, event.page_kind, event.last_page)
+            writer.complete(record, functools.partial(self._committed, item, event, report))
+
+    def _committed(self, item: WorkItem, event: DocumentRead, report: IngestReport) -> None:
+        source = item.file.source
+        (report.updated if item.previous else report.added).append(source)
+        report.pages += event.last_page
+        outcome = "updated" if item.previous else "added"
+        self._progress.file_done(source, outcome, event.chunks)
 
 
 def is_cjk_text(text: str) -> bool:

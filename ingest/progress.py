@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Protocol, TextIO
 
+from localqa.text import terminal_safe
+
 
 class Progress(Protocol):
     def start(self, files: int) -> None: ...
@@ -32,7 +34,8 @@ class PlainProgress:
     def file_done(self, source: str, outcome: str, chunks: int) -> None:
         self._done += 1
         if not self._quiet:
-            print(f"[{self._done}/{self._total}] {outcome}: {source} ({chunks} chunks)",
+            shown = terminal_safe(source, one_line=True)  # a file name may hold escapes
+            print(f"[{self._done}/{self._total}] {outcome}: {shown} ({chunks} chunks)",
                   file=self._stream)  # fmt: skip
 
     def chunks_stored(self, count: int) -> None:

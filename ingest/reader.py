@@ -1,41 +1,27 @@
-"""Reading and splitting documents, inline or in a helper process beside the embedder.
+"""Reading and splitting documents into a stream of events, one file at a time.
 
-pypdf and the splitter are pure Python: in the embedding process they would hold the GIL
-while torch waits. A helper process reads and splits the next documents while the main
-process embeds, and hands over chunks through a bounded queue (memory stays flat).
-Both modes produce the same ordered stream of events.
+`read_inline` reads in this process; ingest/background.py reads in a helper process
+beside the embedder, under time and memory limits. Both give the same ordered events,
+and each file ends in exactly one DocumentRead or DocumentRejected: nothing a file does
+(damaged data, a bomb, a bug in a parsing library) escapes as an exception.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
-import queue
-import signal
-import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ingest.chunking import Chunker, DocumentIdentity
-from ingest.loaders import open_document
+from ingest.loaders import as_load_error, open_document
 from ingest.loaders.base import LoadError, UnsupportedFile
-from ingest.scan import WorkItem
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from ingest.scan import WorkItem, escape_undecodable
 from ingest.splitter import TokenSplitter
 from localqa.schema import Chunk
 
-if TYPE_CHECKING:
-    from multiprocessing.synchronize import Event as EventFlag
-
-# Messages the reader may run ahead of the embedder, each one page's chunks or at most
-# MESSAGE_CHUNKS of them: enough to read a 600-page PDF long before its embedding is done,
-# so the two share the cores only briefly, while at most 32k chunks (tens of MB) wait,
-# whatever the size of the document.
-QUEUE_MESSAGES = 1024
+# A message holds one page's chunks or at most this many.
 MESSAGE_CHUNKS = 32
-POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +73,14 @@ class ChunkerSpec:
         return Chunker(splitter, count, self.header_tokens)
 
 
-def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Event]:
+def read_document(
+    index: int, item: WorkItem, chunker: Chunker, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Event]:
     """One document's events: chunks page by page, then read or rejected."""
     file = item.file
     try:
-        doc = open_document(Path(file.abs_path))
+        doc = open_document(Path(file.disk_path), limits)
+        doc.title = escape_undecodable(doc.title)  # e.g. a file name's stem
         identity = DocumentIdentity(
             file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind
         )
@@ -105,6 +94,9 @@ def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Even
             pages.add(page.number)
             batch.append(chunk)
             count += 1
+            if count > limits.max_file_chunks:
+                raise LimitReached(f"more than {limits.max_file_chunks:,} chunks",
+                                   "max_file_chunks")  # fmt: skip
         if batch:
             yield ChunksRead(index, tuple(batch))
         if count == 0:
@@ -115,97 +107,15 @@ def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Even
     except LoadError as err:
         yield DocumentRejected(index, str(err), skipped=False)
         return
+    except Exception as err:  # noqa: BLE001 - e.g. MemoryError, or the splitter's own bug
+        yield DocumentRejected(index, str(as_load_error(err)), skipped=False)
+        return
     pages_seen = max(pages, default=0)
     yield DocumentRead(index, doc.title, doc.page_kind, pages_seen, count, tuple(doc.warnings))
 
 
-def read_inline(work: Sequence[WorkItem], chunker: Chunker) -> Iterator[Event]:
+def read_inline(
+    work: Sequence[WorkItem], chunker: Chunker, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Event]:
     for index, item in enumerate(work):
-        yield from read_document(index, item, chunker)
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: Linux only
-
-
-def _produce(
-    spec: ChunkerSpec,
-    work: list[WorkItem],
-    out: multiprocessing.Queue[object],
-    busy: EventFlag,
-) -> None:
-    """The reader process: events onto `out`; `busy` is set while it reads and clear while
-    it waits for room in the queue or has finished."""
-    _die_with_parent()
-    parent = os.getppid()
-
-    def put(message: object) -> None:
-        try:
-            out.put(message, block=False)
-            return
-        except queue.Full:
-            busy.clear()  # waiting for room is not reading: the embedder may take the core
-        while True:
-            try:
-                out.put(message, timeout=POLL_SECONDS)
-                busy.set()
-                return
-            except queue.Full:
-                if os.getppid() != parent:  # the embedding process is gone: stop
-                    os._exit(0)
-
-    busy.set()
-    try:
-        chunker = spec.build()
-        for event in read_inline(work, chunker):
-            put(event)
-    except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
-        put(("crash", traceback.format_exc()))
-    busy.clear()
-    put(("end", ""))
-
-
-class BackgroundReader:
-    """Reads and splits `work` in a helper process; iterate once for its events.
-    `reading()` says whether the helper is working now (not finished, not waiting for
-    room in the queue), so that the embedder can leave it a core meanwhile."""
-
-    def __init__(self, work: Sequence[WorkItem], spec: ChunkerSpec) -> None:
-        context = multiprocessing.get_context("spawn")  # no fork of a process holding torch
-        self._out: multiprocessing.Queue[object] = context.Queue(QUEUE_MESSAGES)
-        self._busy = context.Event()
-        self._process = context.Process(
-            target=_produce, args=(spec, list(work), self._out, self._busy), daemon=True
-        )
-        self._process.start()
-
-    def reading(self) -> bool:
-        return self._busy.is_set()
-
-    def __iter__(self) -> Iterator[Event]:
-        try:
-            yield from _drain(self._out, self._process.is_alive)
-        finally:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(timeout=10)
-
-
-def _drain(out: multiprocessing.Queue[object], alive: Callable[[], bool]) -> Iterator[Event]:
-    while True:
-        try:
-            message = out.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            if not alive():
-                raise RuntimeError("the document reader process died unexpectedly") from None
-            continue
-        if isinstance(message, tuple):
-            kind, detail = message
-            if kind == "crash":
-                raise RuntimeError(f"the document reader failed:\n{detail}")
-            return
-        assert isinstance(message, ChunksRead | DocumentRead | DocumentRejected)
-        yield message
+        yield from read_document(index, item, chunker, limits)

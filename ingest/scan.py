@@ -14,11 +14,16 @@ from localqa.store.chunkstore import ChunkStore, DocumentRecord
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    abs_path: str
+    abs_path: str  # identity and display: a name's bytes that are not UTF-8 as \\xNN
     source: str
     root: str
     size: int
     mtime_ns: int
+    fs_path: str = ""  # the path to open, where it differs from abs_path
+
+    @property
+    def disk_path(self) -> str:
+        return self.fs_path or self.abs_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,42 +41,177 @@ class Plan:
     removed: list[DocumentRecord] = field(default_factory=list)
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Files under root in a stable order, hidden files and folders left out."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(folder) / name
+@dataclass
+class Scan:
+    """The files found, the folders scanned whole, and what a report must say: paths that
+    fail (missing, broken links), entries skipped with their reason (links not followed,
+    special files), and notes on what was done (links followed out of the folder)."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    failed: list[FileProblem] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
+    notes: list[FileProblem] = field(default_factory=list)
+
+
+def escape_undecodable(name: str) -> str:
+    """`name` with the bytes that are not UTF-8 (held as surrogates since os.fsdecode)
+    written as \\xNN: SQLite, Chroma and the tokenizer take only valid text."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate from elsewhere than a file name
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class _Walker:
+    """Files under `root` in a stable order, hidden ones left out. Links that stay in
+    the folder are followed, folders once each (a link loop ends there); links that
+    leave it only with `follow_outside`."""
+
+    def __init__(self, root: Path, follow_outside: bool, out: Scan) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.follow_outside = follow_outside
+        self.out = out
+        self.seen_folders: set[tuple[int, int]] = set()
+
+    def walk(self) -> Iterator[Path]:
+        stack = [self.root]
+        while stack:
+            folder = stack.pop()
+            if not self._first_visit(folder):
+                continue
+            subfolders: list[Path] = []
+            linked: list[Path] = []
+            for entry in self._entries(folder):
+                path = Path(entry.path)
+                kind = self._kind(entry, path)
+                if kind == "folder":
+                    (linked if entry.is_symlink() else subfolders).append(path)
+                elif kind == "file":
+                    yield path
+            # linked folders last: a folder reached both ways is read at its own place
+            stack.extend(reversed(subfolders + linked))
+
+    def _first_visit(self, folder: Path) -> bool:
+        try:
+            stat = folder.stat()
+        except OSError:
+            return False
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in self.seen_folders:
+            self._skip(
+                folder,
+                "linked folder already read (a loop, or a second way in); each folder is read once",
+            )
+            return False
+        self.seen_folders.add(identity)
+        return True
+
+    def _entries(self, folder: Path) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as entries:
+                return sorted((e for e in entries if not e.name.startswith(".")),
+                              key=lambda e: e.name)  # fmt: skip
+        except OSError as err:
+            self._fail(folder, f"cannot list folder: {err.strerror}; check its permissions")
+            return []
+
+    def _kind(self, entry: os.DirEntry[str], path: Path) -> str:
+        """ "file", "folder", or "" for what is reported (or hidden) instead."""
+        try:
+            if entry.is_symlink():
+                return self._link(path)
+            if entry.is_dir(follow_symlinks=False):
+                return "folder"
+            if entry.is_file(follow_symlinks=False):
+                return "file"
+        except OSError as err:
+            self._fail(path, f"cannot read: {err.strerror}; check its permissions")
+            return ""
+        self._skip(path, "not a regular file (a device, pipe or socket); nothing to read")
+        return ""
+
+    def _link(self, path: Path) -> str:
+        target = os.path.realpath(path)
+        shown = escape_undecodable(target)
+        if not os.path.exists(target):
+            self.out.failed.append(FileProblem(self._source(path), f"broken symbolic link "
+                                               f"(to {shown}); fix it or remove it"))  # fmt: skip
+            return ""
+        kind = "folder" if os.path.isdir(target) else "file" if os.path.isfile(target) else ""
+        if not kind:
+            self._skip(path, f"link to {shown}, not a regular file; nothing to read")
+        elif not _inside(target, self.real_root):
+            if not self.follow_outside:
+                self._skip(path, f"symbolic link to {shown}, outside the folder: not followed; "
+                           "set follow_outside_links = true to read it")  # fmt: skip
+                return ""
+            self.out.notes.append(FileProblem(self._source(path), f"symbolic link to {shown}, "
+                                              "outside the folder: followed"))  # fmt: skip
+        return kind
+
+    def _fail(self, path: Path, reason: str) -> None:
+        self.out.failed.append(FileProblem(self._source(path), reason))
+
+    def _skip(self, path: Path, reason: str) -> None:
+        self.out.skipped.append(FileProblem(self._source(path), reason))
+
+    def _source(self, path: Path) -> str:
+        return escape_undecodable(path.relative_to(self.root).as_posix())
 
 
 def _source_file(path: Path, root: Path) -> SourceFile:
     stat = path.stat()
+    disk = str(path)
+    shown = escape_undecodable(disk)
     return SourceFile(
-        abs_path=str(path),
-        source=path.relative_to(root).as_posix(),
-        root=str(root),
+        abs_path=shown,
+        source=escape_undecodable(path.relative_to(root).as_posix()),
+        root=escape_undecodable(str(root)),
         size=stat.st_size,
         mtime_ns=stat.st_mtime_ns,
+        fs_path="" if shown == disk else disk,
     )
 
 
-def scan(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Path], list[FileProblem]]:
-    """(files, folders scanned whole, problems with the given paths)."""
-    files: dict[str, SourceFile] = {}
-    folders: list[Path] = []
-    problems: list[FileProblem] = []
+def _add(found: Scan, seen: set[str], path: Path, root: Path) -> None:
+    if str(path) in seen:
+        return
+    seen.add(str(path))
+    try:
+        found.files.append(_source_file(path, root))
+    except OSError as err:
+        source = escape_undecodable(path.relative_to(root).as_posix())
+        found.failed.append(FileProblem(source, f"cannot read: {err.strerror}; "
+                                        "check its permissions"))  # fmt: skip
+
+
+def scan(paths: Sequence[Path], follow_outside_links: bool = False) -> Scan:
+    """The files under `paths` (folders whole, files as given) and what to report."""
+    found = Scan()
+    seen: set[str] = set()
     for given in paths:
         path = given.expanduser().resolve()
         if path.is_dir():
-            folders.append(path)
-            for file in _walk(path):
-                files.setdefault(str(file), _source_file(file, path))
+            found.folders.append(path)
+            for file in _Walker(path, follow_outside_links, found).walk():
+                _add(found, seen, file, path)
         elif path.is_file():
-            files.setdefault(str(path), _source_file(path, path.parent))
+            _add(found, seen, path, path.parent)
         else:
-            problems.append(FileProblem(str(given), "no such file or folder; check the path"))
-    return list(files.values()), folders, problems
+            found.failed.append(FileProblem(escape_undecodable(str(given)),
+                                            "no such file or folder; check the path"))  # fmt: skip
+    return found
 
 
 def file_hash(path: str, salt: str) -> str:
@@ -101,7 +241,7 @@ def make_plan(
             plan.unchanged.append(file)
             continue
         try:
-            digest = file_hash(file.abs_path, salt)
+            digest = file_hash(file.disk_path, salt)
         except OSError as err:
             unreadable.append(FileProblem(file.source, f"cannot read file: {err.strerror}; "
                                                        "check its permissions"))  # fmt: skip

@@ -42,8 +42,23 @@ class Settings(BaseModel):
     embed_device: str = "auto"
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(30, ge=0)
-    # Read and split in a helper process while the embedder works: auto = for big jobs.
+    # Read and split in a helper process, beside the embedder and under the limits below:
+    # auto and always = whenever the embedder's tokenizer file is known; never = inline,
+    # where only the in-loader limits (sizes, pages, cells, chunks) hold.
     reader_process: Literal["auto", "always", "never"] = "auto"
+    # Per-file limits against hostile or broken inputs; a file that reaches one is one
+    # FAILED line naming the setting. Defaults leave real documents (an 872-page DOCX,
+    # a 619-page PDF: ~3,000 chunks, ~40 s, ~150 MB) far inside.
+    read_timeout_s: float = Field(300.0, ge=1.0)  # reading one file, waits excluded
+    reader_memory_mb: int = Field(512, ge=64)  # resident memory of the reader process
+    max_file_bytes: int = Field(500_000_000, ge=1)  # decompressed parts of one file, total
+    max_part_bytes: int = Field(200_000_000, ge=1)  # one decompressed part (zip member)
+    max_zip_ratio: int = Field(100, ge=1)  # decompressed/compressed, parts over 1 MB
+    max_pages: int = Field(10_000, ge=1)  # pages, slides, sheets or chapters of one file
+    max_sheet_cells: int = Field(5_000_000, ge=1)  # cells read from one workbook or CSV
+    max_file_chunks: int = Field(20_000, ge=1)
+    # Symbolic links that leave the folder being ingested: followed only when true.
+    follow_outside_links: bool = False
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000

@@ -108,3 +108,23 @@ def lexical_support(claim: str, evidence: str) -> float:
     if not claim_words:
         return 0.0
     return len(claim_words & content_words(evidence)) / len(claim_words)
+
+
+# What a terminal acts on rather than shows: C0 controls (ESC starts escape sequences,
+# CR overwrites a line), DEL, C1 controls (0x9b is a one-byte CSI) and the bidirectional
+# overrides that reorder what is shown. Tab and newline stay unless `one_line`.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, one_line: bool = False) -> str:
+    """`text` as a terminal should print it: control characters written as \\xNN, so a
+    document cannot clear the screen, set the title or hide text. With `one_line` (file
+    names, quotes, report lines), newlines and tabs too. For people only: --json output
+    keeps the text exact."""
+    return (_UNSAFE_ONE_LINE if one_line else _UNSAFE).sub(_visible, text)

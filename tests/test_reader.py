@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.background import BackgroundReader
 from ingest.chunking import header_budget
 from ingest.reader import (
-    BackgroundReader,
     ChunkerSpec,
     DocumentRead,
     DocumentRejected,
@@ -21,7 +21,7 @@ from tests.conftest import ingest_paths
 
 
 def work_for(folder: Path) -> list[WorkItem]:
-    files, _, _ = scan([folder])
+    files = scan([folder]).files
     return [WorkItem(f, f"hash-{n}", None) for n, f in enumerate(files)]
 
 

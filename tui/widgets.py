@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from localqa.answering.conversations import Source
+from localqa.text import terminal_safe
 from tui.adapter import CoreInfo
 
 QUOTE_STYLE = "bold $text-accent on $accent-muted"
@@ -62,8 +63,10 @@ class QuestionView(Static):
 
 def verbatim(text: str) -> str:
     """Model or document text as Markdown that shows every character: an HTML tag such as
-    `<SYS>` or an entity such as `&amp;` would otherwise vanish or change."""
-    return text.replace("\\", "\\\\").replace("<", "\\<").replace("&", "\\&")
+    `<SYS>` or an entity such as `&amp;` would otherwise vanish or change, and a control
+    character is shown as its escape (`\\x1b`)."""
+    safe = terminal_safe(text)  # control characters made visible: no escape codes
+    return safe.replace("\\", "\\\\").replace("<", "\\<").replace("&", "\\&")
 
 
 class AnswerView(Vertical, can_focus=True):
@@ -160,7 +163,7 @@ class SourcesTable(DataTable[str]):
     def show(self, sources: Sequence[Source]) -> None:
         self.sources = tuple(sources)
         rows = [
-            (f"[{s.number}]", s.chunk.source, str(s.chunk.page),
+            (f"[{s.number}]", terminal_safe(s.chunk.source, one_line=True), str(s.chunk.page),
              f"{s.chunk.line_start}-{s.chunk.line_end}",
              "—" if s.score is None else f"{s.score:.2f}")
             for s in self.sources
@@ -204,13 +207,15 @@ class PassageView(VerticalScroll):
             self.border_title = "Passage"
             text.update(Content.styled("Select a source to read its passage.", "$text-muted"))
             return
-        self.border_title = f"[{source.number}] {source.chunk.location()}"
-        content = Content(source.chunk.text)
-        span = quote_span(source.chunk.text, source.quote)
+        location = terminal_safe(source.chunk.location(), one_line=True)
+        self.border_title = f"[{source.number}] {location}"
+        shown = terminal_safe(source.chunk.text)  # a document's escape codes, made visible
+        content = Content(shown)
+        span = quote_span(shown, terminal_safe(source.quote))
         if span is not None:
             content = content.stylize(QUOTE_STYLE, *span)
         text.update(content)
-        self.call_after_refresh(self._scroll_to_quote, source.chunk.text, span)
+        self.call_after_refresh(self._scroll_to_quote, shown, span)
 
     def _scroll_to_quote(self, text: str, span: tuple[int, int] | None) -> None:
         """Scroll so the quote starts on the second line: the passage wraps, so count the

@@ -1,10 +1,12 @@
 """Document loaders: `open_document(path)` reads any supported file into a title and a
 stream of pages, or raises LoadError (a readable file that cannot be used, with advice) or
-UnsupportedFile (a kind of file localqa does not read)."""
+UnsupportedFile (a kind of file localqa does not read). No other exception leaves it: a
+damaged, unsupported or exhausting file is a LoadError too (`_guarded`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
 
@@ -16,7 +18,9 @@ from ingest.loaders.kinds import (
     PPTX_SUFFIXES,
     XLSX_SUFFIXES,
 )
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits, megabytes
 from ingest.loaders.unsupported import unsupported_reason
+from localqa.schema import Page
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -26,7 +30,7 @@ __all__ = [
     "open_document",
 ]
 
-Loader = Callable[[Path], LoadedDocument]
+Loader = Callable[[Path, Limits], LoadedDocument]
 
 _OOXML_SUFFIXES = DOCX_SUFFIXES | PPTX_SUFFIXES | XLSX_SUFFIXES
 # Word, Excel and PowerPoint 97-2003 files, and password-protected 2007+ files, are OLE2.
@@ -56,15 +60,58 @@ def _check_readable(path: Path) -> bytes:
     return head
 
 
-def open_document(path: Path) -> LoadedDocument:
+def open_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """Open `path` by its (case-insensitive) suffix. Pages are produced lazily and may raise
     LoadError part-way; `warnings` may grow while they are read."""
     loader = _loader_for(path)
     head = _check_readable(path)
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise LimitReached(
+            f"the file is {megabytes(size)}, more than {megabytes(limits.max_file_bytes)}",
+            "max_file_bytes",
+        )
     if path.suffix.lower() in _OOXML_SUFFIXES and head == _OLE_MAGIC:
         raise LoadError(
             "password-protected or legacy-format Office file",
             "remove the password, or save it in the current format (.docx/.xlsx/.pptx), "
             "and ingest again",
         )
-    return loader(path)
+    try:
+        document = loader(path, limits)
+    except (LoadError, UnsupportedFile):
+        raise
+    except Exception as err:
+        raise as_load_error(err) from err
+    document.pages = _guarded(document.pages)
+    return document
+
+
+def _guarded(pages: Iterator[Page]) -> Iterator[Page]:
+    try:
+        yield from pages
+    except (LoadError, UnsupportedFile):
+        raise
+    except Exception as err:
+        raise as_load_error(err) from err
+
+
+def as_load_error(err: BaseException) -> LoadError:
+    """One FAILED line for an exception a loader did not expect: the kinds a damaged or
+    hostile file causes get their own words, anything else names its type."""
+    detail = " ".join(str(err).split())[:200] or type(err).__name__
+    resave = "open and re-save it in the application that made it, and ingest again"
+    if isinstance(err, MemoryError):
+        return LimitReached("ran out of memory while reading it", "reader_memory_mb")
+    if isinstance(err, zlib.error | EOFError) or type(err).__name__ in _DAMAGED:
+        return LoadError(f"damaged compressed data ({detail})", resave)
+    if isinstance(err, NotImplementedError):
+        return LoadError(f"uses something localqa cannot read ({detail})", resave)
+    if isinstance(err, RecursionError):
+        return LoadError("nested too deeply to read", resave)
+    return LoadError(f"could not be read ({type(err).__name__}: {detail})",
+                     f"{resave}; if it opens elsewhere, please report it")  # fmt: skip
+
+
+# zipfile.BadZipFile, lzma.LZMAError: by name, so that neither module is imported for this.
+_DAMAGED = frozenset({"BadZipFile", "LZMAError"})

@@ -25,6 +25,9 @@ _TITLE_MAX = 200
 def cannot_read(err: OSError) -> LoadError:
     """The LoadError for a file the operating system would not let us read."""
     reason = err.strerror or str(err) or type(err).__name__
+    if err.errno is None:  # not the system's refusal: bz2 and friends on damaged data
+        return LoadError(f"damaged data ({reason})", "re-save it in the application that "
+                         "made it, and ingest again")  # fmt: skip
     return LoadError(f"cannot read file: {reason}", "check permissions")
 
 

@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.loaders.base import LoadedDocument, LoadError
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from ingest.loaders.text import read_text
 from localqa.schema import Page
 
 _BY_SUFFIX = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
 _CANDIDATES = ",;\t|"
 _SNIFF_SAMPLE = 64 * 1024
+# Excel's and LibreOffice's widest sheet: a wider row is no table a person made.
+MAX_COLUMNS = 16_384
 
 
 def sniff_delimiter(text: str) -> str:
@@ -36,12 +39,23 @@ def _labels(header: list[str], width: int) -> list[str]:
     return labels
 
 
-def rows_as_lines(text: str, delimiter: str) -> Iterator[str]:
-    """The header row as is, then each non-empty row as labelled cells."""
+def rows_as_lines(
+    text: str, delimiter: str, max_cells: int = DEFAULT_LIMITS.max_sheet_cells
+) -> Iterator[str]:
+    """The header row as is, then each non-empty row as labelled cells. LoadError for a
+    row wider than any spreadsheet, LimitReached past `max_cells` cells."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header: list[str] | None = None
+    seen = 0
     for row in reader:
+        if len(row) > MAX_COLUMNS:
+            raise LoadError(f"line {reader.line_num} has {len(row):,} columns, more than any "
+                            f"spreadsheet allows ({MAX_COLUMNS:,})",
+                            "check its delimiter, or split the table")  # fmt: skip
         cells = [" ".join(cell.split()) for cell in row]
+        seen += len(cells)
+        if seen > max_cells:
+            raise LimitReached(f"more than {max_cells:,} cells", "max_sheet_cells")
         if not any(cells):
             continue
         if header is None:
@@ -58,12 +72,12 @@ def _one_page(text: str) -> Iterator[Page]:
     yield Page(number=1, text=text)
 
 
-def load_delimited(path: Path) -> LoadedDocument:
+def load_delimited(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """A delimited table; the delimiter comes from the suffix, or is sniffed for .csv."""
     raw, warnings = read_text(path)
     delimiter = _BY_SUFFIX.get(path.suffix.lower()) or sniff_delimiter(raw)
     try:
-        text = "\n".join(rows_as_lines(raw, delimiter))
+        text = "\n".join(rows_as_lines(raw, delimiter, limits.max_sheet_cells))
     except csv.Error as err:
         raise LoadError(
             f"malformed {path.suffix.lower().lstrip('.').upper()} ({err})",

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import ParseError, iterparse
 
+from ingest.loaders.archive import check_members
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
 from ingest.loaders.docx_walk import DocxWalker, _attr, _local
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _DOCUMENT = "word/document.xml"
@@ -59,10 +61,13 @@ def _core_title(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
-def _stream_pages(path: Path, headings: frozenset[str]) -> Iterator[Page]:
+def _stream_pages(path: Path, headings: frozenset[str], max_pages: int) -> Iterator[Page]:
     try:
         with zipfile.ZipFile(path) as archive, archive.open(_DOCUMENT) as stream:
-            yield from _walk(stream, headings)
+            for page in _walk(stream, headings):
+                if page.number > max_pages:
+                    raise LimitReached(f"more than {max_pages:,} pages", "max_pages")
+                yield page
     except (ParseError, zipfile.BadZipFile, EOFError) as err:
         raise _invalid(err) from err
     except OSError as err:
@@ -83,12 +88,13 @@ def _walk(stream: IO[bytes], headings: frozenset[str]) -> Iterator[Page]:
         yield last
 
 
-def load_docx(path: Path) -> LoadedDocument:
+def load_docx(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """A Word 2007+ document: pages as Word laid them out, headings from paragraph styles."""
     try:
         with zipfile.ZipFile(path) as archive:
             if _DOCUMENT not in archive.namelist():
                 raise _invalid()
+            check_members(archive.infolist(), limits, _RESAVE)
             headings = _heading_styles(archive)
             title = sensible_title(_core_title(archive), path.stem)
     except (zipfile.BadZipFile, ParseError, EOFError, KeyError) as err:
@@ -96,7 +102,7 @@ def load_docx(path: Path) -> LoadedDocument:
     except OSError as err:
         raise cannot_read(err) from err
     pages = require_text(
-        _stream_pages(path, headings),
+        _stream_pages(path, headings, limits.max_pages),
         "no text found",
         "the document has no text (only images or drawings?); nothing to index",
     )

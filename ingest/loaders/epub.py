@@ -11,9 +11,11 @@ from pathlib import Path
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
+from ingest.loaders.archive import check_members
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
 from ingest.loaders.html import decode_html, extract_html
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _CONTAINER = "META-INF/container.xml"
@@ -96,10 +98,11 @@ def _chapters(path: Path, book: _Book, warnings: list[str]) -> Iterator[Page]:
         raise cannot_read(err) from err
 
 
-def load_epub(path: Path) -> LoadedDocument:
+def load_epub(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """An e-book: one page per spine document, titled by the package's dc:title."""
     try:
         with zipfile.ZipFile(path) as archive:
+            check_members(archive.infolist(), limits, _REEXPORT)
             book = _parse_package(archive)
             _check_drm(archive, book.chapters)
     except (zipfile.BadZipFile, KeyError, ParseError, EOFError) as err:
@@ -108,6 +111,8 @@ def load_epub(path: Path) -> LoadedDocument:
         raise cannot_read(err) from err
     if not book.chapters:
         raise LoadError("EPUB has no chapters in its spine", _REEXPORT)
+    if len(book.chapters) > limits.max_pages:
+        raise LimitReached(f"more than {limits.max_pages:,} chapters", "max_pages")
     warnings: list[str] = []
     pages = require_text(
         _chapters(path, book, warnings), "no text found", "the book has no text (images only?)"

@@ -14,6 +14,7 @@ from bs4.element import CData, NavigableString, PageElement, Tag
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import empty_file, read_bytes, sensible_title
 from ingest.loaders.encoding import decode_bytes, normalise_newlines
+from ingest.loaders.limits import DEFAULT_LIMITS, Limits
 from ingest.loaders.markup import Heading
 from localqa.schema import Page
 
@@ -210,7 +211,7 @@ def _one_page(extracted: HtmlText) -> Iterator[Page]:
     yield Page(number=1, text=extracted.text, headings=extracted.headings)
 
 
-def load_html(path: Path) -> LoadedDocument:
+def load_html(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """An HTML page: one page of visible text, titled by its <title>."""
     markup, warnings = decode_html(read_bytes(path))
     if not markup.strip():

@@ -12,6 +12,7 @@ from pypdf.errors import DependencyError, PyPdfError
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
 from ingest.loaders.encoding import normalise_newlines
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 # pypdf reports malformed files with its own errors but also with these built-ins.
@@ -62,11 +63,13 @@ def _page_text(reader: PdfReader, index: int) -> str | None:
     return normalise_newlines(text).strip()
 
 
-def _open(path: Path) -> _Opened:
+def _open(path: Path, max_pages: int) -> _Opened:
     try:
         reader = PdfReader(path)
         _decrypt(reader)
         count = len(reader.pages)
+        if count > max_pages:  # e.g. 90,000 references to one page in 4 KB
+            raise LimitReached(f"{count:,} pages, more than {max_pages:,}", "max_pages")
         probed = {i: _page_text(reader, i) for i in range(min(count, _PROBE_PAGES))}
     except OSError as err:
         raise cannot_read(err) from err
@@ -112,10 +115,10 @@ def _pages(opened: _Opened, warnings: list[str]) -> Iterator[Page]:
         warnings.append(f"no text on {_pages_named(empty)} (images only? run OCR)")
 
 
-def load_pdf(path: Path) -> LoadedDocument:
+def load_pdf(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """A PDF with a text layer. Raises LoadError for encrypted, corrupt and image-only PDFs
     (the last lazily, at the end of `pages`, when the PDF is longer than a few pages)."""
-    opened = _open(path)
+    opened = _open(path, limits.max_pages)
     warnings: list[str] = []
     return LoadedDocument(
         title=_title(opened.reader, path.stem),

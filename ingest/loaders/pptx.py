@@ -13,8 +13,10 @@ import pptx
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.exc import PackageNotFoundError
 
+from ingest.loaders.archive import check_archive
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _INVALID = "not a valid PPTX (corrupt or not a PowerPoint 2007+ file)"
@@ -62,16 +64,19 @@ def _slide_page(number: int, slide: Any) -> Page:
     return Page(number=number, text="\n".join(lines).strip(), headings=headings)
 
 
-def _slides(presentation: Any) -> Iterator[Page]:
+def _slides(presentation: Any, limits: Limits) -> Iterator[Page]:
     try:
         for number, slide in enumerate(presentation.slides, start=1):
+            if number > limits.max_pages:
+                raise LimitReached(f"more than {limits.max_pages:,} slides", "max_pages")
             yield _slide_page(number, slide)
     except _BROKEN as err:
         raise LoadError(f"{_INVALID}: {err}", _RESAVE) from err
 
 
-def load_pptx(path: Path) -> LoadedDocument:
+def load_pptx(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """A presentation: one page (page_kind "slide") per slide."""
+    check_archive(path, limits, LoadError(_INVALID, _RESAVE))
     try:
         presentation = pptx.Presentation(str(path))
         core_title = presentation.core_properties.title
@@ -80,7 +85,7 @@ def load_pptx(path: Path) -> LoadedDocument:
     except _BROKEN as err:
         raise LoadError(_INVALID, _RESAVE) from err
     pages = require_text(
-        _slides(presentation),
+        _slides(presentation, limits),
         "no text found",
         "the slides have no text (only images?); add text or speaker notes",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from ingest.loaders.base import LoadedDocument
 from ingest.loaders.common import empty_file, read_bytes
 from ingest.loaders.encoding import decode_bytes, normalise_newlines
+from ingest.loaders.limits import DEFAULT_LIMITS, Limits
 from ingest.loaders.markup import Heading, markdown_headings, rst_headings
 from localqa.schema import Page
 
@@ -40,18 +41,18 @@ def _no_headings(_text: str) -> tuple[Heading, ...]:
     return ()
 
 
-def load_plain(path: Path) -> LoadedDocument:
+def load_plain(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """A text or source file: one page, titled by the file name."""
     document = _load(path, _no_headings)
     document.title = path.name
     return document
 
 
-def load_markdown(path: Path) -> LoadedDocument:
+def load_markdown(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """Markdown: one page, with ATX and setext headings."""
     return _load(path, markdown_headings)
 
 
-def load_rst(path: Path) -> LoadedDocument:
+def load_rst(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """reStructuredText: one page, with underlined section titles."""
     return _load(path, rst_headings)

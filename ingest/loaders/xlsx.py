@@ -6,14 +6,17 @@ import datetime as dt
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
+from ingest.loaders.archive import check_archive
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
+from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
@@ -41,10 +44,25 @@ def _row_line(values: Iterable[object]) -> str:
     return " | ".join(cells)
 
 
-def _sheets(workbook: Workbook) -> Iterator[Page]:
+def _rows(sheet: Any, counter: list[int], limit: int) -> Iterator[tuple[object, ...]]:
+    """The sheet's rows as stored, not as its declared dimension says: a 2 KB file may
+    declare A1:XFD1048576, and read-only openpyxl would pad every row to that size."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    for row in sheet.iter_rows(values_only=True):
+        counter[0] += len(row)
+        if counter[0] > limit:
+            raise LimitReached(f"more than {limit:,} cells", "max_sheet_cells")
+        yield row
+
+
+def _sheets(workbook: Workbook, limits: Limits) -> Iterator[Page]:
+    cells = [0]
     try:
         for number, sheet in enumerate(workbook.worksheets, start=1):
-            lines = (_row_line(row) for row in sheet.iter_rows(values_only=True))
+            if number > limits.max_pages:
+                raise LimitReached(f"more than {limits.max_pages:,} sheets", "max_pages")
+            lines = (_row_line(row) for row in _rows(sheet, cells, limits.max_sheet_cells))
             rows = "\n".join(line for line in lines if line.strip(" |"))
             # The sheet name heads the page, as a slide title does; an empty sheet stays empty.
             text = f"{sheet.title}\n{rows}" if rows else ""
@@ -55,8 +73,9 @@ def _sheets(workbook: Workbook) -> Iterator[Page]:
         workbook.close()
 
 
-def load_xlsx(path: Path) -> LoadedDocument:
+def load_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """A workbook: one page (page_kind "sheet") per worksheet, cells joined by " | "."""
+    check_archive(path, limits, LoadError(_INVALID, _RESAVE))
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
         title = sensible_title(workbook.properties.title, path.stem)
@@ -64,5 +83,5 @@ def load_xlsx(path: Path) -> LoadedDocument:
         raise cannot_read(err) from err
     except _BROKEN as err:
         raise LoadError(_INVALID, _RESAVE) from err
-    pages = require_text(_sheets(workbook), "no text found", "all sheets are empty")
+    pages = require_text(_sheets(workbook, limits), "no text found", "all sheets are empty")
     return LoadedDocument(title=title, page_kind="sheet", pages=pages)

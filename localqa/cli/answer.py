@@ -18,6 +18,7 @@ from localqa.cli.common import (
     emit_json,
     make_builder,
 )
+from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answer
@@ -30,15 +31,16 @@ def print_sources(answer: Answer) -> None:
         return
     typer.echo("\nSources:")
     for c in answer.citations:
-        typer.echo(f"[{c.number}] {c.chunk.location()} (support {c.score:.2f})")
-        typer.echo(f'    "{c.quote}"')
+        location = terminal_safe(c.chunk.location(), one_line=True)
+        typer.echo(f"[{c.number}] {location} (support {c.score:.2f})")
+        typer.echo(f'    "{terminal_safe(c.quote, one_line=True)}"')
 
 
 def print_checks(answer: Answer) -> None:
     """Where the reader reads: which sentences the sources do not support, and, when none
     is supported, what the sources do say (or only that, by `unsupported_answer`)."""
     for sentence in answer.unsupported:
-        typer.echo(f"\n[not supported by the sources] {sentence}")
+        typer.echo(f"\n[not supported by the sources] {terminal_safe(sentence, one_line=True)}")
     if answer.fallback is None:
         return
     typer.echo(
@@ -46,7 +48,7 @@ def print_checks(answer: Answer) -> None:
         if answer.checks
         else "\nThe answer makes no claim to check; here is what the sources say:"
     )
-    typer.echo(answer.fallback.text)
+    typer.echo(terminal_safe(answer.fallback.text))
     print_sources(answer.fallback)
 
 
@@ -107,7 +109,7 @@ def ask(
         if isinstance(event, Final):
             answer = event.answer
         elif not as_json and not quotes_only:
-            sys.stdout.write(event.text)
+            sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
     assert answer is not None  # every stream ends with Final
     if as_json:
@@ -115,11 +117,11 @@ def ask(
         return
     if quotes_only and answer.mode == "generative":
         if answer.fallback is None:
-            typer.echo(answer.text, nl=False)
+            typer.echo(terminal_safe(answer.text), nl=False)
         else:
             typer.echo("The model's answer is not supported by the sources; what they say:")
             answer = answer.fallback
-            typer.echo(answer.text, nl=False)
+            typer.echo(terminal_safe(answer.text), nl=False)
     typer.echo("")
     print_sources(answer)
     if answer.mode == "generative":

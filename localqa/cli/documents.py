@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from localqa.cli.common import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, emit_json, fail, make_builder
+from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
     from ingest.report import IngestReport
@@ -34,7 +35,7 @@ def ingest(
         emit_json(report.as_json())
     if not quiet:
         for line in report.summary_lines():
-            typer.echo(line, err=True)
+            typer.echo(terminal_safe(line, one_line=True), err=True)
     if report.failed:
         raise typer.Exit(1)
 
@@ -81,7 +82,8 @@ def sources(
         )  # fmt: skip
         return
     for s in listed:
-        typer.echo(f"{s.path}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}")
+        path = terminal_safe(s.path, one_line=True)
+        typer.echo(f"{path}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}")
     typer.echo(f"{len(listed)} document(s)", err=True)
 
 
@@ -97,10 +99,12 @@ def forget(
     try:
         matches = store.find_documents(path)
         if not matches:
-            fail(f"{path} is not in index {builder.settings.index!r}; see `localqa sources`")
+            shown = terminal_safe(path, one_line=True)
+            fail(f"{shown} is not in index {builder.settings.index!r}; see `localqa sources`")
         with store.writing():
             for doc in matches:
                 store.forget(doc)
-                typer.echo(f"forgot {doc.source} ({doc.chunks} chunks)", err=True)
+                shown = terminal_safe(doc.source, one_line=True)
+                typer.echo(f"forgot {shown} ({doc.chunks} chunks)", err=True)
     finally:
         store.close()

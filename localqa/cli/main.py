@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from localqa import __version__
 from localqa.cli import answer, chat, documents, evaluate
 from localqa.errors import LocalqaError
+from localqa.text import terminal_safe
 
 
 class LocalqaGroup(TyperGroup):
@@ -23,7 +24,7 @@ class LocalqaGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except LocalqaError as err:
-            typer.echo(f"localqa: error: {err}", err=True)
+            typer.echo(f"localqa: error: {terminal_safe(str(err), one_line=True)}", err=True)
             raise typer.Exit(err.exit_code) from None
 
 

@@ -1,0 +1,306 @@
+"""Reading in a helper process: beside the embedder, and under time and memory limits.
+
+pypdf and the splitter are pure Python: in the embedding process they would hold the GIL
+while torch waits. A helper process reads and splits the next documents while the main
+process embeds, and runs ahead through a bounded buffer (memory stays flat).
+
+The helper is also where a hostile file is contained. A watchdog thread here kills it
+when it reads one file for longer than `read_timeout_s` (time spent waiting for room in
+the buffer excluded) or grows past `reader_memory_mb`; a helper that dies, or is killed,
+costs the file it was reading (one DocumentRejected) and a new helper goes on with the
+rest. Messages reach this process through a pipe whose only writer is the helper, so a
+helper killed mid-message leaves an end of file here, never a hang. A file given up (a
+limit, a kill) is flagged at once in shared memory, so that its chunks still on the way
+are dropped here rather than embedded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ingest.chunking import Chunker
+from ingest.loaders.limits import DEFAULT_LIMITS, Limits
+from ingest.reader import (
+    ChunkerSpec,
+    ChunksRead,
+    DocumentRead,
+    DocumentRejected,
+    Event,
+    read_document,
+)
+from ingest.scan import WorkItem
+
+# What the helper runs on each file: read_document, or a stand-in in tests (picklable:
+# a module-level function).
+ReadFunction = Callable[[int, WorkItem, Chunker, Limits], Iterator[Event]]
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.synchronize import Event as EventFlag
+
+# Messages the helper may run ahead of the embedder (each one page's chunks or at most
+# MESSAGE_CHUNKS of them): enough to read a 600-page PDF long before its embedding is
+# done, so the two share the cores only briefly, while at most 32k chunks wait.
+QUEUE_MESSAGES = 1024
+POLL_SECONDS = 1.0
+WATCH_SECONDS = 0.1
+_END = ("end", "")
+_ITEM, _STARTED = 0, 1  # the helper's state: the item it reads (-1: none), since when
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    spec: ChunkerSpec
+    work: list[WorkItem]
+    todo: list[int]  # indexes into work, in order
+    limits: Limits
+    read: ReadFunction
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: Linux only
+
+
+def _send_all(buffer: queue.Queue[object], conn: Connection) -> None:
+    """The helper's sender thread: the buffer onto the pipe, until the end message. If it
+    cannot send, the helper ends at once: the parent then sees an end of file, not a
+    helper waiting forever for room."""
+    while True:
+        message = buffer.get()
+        try:
+            conn.send(message)
+        except Exception:  # noqa: BLE001 - any failure: see above
+            traceback.print_exc()
+            os._exit(3)
+        if isinstance(message, tuple):
+            return
+
+
+def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up: Any) -> None:
+    """The helper process. `busy` is set while it reads and clear while it waits for room
+    in the buffer or has finished; `state` says which item it reads, since when;
+    `given_up[item]` is set as soon as an item is rejected."""
+    _die_with_parent()
+    parent = os.getppid()
+    buffer: queue.Queue[object] = queue.Queue(QUEUE_MESSAGES)
+    sender = threading.Thread(target=_send_all, args=(buffer, conn), daemon=True)
+    sender.start()
+
+    def put(message: object) -> None:
+        try:
+            buffer.put(message, block=False)
+            return
+        except queue.Full:
+            busy.clear()  # waiting for room is not reading: the embedder may take the core
+        waited_from = time.monotonic()
+        while True:
+            try:
+                buffer.put(message, timeout=POLL_SECONDS)
+                break
+            except queue.Full:
+                if os.getppid() != parent:  # the embedding process is gone: stop
+                    os._exit(0)
+        state[_STARTED] += time.monotonic() - waited_from  # the wait is not reading time
+        busy.set()
+
+    busy.set()
+    try:
+        chunker = job.spec.build()
+        for index in job.todo:
+            state[_STARTED] = time.monotonic()  # before the item: the watchdog reads it after
+            state[_ITEM] = index
+            for event in job.read(index, job.work[index], chunker, job.limits):
+                if isinstance(event, DocumentRejected):
+                    given_up[index] = 1
+                put(event)
+        state[_ITEM] = -1
+        message: object = _END
+    except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
+        message = ("crash", traceback.format_exc())
+    busy.clear()
+    put(message)
+    sender.join()
+
+
+def resident_bytes(pid: int) -> int:
+    """Resident memory of process `pid`, or 0 where /proc cannot tell (not Linux)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as stat:
+            return int(stat.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class _Helper:
+    """One helper process, its pipe and its watchdog."""
+
+    def __init__(self, context: Any, job: _Job, given_up: Any) -> None:
+        receiver, sender = context.Pipe(duplex=False)
+        self.state = context.Array("d", [-1.0, 0.0], lock=False)
+        self.busy: EventFlag = context.Event()
+        self._given_up = given_up
+        self.process = context.Process(
+            target=_produce, args=(job, sender, self.state, self.busy, given_up), daemon=True
+        )
+        self.process.start()
+        sender.close()  # the helper holds the only writer: its death is an end of file here
+        self._receiver: Connection = receiver
+        self._limits = job.limits
+        self.verdict: tuple[int, str, str] | None = None  # (item, problem, setting) if killed
+        self._stop = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, daemon=True)
+        self._watchdog.start()
+
+    def messages(self) -> Iterator[object]:
+        """What the helper sends, until it ends or dies."""
+        while True:
+            try:
+                yield self._receiver.recv()
+            except (EOFError, OSError):  # gone; a message cut short by a kill ends here too
+                return
+
+    def victim(self) -> int:
+        """The item the helper was reading when it died or was killed (-1: none)."""
+        return self.verdict[0] if self.verdict else int(self.state[_ITEM])
+
+    def _watch(self) -> None:
+        limits = self._limits
+        memory = limits.reader_memory_mb * 1024 * 1024
+        while not self._stop.wait(WATCH_SECONDS) and self.process.is_alive():
+            item = int(self.state[_ITEM])
+            reading = time.monotonic() - self.state[_STARTED]
+            pid = self.process.pid or 0
+            if resident_bytes(pid) > memory:
+                self._kill(item, f"needed more than {limits.reader_memory_mb:,} MB of memory "
+                           "to read", "reader_memory_mb")  # fmt: skip
+            elif item >= 0 and self.busy.is_set() and reading > limits.read_timeout_s:
+                self._kill(item, f"took more than {limits.read_timeout_s:g} s to read",
+                           "read_timeout_s")  # fmt: skip
+
+    def _kill(self, item: int, problem: str, setting: str) -> None:
+        self.verdict = (item, problem, setting)
+        self.process.kill()
+        if item >= 0:
+            self._given_up[item] = 1
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=10)
+        self._watchdog.join(timeout=10)
+        self._receiver.close()
+
+
+class BackgroundReader:
+    """Reads and splits `work` in helper processes; iterate once for its events.
+    `reading()` says whether a helper is working now (not finished, not waiting for room
+    in its buffer), so that the embedder can leave it a core meanwhile."""
+
+    def __init__(
+        self,
+        work: Sequence[WorkItem],
+        spec: ChunkerSpec,
+        limits: Limits = DEFAULT_LIMITS,
+        read: ReadFunction = read_document,
+    ) -> None:
+        self._context = multiprocessing.get_context("spawn")  # no fork of a process with torch
+        self._work = list(work)
+        self._spec = spec
+        self._limits = limits
+        self._read = read
+        self._given_up = self._context.Array("b", max(1, len(self._work)), lock=False)
+        self._helper: _Helper | None = self._start(list(range(len(self._work))))
+
+    def _start(self, todo: list[int]) -> _Helper:
+        job = _Job(self._spec, self._work, todo, self._limits, self._read)
+        return _Helper(self._context, job, self._given_up)
+
+    def reading(self) -> bool:
+        return self._helper is not None and self._helper.busy.is_set()
+
+    def __iter__(self) -> Iterator[Event]:
+        todo = list(range(len(self._work)))
+        yielded: dict[int, int] = {}  # chunks of each item already passed on
+        while self._helper is not None:
+            helper = self._helper
+            received: dict[int, int] = {}
+            finished: set[int] = set()
+            try:
+                for message in helper.messages():
+                    if message == _END:
+                        return
+                    if isinstance(message, tuple):
+                        raise RuntimeError(f"the document reader failed:\n{message[1]}")
+                    if isinstance(message, ChunksRead) and self._given_up[message.item]:
+                        continue  # on its way to failing: not worth embedding
+                    event = _fresh(message, received, yielded)
+                    if isinstance(event, DocumentRead | DocumentRejected):
+                        finished.add(event.item)
+                    if event is not None:
+                        yield event
+                helper.process.join(timeout=10)
+                rejected = _rejection(helper, finished)
+            finally:
+                helper.close()
+                self._helper = None
+            todo = [i for i in todo if i not in finished and i != _item(rejected)]
+            if rejected is None and not finished:
+                code = helper.process.exitcode
+                raise RuntimeError(f"the document reader process died unexpectedly ({code})")
+            if rejected is not None:
+                yield rejected
+            if todo:
+                self._helper = self._start(todo)
+
+
+def _item(rejected: DocumentRejected | None) -> int:
+    return rejected.item if rejected is not None else -1
+
+
+def _fresh(message: object, received: dict[int, int], yielded: dict[int, int]) -> Event | None:
+    """The event, less the chunks an earlier helper already passed on for its item (a
+    new helper reads the file it had begun again, from the start: files read the same
+    every time). None when nothing of it is new."""
+    assert isinstance(message, ChunksRead | DocumentRead | DocumentRejected)
+    if not isinstance(message, ChunksRead):
+        return message
+    item, chunks = message.item, message.chunks
+    start = received.get(item, 0)
+    received[item] = start + len(chunks)
+    new = chunks[max(0, yielded.get(item, 0) - start) :]
+    yielded[item] = max(yielded.get(item, 0), received[item])
+    return ChunksRead(item, new) if new else None
+
+
+def _rejection(helper: _Helper, finished: set[int]) -> DocumentRejected | None:
+    """The file a dead helper was reading, as one FAILED event; None if it was between
+    files."""
+    victim = helper.victim()
+    if victim < 0 or victim in finished:
+        return None
+    if helper.verdict is not None:
+        _, problem, setting = helper.verdict
+        reason = f"{problem}; if it is genuine, raise `{setting}`"
+    else:
+        code = helper.process.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        reason = (
+            f"the reader process died while reading it ({how}; out of memory?); re-save it "
+            "in the application that made it, or raise `reader_memory_mb`"
+        )
+    return DocumentRejected(victim, reason, skipped=False)

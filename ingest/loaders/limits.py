@@ -1,0 +1,46 @@
+"""Per-file limits: what one file may cost before it becomes one FAILED line.
+
+Loaders check sizes, pages, cells and chunks as they read; the reader process is watched
+for time and memory (ingest/reader.py). Each limit is a setting (localqa/config.py), and
+the FAILED line names it, so a genuine file is one setting away from being read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.loaders.base import LoadError
+from localqa.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Sizes in bytes, time in seconds, memory in MB. Defaults equal the settings'."""
+
+    read_timeout_s: float = 300.0
+    reader_memory_mb: int = 512
+    max_file_bytes: int = 500_000_000
+    max_part_bytes: int = 200_000_000
+    max_zip_ratio: int = 100
+    max_pages: int = 10_000
+    max_sheet_cells: int = 5_000_000
+    max_file_chunks: int = 20_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(**{name: getattr(settings, name) for name in cls.__slots__})
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LimitReached(LoadError):
+    """A file needs more than a limit allows: one line naming the setting to raise."""
+
+    def __init__(self, problem: str, setting: str) -> None:
+        super().__init__(problem, f"if it is genuine, raise `{setting}`")
+        self.setting = setting
+
+
+def megabytes(count: int) -> str:
+    return f"{count / 1_000_000:,.0f} MB" if count >= 1_000_000 else f"{count:,} bytes"
