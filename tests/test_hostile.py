@@ -241,7 +241,7 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
         report = Ingestor(index, embedder, Checking()).run([docs])
     finally:
         index.close()
-    assert len(seen) == len(report.added) == 9
+    assert len(seen) == len(report.added) == 10
     assert all(stored for _, stored in seen), seen
 
 
