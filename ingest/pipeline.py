@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunking import Chunker, header_budget
+from ingest.dryrun import expected_outcome
+from ingest.loaders.base import LoadOptions
 from ingest.progress import PlainProgress, Progress
 from ingest.reader import (
     BackgroundReader,
@@ -118,9 +120,8 @@ class Ingestor:
                                          dry_run=True)  # fmt: skip
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
-            report.added = [w.file.source for w in plan.new]
-            report.updated = [w.file.source for w in plan.changed]
             report.removed = [d.source for d in plan.removed]
+            self._foresee(plan.new + plan.changed, report)
         else:
             with self._index.writing():
                 self._index.collect_orphans()  # leftovers of an interrupted run
@@ -135,6 +136,18 @@ class Ingestor:
         report.chunks = self._index.chunk_store.chunk_count()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _foresee(self, work: list[WorkItem], report: IngestReport) -> None:
+        """Dry run: each file the real run would read goes to added or updated, or to
+        skipped or failed when opening it shows the real run would skip or fail it."""
+        options = LoadOptions(ocr=self._index.settings.ocr)
+        for item in work:
+            outcome = expected_outcome(Path(item.file.abs_path), options)
+            if outcome is None:
+                (report.updated if item.previous else report.added).append(item.file.source)
+            else:
+                problem = FileProblem(item.file.source, outcome.reason)
+                (report.skipped if outcome.verdict == "skip" else report.failed).append(problem)
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
         self._progress.start(len(work))
@@ -157,16 +170,17 @@ class Ingestor:
         settings = self._index.settings
         budget = header_budget(self._embedder.max_tokens, settings.chunk_tokens)
         tokenizer = self._embedder.tokenizer_file
+        options = LoadOptions(ocr=settings.ocr)
         mode = settings.reader_process
         big = sum(w.file.size for w in work) >= BACKGROUND_BYTES
         if tokenizer and (mode == "always" or (mode == "auto" and big)):
             spec = ChunkerSpec(
                 str(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens, budget
             )
-            return BackgroundReader(work, spec)
+            return BackgroundReader(work, spec, options)
         count = self._embedder.count_tokens
         splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        return read_inline(work, Chunker(splitter, count, budget))
+        return read_inline(work, Chunker(splitter, count, budget), options)
 
     def _apply(
         self, event: Event, work: list[WorkItem], writer: BatchWriter, report: IngestReport

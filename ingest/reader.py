@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ingest.chunking import Chunker, DocumentIdentity
 from ingest.loaders import open_document
-from ingest.loaders.base import LoadError, UnsupportedFile
+from ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
 from ingest.scan import WorkItem
 from ingest.splitter import TokenSplitter
 from localqa.schema import Chunk
@@ -87,11 +87,13 @@ class ChunkerSpec:
         return Chunker(splitter, count, self.header_tokens)
 
 
-def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Event]:
+def read_document(
+    index: int, item: WorkItem, chunker: Chunker, options: LoadOptions | None = None
+) -> Iterator[Event]:
     """One document's events: chunks page by page, then read or rejected."""
     file = item.file
     try:
-        doc = open_document(Path(file.abs_path))
+        doc = open_document(Path(file.abs_path), options)
         identity = DocumentIdentity(
             file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind
         )
@@ -119,9 +121,11 @@ def read_document(index: int, item: WorkItem, chunker: Chunker) -> Iterator[Even
     yield DocumentRead(index, doc.title, doc.page_kind, pages_seen, count, tuple(doc.warnings))
 
 
-def read_inline(work: Sequence[WorkItem], chunker: Chunker) -> Iterator[Event]:
+def read_inline(
+    work: Sequence[WorkItem], chunker: Chunker, options: LoadOptions | None = None
+) -> Iterator[Event]:
     for index, item in enumerate(work):
-        yield from read_document(index, item, chunker)
+        yield from read_document(index, item, chunker, options)
 
 
 def _die_with_parent() -> None:
@@ -136,6 +140,7 @@ def _produce(
     work: list[WorkItem],
     out: multiprocessing.Queue[object],
     busy: EventFlag,
+    options: LoadOptions | None = None,
 ) -> None:
     """The reader process: events onto `out`; `busy` is set while it reads and clear while
     it waits for room in the queue or has finished."""
@@ -160,7 +165,7 @@ def _produce(
     busy.set()
     try:
         chunker = spec.build()
-        for event in read_inline(work, chunker):
+        for event in read_inline(work, chunker, options):
             put(event)
     except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
         put(("crash", traceback.format_exc()))
@@ -173,12 +178,16 @@ class BackgroundReader:
     `reading()` says whether the helper is working now (not finished, not waiting for
     room in the queue), so that the embedder can leave it a core meanwhile."""
 
-    def __init__(self, work: Sequence[WorkItem], spec: ChunkerSpec) -> None:
+    def __init__(
+        self, work: Sequence[WorkItem], spec: ChunkerSpec, options: LoadOptions | None = None
+    ) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding torch
         self._out: multiprocessing.Queue[object] = context.Queue(QUEUE_MESSAGES)
         self._busy = context.Event()
         self._process = context.Process(
-            target=_produce, args=(spec, list(work), self._out, self._busy), daemon=True
+            target=_produce,
+            args=(spec, list(work), self._out, self._busy, options),
+            daemon=True,
         )
         self._process.start()
 

@@ -69,7 +69,8 @@ class IngestReport:
                 f"{self.chunks} chunks in the index; {self.chunks_written} written in "
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s)"
             )
-        lines += [f"  skipped {p.path}: {p.reason}" for p in self.skipped]
+        skip, fail = ("would skip", "would FAIL") if self.dry_run else ("skipped", "FAILED")
+        lines += [f"  {skip} {p.path}: {p.reason}" for p in self.skipped]
         lines += [f"  warning {p.path}: {p.reason}" for p in self.warnings]
-        lines += [f"  FAILED {p.path}: {p.reason}" for p in self.failed]
+        lines += [f"  {fail} {p.path}: {p.reason}" for p in self.failed]
         return lines

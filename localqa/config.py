@@ -44,6 +44,8 @@ class Settings(BaseModel):
     chunk_overlap_tokens: int = Field(30, ge=0)
     # Read and split in a helper process while the embedder works: auto = for big jobs.
     reader_process: Literal["auto", "always", "never"] = "auto"
+    # Read PDF pages without a text layer (scans) by OCR, offline (ingest/loaders/ocr.py).
+    ocr: bool = True
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000

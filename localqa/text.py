@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 STOPWORDS = frozenset(
     """a an and are as at be by can did do does for from had has have how i if in is it its
@@ -12,19 +13,72 @@ STOPWORDS = frozenset(
 WORD = re.compile(r"\w+", re.UNICODE)
 # A sentence ends at . ! or ? followed by space and a capital, digit or quote; or at a blank line.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n\s*\n|\n(?=[-*•]\s)")
+# A paragraph whose lines are records (table rows, inventory lines) is quoted a line at a
+# time: most lines hold a cell separator, or at least RECORD_MIN_LINES lines, none starting
+# in lower case (a wrapped sentence), each hold the same field separator the same times.
+PARAGRAPH = re.compile(r"[^\n](?:[^\n]|\n(?!\s*\n))*")
+CELL_SEPARATORS = (" | ", "\t")
+FIELD_SEPARATORS = (":", ";", " - ", " \u2013 ", " \u2014 ", ",")  # en and em dashes
+RECORD_MIN_LINES = 3
 
 
 def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    """Lower-cased words, compatibility forms folded (the ligature U+FB01 + "le" and
+    full-width letters are "file") as ingest folds documents."""
+    return WORD.findall(unicodedata.normalize("NFKC", text).lower())
 
 
 def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
 
 
+def _are_records(lines: list[str]) -> bool:
+    if sum(any(s in line for s in CELL_SEPARATORS) for line in lines) * 5 >= len(lines) * 3:
+        return True
+    if len(lines) < RECORD_MIN_LINES or any(line.lstrip()[:1].islower() for line in lines):
+        return False
+    return any(
+        lines[0].count(sep) > 0 and all(line.count(sep) == lines[0].count(sep) for line in lines)
+        for sep in FIELD_SEPARATORS
+    )
+
+
+def record_breaks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the line breaks inside paragraphs of records."""
+    found: list[tuple[int, int]] = []
+    for paragraph in PARAGRAPH.finditer(text):
+        lines = paragraph.group().split("\n")
+        if len(lines) < 2 or not _are_records([line for line in lines if line.strip()]):
+            continue
+        position = paragraph.start()
+        for line in lines[:-1]:
+            position += len(line)
+            found.append((position, position + 1))
+            position += 1
+    return found
+
+
+def sentence_breaks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the gaps between sentences (SENTENCE_END) and between records,
+    in order and not overlapping."""
+    spans = sorted([m.span() for m in SENTENCE_END.finditer(text)] + record_breaks(text))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences (or list items) of a text, whitespace-normalised, empty ones dropped."""
-    parts = SENTENCE_END.split(text)
+    """Sentences (or list items, or records) of a text, whitespace-normalised, empty ones
+    dropped."""
+    parts: list[str] = []
+    start = 0
+    for end, resume in [*sentence_breaks(text), (len(text), len(text))]:
+        parts.append(text[start:end])
+        start = resume
     return [" ".join(p.split()) for p in parts if p and p.strip()]
 
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, LoadError, UnsupportedFile
+from ingest.loaders.base import LoadedDocument, LoadError, LoadOptions, UnsupportedFile
 from ingest.loaders.common import cannot_read, empty_file
 from ingest.loaders.kinds import (
     DOCX_SUFFIXES,
     FAMILIES,
+    PDF_SUFFIXES,
     PPTX_SUFFIXES,
     XLSX_SUFFIXES,
 )
@@ -21,6 +22,7 @@ from ingest.loaders.unsupported import unsupported_reason
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "LoadError",
+    "LoadOptions",
     "LoadedDocument",
     "UnsupportedFile",
     "open_document",
@@ -56,9 +58,10 @@ def _check_readable(path: Path) -> bytes:
     return head
 
 
-def open_document(path: Path) -> LoadedDocument:
+def open_document(path: Path, options: LoadOptions | None = None) -> LoadedDocument:
     """Open `path` by its (case-insensitive) suffix. Pages are produced lazily and may raise
-    LoadError part-way; `warnings` may grow while they are read."""
+    LoadError part-way; `warnings` may grow while they are read. `options` reach the
+    loaders that have any (PDF: OCR)."""
     loader = _loader_for(path)
     head = _check_readable(path)
     if path.suffix.lower() in _OOXML_SUFFIXES and head == _OLE_MAGIC:
@@ -67,4 +70,8 @@ def open_document(path: Path) -> LoadedDocument:
             "remove the password, or save it in the current format (.docx/.xlsx/.pptx), "
             "and ingest again",
         )
+    if options is not None and path.suffix.lower() in PDF_SUFFIXES:
+        from ingest.loaders.pdf import load_pdf
+
+        return load_pdf(path, options)
     return loader(path)

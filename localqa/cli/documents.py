@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,6 +43,12 @@ def ingest(
 def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
     from ingest.pipeline import Ingestor
     from ingest.progress import make_progress
+    from ingest.report import IngestReport
+    from ingest.scan import scan
+    from localqa.store.index import Index
+
+    if not Index.exists(builder.settings) and not any(p.expanduser().exists() for p in paths):
+        return IngestReport(failed=scan(paths)[2])  # no index made for nothing to put in it
 
     store = builder.index()
     try:
@@ -68,7 +75,7 @@ def _dry_run(builder: Builder, paths: list[Path]) -> IngestReport:
 def sources(
     index: IndexOpt = None, home: HomeOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """List the documents in the index."""
+    """List the documents in the index; say which files no longer exist."""
     store = make_builder(config, index=index, home=home).existing_index()
     try:
         listed = store.sources()
@@ -77,30 +84,56 @@ def sources(
     if as_json:
         emit_json(
             [{"path": s.path, "last_page": s.last_page, "chunks": s.chunks,
-              "ingested_at": s.ingested_at, "abs_path": s.abs_path} for s in listed]
+              "ingested_at": s.ingested_at, "abs_path": s.abs_path, "missing": s.missing}
+             for s in listed]
         )  # fmt: skip
         return
+    names = Counter(s.path for s in listed)
     for s in listed:
-        typer.echo(f"{s.path}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}")
-    typer.echo(f"{len(listed)} document(s)", err=True)
+        # two documents listed under one name (a folder ingested, renamed, ingested again)
+        # are told apart by their full paths
+        name = s.abs_path if names[s.path] > 1 else s.path
+        gone = "\tFILE MISSING" if s.missing else ""
+        typer.echo(f"{name}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}{gone}")
+    missing = sum(s.missing for s in listed)
+    note = (
+        f"; {missing} whose file no longer exists (`localqa forget --missing`)" if missing else ""
+    )
+    typer.echo(f"{len(listed)} document(s){note}", err=True)
 
 
 def forget(
-    path: Annotated[str, typer.Argument(help="A document as `sources` lists it, or its path.")],
+    path: Annotated[
+        str | None, typer.Argument(help="A document as `sources` lists it, or its path.")
+    ] = None,
+    missing: Annotated[
+        bool, typer.Option("--missing", help="Forget every document whose file is gone.")
+    ] = False,
     index: IndexOpt = None,
     home: HomeOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Remove one document's chunks from the index."""
+    """Remove one document's chunks from the index (or, with --missing, those of every
+    document whose file no longer exists)."""
+    if (path is None) == (not missing):
+        fail("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
     store = builder.existing_index()
     try:
-        matches = store.find_documents(path)
-        if not matches:
+        matches = store.missing_documents() if missing else store.find_documents(path or "")
+        if not matches and not missing:
             fail(f"{path} is not in index {builder.settings.index!r}; see `localqa sources`")
+        if len(matches) > 1 and not missing:
+            listing = "\n".join(f"  {doc.abs_path}" for doc in matches)
+            fail(f"{path} names {len(matches)} documents; nothing forgotten. Forget one by "
+                 f"its full path:\n{listing}")  # fmt: skip
         with store.writing():
             for doc in matches:
                 store.forget(doc)
-                typer.echo(f"forgot {doc.source} ({doc.chunks} chunks)", err=True)
+                typer.echo(f"forgot {doc.source} ({doc.chunks} chunks; {doc.abs_path})", err=True)
+        if missing:
+            typer.echo(
+                f"{len(matches)} document(s) whose file no longer exists forgotten", err=True
+            )
     finally:
         store.close()

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from localqa.retrieval.packing import FocusedChunk, Sentence
 from localqa.schema import Chunk, ScoredChunk
-from localqa.text import SENTENCE_END, content_words
+from localqa.text import content_words, sentence_breaks
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -106,7 +106,7 @@ def _near_duplicate_pairs(sets: Sequence[frozenset[str]]) -> npt.NDArray[np.bool
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, without surrounding whitespace."""
-    breaks = [(m.start(), m.end()) for m in SENTENCE_END.finditer(text)]
+    breaks = sentence_breaks(text)
     breaks.append((len(text), len(text)))
     spans: list[tuple[int, int]] = []
     start = 0
