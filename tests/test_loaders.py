@@ -11,15 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, open_document
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadOptions, open_document
 from ingest.loaders.base import LoadError, UnsupportedFile
 from localqa.schema import Page
 
 # --------------------------------------------------------------------------- helpers
 
 
+# The text layer only: OCR of image-only pages has its own tests (tests/test_ocr.py).
+TEXT_LAYER = LoadOptions(ocr=False)
+
+
 def load(path: Path) -> tuple[LoadedDocument, list[Page]]:
-    document = open_document(path)
+    document = open_document(path, TEXT_LAYER)
     return document, list(document.pages)
 
 
@@ -642,13 +646,13 @@ def test_not_a_pdf_at_all(tmp_path: Path) -> None:
 
 def test_image_only_pdf_is_refused_at_open(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as caught:
-        open_document(write(tmp_path, "scan.pdf", make_pdf(["", ""])))
+        open_document(write(tmp_path, "scan.pdf", make_pdf(["", ""])), TEXT_LAYER)
     assert caught.value.problem == "no text layer (scanned or image-only PDF)"
     assert "ocrmypdf" in caught.value.advice
 
 
 def test_long_image_only_pdf_is_refused_while_reading(tmp_path: Path) -> None:
-    document = open_document(write(tmp_path, "scan.pdf", make_pdf([""] * 6)))
+    document = open_document(write(tmp_path, "scan.pdf", make_pdf([""] * 6)), TEXT_LAYER)
     with pytest.raises(LoadError, match=r"^no text layer \(scanned or image-only PDF\);"):
         list(document.pages)
 
@@ -813,7 +817,7 @@ def check_outcome(path: Path, expected: Outcome) -> list[Page]:
         return []
     if isinstance(expected, Fails):
         with pytest.raises(LoadError) as caught:
-            list(open_document(path).pages)
+            list(open_document(path, TEXT_LAYER).pages)
         assert caught.value.problem.startswith(expected.problem), str(caught.value)
         return []
     document, pages = load(path)

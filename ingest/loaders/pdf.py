@@ -40,6 +40,11 @@ class _Opened:
     probed: dict[int, str | None] = field(default_factory=dict)  # None: extraction failed
 
 
+def _off_advice() -> str:
+    """What to do about a PDF without text when OCR did not run."""
+    return _OCR_OFF_ADVICE if ocr.available() else _NO_TEXT_ADVICE
+
+
 def _corrupt(err: BaseException) -> LoadError:
     detail = " ".join(str(err).split()) or type(err).__name__
     return LoadError(f"corrupt or unreadable PDF ({detail})", _REPAIR)
@@ -83,7 +88,7 @@ def _open(path: Path, use_ocr: bool) -> _Opened:
     if count == 0:
         raise LoadError("PDF has no pages", _REPAIR)
     if count <= _PROBE_PAGES and not any(probed.values()) and not use_ocr:
-        raise LoadError(_NO_TEXT_PROBLEM, _OCR_OFF_ADVICE if ocr.available() else _NO_TEXT_ADVICE)
+        raise LoadError(_NO_TEXT_PROBLEM, _off_advice())
     return _Opened(reader, count, probed)
 
 
@@ -158,12 +163,10 @@ def load_pdf(path: Path, options: LoadOptions | None = None) -> LoadedDocument:
     use_ocr = (options or LoadOptions()).ocr and ocr.available()
     opened = _open(path, use_ocr)
     warnings: list[str] = []
-    problem, advice = (
-        (_NO_TEXT_PROBLEM, _OCR_FAILED) if use_ocr else (_NO_TEXT_PROBLEM, _NO_TEXT_ADVICE)
-    )
+    advice = _OCR_FAILED if use_ocr else _off_advice()
     return LoadedDocument(
         title=_title(opened.reader, path.stem),
         page_kind="page",
-        pages=require_text(_pages(opened, warnings, path, use_ocr), problem, advice),
+        pages=require_text(_pages(opened, warnings, path, use_ocr), _NO_TEXT_PROBLEM, advice),
         warnings=warnings,
     )

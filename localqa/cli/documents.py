@@ -27,9 +27,13 @@ def ingest(
     ] = False,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    ocr: Annotated[
+        bool | None,
+        typer.Option("--ocr/--no-ocr", help="Read PDF pages without a text layer by OCR."),
+    ] = None,
 ) -> None:
     """Read, split, embed and store documents; only what changed is redone."""
-    builder = make_builder(config, index=index, home=home)
+    builder = make_builder(config, index=index, home=home, ocr=ocr)
     report = _dry_run(builder, paths) if dry_run else _ingest(builder, paths, quiet)
     if as_json:
         emit_json(report.as_json())
