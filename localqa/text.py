@@ -20,6 +20,13 @@ PARAGRAPH = re.compile(r"[^\n](?:[^\n]|\n(?!\s*\n))*")
 CELL_SEPARATORS = (" | ", "\t")
 FIELD_SEPARATORS = (":", ";", " - ", " \u2013 ", " \u2014 ", ",")  # en and em dashes
 RECORD_MIN_LINES = 3
+# A full stop after these ends no sentence ("Contract ref. HX-4471", "Dr. Cundall").
+ABBREVIATIONS = frozenset(
+    """ref no nos vol art sec fig eq p pp dr mr mrs ms st vs etc e.g i.e cf approx dept inc
+    ltd co""".split()
+)
+_LAST_WORD = re.compile(r"([\w.]+)\.$")
+_INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
 
 
 def words(text: str) -> list[str]:
@@ -58,10 +65,22 @@ def record_breaks(text: str) -> list[tuple[int, int]]:
     return found
 
 
+def _after_abbreviation(text: str, at: int) -> bool:
+    """Whether the full stop just before `at` ends an abbreviation, not a sentence."""
+    last = _LAST_WORD.search(text, max(0, at - 12), at)
+    if not last or text[at - 1] != ".":
+        return False
+    word = last.group(1)
+    return word.lower() in ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+
+
 def sentence_breaks(text: str) -> list[tuple[int, int]]:
     """(start, end) of the gaps between sentences (SENTENCE_END) and between records,
     in order and not overlapping."""
-    spans = sorted([m.span() for m in SENTENCE_END.finditer(text)] + record_breaks(text))
+    ends = [
+        m.span() for m in SENTENCE_END.finditer(text) if not _after_abbreviation(text, m.start())
+    ]
+    spans = sorted(ends + record_breaks(text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
