@@ -65,10 +65,12 @@ def test_csv_rows_cite_their_own_file_lines(cases_index: Builder) -> None:
 
 def test_ligatures_are_found_like_plain_letters(cases_index: Builder) -> None:
     answer = ask(cases_index, "What does the financial office do?")
-    sources = {
-        c.chunk.source for c in answer.citations if "closes the fiscal year on 30 June" in c.quote
-    }
-    assert sources == {"09-office-ligatures.pdf", "09-office-plain.pdf"}, answer.text
+    assert any("closes the fiscal year on 30 June" in c.quote for c in answer.citations)
+    # The two files now hold the same text: one is quoted, the other is its near-duplicate.
+    # The ligature file's chunk is found by the question's words as the plain one is.
+    store = cases_index.existing_index()
+    found = {chunk.source for chunk, _ in store.chunk_store.lexical_search("financial office", 20)}
+    assert {"09-office-ligatures.pdf", "09-office-plain.pdf"} <= found
 
 
 @pytest.mark.parametrize(
