@@ -315,6 +315,7 @@ def test_delimited_rows_carry_column_names(tmp_path: Path, name: str, delimiter:
     assert pages[0].text.split("\n") == [
         "Name | Age | City",
         "Name: Alice | Age: 30 | City: New York",
+        "",  # the empty row: each row stays on its line of the file
         "Name: Bob | City: Rome",
     ]
 
