@@ -40,6 +40,10 @@ FURNITURE_LINES = 2
 FURNITURE_SAMPLE = 16
 FURNITURE_MIN_PAGES = 3
 FURNITURE_SHARE = 0.5
+# A one-page document (HTML, text) made from a paged one repeats its running header as a
+# line of its own: a short line, not a sentence or table row, seen this many times.
+REPEATED_LINE_TIMES = 5
+REPEATED_LINE_CHARS = 60
 
 
 def fold_line(line: str) -> str:
@@ -144,10 +148,39 @@ def _blank_furniture(page: Page, keys: frozenset[str]) -> Page:
     return replace(page, text="\n".join(lines))
 
 
+def _blank_repeats(page: Page) -> Page:
+    """A one-page document without the repeats of its running header: the first time the
+    line is kept (a cover page names the company), the later times are blanked."""
+    lines = page.text.split("\n")
+    counts = Counter(line.strip() for line in lines)
+    repeated = {
+        line
+        for line, count in counts.items()
+        if count >= REPEATED_LINE_TIMES
+        and len(line) <= REPEATED_LINE_CHARS
+        and any(ch.isalpha() for ch in line)
+        and "|" not in line
+        and not (line.endswith((".", ":", "?", "!")) and len(line.split()) > 4)  # a sentence
+    }
+    if not repeated:
+        return page
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        key = line.strip()
+        if key in repeated:
+            if key in seen:
+                lines[i] = ""
+            seen.add(key)
+    return replace(page, text="\n".join(lines))
+
+
 def strip_furniture(pages: Iterator[Page]) -> Iterator[Page]:
     """`pages` with running headers and footers blanked out (the same lines, so the
     same line numbers), learnt from the first FURNITURE_SAMPLE pages; later pages are not held."""
     sample = list(islice(pages, FURNITURE_SAMPLE))
+    if len(sample) == 1:
+        yield _blank_repeats(sample[0])
+        return
     keys = furniture(sample)
     for page in chain(sample, pages):
         yield _blank_furniture(page, keys) if keys else page

@@ -64,6 +64,16 @@ def test_running_headers_and_page_numbers_are_blanked() -> None:
         assert lines[0] == "" and lines[-1] == "" and lines[1:3] == before.text.split("\n")[1:3]
 
 
+def test_a_one_page_document_keeps_its_running_header_once() -> None:
+    body = "\n".join(
+        f"GALAXY GAMING, INC.\nStatement {n} of the year.\n2021 | 2020 |" for n in range(6)
+    )
+    [page] = strip_furniture(iter([Page(1, body)]))
+    lines = page.text.split("\n")
+    assert len(lines) == 18 and lines.count("GALAXY GAMING, INC.") == 1
+    assert lines.count("2021 | 2020 |") == 6  # table rows are content
+
+
 def test_furniture_needs_most_pages() -> None:
     pages = [Page(1, "Title\nA"), Page(2, "Other\nB"), Page(3, "Title\nC"), Page(4, "X\nD")]
     pages += [Page(5, "Y\nE"), Page(6, "Z\nF")]
