@@ -2,6 +2,10 @@
 skipped or failed with a reason), no traceback, and each case's right answer found.
 
     PYTHONPATH=$PWD python benchmarks/bench_fidelity.py ../shared [--no-ocr] [--json out.json]
+    PYTHONPATH=$PWD python benchmarks/bench_fidelity.py ../shared --loaders-only
+
+`--loaders-only` reads each file through the loaders alone (no splitting, embedding or
+answers): minutes instead of the whole ingest, for comparing with an older checkout.
 
 Runs against whatever `localqa` is first on PYTHONPATH, so the same script measures an
 older checkout (a setting it lacks, such as `ocr`, is left out). cases/hostile is left
@@ -99,12 +103,49 @@ def run(shared: Path, ocr: bool) -> dict[str, Any]:
         }
 
 
+def loaders_only(shared: Path, ocr: bool) -> dict[str, Any]:
+    """Each file opened and read to its last page: added (some text), skipped or failed."""
+    from ingest.loaders import open_document
+    from ingest.loaders.base import LoadError, UnsupportedFile
+
+    outcomes: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="fidelity-") as scratch:
+        root = _copy_inputs(shared, Path(scratch))
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            name = path.relative_to(root).as_posix()
+            try:
+                try:
+                    from ingest.loaders import LoadOptions  # type: ignore[attr-defined]
+
+                    document = open_document(path, LoadOptions(ocr=ocr))
+                except ImportError:  # a checkout before issue 13: no options
+                    document = open_document(path)
+                has_text = any(page.text.strip() for page in document.pages)
+                outcomes[name] = "added" if has_text else "failed: no text"
+            except UnsupportedFile as err:
+                outcomes[name] = f"skipped: {err}"
+            except LoadError as err:
+                outcomes[name] = f"failed: {err}"
+    return {"outcomes": outcomes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("shared", type=Path)
     parser.add_argument("--no-ocr", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--loaders-only", action="store_true")
     args = parser.parse_args()
+    if args.loaders_only:
+        outcomes = loaders_only(args.shared, ocr=not args.no_ocr)["outcomes"]
+        if args.json:
+            args.json.write_text(json.dumps(outcomes, indent=1))
+        added = sum(o == "added" for o in outcomes.values())
+        print(f"{len(outcomes)} files: {added} added, no traceback")
+        for name, outcome in outcomes.items():
+            if outcome != "added":
+                print(f"  {name}: {outcome}")
+        return
     result = run(args.shared, ocr=not args.no_ocr)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
