@@ -35,7 +35,8 @@ from localqa.schema import Chunk, FileProblem
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index
 
-PIPELINE_VERSION = "1"
+# 2: text repairs (ingest/textfix.py), OCR, DOCX notes, XLSX formulas, file lines: re-read all
+PIPELINE_VERSION = "2"
 # Below this much input, starting a reader process costs more than it saves.
 BACKGROUND_BYTES = 2_000_000
 

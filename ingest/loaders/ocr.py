@@ -164,7 +164,8 @@ def _reading_order(boxes: list[_Box]) -> list[str]:
 
 
 def read_image(image: Any) -> OcrText:
-    """OCR of an RGB image (numpy array, height x width x 3, uint8)."""
+    """OCR of an image: a numpy array, height x width x 3, uint8, in BGR order (as
+    pypdfium2 renders and OpenCV reads; RapidOCR expects it)."""
     result, _elapsed = _get_engine()(image)
     boxes = [
         _Box(
@@ -184,7 +185,7 @@ def read_image(image: Any) -> OcrText:
 
 
 def render_page(path: Path, index: int, scale: float = RENDER_SCALE) -> Any:
-    """Page `index` (0-based) of the PDF at `path` as an RGB numpy array."""
+    """Page `index` (0-based) of the PDF at `path` as a BGR numpy array (`read_image`)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
