@@ -34,7 +34,7 @@ QUESTIONS = [
     ("17-lease-footnote.docx", "How much notice is needed for early termination of the lease?",
      "four months written notice"),
     ("17-lease-footnote.docx", "What is the contract reference?", "HX-4471"),
-    ("file_scanned.pdf", "What is the reference of the letter to Dr. Cundall?", "350/PJC/EAC"),
+    ("file_scanned.pdf", "What is the address of Dr. Cundall?", "Holroyd Road"),
 ]  # fmt: skip
 
 
@@ -62,8 +62,12 @@ def _ask(settings: Any) -> list[dict[str, Any]]:
     results = []
     for source, question, expected in QUESTIONS:
         answer = answerer.ask(question)
+        # a case's control file (same text, no fault) is its near-duplicate: either may be
+        # the one quoted
+        control = source.replace("-hyphenated", "-plain").replace("-ligatures", "-plain")
         found = any(
-            Path(c.chunk.source).name == source and expected in c.quote for c in answer.citations
+            Path(c.chunk.source).name in (source, control) and expected in c.quote
+            for c in answer.citations
         )
         results.append({"question": question, "source": source, "found": found})
     return results

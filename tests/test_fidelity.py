@@ -208,3 +208,25 @@ def test_ocr_chunks_say_so_in_their_citation() -> None:
     assert chunk.location() == "scan.pdf, page 2 (OCR text, confidence 0.93), lines 1-3"
     plain = Chunk("i", "t", "a.pdf", "/x/a.pdf", 2, 1, 3, 0, 1, "h", "d")
     assert plain.ocr_confidence is None and plain.location() == "a.pdf, page 2, lines 1-3"
+
+
+# --------------------------------------------------------------------------- HTML lines
+
+
+def test_html_text_stands_on_the_lines_of_the_file(tmp_path: Path) -> None:
+    markup = (
+        "<html><head><title>Boiler manual</title></head>\n<body>\n<h1>Boiler manual</h1>\n"
+        "<p>The boiler is\nserviced every March.</p><p>Next<br>two</p>\n"
+        "<table><tr><td>a</td><td>b</td></tr>\n<tr><td>Pump</td><td>four units</td></tr></table>\n"
+        "<p>Last &amp; final words.</p></body></html>"
+    )
+    path = tmp_path / "manual.html"
+    path.write_text(markup, encoding="utf-8")
+    [page] = list(open_document(path).pages)
+    lines = page.text.split("\n")
+    assert lines[2] == "Boiler manual" and page.headings == (
+        (page.text.index("Boiler"), "Boiler manual"),
+    )
+    assert lines[3] == "The boiler is serviced every March."
+    assert lines[4:6] == ["Next", "two"]  # a <br> on the same line of the file: one line down
+    assert lines[6:] == ["a | b", "Pump | four units", "Last & final words."]

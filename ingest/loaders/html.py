@@ -242,17 +242,14 @@ def at_file_lines(extracted: HtmlText, markup: str) -> HtmlText:
     where = _file_lines(lines, markup)
     placed: list[str] = []
     new_line: list[int] = []  # 0-based line of each old line in the new text
-    blank_before = False
     for text, line in zip(lines, where, strict=True):
-        if not text.strip():
-            blank_before = bool(placed)
+        if not text.strip():  # paragraph gaps come from the file's own lines
             new_line.append(len(placed))
             continue
-        target = max(line, len(placed) + 1 + blank_before)
+        target = max(line, len(placed) + 1)
         placed.extend([""] * (target - 1 - len(placed)))
         new_line.append(len(placed))
         placed.append(text)
-        blank_before = False
     new_starts = [0]
     for text in placed:
         new_starts.append(new_starts[-1] + len(text) + 1)
