@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ingest.splitter import TokenSplitter
+from ingest.textfix import repair_page, strip_furniture
 from localqa.errors import UsageError
-from localqa.schema import Chunk, Page, text_hash
+from localqa.schema import Chunk, Page, ocr_page_kind, text_hash
 
 # Special tokens the embedder adds around every input ([CLS] and [SEP] for BERT models).
 SPECIAL_TOKENS = 2
@@ -49,10 +50,16 @@ class Chunker:
         self._fitted: dict[tuple[str, str], tuple[str, str]] = {}
 
     def chunks(self, doc: DocumentIdentity, pages: Iterator[Page]) -> Iterator[tuple[Page, Chunk]]:
+        """Chunks of the pages once repaired (ingest/textfix.py); running headers and
+        footers of paged documents are left out."""
         section = ""
         ordinal = 0
-        for page in pages:
+        repaired = (repair_page(page) for page in pages)
+        for page in strip_furniture(repaired) if doc.page_kind == "page" else repaired:
             headings = sorted(page.headings)
+            kind = doc.page_kind
+            if page.ocr_confidence is not None:
+                kind = ocr_page_kind(kind, page.ocr_confidence)
             for span in self._splitter.split(page.text):
                 section = _section_at(headings, span.char_start, section)
                 title, fitted_section = self._fit_header(doc.title, section)
@@ -73,7 +80,7 @@ class Chunker:
                         doc_hash=doc.doc_hash,
                         title=title,
                         section=fitted_section,
-                        page_kind=doc.page_kind,
+                        page_kind=kind,
                     ),
                 )
                 ordinal += 1

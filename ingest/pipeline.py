@@ -20,6 +20,7 @@ import numpy as np
 
 from ingest.background import BackgroundReader
 from ingest.chunking import Chunker, header_budget
+from ingest.dryrun import expected_outcome
 from ingest.loaders.limits import Limits
 from ingest.progress import PlainProgress, Progress
 from ingest.reader import (
@@ -40,7 +41,8 @@ from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index
 from localqa.text import cjk_share, has_cjk
 
-# 2: chunks break at CJK sentence punctuation (ingest/splitter.py), so re-split such files.
+# 2: chunks break at CJK sentence punctuation (ingest/splitter.py); text repairs
+# (ingest/textfix.py), OCR, DOCX notes, XLSX formulas, file lines: re-read every file.
 PIPELINE_VERSION = "2"
 # CJK chunk text kept to name the script in the report's embedding note.
 CJK_SAMPLE_CHARS = 2_000
@@ -140,9 +142,8 @@ class Ingestor:
                                          dry_run=True)  # fmt: skip
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
-            report.added = [w.file.source for w in plan.new]
-            report.updated = [w.file.source for w in plan.changed]
             report.removed = [d.source for d in plan.removed]
+            self._foresee(plan.new + plan.changed, report)
         else:
             with self._index.writing():
                 self._index.collect_orphans()  # leftovers of an interrupted run
@@ -164,6 +165,18 @@ class Ingestor:
         if note := script_note(self._embedder.coverage, report.cjk_sample):
             report.notes.append(note)
         return report
+
+    def _foresee(self, work: list[WorkItem], report: IngestReport) -> None:
+        """Dry run: each file the real run would read goes to added or updated, or to
+        skipped or failed when opening it shows the real run would skip or fail it."""
+        limits = Limits.from_settings(self._index.settings)
+        for item in work:
+            outcome = expected_outcome(Path(item.file.disk_path), limits)
+            if outcome is None:
+                (report.updated if item.previous else report.added).append(item.file.source)
+            else:
+                problem = FileProblem(item.file.source, outcome.reason)
+                (report.skipped if outcome.verdict == "skip" else report.failed).append(problem)
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
         self._progress.start(len(work))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.chunking import Chunker, DocumentIdentity
 from ingest.loaders import as_load_error, open_document
-from ingest.loaders.base import LoadError, UnsupportedFile
+from ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
 from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from ingest.scan import WorkItem, escape_undecodable
 from ingest.splitter import TokenSplitter
@@ -79,7 +79,7 @@ def read_document(
     """One document's events: chunks page by page, then read or rejected."""
     file = item.file
     try:
-        doc = open_document(Path(file.disk_path), limits)
+        doc = open_document(Path(file.disk_path), limits, LoadOptions(ocr=limits.ocr))
         doc.title = escape_undecodable(doc.title)  # e.g. a file name's stem
         identity = DocumentIdentity(
             file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind

@@ -80,7 +80,8 @@ class IngestReport:
                 f"{self.chars_per_second:,.0f} chars/s)"
             )
         lines += self.notes
-        lines += [f"  skipped {p.path}: {p.reason}" for p in self.skipped]
+        skip, fail = ("would skip", "would FAIL") if self.dry_run else ("skipped", "FAILED")
+        lines += [f"  {skip} {p.path}: {p.reason}" for p in self.skipped]
         lines += [f"  warning {p.path}: {p.reason}" for p in self.warnings]
-        lines += [f"  FAILED {p.path}: {p.reason}" for p in self.failed]
+        lines += [f"  {fail} {p.path}: {p.reason}" for p in self.failed]
         return lines

@@ -59,6 +59,8 @@ class Settings(BaseModel):
     max_file_chunks: int = Field(20_000, ge=1)
     # Symbolic links that leave the folder being ingested: followed only when true.
     follow_outside_links: bool = False
+    # Read PDF pages without a text layer (scans) by OCR, offline (ingest/loaders/ocr.py).
+    ocr: bool = True
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000

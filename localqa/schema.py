@@ -28,6 +28,19 @@ class Page:
     number: int
     text: str
     headings: tuple[tuple[int, str], ...] = ()
+    # Set when the text was read by OCR from the page's image: the mean confidence (0..1).
+    ocr_confidence: float | None = None
+
+
+# A chunk of OCR text carries its confidence in its page kind, "page|ocr 0.93", so the
+# stored chunk needs no column of its own; `Chunk.kind` and `Chunk.ocr_confidence` read it.
+OCR_MARK = "|ocr "
+
+
+def ocr_page_kind(page_kind: str, confidence: float) -> str:
+    """The page kind of chunks read by OCR, e.g. `ocr_page_kind("page", 0.931)` ->
+    "page|ocr 0.93"."""
+    return f"{page_kind}{OCR_MARK}{confidence:.2f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +68,26 @@ class Chunk:
         header = " | ".join(part for part in (self.title, self.section) if part)
         return f"{header}\n{self.text}" if header else self.text
 
+    @property
+    def kind(self) -> str:
+        """ "page", "slide" or "sheet", without any OCR mark."""
+        return self.page_kind.split(OCR_MARK, 1)[0]
+
+    @property
+    def ocr_confidence(self) -> float | None:
+        """The OCR confidence (0..1) when the text was read from an image, else None."""
+        _, mark, confidence = self.page_kind.partition(OCR_MARK)
+        try:
+            return float(confidence) if mark else None
+        except ValueError:
+            return None
+
     def location(self) -> str:
-        """Human citation: file, page and lines."""
+        """Human citation: file, page and lines, and whether the text came from OCR."""
+        ocr = self.ocr_confidence
+        read = f" (OCR text, confidence {ocr:.2f})" if ocr is not None else ""
         return (
-            f"{self.source}, {self.page_kind} {self.page}, lines {self.line_start}-{self.line_end}"
+            f"{self.source}, {self.kind} {self.page}{read}, lines {self.line_start}-{self.line_end}"
         )
 
 
@@ -99,3 +128,4 @@ class SourceInfo:
     ingested_at: str
     abs_path: str = ""
     doc_hash: str = ""
+    missing: bool = False  # the file is no longer at abs_path (moved, renamed, deleted)

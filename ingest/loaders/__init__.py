@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, LoadError, UnsupportedFile
+from ingest.loaders.base import LoadedDocument, LoadError, LoadOptions, UnsupportedFile
 from ingest.loaders.common import cannot_read, empty_file
 from ingest.loaders.kinds import (
     DOCX_SUFFIXES,
     FAMILIES,
+    PDF_SUFFIXES,
     PPTX_SUFFIXES,
     XLSX_SUFFIXES,
 )
@@ -25,6 +26,7 @@ from localqa.schema import Page
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "LoadError",
+    "LoadOptions",
     "LoadedDocument",
     "UnsupportedFile",
     "open_document",
@@ -60,9 +62,12 @@ def _check_readable(path: Path) -> bytes:
     return head
 
 
-def open_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
+def open_document(
+    path: Path, limits: Limits = DEFAULT_LIMITS, options: LoadOptions | None = None
+) -> LoadedDocument:
     """Open `path` by its (case-insensitive) suffix. Pages are produced lazily and may raise
-    LoadError part-way; `warnings` may grow while they are read."""
+    LoadError part-way; `warnings` may grow while they are read. `options` reach the
+    loaders that have any (PDF: OCR)."""
     loader = _loader_for(path)
     head = _check_readable(path)
     size = path.stat().st_size
@@ -78,7 +83,12 @@ def open_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument
             "and ingest again",
         )
     try:
-        document = loader(path, limits)
+        if options is not None and path.suffix.lower() in PDF_SUFFIXES:
+            from ingest.loaders.pdf import load_pdf
+
+            document = load_pdf(path, limits, options)
+        else:
+            document = loader(path, limits)
     except (LoadError, UnsupportedFile):
         raise
     except Exception as err:

@@ -18,6 +18,14 @@ class LoadError(LocalqaError):
         self.advice = advice
 
 
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """Settings that change what a loader reads (picklable: the reader process gets them).
+    `ocr`: read PDF pages without a text layer by OCR (ingest/loaders/ocr.py)."""
+
+    ocr: bool = True
+
+
 class UnsupportedFile(LocalqaError):
     """A file localqa does not read (by design), with the reason."""
 

@@ -1,5 +1,7 @@
 """CSV, TSV and PSV: one page, one line per data row as "header: value | header: value",
-so every chunk of a table still carries its column names."""
+so every chunk of a table still carries its column names. A row stands on the line of the
+file where it starts (a cell over several lines leaves the lines after it empty), so the
+lines a citation names are the file's own."""
 
 from __future__ import annotations
 
@@ -41,13 +43,16 @@ def _labels(header: list[str], width: int) -> list[str]:
 
 def rows_as_lines(
     text: str, delimiter: str, max_cells: int = DEFAULT_LIMITS.max_sheet_cells
-) -> Iterator[str]:
-    """The header row as is, then each non-empty row as labelled cells. LoadError for a
-    row wider than any spreadsheet, LimitReached past `max_cells` cells."""
+) -> Iterator[tuple[int, str]]:
+    """(line of the file where the row starts, 1-based; the row's line): the header row
+    as is, then each non-empty row as labelled cells. LoadError for a row wider than any
+    spreadsheet, LimitReached past `max_cells` cells."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header: list[str] | None = None
     seen = 0
+    first = 1
     for row in reader:
+        start, first = first, reader.line_num + 1
         if len(row) > MAX_COLUMNS:
             raise LoadError(f"line {reader.line_num} has {len(row):,} columns, more than any "
                             f"spreadsheet allows ({MAX_COLUMNS:,})",
@@ -60,12 +65,24 @@ def rows_as_lines(
             continue
         if header is None:
             header = cells
-            yield " | ".join(cell for cell in cells if cell)
+            yield start, " | ".join(cell for cell in cells if cell)
             continue
         labels = _labels(header, len(cells))
-        yield " | ".join(
-            f"{label}: {cell}" for label, cell in zip(labels, cells, strict=False) if cell
+        yield (
+            start,
+            " | ".join(
+                f"{label}: {cell}" for label, cell in zip(labels, cells, strict=False) if cell
+            ),
         )
+
+
+def _at_file_lines(rows: Iterator[tuple[int, str]]) -> str:
+    """The rows' lines, each on its line of the file (empty lines between)."""
+    lines: list[str] = []
+    for start, line in rows:
+        lines.extend([""] * (start - 1 - len(lines)))
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _one_page(text: str) -> Iterator[Page]:
@@ -77,13 +94,13 @@ def load_delimited(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocumen
     raw, warnings = read_text(path)
     delimiter = _BY_SUFFIX.get(path.suffix.lower()) or sniff_delimiter(raw)
     try:
-        text = "\n".join(rows_as_lines(raw, delimiter, limits.max_sheet_cells))
+        text = _at_file_lines(rows_as_lines(raw, delimiter, limits.max_sheet_cells))
     except csv.Error as err:
         raise LoadError(
             f"malformed {path.suffix.lower().lstrip('.').upper()} ({err})",
             "check its quoting and delimiter, or save it again as CSV",
         ) from err
-    if not text:
+    if not text.strip():
         raise LoadError("no text found", "the table has no values; nothing to index")
     return LoadedDocument(
         title=path.stem, page_kind="page", pages=_one_page(text), warnings=warnings

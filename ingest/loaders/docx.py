@@ -14,6 +14,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 from ingest.loaders.archive import check_members
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
+from ingest.loaders.docx_notes import DocxNotes, read_notes
 from ingest.loaders.docx_walk import DocxWalker, _attr, _local
 from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
@@ -63,19 +64,37 @@ def _core_title(archive: zipfile.ZipFile) -> str | None:
 
 def _stream_pages(path: Path, headings: frozenset[str], max_pages: int) -> Iterator[Page]:
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(_DOCUMENT) as stream:
-            for page in _walk(stream, headings):
-                if page.number > max_pages:
-                    raise LimitReached(f"more than {max_pages:,} pages", "max_pages")
-                yield page
+        with zipfile.ZipFile(path) as archive:
+            notes = read_notes(archive)
+            with archive.open(_DOCUMENT) as stream:
+                pages = _with_trailer(_walk(stream, headings, notes), notes.trailer)
+                for page in pages:
+                    if page.number > max_pages:
+                        raise LimitReached(f"more than {max_pages:,} pages", "max_pages")
+                    yield page
     except (ParseError, zipfile.BadZipFile, EOFError) as err:
         raise _invalid(err) from err
     except OSError as err:
         raise cannot_read(err) from err
 
 
-def _walk(stream: IO[bytes], headings: frozenset[str]) -> Iterator[Page]:
-    walker = DocxWalker(headings)
+def _with_trailer(pages: Iterator[Page], trailer: tuple[str, ...]) -> Iterator[Page]:
+    """`pages`, the last one followed by the end-of-document lines (endnotes, headers,
+    footers, comments: ingest/loaders/docx_notes.py)."""
+    last: Page | None = None
+    for page in pages:
+        if last is not None:
+            yield last
+        last = page
+    if last is not None and trailer:
+        text = "\n".join([last.text, "", *trailer]) if last.text else "\n".join(trailer)
+        last = Page(last.number, text, last.headings)
+    if last is not None:
+        yield last
+
+
+def _walk(stream: IO[bytes], headings: frozenset[str], notes: DocxNotes) -> Iterator[Page]:
+    walker = DocxWalker(headings, notes.footnotes)
     for event, elem in iterparse(stream, events=("start", "end")):
         if event == "start":
             walker.start(elem)

@@ -69,8 +69,13 @@ class _PageBuilder:
 class DocxWalker:
     """Feed it every start and end event; completed pages appear in `done`."""
 
-    def __init__(self, heading_styles: frozenset[str]) -> None:
+    def __init__(
+        self, heading_styles: frozenset[str], footnotes: dict[str, str] | None = None
+    ) -> None:
         self.heading_styles = heading_styles
+        # footnote id -> its line, added at the foot of the page that refers to it
+        self.footnotes = footnotes or {}
+        self.page_notes: list[str] = []
         self.done: deque[Page] = deque()
         self.page = _PageBuilder(1)
         self.paragraphs: list[_Paragraph] = []
@@ -137,6 +142,10 @@ class DocxWalker:
             self.in_run -= 1
         elif name == "pPr":
             self.in_ppr -= 1
+        elif name == "footnoteReference":
+            note = self.footnotes.get(_attr(elem, "id") or "")
+            if note and note not in self.page_notes:
+                self.page_notes.append(note)
         elif name == "pStyle" and self.in_ppr and self.paragraphs:
             self.paragraphs[-1].style = _attr(elem, "val") or ""
         elif name == "pageBreakBefore" and self.in_ppr:
@@ -206,7 +215,13 @@ class DocxWalker:
             paragraph.parts = []
         self._new_page()
 
+    def _add_page_notes(self) -> None:
+        for note in self.page_notes:
+            self.page.add(note)
+        self.page_notes = []
+
     def _new_page(self) -> None:
+        self._add_page_notes()
         self.done.append(self.page.build())
         self.page = _PageBuilder(self.page.number + 1)
         self.text_since_break = False
@@ -214,5 +229,6 @@ class DocxWalker:
     def finish(self) -> Page | None:
         """The last page once the document has ended; None when a break at the very end
         left it empty (a blank trailing page has nothing to cite)."""
+        self._add_page_notes()
         page = self.page.build()
         return None if page.number > 1 and not page.text else page

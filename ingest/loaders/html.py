@@ -1,9 +1,12 @@
 """HTML: the visible text, with block elements as line breaks and h1-h6 as headings.
-`extract_html` is reused by the EPUB loader for its XHTML chapters."""
+`extract_html` is reused by the EPUB loader for its XHTML chapters. An .html file's text
+is laid out on the lines of the file where each line of text is found
+(`at_file_lines`), so a citation's lines are the file's and `o` opens the file there."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,6 +210,60 @@ def decode_html(data: bytes) -> tuple[str, list[str]]:
     return decoded.text, [decoded.warning] if decoded.warning else []
 
 
+_SEARCH_WORDS = re.compile(r"[^\W_]+")
+_BETWEEN_WORDS = r"(?:\W|<[^>]*>|&#?\w+;)+"  # spaces, punctuation, tags, entities
+
+
+def _file_lines(lines: list[str], markup: str) -> list[int]:
+    """The 1-based line of `markup` where each text line is found: its first two words
+    searched for in order (markup between them allowed); a line not found stays with
+    the line before it."""
+    found: list[int] = []
+    body = re.search(r"<body[\s>]", markup, re.IGNORECASE)  # not the <title> in <head>
+    cursor = body.start() if body else 0
+    line = markup.count("\n", 0, cursor) + 1
+    for text in lines:
+        words = _SEARCH_WORDS.findall(text)[:2]
+        if words:
+            pattern = r"\b" + _BETWEEN_WORDS.join(re.escape(w) for w in words) + r"\b"
+            match = re.compile(pattern).search(markup, cursor)
+            if match:
+                line += markup.count("\n", cursor, match.start())
+                cursor = match.start()
+        found.append(line)
+    return found
+
+
+def at_file_lines(extracted: HtmlText, markup: str) -> HtmlText:
+    """The text with each line on the line of the file it comes from, empty lines filling
+    the gaps. Lines of text that come from one line of the file (a `<br>`, table rows
+    written on one line) keep their own lines, the ones after them moving down: exact
+    for markup written a block a line, a few lines off for dense markup."""
+    lines = extracted.text.split("\n")
+    where = _file_lines(lines, markup)
+    placed: list[str] = []
+    new_line: list[int] = []  # 0-based line of each old line in the new text
+    for text, line in zip(lines, where, strict=True):
+        if not text.strip():  # paragraph gaps come from the file's own lines
+            new_line.append(len(placed))
+            continue
+        target = max(line, len(placed) + 1)
+        placed.extend([""] * (target - 1 - len(placed)))
+        new_line.append(len(placed))
+        placed.append(text)
+    new_starts = [0]
+    for text in placed:
+        new_starts.append(new_starts[-1] + len(text) + 1)
+    old_starts = [0]
+    for text in lines:
+        old_starts.append(old_starts[-1] + len(text) + 1)
+    headings = []
+    for at, title in extracted.headings:
+        old = bisect_right(old_starts, at) - 1
+        headings.append((new_starts[min(new_line[old], len(placed) - 1)], title))
+    return HtmlText(extracted.title, "\n".join(placed), tuple(headings))
+
+
 def _one_page(extracted: HtmlText) -> Iterator[Page]:
     yield Page(number=1, text=extracted.text, headings=extracted.headings)
 
@@ -224,6 +281,5 @@ def load_html(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
             "save the rendered page or its text and ingest that",
         )
     title = sensible_title(extracted.title, path.stem)
-    return LoadedDocument(
-        title=title, page_kind="page", pages=_one_page(extracted), warnings=warnings
-    )
+    placed = at_file_lines(extracted, normalise_newlines(markup))
+    return LoadedDocument(title=title, page_kind="page", pages=_one_page(placed), warnings=warnings)

@@ -15,7 +15,9 @@ from localqa.config import Settings
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Sizes in bytes, time in seconds, memory in MB. Defaults equal the settings'."""
+    """What reading one file may take and do: sizes in bytes, time in seconds, memory in
+    MB, and whether pages without a text layer are read by OCR. Defaults equal the
+    settings'."""
 
     read_timeout_s: float = 300.0
     reader_memory_mb: int = 512
@@ -25,6 +27,7 @@ class Limits:
     max_pages: int = 10_000
     max_sheet_cells: int = 5_000_000
     max_file_chunks: int = 20_000
+    ocr: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:

@@ -1,4 +1,6 @@
-"""PDF via pypdf: one page per PDF page, read lazily so a long PDF is never held whole."""
+"""PDF via pypdf: one page per PDF page, read lazily so a long PDF is never held whole.
+Pages without a text layer (scans, images of text) are read by OCR unless it is turned
+off (`ocr = false`); their pages carry the OCR confidence."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
-from ingest.loaders.base import LoadedDocument, LoadError
+from ingest.loaders import ocr
+from ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
 from ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
 from ingest.loaders.encoding import normalise_newlines
 from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
@@ -22,6 +25,11 @@ _PROBE_PAGES = 3
 _REPAIR = "re-export it from the original application or repair it (e.g. `qpdf in.pdf out.pdf`)"
 _NO_TEXT_PROBLEM = "no text layer (scanned or image-only PDF)"
 _NO_TEXT_ADVICE = "run OCR, e.g. `ocrmypdf in.pdf out.pdf`, and ingest the result"
+_OCR_OFF_ADVICE = "turn OCR on (`ocr = true`, the default) or run `ocrmypdf in.pdf out.pdf`"
+_OCR_FAILED = "OCR found no text either (blank pages, or only pictures?); nothing to index"
+# A page whose text layer has fewer letters and digits than this is read by OCR: scans
+# often carry a stamped page number or a few stray characters.
+OCR_BELOW_CHARS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,11 @@ class _Opened:
     reader: PdfReader
     page_count: int
     probed: dict[int, str | None] = field(default_factory=dict)  # None: extraction failed
+
+
+def _off_advice() -> str:
+    """What to do about a PDF without text when OCR did not run."""
+    return _OCR_OFF_ADVICE if ocr.available() else _NO_TEXT_ADVICE
 
 
 def _corrupt(err: BaseException) -> LoadError:
@@ -63,7 +76,7 @@ def _page_text(reader: PdfReader, index: int) -> str | None:
     return normalise_newlines(text).strip()
 
 
-def _open(path: Path, max_pages: int) -> _Opened:
+def _open(path: Path, max_pages: int, use_ocr: bool) -> _Opened:
     try:
         reader = PdfReader(path)
         _decrypt(reader)
@@ -77,8 +90,8 @@ def _open(path: Path, max_pages: int) -> _Opened:
         raise _corrupt(err) from err
     if count == 0:
         raise LoadError("PDF has no pages", _REPAIR)
-    if count <= _PROBE_PAGES and not any(probed.values()):
-        raise LoadError(_NO_TEXT_PROBLEM, _NO_TEXT_ADVICE)
+    if count <= _PROBE_PAGES and not any(probed.values()) and not use_ocr:
+        raise LoadError(_NO_TEXT_PROBLEM, _off_advice())
     return _Opened(reader, count, probed)
 
 
@@ -94,11 +107,32 @@ def _pages_named(numbers: list[int]) -> str:
     return f"page{'s' if len(numbers) > 1 else ''} {page_ranges(numbers)}"
 
 
-def _pages(opened: _Opened, warnings: list[str]) -> Iterator[Page]:
-    """Every page in order; unreadable pages become empty pages with a warning, and the
-    list of empty pages is added to `warnings` once the last page has been read."""
+def _needs_ocr(text: str | None) -> bool:
+    return sum(ch.isalnum() for ch in text or "") < OCR_BELOW_CHARS
+
+
+def _ocr_page(path: Path, index: int, failed: list[int]) -> Page | None:
+    """Page `index` read by OCR, or None when OCR finds nothing or cannot run."""
+    try:
+        read = ocr.ocr_pdf_page(path, index)
+    except ocr.OcrUnavailable:
+        return None
+    except Exception:  # noqa: BLE001 - pdfium and onnxruntime errors: this page only
+        failed.append(index + 1)
+        return None
+    if not read.text.strip():
+        return None
+    return Page(number=index + 1, text=read.text, ocr_confidence=round(read.confidence, 3))
+
+
+def _pages(opened: _Opened, warnings: list[str], path: Path, use_ocr: bool) -> Iterator[Page]:
+    """Every page in order; pages without text are read by OCR when `use_ocr`; unreadable
+    pages become empty pages with a warning, and the lists of empty and OCR-read pages are
+    added to `warnings` once the last page has been read."""
     empty: list[int] = []
     failed: list[int] = []
+    read_by_ocr: list[int] = []
+    ocr_failed: list[int] = []
     for index in range(opened.page_count):
         if index in opened.probed:
             text = opened.probed.pop(index)
@@ -106,23 +140,38 @@ def _pages(opened: _Opened, warnings: list[str]) -> Iterator[Page]:
             text = _page_text(opened.reader, index)
         if text is None:
             failed.append(index + 1)
+        scanned = _ocr_page(path, index, ocr_failed) if use_ocr and _needs_ocr(text) else None
+        if scanned is not None:
+            read_by_ocr.append(index + 1)
+            yield scanned
+            continue
         if not text:
             empty.append(index + 1)
         yield Page(number=index + 1, text=text or "")
     if failed:
         warnings.append(f"text extraction failed on {_pages_named(failed)}")
+    if read_by_ocr:
+        warnings.append(f"read by OCR: {_pages_named(read_by_ocr)} (no text layer)")
+    if ocr_failed:
+        warnings.append(f"OCR failed on {_pages_named(ocr_failed)}")
     if empty and len(empty) < opened.page_count:
-        warnings.append(f"no text on {_pages_named(empty)} (images only? run OCR)")
+        hint = "blank or pictures only" if use_ocr and ocr.available() else "images only? run OCR"
+        warnings.append(f"no text on {_pages_named(empty)} ({hint})")
 
 
-def load_pdf(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """A PDF with a text layer. Raises LoadError for encrypted, corrupt and image-only PDFs
+def load_pdf(
+    path: Path, limits: Limits = DEFAULT_LIMITS, options: LoadOptions | None = None
+) -> LoadedDocument:
+    """A PDF; pages without a text layer are read by OCR when `options.ocr` (the default).
+    Raises LoadError for encrypted and corrupt PDFs, and for PDFs with no text at all
     (the last lazily, at the end of `pages`, when the PDF is longer than a few pages)."""
-    opened = _open(path, limits.max_pages)
+    use_ocr = (options or LoadOptions()).ocr and ocr.available()
+    opened = _open(path, limits.max_pages, use_ocr)
     warnings: list[str] = []
+    advice = _OCR_FAILED if use_ocr else _off_advice()
     return LoadedDocument(
         title=_title(opened.reader, path.stem),
         page_kind="page",
-        pages=require_text(_pages(opened, warnings), _NO_TEXT_PROBLEM, _NO_TEXT_ADVICE),
+        pages=require_text(_pages(opened, warnings, path, use_ocr), _NO_TEXT_PROBLEM, advice),
         warnings=warnings,
     )

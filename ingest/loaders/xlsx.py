@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from collections.abc import Iterable, Iterator
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
@@ -17,10 +19,13 @@ from ingest.loaders.archive import check_archive
 from ingest.loaders.base import LoadedDocument, LoadError
 from ingest.loaders.common import cannot_read, require_text, sensible_title
 from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from ingest.loaders.xlsx_formulas import FormulaCells
 from localqa.schema import Page
 
 _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
 _RESAVE = "open and re-save it in Excel or LibreOffice"
+# A worksheet of a read-only workbook (openpyxl's stubs type them as writable sheets).
+Worksheet = Any
 _BROKEN = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, ParseError)
 
 
@@ -44,7 +49,11 @@ def _row_line(values: Iterable[object]) -> str:
     return " | ".join(cells)
 
 
-def _rows(sheet: Any, counter: list[int], limit: int) -> Iterator[tuple[object, ...]]:
+def _is_formula(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("=") and len(value) > 1
+
+
+def _stored(sheet: Any, counter: list[int], limit: int) -> Iterator[tuple[object, ...]]:
     """The sheet's rows as stored, not as its declared dimension says: a 2 KB file may
     declare A1:XFD1048576, and read-only openpyxl would pad every row to that size."""
     if hasattr(sheet, "reset_dimensions"):
@@ -56,32 +65,63 @@ def _rows(sheet: Any, counter: list[int], limit: int) -> Iterator[tuple[object, 
         yield row
 
 
-def _sheets(workbook: Workbook, limits: Limits) -> Iterator[Page]:
-    cells = [0]
+def _rows(
+    values: Worksheet, formulas: Worksheet, cells: FormulaCells, counter: list[int], limit: int
+) -> Iterator[str]:
+    """Each row's line; a formula cell without a saved value gets it from `cells`.
+    Both sheets are read-only views of the same file, so their rows align."""
+    pairs = zip_longest(_stored(values, counter, limit), _stored(formulas, [0], limit))
+    for number, (row, source) in enumerate(pairs, start=1):
+        row, source = row or (), source or ()
+        filled = [
+            cells.value(values.title, f"{get_column_letter(col)}{number}", str(formula))
+            if value is None and _is_formula(formula)
+            else value
+            for col, (value, formula) in enumerate(zip_longest(row, source), start=1)
+        ]
+        yield _row_line(filled)
+
+
+def _sheets(workbook: Workbook, formulas: Workbook, cells: FormulaCells,
+            warnings: list[str], limits: Limits) -> Iterator[Page]:  # fmt: skip
+    counter = [0]
     try:
-        for number, sheet in enumerate(workbook.worksheets, start=1):
+        for number, (sheet, source) in enumerate(
+            zip(workbook.worksheets, formulas.worksheets, strict=True), start=1
+        ):
             if number > limits.max_pages:
                 raise LimitReached(f"more than {limits.max_pages:,} sheets", "max_pages")
-            lines = (_row_line(row) for row in _rows(sheet, cells, limits.max_sheet_cells))
+            lines = _rows(sheet, source, cells, counter, limits.max_sheet_cells)
             rows = "\n".join(line for line in lines if line.strip(" |"))
             # The sheet name heads the page, as a slide title does; an empty sheet stays empty.
             text = f"{sheet.title}\n{rows}" if rows else ""
             yield Page(number=number, text=text, headings=((0, sheet.title),) if rows else ())
+        if note := cells.warning():
+            warnings.append(note)
     except _BROKEN as err:
         raise LoadError(f"{_INVALID}: {err}", _RESAVE) from err
     finally:
         workbook.close()
+        formulas.close()
 
 
 def load_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """A workbook: one page (page_kind "sheet") per worksheet, cells joined by " | "."""
+    """A workbook: one page (page_kind "sheet") per worksheet, cells joined by " | ".
+    Formula cells saved without their value are computed (ingest/loaders/xlsx_formulas.py)
+    or, failing that, shown as their formula; a warning counts them."""
     check_archive(path, limits, LoadError(_INVALID, _RESAVE))
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
         title = sensible_title(workbook.properties.title, path.stem)
     except OSError as err:
         raise cannot_read(err) from err
     except _BROKEN as err:
         raise LoadError(_INVALID, _RESAVE) from err
-    pages = require_text(_sheets(workbook, limits), "no text found", "all sheets are empty")
-    return LoadedDocument(title=title, page_kind="sheet", pages=pages)
+    warnings: list[str] = []
+    pages = require_text(
+        _sheets(workbook, formulas, FormulaCells(path), warnings, limits),
+        "no text found",
+        "all sheets are empty",
+    )
+    return LoadedDocument(title=title, page_kind="sheet", pages=pages, warnings=warnings)

@@ -74,7 +74,7 @@ class Answer:
             "grounded": self.grounded,
             "citations": [c.as_json() for c in self.citations],
             "contexts": [
-                {"n": i, "source": c.source, "page": c.page,
+                {"n": i, "source": c.source, "abs_path": c.abs_path, "page": c.page,
                  "lines": [c.line_start, c.line_end], "text": c.text}
                 for i, c in enumerate(self.contexts, start=1)
             ],

@@ -48,6 +48,8 @@ class Citation:
             "lines": [c.line_start, c.line_end],
             "quote": self.quote,
             "score": round(self.score, 4),
+            "abs_path": c.abs_path,
+            "ocr_confidence": c.ocr_confidence,
         }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,9 +28,13 @@ def ingest(
     ] = False,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    ocr: Annotated[
+        bool | None,
+        typer.Option("--ocr/--no-ocr", help="Read PDF pages without a text layer by OCR."),
+    ] = None,
 ) -> None:
     """Read, split, embed and store documents; only what changed is redone."""
-    builder = make_builder(config, index=index, home=home)
+    builder = make_builder(config, index=index, home=home, ocr=ocr)
     report = _dry_run(builder, paths) if dry_run else _ingest(builder, paths, quiet)
     if as_json:
         emit_json(report.as_json())
@@ -43,6 +48,13 @@ def ingest(
 def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
     from ingest.pipeline import Ingestor
     from ingest.progress import make_progress
+    from ingest.report import IngestReport
+    from ingest.scan import scan
+    from localqa.store.index import Index
+
+    if not Index.exists(builder.settings) and not any(p.expanduser().exists() for p in paths):
+        found = scan(paths, builder.settings.follow_outside_links)
+        return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
     store = builder.index()
     try:
@@ -69,7 +81,7 @@ def _dry_run(builder: Builder, paths: list[Path]) -> IngestReport:
 def sources(
     index: IndexOpt = None, home: HomeOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """List the documents in the index."""
+    """List the documents in the index; say which files no longer exist."""
     store = make_builder(config, index=index, home=home).existing_index()
     try:
         listed = store.sources()
@@ -78,33 +90,59 @@ def sources(
     if as_json:
         emit_json(
             [{"path": s.path, "last_page": s.last_page, "chunks": s.chunks,
-              "ingested_at": s.ingested_at, "abs_path": s.abs_path} for s in listed]
+              "ingested_at": s.ingested_at, "abs_path": s.abs_path, "missing": s.missing}
+             for s in listed]
         )  # fmt: skip
         return
+    names = Counter(s.path for s in listed)
     for s in listed:
-        path = terminal_safe(s.path, one_line=True)
-        typer.echo(f"{path}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}")
-    typer.echo(f"{len(listed)} document(s)", err=True)
+        # two documents listed under one name (a folder ingested, renamed, ingested again)
+        # are told apart by their full paths
+        name = s.abs_path if names[s.path] > 1 else s.path
+        gone = "\tFILE MISSING" if s.missing else ""
+        name = terminal_safe(name, one_line=True)
+        typer.echo(f"{name}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}{gone}")
+    missing = sum(s.missing for s in listed)
+    note = (
+        f"; {missing} whose file no longer exists (`localqa forget --missing`)" if missing else ""
+    )
+    typer.echo(f"{len(listed)} document(s){note}", err=True)
 
 
 def forget(
-    path: Annotated[str, typer.Argument(help="A document as `sources` lists it, or its path.")],
+    path: Annotated[
+        str | None, typer.Argument(help="A document as `sources` lists it, or its path.")
+    ] = None,
+    missing: Annotated[
+        bool, typer.Option("--missing", help="Forget every document whose file is gone.")
+    ] = False,
     index: IndexOpt = None,
     home: HomeOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Remove one document's chunks from the index."""
+    """Remove one document's chunks from the index (or, with --missing, those of every
+    document whose file no longer exists)."""
+    if (path is None) == (not missing):
+        fail("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
     store = builder.existing_index()
     try:
-        matches = store.find_documents(path)
-        if not matches:
-            shown = terminal_safe(path, one_line=True)
+        matches = store.missing_documents() if missing else store.find_documents(path or "")
+        if not matches and not missing:
+            shown = terminal_safe(path or "", one_line=True)
             fail(f"{shown} is not in index {builder.settings.index!r}; see `localqa sources`")
+        if len(matches) > 1 and not missing:
+            listing = "\n".join(f"  {terminal_safe(d.abs_path, one_line=True)}" for d in matches)
+            fail(f"{path} names {len(matches)} documents; nothing forgotten. Forget one by "
+                 f"its full path:\n{listing}")  # fmt: skip
         with store.writing():
             for doc in matches:
                 store.forget(doc)
-                shown = terminal_safe(doc.source, one_line=True)
-                typer.echo(f"forgot {shown} ({doc.chunks} chunks)", err=True)
+                shown = terminal_safe(f"{doc.source} ({doc.chunks} chunks; {doc.abs_path})", True)
+                typer.echo(f"forgot {shown}", err=True)
+        if missing:
+            typer.echo(
+                f"{len(matches)} document(s) whose file no longer exists forgotten", err=True
+            )
     finally:
         store.close()

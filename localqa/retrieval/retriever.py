@@ -25,7 +25,7 @@ from localqa.embedding.coverage import dense_weight
 from localqa.retrieval.naming import named_documents
 from localqa.retrieval.packing import FocusedChunk, Sentence, pack_context, widen
 from localqa.schema import Chunk, ScoredChunk
-from localqa.text import SENTENCE_END, content_words, fold, words
+from localqa.text import content_words, fold, sentence_breaks, words
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -114,7 +114,7 @@ def _near_duplicate_pairs(sets: Sequence[frozenset[str]]) -> npt.NDArray[np.bool
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, without surrounding whitespace."""
-    breaks = [(m.start(), m.end()) for m in SENTENCE_END.finditer(text)]
+    breaks = sentence_breaks(text)
     breaks.append((len(text), len(text)))
     spans: list[tuple[int, int]] = []
     start = 0

@@ -129,11 +129,17 @@ class Index:
         self.collect_orphans(record.abs_path)
 
     def find_documents(self, path: str) -> list[DocumentRecord]:
-        """Documents matching a path as given: absolute, relative to cwd, or as listed."""
+        """Documents matching a path as given: the one at that absolute path (or relative
+        to cwd) if any, else every document listed under that name (copies of one folder
+        ingested under two names share names)."""
         wanted = {path, str(Path(path).expanduser().resolve())}
-        return [
-            d for d in self.chunk_store.documents() if d.abs_path in wanted or d.source in wanted
-        ]
+        documents = self.chunk_store.documents()
+        exact = [d for d in documents if d.abs_path in wanted]
+        return exact or [d for d in documents if d.source in wanted]
+
+    def missing_documents(self) -> list[DocumentRecord]:
+        """Documents whose file is no longer where it was ingested from."""
+        return [d for d in self.chunk_store.documents() if not Path(d.abs_path).exists()]
 
     def sources(self) -> list[SourceInfo]:
         return [
@@ -144,6 +150,7 @@ class Index:
                 ingested_at=d.ingested_at,
                 abs_path=d.abs_path,
                 doc_hash=d.doc_hash,
+                missing=not Path(d.abs_path).exists(),
             )
             for d in self.chunk_store.documents()
         ]

@@ -1,0 +1,42 @@
+"""What a real ingest would make of a file, found without embedding or storing anything,
+so `ingest --dry-run` says "would skip" and "would fail" where the real run would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from ingest.loaders import open_document
+from ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
+from ingest.loaders.limits import Limits
+
+# Pages read to find some text when OCR is off: an image-only PDF fails the real run at
+# its last page, but a PDF whose first pages have text will not.
+PROBE_PAGES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """ "skip" (a kind localqa does not read) or "fail" (a broken or empty file), and why."""
+
+    verdict: str
+    reason: str
+
+
+def expected_outcome(path: Path, limits: Limits) -> Outcome | None:
+    """None when the file would (most likely) be added. Opening reads the file's head and
+    structure; with OCR off, a PDF's first pages are read for text too (with OCR on, an
+    image-only page is OCR text: not read here, it would take seconds a page)."""
+    try:
+        doc = open_document(path, limits, LoadOptions(ocr=limits.ocr))
+        if path.suffix.lower() == ".pdf" and not limits.ocr:
+            # a PDF of fewer pages without text raises LoadError at its end
+            list(islice(doc.pages, PROBE_PAGES))
+    except UnsupportedFile as err:
+        return Outcome("skip", str(err))
+    except LoadError as err:
+        return Outcome("fail", str(err))
+    except OSError as err:
+        return Outcome("fail", f"cannot read file: {err.strerror or err}")
+    return None

@@ -1,0 +1,208 @@
+"""OCR of PDF pages without a text layer, offline: pages rendered by pypdfium2, read by
+RapidOCR (PP-OCR models run by onnxruntime; the models ship inside the
+rapidocr-onnxruntime wheel, nothing is downloaded). Reads English and Chinese.
+
+About 3-11 s a page on two busy cores, most of it recognising the text boxes
+(docs/BENCHMARKS.md, "Loader fidelity and OCR").
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Render scale: 1 = 72 dpi. At 2 (144 dpi) body text is ~25 px high, where PP-OCR's
+# recogniser is trained; smaller scales lose accuracy on 9-10 pt text.
+RENDER_SCALE = 2.0
+# A box whose vertical centre is within this share of its height of a line's centre
+# belongs to that line.
+SAME_LINE = 0.5
+# Columns: boxes at least this share of the page wide are titles spanning columns; an empty
+# strip this share of the page wide (or more) between boxes is a gutter between columns.
+SPANNING = 0.55
+MIN_GUTTER = 0.01
+
+# PP-OCRv4's recogniser (trained mostly on Chinese) often drops the spaces of English
+# text: "Loremipsumdolor". A time step whose best guess is CTC's blank but where the space
+# has at least this share of the best probability is read as a space (SPACE_RATIO = 0:
+# the library's plain reading). Chosen on the constitution benchmark (docs/BENCHMARKS.md).
+SPACE_RATIO = 0.05
+
+_engine: Any = None
+_engine_lock = threading.Lock()
+
+
+class OcrUnavailable(Exception):
+    """rapidocr-onnxruntime or pypdfium2 is not installed or cannot start."""
+
+
+@dataclass(frozen=True, slots=True)
+class OcrText:
+    """A page read by OCR: its lines top to bottom and the mean confidence (0..1) of its
+    characters."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    top: float
+    bottom: float
+    left: float
+    right: float
+    text: str
+    score: float
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+def _get_engine() -> Any:
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except ImportError as err:
+                raise OcrUnavailable(str(err)) from err
+            _engine = RapidOCR()
+            recogniser = _engine.text_rec
+            recogniser.postprocess_op = _SpacedDecode(recogniser.postprocess_op, SPACE_RATIO)
+        return _engine
+
+
+class _SpacedDecode:
+    """RapidOCR's CTC decoder, reading a likely space where it would read nothing."""
+
+    def __init__(self, inner: Any, ratio: float) -> None:
+        self.inner = inner
+        self.ratio = ratio
+        self.space = len(inner.character) - 1  # RapidOCR appends " " to the alphabet
+        assert inner.character[self.space] == " "
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def __call__(self, preds: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.ratio > 0:
+            import numpy as np
+
+            preds = preds.copy()
+            best = preds.max(axis=2)
+            blank = preds.argmax(axis=2) == 0
+            likely = blank & (preds[:, :, self.space] >= self.ratio * best)
+            preds[:, :, self.space] = np.where(likely, best + 1e-6, preds[:, :, self.space])
+        return self.inner(preds, *args, **kwargs)
+
+
+def available() -> bool:
+    try:
+        import pypdfium2  # noqa: F401
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _lines(boxes: list[_Box]) -> list[str]:
+    """Boxes grouped into lines (top to bottom), each line's boxes left to right."""
+    lines: list[list[_Box]] = []
+    for box in sorted(boxes, key=lambda b: (b.middle, b.left)):
+        last = lines[-1] if lines else None
+        height = max(box.bottom - box.top, 1.0)
+        if last and abs(box.middle - last[-1].middle) <= SAME_LINE * height:
+            last.append(box)
+        else:
+            lines.append([box])
+    return [" ".join(b.text for b in sorted(line, key=lambda b: b.left)) for line in lines]
+
+
+def _gutter(boxes: list[_Box]) -> float | None:
+    """The x of an empty vertical strip between two columns of text, if there is one:
+    the widest strip in the middle half of the page that no box (other than boxes
+    spanning both columns, such as titles) touches."""
+    width = max(b.right for b in boxes)
+    narrow = [b for b in boxes if b.right - b.left < SPANNING * width]
+    covered = [False] * (int(width) + 1)
+    for box in narrow:
+        for x in range(int(box.left), int(box.right) + 1):
+            covered[x] = True
+    best: tuple[int, int] = (0, 0)
+    start = None
+    for x in range(int(width * 0.25), int(width * 0.75) + 1):
+        if not covered[x] and start is None:
+            start = x
+        if (covered[x] or x == int(width * 0.75)) and start is not None:
+            best = max(best, (x - start, start))
+            start = None
+    gap, at = best
+    return at + gap / 2 if gap >= max(MIN_GUTTER * width, 4) else None
+
+
+def _reading_order(boxes: list[_Box]) -> list[str]:
+    """Lines in reading order: with two columns, between boxes that span both, the left
+    column's lines and then the right one's."""
+    if not boxes:
+        return []
+    gutter = _gutter(boxes)
+    if gutter is None:
+        return _lines(boxes)
+    lines: list[str] = []
+    left: list[_Box] = []
+    right: list[_Box] = []
+    for box in sorted(boxes, key=lambda b: (b.middle, b.left)):
+        if box.left < gutter < box.right:  # spans the columns: ends a block
+            lines += _lines(left) + _lines(right) + [box.text]
+            left, right = [], []
+        else:
+            (left if box.right <= gutter else right).append(box)
+    return lines + _lines(left) + _lines(right)
+
+
+def read_image(image: Any) -> OcrText:
+    """OCR of an image: a numpy array, height x width x 3, uint8, in BGR order (as
+    pypdfium2 renders and OpenCV reads; RapidOCR expects it)."""
+    result, _elapsed = _get_engine()(image)
+    boxes = [
+        _Box(
+            top=min(p[1] for p in points),
+            bottom=max(p[1] for p in points),
+            left=min(p[0] for p in points),
+            right=max(p[0] for p in points),
+            text=str(text).strip(),
+            score=float(score),
+        )
+        for points, text, score in result or ()
+        if str(text).strip()
+    ]
+    chars = sum(len(b.text) for b in boxes)
+    confidence = sum(b.score * len(b.text) for b in boxes) / chars if chars else 0.0
+    return OcrText("\n".join(_reading_order(boxes)), confidence)
+
+
+def render_page(path: Path, index: int, scale: float = RENDER_SCALE) -> Any:
+    """Page `index` (0-based) of the PDF at `path` as a BGR numpy array (`read_image`)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        page = pdf[index]
+        try:
+            bitmap = page.render(scale=scale)
+            return bitmap.to_numpy()[:, :, :3].copy()
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+
+
+def ocr_pdf_page(path: Path, index: int) -> OcrText:
+    """Page `index` (0-based) of a PDF read by OCR. Raises OcrUnavailable when the
+    packages are missing, and pypdfium2's PdfiumError when the page cannot be rendered."""
+    if not available():
+        raise OcrUnavailable("rapidocr-onnxruntime and pypdfium2 are needed")
+    return read_image(render_page(path, index))

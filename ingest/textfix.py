@@ -1,0 +1,186 @@
+"""Text repairs applied to every page before it is split, indexed, embedded and quoted.
+
+Each repair keeps the page's line count and the order of its lines, so a chunk's
+`line_start`/`line_end` still name the lines of the page as the loader read them:
+
+- compatibility characters are folded (NFKC: the ligature glyph U+FB01 becomes "fi",
+  full-width letters and digits (U+FF21...) become ASCII), one line at a time;
+- a word hyphenated at a line end (`compres-` / `sors`) is joined on the first line, the
+  rest of the second line staying where it was; real compounds (`well-` / `known`) keep
+  their hyphen;
+- running headers and footers repeated on most pages become empty lines
+  (`strip_furniture`), so they stay out of quotes and of the context.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from itertools import chain, islice
+
+from localqa.schema import Page
+
+SOFT_HYPHEN = "\u00ad"
+# A line ending in a word fragment and a hyphen, the next line starting with a lowercase
+# word: the two halves of a word the typesetter broke (or of a compound).
+_HYPHEN_END = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
+_NEXT_START = re.compile(r"^(\s*)([a-z\u00df-\u00ff][^\W\d_]*)")
+# First halves of compounds that keep their hyphen at a line end ("well-known").
+_COMPOUND_HEADS = frozenset(
+    """well self non ill all half ex co cross multi semi quasi long short high low
+    full part post pre re anti pro over under so far near first second third""".split()
+)
+# Running headers/footers: the first and last lines of a page looked at, the pages sampled
+# to learn them, and the share of those pages a line must appear on.
+FURNITURE_LINES = 2
+FURNITURE_SAMPLE = 16
+FURNITURE_MIN_PAGES = 3
+FURNITURE_SHARE = 0.5
+# A one-page document (HTML, text) made from a paged one repeats its running header as a
+# line of its own: a short line, not a sentence or table row, seen this many times.
+REPEATED_LINE_TIMES = 5
+REPEATED_LINE_CHARS = 60
+
+
+def fold_line(line: str) -> str:
+    """NFKC, minus soft hyphens; never adds or removes a line break."""
+    folded = unicodedata.normalize("NFKC", line).replace(SOFT_HYPHEN, "")
+    return folded.replace("\n", " ").replace("\r", " ")
+
+
+def fold(text: str) -> str:
+    """`fold_line` on each line of `text` (same number of lines). Questions are folded
+    the same way, so "ﬁnancial" and "financial" are one word to the search."""
+    return "\n".join(fold_line(line) for line in text.split("\n"))
+
+
+def _vocabulary(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text.lower()))
+
+
+def _keeps_hyphen(head: str, tail: str, vocabulary: set[str]) -> bool:
+    """Whether `head-` + `tail` is a compound rather than one word broken in two."""
+    joined, compound = (head + tail).lower(), f"{head}-{tail}".lower()
+    if compound in vocabulary and joined not in vocabulary:
+        return True
+    if joined in vocabulary:
+        return False
+    return head.lower() in _COMPOUND_HEADS
+
+
+def join_hyphenated(text: str) -> str:
+    """Join words broken at line ends; the joined word stays on the first line."""
+    lines = text.split("\n")
+    vocabulary = _vocabulary(text)
+    for i in range(len(lines) - 1):
+        end = _HYPHEN_END.search(lines[i].rstrip())
+        start = _NEXT_START.match(lines[i + 1])
+        if not end or not start:
+            continue
+        head, tail = end.group(1), start.group(2)
+        soft = lines[i].rstrip().endswith(SOFT_HYPHEN)
+        keep = not soft and _keeps_hyphen(head, tail, vocabulary)
+        stem = lines[i].rstrip()[:-1]
+        lines[i] = f"{stem}{'-' if keep else ''}{tail}"
+        lines[i + 1] = lines[i + 1][start.end() :].lstrip()
+    return "\n".join(lines)
+
+
+def _remap_headings(
+    old: str, new: str, headings: tuple[tuple[int, str], ...]
+) -> tuple[tuple[int, str], ...]:
+    """Heading offsets moved to the start of the same line in the repaired text."""
+    if not headings:
+        return headings
+    old_starts = [0] + [i + 1 for i, ch in enumerate(old) if ch == "\n"]
+    new_starts = [0] + [i + 1 for i, ch in enumerate(new) if ch == "\n"]
+    moved = []
+    for offset, title in headings:
+        line = bisect_right(old_starts, offset) - 1
+        moved.append((new_starts[min(line, len(new_starts) - 1)], fold_line(title)))
+    return tuple(moved)
+
+
+def repair_page(page: Page) -> Page:
+    """The page folded and de-hyphenated, its headings still at their lines."""
+    text = join_hyphenated(fold(page.text))
+    if text == page.text:
+        return page
+    return replace(page, text=text, headings=_remap_headings(page.text, text, page.headings))
+
+
+def _furniture_key(line: str) -> str:
+    """Lines compared without case, spaces and numbers: "Page 3" is "Page 4", and the
+    banner "C O N S T I T U T I O N" is "Constitution"."""
+    return re.sub(r"\d+", "#", "".join(line.lower().split()))
+
+
+def _edge_keys(text: str) -> set[str]:
+    lines = [line for line in text.split("\n") if line.strip()]
+    edges = lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]
+    return {_furniture_key(line) for line in edges}
+
+
+def furniture(pages: list[Page]) -> frozenset[str]:
+    """Keys of the lines found at the top or bottom of at least half the pages (and of
+    three at least): running headers, footers and page numbers."""
+    with_text = [page for page in pages if page.text.strip()]
+    if len(with_text) < FURNITURE_MIN_PAGES:
+        return frozenset()
+    counts = Counter(key for page in with_text for key in _edge_keys(page.text))
+    needed = max(FURNITURE_MIN_PAGES, FURNITURE_SHARE * len(with_text))
+    return frozenset(key for key, count in counts.items() if count >= needed)
+
+
+def _blank_furniture(page: Page, keys: frozenset[str]) -> Page:
+    lines = page.text.split("\n")
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    edges = set(content[:FURNITURE_LINES] + content[-FURNITURE_LINES:])
+    hits = [i for i in edges if _furniture_key(lines[i]) in keys]
+    if not hits:
+        return page
+    for i in hits:
+        lines[i] = ""
+    return replace(page, text="\n".join(lines))
+
+
+def _blank_repeats(page: Page) -> Page:
+    """A one-page document without the repeats of its running header: the first time the
+    line is kept (a cover page names the company), the later times are blanked."""
+    lines = page.text.split("\n")
+    counts = Counter(line.strip() for line in lines)
+    repeated = {
+        line
+        for line, count in counts.items()
+        if count >= REPEATED_LINE_TIMES
+        and len(line) <= REPEATED_LINE_CHARS
+        and any(ch.isalpha() for ch in line)
+        and "|" not in line
+        and not (line.endswith((".", ":", "?", "!")) and len(line.split()) > 4)  # a sentence
+    }
+    if not repeated:
+        return page
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        key = line.strip()
+        if key in repeated:
+            if key in seen:
+                lines[i] = ""
+            seen.add(key)
+    return replace(page, text="\n".join(lines))
+
+
+def strip_furniture(pages: Iterator[Page]) -> Iterator[Page]:
+    """`pages` with running headers and footers blanked out (the same lines, so the
+    same line numbers), learnt from the first FURNITURE_SAMPLE pages; later pages are not held."""
+    sample = list(islice(pages, FURNITURE_SAMPLE))
+    if len(sample) == 1:
+        yield _blank_repeats(sample[0])
+        return
+    keys = furniture(sample)
+    for page in chain(sample, pages):
+        yield _blank_furniture(page, keys) if keys else page

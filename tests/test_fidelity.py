@@ -1,0 +1,232 @@
+"""Every word of every document (issue 13): folded compatibility forms, joined hyphenated
+words, running headers left out of quotes, one record a quotable unit, CSV rows at their
+own lines, DOCX notes, spreadsheet formulas without saved values. Inputs are built here."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ingest.loaders import open_document
+from ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
+from localqa.schema import Chunk, Page, ocr_page_kind
+from localqa.text import split_sentences, words
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+# --------------------------------------------------------------------------- text repairs
+
+
+def test_compatibility_forms_fold_line_by_line() -> None:
+    text = "The \ufb01nancial o\ufb03ce\n\uff21\uff22\uff23\uff11 ok\nco\u00adoperate"
+    assert fold(text) == "The financial office\nABC1 ok\ncooperate"
+    assert words("\ufb01scal \uff26\uff49\uff53\uff43\uff41\uff4c") == ["fiscal", "fiscal"]
+
+
+def test_hyphenated_line_ends_join_on_the_first_line() -> None:
+    text = "The compres-\nsors are overhauled by Kelvara Techni-\ncal Services."
+    assert join_hyphenated(text) == (
+        "The compressors\nare overhauled by Kelvara Technical\nServices."
+    )
+
+
+def test_compounds_keep_their_hyphen() -> None:
+    # a known compound head, the compound seen elsewhere, a capitalised or numeric tail
+    assert join_hyphenated("a well-\nknown fact") == "a well-known\nfact"
+    text = "the cold-store key\nopens the cold-\nstore"
+    assert join_hyphenated(text).split("\n")[1] == "opens the cold-store"
+    assert join_hyphenated("Anglo-\nSaxon") == "Anglo-\nSaxon"
+    assert join_hyphenated("COVID-\n19") == "COVID-\n19"
+
+
+def test_repair_keeps_line_count_and_heading_lines() -> None:
+    page = Page(1, "Intro\n\ufb01rst compres-\nsors\nSe\ufb03ng", headings=((25, "Se\ufb03ng"),))
+    repaired = repair_page(page)
+    assert repaired.text.count("\n") == page.text.count("\n")
+    assert repaired.text == "Intro\nfirst compressors\n\nSeffing"
+    [(offset, title)] = repaired.headings
+    assert repaired.text[offset:].startswith("Seffing") and title == "Seffing"
+
+
+def test_running_headers_and_page_numbers_are_blanked() -> None:
+    body = ["All legislative Powers", "The House of", "No Person shall", "Each House", "The"]
+    tail = ["shall be vested", "Representatives", "be a Senator", "shall be the", "Senate"]
+    pages = [
+        Page(n, f"C O N S T I T U T I O N\n{body[n - 1]}\n{tail[n - 1]}\nPage {n} of 5")
+        for n in range(1, 6)
+    ]
+    cleaned = list(strip_furniture(iter(pages)))
+    for before, after in zip(pages, cleaned, strict=True):
+        assert after.text.count("\n") == before.text.count("\n")
+        lines = after.text.split("\n")
+        assert lines[0] == "" and lines[-1] == "" and lines[1:3] == before.text.split("\n")[1:3]
+
+
+def test_a_one_page_document_keeps_its_running_header_once() -> None:
+    body = "\n".join(
+        f"GALAXY GAMING, INC.\nStatement {n} of the year.\n2021 | 2020 |" for n in range(6)
+    )
+    [page] = strip_furniture(iter([Page(1, body)]))
+    lines = page.text.split("\n")
+    assert len(lines) == 18 and lines.count("GALAXY GAMING, INC.") == 1
+    assert lines.count("2021 | 2020 |") == 6  # table rows are content
+
+
+def test_furniture_needs_most_pages() -> None:
+    pages = [Page(1, "Title\nA"), Page(2, "Other\nB"), Page(3, "Title\nC"), Page(4, "X\nD")]
+    pages += [Page(5, "Y\nE"), Page(6, "Z\nF")]
+    assert [p.text for p in strip_furniture(iter(pages))] == [p.text for p in pages]
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_one_record_per_line_is_its_own_sentence() -> None:
+    inventory = (
+        "Pump P-7: 4 units, shelf B2\nValve V-3: 12 units, shelf A1\nSeal S-9: 40 units, bin 4"
+    )
+    assert split_sentences(inventory) == inventory.split("\n")
+    rows = "ticket | owner\nticket: T-1 | owner: Ana\nticket: T-2 | owner: Bo"
+    assert split_sentences(rows) == rows.split("\n")
+
+
+def test_wrapped_prose_is_not_split_at_line_ends() -> None:
+    prose = "The company was founded in\n1990 and is based in\nLondon. It grew."
+    assert split_sentences(prose) == [
+        "The company was founded in 1990 and is based in London.",
+        "It grew.",
+    ]
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def test_csv_rows_stand_on_their_own_file_lines(tmp_path: Path) -> None:
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        'ticket,owner,notes\nT-1,Rasmus,"Printer jams.\nReplaced roller.\nClosed."\n'
+        "T-2,Chiara,Badge reader rejects new cards.\n",
+        encoding="utf-8",
+    )
+    [page] = list(open_document(path).pages)
+    lines = page.text.split("\n")
+    assert lines[4].startswith("ticket: T-2") and "Badge reader" in lines[4]
+    assert lines[1].startswith("ticket: T-1") and lines[2] == lines[3] == ""
+
+
+# --------------------------------------------------------------------------- DOCX
+
+
+def _part(root: str, body: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?><w:{root} xmlns:w="{W_NS}">{body}</w:{root}>'
+
+
+def _p(text: str) -> str:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_docx_notes_headers_and_comments_are_read(tmp_path: Path) -> None:
+    body = (
+        "<w:body><w:p><w:r><w:t>The tenant may end the lease early.</w:t></w:r>"
+        '<w:r><w:footnoteReference w:id="2"/></w:r></w:p>'
+        '<w:p><w:r><w:br w:type="page"/></w:r></w:p>' + _p("Rent is paid monthly.") + "</w:body>"
+    )
+    separator = (
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+    )
+    path = tmp_path / "lease.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", _part("document", body))
+        archive.writestr(
+            "word/footnotes.xml",
+            _part(
+                "footnotes",
+                separator + f'<w:footnote w:id="2">{_p("Four months notice.")}</w:footnote>',
+            ),
+        )
+        archive.writestr(
+            "word/endnotes.xml",
+            _part("endnotes", f'<w:endnote w:id="1">{_p("See annex B.")}</w:endnote>'),
+        )
+        archive.writestr("word/header1.xml", _part("hdr", _p("Contract ref. HX-4471")))
+        archive.writestr("word/footer1.xml", _part("ftr", _p("Confidential")))
+        archive.writestr(
+            "word/comments.xml",
+            _part(
+                "comments",
+                f'<w:comment w:id="0" w:author="J. Doe">{_p("Check the fee.")}</w:comment>',
+            ),
+        )
+    first, second = list(open_document(path).pages)
+    assert first.text.split("\n")[-1] == "Footnote 1: Four months notice."
+    assert second.text.split("\n") == [
+        "Rent is paid monthly.",
+        "",
+        "Endnote 1: See annex B.",
+        "Header: Contract ref. HX-4471",
+        "Footer: Confidential",
+        "Comment (J. Doe): Check the fee.",
+    ]
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_formulas_without_saved_values_are_computed(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Budget"
+    sheet.append(["item", "quantity", "unit price", "line total"])
+    sheet.append(["folding chairs", 120, 7.5, "=B2*C2"])
+    sheet.append(["marquee", 2, 640, "=B3*C3"])
+    sheet.append(["grand total", None, None, "=SUM(D2:D3)"])
+    sheet.append(["broken", None, None, "=NOSUCHFUNCTION(1)"])
+    path = tmp_path / "budget.xlsx"
+    workbook.save(path)  # openpyxl saves no computed values
+    document = open_document(path)
+    [page] = list(document.pages)
+    lines = page.text.split("\n")
+    assert lines[2] == "folding chairs | 120 | 7.5 | 900"
+    assert lines[4] == "grand total |  |  | 2180"
+    assert lines[5] == "broken |  |  | =NOSUCHFUNCTION(1)"
+    [warning] = document.warnings
+    assert warning.startswith("4 formula cells had no saved value; 3 computed; 1 kept")
+
+
+# --------------------------------------------------------------------------- OCR marks
+
+
+def test_ocr_chunks_say_so_in_their_citation() -> None:
+    chunk = Chunk("i", "t", "scan.pdf", "/x/scan.pdf", 2, 1, 3, 0, 1, "h", "d",
+                  page_kind=ocr_page_kind("page", 0.9312))  # fmt: skip
+    assert chunk.kind == "page" and chunk.ocr_confidence == pytest.approx(0.93)
+    assert chunk.location() == "scan.pdf, page 2 (OCR text, confidence 0.93), lines 1-3"
+    plain = Chunk("i", "t", "a.pdf", "/x/a.pdf", 2, 1, 3, 0, 1, "h", "d")
+    assert plain.ocr_confidence is None and plain.location() == "a.pdf, page 2, lines 1-3"
+
+
+# --------------------------------------------------------------------------- HTML lines
+
+
+def test_html_text_stands_on_the_lines_of_the_file(tmp_path: Path) -> None:
+    markup = (
+        "<html><head><title>Boiler manual</title></head>\n<body>\n<h1>Boiler manual</h1>\n"
+        "<p>The boiler is\nserviced every March.</p><p>Next<br>two</p>\n"
+        "<table><tr><td>a</td><td>b</td></tr>\n<tr><td>Pump</td><td>four units</td></tr></table>\n"
+        "<p>Last &amp; final words.</p></body></html>"
+    )
+    path = tmp_path / "manual.html"
+    path.write_text(markup, encoding="utf-8")
+    [page] = list(open_document(path).pages)
+    lines = page.text.split("\n")
+    assert lines[2] == "Boiler manual" and page.headings == (
+        (page.text.index("Boiler"), "Boiler manual"),
+    )
+    assert lines[3] == "The boiler is serviced every March."
+    assert lines[4:6] == ["Next", "two"]  # a <br> on the same line of the file: one line down
+    assert lines[6:] == ["a | b", "Pump | four units", "Last & final words."]
