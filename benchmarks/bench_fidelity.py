@@ -121,7 +121,7 @@ def loaders_only(shared: Path, ocr: bool) -> dict[str, Any]:
                 try:
                     from ingest.loaders import LoadOptions  # type: ignore[attr-defined]
 
-                    document = open_document(path, LoadOptions(ocr=ocr))
+                    document = open_document(path, options=LoadOptions(ocr=ocr))
                 except ImportError:  # a checkout before issue 13: no options
                     document = open_document(path)
                 has_text = any(page.text.strip() for page in document.pages)

@@ -23,7 +23,7 @@ TEXT_LAYER = LoadOptions(ocr=False)
 
 
 def load(path: Path) -> tuple[LoadedDocument, list[Page]]:
-    document = open_document(path, TEXT_LAYER)
+    document = open_document(path, options=TEXT_LAYER)
     return document, list(document.pages)
 
 
@@ -647,13 +647,13 @@ def test_not_a_pdf_at_all(tmp_path: Path) -> None:
 
 def test_image_only_pdf_is_refused_at_open(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as caught:
-        open_document(write(tmp_path, "scan.pdf", make_pdf(["", ""])), TEXT_LAYER)
+        open_document(write(tmp_path, "scan.pdf", make_pdf(["", ""])), options=TEXT_LAYER)
     assert caught.value.problem == "no text layer (scanned or image-only PDF)"
     assert "ocrmypdf" in caught.value.advice
 
 
 def test_long_image_only_pdf_is_refused_while_reading(tmp_path: Path) -> None:
-    document = open_document(write(tmp_path, "scan.pdf", make_pdf([""] * 6)), TEXT_LAYER)
+    document = open_document(write(tmp_path, "scan.pdf", make_pdf([""] * 6)), options=TEXT_LAYER)
     with pytest.raises(LoadError, match=r"^no text layer \(scanned or image-only PDF\);"):
         list(document.pages)
 
@@ -819,7 +819,7 @@ def check_outcome(path: Path, expected: Outcome) -> list[Page]:
         return []
     if isinstance(expected, Fails):
         with pytest.raises(LoadError) as caught:
-            list(open_document(path, TEXT_LAYER).pages)
+            list(open_document(path, options=TEXT_LAYER).pages)
         assert caught.value.problem.startswith(expected.problem), str(caught.value)
         return []
     document, pages = load(path)
@@ -891,7 +891,6 @@ def test_corpus_epub_cover_chapter_is_empty(shared_dir: Path) -> None:
     assert pages[1].headings[0][1].startswith("The Project Gutenberg eBook of Winter Sports")
 
 
-@pytest.mark.slow
 def test_corpus_619_page_pdf(shared_dir: Path) -> None:
     document = open_document(shared_dir / "corpus/unstructured/pdf/DA-619p.pdf")
     count = 0

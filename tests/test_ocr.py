@@ -43,7 +43,7 @@ def test_a_scanned_page_is_read_and_marked(tmp_path: Path) -> None:
 def test_with_ocr_off_a_scan_is_refused_with_advice(tmp_path: Path) -> None:
     path = image_only_pdf(tmp_path, LINES[:1])
     with pytest.raises(LoadError) as caught:
-        open_document(path, LoadOptions(ocr=False))
+        open_document(path, options=LoadOptions(ocr=False))
     assert caught.value.problem == "no text layer (scanned or image-only PDF)"
     assert "ocr = true" in caught.value.advice
 
