@@ -50,7 +50,8 @@ class Settings(BaseModel):
     # FAILED line naming the setting. Defaults leave real documents (an 872-page DOCX,
     # a 619-page PDF: ~3,000 chunks, ~40 s, ~150 MB) far inside.
     read_timeout_s: float = Field(300.0, ge=1.0)  # reading one file, waits excluded
-    reader_memory_mb: int = Field(512, ge=64)  # resident memory of the reader process
+    # resident memory of the reader process: OCR of a scanned page needs ~900 MB (measured)
+    reader_memory_mb: int = Field(1024, ge=64)
     max_file_bytes: int = Field(500_000_000, ge=1)  # decompressed parts of one file, total
     max_part_bytes: int = Field(200_000_000, ge=1)  # one decompressed part (zip member)
     max_zip_ratio: int = Field(100, ge=1)  # decompressed/compressed, parts over 1 MB

@@ -20,7 +20,7 @@ class Limits:
     settings'."""
 
     read_timeout_s: float = 300.0
-    reader_memory_mb: int = 512
+    reader_memory_mb: int = 1024
     max_file_bytes: int = 500_000_000
     max_part_bytes: int = 200_000_000
     max_zip_ratio: int = 100
