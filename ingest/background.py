@@ -17,6 +17,7 @@ are dropped here rather than embedded.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import queue
@@ -94,6 +95,9 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
     in the buffer or has finished; `state` says which item it reads, since when;
     `given_up[item]` is set as soon as an item is rejected."""
     _die_with_parent()
+    # A spawned process starts without the CLI's logging set-up: pypdf would narrate every
+    # font it cannot fully parse on stderr; the one-line outcome per file is ours.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     parent = os.getppid()
     buffer: queue.Queue[object] = queue.Queue(QUEUE_MESSAGES)
     sender = threading.Thread(target=_send_all, args=(buffer, conn), daemon=True)
