@@ -169,7 +169,6 @@ def _render(tok: TemplateTokenizer, contents: list[str]) -> str:
 
 
 Renderer = Callable[[str, Sequence["Turn"], str], list[int]]
-LAYOUTS = ("auto", "gguf-template", "llama-2", "completion")
 # Completion prompts end in "Answer:"; a base model that goes on writing is stopped where
 # it starts the next exchange, a new source block ("\n[4] file.pdf, page 2") or paragraph.
 COMPLETION_STOPS = ("\nQuestion:", "\n[", "\n\n")
@@ -178,7 +177,7 @@ _LLAMA2_CHAT = re.compile(r"llama[- _]?2.*chat|chat.*llama[- _]?2", re.IGNORECAS
 
 @dataclass(frozen=True)
 class Layout:
-    """How a prompt is laid out for a model: `name` (one of LAYOUTS but "auto"), why it was
+    """How a prompt is laid out for a model: `name` (a `prompt_format` value but "auto"), why it was
     chosen (one line for the user), and text that ends an answer when the model writes it."""
 
     name: str
