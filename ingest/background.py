@@ -5,8 +5,10 @@ while torch waits. A helper process reads and splits the next documents while th
 process embeds, and runs ahead through a bounded buffer (memory stays flat).
 
 The helper is also where a hostile file is contained. A watchdog thread here kills it
-when it reads one file for longer than `read_timeout_s` (time spent waiting for room in
-the buffer excluded) or grows past `reader_memory_mb`; a helper that dies, or is killed,
+when it spends more than `read_cpu_s` of CPU time on one file, or more than
+`read_timeout_s` by the clock (time spent waiting for room in the buffer excluded), or
+grows past `reader_memory_mb`, or past what `ingest_memory_mb` leaves beside this
+process (ingest/watch.py); a helper that dies, or is killed,
 costs the file it was reading (one DocumentRejected) and a new helper goes on with the
 rest. Messages reach this process through a pipe whose only writer is the helper, so a
 helper killed mid-message leaves an end of file here, never a hang. A file given up (a
@@ -40,6 +42,15 @@ from ingest.reader import (
     read_document,
 )
 from ingest.scan import WorkItem
+from ingest.watch import (
+    Sample,
+    cpu_seconds,
+    few_heap_arenas,
+    own_cpu_seconds,
+    release_free_memory,
+    resident_bytes,
+    verdict,
+)
 
 # What the helper runs on each file: read_document, or a stand-in in tests (picklable:
 # a module-level function).
@@ -56,7 +67,9 @@ QUEUE_MESSAGES = 1024
 POLL_SECONDS = 1.0
 WATCH_SECONDS = 0.1
 _END = ("end", "")
-_ITEM, _STARTED = 0, 1  # the helper's state: the item it reads (-1: none), since when
+# The helper's state: the item it reads (-1: none), since when (clock, waits excluded),
+# and its CPU time when the item began.
+_ITEM, _STARTED, _CPU = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +108,7 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
     in the buffer or has finished; `state` says which item it reads, since when;
     `given_up[item]` is set as soon as an item is rejected."""
     _die_with_parent()
+    few_heap_arenas()
     # A spawned process starts without the CLI's logging set-up: pypdf would narrate every
     # font it cannot fully parse on stderr; the one-line outcome per file is ours.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -125,11 +139,13 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
         chunker = job.spec.build()
         for index in job.todo:
             state[_STARTED] = time.monotonic()  # before the item: the watchdog reads it after
+            state[_CPU] = own_cpu_seconds()
             state[_ITEM] = index
             for event in job.read(index, job.work[index], chunker, job.limits):
                 if isinstance(event, DocumentRejected):
                     given_up[index] = 1
                 put(event)
+            release_free_memory()  # the next file starts from what it needs, not the last's peak
         state[_ITEM] = -1
         message: object = _END
     except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
@@ -139,21 +155,12 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
     sender.join()
 
 
-def resident_bytes(pid: int) -> int:
-    """Resident memory of process `pid`, or 0 where /proc cannot tell (not Linux)."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as stat:
-            return int(stat.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 class _Helper:
     """One helper process, its pipe and its watchdog."""
 
     def __init__(self, context: Any, job: _Job, given_up: Any) -> None:
         receiver, sender = context.Pipe(duplex=False)
-        self.state = context.Array("d", [-1.0, 0.0], lock=False)
+        self.state = context.Array("d", [-1.0, 0.0, 0.0], lock=False)
         self.busy: EventFlag = context.Event()
         self._given_up = given_up
         self.process = context.Process(
@@ -181,18 +188,19 @@ class _Helper:
         return self.verdict[0] if self.verdict else int(self.state[_ITEM])
 
     def _watch(self) -> None:
-        limits = self._limits
-        memory = limits.reader_memory_mb * 1024 * 1024
+        pid = self.process.pid or 0
         while not self._stop.wait(WATCH_SECONDS) and self.process.is_alive():
-            item = int(self.state[_ITEM])
-            reading = time.monotonic() - self.state[_STARTED]
-            pid = self.process.pid or 0
-            if resident_bytes(pid) > memory:
-                self._kill(item, f"needed more than {limits.reader_memory_mb:,} MB of memory "
-                           "to read", "reader_memory_mb")  # fmt: skip
-            elif item >= 0 and self.busy.is_set() and reading > limits.read_timeout_s:
-                self._kill(item, f"took more than {limits.read_timeout_s:g} s to read",
-                           "read_timeout_s")  # fmt: skip
+            state = self.state
+            sample = Sample(
+                item=int(state[_ITEM]),
+                busy=self.busy.is_set(),
+                reading_s=time.monotonic() - state[_STARTED],
+                cpu_s=cpu_seconds(pid) - state[_CPU],
+                reader_bytes=resident_bytes(pid),
+                main_bytes=resident_bytes(os.getpid()),
+            )
+            if (broken := verdict(self._limits, sample)) is not None:
+                self._kill(sample.item, *broken)
 
     def _kill(self, item: int, problem: str, setting: str) -> None:
         self.verdict = (item, problem, setting)

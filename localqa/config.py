@@ -43,15 +43,23 @@ class Settings(BaseModel):
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(30, ge=0)
     # Read and split in a helper process, beside the embedder and under the limits below:
-    # auto and always = whenever the embedder's tokenizer file is known; never = inline,
-    # where only the in-loader limits (sizes, pages, cells, chunks) hold.
+    # auto and always = in a watched reader process (any embedder with a fast tokenizer);
+    # never = inline, for debugging: only the in-loader limits (sizes, pages, cells,
+    # chunks) hold there, not time or memory, which one process cannot impose on itself
+    # (docs/BENCHMARKS.md, "Hostile inputs").
     reader_process: Literal["auto", "always", "never"] = "auto"
     # Per-file limits against hostile or broken inputs; a file that reaches one is one
     # FAILED line naming the setting. Defaults leave real documents (an 872-page DOCX,
     # a 619-page PDF: ~3,000 chunks, ~40 s, ~150 MB) far inside.
-    read_timeout_s: float = Field(300.0, ge=1.0)  # reading one file, waits excluded
-    # resident memory of the reader process: OCR of a scanned page needs ~900 MB (measured)
+    # Time to read one file: CPU seconds of the reader process (a loaded machine does not
+    # fail a good file), and by the clock, waits for the embedder excluded, as a backstop
+    # for a reader stuck without using CPU.
+    read_cpu_s: float = Field(300.0, ge=0.1)
+    read_timeout_s: float = Field(1800.0, ge=1.0)
+    # Resident memory (MiB) of the reader process, and of the whole ingest: the reader
+    # is stopped when it and the embedding process together would pass ingest_memory_mb.
     reader_memory_mb: int = Field(1024, ge=64)
+    ingest_memory_mb: int = Field(1400, ge=256)
     max_file_bytes: int = Field(500_000_000, ge=1)  # decompressed parts of one file, total
     max_part_bytes: int = Field(200_000_000, ge=1)  # one decompressed part (zip member)
     max_zip_ratio: int = Field(100, ge=1)  # decompressed/compressed, parts over 1 MB

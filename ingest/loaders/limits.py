@@ -1,8 +1,9 @@
 """Per-file limits: what one file may cost before it becomes one FAILED line.
 
 Loaders check sizes, pages, cells and chunks as they read; the reader process is watched
-for time and memory (ingest/reader.py). Each limit is a setting (localqa/config.py), and
-the FAILED line names it, so a genuine file is one setting away from being read.
+for time and memory (ingest/background.py, ingest/watch.py). Each limit is a setting
+(localqa/config.py), and the FAILED line names it, so a genuine file is one setting away
+from being read.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from localqa.config import Settings
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What reading one file may take and do: sizes in bytes, time in seconds, memory in
-    MB, and whether pages without a text layer are read by OCR. Defaults equal the
-    settings'."""
+    """What reading one file may take and do: sizes in bytes, time in seconds (CPU time,
+    and the clock as a backstop), memory in MB (MiB: the reader alone, and the whole
+    ingest: reader and embedding process together), and whether pages without a text
+    layer are read by OCR. Defaults equal the settings'."""
 
-    read_timeout_s: float = 300.0
+    read_cpu_s: float = 300.0
+    read_timeout_s: float = 1800.0
     reader_memory_mb: int = 1024
+    ingest_memory_mb: int = 1400
     max_file_bytes: int = 500_000_000
     max_part_bytes: int = 200_000_000
     max_zip_ratio: int = 100

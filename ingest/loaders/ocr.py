@@ -16,6 +16,11 @@ from typing import Any
 # Render scale: 1 = 72 dpi. At 2 (144 dpi) body text is ~25 px high, where PP-OCR's
 # recogniser is trained; smaller scales lose accuracy on 9-10 pt text.
 RENDER_SCALE = 2.0
+# A memory bound, not a quality setting: at most this many pixels a page (a letter page at
+# RENDER_SCALE is 1.9 million). A page declared 200 inches square, in a file of a few KB,
+# would otherwise render to 830 million pixels (4.9 GB measured); larger pages render at a
+# lower scale, as their text is larger too.
+MAX_RENDER_PIXELS = 8_000_000
 # A box whose vertical centre is within this share of its height of a line's centre
 # belongs to that line.
 SAME_LINE = 0.5
@@ -192,6 +197,8 @@ def render_page(path: Path, index: int, scale: float = RENDER_SCALE) -> Any:
     try:
         page = pdf[index]
         try:
+            width, height = page.get_size()  # points: 1/72 inch, the size at scale 1
+            scale = min(scale, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
             bitmap = page.render(scale=scale)
             return bitmap.to_numpy()[:, :, :3].copy()
         finally:

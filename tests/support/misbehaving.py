@@ -1,5 +1,7 @@
 """A stand-in for read_document that misbehaves on cue, run inside the reader process:
-`hang*` never returns, `hog*` grows without end, `die*` ends the process, `flood*` sends
+`hang*` never returns (and uses no CPU), `spin*` uses CPU without end, `nap*` waits
+NAP seconds without using CPU (as a reader kept off the cores by a loaded machine) and
+then reads the file, `hog*` grows without end, `die*` ends the process, `flood*` sends
 its chunks FLOOD times over and then fails (leaving `flood*.done` beside it once the
 failure is on its way); any other file is read for real. Bounded all the same, in case
 the watchdog under test does not act."""
@@ -19,12 +21,19 @@ from ingest.scan import WorkItem
 STEP = 20 * 1024 * 1024
 MOST = 1024 * 1024 * 1024
 FLOOD = 500
+NAP = 4.0
 
 
 def misbehave(index: int, item: WorkItem, chunker: Chunker, limits: Limits) -> Iterator[Event]:
     name = Path(item.file.abs_path).name
     if name.startswith("hang"):
         time.sleep(600)
+    elif name.startswith("spin"):
+        until = time.monotonic() + 600
+        while time.monotonic() < until:
+            pass
+    elif name.startswith("nap"):
+        time.sleep(NAP)
     elif name.startswith("hog"):
         held = []
         while len(held) * STEP < MOST:
