@@ -203,7 +203,8 @@ class Ingestor:
 
     def _read(self, work: list[WorkItem]) -> Iterable[Event]:
         """Read in a helper process (beside the embedder, under time and memory limits)
-        unless the settings say never or the embedder has no tokenizer file for it."""
+        unless the settings say never or the embedder has no fast tokenizer to give it;
+        inline, only the loaders' own limits hold (sizes, pages, cells, chunks)."""
         settings = self._index.settings
         budget = header_budget(self._embedder.max_tokens, settings.chunk_tokens)
         tokenizer = self._embedder.tokenizer_file

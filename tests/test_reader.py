@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,28 @@ def test_the_embedder_leaves_a_core_to_a_busy_reader(
     assert torch.get_num_threads() == max(1, own - 1)
     embedder.embed(["done"])
     assert torch.get_num_threads() == own
+
+
+def test_a_model_without_tokenizer_json_still_gets_a_reader_process(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Only `reader_process = never` reads inline (without time and memory limits): a
+    model folder with vocab.txt but no tokenizer.json gives the reader its loaded fast
+    tokenizer, saved to a private file that counts the same word pieces."""
+    from tokenizers import Tokenizer
+
+    from localqa.embedding.embedder import default_model_path
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_path(), folder, ignore=shutil.ignore_patterns("tokenizer.json"),
+                    copy_function=os.symlink)  # fmt: skip
+    bare = SentenceTransformerEmbedder(str(folder), device="cpu")
+    saved = bare.tokenizer_file
+    assert saved is not None and saved.is_file() and not saved.is_relative_to(folder)
+    counter = Tokenizer.from_file(str(saved))
+    text = "The kiln in the café fires at 1280 degrees; Vantor's compressors hum."
+    assert len(counter.encode(text, add_special_tokens=False).ids) == embedder.count_tokens(text)
+    folder_of_saved = saved.parent
+    del bare, counter
+    gc.collect()
+    assert not folder_of_saved.exists()  # removed with its embedder

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -99,6 +102,7 @@ class SentenceTransformerEmbedder:
         self._counter: Callable[[str], int] | None = None
         self._max_tokens: int | None = None
         self._threads = 0  # torch's own choice, read when first needed
+        self._saved_tokenizer: Path | None = None
 
     @property
     def name(self) -> str:
@@ -169,9 +173,21 @@ class SentenceTransformerEmbedder:
 
     @property
     def tokenizer_file(self) -> Path | None:
-        """The model's tokenizer.json, which a reader process can load without torch."""
+        """The model's tokenizer.json, which a reader process can load without torch: the
+        folder's own, else the loaded model's fast tokenizer written to a private temporary
+        file (removed with this object); None only if the model has no fast tokenizer."""
         path = (self._path or default_model_path()) / "tokenizer.json"
-        return path if path.is_file() else None
+        if path.is_file():
+            return path
+        if self._saved_tokenizer is None:
+            backend = getattr(self._load().tokenizer, "backend_tokenizer", None)
+            if backend is None:
+                return None
+            folder = tempfile.mkdtemp(prefix="localqa-tokenizer-")
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+            self._saved_tokenizer = Path(folder) / "tokenizer.json"
+            backend.save(str(self._saved_tokenizer))
+        return self._saved_tokenizer
 
     def _fit_threads(self, spare_cores: int) -> None:
         """One torch thread fewer per core that other work holds. torch's threads meet at a
