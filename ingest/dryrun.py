@@ -1,15 +1,23 @@
 """What a real ingest would make of a file, found without embedding or storing anything,
-so `ingest --dry-run` says "would skip" and "would fail" where the real run would."""
+so `ingest --dry-run` says "would skip" and "would fail" where the real run would.
+
+Opening a file is reading it (an HTML page is parsed whole), so a dry run opens files in
+the watched reader process too, under the same time and memory limits (foresee_document
+is its read function); nothing a file does escapes as an exception."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from ingest.loaders import open_document
+from ingest.chunking import Chunker
+from ingest.loaders import as_load_error, open_document
 from ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
 from ingest.loaders.limits import Limits
+from ingest.reader import DocumentRead, DocumentRejected, Event
+from ingest.scan import WorkItem
 
 # Pages read to find some text when OCR is off: an image-only PDF fails the real run at
 # its last page, but a PDF whose first pages have text will not.
@@ -39,4 +47,18 @@ def expected_outcome(path: Path, limits: Limits) -> Outcome | None:
         return Outcome("fail", str(err))
     except OSError as err:
         return Outcome("fail", f"cannot read file: {err.strerror or err}")
+    except Exception as err:  # noqa: BLE001 - e.g. damaged data or MemoryError, as when read
+        return Outcome("fail", str(as_load_error(err)))
     return None
+
+
+def foresee_document(
+    index: int, item: WorkItem, _chunker: Chunker, limits: Limits
+) -> Iterator[Event]:
+    """expected_outcome as a reader's events: DocumentRead (with no chunks) when the file
+    would be added, else DocumentRejected."""
+    outcome = expected_outcome(Path(item.file.disk_path), limits)
+    if outcome is None:
+        yield DocumentRead(index, "", "", 0, 0)
+    else:
+        yield DocumentRejected(index, outcome.reason, skipped=outcome.verdict == "skip")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.background import BackgroundReader
+from ingest.background import BackgroundReader, ReadFunction
 from ingest.chunking import Chunker, header_budget
-from ingest.dryrun import expected_outcome
+from ingest.dryrun import foresee_document
 from ingest.loaders.limits import Limits
 from ingest.progress import PlainProgress, Progress
 from ingest.reader import (
@@ -29,6 +29,7 @@ from ingest.reader import (
     DocumentRead,
     DocumentRejected,
     Event,
+    read_document,
     read_inline,
 )
 from ingest.report import IngestReport
@@ -168,15 +169,15 @@ class Ingestor:
 
     def _foresee(self, work: list[WorkItem], report: IngestReport) -> None:
         """Dry run: each file the real run would read goes to added or updated, or to
-        skipped or failed when opening it shows the real run would skip or fail it."""
-        limits = Limits.from_settings(self._index.settings)
-        for item in work:
-            outcome = expected_outcome(Path(item.file.disk_path), limits)
-            if outcome is None:
+        skipped or failed when opening it (in the reader process, under the same limits)
+        shows the real run would skip or fail it."""
+        for event in self._read(work, foresee_document):
+            item = work[event.item]
+            if isinstance(event, DocumentRejected):
+                problem = FileProblem(item.file.source, event.reason)
+                (report.skipped if event.skipped else report.failed).append(problem)
+            elif isinstance(event, DocumentRead):
                 (report.updated if item.previous else report.added).append(item.file.source)
-            else:
-                problem = FileProblem(item.file.source, outcome.reason)
-                (report.skipped if outcome.verdict == "skip" else report.failed).append(problem)
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
         self._progress.start(len(work))
@@ -201,7 +202,7 @@ class Ingestor:
         report.chars_written = writer.chars
         report.cjk_sample = writer.cjk_sample
 
-    def _read(self, work: list[WorkItem]) -> Iterable[Event]:
+    def _read(self, work: list[WorkItem], read: ReadFunction = read_document) -> Iterable[Event]:
         """Read in a helper process (beside the embedder, under time and memory limits)
         unless the settings say never or the embedder has no fast tokenizer to give it;
         inline, only the loaders' own limits hold (sizes, pages, cells, chunks)."""
@@ -213,10 +214,10 @@ class Ingestor:
             spec = ChunkerSpec(
                 str(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens, budget
             )
-            return BackgroundReader(work, spec, limits)
+            return BackgroundReader(work, spec, limits, read)
         count = self._embedder.count_tokens
         splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        return read_inline(work, Chunker(splitter, count, budget), limits)
+        return read_inline(work, Chunker(splitter, count, budget), limits, read)
 
     def _apply(
         self, event: Event, work: list[WorkItem], writer: BatchWriter, report: IngestReport

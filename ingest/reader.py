@@ -8,7 +8,7 @@ and each file ends in exactly one DocumentRead or DocumentRejected: nothing a fi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +115,10 @@ def read_document(
 
 
 def read_inline(
-    work: Sequence[WorkItem], chunker: Chunker, limits: Limits = DEFAULT_LIMITS
+    work: Sequence[WorkItem],
+    chunker: Chunker,
+    limits: Limits = DEFAULT_LIMITS,
+    read: Callable[[int, WorkItem, Chunker, Limits], Iterator[Event]] = read_document,
 ) -> Iterator[Event]:
     for index, item in enumerate(work):
-        yield from read_document(index, item, chunker, limits)
+        yield from read(index, item, chunker, limits)

@@ -59,7 +59,7 @@ class Settings(BaseModel):
     # Resident memory (MiB) of the reader process, and of the whole ingest: the reader
     # is stopped when it and the embedding process together would pass ingest_memory_mb.
     reader_memory_mb: int = Field(1024, ge=64)
-    ingest_memory_mb: int = Field(1400, ge=256)
+    ingest_memory_mb: int = Field(1430, ge=256)  # 1.5 GB
     max_file_bytes: int = Field(500_000_000, ge=1)  # decompressed parts of one file, total
     max_part_bytes: int = Field(200_000_000, ge=1)  # one decompressed part (zip member)
     max_zip_ratio: int = Field(100, ge=1)  # decompressed/compressed, parts over 1 MB

@@ -20,11 +20,9 @@ from typer.testing import CliRunner
 
 from ingest.background import BackgroundReader
 from ingest.chunking import header_budget
-from ingest.loaders.limits import Limits
-from ingest.reader import ChunkerSpec, ChunksRead, DocumentRead, DocumentRejected
+from ingest.reader import ChunkerSpec, ChunksRead
 from ingest.report import IngestReport
 from ingest.scan import WorkItem, scan
-from ingest.watch import resident_bytes
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import SentenceTransformerEmbedder
@@ -233,71 +231,6 @@ def test_links_are_followed_inside_the_folder_only_unless_asked(tmp_path: Path) 
     assert str(tmp_path / "elsewhere" / "secret.txt") in followed.notes[0].reason
 
 
-def misbehaving_reader(
-    folder: Path, names: list[str], embedder: SentenceTransformerEmbedder, limits: Limits
-) -> tuple[list[str], dict[str, str]]:
-    """`names` written in `folder` and read by tests/support/misbehaving.py in a
-    BackgroundReader under `limits`: the names read, and the reasons of those rejected."""
-    for name in names:
-        (folder / name).write_text(f"File {name} says the tide table is on the wall.\n")
-    files = sorted(scan([folder]).files, key=lambda f: names.index(f.source))
-    work = [WorkItem(f, f"hash-{n}", None) for n, f in enumerate(files)]
-    spec = ChunkerSpec(
-        str(embedder.tokenizer_file), 200, 30, header_budget(embedder.max_tokens, 200)
-    )
-    started = time.monotonic()
-    events = list(BackgroundReader(work, spec, limits, read=misbehave))
-    assert time.monotonic() - started < 120  # a hang or spin alone would take 600 s
-    read = [names[e.item] for e in events if isinstance(e, DocumentRead)]
-    rejected = {names[e.item]: e.reason for e in events if isinstance(e, DocumentRejected)}
-    return read, rejected
-
-
-# The embedding process's own memory is not what these tests are about (a test session
-# holds more than localqa does): the whole-ingest limit is left out of their way.
-ROOMY = 1_000_000
-
-
-def test_a_reader_over_its_limits_costs_its_file_only(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
-    """Time is judged by CPU: `spin` is stopped after 2 s of CPU, while `nap` waits
-    longer than that without using CPU, as a reader does on a loaded machine, and is
-    read (the clock's backstop is far away)."""
-    names = ["a.txt", "spin.txt", "b.txt", "hog.txt", "c.txt", "die.txt", "nap.txt", "d.txt"]
-    limits = Limits(read_cpu_s=2.0, read_timeout_s=600, reader_memory_mb=300,
-                    ingest_memory_mb=ROOMY)  # fmt: skip
-    read, rejected = misbehaving_reader(tmp_path, names, embedder, limits)
-    assert read == ["a.txt", "b.txt", "c.txt", "nap.txt", "d.txt"]
-    assert set(rejected) == {"spin.txt", "hog.txt", "die.txt"}
-    assert "more than 2 s of CPU" in rejected["spin.txt"]
-    assert "`read_cpu_s`" in rejected["spin.txt"]
-    assert "300 MB" in rejected["hog.txt"] and "`reader_memory_mb`" in rejected["hog.txt"]
-    assert "died" in rejected["die.txt"] and "exit code 7" in rejected["die.txt"]
-
-
-def test_a_reader_stuck_without_cpu_meets_the_clock(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
-    limits = Limits(read_cpu_s=300, read_timeout_s=2.0, ingest_memory_mb=ROOMY)
-    read, rejected = misbehaving_reader(tmp_path, ["hang.txt"], embedder, limits)
-    assert read == []
-    assert "more than 2 s to read" in rejected["hang.txt"]
-    assert "`read_timeout_s`" in rejected["hang.txt"]
-
-
-def test_the_whole_ingest_is_held_to_its_memory_limit(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
-    """The reader may use only what `ingest_memory_mb` leaves beside this process."""
-    here = resident_bytes(os.getpid()) // (1024 * 1024)
-    limits = Limits(reader_memory_mb=ROOMY, ingest_memory_mb=here + 400)
-    read, rejected = misbehaving_reader(tmp_path, ["a.txt", "hog.txt", "b.txt"], embedder, limits)
-    assert read == ["a.txt", "b.txt"]
-    assert "`ingest_memory_mb`" in rejected["hog.txt"]
-    assert f"the whole ingest may use {here + 400:,} MB" in rejected["hog.txt"]
-
-
 def test_a_file_is_reported_added_only_once_it_is_committed(
     settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
 ) -> None:
@@ -347,17 +280,3 @@ def test_the_chunks_of_a_file_given_up_are_not_passed_on(
     assert passed_on <= 1  # of FLOOD: what arrived before the reader gave the file up
     rest = [(type(e).__name__, e.item) for e in events if not isinstance(e, ChunksRead)]
     assert rest == [("DocumentRejected", 0), ("DocumentRead", 1)]
-
-
-def test_a_poster_sized_scan_renders_within_the_pixel_bound(tmp_path: Path) -> None:
-    """A page declared 200 inches square (a few KB of file) would render to 830 million
-    pixels for OCR; it renders to at most MAX_RENDER_PIXELS."""
-    from PIL import Image
-
-    from ingest.loaders.ocr import MAX_RENDER_PIXELS, render_page
-
-    path = tmp_path / "poster.pdf"
-    Image.new("RGB", (1000, 1000), "white").save(path, resolution=5.0)  # 14,400 pt a side
-    assert path.stat().st_size < 20_000
-    height, width, _ = render_page(path, 0).shape
-    assert 0.9 * MAX_RENDER_PIXELS < height * width <= 1.01 * MAX_RENDER_PIXELS  # whole pixels

@@ -24,7 +24,7 @@ class Limits:
     read_cpu_s: float = 300.0
     read_timeout_s: float = 1800.0
     reader_memory_mb: int = 1024
-    ingest_memory_mb: int = 1400
+    ingest_memory_mb: int = 1430
     max_file_bytes: int = 500_000_000
     max_part_bytes: int = 200_000_000
     max_zip_ratio: int = 100
