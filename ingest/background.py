@@ -158,7 +158,7 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
 class _Helper:
     """One helper process, its pipe and its watchdog."""
 
-    def __init__(self, context: Any, job: _Job, given_up: Any) -> None:
+    def __init__(self, context: Any, job: _Job, given_up: Any, beside_main: bool) -> None:
         receiver, sender = context.Pipe(duplex=False)
         self.state = context.Array("d", [-1.0, 0.0, 0.0], lock=False)
         self.busy: EventFlag = context.Event()
@@ -170,6 +170,7 @@ class _Helper:
         sender.close()  # the helper holds the only writer: its death is an end of file here
         self._receiver: Connection = receiver
         self._limits = job.limits
+        self._main_pid = os.getpid() if beside_main else None
         self.verdict: tuple[int, str, str] | None = None  # (item, problem, setting) if killed
         self._stop = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, daemon=True)
@@ -197,7 +198,7 @@ class _Helper:
                 reading_s=time.monotonic() - state[_STARTED],
                 cpu_s=cpu_seconds(pid) - state[_CPU],
                 reader_bytes=resident_bytes(pid),
-                main_bytes=resident_bytes(os.getpid()),
+                main_bytes=resident_bytes(self._main_pid) if self._main_pid else 0,
             )
             if (broken := verdict(self._limits, sample)) is not None:
                 self._kill(sample.item, *broken)
@@ -221,7 +222,8 @@ class _Helper:
 class BackgroundReader:
     """Reads and splits `work` in helper processes; iterate once for its events.
     `reading()` says whether a helper is working now (not finished, not waiting for room
-    in its buffer), so that the embedder can leave it a core meanwhile."""
+    in its buffer), so that the embedder can leave it a core meanwhile. `beside_main`:
+    this process's memory counts with the helper's toward `ingest_memory_mb`."""
 
     def __init__(
         self,
@@ -229,8 +231,11 @@ class BackgroundReader:
         spec: ChunkerSpec,
         limits: Limits = DEFAULT_LIMITS,
         read: ReadFunction = read_document,
+        *,
+        beside_main: bool = False,
     ) -> None:
         self._context = multiprocessing.get_context("spawn")  # no fork of a process with torch
+        self._beside_main = beside_main
         self._work = list(work)
         self._spec = spec
         self._limits = limits
@@ -240,7 +245,7 @@ class BackgroundReader:
 
     def _start(self, todo: list[int]) -> _Helper:
         job = _Job(self._spec, self._work, todo, self._limits, self._read)
-        return _Helper(self._context, job, self._given_up)
+        return _Helper(self._context, job, self._given_up, self._beside_main)
 
     def reading(self) -> bool:
         return self._helper is not None and self._helper.busy.is_set()

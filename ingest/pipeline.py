@@ -114,13 +114,21 @@ class BatchWriter:
 
 
 class Ingestor:
+    """Ingests paths into `index`. `own_process`: this process is localqa's own program
+    (the `localqa` command), so its whole memory and the reader's together are held to
+    `ingest_memory_mb`; False where localqa runs inside another program (a test session),
+    whose memory is the host's: then only the reader's is bounded (`reader_memory_mb`)."""
+
     def __init__(
         self,
         index: Index,
         embedder: Embedder,
         progress: Progress | None = None,
+        *,
+        own_process: bool = False,
     ) -> None:
         settings = index.settings
+        self._own_process = own_process
         self._index = index
         self._embedder = embedder
         self._progress = progress or PlainProgress()
@@ -214,7 +222,7 @@ class Ingestor:
             spec = ChunkerSpec(
                 str(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens, budget
             )
-            return BackgroundReader(work, spec, limits, read)
+            return BackgroundReader(work, spec, limits, read, beside_main=self._own_process)
         count = self._embedder.count_tokens
         splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
         return read_inline(work, Chunker(splitter, count, budget), limits, read)

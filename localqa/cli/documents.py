@@ -45,6 +45,12 @@ def ingest(
         raise typer.Exit(1)
 
 
+# Set by the console entry point (localqa.cli.main.main): this process is localqa's own
+# program, so its whole memory counts toward `ingest_memory_mb`. Not where these commands
+# run inside another program (a test session's CliRunner), whose memory is not ours.
+OWN_PROCESS = False
+
+
 def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
     from ingest.pipeline import Ingestor
     from ingest.progress import make_progress
@@ -58,7 +64,8 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
 
     store = builder.index()
     try:
-        return Ingestor(store, builder.embedder(), make_progress(quiet=quiet)).run(paths)
+        progress = make_progress(quiet=quiet)
+        return Ingestor(store, builder.embedder(), progress, own_process=OWN_PROCESS).run(paths)
     finally:
         store.close()
 
@@ -75,7 +82,8 @@ def _dry_run(builder: Builder, paths: list[Path]) -> IngestReport:
             builder = Builder(builder.settings.model_copy(update={"home": scratch}))
         store = builder.index()
         stack.callback(store.close)
-        return Ingestor(store, builder.embedder()).run(paths, dry_run=True)
+        ingestor = Ingestor(store, builder.embedder(), own_process=OWN_PROCESS)
+        return ingestor.run(paths, dry_run=True)
 
 
 def sources(

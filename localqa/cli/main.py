@@ -68,4 +68,5 @@ cli.command()(version)
 
 
 def main() -> None:
+    documents.OWN_PROCESS = True
     cli()
