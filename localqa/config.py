@@ -57,7 +57,8 @@ class Settings(BaseModel):
     read_cpu_s: float = Field(300.0, ge=0.1)
     read_timeout_s: float = Field(1800.0, ge=1.0)
     # Resident memory (MiB) of the reader process, and of the whole ingest: the reader
-    # is stopped when it and the embedding process together would pass ingest_memory_mb.
+    # is stopped when it and the `localqa` process together would pass ingest_memory_mb
+    # (that process counts only where it is localqa's own program, not a host's).
     reader_memory_mb: int = Field(1024, ge=64)
     ingest_memory_mb: int = Field(1430, ge=256)  # 1.5 GB
     max_file_bytes: int = Field(500_000_000, ge=1)  # decompressed parts of one file, total
