@@ -9,6 +9,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from ingest.background import BackgroundReader
 from ingest.chunking import header_budget
 from ingest.loaders.limits import Limits
@@ -128,3 +130,15 @@ def test_a_dry_run_opens_files_in_the_reader_under_its_limits(
     assert set(failed) == {"tags.html", "deflate64.docx"}
     assert "more than 2 s of CPU" in failed["tags.html"] and "`read_cpu_s`" in failed["tags.html"]
     assert "Deflate64" in failed["deflate64.docx"]
+
+
+def test_the_localqa_command_counts_its_own_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console entry point marks the process as localqa's own, so that its memory
+    counts toward `ingest_memory_mb`; commands run inside a test session do not."""
+    from localqa.cli import documents
+    from localqa.cli import main as entry
+
+    monkeypatch.setattr(documents, "OWN_PROCESS", False)
+    monkeypatch.setattr(entry, "cli", lambda: None)
+    entry.main()
+    assert documents.OWN_PROCESS
