@@ -53,21 +53,19 @@ ASK_QUESTIONS = ("How many weeks of parental leave do employees get?", "When is 
 # Direct llama-cpp-python configurations: name -> Llama() keyword arguments. "default" is
 # llama-cpp-python's own (n_threads cpu_count//2, n_threads_batch cpu_count, n_batch and
 # n_ubatch 512, no flash attention).
+T2 = {"n_threads": 2, "n_threads_batch": 2}
+T1 = {"n_threads": 1, "n_threads_batch": 1}
+FA = {"flash_attn": True}
 CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
-    "t2": {"n_threads": 2, "n_threads_batch": 2},
-    "t2-fa": {"n_threads": 2, "n_threads_batch": 2, "flash_attn": True},
+    "t2-fa": {**T2, **FA},
+    "t1": T1,
+    "t1-fa": {**T1, **FA},
 }
 SWEEP: dict[str, dict[str, Any]] = {
-    "tb1": {"n_threads": 1, "n_threads_batch": 1},
-    "t2-fa-ub256": {"n_threads": 2, "n_threads_batch": 2, "flash_attn": True, "n_ubatch": 256},
-    "t2-fa-b1024": {
-        "n_threads": 2,
-        "n_threads_batch": 2,
-        "flash_attn": True,
-        "n_batch": 1024,
-        "n_ubatch": 1024,
-    },
+    "t2": T2,
+    "t1-fa-ub256": {**T1, **FA, "n_ubatch": 256},
+    "t1-fa-b1024": {**T1, **FA, "n_batch": 1024, "n_ubatch": 1024},
 }
 
 

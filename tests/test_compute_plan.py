@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from localqa.generation.llama_setup import BATCH, ComputePlan, compute_plan, usable_cores
+from localqa.generation.llama_setup import (
+    BATCH,
+    ComputePlan,
+    compute_plan,
+    load_average,
+    usable_cores,
+)
 from localqa.generation.model import LocalModel
 
 
@@ -23,19 +29,28 @@ def fake_sysfs(root: Path, cores: dict[int, tuple[int, int]]) -> Path:
     return root
 
 
-def test_plan_uses_one_thread_per_core_for_both_kinds_of_step() -> None:
-    assert compute_plan(0, 2) == ComputePlan(2, 2, BATCH, BATCH, flash_attn=True)
-    assert compute_plan(0, 16).threads == compute_plan(0, 16).threads_batch == 16
+def test_a_quiet_machine_gets_one_thread_per_core_for_both_kinds_of_step() -> None:
+    assert compute_plan(0, 2, 0.0) == ComputePlan(2, 2, BATCH, BATCH, flash_attn=True)
+    assert compute_plan(0, 16, 0.4).threads == compute_plan(0, 16, 0.4).threads_batch == 16
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "threads"),
+    [(2, 0.49, 2), (2, 0.5, 1), (2, 1.2, 1), (2, 15.0, 1), (8, 2.6, 5), (8, -1.0, 8)],
+)
+def test_busy_cores_are_left_out(cores: int, load: float, threads: int) -> None:
+    plan = compute_plan(0, cores, load)
+    assert (plan.threads, plan.threads_batch) == (threads, threads)
 
 
 def test_threads_setting_wins_over_the_machine() -> None:
-    for threads, cores in ((1, 8), (3, 2)):
-        plan = compute_plan(threads, cores)
+    for threads, cores, load in ((1, 8, 0.0), (3, 2, 0.0), (2, 2, 15.0)):
+        plan = compute_plan(threads, cores, load)
         assert (plan.threads, plan.threads_batch) == (threads, threads)
 
 
 def test_plan_never_has_zero_threads() -> None:
-    assert compute_plan(0, 0).threads == 1
+    assert compute_plan(0, 0, 0.0).threads == 1
 
 
 def test_hyperthread_siblings_count_once(tmp_path: Path) -> None:
@@ -79,10 +94,12 @@ def test_this_machine_has_between_one_core_and_its_cpu_count() -> None:
 def test_load_passes_the_plan_to_llama_cpp(tiny_gguf: Path) -> None:
     import llama_cpp
 
+    before = compute_plan(0, usable_cores(), load_average()).threads
     model = LocalModel.load(tiny_gguf, n_ctx=1024, n_gpu_layers=0)
+    after = compute_plan(0, usable_cores(), load_average()).threads
     params = model._llama.context_params
-    cores = usable_cores()
-    assert (params.n_threads, params.n_threads_batch) == (cores, cores)
+    assert params.n_threads == params.n_threads_batch  # the load moves while it loads
+    assert min(before, after) <= params.n_threads <= max(before, after)
     assert (params.n_batch, params.n_ubatch) == (BATCH, BATCH)
     assert params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
     model.close()

@@ -108,19 +108,31 @@ class ComputePlan:
     flash_attn: bool
 
 
-def compute_plan(threads: int, cores: int) -> ComputePlan:
-    """The plan for a machine with `cores` usable physical cores; `threads` > 0 (the
-    `threads` setting) wins for both kinds of step.
+def compute_plan(threads: int, cores: int, load: float) -> ComputePlan:
+    """The plan for a machine with `cores` usable physical cores of which about `load`
+    (the 1-minute load average) are busy; `threads` > 0 (the `threads` setting) wins for
+    both kinds of step.
 
-    Threads: one per physical core, as llama.cpp's own tools choose. llama-cpp-python's
-    default (cpu_count // 2 for decoding) assumes two hardware threads per core, so on a
-    2-core machine without SMT it decoded on 1 thread; a second thread on a core that is
-    already busy only shares its vector units. Batches: BATCH tokens (llama.cpp's default);
-    see docs/BENCHMARKS.md "Prompt processing" for the sizes measured. Flash attention: it
-    reads the prompt faster on the CPU too and needs less memory.
+    Threads: one per idle physical core, at least one. ggml's threads meet at a barrier
+    after every operation (hundreds per token), so a thread that shares its core with
+    another busy process stalls all the others: on the shared 2-core test machine at load
+    15, 2 threads decoded at 1-2 tokens/s and 1 thread at 12-15 (docs/BENCHMARKS.md,
+    "Prompt processing"). llama-cpp-python's own default (cpu_count // 2 for decoding, all
+    CPUs for prompts) assumes two hardware threads per core and ignores load.
+    Batches: BATCH tokens (llama.cpp's default; the sizes measured are in BENCHMARKS.md).
+    Flash attention: it reads the prompt faster on the CPU too and needs less memory.
     """
-    chosen = threads if threads > 0 else max(1, cores)
+    idle = cores - int(max(0.0, load) + 0.5)  # busy cores, rounded half up
+    chosen = threads if threads > 0 else max(1, min(cores, idle))
     return ComputePlan(chosen, chosen, BATCH, BATCH, flash_attn=True)
+
+
+def load_average() -> float:
+    """The 1-minute load average; 0.0 where the system has none (Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def usable_cores(

@@ -20,6 +20,7 @@ from localqa.generation.llama_setup import (
     ComputePlan,
     compute_plan,
     extra_buffers_safe,
+    load_average,
     model_params,
     offload_plan,
     route_llama_log,
@@ -158,7 +159,7 @@ class LocalModel:
         extra_buffers: bool | None = None,
     ) -> LocalModel:
         """Load a GGUF model. n_gpu_layers: "auto" (all when the build can offload), -1
-        (all), or a count; threads 0: one per usable physical core (`compute_plan`);
+        (all), or a count; threads 0: one per idle physical core (`compute_plan`);
         extra_buffers: llama.cpp's AMX and repacked CPU weight buffers, None = on unless
         they crash on this CPU."""
         import llama_cpp
@@ -169,7 +170,7 @@ class LocalModel:
         supported = bool(llama_cpp.llama_supports_gpu_offload())
         layers, warnings = offload_plan(n_gpu_layers, supported)
         extra = extra_buffers_safe() if extra_buffers is None else extra_buffers
-        plan = compute_plan(threads, usable_cores())
+        plan = compute_plan(threads, usable_cores(), load_average())
         llama = _open_llama(path, n_ctx, layers, plan, extra)
         model = cls(llama, path, 0, warnings)
         if supported and layers != 0:
