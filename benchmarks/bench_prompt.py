@@ -2,17 +2,21 @@
 directly, on the same ~1,000-token RAG prompt, in the same run.
 
     PYTHONPATH=. nice -n 10 .venv/bin/python benchmarks/bench_prompt.py [--reps 5]
-        [--models smollm2,gemma] [--sweep] [--ask-runs 3] [--no-ask]
+        [--models smollm2,gemma] [--sweep] [--configs a,b] [--decode-tokens 32]
+        [--ask-runs 3] [--no-ask]
 
 The prompt: real SQuAD 2.0 dev passages (../shared/eval/squad-dev-v2.0.json; sample_docs'
 text files when it is absent) as numbered sources, packed by localqa's own `pack_prompt` with
 the model's layout until about --prompt-tokens tokens; both paths get the same token ids.
 
-* localqa: the model as `ask` loads it (`Builder.load_model`), `LocalModel.stream` with
-  greedy sampling and max_tokens 1: time to first token = prefill + first decode.
-* direct: `llama_cpp.Llama(...)` and `next(llm.generate(tokens, top_k=1))`, the plain
+* localqa: the model as `ask` loads it (`Builder.load_model`; its threads follow the load
+  at that moment), `LocalModel.stream` with greedy sampling.
+* direct: `llama_cpp.Llama(...)` and `llm.generate(tokens, top_k=1)`, the plain
   llama-cpp-python path, with the settings of each configuration (threads, n_batch/n_ubatch,
   flash attention); `--sweep` tries more of them to find the best one.
+
+Time to first token = prefill + first decode; then --decode-tokens more greedy tokens give
+the decode tokens/s (steps after the first, as GenerationStats counts them).
 
 Every repetition runs every subject once, in turn, so machine load drifts over all alike;
 the KV cache is emptied before each run (no prefix reuse). Figures are medians. Prompt
