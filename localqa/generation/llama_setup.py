@@ -1,5 +1,6 @@
 """Process-wide llama.cpp set-up that LocalModel needs before loading: where llama.cpp's log
-goes, how many layers to offload, and which CPU weight buffers are safe on this CPU.
+goes, how many layers to offload, which CPU weight buffers are safe on this CPU, and how
+many threads and how large batches to compute with.
 
 Like llm.py, it imports llama_cpp inside functions only.
 """
@@ -7,8 +8,12 @@ Like llm.py, it imports llama_cpp inside functions only.
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 NO_OFFLOAD_WARNING = (
@@ -18,6 +23,11 @@ NO_OFFLOAD_WARNING = (
 GGML_LOG_ERROR = 4
 _log_callback: Any = None  # kept referenced: llama.cpp calls it for the whole process
 _params_lock = threading.Lock()
+SYSFS_CPU = Path("/sys/devices/system/cpu")
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+# Tokens per llama_decode call and per compute step (llama.cpp's n_batch, n_ubatch); see
+# compute_plan for why these values.
+BATCH = 512
 
 
 def route_llama_log() -> None:
@@ -83,3 +93,79 @@ def model_params(use_extra_buffers: bool) -> Iterator[None]:
             yield
         finally:
             lib.llama_model_default_params = original
+
+
+@dataclass(frozen=True)
+class ComputePlan:
+    """How llama.cpp computes: threads for decoding (one token a step) and for prompts
+    (batches), tokens per llama_decode call (n_batch) and per compute step (n_ubatch), and
+    whether attention runs as flash attention."""
+
+    threads: int
+    threads_batch: int
+    n_batch: int
+    n_ubatch: int
+    flash_attn: bool
+
+
+def compute_plan(threads: int, cores: int, load: float) -> ComputePlan:
+    """The plan for a machine with `cores` usable physical cores of which about `load`
+    (the 1-minute load average) are busy; `threads` > 0 (the `threads` setting) wins for
+    both kinds of step.
+
+    Threads: one per idle physical core, at least one. ggml's threads meet at a barrier
+    after every operation (hundreds per token), so a thread that shares its core with
+    another busy process stalls all the others: on the shared 2-core test machine at load
+    15, 2 threads decoded at 1-2 tokens/s and 1 thread at 12-15 (docs/BENCHMARKS.md,
+    "Prompt processing"). llama-cpp-python's own default (cpu_count // 2 for decoding, all
+    CPUs for prompts) assumes two hardware threads per core and ignores load.
+    Batches: BATCH tokens (llama.cpp's default; the sizes measured are in BENCHMARKS.md).
+    Flash attention: prompts 6-26% faster on the CPU too, and less memory; it also halved
+    SmolLM2-135M's decoding there (not Gemma-3-270M's): measured, left open (BENCHMARKS.md).
+    """
+    idle = cores - int(max(0.0, load) + 0.5)  # busy cores, rounded half up
+    chosen = threads if threads > 0 else max(1, min(cores, idle))
+    return ComputePlan(chosen, chosen, BATCH, BATCH, flash_attn=True)
+
+
+def load_average() -> float:
+    """The 1-minute load average; 0.0 where the system has none (Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def usable_cores(
+    cpus: Iterable[int] | None = None,
+    sysfs: Path = SYSFS_CPU,
+    cpu_max: Path = CGROUP_CPU_MAX,
+) -> int:
+    """Physical cores this process may compute on (>= 1): the distinct (package, core)
+    pairs among `cpus` (default: its affinity mask), capped by a cgroup v2 CPU quota (a
+    container limited to 2 CPUs on a 64-core host sees 64). Where the topology cannot be
+    read, every CPU counts as a core."""
+    if cpus is None:
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = affinity(0) if affinity else range(os.cpu_count() or 1)
+    listed = sorted(cpus)
+    cores: set[tuple[str, str]] = set()
+    try:
+        for cpu in listed:
+            topology = sysfs / f"cpu{cpu}" / "topology"
+            package = (topology / "physical_package_id").read_text().strip()
+            cores.add((package, (topology / "core_id").read_text().strip()))
+        found = len(cores)
+    except OSError:
+        found = len(listed)
+    quota = _cpu_quota(cpu_max)
+    return max(1, min(found, quota) if quota else found)
+
+
+def _cpu_quota(cpu_max: Path) -> int | None:
+    """CPUs the cgroup may use ("200000 100000" -> 2), None when unlimited or unknown."""
+    try:
+        limit, period = cpu_max.read_text().split()[:2]
+        return max(1, math.ceil(int(limit) / int(period)))
+    except (OSError, ValueError):  # no cgroup v2 file, or "max" (no limit)
+        return None

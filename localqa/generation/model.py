@@ -17,10 +17,14 @@ from typing import Any, Literal
 
 from localqa.errors import LocalqaError
 from localqa.generation.llama_setup import (
+    ComputePlan,
+    compute_plan,
     extra_buffers_safe,
+    load_average,
     model_params,
     offload_plan,
     route_llama_log,
+    usable_cores,
 )
 from localqa.generation.stats import GenerationStats, TextPieces, TokenRun
 
@@ -90,7 +94,7 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", errors="replace")
 
 
-def _open_llama(path: Path, n_ctx: int, layers: int, threads: int, extra_buffers: bool) -> Any:
+def _open_llama(path: Path, n_ctx: int, layers: int, plan: ComputePlan, extra_buffers: bool) -> Any:
     import llama_cpp
 
     try:
@@ -101,10 +105,12 @@ def _open_llama(path: Path, n_ctx: int, layers: int, threads: int, extra_buffers
                 model_path=str(path),
                 n_ctx=n_ctx,
                 n_gpu_layers=layers,
-                n_threads=threads or None,
-                n_threads_batch=threads or None,
+                n_threads=plan.threads,
+                n_threads_batch=plan.threads_batch,
+                n_batch=plan.n_batch,
+                n_ubatch=plan.n_ubatch,
                 # Flash attention doubles prompt processing on the GPU (GPU.md).
-                flash_attn=layers != 0,
+                flash_attn=plan.flash_attn,
                 verbose=False,
             )
     except (ValueError, RuntimeError, OSError) as err:
@@ -153,8 +159,9 @@ class LocalModel:
         extra_buffers: bool | None = None,
     ) -> LocalModel:
         """Load a GGUF model. n_gpu_layers: "auto" (all when the build can offload), -1
-        (all), or a count; threads 0 lets llama.cpp choose; extra_buffers: llama.cpp's AMX
-        and repacked CPU weight buffers, None = on unless they crash on this CPU."""
+        (all), or a count; threads 0: one per idle physical core (`compute_plan`);
+        extra_buffers: llama.cpp's AMX and repacked CPU weight buffers, None = on unless
+        they crash on this CPU."""
         import llama_cpp
 
         path = Path(path)
@@ -163,7 +170,8 @@ class LocalModel:
         supported = bool(llama_cpp.llama_supports_gpu_offload())
         layers, warnings = offload_plan(n_gpu_layers, supported)
         extra = extra_buffers_safe() if extra_buffers is None else extra_buffers
-        llama = _open_llama(path, n_ctx, layers, threads, extra)
+        plan = compute_plan(threads, usable_cores(), load_average())
+        llama = _open_llama(path, n_ctx, layers, plan, extra)
         model = cls(llama, path, 0, warnings)
         if supported and layers != 0:
             whole = model.n_layers
