@@ -101,6 +101,8 @@ class BatchWriter:
         if chunks:
             spare = 1 if self._reader_busy() else 0
             vectors = self._embedder.embed([c.embedding_text() for c in chunks], spare_cores=spare)
+            if not self.written:  # questions must be embedded the same way (Index docs)
+                self._index.note_embedder(self._embedder.name, self._embedder.precision)
         stored = time.perf_counter()
         self.embed_seconds += stored - started
         self._index.store(chunks, vectors, [record for record, _ in complete])

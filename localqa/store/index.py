@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from localqa.store.lock import WriterLock
 from localqa.store.vectors import VectorStore
 
 CATALOG_FILE = "catalog.sqlite"
+EMBEDDER_FILE = "embedder.json"
 
 
 class SourceNotFound(LocalqaError):
@@ -76,6 +79,23 @@ class Index:
                     self.chunk_store.lexical_dir,
                     err,
                 )
+
+    def note_embedder(self, name: str, precision: str) -> None:
+        """Record which model and precision make this index's vectors, so questions are
+        embedded the same way (`embedder_precision`). Written atomically."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.path / (EMBEDDER_FILE + ".tmp")
+        tmp.write_text(json.dumps({"name": name, "precision": precision}), encoding="utf-8")
+        os.replace(tmp, self.path / EMBEDDER_FILE)
+
+    def embedder_precision(self) -> str:
+        """How the vectors were made, "int8" or "fp32"; "fp32" for indexes from before the
+        record existed (torch made those)."""
+        try:
+            record = json.loads((self.path / EMBEDDER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "fp32"
+        return "int8" if isinstance(record, dict) and record.get("precision") == "int8" else "fp32"
 
     def refresh_lexical(self) -> bool:
         """Rewrite the array copy of the BM25 index if the catalog has changed since it was
