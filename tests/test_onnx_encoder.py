@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from localqa.builder import Builder
-from localqa.config import default_cache, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder, default_model_path
+from localqa.config import Settings, default_cache, load_settings
+from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder, default_model_path
 from localqa.embedding.onnx_encoder import OnnxEmbedder
 from localqa.embedding.onnx_export import UnsupportedModel, export_folder, inspect_model
+from tests.conftest import ingest_paths
 
 TEXTS = [
     "How many weeks of parental leave do employees get?",
@@ -107,11 +108,8 @@ def test_the_backend_setting_chooses_the_embedder(tmp_path: Path) -> None:
 
 
 def test_questions_use_the_precision_the_index_was_built_with(
-    sample_index: object, tmp_path: Path
+    sample_index: Settings, tmp_path: Path
 ) -> None:
-    from localqa.config import Settings
-
-    assert isinstance(sample_index, Settings)
     builder = Builder(sample_index)
     index = builder.existing_index()
     try:
@@ -124,3 +122,14 @@ def test_questions_use_the_precision_the_index_was_built_with(
     assert old.query_embedder(fresh).precision == "fp32"
     fresh.note_embedder("all-MiniLM-L6-v2", "fp32")
     assert old.query_embedder(fresh).precision == "fp32"
+
+
+def test_changing_the_backend_re_embeds_every_document(
+    settings: Settings, docs: Path, embedder: Embedder
+) -> None:
+    fp32 = Builder(settings.model_copy(update={"embed_backend": "onnx"})).embedder()
+    first = ingest_paths(settings, fp32, docs)
+    assert len(first.added) == 10 and Builder(settings).index().embedder_precision() == "fp32"
+    second = ingest_paths(settings, embedder, docs)
+    assert len(second.updated) == 10 and not second.unchanged
+    assert Builder(settings).index().embedder_precision() == "int8"
