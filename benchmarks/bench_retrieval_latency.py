@@ -17,7 +17,7 @@ Questions are SQuAD dev questions about those articles. `Retriever.search` runs 
 embedder that returns random unit vectors, so its time is retrieval alone: Chroma query,
 catalog row fetch, BM25 search (from the array copy that an ingest leaves, as in use),
 fusion, near-duplicate removal and the (lexical) sentence step. The real query embedding
-(FastQueryEmbedder, as `localqa ask` uses) is measured apart. Then each part is timed on
+(the ONNX Runtime query embedder `localqa ask` uses) is measured apart. Then each part is timed on
 its own (raw Chroma query, VectorStore.count, chunks_by_id, the bare FTS5 MATCH, fusion,
 near-duplicate removal) to show where the time goes, and the array copy is rewritten,
 timed, and checked against FTS5's own ranking.

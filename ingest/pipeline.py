@@ -102,6 +102,8 @@ class BatchWriter:
         if chunks:
             spare = 1 if self._reader_busy() else 0
             vectors = self._embedder.embed([c.embedding_text() for c in chunks], spare_cores=spare)
+            if not self.written:  # questions must be embedded the same way (Index docs)
+                self._index.note_embedder(self._embedder.name, self._embedder.precision)
         stored = time.perf_counter()
         self.embed_seconds += stored - started
         self._index.store(chunks, vectors, [record for record, _ in complete])
@@ -147,8 +149,9 @@ class Ingestor:
         report.skipped.extend(found.skipped)
         report.warnings.extend(found.notes)
         if dry_run:  # reads only: no lock, no clean-up, no stored sizes or times updated
+            trust = self._salt_unchanged()
             plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt,
-                                         dry_run=True)  # fmt: skip
+                                         dry_run=True, trust_stat=trust)  # fmt: skip
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
             report.removed = [d.source for d in plan.removed]
@@ -161,7 +164,10 @@ class Ingestor:
                         f"search index upgraded for Chinese, Japanese and Korean text: "
                         f"{upgraded} chunks re-indexed (no document re-read)"
                     )
-                plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt)
+                trust = self._salt_unchanged()
+                plan, unreadable = make_plan(
+                    self._index.chunk_store, files, folders, self._salt, trust_stat=trust
+                )
                 report.failed.extend(unreadable)
                 report.unchanged = [f.source for f in plan.unchanged]
                 for doc in plan.removed:
@@ -169,11 +175,18 @@ class Ingestor:
                     report.removed.append(doc.source)
                 if work := plan.new + plan.changed:
                     self._ingest(work, report)
+                if not trust:  # every document read now has this salt
+                    self._index.note_settings(self._salt)
         report.chunks = self._index.chunk_store.chunk_count()
         report.seconds = time.perf_counter() - started
         if note := script_note(self._embedder.coverage, report.cjk_sample):
             report.notes.append(note)
         return report
+
+    def _salt_unchanged(self) -> bool:
+        """Whether the settings that shape chunks and vectors are those of the last complete
+        run (an index made before they were recorded counts as changed, once)."""
+        return self._index.settings_fingerprint() == self._salt
 
     def _foresee(self, work: list[WorkItem], report: IngestReport) -> None:
         """Dry run: each file the real run would read goes to added or updated, or to

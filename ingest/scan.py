@@ -229,15 +229,19 @@ def make_plan(
     folders: list[Path],
     salt: str,
     dry_run: bool = False,
+    trust_stat: bool = True,
 ) -> tuple[Plan, list[FileProblem]]:
     """What to add, replace, keep and remove. A file whose size or time changed but whose
-    content did not is kept, and its new size and time stored (unless `dry_run`)."""
+    content did not is kept, and its new size and time stored (unless `dry_run`).
+    `trust_stat` False: the salt changed since the last complete run, so every file is
+    hashed again (an unchanged size and time no longer mean unchanged chunks)."""
     plan = Plan()
     unreadable: list[FileProblem] = []
     known = {d.abs_path: d for d in chunk_store.documents()}
     for file in files:
         previous = known.get(file.abs_path)
-        if previous and (previous.size, previous.mtime_ns) == (file.size, file.mtime_ns):
+        same_stat = previous and (previous.size, previous.mtime_ns) == (file.size, file.mtime_ns)
+        if same_stat and trust_stat:
             plan.unchanged.append(file)
             continue
         try:

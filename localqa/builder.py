@@ -21,7 +21,8 @@ from localqa.store.index import Index
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
     from localqa.answering.conversations import ConversationStore
-    from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
+    from localqa.embedding.embedder import Embedder
+    from localqa.embedding.onnx_export import Precision
     from localqa.generation.model import LocalModel
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
@@ -43,23 +44,56 @@ class Builder:
         Raises ConfigError."""
         return cls(load_settings(overrides, config_file=config_file))
 
-    def embedder(self) -> SentenceTransformerEmbedder:
-        """The document encoder for ingest (torch; a GPU when `embed_device` allows)."""
-        from localqa.embedding.embedder import SentenceTransformerEmbedder
+    def embedding_backend(self) -> str:
+        """What `embed_backend` means on this machine: "torch", "onnx" or "onnx-int8"
+        (auto: torch on an NVIDIA GPU, else ONNX Runtime int8), judged without torch."""
+        from localqa.embedding.embedder import cuda_likely
 
         s = self.settings
+        if s.embed_backend != "auto":
+            return s.embed_backend
+        gpu = s.embed_device.startswith("cuda") or (s.embed_device == "auto" and cuda_likely())
+        return "torch" if gpu else "onnx-int8"
+
+    def embedder(self) -> Embedder:
+        """The document encoder for ingest, per `embedding_backend()`; torch for a model
+        ONNX Runtime cannot serve."""
+        from localqa.embedding.embedder import SentenceTransformerEmbedder
+        from localqa.embedding.onnx_encoder import OnnxEmbedder
+        from localqa.embedding.onnx_export import UnsupportedModel
+
+        s = self.settings
+        backend = self.embedding_backend()
+        if backend != "torch":
+            precision: Precision = "int8" if backend == "onnx-int8" else "fp32"
+            try:
+                return OnnxEmbedder(s.embed_model, precision, s.cache_dir, s.embed_batch_size)
+            except UnsupportedModel as err:
+                logging.getLogger("localqa").info("embedding with torch: %s", err)
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
 
-    def query_embedder(self) -> Embedder:
-        """The question encoder: torch-free when the model allows, else the full one. Its
-        vectors equal the document encoder's (tests/test_fast_encoder.py)."""
-        from localqa.embedding.embedder import FastQueryEmbedder
-        from localqa.embedding.fast_encoder import UnsupportedModel
+    def query_embedder(self, index: Index | None = None) -> Embedder:
+        """The question encoder: ONNX Runtime on one thread (a question is a few dozen word
+        pieces; more threads only wait on each other), at the precision `index` was built
+        with (fp32 equals torch's vectors: tests/test_onnx_encoder.py); torch for a model
+        ONNX Runtime cannot serve."""
+        from localqa.embedding.onnx_encoder import OnnxEmbedder
+        from localqa.embedding.onnx_export import UnsupportedModel
 
-        try:
-            return FastQueryEmbedder(self.settings.embed_model)
-        except UnsupportedModel:
-            return self.embedder()
+        s = self.settings
+        backend = self.embedding_backend()
+        if index is not None:
+            precision: Precision = "int8" if index.embedder_precision() == "int8" else "fp32"
+        else:
+            precision = "int8" if backend == "onnx-int8" else "fp32"
+        if index is not None or backend != "torch":
+            try:
+                return OnnxEmbedder(s.embed_model, precision, s.cache_dir, threads=1)
+            except UnsupportedModel:
+                pass
+        from localqa.embedding.embedder import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
 
     def index(self) -> Index:
         """The configured index, created on first write."""
@@ -82,7 +116,7 @@ class Builder:
         query embedder)."""
         from localqa.retrieval.retriever import Retriever
 
-        return Retriever(index, embedder or self.query_embedder(), reranker=self.reranker())
+        return Retriever(index, embedder or self.query_embedder(index), reranker=self.reranker())
 
     def models_dirs(self) -> list[Path]:
         return [self.settings.home / "models", Path.cwd() / "models"]

@@ -30,6 +30,12 @@ def default_home() -> Path:
     return Path(user_data_dir("localqa", appauthor=False))
 
 
+def default_cache() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("localqa", appauthor=False))
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,6 +46,13 @@ class Settings(BaseModel):
     # 0: the embedder's choice for its device (localqa/embedding/embedder.py).
     embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
+    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime int8 (about
+    # 2.5x torch's speed on 2 cores, same retrieval quality: docs/BENCHMARKS.md); onnx: fp32
+    # vectors equal to torch's. Questions always run on ONNX Runtime, at the precision the
+    # index was built with. Models ONNX cannot serve fall back to torch.
+    embed_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
+    # Exported ONNX models (made once per model from its local folder; nothing downloaded).
+    cache_dir: Path = Field(default_factory=default_cache)
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(30, ge=0)
     # Read and split in a helper process, beside the embedder and under the limits below:

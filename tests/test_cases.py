@@ -11,7 +11,7 @@ import pytest
 from localqa.answering.answerer import Answer
 from localqa.builder import Builder
 from localqa.config import Settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from tests.conftest import ingest_paths
 
 CASES = [
@@ -27,7 +27,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def cases_index(
     shared_dir: Path,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Builder:
     folder = tmp_path_factory.mktemp("cases")

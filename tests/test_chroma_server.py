@@ -13,7 +13,7 @@ import pytest
 
 from localqa.builder import Builder
 from localqa.config import load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
 from tests.conftest import ingest_paths
 
@@ -52,7 +52,7 @@ def chroma_server(tmp_path: Path) -> object:
 
 
 def test_ingest_and_ask_against_a_chroma_server(
-    chroma_server: int, tmp_path: Path, docs: Path, embedder: SentenceTransformerEmbedder
+    chroma_server: int, tmp_path: Path, docs: Path, embedder: Embedder
 ) -> None:
     environ = {
         "LOCALQA_HOME": str(tmp_path / "home"),

@@ -12,7 +12,7 @@ from localqa.answering.citations import (
     held_back,
     stated_facts,
 )
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk
 
 LEAVE = (
@@ -28,7 +28,7 @@ def chunk(text: str, name: str = "handbook.txt") -> Chunk:
 
 
 @pytest.fixture(scope="module")
-def checker(embedder: SentenceTransformerEmbedder) -> SupportChecker:
+def checker(embedder: Embedder) -> SupportChecker:
     return SupportChecker(embedder)
 
 

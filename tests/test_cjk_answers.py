@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from localqa.answering.answerer import Answer
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.text import fold
 from tests.conftest import ingest_paths
 
@@ -43,7 +43,7 @@ def quoted_line(text: str, first_line: int, quote: str) -> int:
 
 
 def ingest_file(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder, name: str, data: bytes
+    tmp_path: Path, embedder: Embedder, name: str, data: bytes
 ) -> tuple[Settings, list[str]]:
     folder = tmp_path / name.replace(".", "-")
     folder.mkdir()
@@ -55,7 +55,7 @@ def ingest_file(
 
 
 def test_case_04_quotes_the_leave_line_from_utf8_and_gbk_alike(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, embedder: Embedder
 ) -> None:
     answers = []
     for name, encoding in (("手册.txt", "utf-8"), ("手册-gbk.txt", "gbk")):

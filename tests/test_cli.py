@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from localqa.cli.main import cli
 from localqa.config import Settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
 from localqa.store.lock import WriterLock
 
@@ -30,9 +30,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_ingest_json_report_and_sources(
-    home: Path, docs: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_ingest_json_report_and_sources(home: Path, docs: Path, embedder: Embedder) -> None:
     code, out, _ = invoke("ingest", str(docs), "--json", "--quiet")
     assert code == 0
     report = json.loads(out)
@@ -118,7 +116,7 @@ def test_bad_setting_is_one_line(home: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_doctor_reports_versions_index_and_network(
-    home: Path, docs: Path, embedder: SentenceTransformerEmbedder
+    home: Path, docs: Path, embedder: Embedder
 ) -> None:
     code, out, _ = invoke("doctor", "--json")
     assert code == 0
@@ -131,6 +129,10 @@ def test_doctor_reports_versions_index_and_network(
     report = json.loads(invoke("doctor", "--json")[1])
     assert report["index"]["documents"] == 10 and report["index"]["chunks"] > 20
     assert report["index"]["bm25_arrays"] == "current"
+    # this machine has no GPU: both sides run on ONNX Runtime int8, whose export exists now
+    assert report["embedding"]["ingest"] == "all-MiniLM-L6-v2 int8 on ONNX Runtime int8, CPU"
+    assert report["embedding"]["questions"] == report["embedding"]["ingest"]
+    assert Path(report["embedding"]["questions_onnx_file"]).is_file()
     code, out, _ = invoke("doctor")  # the plain form: one `key: value` line per fact
     assert code == 0 and "index:" in out and "  documents: 10" in out
 

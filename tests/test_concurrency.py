@@ -11,12 +11,12 @@ from pathlib import Path
 
 from localqa.builder import Builder
 from localqa.config import load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
 from tests.conftest import REPO, SAMPLE_DOCS, ingest_paths
 
 
-def test_ask_while_ingest_writes(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_ask_while_ingest_writes(tmp_path: Path, embedder: Embedder) -> None:
     corpus = tmp_path / "corpus"
     for n in range(4):
         shutil.copytree(SAMPLE_DOCS, corpus / f"copy{n}")

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from localqa.config import Settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from tests.conftest import ingest_paths
 from tests.test_ingest import consistent_counts
 
@@ -21,7 +21,7 @@ SKIPPED = {
 
 
 def test_privategpt_corpus_outcomes(
-    shared_dir: Path, settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    shared_dir: Path, settings: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     corpus = tmp_path / "privategpt"
     shutil.copytree(shared_dir / "corpus" / "privategpt", corpus)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from localqa.config import Settings, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
 from tests.conftest import REPO, SAMPLE_DOCS, ingest_paths
 from tests.test_ingest import consistent_counts
@@ -33,7 +33,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def clean_chunks(
-    corpus: Path, embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
+    corpus: Path, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> set[tuple[str, int, str]]:
     settings = load_settings(environ={"LOCALQA_HOME": str(tmp_path_factory.mktemp("clean"))})
     ingest_paths(settings, embedder, corpus)
@@ -86,7 +86,7 @@ def test_sigkill_then_rerun_recovers(
     tmp_path: Path,
     corpus: Path,
     clean_chunks: set[tuple[str, int, str]],
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     sql: str,
     threshold: int,
 ) -> None:

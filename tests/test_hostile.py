@@ -25,7 +25,7 @@ from ingest.report import IngestReport
 from ingest.scan import WorkItem, scan
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.text import terminal_safe
 from tests.conftest import ingest_paths
 from tests.support import hostile_files as make
@@ -142,9 +142,7 @@ Hostile = tuple[Settings, IngestReport, float, int]
 
 
 @pytest.fixture(scope="module")
-def hostile(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Hostile:
+def hostile(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Hostile:
     root = tmp_path_factory.mktemp("hostile")
     docs = build_folder(root)
     env = {"LOCALQA_HOME": str(root / "home")}
@@ -232,7 +230,7 @@ def test_links_are_followed_inside_the_folder_only_unless_asked(tmp_path: Path) 
 
 
 def test_a_file_is_reported_added_only_once_it_is_committed(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+    settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
     from ingest.pipeline import Ingestor
     from localqa.store.index import Index
@@ -258,7 +256,7 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
 
 
 def test_the_chunks_of_a_file_given_up_are_not_passed_on(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, embedder: Embedder
 ) -> None:
     """The reader runs ahead of the embedder: when it gives a file up, what it had already
     sent of it is dropped, not embedded (a chunk bomb would cost its whole embedding)."""

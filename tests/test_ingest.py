@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from localqa.config import Settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
 from tests.conftest import ingest_paths
 
@@ -35,7 +35,7 @@ def consistent_counts(settings: Settings) -> int:
 
 
 def test_ingest_then_reingest_is_a_no_op(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+    settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
     first = ingest_paths(settings, embedder, docs)
     assert first.failed == [] and first.skipped == []
@@ -49,7 +49,7 @@ def test_ingest_then_reingest_is_a_no_op(
 
 
 def test_changed_removed_and_touched_files(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+    settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
     ingest_paths(settings, embedder, docs)
     faq = docs / "faq.txt"
@@ -67,9 +67,7 @@ def test_changed_removed_and_touched_files(
     assert total == report.chunks
 
 
-def test_dry_run_changes_nothing(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
-) -> None:
+def test_dry_run_changes_nothing(settings: Settings, embedder: Embedder, docs: Path) -> None:
     from ingest.pipeline import Ingestor
     from ingest.progress import PlainProgress
 
@@ -86,7 +84,7 @@ def test_dry_run_changes_nothing(
 
 
 def test_provenance_names_the_right_page_and_lines(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+    settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
     import pypdf
 
@@ -104,7 +102,7 @@ def test_provenance_names_the_right_page_and_lines(
 
 
 def test_a_broken_update_keeps_the_ingested_version(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+    settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
     pdf = docs / "northwind-handbook.pdf"
     first = ingest_paths(settings, embedder, docs)
@@ -122,7 +120,7 @@ def test_a_broken_update_keeps_the_ingested_version(
 
 
 def test_unsupported_files_are_skipped_with_a_reason(
-    settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    settings: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -138,7 +136,7 @@ def test_unsupported_files_are_skipped_with_a_reason(
 
 
 def test_two_folders_with_the_same_file_names(
-    settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    settings: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
@@ -155,7 +153,7 @@ def test_two_folders_with_the_same_file_names(
 
 
 def test_a_no_op_reingest_loads_no_model_and_no_loader(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path
+    settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
     """Nothing to read or embed: torch, sentence-transformers, chromadb and the format
     libraries stay unimported, which is what keeps a no-op re-ingest under a second."""

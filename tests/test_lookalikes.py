@@ -8,7 +8,7 @@ import pytest
 
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from tests.conftest import ingest_paths
 
 COMPANIES = ("Fjordline Shipping", "Kvitfjell Timber", "Solbakken Dairy", "Nordvik Robotics",
@@ -32,9 +32,7 @@ def report(company: str, index: int, year: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Settings:
+def reports(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     folder = tmp_path_factory.mktemp("reports")
     for i, company in enumerate(COMPANIES):
         for year in YEARS:

@@ -19,7 +19,7 @@ from ingest.reader import (
 )
 from ingest.scan import WorkItem, scan
 from localqa.config import Settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from tests.conftest import ingest_paths
 
 
@@ -28,14 +28,12 @@ def work_for(folder: Path) -> list[WorkItem]:
     return [WorkItem(f, f"hash-{n}", None) for n, f in enumerate(files)]
 
 
-def spec_for(embedder: SentenceTransformerEmbedder, tokenizer: str = "") -> ChunkerSpec:
+def spec_for(embedder: Embedder, tokenizer: str = "") -> ChunkerSpec:
     file = tokenizer or str(embedder.tokenizer_file)
     return ChunkerSpec(file, 200, 30, header_budget(embedder.max_tokens, 200))
 
 
-def test_process_and_inline_reading_agree(
-    docs: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_process_and_inline_reading_agree(docs: Path, embedder: Embedder) -> None:
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     work = work_for(docs)
@@ -50,14 +48,14 @@ def test_process_and_inline_reading_agree(
     assert sum(isinstance(e, DocumentRead) for e in inline) == 10
 
 
-def test_a_crashing_reader_is_reported(docs: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_crashing_reader_is_reported(docs: Path, embedder: Embedder) -> None:
     spec = spec_for(embedder, tokenizer=str(docs / "no-such-tokenizer.json"))
     with pytest.raises(RuntimeError, match="document reader failed"):
         list(BackgroundReader(work_for(docs), spec))
 
 
 def test_ingest_through_the_reader_process(
-    settings: Settings, embedder: SentenceTransformerEmbedder, docs: Path, tmp_path: Path
+    settings: Settings, embedder: Embedder, docs: Path, tmp_path: Path
 ) -> None:
     forced = Settings.model_validate({**settings.model_dump(), "reader_process": "always"})
     inline = Settings.model_validate(
@@ -67,26 +65,39 @@ def test_ingest_through_the_reader_process(
     assert a.chunks == b.chunks and a.added == b.added and a.failed == b.failed == []
 
 
-def test_fast_token_count_equals_the_tokenizers_own(embedder: SentenceTransformerEmbedder) -> None:
-    model = embedder._load()
-    for text in ["Ünïcödé café 1,150 NOK", "pressure-housing\ttests\n\nx" * 20, ""]:
-        assert embedder.count_tokens(text) == len(model.tokenizer.tokenize(text))
-
-
-def test_the_reader_says_when_it_is_working(
-    docs: Path, embedder: SentenceTransformerEmbedder
+def test_fast_token_count_equals_the_tokenizers_own(
+    embedder: Embedder, torch_embedder: SentenceTransformerEmbedder
 ) -> None:
+    model = torch_embedder._load()
+    for text in ["Ünïcödé café 1,150 NOK", "pressure-housing\ttests\n\nx" * 20, ""]:
+        count = len(model.tokenizer.tokenize(text))
+        assert embedder.count_tokens(text) == torch_embedder.count_tokens(text) == count
+
+
+def test_the_reader_says_when_it_is_working(docs: Path, embedder: Embedder) -> None:
     reader = BackgroundReader(work_for(docs), spec_for(embedder))
     events = list(reader)
     assert sum(isinstance(e, DocumentRead) for e in events) == 10
     assert not reader.reading()  # finished: the embedder may have every core again
 
 
-def test_the_embedder_leaves_a_core_to_a_busy_reader(
-    embedder: SentenceTransformerEmbedder,
+def test_the_onnx_embedder_leaves_a_core_to_a_busy_reader(tmp_path: Path) -> None:
+    from localqa.config import default_cache
+    from localqa.embedding.onnx_encoder import OnnxEmbedder
+
+    embedder = OnnxEmbedder("", "int8", default_cache(), threads=2)
+    embedder.embed(["while the reader works"], spare_cores=1)
+    assert embedder.threads_used == 1
+    embedder.embed(["after it has finished"])
+    assert embedder.threads_used == 2
+
+
+def test_the_torch_embedder_leaves_a_core_to_a_busy_reader(
+    torch_embedder: SentenceTransformerEmbedder,
 ) -> None:
     import torch
 
+    embedder = torch_embedder
     embedder.embed(["load the model"])
     own = torch.get_num_threads()
     embedder.embed(["while the reader works"], spare_cores=1)

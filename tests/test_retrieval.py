@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from localqa.config import Settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.retrieval.packing import FocusedChunk, Sentence, excerpt, pack_context
 from localqa.retrieval.retriever import (
     IDF_FLOOR,
@@ -182,7 +182,7 @@ def sample_store(sample_index: Settings) -> Iterator[Index]:
 
 
 def test_a_question_naming_a_document_gets_that_document_first(
-    sample_store: Index, embedder: SentenceTransformerEmbedder
+    sample_store: Index, embedder: Embedder
 ) -> None:
     retrieved = Retriever(sample_store, embedder).search(
         "In the release plan, who is the release manager?"
@@ -222,7 +222,7 @@ def test_documents_named_in_a_question() -> None:
 
 
 def test_a_named_or_chosen_document_is_searched_alone(
-    sample_store: Index, embedder: SentenceTransformerEmbedder
+    sample_store: Index, embedder: Embedder
 ) -> None:
     retriever = Retriever(sample_store, embedder)
     named = retriever.search("What does the remote-work memo say about equipment?")

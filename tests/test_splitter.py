@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.chunking import Chunker, DocumentIdentity, header_budget
 from ingest.splitter import TokenSplitter
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.schema import Page
 
 LONG = "\n".join(
@@ -13,7 +13,7 @@ LONG = "\n".join(
 )
 
 
-def test_spans_point_back_into_the_page(embedder: SentenceTransformerEmbedder) -> None:
+def test_spans_point_back_into_the_page(embedder: Embedder) -> None:
     splitter = TokenSplitter(embedder.count_tokens, 64, 8)
     spans = splitter.split(LONG)
     assert len(spans) > 5
@@ -27,14 +27,14 @@ def test_spans_point_back_into_the_page(embedder: SentenceTransformerEmbedder) -
         assert last.strip()[-5:] in span.text
 
 
-def test_unbreakable_text_is_still_cut_to_size(embedder: SentenceTransformerEmbedder) -> None:
+def test_unbreakable_text_is_still_cut_to_size(embedder: Embedder) -> None:
     blob = "x" * 5000 + " " + "supercalifragilistic" * 300
     spans = TokenSplitter(embedder.count_tokens, 50, 0).split(blob)
     assert spans and all(embedder.count_tokens(s.text) <= 50 for s in spans)
 
 
 def test_chunks_carry_section_and_never_exceed_the_embedder(
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
 ) -> None:
     text = "# Travel\n" + LONG + "\n# Leave rules\n" + LONG
     headings = ((0, "Travel"), (text.index("# Leave rules"), "Leave rules"))

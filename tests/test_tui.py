@@ -22,7 +22,7 @@ from localqa.answering.answerer import Answer, AnswerEvent, Final
 from localqa.answering.conversations import ConversationStore
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.generation.model import LocalModel
 from localqa.schema import Turn
 from localqa.store.index import Index
@@ -115,7 +115,7 @@ def recording_factory(
 
 
 def chat_app(
-    settings: Settings, embedder: SentenceTransformerEmbedder, store: Path, resume: bool = False
+    settings: Settings, embedder: Embedder, store: Path, resume: bool = False
 ) -> tuple[ChatApp, list[RecordingCore]]:
     factory, made = recording_factory(settings)
     return ChatApp(factory, ConversationStore(store), settings.index, resume=resume), made
@@ -152,7 +152,7 @@ def passage_text(app: ChatApp) -> Static:
 @pytest.mark.anyio
 async def test_answer_sources_passage_open_and_copy(
     indexed: Settings,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -190,7 +190,7 @@ async def test_answer_sources_passage_open_and_copy(
 
 @pytest.mark.anyio
 async def test_follow_up_is_rewritten_for_retrieval_and_saved(
-    indexed: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    indexed: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     app, made = chat_app(indexed, embedder, tmp_path / "c.sqlite")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -210,7 +210,7 @@ async def test_follow_up_is_rewritten_for_retrieval_and_saved(
 
 @pytest.mark.anyio
 async def test_saved_conversation_reopens(
-    indexed: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    indexed: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     store = tmp_path / "c.sqlite"
     first, _ = chat_app(indexed, embedder, store)
@@ -238,7 +238,7 @@ async def test_saved_conversation_reopens(
 
 @pytest.mark.anyio
 async def test_problems_are_messages_not_tracebacks(
-    indexed: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+    indexed: Settings, embedder: Embedder, tmp_path: Path
 ) -> None:
     empty = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "nothing")})
     app = ChatApp(
@@ -272,7 +272,7 @@ async def test_problems_are_messages_not_tracebacks(
 @pytest.mark.anyio
 async def test_generative_answer_streams_and_cancels(
     indexed: Settings,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     tmp_path: Path,
     tiny_gguf: Path,
 ) -> None:
@@ -314,7 +314,7 @@ async def take_answer_screenshot(pilot: Pilot[None]) -> None:
 def test_main_screen_snapshot(
     snap_compare: Callable[..., bool],
     indexed: Settings,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     tmp_path: Path,
     size: tuple[int, int],
 ) -> None:
@@ -458,7 +458,7 @@ async def take_chinese_answer_screenshot(pilot: Pilot[None]) -> None:
 def test_chinese_answer_snapshot(
     snap_compare: Callable[..., bool],
     indexed: Settings,
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     tmp_path: Path,
 ) -> None:
     """Wide characters in the answer, the sources and the passage: nothing cut mid-character

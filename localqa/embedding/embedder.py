@@ -59,6 +59,16 @@ class Embedder(Protocol):
         """Whether its vectors are trusted for CJK text (localqa/embedding/coverage.py)."""
         ...
 
+    @property
+    def precision(self) -> str:
+        """Weights: "fp32", or "int8" (quantized; vectors then differ slightly)."""
+        ...
+
+    @property
+    def backend(self) -> str:
+        """What runs the model, for `localqa doctor` (e.g. "ONNX Runtime int8, CPU")."""
+        ...
+
     def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
         """Unit-length float32 vectors, shape (len(texts), dimensions). `spare_cores`: how
         many CPU cores other work (a reader process) is using meanwhile; an encoder that
@@ -81,7 +91,7 @@ def _declared_max_tokens(folder: Path) -> int | None:
     return value if isinstance(value, int) and value > 0 else None
 
 
-def _force_offline() -> None:
+def force_offline() -> None:
     # Belt and braces: a local path never needs the hub, and these make sure nothing asks.
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ.setdefault(key, "1")
@@ -91,8 +101,26 @@ def _force_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+def cuda_likely() -> bool:
+    """Whether torch would find an NVIDIA GPU, judged without importing torch (4 s): a
+    driver is loaded and the installed torch is not a CPU-only build."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if not (gpus.is_dir() and any(gpus.iterdir())):
+        return False
+    try:
+        return not version("torch").endswith("+cpu")
+    except PackageNotFoundError:
+        return False
+
+
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, on the GPU when present."""
+    """A sentence-transformers model loaded from a local folder, on the GPU when present.
+
+    The backend for GPUs and for models ONNX Runtime cannot serve (localqa/builder.py)."""
+
+    precision = "fp32"
 
     def __init__(self, model: str = "", device: str = "auto", batch_size: int = 0) -> None:
         self._path = Path(model) if model else None
@@ -120,7 +148,7 @@ class SentenceTransformerEmbedder:
                     f"embedding model folder {path} not found; set embed_model to a local "
                     "sentence-transformers folder"
                 )
-            _force_offline()
+            force_offline()
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(
@@ -138,6 +166,11 @@ class SentenceTransformerEmbedder:
     @property
     def device(self) -> str:
         return str(self._load().device)
+
+    @property
+    def backend(self) -> str:
+        where = self._model.device if self._model is not None else f"device {self._device}"
+        return f"PyTorch fp32, {where}"
 
     @property
     def max_tokens(self) -> int:
@@ -218,39 +251,3 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
-
-
-class FastQueryEmbedder:
-    """The same model through localqa.embedding.fast_encoder: no torch import, for answering.
-
-    Used when the model is a mean-pooled BERT (the default MiniLM is); its vectors equal
-    sentence-transformers' to float32 precision."""
-
-    def __init__(self, model: str = "") -> None:
-        from localqa.embedding.fast_encoder import FastEncoder
-
-        self._path = Path(model) if model else default_model_path()
-        self._name = model or "all-MiniLM-L6-v2"
-        self._encoder = FastEncoder(self._path)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def max_tokens(self) -> int:
-        return self._encoder.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self._encoder.count_tokens(text)
-
-    @property
-    def tokenizer_file(self) -> Path | None:
-        return self._path / "tokenizer.json"
-
-    @property
-    def coverage(self) -> Coverage:
-        return cjk_coverage(self._path)
-
-    def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
-        return self._encoder.embed(texts)  # BLAS on one thread already (fast_encoder)

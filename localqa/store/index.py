@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from localqa.store.lock import WriterLock
 from localqa.store.vectors import VectorStore
 
 CATALOG_FILE = "catalog.sqlite"
+BUILD_FILE = "build.json"  # how the index was made: embedder, precision, settings
 
 
 class SourceNotFound(LocalqaError):
@@ -76,6 +79,42 @@ class Index:
                     self.chunk_store.lexical_dir,
                     err,
                 )
+
+    def _record(self) -> dict[str, str]:
+        try:
+            record = json.loads((self.path / BUILD_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return (
+            {k: v for k, v in record.items() if isinstance(v, str)}
+            if isinstance(record, dict)
+            else {}
+        )
+
+    def _update_record(self, **fields: str) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.path / (BUILD_FILE + ".tmp")
+        tmp.write_text(json.dumps({**self._record(), **fields}), encoding="utf-8")
+        os.replace(tmp, self.path / BUILD_FILE)  # atomic: readers see old or new
+
+    def note_embedder(self, name: str, precision: str) -> None:
+        """Record which model and precision make this index's vectors, so questions are
+        embedded the same way (`embedder_precision`)."""
+        self._update_record(embedder=name, precision=precision)
+
+    def embedder_precision(self) -> str:
+        """How the vectors were made, "int8" or "fp32"; "fp32" for indexes from before the
+        record existed (torch made those)."""
+        return "int8" if self._record().get("precision") == "int8" else "fp32"
+
+    def note_settings(self, fingerprint: str) -> None:
+        """Record the settings that shaped every document's chunks and vectors, once a run
+        has brought them all up to date."""
+        self._update_record(settings=fingerprint)
+
+    def settings_fingerprint(self) -> str | None:
+        """What `note_settings` last recorded; None for an index that never recorded it."""
+        return self._record().get("settings")
 
     def refresh_lexical(self) -> bool:
         """Rewrite the array copy of the BM25 index if the catalog has changed since it was
