@@ -20,7 +20,7 @@ from ingest.reader import ChunkerSpec, DocumentRead, DocumentRejected
 from ingest.scan import WorkItem, scan
 from ingest.watch import resident_bytes
 from localqa.config import load_settings
-from localqa.embedding.embedder import SentenceTransformerEmbedder
+from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
 from tests.support import hostile_files as make
 from tests.support.misbehaving import misbehave
@@ -29,7 +29,7 @@ from tests.support.misbehaving import misbehave
 def misbehaving_reader(
     folder: Path,
     names: list[str],
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     limits: Limits,
     beside_main: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
@@ -53,9 +53,7 @@ def misbehaving_reader(
     return read, rejected
 
 
-def test_a_reader_over_its_limits_costs_its_file_only(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_a_reader_over_its_limits_costs_its_file_only(tmp_path: Path, embedder: Embedder) -> None:
     """Time is judged by CPU: `spin` is stopped after 2 s of CPU, while `nap` waits
     longer than that without using CPU, as a reader does on a loaded machine, and is
     read (the clock's backstop is far away)."""
@@ -70,9 +68,7 @@ def test_a_reader_over_its_limits_costs_its_file_only(
     assert "died" in rejected["die.txt"] and "exit code 7" in rejected["die.txt"]
 
 
-def test_a_reader_stuck_without_cpu_meets_the_clock(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_a_reader_stuck_without_cpu_meets_the_clock(tmp_path: Path, embedder: Embedder) -> None:
     limits = Limits(read_cpu_s=300, read_timeout_s=2.0)
     read, rejected = misbehaving_reader(tmp_path, ["hang.txt"], embedder, limits)
     assert read == []
@@ -80,9 +76,7 @@ def test_a_reader_stuck_without_cpu_meets_the_clock(
     assert "`read_timeout_s`" in rejected["hang.txt"]
 
 
-def test_the_whole_ingest_is_held_to_its_memory_limit(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_the_whole_ingest_is_held_to_its_memory_limit(tmp_path: Path, embedder: Embedder) -> None:
     """The reader may use only what `ingest_memory_mb` leaves beside this process, where
     this process is localqa's own (here: told so)."""
     here = resident_bytes(os.getpid()) // (1024 * 1024)
@@ -109,7 +103,7 @@ def test_a_poster_sized_scan_renders_within_the_pixel_bound(tmp_path: Path) -> N
 
 
 def test_a_dry_run_opens_files_in_the_reader_under_its_limits(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, embedder: Embedder
 ) -> None:
     """Opening an HTML page parses it whole: 300,000 elements take seconds of CPU and
     hundreds of MB. A dry run opens it in the reader process, which meets `read_cpu_s`;
