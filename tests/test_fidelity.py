@@ -4,6 +4,7 @@ own lines, DOCX notes, spreadsheet formulas without saved values. Inputs are bui
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def test_compatibility_forms_fold_line_by_line() -> None:
     text = "The \ufb01nancial o\ufb03ce\n\uff21\uff22\uff23\uff11 ok\nco\u00adoperate"
     assert fold(text) == "The financial office\nABC1 ok\ncooperate"
     assert words("\ufb01scal \uff26\uff49\uff53\uff43\uff41\uff4c") == ["fiscal", "fiscal"]
+
+
+def test_punctuation_keeps_the_documents_own_form() -> None:
+    # full-width punctuation is what Chinese is written with: quoted as it stands, while
+    # search folds it (words) and full-width letters, digits and "TM" still fold
+    line = "年假制度：入职满一年，享有十天年假（带薪）……\uff5e \uff21\uff11 \u2122 \u2460\u3000x"
+    assert fold(line) == "年假制度：入职满一年，享有十天年假（带薪）……\uff5e A1 TM 1 x"
+    assert words(fold(line)) == words(unicodedata.normalize("NFKC", line))  # search: same
+    assert split_sentences(fold("好！走吧。再见？")) == ["好！", "走吧。", "再见？"]
 
 
 def test_hyphenated_line_ends_join_on_the_first_line() -> None:
