@@ -126,15 +126,18 @@ def join_hyphenated(text: str) -> str:
 def _remap_headings(
     old: str, new: str, headings: tuple[tuple[int, str], ...]
 ) -> tuple[tuple[int, str], ...]:
-    """Heading offsets moved to the start of the same line in the repaired text."""
+    """Heading offsets moved to the same line, and the same column as far as the line
+    reaches, in the repaired text (a heading may start mid-line: HTML's SOFT_LINE)."""
     if not headings:
         return headings
     old_starts = [0] + [i + 1 for i, ch in enumerate(old) if ch == "\n"]
     new_starts = [0] + [i + 1 for i, ch in enumerate(new) if ch == "\n"]
+    new_ends = [start - 1 for start in new_starts[1:]] + [len(new)]
     moved = []
     for offset, title in headings:
-        line = bisect_right(old_starts, offset) - 1
-        moved.append((new_starts[min(line, len(new_starts) - 1)], fold_line(title)))
+        line = min(bisect_right(old_starts, offset) - 1, len(new_starts) - 1)
+        at = min(new_starts[line] + offset - old_starts[line], new_ends[line])
+        moved.append((at, fold_line(title)))
     return tuple(moved)
 
 

@@ -31,12 +31,16 @@ STOPWORDS = frozenset(
     什么 怎么 怎样 如何 哪些 哪个 哪里 多少 为什 是否 是什 请问""".split()
 )
 WORD = re.compile(r"\w+", re.UNICODE)
+# U+2028 LINE SEPARATOR: a line of text that shares a line of the file with the one before
+# (HTML blocks written on one line: ingest/loaders/html.py), so that line numbers stay the
+# file's. It ends a sentence or record as a block does; quotes show it as a space.
+SOFT_LINE = "\u2028"
 # A sentence ends at . ! or ? followed by space and a capital, digit or quote; or at a blank
 # line; or before a list item; or after 。！？ (no space follows them in CJK text), a closing
 # quote or bracket staying with its sentence; or at ! or ? right before a CJK character
-# (full-width ！？ after NFKC folding).
+# (full-width ！？ after NFKC folding); or at a SOFT_LINE.
 SENTENCE_END = re.compile(
-    r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n\s*\n|\n(?=[-*•]\s)"
+    r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n\s*\n|\n(?=[-*•]\s)|[^\S\n]*\u2028\s*"
     r"|(?<=[。！？｡])(?![”’」』）〕】\"')\]])\s*"
     r"|(?<=[。！？｡][”’」』）〕】\"')\]])\s*"
     rf"|(?<=[!?])(?=[{CJK_RANGES}])"

@@ -4,6 +4,8 @@ own lines, DOCX notes, spreadsheet formulas without saved values. Inputs are bui
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from ingest.loaders import open_document
 from ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
 from localqa.schema import Chunk, Page, ocr_page_kind
-from localqa.text import split_sentences, words
+from localqa.text import SOFT_LINE, split_sentences, words
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -238,5 +240,27 @@ def test_html_text_stands_on_the_lines_of_the_file(tmp_path: Path) -> None:
         (page.text.index("Boiler"), "Boiler manual"),
     )
     assert lines[3] == "The boiler is serviced every March."
-    assert lines[4:6] == ["Next", "two"]  # a <br> on the same line of the file: one line down
-    assert lines[6:] == ["a | b", "Pump | four units", "Last & final words."]
+    # a <br> on the same line of the file shares it, and still ends a sentence
+    assert lines[4] == f"Next{SOFT_LINE}two" and split_sentences(lines[4]) == ["Next", "two"]
+    assert lines[5:] == ["a | b", "Pump | four units", "Last & final words."]
+
+
+@pytest.mark.parametrize(
+    "name", ["privategpt/reader_files/file.html", "unstructured/html/example-with-scripts.html"]
+)
+def test_real_html_text_stands_on_the_file_lines_that_hold_it(shared_dir: Path, name: str) -> None:
+    # file.html is one line of 8 KB (72 lines of text); the other spreads blocks, links and
+    # scripts over 1,174 lines: each line of text is on a line of the file holding its words
+    path = shared_dir / "corpus" / name
+    file_lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    [page] = list(open_document(path).pages)
+    text_lines = page.text.split("\n")
+    assert len(text_lines) <= len(file_lines)
+    placed = 0
+    for number, line in enumerate(text_lines, start=1):
+        visible = html.unescape(re.sub(r"<[^>]*>", " ", file_lines[number - 1]))
+        for piece in line.split(SOFT_LINE):
+            first = re.findall(r"[^\W_]+", piece)[:1]
+            assert all(word in re.findall(r"[^\W_]+", visible) for word in first), (number, piece)
+            placed += bool(first)
+    assert placed > 70
