@@ -108,6 +108,18 @@ ABBREVIATIONS = frozenset(
     """ref no nos vol art sec fig eq p pp dr mr mrs ms st vs etc e.g i.e cf approx dept inc
     ltd co""".split()
 )
+# Abbreviations with a full stop, as headers, forms and tables write them ("Contract ref.
+# HX-4471", "Dept. of Finance", "Qty. 12"), and the word a question uses for them. Not
+# those that are also words ending a sentence ("no.", "est.", "min.").
+EXPANSIONS = {
+    "ref": "reference", "refs": "references", "dept": "department", "fig": "figure",
+    "vol": "volume", "sec": "section", "approx": "approximately", "corp": "corporation",
+    "co": "company", "inc": "incorporated", "ltd": "limited", "tel": "telephone",
+    "qty": "quantity", "amt": "amount", "acct": "account", "govt": "government",
+    "intl": "international", "mgmt": "management", "tech": "technical", "st": "street",
+    "ave": "avenue", "rd": "road", "dr": "doctor",
+}  # fmt: skip
+_ABBREVIATED = re.compile(r"\b([A-Za-z]{2,6})\.")
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
 
@@ -178,12 +190,22 @@ def split_sentences(text: str) -> list[str]:
     return [" ".join(p.split()) for p in parts if p and p.strip()]
 
 
+def expansions(text: str) -> set[str]:
+    """The full words of the abbreviations (EXPANSIONS) written with a full stop in `text`:
+    "Contract ref. HX-4471" -> {"reference"}."""
+    if "." not in text:
+        return set()
+    found = (EXPANSIONS.get(m.lower()) for m in _ABBREVIATED.findall(text))
+    return {word for word in found if word}
+
+
 def lexical_support(claim: str, evidence: str) -> float:
-    """Share of the claim's content words found in the evidence (0..1)."""
+    """Share of the claim's content words found in the evidence (0..1), an abbreviation
+    in the evidence counting as its word (`expansions`)."""
     claim_words = content_words(claim)
     if not claim_words:
         return 0.0
-    return len(claim_words & content_words(evidence)) / len(claim_words)
+    return len(claim_words & (content_words(evidence) | expansions(evidence))) / len(claim_words)
 
 
 # What a terminal acts on rather than shows: C0 controls (ESC starts escape sequences,

@@ -14,8 +14,10 @@ import pytest
 
 from ingest.loaders import open_document
 from ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
-from localqa.schema import Chunk, Page, ocr_page_kind
-from localqa.text import SOFT_LINE, split_sentences, words
+from localqa.answering.citations import SupportChecker
+from localqa.answering.extractive import extract_answer
+from localqa.schema import Chunk, Page, ScoredChunk, ocr_page_kind
+from localqa.text import SOFT_LINE, lexical_support, split_sentences, words
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -264,3 +266,39 @@ def test_real_html_text_stands_on_the_file_lines_that_hold_it(shared_dir: Path, 
             assert all(word in re.findall(r"[^\W_]+", visible) for word in first), (number, piece)
             placed += bool(first)
     assert placed > 70
+
+
+# --------------------------------------------------------------------------- abbreviations
+
+
+def test_an_abbreviation_with_its_full_stop_counts_as_the_word() -> None:
+    question = "What is the contract reference?"
+    assert lexical_support(question, "Header: Contract ref. HX-4471 / confidential") == 1.0
+    assert lexical_support(question, "The reference rate is set monthly.") == 0.5
+    assert lexical_support("Which department pays?", "Dept. of Finance pays.") == 1.0
+    # only with its full stop, and not words that also end sentences ("no.")
+    assert lexical_support(question, "contract ref HX-4471") == 0.5
+    assert lexical_support("What is the order number?", "He said no. The order stands.") == 0.5
+
+
+def test_the_abbreviated_answer_outranks_passages_sharing_one_word_each() -> None:
+    # corpus + cases in one index: four chunks of a 10-K ranked above the lease, each
+    # holding "contract" or "reference", used to be quoted instead of its header
+    def context(cid: str, text: str) -> ScoredChunk:
+        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
+        return ScoredChunk(chunk, 1.0)
+
+    annual = [
+        "LIBOR will no longer serve as a reference rate for bank loans after this year.",
+        "Amounts billed in advance are recorded as contract liabilities of the company.",
+        "Revenue from each contract is recognised as performance obligations are met.",
+        "Unless the context indicates otherwise, references to the company mean Galaxy.",
+    ]
+    lease = (
+        "The tenant may terminate the lease early under the conditions agreed.\n"
+        "Header: Contract ref. HX-4471 / confidential"
+    )
+    contexts = [context(f"k{i}", s) for i, s in enumerate(annual)] + [context("lease", lease)]
+    extract = extract_answer("What is the contract reference?", contexts, SupportChecker(None))
+    assert extract.quotes[0] == "Header: Contract ref. HX-4471 / confidential"
+    assert extract.citations[0].chunk.source == "lease.txt"
