@@ -302,3 +302,24 @@ def test_the_abbreviated_answer_outranks_passages_sharing_one_word_each() -> Non
     extract = extract_answer("What is the contract reference?", contexts, SupportChecker(None))
     assert extract.quotes[0] == "Header: Contract ref. HX-4471 / confidential"
     assert extract.citations[0].chunk.source == "lease.txt"
+
+
+def test_the_questions_specific_words_outweigh_its_common_ones() -> None:
+    # corpus + cases in one index: a handbook sentence holding "provides" and "services"
+    # was quoted above the case's "Kelvara Technical Services"; both hold half the words,
+    # but in the index "technical" is rare and "provides" common (BM25 idf, as measured)
+    def context(cid: str, text: str) -> ScoredChunk:
+        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
+        return ScoredChunk(chunk, 1.0)
+
+    contexts = [
+        context("handbook", "Section E provides guidance on the approval of outside services."),
+        context("store", "The compressors are overhauled by Kelvara Technical Services."),
+    ]
+    question = "Which company provides technical services?"
+    rarity = {"company": 2.9, "provides": 1.8, "technical": 4.9, "services": 2.7}
+    checker = SupportChecker(None)
+    flat = extract_answer(question, contexts, checker, weights=dict.fromkeys(rarity, 1.0))
+    assert flat.citations[0].chunk.source == "handbook.txt"  # a tie, broken by rank
+    weighted = extract_answer(question, contexts, checker, weights=rarity)
+    assert weighted.quotes[0] == "The compressors are overhauled by Kelvara Technical Services."

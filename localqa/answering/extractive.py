@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
+from localqa.retrieval.retriever import term_weights, weighted_support
 from localqa.schema import ScoredChunk
-from localqa.text import content_words, lexical_support, split_sentences
+from localqa.text import content_words, split_sentences
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 NOTHING_FOUND = "The indexed documents contain nothing that answers this question."
@@ -27,21 +28,34 @@ class Extract:
 
 
 def extract_answer(
-    question: str, contexts: Sequence[ScoredChunk], checker: SupportChecker, sentences: int = 3
+    question: str,
+    contexts: Sequence[ScoredChunk],
+    checker: SupportChecker,
+    sentences: int = 3,
+    weights: dict[str, float] | None = None,
 ) -> Extract:
     """Rank the context sentences by how well they match the question; quote the best.
-    Only a shortlist, by the words they share with the question, is embedded: embedding
-    every sentence of 4,000 characters took a second of a cold `ask` (docs/BENCHMARKS.md)."""
+    Words count by their rarity, `weights` (word -> weight; default: rarity among the
+    contexts, `term_weights`): a sentence holding the question's specific words ("technical
+    services") outranks one holding its common ones ("provides services"). Only a
+    shortlist, by those words, is embedded: embedding every sentence of 4,000 characters
+    took a second of a cold `ask` (docs/BENCHMARKS.md)."""
+    if weights is None:
+        weights = term_weights(question, [result.chunk for result in contexts])
     candidates = [
-        (number, sentence)
+        (number, sentence, weighted_support(sentence, weights))
         for number, result in enumerate(contexts, start=1)
         for sentence in split_sentences(result.chunk.text) or [result.chunk.text]
         if len(content_words(sentence)) >= 3
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
-    candidates.sort(key=lambda c: lexical_support(question, c[1]) - RANK_STEP * c[0], reverse=True)
-    shortlist = candidates[:SHORTLIST]
-    agreement = checker.agreement(question, [sentence for _, sentence in shortlist])
+    candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
+    shortlist = [(number, sentence) for number, sentence, _ in candidates[:SHORTLIST]]
+    agreement = checker.agreement(
+        question,
+        [sentence for _, sentence in shortlist],
+        [lexical for _, _, lexical in candidates[:SHORTLIST]],
+    )
     scored = [
         (relevance - RANK_STEP * number, number, sentence)
         for (number, sentence), relevance in zip(shortlist, agreement, strict=True)

@@ -169,6 +169,21 @@ class ChunkStore:
             found += self._visible_rows(ranked[limit:])
         return found[:limit]
 
+    def word_rarity(self, words: Sequence[str]) -> dict[str, float] | None:
+        """Each word's BM25 idf over every chunk of the index (the word as FTS5 indexes
+        it: stemmed), from the array copy or else from FTS5's vocabulary; None when a word
+        is not one token."""
+        terms = self._question_tokens().terms(list(words)) if words else None
+        if terms is None:
+            return None
+        snapshot = self.fresh_lexical()
+        if snapshot is not None:
+            return {word: snapshot.idf(term) for word, term in zip(words, terms, strict=True)}
+        from localqa.store.lexical import idf, vocabulary_counts
+
+        rows, held = vocabulary_counts(self._db, terms)
+        return {w: idf(rows, held.get(t, 0)) for w, t in zip(words, terms, strict=True)}
+
     def _visible_rows(self, ranked: Sequence[tuple[int, float]]) -> list[tuple[Chunk, float]]:
         """The visible chunks among (rowid, score) pairs, in the order given."""
         if not ranked:
