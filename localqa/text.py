@@ -89,8 +89,12 @@ def words(text: str) -> list[str]:
 def lexical_text(text: str) -> str:
     """Text as the FTS5 `unicode61` tokenizer must see it to index `words`: folded, each CJK
     run replaced by its bigrams separated by spaces (unicode61 would take the whole run as
-    one token). Other text stays as it is, so English is indexed exactly as before."""
+    one token), and the full words of its abbreviations (`expansions`: "Contract ref."
+    is found by "reference") after it. Other text stays as it is."""
     text = fold(text)
+    spelt_out = expansions(text)
+    if spelt_out:
+        text = f"{text}\n{' '.join(sorted(spelt_out))}"
     if not has_cjk(text):
         return text
     return CJK_RUN.sub(lambda m: " " + " ".join(bigrams(m.group())) + " ", text)

@@ -113,4 +113,6 @@ def test_doctor_says_how_chinese_is_searched(
     assert search["embedding_languages"].startswith(
         "the embedding model is English-only; Chinese, Japanese and Korean text is searched"
     )
-    assert search["lexical_index"] == "current: CJK text indexed as character bigrams"
+    assert search["lexical_index"] == (
+        "current: CJK text indexed as character bigrams, abbreviations as words"
+    )

@@ -187,3 +187,14 @@ def test_word_rarity_is_bm25s_idf_from_the_arrays_or_fts5_alike(index: Index) ->
     add_document(index, chunks_of("tugs.txt", ["Tugboats guide tankers into the tide."]))
     assert index.chunk_store.fresh_lexical() is None  # stale arrays: FTS5's vocabulary counts
     assert index.chunk_store.word_rarity(["tide"]) == {"tide": pytest.approx(math.log(6.5 / 3.5))}
+
+
+def test_an_abbreviation_is_found_by_its_word(index: Index) -> None:
+    lease = ["The tenant may end the lease early.\nHeader: Contract ref. HX-4471 / confidential"]
+    annual = ["Contract liabilities are recorded when billed.", "See the reference rate below."]
+    with index.writing():
+        add_document(index, chunks_of("lease.docx", lease))
+        add_document(index, chunks_of("annual.html", annual))
+    top = index.chunk_store.lexical_search("What is the contract reference?", 3)
+    assert top[0][0].source == "lease.docx"  # "ref." is indexed as "reference" too
+    assert ranking(top) == ranking(index.chunk_store.fts5_search("contract reference", 3))
