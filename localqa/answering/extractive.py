@@ -50,18 +50,7 @@ def extract_answer(
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
-    shortlist = [(number, sentence) for number, sentence, _ in candidates[:SHORTLIST]]
-    agreement = checker.agreement(
-        question,
-        [sentence for _, sentence in shortlist],
-        [lexical for _, _, lexical in candidates[:SHORTLIST]],
-    )
-    scored = [
-        (relevance - RANK_STEP * number, number, sentence)
-        for (number, sentence), relevance in zip(shortlist, agreement, strict=True)
-    ]
-    scored.sort(key=lambda item: item[0], reverse=True)
-    picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE]
+    picked = _best(question, candidates[:SHORTLIST], checker, sentences)
     if not picked:
         return Extract(NOTHING_FOUND, [], False)
     # renumber so the answer's [n] and its contexts list only the chunks quoted
@@ -77,3 +66,29 @@ def extract_answer(
     ordered = [citations[n] for n in sorted(citations)]
     quotes = tuple(sentence for _, _, sentence in picked)
     return Extract("\n".join(lines), ordered, True, quotes)
+
+
+def _best(
+    question: str,
+    shortlist: Sequence[tuple[int, str, float]],
+    checker: SupportChecker,
+    sentences: int,
+) -> list[tuple[float, int, str]]:
+    """(support, context number, sentence) of the `sentences` best of the shortlist
+    (number, sentence, weighted lexical score), those below MIN_RELEVANCE left out.
+    Ordered by agreement with words weighted; kept, and scored, by agreement with every
+    word alike: in a small index the words a document holds are all common, so their
+    weights say which sentence is more specific, not whether any answers."""
+    texts = [sentence for _, sentence, _ in shortlist]
+    support = checker.agreement(question, texts)
+    ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
+    scored = [
+        (rank - RANK_STEP * number, alike - RANK_STEP * number, number, sentence)
+        for (number, sentence, _), alike, rank in zip(shortlist, support, ranking, strict=True)
+    ]
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return [
+        (alike, n, sentence)
+        for _, alike, n, sentence in scored[:sentences]
+        if alike >= MIN_RELEVANCE
+    ]
