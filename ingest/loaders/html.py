@@ -258,8 +258,9 @@ def at_file_lines(extracted: HtmlText, markup: str) -> HtmlText:
     line, separated by SOFT_LINE, which ends a sentence or record like a line end."""
     lines = extracted.text.split("\n")
     targets = _targets(_file_lines(lines, markup))
-    placed: list[str] = []
+    placed: list[list[str]] = []  # the pieces of each line (joined once: a one-line page)
     moved: list[tuple[int, int]] = []  # (new line, column) where each old line starts
+    width = 0  # length of the last placed line so far
     for text, target in zip(lines, targets, strict=True):
         if not text.strip():  # paragraph gaps come from the file's own lines
             moved.append((len(placed), 0))
@@ -267,13 +268,16 @@ def at_file_lines(extracted: HtmlText, markup: str) -> HtmlText:
         if target < 0:  # not found: the next line, if that is before the next one found
             target = len(placed) + 1 if len(placed) + 1 < -target else len(placed)
         if placed and target <= len(placed):
-            moved.append((len(placed) - 1, len(placed[-1]) + 1))
-            placed[-1] += SOFT_LINE + text
+            moved.append((len(placed) - 1, width + 1))
+            placed[-1] += [SOFT_LINE, text]
+            width += 1 + len(text)
             continue
-        placed.extend([""] * (target - 1 - len(placed)))
+        placed.extend([[""] for _ in range(target - 1 - len(placed))])
         moved.append((len(placed), 0))
-        placed.append(text)
-    return HtmlText(extracted.title, "\n".join(placed), _moved_headings(extracted, moved, placed))
+        placed.append([text])
+        width = len(text)
+    joined = ["".join(pieces) for pieces in placed]
+    return HtmlText(extracted.title, "\n".join(joined), _moved_headings(extracted, moved, joined))
 
 
 def _moved_headings(
