@@ -6,6 +6,9 @@ skipped or failed with a reason), no traceback, and each case's right answer fou
 
 `--loaders-only` reads each file through the loaders alone (no splitting, embedding or
 answers): minutes instead of the whole ingest, for comparing with an older checkout.
+`--asks-only HOME` asks the case questions of an index already made of the corpus and
+cases (`LOCALQA_HOME=HOME localqa ingest COPY`, COPY holding `corpus/` and `cases/`):
+the answers without the half hour of ingest, e.g. after a change to retrieval or answers.
 
 Runs against whatever `localqa` is first on PYTHONPATH, so the same script measures an
 older checkout (a setting it lacks, such as `ocr`, is left out). cases/hostile is left
@@ -139,7 +142,14 @@ def main() -> None:
     parser.add_argument("--no-ocr", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--loaders-only", action="store_true")
+    parser.add_argument("--asks-only", type=Path, metavar="HOME")
     args = parser.parse_args()
+    if args.asks_only:
+        answers = _ask(_settings(args.asks_only, ocr=not args.no_ocr))
+        print(f"{sum(a['found'] for a in answers)}/{len(answers)} case answers found")
+        for answer in answers:
+            print(f"  {'found' if answer['found'] else 'MISSED'}: {answer['question']}")
+        return
     if args.loaders_only:
         outcomes = loaders_only(args.shared, ocr=not args.no_ocr)["outcomes"]
         if args.json:

@@ -50,7 +50,12 @@ def main() -> None:
     for q in questions:
         found = retriever.search(q.question).results
         contexts = pack_context(found, settings.top_k, settings.context_chars)
-        quotes = extract_answer(q.question, contexts, SupportChecker(embedder)).quotes
+        checker = SupportChecker(embedder)
+        if hasattr(retriever, "word_weights"):  # as `ask` does; older checkouts lack it
+            weights = retriever.word_weights(q.question, [c.chunk for c in contexts])
+            quotes = extract_answer(q.question, contexts, checker, weights=weights).quotes
+        else:
+            quotes = extract_answer(q.question, contexts, checker).quotes
         first += bool(quotes) and contains_answer(quotes[0], q.answers)
         anywhere += any(contains_answer(quote, q.answers) for quote in quotes)
     n = max(len(questions), 1)

@@ -161,7 +161,8 @@ class Ingestor:
                 self._index.collect_orphans()  # leftovers of an interrupted run
                 if upgraded := self._index.chunk_store.upgrade_lexical():
                     report.notes.append(
-                        f"search index upgraded for Chinese, Japanese and Korean text: "
+                        "search index upgraded (Chinese, Japanese and Korean text as "
+                        "bigrams, abbreviations as their words): "
                         f"{upgraded} chunks re-indexed (no document re-read)"
                     )
                 trust = self._salt_unchanged()

@@ -3,8 +3,11 @@
 Each repair keeps the page's line count and the order of its lines, so a chunk's
 `line_start`/`line_end` still name the lines of the page as the loader read them:
 
-- compatibility characters are folded (NFKC: the ligature glyph U+FB01 becomes "fi",
-  full-width letters and digits (U+FF21...) become ASCII), one line at a time;
+- compatibility characters that stand for letters or digits are folded (NFKC: the ligature
+  glyph U+FB01 becomes "fi", full-width letters and digits (U+FF21...) become ASCII), one
+  line at a time; compatibility punctuation and symbols keep the document's own form
+  (`，` `：` `…`), since search folds them anyway (localqa.text.words) and a quote shows
+  them as the reader wrote them;
 - a word hyphenated at a line end (`compres-` / `sors`) is joined on the first line, the
   rest of the second line staying where it was; real compounds (`well-` / `known`) keep
   their hyphen;
@@ -20,6 +23,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import cache
 from itertools import chain, islice
 
 from localqa.schema import Page
@@ -46,9 +50,38 @@ REPEATED_LINE_TIMES = 5
 REPEATED_LINE_CHARS = 60
 
 
+# Blocks holding the compatibility punctuation and symbols kept as written: general
+# punctuation (… ‼), CJK symbols and punctuation, small form variants, half- and full-width
+# forms (，：（）). Characters elsewhere are folded without looking at each.
+_KEPT_CANDIDATE = re.compile("[\u2000-\u206f\u3000-\u303f\ufe10-\ufe6f\uff00-\uffef]")
+
+
+@cache
+def _keeps_own_form(char: str) -> bool:
+    """Punctuation or a symbol whose NFKC form holds no letter or digit: `，`, `…` and
+    the full-width tilde are kept; full-width letters and digits, and `™` ("TM"), are
+    folded, being words to a search."""
+    folded = unicodedata.normalize("NFKC", char)
+    return (
+        folded != char
+        and unicodedata.category(char)[0] in "PS"
+        and not any(c.isalnum() for c in folded)
+    )
+
+
 def fold_line(line: str) -> str:
-    """NFKC, minus soft hyphens; never adds or removes a line break."""
-    folded = unicodedata.normalize("NFKC", line).replace(SOFT_HYPHEN, "")
+    """NFKC minus soft hyphens, except punctuation and symbols, which keep their own form
+    (`_keeps_own_form`); never adds or removes a line break."""
+    if line.isascii():
+        return line.replace("\r", " ")
+    pieces: list[str] = []
+    start = 0
+    for found in _KEPT_CANDIDATE.finditer(line):
+        if _keeps_own_form(found.group()):
+            pieces += [unicodedata.normalize("NFKC", line[start : found.start()]), found.group()]
+            start = found.end()
+    pieces.append(unicodedata.normalize("NFKC", line[start:]))
+    folded = "".join(pieces).replace(SOFT_HYPHEN, "")
     return folded.replace("\n", " ").replace("\r", " ")
 
 
@@ -93,15 +126,18 @@ def join_hyphenated(text: str) -> str:
 def _remap_headings(
     old: str, new: str, headings: tuple[tuple[int, str], ...]
 ) -> tuple[tuple[int, str], ...]:
-    """Heading offsets moved to the start of the same line in the repaired text."""
+    """Heading offsets moved to the same line, and the same column as far as the line
+    reaches, in the repaired text (a heading may start mid-line: HTML's SOFT_LINE)."""
     if not headings:
         return headings
     old_starts = [0] + [i + 1 for i, ch in enumerate(old) if ch == "\n"]
     new_starts = [0] + [i + 1 for i, ch in enumerate(new) if ch == "\n"]
+    new_ends = [start - 1 for start in new_starts[1:]] + [len(new)]
     moved = []
     for offset, title in headings:
-        line = bisect_right(old_starts, offset) - 1
-        moved.append((new_starts[min(line, len(new_starts) - 1)], fold_line(title)))
+        line = min(bisect_right(old_starts, offset) - 1, len(new_starts) - 1)
+        at = min(new_starts[line] + offset - old_starts[line], new_ends[line])
+        moved.append((at, fold_line(title)))
     return tuple(moved)
 
 

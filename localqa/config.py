@@ -84,6 +84,10 @@ class Settings(BaseModel):
     follow_outside_links: bool = False
     # Read PDF pages without a text layer (scans) by OCR, offline (ingest/loaders/ocr.py).
     ocr: bool = True
+    # Pages of one PDF read by OCR (~10-30 s each on two cores); OCR also stops once it has
+    # taken half of read_timeout_s on a file. The file is added with the pages read so far,
+    # and a warning names the pages left.
+    max_ocr_pages: int = Field(50, ge=0)
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000

@@ -170,10 +170,10 @@ def _search(builder: Builder) -> dict[str, Any]:
         finally:
             index.close()
         facts["lexical_index"] = (
-            "outdated: CJK text is not found lexically until `localqa ingest` re-indexes it"
-            " (no document is re-read)"
+            "outdated: CJK text (and words abbreviated as `ref.`) are not found lexically "
+            "until `localqa ingest` re-indexes it (no document is re-read)"
             if outdated
-            else "current: CJK text indexed as character bigrams"
+            else "current: CJK text indexed as character bigrams, abbreviations as words"
         )
     return facts
 

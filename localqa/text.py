@@ -31,12 +31,16 @@ STOPWORDS = frozenset(
     什么 怎么 怎样 如何 哪些 哪个 哪里 多少 为什 是否 是什 请问""".split()
 )
 WORD = re.compile(r"\w+", re.UNICODE)
+# U+2028 LINE SEPARATOR: a line of text that shares a line of the file with the one before
+# (HTML blocks written on one line: ingest/loaders/html.py), so that line numbers stay the
+# file's. It ends a sentence or record as a block does; quotes show it as a space.
+SOFT_LINE = "\u2028"
 # A sentence ends at . ! or ? followed by space and a capital, digit or quote; or at a blank
 # line; or before a list item; or after 。！？ (no space follows them in CJK text), a closing
 # quote or bracket staying with its sentence; or at ! or ? right before a CJK character
-# (full-width ！？ after NFKC folding).
+# (full-width ！？ after NFKC folding); or at a SOFT_LINE.
 SENTENCE_END = re.compile(
-    r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n\s*\n|\n(?=[-*•]\s)"
+    r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])|\n\s*\n|\n(?=[-*•]\s)|[^\S\n]*\u2028\s*"
     r"|(?<=[。！？｡])(?![”’」』）〕】\"')\]])\s*"
     r"|(?<=[。！？｡][”’」』）〕】\"')\]])\s*"
     rf"|(?<=[!?])(?=[{CJK_RANGES}])"
@@ -85,8 +89,12 @@ def words(text: str) -> list[str]:
 def lexical_text(text: str) -> str:
     """Text as the FTS5 `unicode61` tokenizer must see it to index `words`: folded, each CJK
     run replaced by its bigrams separated by spaces (unicode61 would take the whole run as
-    one token). Other text stays as it is, so English is indexed exactly as before."""
+    one token), and the full words of its abbreviations (`expansions`: "Contract ref."
+    is found by "reference") after it. Other text stays as it is."""
     text = fold(text)
+    spelt_out = expansions(text)
+    if spelt_out:
+        text = f"{text}\n{' '.join(sorted(spelt_out))}"
     if not has_cjk(text):
         return text
     return CJK_RUN.sub(lambda m: " " + " ".join(bigrams(m.group())) + " ", text)
@@ -104,6 +112,18 @@ ABBREVIATIONS = frozenset(
     """ref no nos vol art sec fig eq p pp dr mr mrs ms st vs etc e.g i.e cf approx dept inc
     ltd co""".split()
 )
+# Abbreviations with a full stop, as headers, forms and tables write them ("Contract ref.
+# HX-4471", "Dept. of Finance", "Qty. 12"), and the word a question uses for them. Not
+# those that are also words ending a sentence ("no.", "est.", "min.").
+EXPANSIONS = {
+    "ref": "reference", "refs": "references", "dept": "department", "fig": "figure",
+    "vol": "volume", "sec": "section", "approx": "approximately", "corp": "corporation",
+    "co": "company", "inc": "incorporated", "ltd": "limited", "tel": "telephone",
+    "qty": "quantity", "amt": "amount", "acct": "account", "govt": "government",
+    "intl": "international", "mgmt": "management", "tech": "technical", "st": "street",
+    "ave": "avenue", "rd": "road", "dr": "doctor",
+}  # fmt: skip
+_ABBREVIATED = re.compile(r"\b([A-Za-z]{2,6})\.")
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
 
@@ -174,12 +194,22 @@ def split_sentences(text: str) -> list[str]:
     return [" ".join(p.split()) for p in parts if p and p.strip()]
 
 
+def expansions(text: str) -> set[str]:
+    """The full words of the abbreviations (EXPANSIONS) written with a full stop in `text`:
+    "Contract ref. HX-4471" -> {"reference"}."""
+    if "." not in text:
+        return set()
+    found = (EXPANSIONS.get(m.lower()) for m in _ABBREVIATED.findall(text))
+    return {word for word in found if word}
+
+
 def lexical_support(claim: str, evidence: str) -> float:
-    """Share of the claim's content words found in the evidence (0..1)."""
+    """Share of the claim's content words found in the evidence (0..1), an abbreviation
+    in the evidence counting as its word (`expansions`)."""
     claim_words = content_words(claim)
     if not claim_words:
         return 0.0
-    return len(claim_words & content_words(evidence)) / len(claim_words)
+    return len(claim_words & (content_words(evidence) | expansions(evidence))) / len(claim_words)
 
 
 # What a terminal acts on rather than shows: C0 controls (ESC starts escape sequences,

@@ -4,6 +4,9 @@ own lines, DOCX notes, spreadsheet formulas without saved values. Inputs are bui
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -11,8 +14,10 @@ import pytest
 
 from ingest.loaders import open_document
 from ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
-from localqa.schema import Chunk, Page, ocr_page_kind
-from localqa.text import split_sentences, words
+from localqa.answering.citations import SupportChecker
+from localqa.answering.extractive import extract_answer
+from localqa.schema import Chunk, Page, ScoredChunk, ocr_page_kind
+from localqa.text import SOFT_LINE, lexical_support, split_sentences, words
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -23,6 +28,15 @@ def test_compatibility_forms_fold_line_by_line() -> None:
     text = "The \ufb01nancial o\ufb03ce\n\uff21\uff22\uff23\uff11 ok\nco\u00adoperate"
     assert fold(text) == "The financial office\nABC1 ok\ncooperate"
     assert words("\ufb01scal \uff26\uff49\uff53\uff43\uff41\uff4c") == ["fiscal", "fiscal"]
+
+
+def test_punctuation_keeps_the_documents_own_form() -> None:
+    # full-width punctuation is what Chinese is written with: quoted as it stands, while
+    # search folds it (words) and full-width letters, digits and "TM" still fold
+    line = "年假制度：入职满一年，享有十天年假（带薪）……\uff5e \uff21\uff11 \u2122 \u2460\u3000x"
+    assert fold(line) == "年假制度：入职满一年，享有十天年假（带薪）……\uff5e A1 TM 1 x"
+    assert words(fold(line)) == words(unicodedata.normalize("NFKC", line))  # search: same
+    assert split_sentences(fold("好！走吧。再见？")) == ["好！", "走吧。", "再见？"]
 
 
 def test_hyphenated_line_ends_join_on_the_first_line() -> None:
@@ -228,5 +242,84 @@ def test_html_text_stands_on_the_lines_of_the_file(tmp_path: Path) -> None:
         (page.text.index("Boiler"), "Boiler manual"),
     )
     assert lines[3] == "The boiler is serviced every March."
-    assert lines[4:6] == ["Next", "two"]  # a <br> on the same line of the file: one line down
-    assert lines[6:] == ["a | b", "Pump | four units", "Last & final words."]
+    # a <br> on the same line of the file shares it, and still ends a sentence
+    assert lines[4] == f"Next{SOFT_LINE}two" and split_sentences(lines[4]) == ["Next", "two"]
+    assert lines[5:] == ["a | b", "Pump | four units", "Last & final words."]
+
+
+@pytest.mark.parametrize(
+    "name", ["privategpt/reader_files/file.html", "unstructured/html/example-with-scripts.html"]
+)
+def test_real_html_text_stands_on_the_file_lines_that_hold_it(shared_dir: Path, name: str) -> None:
+    # file.html is one line of 8 KB (72 lines of text); the other spreads blocks, links and
+    # scripts over 1,174 lines: each line of text is on a line of the file holding its words
+    path = shared_dir / "corpus" / name
+    file_lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    [page] = list(open_document(path).pages)
+    text_lines = page.text.split("\n")
+    assert len(text_lines) <= len(file_lines)
+    placed = 0
+    for number, line in enumerate(text_lines, start=1):
+        visible = html.unescape(re.sub(r"<[^>]*>", " ", file_lines[number - 1]))
+        for piece in line.split(SOFT_LINE):
+            first = re.findall(r"[^\W_]+", piece)[:1]
+            assert all(word in re.findall(r"[^\W_]+", visible) for word in first), (number, piece)
+            placed += bool(first)
+    assert placed > 70
+
+
+# --------------------------------------------------------------------------- abbreviations
+
+
+def test_an_abbreviation_with_its_full_stop_counts_as_the_word() -> None:
+    question = "What is the contract reference?"
+    assert lexical_support(question, "Header: Contract ref. HX-4471 / confidential") == 1.0
+    assert lexical_support(question, "The reference rate is set monthly.") == 0.5
+    assert lexical_support("Which department pays?", "Dept. of Finance pays.") == 1.0
+    # only with its full stop, and not words that also end sentences ("no.")
+    assert lexical_support(question, "contract ref HX-4471") == 0.5
+    assert lexical_support("What is the order number?", "He said no. The order stands.") == 0.5
+
+
+def test_the_abbreviated_answer_outranks_passages_sharing_one_word_each() -> None:
+    # corpus + cases in one index: four chunks of a 10-K ranked above the lease, each
+    # holding "contract" or "reference", used to be quoted instead of its header
+    def context(cid: str, text: str) -> ScoredChunk:
+        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
+        return ScoredChunk(chunk, 1.0)
+
+    annual = [
+        "LIBOR will no longer serve as a reference rate for bank loans after this year.",
+        "Amounts billed in advance are recorded as contract liabilities of the company.",
+        "Revenue from each contract is recognised as performance obligations are met.",
+        "Unless the context indicates otherwise, references to the company mean Galaxy.",
+    ]
+    lease = (
+        "The tenant may terminate the lease early under the conditions agreed.\n"
+        "Header: Contract ref. HX-4471 / confidential"
+    )
+    contexts = [context(f"k{i}", s) for i, s in enumerate(annual)] + [context("lease", lease)]
+    extract = extract_answer("What is the contract reference?", contexts, SupportChecker(None))
+    assert extract.quotes[0] == "Header: Contract ref. HX-4471 / confidential"
+    assert extract.citations[0].chunk.source == "lease.txt"
+
+
+def test_the_questions_specific_words_outweigh_its_common_ones() -> None:
+    # corpus + cases in one index: a handbook sentence holding "provides" and "services"
+    # was quoted above the case's "Kelvara Technical Services"; both hold half the words,
+    # but in the index "technical" is rare and "provides" common (BM25 idf, as measured)
+    def context(cid: str, text: str) -> ScoredChunk:
+        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
+        return ScoredChunk(chunk, 1.0)
+
+    contexts = [
+        context("handbook", "Section E provides guidance on the approval of outside services."),
+        context("store", "The compressors are overhauled by Kelvara Technical Services."),
+    ]
+    question = "Which company provides technical services?"
+    rarity = {"company": 2.9, "provides": 1.8, "technical": 4.9, "services": 2.7}
+    checker = SupportChecker(None)
+    flat = extract_answer(question, contexts, checker, weights=dict.fromkeys(rarity, 1.0))
+    assert flat.citations[0].chunk.source == "handbook.txt"  # a tie, broken by rank
+    weighted = extract_answer(question, contexts, checker, weights=rarity)
+    assert weighted.quotes[0] == "The compressors are overhauled by Kelvara Technical Services."

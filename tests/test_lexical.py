@@ -3,6 +3,7 @@ chunks and the same scores, never used when stale, refreshed by every write."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -171,3 +172,29 @@ def test_arrays_that_cannot_be_written_cost_speed_not_data(
         assert hits[0][0].id == "harbour.txt:1:0"  # FTS5 answers
     finally:
         index.close()
+
+
+def test_word_rarity_is_bm25s_idf_from_the_arrays_or_fts5_alike(index: Index) -> None:
+    # 8 chunks: "cranes" is in 3 (crane, cranes: stemmed as FTS5 does), "tide" in 2,
+    # "floodlights" in 1; "harbour" in 4 (titles count), so its idf is at the floor
+    words = ["cranes", "tide", "floodlights", "harbour"]
+    rarity = index.chunk_store.word_rarity(words)
+    assert rarity is not None and index.chunk_store.fresh_lexical() is not None
+    assert rarity["cranes"] == pytest.approx(math.log(5.5 / 3.5))
+    assert rarity["tide"] == pytest.approx(math.log(6.5 / 2.5))
+    assert rarity["floodlights"] == pytest.approx(math.log(7.5 / 1.5))
+    assert rarity["harbour"] == pytest.approx(1e-6)
+    add_document(index, chunks_of("tugs.txt", ["Tugboats guide tankers into the tide."]))
+    assert index.chunk_store.fresh_lexical() is None  # stale arrays: FTS5's vocabulary counts
+    assert index.chunk_store.word_rarity(["tide"]) == {"tide": pytest.approx(math.log(6.5 / 3.5))}
+
+
+def test_an_abbreviation_is_found_by_its_word(index: Index) -> None:
+    lease = ["The tenant may end the lease early.\nHeader: Contract ref. HX-4471 / confidential"]
+    annual = ["Contract liabilities are recorded when billed.", "See the reference rate below."]
+    with index.writing():
+        add_document(index, chunks_of("lease.docx", lease))
+        add_document(index, chunks_of("annual.html", annual))
+    top = index.chunk_store.lexical_search("What is the contract reference?", 3)
+    assert top[0][0].source == "lease.docx"  # "ref." is indexed as "reference" too
+    assert ranking(top) == ranking(index.chunk_store.fts5_search("contract reference", 3))

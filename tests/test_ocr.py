@@ -8,6 +8,7 @@ import pytest
 
 from ingest.loaders import LoadOptions, open_document
 from ingest.loaders.base import LoadError
+from ingest.loaders.limits import Limits
 from ingest.loaders.ocr import available
 from tests.test_loaders import make_pdf
 
@@ -16,18 +17,21 @@ pytestmark = pytest.mark.skipif(not available(), reason="rapidocr-onnxruntime no
 LINES = ["Kelvara Technical Services", "overhauls the compressors"]
 
 
-def image_only_pdf(tmp_path: Path, lines: list[str]) -> Path:
-    """A PDF whose one page is a picture of `lines` (no text layer), half a page tall."""
+def image_only_pdf(tmp_path: Path, lines: list[str], *more: list[str]) -> Path:
+    """A PDF whose pages are pictures of `lines` (and of each of `more`), no text layer,
+    half a page tall each."""
     import pypdfium2 as pdfium
 
     text_pdf = tmp_path / "text.pdf"
-    text_pdf.write_bytes(make_pdf(["\n".join(lines)]))
+    text_pdf.write_bytes(make_pdf(["\n".join(page) for page in (lines, *more)]))
     document = pdfium.PdfDocument(str(text_pdf))
     # the top of the page only: where the lines are (1/3 of 792 pt), at 144 dpi
-    image = document[0].render(scale=2, crop=(0, 500, 0, 0)).to_pil().convert("RGB")
+    first, *rest = [
+        page.render(scale=2, crop=(0, 500, 0, 0)).to_pil().convert("RGB") for page in document
+    ]
     document.close()
     path = tmp_path / "scan.pdf"
-    image.save(path, resolution=144.0)
+    first.save(path, resolution=144.0, save_all=True, append_images=rest)
     return path
 
 
@@ -53,3 +57,24 @@ def test_blank_pages_fail_after_ocr_finds_nothing(tmp_path: Path) -> None:
     path.write_bytes(make_pdf(["", ""]))
     with pytest.raises(LoadError, match=r"^no text layer .*OCR found no text either"):
         list(open_document(path).pages)
+
+
+def test_ocr_stops_at_its_page_cap_and_the_file_is_still_added(tmp_path: Path) -> None:
+    path = image_only_pdf(tmp_path, LINES, ["Second page"], ["Third page"])
+    document = open_document(path, limits=Limits(max_ocr_pages=1))
+    pages = list(document.pages)
+    assert [page.text.split("\n") for page in pages] == [LINES, [""], [""]]
+    assert document.warnings == [
+        "read by OCR: page 1 (no text layer)",
+        "OCR stopped after 1 page (`max_ocr_pages`): pages 2-3 not read; if they matter, "
+        "raise `max_ocr_pages` or run `ocrmypdf in.pdf out.pdf` and ingest the result",
+    ]
+
+
+def test_ocr_stops_before_the_read_timeout_would_cost_the_file(tmp_path: Path) -> None:
+    path = image_only_pdf(tmp_path, LINES, ["Second page"])
+    # OCR may take half of read_timeout_s: the first page uses up 1 ms at once
+    document = open_document(path, limits=Limits(read_timeout_s=0.002))
+    assert [page.text.split("\n")[0] for page in document.pages] == [LINES[0], ""]
+    [stopped] = [w for w in document.warnings if w.startswith("OCR stopped")]
+    assert "`read_timeout_s`, 0.002 s): page 2 not read" in stopped

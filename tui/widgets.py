@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from localqa.answering.conversations import Source
-from localqa.text import terminal_safe
+from localqa.text import SOFT_LINE, terminal_safe
 from tui.adapter import CoreInfo
 
 QUOTE_STYLE = "bold $text-accent on $accent-muted"
@@ -209,7 +209,9 @@ class PassageView(VerticalScroll):
             return
         location = terminal_safe(source.chunk.location(), one_line=True)
         self.border_title = f"[{source.number}] {location}"
-        shown = terminal_safe(source.chunk.text)  # a document's escape codes, made visible
+        # a document's escape codes made visible; HTML blocks sharing a line of the file
+        # shown on lines of their own (the same length, so the quote's span holds)
+        shown = terminal_safe(source.chunk.text).replace(SOFT_LINE, "\n")
         content = Content(shown)
         span = quote_span(shown, terminal_safe(source.quote))
         if span is not None:

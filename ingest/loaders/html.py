@@ -1,7 +1,8 @@
 """HTML: the visible text, with block elements as line breaks and h1-h6 as headings.
 `extract_html` is reused by the EPUB loader for its XHTML chapters. An .html file's text
 is laid out on the lines of the file where each line of text is found
-(`at_file_lines`), so a citation's lines are the file's and `o` opens the file there."""
+(`at_file_lines`), so a citation's lines are the file's and `o` opens the file there; lines
+of text from one line of the file share it, separated by SOFT_LINE (localqa/text.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ingest.loaders.encoding import decode_bytes, normalise_newlines
 from ingest.loaders.limits import DEFAULT_LIMITS, Limits
 from ingest.loaders.markup import Heading
 from localqa.schema import Page
+from localqa.text import SOFT_LINE
 
 _DROPPED = frozenset(
     {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object"}
@@ -214,54 +216,88 @@ _SEARCH_WORDS = re.compile(r"[^\W_]+")
 _BETWEEN_WORDS = r"(?:\W|<[^>]*>|&#?\w+;)+"  # spaces, punctuation, tags, entities
 
 
-def _file_lines(lines: list[str], markup: str) -> list[int]:
+def _file_lines(lines: list[str], markup: str) -> list[int | None]:
     """The 1-based line of `markup` where each text line is found: its first two words
-    searched for in order (markup between them allowed); a line not found stays with
-    the line before it."""
-    found: list[int] = []
+    searched for in order (markup between them allowed), from where the line before was
+    found; None for an empty line or one not found."""
+    found: list[int | None] = []
     body = re.search(r"<body[\s>]", markup, re.IGNORECASE)  # not the <title> in <head>
     cursor = body.start() if body else 0
     line = markup.count("\n", 0, cursor) + 1
     for text in lines:
         words = _SEARCH_WORDS.findall(text)[:2]
+        match = None
         if words:
             pattern = r"\b" + _BETWEEN_WORDS.join(re.escape(w) for w in words) + r"\b"
             match = re.compile(pattern).search(markup, cursor)
-            if match:
-                line += markup.count("\n", cursor, match.start())
-                cursor = match.start()
-        found.append(line)
+        if match:
+            line += markup.count("\n", cursor, match.start())
+            cursor = match.start()
+        found.append(line if match else None)
     return found
+
+
+def _targets(where: list[int | None]) -> list[int]:
+    """Each line's file line; for a line not found, minus the next line found (or minus
+    a billion): it takes the line after the one before it if that is before this bound."""
+    targets: list[int] = []
+    upcoming = 10**9
+    for line in reversed(where):
+        if line is None:
+            targets.append(-upcoming)
+        else:
+            targets.append(line)
+            upcoming = line
+    return targets[::-1]
 
 
 def at_file_lines(extracted: HtmlText, markup: str) -> HtmlText:
     """The text with each line on the line of the file it comes from, empty lines filling
-    the gaps. Lines of text that come from one line of the file (a `<br>`, table rows
-    written on one line) keep their own lines, the ones after them moving down: exact
-    for markup written a block a line, a few lines off for dense markup."""
+    the gaps, so a citation's lines are the file's. Lines of text that come from one line
+    of the file (a `<br>`, table rows or a whole page written on one line) share that
+    line, separated by SOFT_LINE, which ends a sentence or record like a line end."""
     lines = extracted.text.split("\n")
-    where = _file_lines(lines, markup)
-    placed: list[str] = []
-    new_line: list[int] = []  # 0-based line of each old line in the new text
-    for text, line in zip(lines, where, strict=True):
+    targets = _targets(_file_lines(lines, markup))
+    placed: list[list[str]] = []  # the pieces of each line (joined once: a one-line page)
+    moved: list[tuple[int, int]] = []  # (new line, column) where each old line starts
+    width = 0  # length of the last placed line so far
+    for text, target in zip(lines, targets, strict=True):
         if not text.strip():  # paragraph gaps come from the file's own lines
-            new_line.append(len(placed))
+            moved.append((len(placed), 0))
             continue
-        target = max(line, len(placed) + 1)
-        placed.extend([""] * (target - 1 - len(placed)))
-        new_line.append(len(placed))
-        placed.append(text)
+        if target < 0:  # not found: the next line, if that is before the next one found
+            target = len(placed) + 1 if len(placed) + 1 < -target else len(placed)
+        if placed and target <= len(placed):
+            moved.append((len(placed) - 1, width + 1))
+            placed[-1] += [SOFT_LINE, text]
+            width += 1 + len(text)
+            continue
+        placed.extend([[""] for _ in range(target - 1 - len(placed))])
+        moved.append((len(placed), 0))
+        placed.append([text])
+        width = len(text)
+    joined = ["".join(pieces) for pieces in placed]
+    return HtmlText(extracted.title, "\n".join(joined), _moved_headings(extracted, moved, joined))
+
+
+def _moved_headings(
+    extracted: HtmlText, moved: list[tuple[int, int]], placed: list[str]
+) -> tuple[Heading, ...]:
+    """Heading offsets in the text laid on the file's lines."""
     new_starts = [0]
     for text in placed:
         new_starts.append(new_starts[-1] + len(text) + 1)
     old_starts = [0]
-    for text in lines:
+    for text in extracted.text.split("\n"):
         old_starts.append(old_starts[-1] + len(text) + 1)
     headings = []
     for at, title in extracted.headings:
         old = bisect_right(old_starts, at) - 1
-        headings.append((new_starts[min(new_line[old], len(placed) - 1)], title))
-    return HtmlText(extracted.title, "\n".join(placed), tuple(headings))
+        row, column = moved[old]
+        row = min(row, len(placed) - 1)
+        column = min(column + at - old_starts[old], len(placed[row]))
+        headings.append((new_starts[row] + column, title))
+    return tuple(headings)
 
 
 def _one_page(extracted: HtmlText) -> Iterator[Page]:

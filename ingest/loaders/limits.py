@@ -31,6 +31,7 @@ class Limits:
     max_pages: int = 10_000
     max_sheet_cells: int = 5_000_000
     max_file_chunks: int = 20_000
+    max_ocr_pages: int = 50
     ocr: bool = True
 
     @classmethod

@@ -4,6 +4,7 @@ off (`ocr = false`); their pages carry the OCR confidence."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,10 @@ _OCR_FAILED = "OCR found no text either (blank pages, or only pictures?); nothin
 # A page whose text layer has fewer letters and digits than this is read by OCR: scans
 # often carry a stamped page number or a few stray characters.
 OCR_BELOW_CHARS = 10
+# OCR stops once it has taken this share of `read_timeout_s` on one file, so that a long
+# scan is added with the pages read so far instead of being killed with none.
+OCR_TIME_SHARE = 0.5
+_OCR_CAP_ADVICE = "or run `ocrmypdf in.pdf out.pdf` and ingest the result"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,48 @@ def _needs_ocr(text: str | None) -> bool:
     return sum(ch.isalnum() for ch in text or "") < OCR_BELOW_CHARS
 
 
+@dataclass(slots=True)
+class _OcrBudget:
+    """How many pages, and how much time, OCR may still spend on one file
+    (`max_ocr_pages`, OCR_TIME_SHARE of `read_timeout_s`); the pages it had to leave."""
+
+    pages: int
+    seconds: float
+    spent_pages: int = 0
+    spent_seconds: float = 0.0
+    left: list[int] = field(default_factory=list)
+
+    def allows(self, number: int) -> bool:
+        """Whether page `number` (1-based) may be read by OCR; if not, it is noted."""
+        if self.spent_pages < self.pages and self.spent_seconds < self.seconds:
+            return True
+        self.left.append(number)
+        return False
+
+    def warning(self, limits: Limits) -> str | None:
+        """The one line saying which pages were not read, and what to raise, if any."""
+        if not self.left:
+            return None
+        pages = _pages_named(self.left)
+        if self.spent_pages >= self.pages:
+            cap = f"{self.pages:,} page{'s' if self.pages > 1 else ''}"
+            return (f"OCR stopped after {cap} (`max_ocr_pages`): {pages} not "
+                    f"read; if they matter, raise `max_ocr_pages` {_OCR_CAP_ADVICE}")  # fmt: skip
+        return (f"OCR stopped after {self.spent_seconds:.0f} s ({OCR_TIME_SHARE:.0%} of "
+                f"`read_timeout_s`, {limits.read_timeout_s:g} s): {pages} not read; if they "
+                "matter, raise "
+                f"`read_timeout_s` {_OCR_CAP_ADVICE}")  # fmt: skip
+
+    def read(self, path: Path, index: int, failed: list[int]) -> Page | None:
+        """`_ocr_page`, counted against the budget."""
+        started = time.monotonic()
+        try:
+            return _ocr_page(path, index, failed)
+        finally:
+            self.spent_pages += 1
+            self.spent_seconds += time.monotonic() - started
+
+
 def _ocr_page(path: Path, index: int, failed: list[int]) -> Page | None:
     """Page `index` read by OCR, or None when OCR finds nothing or cannot run."""
     try:
@@ -125,14 +172,17 @@ def _ocr_page(path: Path, index: int, failed: list[int]) -> Page | None:
     return Page(number=index + 1, text=read.text, ocr_confidence=round(read.confidence, 3))
 
 
-def _pages(opened: _Opened, warnings: list[str], path: Path, use_ocr: bool) -> Iterator[Page]:
-    """Every page in order; pages without text are read by OCR when `use_ocr`; unreadable
-    pages become empty pages with a warning, and the lists of empty and OCR-read pages are
-    added to `warnings` once the last page has been read."""
+def _pages(
+    opened: _Opened, warnings: list[str], path: Path, use_ocr: bool, limits: Limits
+) -> Iterator[Page]:
+    """Every page in order; pages without text are read by OCR when `use_ocr`, within the
+    budget (`_OcrBudget`); unreadable pages become empty pages with a warning, and the lists
+    of empty and OCR-read pages are added to `warnings` once the last page has been read."""
     empty: list[int] = []
     failed: list[int] = []
     read_by_ocr: list[int] = []
     ocr_failed: list[int] = []
+    budget = _OcrBudget(limits.max_ocr_pages, OCR_TIME_SHARE * limits.read_timeout_s)
     for index in range(opened.page_count):
         if index in opened.probed:
             text = opened.probed.pop(index)
@@ -140,7 +190,9 @@ def _pages(opened: _Opened, warnings: list[str], path: Path, use_ocr: bool) -> I
             text = _page_text(opened.reader, index)
         if text is None:
             failed.append(index + 1)
-        scanned = _ocr_page(path, index, ocr_failed) if use_ocr and _needs_ocr(text) else None
+        scanned = None
+        if use_ocr and _needs_ocr(text) and budget.allows(index + 1):
+            scanned = budget.read(path, index, ocr_failed)
         if scanned is not None:
             read_by_ocr.append(index + 1)
             yield scanned
@@ -154,6 +206,11 @@ def _pages(opened: _Opened, warnings: list[str], path: Path, use_ocr: bool) -> I
         warnings.append(f"read by OCR: {_pages_named(read_by_ocr)} (no text layer)")
     if ocr_failed:
         warnings.append(f"OCR failed on {_pages_named(ocr_failed)}")
+    stopped = budget.warning(limits)
+    if stopped:
+        warnings.append(stopped)
+        left = set(budget.left)
+        empty = [number for number in empty if number not in left]
     if empty and len(empty) < opened.page_count:
         hint = "blank or pictures only" if use_ocr and ocr.available() else "images only? run OCR"
         warnings.append(f"no text on {_pages_named(empty)} ({hint})")
@@ -165,13 +222,15 @@ def load_pdf(
     """A PDF; pages without a text layer are read by OCR when `options.ocr` (the default).
     Raises LoadError for encrypted and corrupt PDFs, and for PDFs with no text at all
     (the last lazily, at the end of `pages`, when the PDF is longer than a few pages)."""
-    use_ocr = (options or LoadOptions()).ocr and ocr.available()
+    use_ocr = (options or LoadOptions()).ocr and limits.max_ocr_pages > 0 and ocr.available()
     opened = _open(path, limits.max_pages, use_ocr)
     warnings: list[str] = []
     advice = _OCR_FAILED if use_ocr else _off_advice()
     return LoadedDocument(
         title=_title(opened.reader, path.stem),
         page_kind="page",
-        pages=require_text(_pages(opened, warnings, path, use_ocr), _NO_TEXT_PROBLEM, advice),
+        pages=require_text(
+            _pages(opened, warnings, path, use_ocr, limits), _NO_TEXT_PROBLEM, advice
+        ),
         warnings=warnings,
     )

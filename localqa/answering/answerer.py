@@ -173,7 +173,8 @@ class Answerer:
             results, self._settings.top_k, self._settings.context_chars
         )
         started = time.perf_counter()
-        extract = extract_answer(question, contexts, checker)
+        weights = self._retriever.word_weights(question, [c.chunk for c in contexts])
+        extract = extract_answer(question, contexts, checker, weights=weights)
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return Answer(
             question=question,

@@ -126,9 +126,15 @@ class SupportChecker:
             self._vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
         return [self._vectors[t] for t in texts]
 
-    def agreement(self, claim: str, sentences: Sequence[str]) -> list[float]:
-        """How well each sentence agrees with the claim (0..1): lexically or in meaning."""
-        scores = np.array([lexical_support(claim, s) for s in sentences])
+    def agreement(
+        self, claim: str, sentences: Sequence[str], lexical: Sequence[float] | None = None
+    ) -> list[float]:
+        """How well each sentence agrees with the claim (0..1): lexically or in meaning.
+        `lexical`: each sentence's lexical score, when the caller weighs words its own way
+        (default: `lexical_support`, every content word alike)."""
+        if lexical is None:
+            lexical = [lexical_support(claim, s) for s in sentences]
+        scores = np.array(lexical, dtype=np.float64)
         # meaning counts as far as the model understands the claim's script (coverage.py)
         weight = dense_weight(claim, self._embedder.coverage.cjk) if self._embedder else 0.0
         if self._embedder is not None and sentences and weight > 0.0:

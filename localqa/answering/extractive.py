@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
+from localqa.retrieval.retriever import term_weights, weighted_support
 from localqa.schema import ScoredChunk
-from localqa.text import content_words, lexical_support, split_sentences
+from localqa.text import content_words, split_sentences
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 NOTHING_FOUND = "The indexed documents contain nothing that answers this question."
@@ -27,27 +28,29 @@ class Extract:
 
 
 def extract_answer(
-    question: str, contexts: Sequence[ScoredChunk], checker: SupportChecker, sentences: int = 3
+    question: str,
+    contexts: Sequence[ScoredChunk],
+    checker: SupportChecker,
+    sentences: int = 3,
+    weights: dict[str, float] | None = None,
 ) -> Extract:
     """Rank the context sentences by how well they match the question; quote the best.
-    Only a shortlist, by the words they share with the question, is embedded: embedding
-    every sentence of 4,000 characters took a second of a cold `ask` (docs/BENCHMARKS.md)."""
+    Words count by their rarity, `weights` (word -> weight; default: rarity among the
+    contexts, `term_weights`): a sentence holding the question's specific words ("technical
+    services") outranks one holding its common ones ("provides services"). Only a
+    shortlist, by those words, is embedded: embedding every sentence of 4,000 characters
+    took a second of a cold `ask` (docs/BENCHMARKS.md)."""
+    if weights is None:
+        weights = term_weights(question, [result.chunk for result in contexts])
     candidates = [
-        (number, sentence)
+        (number, sentence, weighted_support(sentence, weights))
         for number, result in enumerate(contexts, start=1)
         for sentence in split_sentences(result.chunk.text) or [result.chunk.text]
         if len(content_words(sentence)) >= 3
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
-    candidates.sort(key=lambda c: lexical_support(question, c[1]) - RANK_STEP * c[0], reverse=True)
-    shortlist = candidates[:SHORTLIST]
-    agreement = checker.agreement(question, [sentence for _, sentence in shortlist])
-    scored = [
-        (relevance - RANK_STEP * number, number, sentence)
-        for (number, sentence), relevance in zip(shortlist, agreement, strict=True)
-    ]
-    scored.sort(key=lambda item: item[0], reverse=True)
-    picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE]
+    candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
+    picked = _best(question, candidates[:SHORTLIST], checker, sentences)
     if not picked:
         return Extract(NOTHING_FOUND, [], False)
     # renumber so the answer's [n] and its contexts list only the chunks quoted
@@ -63,3 +66,29 @@ def extract_answer(
     ordered = [citations[n] for n in sorted(citations)]
     quotes = tuple(sentence for _, _, sentence in picked)
     return Extract("\n".join(lines), ordered, True, quotes)
+
+
+def _best(
+    question: str,
+    shortlist: Sequence[tuple[int, str, float]],
+    checker: SupportChecker,
+    sentences: int,
+) -> list[tuple[float, int, str]]:
+    """(support, context number, sentence) of the `sentences` best of the shortlist
+    (number, sentence, weighted lexical score), those below MIN_RELEVANCE left out.
+    Ordered by agreement with words weighted; kept, and scored, by agreement with every
+    word alike: in a small index the words a document holds are all common, so their
+    weights say which sentence is more specific, not whether any answers."""
+    texts = [sentence for _, sentence, _ in shortlist]
+    support = checker.agreement(question, texts)
+    ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
+    scored = [
+        (rank - RANK_STEP * number, alike - RANK_STEP * number, number, sentence)
+        for (number, sentence, _), alike, rank in zip(shortlist, support, ranking, strict=True)
+    ]
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return [
+        (alike, n, sentence)
+        for _, alike, n, sentence in scored[:sentences]
+        if alike >= MIN_RELEVANCE
+    ]

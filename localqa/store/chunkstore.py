@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 # indexed text is `lexical_text` (CJK runs as spaced bigrams) and questions are `words`:
 # both give the same tokens. The chunk text itself is stored as it is.
 TOKENIZER = "porter unicode61"
-# What the indexed text is: 2 = `lexical_text` (CJK bigrams). An index written before has
-# no such row; `upgrade_lexical` re-indexes its stored chunks (no document is re-read).
-LEXICAL_FORMAT = 2
+# What the indexed text is: 2 = `lexical_text` (CJK bigrams); 3 = with the full words of
+# abbreviations ("ref." -> "reference"). An index written before has an older row or none;
+# `upgrade_lexical` re-indexes its stored chunks (no document is re-read).
+LEXICAL_FORMAT = 3
 FORMAT_SQL = "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'lexical_format'"
 SET_FORMAT_SQL = (
     "INSERT INTO meta VALUES ('lexical_format', ?) "
@@ -169,6 +170,21 @@ class ChunkStore:
             found += self._visible_rows(ranked[limit:])
         return found[:limit]
 
+    def word_rarity(self, words: Sequence[str]) -> dict[str, float] | None:
+        """Each word's BM25 idf over every chunk of the index (the word as FTS5 indexes
+        it: stemmed), from the array copy or else from FTS5's vocabulary; None when a word
+        is not one token."""
+        terms = self._question_tokens().terms(list(words)) if words else None
+        if terms is None:
+            return None
+        snapshot = self.fresh_lexical()
+        if snapshot is not None:
+            return {word: snapshot.idf(term) for word, term in zip(words, terms, strict=True)}
+        from localqa.store.lexical import idf, vocabulary_counts
+
+        rows, held = vocabulary_counts(self._db, terms)
+        return {w: idf(rows, held.get(t, 0)) for w, t in zip(words, terms, strict=True)}
+
     def _visible_rows(self, ranked: Sequence[tuple[int, float]]) -> list[tuple[Chunk, float]]:
         """The visible chunks among (rowid, score) pairs, in the order given."""
         if not ranked:
@@ -212,8 +228,9 @@ class ChunkStore:
         return [(_chunk(row[:-1]), float(row[-1])) for row in rows]
 
     def lexical_outdated(self) -> bool:
-        """Whether the chunks were indexed in an older lexical format (before CJK bigrams):
-        Chinese, Japanese and Korean questions find nothing lexically until a re-ingest."""
+        """Whether the chunks were indexed in an older lexical format (before CJK bigrams,
+        or before abbreviations' words): Chinese, Japanese and Korean questions find
+        nothing lexically, and "reference" does not find "ref.", until a re-ingest."""
         if int(self._db.execute(FORMAT_SQL).fetchone()[0]) >= LEXICAL_FORMAT:
             return False
         return self._has_chunks()

@@ -53,6 +53,11 @@ class LexicalSnapshot:
     rowids: Ints
     lengths: npt.NDArray[np.float64]
 
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of `term` over all rows (as `top` weighs it)."""
+        t = self.terms.get(term)
+        return idf(self.row_count, 0 if t is None else int(self.starts[t + 1] - self.starts[t]))
+
     def top(self, phrases: Sequence[str], limit: int) -> list[tuple[int, float]]:
         """(rowid, score) of the `limit` best rows for terms OR-ed, best first; the score is
         FTS5's -bm25() for the same query, the same floating-point operations in the same
@@ -75,6 +80,27 @@ class LexicalSnapshot:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         ordered = hits[np.lexsort((self.rowids[hits], -scores[hits]))]
         return [(int(self.rowids[i]), float(scores[i])) for i in ordered]
+
+
+def idf(rows: int, held: int) -> float:
+    """BM25's inverse document frequency of a term held by `held` of `rows` rows."""
+    value = math.log((rows - held + 0.5) / (held + 0.5))
+    return value if value > 0.0 else IDF_FLOOR
+
+
+def vocabulary_counts(db: sqlite3.Connection, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+    """(rows of `chunks_fts`, rows holding each of `terms`) from FTS5's own vocabulary."""
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_rows "
+        "USING fts5vocab(main, chunks_fts, row)"
+    )
+    rows = int(db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
+    held = {
+        term: int(count)
+        for term in dict.fromkeys(terms)
+        for (count,) in db.execute("SELECT doc FROM temp.chunks_fts_rows WHERE term = ?", (term,))
+    }
+    return rows, held
 
 
 class QuestionTokenizer:
