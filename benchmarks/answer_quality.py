@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SQUAD = REPO.parent / "shared" / "eval" / "squad-dev-v2.0.json"
@@ -38,18 +39,25 @@ def localqa(home: Path, *args: str) -> str:
     return done.stdout
 
 
+def draw(rows: list[dict[str, Any]], per_kind: int) -> tuple[list[Any], list[Any]]:
+    """The fixed sample (seed 7): `per_kind` answerable rows, then as many unanswerable."""
+    rng = random.Random(7)
+    answerable = [r for r in rows if not r.get("unanswerable")]
+    unanswerable = [r for r in rows if r.get("unanswerable")]
+    return (
+        rng.sample(answerable, min(per_kind, len(answerable))),
+        rng.sample(unanswerable, min(per_kind, len(unanswerable))),
+    )
+
+
 def sample(out: Path, articles: int, per_kind: int, use: int) -> Path:
     """The questions of the first `articles` articles, `per_kind` of each kind (the first
     `use` of each kind kept), and only those articles' documents left in out/docs."""
     rows = [json.loads(line) for line in (out / "questions.jsonl").open()]
     data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"][:articles]
     ids = {qa["id"] for a in data for p in a["paragraphs"] for qa in p["qas"]}
-    kept = [r for r in rows if r["id"] in ids]
-    rng = random.Random(7)
-    answerable = [r for r in kept if not r.get("unanswerable")]
-    unanswerable = [r for r in kept if r.get("unanswerable")]
-    chosen = rng.sample(answerable, min(per_kind, len(answerable)))[:use]
-    chosen += rng.sample(unanswerable, min(per_kind, len(unanswerable)))[:use]
+    answerable, unanswerable = draw([r for r in rows if r["id"] in ids], per_kind)
+    chosen = answerable[:use] + unanswerable[:use]
     path = out / f"sample-{per_kind}-{use}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in chosen), encoding="utf-8")
     titles = {a["title"] for a in data}
