@@ -1,7 +1,7 @@
 """Answer quality on a fixed SQuAD 2.0 dev sample: the extractive answer and each real model.
 
     .venv/bin/python benchmarks/answer_quality.py [--per-kind 300] [--articles 35]
-        [--use N] [--modes extractive,smollm2-135m,gemma-3-270m] [--work DIR]
+        [--use N] [--modes extractive,smollm2-135m,gemma-3-270m] [--work DIR] [--threads N]
 
 Converts ../shared/eval/squad-dev-v2.0.json (`localqa eval --from squad`), keeps the first
 `--articles` articles, draws `--per-kind` answerable and as many unanswerable questions from
@@ -32,9 +32,9 @@ FIGURES = (
 )  # fmt: skip
 
 
-def localqa(home: Path, *args: str) -> str:
+def localqa(home: Path, *args: str, threads: int = 0) -> str:
     command = [sys.executable, "-m", "localqa", *args]
-    env = {"LOCALQA_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    env = {"LOCALQA_HOME": str(home), "PATH": "/usr/bin:/bin", "LOCALQA_THREADS": str(threads)}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return done.stdout
 
@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--use", type=int, default=10**9)
     parser.add_argument("--modes", default="extractive,smollm2-135m,gemma-3-270m")
     parser.add_argument("--work", type=Path)
+    # llama.cpp threads (0: its choice); 1 wastes no CPU spinning on a shared machine
+    parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         scratch = args.work or Path(temporary)
@@ -102,7 +104,7 @@ def main() -> None:
                 continue
             extra = ["--model", model] if model else ["--extractive"]
             report = json.loads(localqa(home, "eval", str(questions), "--generate",
-                                        "--json", *extra))  # fmt: skip
+                                        "--json", *extra, threads=args.threads))  # fmt: skip
             if args.work:  # every answer, for a closer look
                 (scratch / f"report-{mode}-{questions.stem}.json").write_text(json.dumps(report))
             answers = report["summary"]["answers"]
