@@ -7,9 +7,9 @@ Converts ../shared/eval/squad-dev-v2.0.json (`localqa eval --from squad`), keeps
 `--articles` articles, draws `--per-kind` answerable and as many unanswerable questions from
 them (seed 7: the fixed sample; `benchmarks/tune_abstention.py` tunes on other questions),
 ingests those articles into a scratch index and runs `localqa eval --generate` for each
-mode on the first `--use` questions of each kind (default: all). Prints one line per
-figure: mode, figure, value. `--work DIR` keeps the converted set, index and Gemma file
-there and reuses them on the next run.
+mode on the first `--use` questions of each kind (default: all; `--start N`: from the
+Nth on). Prints one line per figure: mode, figure, value. `--work DIR` keeps the
+converted set, index, Gemma file and each run's report there, and reuses them.
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ def draw(rows: list[dict[str, Any]], per_kind: int) -> tuple[list[Any], list[Any
     )
 
 
-def sample(out: Path, articles: int, per_kind: int, use: int) -> Path:
-    """The questions of the first `articles` articles, `per_kind` of each kind (the first
-    `use` of each kind kept), and only those articles' documents left in out/docs."""
+def sample(out: Path, articles: int, per_kind: int, use: int, start: int = 0) -> Path:
+    """The questions of the first `articles` articles, `per_kind` of each kind (those from
+    `start` to `use` of each kind kept), and only those articles' documents left in out/docs."""
     rows = [json.loads(line) for line in (out / "questions.jsonl").open()]
     data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"][:articles]
     ids = {qa["id"] for a in data for p in a["paragraphs"] for qa in p["qas"]}
     answerable, unanswerable = draw([r for r in rows if r["id"] in ids], per_kind)
-    chosen = answerable[:use] + unanswerable[:use]
-    path = out / f"sample-{per_kind}-{use}.jsonl"
+    chosen = answerable[start:use] + unanswerable[start:use]
+    path = out / f"sample-{per_kind}-{start}-{use}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in chosen), encoding="utf-8")
     titles = {a["title"] for a in data}
     for doc in (out / "docs").iterdir():
@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=300)
     parser.add_argument("--articles", type=int, default=35)
     parser.add_argument("--use", type=int, default=10**9)
+    parser.add_argument("--start", type=int, default=0)  # with --use: a later slice
     parser.add_argument("--modes", default="extractive,smollm2-135m,gemma-3-270m")
     parser.add_argument("--work", type=Path)
     # llama.cpp threads (0: its choice); 1 wastes no CPU spinning on a shared machine
@@ -98,7 +99,7 @@ def main() -> None:
             localqa(home, "eval", "--from", "squad", str(SQUAD), "--out", str(out))
             sample(out, args.articles, args.per_kind, 0)  # leaves only those articles
             localqa(home, "ingest", "--quiet", str(out / "docs"))
-        questions = sample(out, args.articles, args.per_kind, args.use)
+        questions = sample(out, args.articles, args.per_kind, args.use, args.start)
         for mode, model in models(scratch).items():
             if mode not in args.modes.split(","):
                 continue
