@@ -1,10 +1,12 @@
 """End-to-end answer time with each real model over sample_docs: a cold `localqa ask --json`
 as a user runs it (process start, index, model load, retrieval, prompt, generation, checks).
 
-    .venv/bin/python benchmarks/bench_answer.py [--runs 3]
+    .venv/bin/python benchmarks/bench_answer.py [--runs 3] [--models smollm2-135m,gemma-3-270m]
 
-Prints one line per model and figure: wall seconds (median of the runs), time to first token,
-prompt tokens, generated tokens, tokens/s, layout and how the answer ended.
+Prints one line per model and question: wall seconds and CPU seconds of the `ask` process
+(medians of the runs; on a shared machine CPU seconds say more about the code than wall
+seconds, which wait behind other jobs), time to first token, prompt tokens, generated
+tokens, tokens/s, layout, how the answer ended, and the load average when it began.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,12 +31,17 @@ QUESTIONS = (
 )
 
 
-def localqa(home: Path, *args: str) -> tuple[float, str]:
+def localqa(home: Path, *args: str) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system) and stdout of one `localqa` process."""
     env = {**os.environ, "LOCALQA_HOME": str(home)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "localqa", *args], env=env,
                           capture_output=True, text=True, check=True)  # fmt: skip
-    return time.perf_counter() - started, done.stdout
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, done.stdout
 
 
 def models(scratch: Path) -> dict[str, Path]:
@@ -43,24 +51,32 @@ def models(scratch: Path) -> dict[str, Path]:
     assert spec is not None and spec.origin is not None, "run make setup"
     return {
         "smollm2-135m": Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf",
-        "gemma-3-270m": Path(gemma.assemble(scratch / "gemma-3-270m.gguf")),
+        "gemma-3-270m": Path(gemma.assemble(scratch / "gemma-3-270m.gguf")),  # 253 MB
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--models", default="smollm2-135m,gemma-3-270m")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "home"
         localqa(home, "ingest", "--quiet", str(REPO / "sample_docs"))
         for name, path in models(Path(scratch)).items():
+            if name not in args.models.split(","):
+                continue
             for question in QUESTIONS:
+                load = os.getloadavg()[0]
                 runs = [localqa(home, "ask", question, "--json", "--model", str(path))
                         for _ in range(args.runs)]  # fmt: skip
-                data = json.loads(runs[-1][1])
+                data = json.loads(runs[-1][2])
                 t = data["timings"]
+                if data["abstained"]:  # no generation: nothing to time but the wall
+                    print(f"{name}\t{question}\tabstained\twall_s\t{runs[-1][0]:.2f}")
+                    continue
                 print(f"{name}\t{question}\twall_s\t{statistics.median(r[0] for r in runs):.2f}"
+                      f"\tcpu_s\t{statistics.median(r[1] for r in runs):.2f}\tload\t{load:.1f}"
                       f"\tfirst_token_ms\t{t['first_token_ms']}\tprompt_tokens\t"
                       f"{int(t['prompt_tokens'])}\tgenerated\t{int(t['generated_tokens'])}"
                       f"\ttokens_per_s\t{t['tokens_per_s']}\tlayout\t{data['layout']['name']}"

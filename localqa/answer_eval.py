@@ -40,7 +40,10 @@ def shown_text(answer: Answer, quotes_only: bool = False) -> str:
 
 
 def abstains(answer: Answer) -> bool:
-    """The answer says the documents do not answer (extractive: it found nothing)."""
+    """The answer says the documents do not answer: it abstained by the `abstain_below`
+    rule, found nothing to quote, or (a model's text) says so in its own words."""
+    if answer.abstained:
+        return True
     if answer.mode == "extractive":
         return answer.text == NOTHING_FOUND
     return bool(ABSTAINS.search(answer.text))

@@ -107,6 +107,10 @@ class Settings(BaseModel):
     # A generated answer no sentence of which the sources support: shown with the
     # extractive quotes ("with-quotes") or replaced by them ("quotes-only").
     unsupported_answer: Literal["with-quotes", "quotes-only"] = "with-quotes"
+    # Abstain (say the documents do not answer, show the nearest passages) when the best
+    # context sentence's relevance to the question is below this (0..1; 0: never).
+    # Tuned on SQuAD 2.0 dev questions apart from the reported ones (answering/abstain.py).
+    abstain_below: float = Field(0.3, ge=0.0, le=1.0)
     # 0: greedy, so the same question over the same documents gets the same answer (an
     # answer someone may have to justify later should be reproducible); raise for variety.
     temperature: float = Field(0.0, ge=0.0)

@@ -446,6 +446,36 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
     assert "layout completion" in status
 
 
+@pytest.mark.anyio
+async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from textual.widgets._markdown import MarkdownBlock
+
+    from localqa.answering.citations import Citation, SentenceCheck
+    from localqa.schema import Chunk
+
+    quote = "Leave is 18 weeks at full pay."
+    chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "h", "d")
+    fallback = Answer("q", f"- {quote} [1]", "extractive", (Citation(1, chunk, quote, 0.9),),
+                      (chunk,))  # fmt: skip
+    checks = (SentenceCheck("Leave is 27 weeks.", (), 0.2, False),)
+    answer = Answer("q", "Leave is 27 weeks.", "generative", (), (chunk,), checks,
+                    fallback=fallback)  # fmt: skip
+    core = ScriptedCore(["Leave is ", "27 weeks."], answer)
+    core.info = replace(core.info, quotes_only=True)
+    app = ChatApp(lambda: core, ConversationStore(tmp_path / "c.sqlite"), "default")
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = await ask(pilot, "How long is parental leave?")
+        shown = "\n".join(str(b._content) for b in view.body.query(MarkdownBlock))
+    assert "27 weeks" not in shown and quote in shown
+    assert "not supported by the sources" in shown
+    assert view.text == fallback.text  # saved and copied: what was shown
+    assert [s.quote for s in view.sources] == [quote]
+
+
 MEAL = "在中国出差每天的餐补是多少？"
 
 

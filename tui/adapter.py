@@ -38,6 +38,9 @@ class CoreInfo:
     n_layers: int | None = None
     warnings: tuple[str, ...] = ()
     layout: str | None = None  # the prompt layout the model gets
+    # unsupported_answer = "quotes-only": an unsupported model answer is replaced by the
+    # sources' quotes, and model text is not streamed (it may be replaced)
+    quotes_only: bool = False
 
 
 class ChatCore(Protocol):
@@ -134,6 +137,7 @@ class CoreParts:
             n_layers=model.n_layers if model else None,
             warnings=tuple(model.warnings) if model else (),
             layout=layout,
+            quotes_only=model is not None and builder.settings.unsupported_answer == "quotes-only",
         )
         return cls(builder.answerer(index, model), index, info)
 

@@ -172,7 +172,8 @@ class ChatApp(App[None]):
             exchange.question_view.set_searched(searched)
 
     async def show_piece(self, exchange: Exchange, piece: str) -> None:
-        if exchange in self.exchanges:
+        quotes_only = self.core is not None and self.core.info.quotes_only
+        if exchange in self.exchanges and not quotes_only:
             await exchange.answer_view.append(piece)
             self.conversation.scroll_end(animate=False)
 
@@ -184,12 +185,14 @@ class ChatApp(App[None]):
             return  # the conversation was closed meanwhile
         # An extractive answer arrives whole even when cancelled: only a cut one is marked.
         cancelled = answer.cancelled
-        sources = sources_of(answer)
+        quotes_only = self.core is not None and self.core.info.quotes_only
+        kept = present.answer_shown(answer, quotes_only)  # what is saved and copied
+        sources = sources_of(kept)
         meta = present.answer_meta(answer)
-        shown = present.shown_answer(answer)
-        await exchange.answer_view.finish(answer.text, sources, meta, cancelled, shown)
+        shown = present.shown_answer(answer, quotes_only)
+        await exchange.answer_view.finish(kept.text, sources, meta, cancelled, shown)
         exchange.turn = SavedTurn(
-            exchange.question, answer.text, searched, answer.mode, cancelled, sources
+            exchange.question, kept.text, searched, answer.mode, cancelled, sources
         )
         self.save(exchange.turn)
         self._last_context = present.context_line(answer), present.speed_line(answer)

@@ -27,7 +27,9 @@ def count(n: int, noun: str) -> str:
 def answer_meta(answer: Answer) -> str:
     """The line under an answer: mode, sources, and whether they support it."""
     parts = [answer.mode, count(len(answer.contexts), "source")]
-    if answer.mode == "generative":
+    if answer.abstained:
+        parts.append("the documents do not answer this; nearest passages shown")
+    elif answer.mode == "generative":
         parts.append(f"{len(answer.citations)} cited")
         if answer.cancelled:
             pass
@@ -38,13 +40,25 @@ def answer_meta(answer: Answer) -> str:
     return " · ".join(parts)
 
 
-def shown_answer(answer: Answer) -> str:
+def answer_shown(answer: Answer, quotes_only: bool = False) -> Answer:
+    """The answer whose text and sources the chat shows: with `quotes_only`, the extractive
+    quotes instead of a model answer its sources do not support."""
+    if quotes_only and answer.fallback is not None and not answer.cancelled:
+        return answer.fallback
+    return answer
+
+
+def shown_answer(answer: Answer, quotes_only: bool = False) -> str:
     """The answer as the chat shows it (Markdown): the text verbatim; under a generated
     one, the sentences its sources do not support, and when none is supported, what the
-    sources do say."""
+    sources do say (with `quotes_only`, only that: setting `unsupported_answer`)."""
     shown = verbatim(answer.text)
     if answer.mode != "generative" or answer.cancelled:
         return shown
+    if answer_shown(answer, quotes_only) is not answer:
+        return "**The model's answer is not supported by the sources. What they say:**\n\n" + (
+            verbatim(answer.fallback.text if answer.fallback else "")
+        )
     if answer.unsupported:
         marked = "\n".join(f"- {verbatim(s)}" for s in answer.unsupported)
         shown += f"\n\n**⚠ Not supported by the sources:**\n\n{marked}"

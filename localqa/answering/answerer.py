@@ -13,13 +13,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from localqa.answering.abstain import ABSTAINED, abstains
 from localqa.answering.citations import (
     Citation,
     SentenceCheck,
     SupportChecker,
     check_answer,
 )
-from localqa.answering.extractive import extract_answer
+from localqa.answering.extractive import Extract, extract_answer
 from localqa.answering.guard import StreamGuard
 from localqa.errors import LocalqaError
 from localqa.retrieval.retriever import Retriever
@@ -53,6 +54,9 @@ class Answer:
     finish_reason: str = ""  # eos, length, stop, repetition, cancelled
     # generative and unsupported: the extractive answer, shown with it or instead of it
     fallback: Answer | None = None
+    # the documents do not answer it (localqa/answering/abstain.py): `text` says so and
+    # `citations` are the nearest passages, shown so the reader can check
+    abstained: bool = False
 
     @property
     def unsupported(self) -> list[str]:
@@ -61,7 +65,10 @@ class Answer:
     @property
     def grounded(self) -> bool:
         """Extractive: something was quoted. Generative: every checked sentence is
-        supported by a source it cites (or by any source, when it cites none)."""
+        supported by a source it cites (or by any source, when it cites none). An answer
+        that abstains makes no claim: not grounded."""
+        if self.abstained:
+            return False
         if self.mode == "extractive":
             return bool(self.citations)
         return bool(self.checks) and all(c.supported for c in self.checks)
@@ -72,6 +79,7 @@ class Answer:
             "answer": self.text,
             "mode": self.mode,
             "grounded": self.grounded,
+            "abstained": self.abstained,
             "citations": [c.as_json() for c in self.citations],
             "contexts": [
                 {"n": i, "source": c.source, "abs_path": c.abs_path, "page": c.page,
@@ -155,12 +163,19 @@ class Answerer:
         retrieved = self._retriever.search(question, documents)
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
-        if self.model is None:
-            extracted = self._extract(question, retrieved.results, checker, timings)
+        extract = self._extract(question, retrieved.results, checker, timings)
+        if abstains(extract, self._settings.abstain_below):
+            abstained = self._abstained(question, extract, timings)
+            yield Token(abstained.text)
+            yield Final(abstained)
+        elif self.model is None:
+            extracted = self._extracted(question, extract, timings)
             yield Token(extracted.text)
             yield Final(extracted)
-            return
-        yield from self._generate(question, history, retrieved.results, timings, checker, stop)
+        else:
+            fallback = self._extracted(question, extract, {})
+            yield from self._generate(question, history, retrieved.results, timings, checker,
+                                      stop, fallback)  # fmt: skip
 
     def _extract(
         self,
@@ -168,7 +183,7 @@ class Answerer:
         results: Sequence[ScoredChunk],
         checker: SupportChecker,
         timings: dict[str, float],
-    ) -> Answer:
+    ) -> Extract:
         contexts = self._retriever.context(
             results, self._settings.top_k, self._settings.context_chars
         )
@@ -176,6 +191,9 @@ class Answerer:
         weights = self._retriever.word_weights(question, [c.chunk for c in contexts])
         extract = extract_answer(question, contexts, checker, weights=weights)
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return extract
+
+    def _extracted(self, question: str, extract: Extract, timings: dict[str, float]) -> Answer:
         return Answer(
             question=question,
             text=extract.text,
@@ -183,6 +201,20 @@ class Answerer:
             citations=tuple(extract.citations),
             contexts=tuple(c.chunk for c in extract.citations),
             timings=timings,
+        )
+
+    def _abstained(self, question: str, extract: Extract, timings: dict[str, float]) -> Answer:
+        """The answer that says the documents do not answer, in the mode asked for (a
+        model's answer that abstains was never generated), the nearest passages cited."""
+        return Answer(
+            question=question,
+            text=ABSTAINED,
+            mode="extractive" if self.model is None else "generative",
+            citations=extract.nearest,
+            contexts=tuple(c.chunk for c in extract.nearest),
+            timings=timings,
+            model=None if self.model is None else str(self.model.path),
+            abstained=True,
         )
 
     def _generate(
@@ -193,6 +225,7 @@ class Answerer:
         timings: dict[str, float],
         checker: SupportChecker,
         stop: threading.Event | None,
+        fallback: Answer,
     ) -> Iterator[AnswerEvent]:
         from localqa.generation.budget import fit_budget
         from localqa.generation.model import Sampling
@@ -245,6 +278,6 @@ class Answerer:
                 layout=packed.layout.name,
                 layout_reason=packed.layout.reason,
                 finish_reason=guard.reason or stats.finish_reason,
-                fallback=None if supported else self._extract(question, results, checker, {}),
+                fallback=None if supported else fallback,
             )
         )

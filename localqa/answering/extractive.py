@@ -25,6 +25,11 @@ class Extract:
     citations: list[Citation]
     found: bool
     quotes: tuple[str, ...] = ()  # the sentences quoted, best first
+    # how well the best sentence matches the question (0..1, before the rank step): what
+    # the abstention rule reads (localqa/answering/abstain.py)
+    relevance: float = 0.0
+    # the best sentences whatever their score, cited: shown when the answer abstains
+    nearest: tuple[Citation, ...] = ()
 
 
 def extract_answer(
@@ -50,35 +55,26 @@ def extract_answer(
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
-    picked = _best(question, candidates[:SHORTLIST], checker, sentences)
+    scored, relevance = _score(question, candidates[:SHORTLIST], checker)
+    nearest = tuple(_cite(scored[:sentences], contexts))
+    picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE]
     if not picked:
-        return Extract(NOTHING_FOUND, [], False)
+        return Extract(NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest)
     # renumber so the answer's [n] and its contexts list only the chunks quoted
-    renumber: dict[int, int] = {}
-    for _, number, _ in picked:
-        renumber.setdefault(number, len(renumber) + 1)
+    renumber = _renumber(picked)
     lines = [LABEL] + [f"- {sentence} [{renumber[number]}]" for _, number, sentence in picked]
-    citations: dict[int, Citation] = {}
-    for score, number, sentence in picked:
-        new = renumber[number]
-        if new not in citations:
-            citations[new] = Citation(new, contexts[number - 1].chunk, sentence, score)
-    ordered = [citations[n] for n in sorted(citations)]
     quotes = tuple(sentence for _, _, sentence in picked)
-    return Extract("\n".join(lines), ordered, True, quotes)
+    return Extract("\n".join(lines), _cite(picked, contexts), True, quotes, relevance, nearest)
 
 
-def _best(
-    question: str,
-    shortlist: Sequence[tuple[int, str, float]],
-    checker: SupportChecker,
-    sentences: int,
-) -> list[tuple[float, int, str]]:
-    """(support, context number, sentence) of the `sentences` best of the shortlist
-    (number, sentence, weighted lexical score), those below MIN_RELEVANCE left out.
-    Ordered by agreement with words weighted; kept, and scored, by agreement with every
-    word alike: in a small index the words a document holds are all common, so their
-    weights say which sentence is more specific, not whether any answers."""
+def _score(
+    question: str, shortlist: Sequence[tuple[int, str, float]], checker: SupportChecker
+) -> tuple[list[tuple[float, int, str]], float]:
+    """(support, context number, sentence) for the shortlist (number, sentence, weighted
+    lexical score), best first, and the best support before the rank step (0..1).
+    Ordered by agreement with words weighted; scored by agreement with every word alike:
+    in a small index the words a document holds are all common, so their weights say
+    which sentence is more specific, not whether any answers."""
     texts = [sentence for _, sentence, _ in shortlist]
     support = checker.agreement(question, texts)
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
@@ -87,8 +83,26 @@ def _best(
         for (number, sentence, _), alike, rank in zip(shortlist, support, ranking, strict=True)
     ]
     scored.sort(key=lambda item: item[0], reverse=True)
-    return [
-        (alike, n, sentence)
-        for _, alike, n, sentence in scored[:sentences]
-        if alike >= MIN_RELEVANCE
-    ]
+    return [(alike, n, sentence) for _, alike, n, sentence in scored], max(support, default=0.0)
+
+
+def _renumber(picked: Sequence[tuple[float, int, str]]) -> dict[int, int]:
+    """Context number -> citation number, in the order the picked sentences first cite."""
+    renumber: dict[int, int] = {}
+    for _, number, _ in picked:
+        renumber.setdefault(number, len(renumber) + 1)
+    return renumber
+
+
+def _cite(
+    picked: Sequence[tuple[float, int, str]], contexts: Sequence[ScoredChunk]
+) -> list[Citation]:
+    """One citation per context the picked (score, context number, sentence) quote, with
+    its best sentence, numbered as `_renumber` does."""
+    renumber = _renumber(picked)
+    citations: dict[int, Citation] = {}
+    for score, number, sentence in picked:
+        new = renumber[number]
+        if new not in citations:
+            citations[new] = Citation(new, contexts[number - 1].chunk, sentence, score)
+    return [citations[n] for n in sorted(citations)]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def print_sources(answer: Answer) -> None:
     if not answer.citations:
         return
-    typer.echo("\nSources:")
+    typer.echo("\nNearest passages (they do not answer it):" if answer.abstained else "\nSources:")
     for c in answer.citations:
         location = terminal_safe(c.chunk.location(), one_line=True)
         typer.echo(f"[{c.number}] {location} (support {c.score:.2f})")
@@ -60,7 +60,10 @@ def report_diagnostics(answer: Answer) -> None:
         f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
     )
     print(f"[{answer.mode}] {used} source(s) used{dropped}", file=err)
-    if answer.mode == "generative":
+    if answer.abstained:
+        print("abstained: no passage matches the question closely enough (setting "
+              "abstain_below)", file=err)  # fmt: skip
+    elif answer.mode == "generative":
         print(f"prompt layout: {answer.layout} ({answer.layout_reason}); "
               f"stopped: {answer.finish_reason}", file=err)  # fmt: skip
         if not answer.grounded:
@@ -124,7 +127,7 @@ def ask(
             typer.echo(terminal_safe(answer.text), nl=False)
     typer.echo("")
     print_sources(answer)
-    if answer.mode == "generative":
+    if answer.mode == "generative" and not answer.abstained:
         print_checks(answer)
     report_diagnostics(answer)
 

@@ -1,0 +1,85 @@
+"""Abstaining when the documents do not answer: real MiniLM, real Chroma over sample_docs,
+and SmolLM2 through llama.cpp for a generated answer, with the default `abstain_below`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from localqa.answer_eval import abstains
+from localqa.answering.abstain import ABSTAINED
+from localqa.answering.answerer import Answer, Answerer
+from localqa.builder import Builder
+from localqa.config import Settings
+from localqa.generation.model import LocalModel
+
+LEAVE = "How many weeks of parental leave do employees get?"
+# Nothing in sample_docs is about football, and no passage shares the question's words.
+UNANSWERABLE = "Which team won the 1998 FIFA World Cup final?"
+
+
+@pytest.fixture(scope="module")
+def extractive(sample_index: Settings) -> Answerer:
+    builder = Builder(sample_index)
+    return builder.answerer(builder.existing_index())
+
+
+def assert_abstains(answer: Answer) -> None:
+    assert answer.abstained and answer.text == ABSTAINED and abstains(answer)
+    assert not answer.grounded  # it makes no claim
+    # the nearest passages are still shown, each quote taken from its chunk
+    assert answer.citations and len(answer.contexts) == len(answer.citations)
+    for citation in answer.citations:
+        assert " ".join(citation.quote.split()) in " ".join(citation.chunk.text.split())
+    assert answer.as_json()["abstained"] is True
+
+
+def test_extractive_abstains_when_the_documents_do_not_answer(extractive: Answerer) -> None:
+    assert_abstains(extractive.ask(UNANSWERABLE))
+    answered = extractive.ask(LEAVE)
+    assert not answered.abstained and not abstains(answered)
+    assert "18 weeks" in answered.text
+
+
+def test_abstaining_is_a_setting(sample_index: Settings) -> None:
+    never = Settings.model_validate({**sample_index.model_dump(), "abstain_below": 0.0})
+    builder = Builder(never)
+    index = builder.existing_index()
+    try:
+        answer = builder.answerer(index).ask(UNANSWERABLE)
+    finally:
+        index.close()
+    assert not answer.abstained and answer.text != ABSTAINED
+
+
+def test_a_model_answer_abstains_without_generating(
+    sample_index: Settings, smollm2_gguf: Path
+) -> None:
+    builder = Builder(sample_index)
+    model = LocalModel.load(smollm2_gguf, n_ctx=2048, n_gpu_layers=0)
+    index = builder.existing_index()
+    try:
+        answerer = builder.answerer(index, model)
+        unanswerable, answered = answerer.ask(UNANSWERABLE), answerer.ask(LEAVE)
+    finally:
+        index.close()
+        model.close()
+    assert_abstains(unanswerable)
+    assert unanswerable.mode == "generative" and "generated_tokens" not in unanswerable.timings
+    assert not answered.abstained and answered.timings["generated_tokens"] > 0
+
+
+def test_ask_says_the_documents_do_not_answer(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localqa.cli.main import cli
+
+    monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
+    monkeypatch.chdir(sample_index.home)
+    result = CliRunner().invoke(cli, ["ask", UNANSWERABLE])
+    assert result.exit_code == 0, result.stderr
+    assert ABSTAINED in result.stdout
+    assert "Nearest passages (they do not answer it):" in result.stdout
+    assert "abstained" in result.stderr
