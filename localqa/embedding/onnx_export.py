@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -101,7 +102,8 @@ def exported_model(layout: ModelLayout, cache: Path, precision: Precision) -> Pa
     return target
 
 
-def _atomic(target: Path, write: Any) -> None:
+def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+    """Make `target` by `write(tmp)` and a rename: readers see no file or a whole one."""
     handle, name = tempfile.mkstemp(dir=target.parent, suffix=".partial")
     os.close(handle)
     tmp = Path(name)
