@@ -132,11 +132,7 @@ def test_cli_generative_with_model_flag(
 def test_extract_quotes_are_its_bullets_best_first() -> None:
     from localqa.answering.citations import SupportChecker
     from localqa.answering.extractive import extract_answer
-    from localqa.schema import Chunk, ScoredChunk
-
-    def context(cid: str, text: str) -> ScoredChunk:
-        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
-        return ScoredChunk(chunk, 1.0)
+    from tests.support.contexts import context
 
     contexts = [
         context("a", "The office opens at eight every weekday. Lunch is served at noon daily."),

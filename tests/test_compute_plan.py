@@ -13,7 +13,6 @@ from localqa.generation.llama_setup import (
     BATCH,
     ComputePlan,
     compute_plan,
-    load_average,
     usable_cores,
 )
 from localqa.generation.model import LocalModel
@@ -94,12 +93,13 @@ def test_this_machine_has_between_one_core_and_its_cpu_count() -> None:
 def test_load_passes_the_plan_to_llama_cpp(tiny_gguf: Path) -> None:
     import llama_cpp
 
-    before = compute_plan(0, usable_cores(), load_average()).threads
     model = LocalModel.load(tiny_gguf, n_ctx=1024, n_gpu_layers=0)
-    after = compute_plan(0, usable_cores(), load_average()).threads
     params = model._llama.context_params
-    assert params.n_threads == params.n_threads_batch  # the load moves while it loads
-    assert min(before, after) <= params.n_threads <= max(before, after)
+    # the load average moves while the model loads (it may rise and fall again between two
+    # readings), so the count is any the plan can give here; the unit tests above pin the
+    # choice for each load
+    assert params.n_threads == params.n_threads_batch
+    assert 1 <= params.n_threads <= usable_cores()
     assert (params.n_batch, params.n_ubatch) == (BATCH, BATCH)
     assert params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
     model.close()

@@ -16,8 +16,9 @@ from ingest.loaders import open_document
 from ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
 from localqa.answering.citations import SupportChecker
 from localqa.answering.extractive import extract_answer
-from localqa.schema import Chunk, Page, ScoredChunk, ocr_page_kind
+from localqa.schema import Chunk, Page, ocr_page_kind
 from localqa.text import SOFT_LINE, lexical_support, split_sentences, words
+from tests.support.contexts import context
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -284,10 +285,6 @@ def test_an_abbreviation_with_its_full_stop_counts_as_the_word() -> None:
 def test_the_abbreviated_answer_outranks_passages_sharing_one_word_each() -> None:
     # corpus + cases in one index: four chunks of a 10-K ranked above the lease, each
     # holding "contract" or "reference", used to be quoted instead of its header
-    def context(cid: str, text: str) -> ScoredChunk:
-        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
-        return ScoredChunk(chunk, 1.0)
-
     annual = [
         "LIBOR will no longer serve as a reference rate for bank loans after this year.",
         "Amounts billed in advance are recorded as contract liabilities of the company.",
@@ -308,10 +305,6 @@ def test_the_questions_specific_words_outweigh_its_common_ones() -> None:
     # corpus + cases in one index: a handbook sentence holding "provides" and "services"
     # was quoted above the case's "Kelvara Technical Services"; both hold half the words,
     # but in the index "technical" is rare and "provides" common (BM25 idf, as measured)
-    def context(cid: str, text: str) -> ScoredChunk:
-        chunk = Chunk(cid, text, f"{cid}.txt", f"/d/{cid}.txt", 1, 1, 1, 0, len(text), "h", "d")
-        return ScoredChunk(chunk, 1.0)
-
     contexts = [
         context("handbook", "Section E provides guidance on the approval of outside services."),
         context("store", "The compressors are overhauled by Kelvara Technical Services."),
