@@ -133,3 +133,13 @@ def test_changing_the_backend_re_embeds_every_document(
     second = ingest_paths(settings, embedder, docs)
     assert len(second.updated) == 10 and not second.unchanged
     assert Builder(settings).index().embedder_precision() == "int8"
+
+
+def test_an_export_that_cannot_be_written_is_one_line_with_the_way_out(tmp_path: Path) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(UnsupportedModel) as caught:
+        OnnxEmbedder("", "int8", blocked).embed(["hello"])
+    message = str(caught.value)
+    assert "\n" not in message and "ONNX export failed" in message
+    assert 'embed_backend = "torch"' in message

@@ -86,9 +86,9 @@ def exported_model(layout: ModelLayout, cache: Path, precision: Precision) -> Pa
     target = folder / f"model-{precision}.onnx"
     if target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
     fp32 = folder / "model-fp32.onnx"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         if not fp32.is_file():
             _atomic(fp32, lambda tmp: _export_fp32(layout, tmp))
         if precision == "int8":
