@@ -116,8 +116,8 @@ class Settings(BaseModel):
     temperature: float = Field(0.0, ge=0.0)
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     min_p: float = Field(0.05, ge=0.0, le=1.0)
-    # llama.cpp threads; 0 = one per idle physical core, chosen when the model loads
-    # (compute_plan in localqa/generation/llama_setup.py).
+    # llama.cpp threads; 0 = one per physical core that other processes leave idle, judged
+    # again before each prompt (ThreadPlanner in localqa/generation/llama_setup.py).
     threads: int = Field(0, ge=0)
 
     @field_validator("index")

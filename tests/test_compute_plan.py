@@ -1,21 +1,32 @@
-"""How LocalModel.load chooses threads and batch sizes from the machine
-(localqa/generation/llama_setup.py): the choice on fake CPU topologies, then what a real
-llama.cpp load of the tiny test model gets."""
+"""How LocalModel chooses threads and batch sizes from the machine
+(localqa/generation/llama_setup.py): the choice on fake CPU topologies and fake /proc/stat
+samples, a real measurement beside a CPU-burning process, then what a real llama.cpp
+model of the tiny test model gets."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from localqa.generation.llama_setup import (
     BATCH,
+    MIN_WINDOW_S,
     ComputePlan,
+    CpuSample,
+    ThreadPlanner,
+    apply_threads,
+    busy_elsewhere,
     compute_plan,
+    cpu_sample,
     usable_cores,
 )
-from localqa.generation.model import LocalModel
+from localqa.generation.model import LocalModel, Sampling
 
 
 def fake_sysfs(root: Path, cores: dict[int, tuple[int, int]]) -> Path:
@@ -90,18 +101,135 @@ def test_this_machine_has_between_one_core_and_its_cpu_count() -> None:
     assert 1 <= usable_cores() <= (os.cpu_count() or 1)
 
 
-def test_load_passes_the_plan_to_llama_cpp(tiny_gguf: Path) -> None:
+PROC_STAT = """cpu  900 0 100 5000 0 0 0 0 0 0
+cpu0 400 0 50 2500 7 0 0 0 0 0
+cpu1 500 0 50 2500 9 0 0 3 0 0
+intr 1 2 3
+"""
+
+
+def test_a_sample_counts_busy_ticks_of_the_process_cpus_only(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text(PROC_STAT)
+    tick = os.sysconf("SC_CLK_TCK")
+    both = cpu_sample(stat, [0, 1])
+    one = cpu_sample(stat, [1])
+    assert both is not None and one is not None
+    assert (both.cpus, one.cpus) == (2, 1)
+    # user + system (+ steal), not idle or iowait
+    assert both.busy_s == pytest.approx((450 + 553) / tick)
+    assert one.busy_s == pytest.approx(553 / tick)
+    assert cpu_sample(tmp_path / "absent", [0]) is None
+
+
+def sample(at: float, busy_s: float, own_s: float, cpus: int = 2) -> CpuSample:
+    return CpuSample(at=at, busy_s=busy_s, own_s=own_s, cpus=cpus)
+
+
+def test_this_process_own_work_is_not_counted_as_busy() -> None:
+    # 1 s on 2 CPUs: 1.5 CPU-seconds busy, of which 1.2 were this process (loading, the
+    # embedder): others kept 0.3 of 2 CPUs busy
+    share = busy_elsewhere(sample(10.0, 100.0, 5.0), sample(11.0, 101.5, 6.2))
+    assert share == pytest.approx(0.15)
+    assert busy_elsewhere(sample(10.0, 100.0, 5.0), sample(11.0, 100.0, 5.0)) == 0.0
+    # clock ticks can make own time exceed the busy count a little: never below 0, above 1
+    assert busy_elsewhere(sample(10.0, 100.0, 5.0), sample(11.0, 100.0, 5.1)) == 0.0
+    assert busy_elsewhere(sample(10.0, 100.0, 5.0), sample(11.0, 103.0, 5.0)) == 1.0
+
+
+def test_a_window_too_short_to_judge_gives_no_figure() -> None:
+    short = 10.0 + MIN_WINDOW_S / 2
+    assert busy_elsewhere(sample(10.0, 100.0, 5.0), sample(short, 100.1, 5.0)) is None
+
+
+class Samples:
+    """A fake /proc/stat clock: each call returns the next sample."""
+
+    def __init__(self, *samples: CpuSample | None) -> None:
+        self.left = list(samples)
+
+    def __call__(self) -> CpuSample | None:
+        return self.left.pop(0)
+
+
+def test_planner_follows_what_others_do_between_prompts() -> None:
+    planner = ThreadPlanner(
+        0,
+        2,
+        Samples(
+            sample(0.0, 0.0, 0.0),
+            sample(1.0, 1.9, 0.1),  # another process used one CPU
+            sample(1.1, 2.0, 0.1),  # too soon to judge: keep the plan, keep the mark
+            sample(3.0, 2.1, 0.2),  # since 1.0: quiet
+        ),
+    )
+    assert planner.plan.threads == 2  # nothing measured yet: every core
+    assert planner.refresh() is True
+    assert (planner.plan.threads, planner.plan.threads_batch) == (1, 1)
+    assert planner.refresh() is False
+    assert planner.plan.threads == 1
+    assert planner.refresh() is True
+    assert planner.plan.threads == 2
+
+
+def test_the_threads_setting_is_never_measured_over() -> None:
+    planner = ThreadPlanner(3, 2, Samples())  # an empty fake: sampling would fail
+    assert planner.plan.threads == 3
+    assert planner.refresh(wait=True) is False
+
+
+def test_without_proc_stat_the_load_average_stands_in() -> None:
+    planner = ThreadPlanner(0, 2, Samples(None))
+    assert 1 <= planner.plan.threads <= 2
+    assert planner.refresh(wait=True) is False
+
+
+@pytest.fixture
+def burner() -> Iterator[subprocess.Popen[bytes]]:
+    """A process that keeps one CPU busy, running for at least 0.3 s of CPU before use."""
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        stat = Path(f"/proc/{proc.pid}/stat")
+        tick = os.sysconf("SC_CLK_TCK")
+        deadline = time.monotonic() + 120
+        while int(stat.read_text().rsplit(")", 1)[1].split()[11]) < 0.3 * tick:
+            assert time.monotonic() < deadline, "the burner never ran"
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="needs Linux's /proc/stat")
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores to leave one to the burner")
+def test_a_busy_neighbour_takes_a_thread_away(burner: subprocess.Popen[bytes]) -> None:
+    planner = ThreadPlanner(0, usable_cores())
+    planner.refresh(wait=True)
+    # other load on a shared machine can only take more threads away, never give back
+    # the burner's core
+    assert planner.plan.threads <= usable_cores() - 1
+
+
+def test_the_model_gets_the_plan_before_its_first_prompt(tiny_gguf: Path) -> None:
     import llama_cpp
 
     model = LocalModel.load(tiny_gguf, n_ctx=1024, n_gpu_layers=0)
     params = model._llama.context_params
-    # the load average moves while the model loads (it may rise and fall again between two
-    # readings), so the count is any the plan can give here; the unit tests above pin the
-    # choice for each load
-    assert params.n_threads == params.n_threads_batch
-    assert 1 <= params.n_threads <= usable_cores()
     assert (params.n_batch, params.n_ubatch) == (BATCH, BATCH)
     assert params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+    "".join(model.stream(model.tokenize("hello there"), 2, Sampling(0.0, 1.0, 0.0)))
+    assert model._planner is not None
+    chosen = model._planner.plan
+    # what llama.cpp's context computes with is what was planned for this prompt
+    ctx = model._llama.ctx
+    assert llama_cpp.llama_n_threads(ctx) == chosen.threads == params.n_threads
+    assert llama_cpp.llama_n_threads_batch(ctx) == chosen.threads_batch
+    assert 1 <= chosen.threads <= usable_cores()
+    for threads in (3, 1):  # a later prompt's plan reaches the same context
+        apply_threads(model._llama, ComputePlan(threads, threads + 1, BATCH, BATCH, True))
+        assert llama_cpp.llama_n_threads(ctx) == threads == params.n_threads
+        assert llama_cpp.llama_n_threads_batch(ctx) == threads + 1
     model.close()
     pinned = LocalModel.load(tiny_gguf, n_ctx=256, n_gpu_layers=0, threads=1)
     params = pinned._llama.context_params

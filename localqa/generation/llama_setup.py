@@ -11,7 +11,8 @@ import contextlib
 import math
 import os
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,10 @@ _log_callback: Any = None  # kept referenced: llama.cpp calls it for the whole p
 _params_lock = threading.Lock()
 SYSFS_CPU = Path("/sys/devices/system/cpu")
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+PROC_STAT = Path("/proc/stat")
+# Shortest window over which other processes' CPU use is judged: /proc/stat counts in
+# clock ticks (10 ms), so 0.25 s on 2 CPUs is 50 ticks, within a few per cent.
+MIN_WINDOW_S = 0.25
 # Tokens per llama_decode call and per compute step (llama.cpp's n_batch, n_ubatch); see
 # compute_plan for why these values.
 BATCH = 512
@@ -108,10 +113,10 @@ class ComputePlan:
     flash_attn: bool
 
 
-def compute_plan(threads: int, cores: int, load: float) -> ComputePlan:
-    """The plan for a machine with `cores` usable physical cores of which about `load`
-    (the 1-minute load average) are busy; `threads` > 0 (the `threads` setting) wins for
-    both kinds of step.
+def compute_plan(threads: int, cores: int, busy: float) -> ComputePlan:
+    """The plan for a machine with `cores` usable physical cores of which about `busy` are
+    kept busy by other processes (`ThreadPlanner` measures it); `threads` > 0 (the
+    `threads` setting) wins for both kinds of step.
 
     Threads: one per idle physical core, at least one. ggml's threads meet at a barrier
     after every operation (hundreds per token), so a thread that shares its core with
@@ -123,7 +128,7 @@ def compute_plan(threads: int, cores: int, load: float) -> ComputePlan:
     Flash attention: prompts 6-26% faster on the CPU too, and less memory; it also halved
     SmolLM2-135M's decoding there (not Gemma-3-270M's): measured, left open (BENCHMARKS.md).
     """
-    idle = cores - int(max(0.0, load) + 0.5)  # busy cores, rounded half up
+    idle = cores - int(max(0.0, busy) + 0.5)  # busy cores, rounded half up
     chosen = threads if threads > 0 else max(1, min(cores, idle))
     return ComputePlan(chosen, chosen, BATCH, BATCH, flash_attn=True)
 
@@ -134,6 +139,101 @@ def load_average() -> float:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
         return 0.0
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU time at one moment: `busy_s`, seconds the CPUs this process may use have been
+    busy since boot (every process); `own_s`, seconds this process has run (all threads);
+    `at`, monotonic seconds; `cpus`, how many CPUs `busy_s` covers."""
+
+    at: float
+    busy_s: float
+    own_s: float
+    cpus: int
+
+
+def cpu_sample(stat: Path = PROC_STAT, cpus: Iterable[int] | None = None) -> CpuSample | None:
+    """Now's CpuSample from the per-CPU lines of /proc/stat for `cpus` (default: this
+    process's affinity); None where there is no /proc/stat (macOS, Windows)."""
+    if cpus is None:
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = affinity(0) if affinity else range(os.cpu_count() or 1)
+    wanted = {f"cpu{n}" for n in cpus}
+    try:
+        lines = stat.read_text().splitlines()
+        tick = float(os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    busy = 0
+    for line in lines:
+        fields = line.split()
+        if fields and fields[0] in wanted:
+            # user nice system idle iowait irq softirq steal: all but idle and iowait
+            ticks = [int(x) for x in fields[1:9]]
+            busy += sum(ticks) - ticks[3] - ticks[4]
+    own = os.times()
+    return CpuSample(time.monotonic(), busy / tick, own.user + own.system, len(wanted))
+
+
+def busy_elsewhere(before: CpuSample, after: CpuSample) -> float | None:
+    """The share (0..1) of this process's CPUs that other processes kept busy between two
+    samples; None when they are less than MIN_WINDOW_S apart (too few clock ticks)."""
+    window = after.at - before.at
+    if window < MIN_WINDOW_S or after.cpus != before.cpus or after.cpus == 0:
+        return None
+    others = (after.busy_s - before.busy_s) - (after.own_s - before.own_s)
+    return min(1.0, max(0.0, others / (window * after.cpus)))
+
+
+class ThreadPlanner:
+    """Chooses llama.cpp's threads before each prompt from what other processes did since
+    the previous choice: this process's own work (the model loading, the embedder, the
+    last answer) is left out, which the load average cannot do; right after a question on
+    a quiet 2-core machine the load average is about 1 and halved the threads.
+
+    `threads` > 0 (the setting) fixes them. Where /proc/stat is missing, the 1-minute load
+    average stands in once, at the start."""
+
+    def __init__(
+        self, threads: int, cores: int, sample: Callable[[], CpuSample | None] = cpu_sample
+    ) -> None:
+        self._threads = threads
+        self._cores = cores
+        self._sample = sample
+        self._mark: CpuSample | None = sample() if threads <= 0 else None
+        fallback = load_average() if self._mark is None else 0.0
+        self.plan = compute_plan(threads, cores, fallback)
+
+    def refresh(self, wait: bool = False) -> bool:
+        """Measure since the last choice and choose again; True when the thread count
+        changed. A window shorter than MIN_WINDOW_S keeps the plan (and the window grows),
+        unless `wait`, which sleeps out the rest of it (the first prompt after loading)."""
+        if self._mark is None:
+            return False
+        now = self._sample()
+        if now is not None and wait and now.at - self._mark.at < MIN_WINDOW_S:
+            time.sleep(MIN_WINDOW_S - (now.at - self._mark.at))
+            now = self._sample()
+        share = None if now is None else busy_elsewhere(self._mark, now)
+        if now is None or share is None:
+            return False
+        self._mark = now
+        plan = compute_plan(self._threads, self._cores, share * self._cores)
+        changed = plan != self.plan
+        self.plan = plan
+        return changed
+
+
+def apply_threads(llama: Any, plan: ComputePlan) -> None:
+    """Give a loaded llama_cpp.Llama `plan`'s thread counts (kept in its params too, which
+    is where llama-cpp-python and `doctor` read them)."""
+    import llama_cpp
+
+    llama_cpp.llama_set_n_threads(llama.ctx, plan.threads, plan.threads_batch)
+    llama.n_threads, llama.n_threads_batch = plan.threads, plan.threads_batch
+    llama.context_params.n_threads = plan.threads
+    llama.context_params.n_threads_batch = plan.threads_batch
 
 
 def usable_cores(

@@ -18,9 +18,9 @@ from typing import Any, Literal
 from localqa.errors import LocalqaError
 from localqa.generation.llama_setup import (
     ComputePlan,
-    compute_plan,
+    ThreadPlanner,
+    apply_threads,
     extra_buffers_safe,
-    load_average,
     model_params,
     offload_plan,
     route_llama_log,
@@ -133,6 +133,8 @@ class LocalModel:
         self.warnings = warnings
         self._gpu_layers = gpu_layers
         self.last_stats = GenerationStats()
+        self._planner: ThreadPlanner | None = None
+        self._planned_once = False
         self.n_ctx = int(llama.n_ctx())
         self.bos, self.eos = int(llama.token_bos()), int(llama.token_eos())
         meta: dict[str, str] = dict(llama.metadata)
@@ -170,9 +172,10 @@ class LocalModel:
         supported = bool(llama_cpp.llama_supports_gpu_offload())
         layers, warnings = offload_plan(n_gpu_layers, supported)
         extra = extra_buffers_safe() if extra_buffers is None else extra_buffers
-        plan = compute_plan(threads, usable_cores(), load_average())
-        llama = _open_llama(path, n_ctx, layers, plan, extra)
+        planner = ThreadPlanner(threads, usable_cores())
+        llama = _open_llama(path, n_ctx, layers, planner.plan, extra)
         model = cls(llama, path, 0, warnings)
+        model._planner = planner
         if supported and layers != 0:
             whole = model.n_layers
             model._gpu_layers = whole if layers < 0 else min(layers, whole)
@@ -209,6 +212,17 @@ class LocalModel:
     def close(self) -> None:
         self._llama.close()
 
+    def _plan_threads(self) -> None:
+        """Choose the threads for this prompt from the machine's load now (ThreadPlanner);
+        the first prompt waits for a full measuring window, later ones keep the count when
+        too little time has passed to judge."""
+        if self._planner is None:
+            return
+        first = not self._planned_once
+        self._planned_once = True
+        if self._planner.refresh(wait=first):
+            apply_threads(self._llama, self._planner.plan)
+
     def _prefill(self, tokens: list[int], stop: threading.Event | None) -> bool:
         """Evaluate all but the last prompt token, one batch at a time so that `stop` can
         interrupt a long prompt; reuses the cached prefix of the previous prompt.
@@ -244,6 +258,7 @@ class LocalModel:
             raise ValueError(f"a prompt of {len(prompt_tokens)} tokens leaves no room in n_ctx")
         limit = min(max_tokens, room)
         self._llama.set_seed(RANDOM_SEED if sampling.seed is None else sampling.seed)
+        self._plan_threads()
         run = TokenRun(len(prompt_tokens))
         try:
             if self._prefill(prompt_tokens, stop):
