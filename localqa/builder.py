@@ -149,6 +149,20 @@ class Builder:
             report(f"model {path.name}: {model.gpu_layers}/{model.n_layers} layers on the GPU")
         return model
 
+    def load_model_beside(
+        self, index: Index, report: Callable[[str], None] | None = _to_stderr
+    ) -> LocalModel | None:
+        """`load_model()` in a worker thread while this one opens `index`'s vectors
+        (importing chromadb, about 1 s of Python): llama.cpp reads the model in C without
+        the GIL, so a cold `ask` waits for the longer of the two, not their sum. Raises what
+        load_model raises."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="localqa-model") as pool:
+            pending = pool.submit(self.load_model, report)
+            index.vectors  # noqa: B018 - opened now, for the question that follows
+            return pending.result()
+
     def answerer(self, index: Index, model: LocalModel | None = None) -> Answerer:
         """An answerer over `index` with the query embedder; `model` None: extractive."""
         from localqa.answering.answerer import Answerer

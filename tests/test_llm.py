@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from localqa.config import Settings
 from localqa.generation.llama_setup import NO_OFFLOAD_WARNING, offload_plan
 from localqa.generation.model import LocalModel, ModelError, Sampling, check_gguf, find_model
 from localqa.generation.stats import TextPieces
@@ -243,3 +244,20 @@ def test_stream_respects_the_context_window(tiny_model: LocalModel) -> None:
     assert tiny_model.last_stats.generated_tokens <= room
     with pytest.raises(ValueError, match="no room"):
         list(tiny_model.stream(prompt + [100] * room, 10, SEEDED))
+
+
+def test_the_model_loads_while_the_vectors_open(sample_index: Settings, tiny_gguf: Path) -> None:
+    from localqa.builder import Builder
+
+    builder = Builder(sample_index.model_copy(update={"model_path": str(tiny_gguf)}))
+    index = builder.existing_index()
+    lines: list[str] = []
+    model = builder.load_model_beside(index, report=lines.append)
+    assert model is not None and model.path == tiny_gguf
+    assert index._vectors is not None and index.vectors.count() > 0  # opened meanwhile
+    assert lines == [f"model {tiny_gguf.name}: 0/{model.n_layers} layers on the GPU"]
+    model.close()
+    broken = Builder(sample_index.model_copy(update={"model_path": str(sample_index.home)}))
+    with pytest.raises(ModelError, match="is a folder"):  # the worker's error reaches the caller
+        broken.load_model_beside(builder.existing_index())
+    index.close()

@@ -194,7 +194,7 @@ def core_factory(builder: Builder, use_model: bool) -> CoreFactory:
         try:
             # no stderr report: it would scribble over the screen; the status bar and
             # notifications show the same facts
-            model = builder.load_model(report=None) if use_model else None
+            model = builder.load_model_beside(index, report=None) if use_model else None
             return CoreParts.assemble(builder, index, model)
         except BaseException:
             index.close()

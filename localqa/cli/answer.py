@@ -105,7 +105,7 @@ def ask(
                            n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
     store = builder.existing_index()
     documents = [d.abs_path for name in source or () for d in _documents(store, name)]
-    llm = None if extractive else builder.load_model()
+    llm = None if extractive else builder.load_model_beside(store)
     quotes_only = builder.settings.unsupported_answer == "quotes-only"
     answer: Answer | None = None
     for event in builder.answerer(store, llm).stream(question, documents=documents):
