@@ -46,6 +46,37 @@ def test_short_repeats_and_new_sentences_go_on() -> None:
     assert not guard.finished
 
 
+def tokens(text: str) -> list[str]:
+    """Pieces as a model streams them: words with their leading space, cut in two."""
+    words = [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
+    return [half for w in words for half in (w[: len(w) // 2], w[len(w) // 2 :]) if half]
+
+
+def test_words_looping_inside_a_sentence_end_the_answer_after_the_first_copy() -> None:
+    # SmolLM2-135M on "When is salary paid?" over sample_docs, until the 200-token cap
+    guard = stream(tokens("The answer is: " + "2022-08-22 " * 30))
+    assert guard.text == "The answer is: 2022-08-22"
+    assert guard.reason == "repetition"
+    phrase = stream(tokens("Salary is paid on the 20th" + " of each month" * 5 + "."))
+    assert phrase.text.rstrip() == "Salary is paid on the 20th of each month"
+    lines = stream(["2022-08-22\n", "2022-08-22\n", "2022-08-22\n"])  # short lines too
+    assert lines.text == "2022-08-22\n" and lines.reason == "repetition"
+
+
+def test_a_loop_is_cut_when_the_model_stops_in_its_middle() -> None:
+    guard = stream(tokens("Paid on the 20th 20th 20th"))  # no space after the last copy
+    assert guard.text == "Paid on the 20th" and guard.reason == "repetition"
+
+
+def test_words_that_merely_recur_are_shown_in_full() -> None:
+    text = (
+        "He said that that rule applies, ha ha. Leave is 18 weeks, 18 weeks paid [1]. "
+        "The office and the office manager agree: 1, 2, 3, 4."
+    )
+    guard = stream(tokens(text))
+    assert guard.text == text and not guard.finished
+
+
 def test_text_streams_at_once_unless_it_may_still_change() -> None:
     guard = StreamGuard(2, stops=("\nQuestion:",))
     assert guard.feed("The office opens") == "The office opens"

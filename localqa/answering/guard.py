@@ -7,7 +7,9 @@ A `StreamGuard` sits between the model's token stream and the screen. It
 - ends the answer at a stop sequence of the prompt layout ("\\nQuestion:" for a base model
   that starts writing the next exchange), which is not shown;
 - ends the answer when the model repeats a line or sentence it has already written (small
-  models loop on one line until the token cap), dropping the repeat.
+  models loop on one line until the token cap), dropping the repeat;
+- ends it too when words repeat in a loop inside a sentence ("2022-08-22 2022-08-22 ..."
+  until the cap, seen with SmolLM2-135M), keeping the first copy.
 
 Text that might still turn into one of these (an unclosed `[1`, the start of a stop
 sequence, an unfinished line) is held back until it is decided, so what was shown never
@@ -26,6 +28,12 @@ OPEN_MARKER = re.compile(r"\s?\[[\d,\s]*$")
 # Sentence ends, as the support check splits them; repeats shorter than this are normal.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 MIN_REPEAT_CHARS = 12
+# A run of words is a loop when it comes twice in a row and is at least this long, or three
+# times and at least LOOP_THRICE_CHARS ("ha ha ha"); runs of up to LOOP_MAX_WORDS words.
+LOOP_TWICE_CHARS = 8
+LOOP_THRICE_CHARS = 3
+LOOP_MAX_WORDS = 16
+WORD = re.compile(r"\S+")
 
 
 class StreamGuard:
@@ -48,6 +56,7 @@ class StreamGuard:
             return ""
         self._pending += piece
         self._cut_at_stop()
+        self._cut_at_loop()
         held = "" if self.finished else self._pending[len(self._pending) - self._undecided() :]
         self._pending = self._pending[: len(self._pending) - len(held)]
         shown = []
@@ -58,7 +67,7 @@ class StreamGuard:
                 break
             self._sentence = ""
             shown.append(part)
-        if self.reason == "stop":  # what came before the stop sequence is final
+        if self.finished:  # what came before the stop sequence or the loop is final
             shown.append(self._take_rest())
         elif not self.finished:
             shown.append(self._release_partial())
@@ -67,13 +76,19 @@ class StreamGuard:
 
     def flush(self) -> str:
         """What is left once the model has finished."""
-        return "" if self.reason == "repetition" else self._show(self._take_rest())
+        self._cut_at_loop(ended=True)
+        return self._show(self._take_rest())
 
     def _release_partial(self) -> str:
         """The unfinished sentence so far, unless it may still turn out a repeat (it begins
-        like a sentence already shown)."""
+        like a sentence already shown, or the words waiting were written just before in
+        this sentence: the start of a loop)."""
         key = _key(self._sentence + self._pending)
         if key and any(seen.startswith(key) for seen in self._seen):
+            return ""
+        if self._pending.strip() and self._pending in self._sentence:
+            return ""
+        if _ends_doubled(_whole_words(self.text + self._pending)):  # a third copy may come
             return ""
         part, self._pending = self._pending, ""
         self._sentence += part
@@ -99,6 +114,18 @@ class StreamGuard:
             self._seen.add(key)
         return True
 
+    def _cut_at_loop(self, ended: bool = False) -> None:
+        """End where the words start to loop (`loop_start`), dropping the copies not shown
+        yet. Only whole words count: a word is whole once whitespace follows it, or
+        (`ended`) once the model has stopped."""
+        if self.finished:
+            return
+        whole = self.text + self._pending
+        at = loop_start(whole if ended else _whole_words(whole))
+        if at is not None:
+            self._pending = self._pending[: max(0, at - len(self.text))]
+            self.finished, self.reason = True, "repetition"
+
     def _undecided(self) -> int:
         """How many characters at the end of the pending text may still change meaning."""
         held = 0
@@ -119,6 +146,41 @@ class StreamGuard:
             if at >= 0:
                 self._pending = self._pending[: max(0, at - len(self.text))]
                 self.finished, self.reason = True, "stop"
+
+
+def loop_start(text: str) -> int | None:
+    """Where the loop at the end of `text` begins repeating: the index just after the first
+    copy of a run of words that ends `text` twice in a row (a run of LOOP_TWICE_CHARS or
+    more) or three times (LOOP_THRICE_CHARS or more); None when it does not end in one."""
+    spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
+    words = [text[a:b] for a, b in spans]
+    for size in range(1, min(LOOP_MAX_WORDS, len(words) // 2) + 1):
+        unit = words[-size:]
+        chars = len(" ".join(unit))
+        copies = 2 if chars >= LOOP_TWICE_CHARS else 3
+        if chars < LOOP_THRICE_CHARS or len(words) < copies * size:
+            continue
+        ends = [len(words) - n * size for n in range(copies)]
+        if all(words[end - size : end] == unit for end in ends):
+            return spans[ends[-1] - 1][1]  # the end of the first copy
+    return None
+
+
+def _whole_words(text: str) -> str:
+    """`text` without its last word unless whitespace follows it (the word may go on)."""
+    if text[-1:].isspace() or not text.strip():
+        return text if text.strip() else ""
+    return text[: len(text) - len(text.split()[-1])]
+
+
+def _ends_doubled(text: str) -> bool:
+    """`text` ends with a run of words (LOOP_THRICE_CHARS or more) written twice in a row."""
+    words = text.split()
+    for size in range(1, min(LOOP_MAX_WORDS, len(words) // 2) + 1):
+        unit = words[-size:]
+        if len(" ".join(unit)) >= LOOP_THRICE_CHARS and words[-2 * size : -size] == unit:
+            return True
+    return False
 
 
 def _key(sentence: str) -> str:
