@@ -2,11 +2,12 @@
 until issue 14, and LocalGPT's), on every PDF under the given folders.
 
 For each PDF: pages each library counts, characters per page (whitespace not counted),
-seconds to extract every page (one process, text calls only), and a word-level
-similarity on a sample of pages: difflib's ratio between the two pages' word lists, both
-sides as ingest indexes them (ingest/textfix.py: NFKC-folded, words hyphenated at line
-ends joined), so a ligature glyph or a line-end hyphen handled differently by the two
-libraries costs nothing. The pages with the lowest similarity are listed at the end
+CPU seconds to extract every page (one process, text calls only; CPU time, which a busy
+machine inflates far less than wall time), and a word-level similarity on a sample of
+pages: difflib's ratio between the two pages' word lists, both sides as ingest indexes
+them (ingest/textfix.py: NFKC-folded, words hyphenated at line ends joined), so a
+ligature glyph or a line-end hyphen handled differently by the two libraries costs
+nothing. The pages with the lowest similarity are listed at the end
 (`--show N` prints their text) to be read by eye.
 
     PYTHONPATH=$PWD python benchmarks/compare_pdf_text.py [FOLDER_OR_PDF ...] \
@@ -42,12 +43,12 @@ def pypdf_pages(path: Path) -> tuple[list[str], float]:
     texts: list[str] = []
     seconds = 0.0
     for page in reader.pages:
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             text = page.extract_text()
         except Exception:  # noqa: BLE001 - the old loader's "extraction failed" page
             text = ""
-        seconds += time.perf_counter() - started
+        seconds += time.process_time() - started
         texts.append(normalise_newlines(text).strip())
     return texts, seconds
 
@@ -58,13 +59,13 @@ def pdfium_pages(path: Path) -> tuple[list[str], float]:
     seconds = 0.0
     with pdfium.PdfDocument(path) as pdf:
         for index in range(len(pdf)):
-            started = time.perf_counter()
+            started = time.process_time()
             page = pdf[index]
             textpage = page.get_textpage()
             raw = textpage.get_text_range()
             textpage.close()
             page.close()
-            seconds += time.perf_counter() - started
+            seconds += time.process_time() - started
             texts.append(pdfium_text(raw))
     return texts, seconds
 
@@ -152,7 +153,7 @@ def main() -> None:
     args = parser.parse_args()
     results = [compare(path, name, args.sample) for path, name in pdfs(args.roots)]
     print("| PDF | pages pypdf / PDFium | non-space chars/page pypdf / PDFium "
-          "| seconds pypdf / PDFium | pages compared | word similarity, mean "
+          "| CPU seconds pypdf / PDFium | pages compared | word similarity, mean "
           "| lowest (page) |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for compared in results:
@@ -160,7 +161,7 @@ def main() -> None:
     done = [c for c in results if not c.error]
     print(f"\nall: {sum(c.pages[0] for c in done):,} pages; non-space characters pypdf "
           f"{sum(c.chars[0] for c in done):,}, PDFium {sum(c.chars[1] for c in done):,}; "
-          f"seconds pypdf {sum(c.seconds[0] for c in done):.1f}, "
+          f"CPU seconds pypdf {sum(c.seconds[0] for c in done):.1f}, "
           f"PDFium {sum(c.seconds[1] for c in done):.1f}")  # fmt: skip
     pages = [(ratio, c, number) for c in done for number, ratio in c.ratios.items()]
     print(f"\nlowest word similarity of {len(pages):,} pages compared:")
