@@ -12,7 +12,7 @@ from ingest.loaders import open_document
 from ingest.loaders.base import LoadError
 from ingest.loaders.pdf import pdfium_text
 from ingest.textfix import repair_page
-from tests.test_loaders import TEXT_LAYER, load, make_pdf, write
+from tests.test_loaders import TEXT_LAYER, encrypt_pdf, load, make_pdf, write
 
 HYPHENATED = (
     "The compres-\nsors of the cold store are serviced by Kelvara Techni-\ncal Services,"
@@ -80,3 +80,12 @@ def test_a_pdf_without_pages_is_one_line(tmp_path: Path) -> None:
     """PDFium opens it but counts no page (its error code says success): not "corrupt"."""
     with pytest.raises(LoadError, match=r"^PDF has no pages; re-export it"):
         open_document(write(tmp_path, "none.pdf", make_pdf([])), options=TEXT_LAYER)
+
+
+def test_an_unknown_security_handler_is_one_line(tmp_path: Path) -> None:
+    """Encrypted with a handler PDFium does not know (its FPDF_ERR_SECURITY)."""
+    data = encrypt_pdf(make_pdf(["Secret"]), user_password="").replace(b"/Standard", b"/FooBarX")
+    with pytest.raises(LoadError) as caught:
+        open_document(write(tmp_path, "odd.pdf", data), options=TEXT_LAYER)
+    assert caught.value.problem == "PDF encrypted in a way PDFium cannot read"
+    assert "qpdf --decrypt" in caught.value.advice
