@@ -77,7 +77,11 @@ def test_the_pdf_is_closed_when_its_pages_are_read_or_abandoned(tmp_path: Path) 
 
 
 def test_a_pdf_without_pages_is_one_line(tmp_path: Path) -> None:
-    """PDFium opens it but counts no page (its error code says success): not "corrupt"."""
+    """PDFium opens it but counts no page. Its last error is set only on failure, so it
+    still names the previous file's problem: that must not be this file's."""
+    locked = write(tmp_path, "locked.pdf", encrypt_pdf(make_pdf(["Secret"]), "hunter2"))
+    with pytest.raises(LoadError, match=r"^password-protected PDF;"):
+        open_document(locked, options=TEXT_LAYER)
     with pytest.raises(LoadError, match=r"^PDF has no pages; re-export it"):
         open_document(write(tmp_path, "none.pdf", make_pdf([])), options=TEXT_LAYER)
 

@@ -10,6 +10,7 @@ PDFium opened every PDF that pypdf opened there and read no kind of file worse.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -76,16 +77,31 @@ def _off_advice() -> str:
     return _OCR_OFF_ADVICE if ocr.available() else _NO_TEXT_ADVICE
 
 
-def _refused(err: pdfium.PdfiumError) -> LoadError:
-    """The LoadError for a PDF PDFium would not open: a password, or damage."""
-    if err.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+def _refused(code: int) -> LoadError:
+    """The LoadError for a PDF PDFium would not open (`code`: FPDF_GetLastError)."""
+    if code == pdfium_c.FPDF_ERR_PASSWORD:
         return LoadError("password-protected PDF", _DECRYPT)
-    if err.err_code == pdfium_c.FPDF_ERR_SECURITY:
+    if code == pdfium_c.FPDF_ERR_SECURITY:
         return LoadError("PDF encrypted in a way PDFium cannot read", _DECRYPT)
-    if err.err_code == pdfium_c.FPDF_ERR_SUCCESS:  # it opened, but counts no page
-        return LoadError("PDF has no pages", _REPAIR)
-    detail = _OPEN_ERRORS.get(err.err_code, "unknown error")
+    detail = _OPEN_ERRORS.get(code, "unknown error")
     return LoadError(f"corrupt or unreadable PDF ({detail})", _REPAIR)
+
+
+def _load(path: Path) -> Any:
+    """The PDF open in PDFium, as a pypdfium2 PdfDocument. From the path, not bytes: PDFium
+    reads the parts it needs from the file. Not `PdfDocument(path)`: it also raises for a
+    PDF that opens with no page, with whatever error an earlier file left behind (PDFium
+    sets its last error only on failure), which could read "password" here."""
+    raw = pdfium_c.FPDF_LoadDocument(os.fsencode(path) + b"\0", None)
+    if not raw:
+        code = pdfium_c.FPDF_GetLastError()
+        if code == pdfium_c.FPDF_ERR_FILE:  # the system's own reason, as other loaders say
+            try:
+                path.open("rb").close()
+            except OSError as err:
+                raise cannot_read(err) from err
+        raise _refused(code)
+    return pdfium.PdfDocument(raw)  # it closes the handle
 
 
 def pdfium_text(raw: str) -> str:
@@ -116,15 +132,11 @@ def _page_text(pdf: Any, index: int) -> str | None:
 
 
 def _open(path: Path, max_pages: int, use_ocr: bool) -> _Opened:
-    try:
-        # A path, not bytes: PDFium reads the parts it needs from the file.
-        pdf = pdfium.PdfDocument(path)
-    except OSError as err:
-        raise cannot_read(err) from err
-    except pdfium.PdfiumError as err:
-        raise _refused(err) from err
+    pdf = _load(path)
     try:
         count = len(pdf)
+        if count == 0:
+            raise LoadError("PDF has no pages", _REPAIR)
         if count > max_pages:  # e.g. 90,000 references to one page in 4 KB
             raise LimitReached(f"{count:,} pages, more than {max_pages:,}", "max_pages")
         probed = {i: _page_text(pdf, i) for i in range(min(count, _PROBE_PAGES))}
