@@ -1,8 +1,9 @@
 """Reading in a helper process: beside the embedder, and under time and memory limits.
 
-pypdf and the splitter are pure Python: in the embedding process they would hold the GIL
-while torch waits. A helper process reads and splits the next documents while the main
-process embeds, and runs ahead through a bounded buffer (memory stays flat).
+Most loaders (BeautifulSoup, openpyxl, python-docx) and the splitter are pure Python: in
+the embedding process they would hold the GIL while the embedder waits. A helper process
+reads and splits the next documents while the main process embeds, and runs ahead through
+a bounded buffer (memory stays flat).
 
 The helper is also where a hostile file is contained. A watchdog thread here kills it
 when it spends more than `read_cpu_s` of CPU time on one file, or more than
@@ -19,7 +20,6 @@ are dropped here rather than embedded.
 from __future__ import annotations
 
 import contextlib
-import logging
 import multiprocessing
 import os
 import queue
@@ -109,9 +109,6 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
     `given_up[item]` is set as soon as an item is rejected."""
     _die_with_parent()
     few_heap_arenas()
-    # A spawned process starts without the CLI's logging set-up: pypdf would narrate every
-    # font it cannot fully parse on stderr; the one-line outcome per file is ours.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     parent = os.getppid()
     buffer: queue.Queue[object] = queue.Queue(QUEUE_MESSAGES)
     sender = threading.Thread(target=_send_all, args=(buffer, conn), daemon=True)

@@ -59,7 +59,7 @@ def _glibc() -> object:
 
 
 def few_heap_arenas() -> None:
-    """Two malloc arenas in this process, not eight per core: onnxruntime's and pypdf's
+    """Two malloc arenas in this process, not eight per core: onnxruntime's
     threads would otherwise each keep freed memory in an arena of their own. Call before
     starting threads; nothing where the C library is not glibc."""
     with contextlib.suppress(OSError, AttributeError):

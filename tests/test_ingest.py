@@ -86,14 +86,17 @@ def test_dry_run_changes_nothing(settings: Settings, embedder: Embedder, docs: P
 def test_provenance_names_the_right_page_and_lines(
     settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
-    import pypdf
+    import pypdfium2
+
+    from ingest.loaders.pdf import pdfium_text
 
     ingest_paths(settings, embedder, docs / "northwind-handbook.pdf")
     pdf = docs / "northwind-handbook.pdf"
     chunks = Index(settings).chunk_store.chunks_of(str(pdf))
     hits = [c for c in chunks if "18 weeks" in c.text]
     assert hits and {c.page for c in hits} == {3}
-    page_text = pypdf.PdfReader(pdf).pages[2].extract_text().replace("\r\n", "\n")
+    with pypdfium2.PdfDocument(pdf) as document:
+        page_text = pdfium_text(document[2].get_textpage().get_text_range())
     for chunk in hits:
         lines = page_text.split("\n")[chunk.line_start - 1 : chunk.line_end]
         assert "18 weeks" in " ".join(lines)
@@ -158,7 +161,7 @@ def test_a_no_op_reingest_loads_no_model_and_no_loader(
     """Nothing to read or embed: torch, sentence-transformers, chromadb and the format
     libraries stay unimported, which is what keeps a no-op re-ingest under a second."""
     ingest_paths(settings, embedder, docs)
-    heavy = ("torch", "sentence_transformers", "chromadb", "pypdf", "openpyxl", "pptx", "bs4")
+    heavy = ("torch", "sentence_transformers", "chromadb", "pypdfium2", "openpyxl", "pptx", "bs4")
     code = (
         "import sys\n"
         "from localqa.cli.main import main\n"

@@ -1,5 +1,5 @@
 """Which file suffixes each loader reads, kept apart from the loaders themselves so that
-knowing them imports none of pypdf, BeautifulSoup, python-pptx or openpyxl (a re-ingest
+knowing them imports none of pypdfium2, BeautifulSoup, python-pptx or openpyxl (a re-ingest
 that reads nothing should not pay for them)."""
 
 from __future__ import annotations

@@ -195,21 +195,30 @@ def render_page(path: Path, index: int, scale: float = RENDER_SCALE) -> Any:
 
     pdf = pdfium.PdfDocument(str(path))
     try:
-        page = pdf[index]
-        try:
-            width, height = page.get_size()  # points: 1/72 inch, the size at scale 1
-            scale = min(scale, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
-            bitmap = page.render(scale=scale)
-            return bitmap.to_numpy()[:, :, :3].copy()
-        finally:
-            page.close()
+        return render_open_page(pdf, index, scale)
     finally:
         pdf.close()
 
 
-def ocr_pdf_page(path: Path, index: int) -> OcrText:
-    """Page `index` (0-based) of a PDF read by OCR. Raises OcrUnavailable when the
+def render_open_page(pdf: Any, index: int, scale: float = RENDER_SCALE) -> Any:
+    """`render_page` for a PDF already open (a pypdfium2 PdfDocument), which stays open."""
+    page = pdf[index]
+    try:
+        width, height = page.get_size()  # points: 1/72 inch, the size at scale 1
+        scale = min(scale, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
+        bitmap = page.render(scale=scale)
+        try:
+            return bitmap.to_numpy()[:, :, :3].copy()
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+
+
+def ocr_pdf_page(pdf: Any, index: int) -> OcrText:
+    """Page `index` (0-based) of a PDF read by OCR; `pdf` is an open pypdfium2 PdfDocument
+    (the PDF loader's own, so the file is not opened twice). Raises OcrUnavailable when the
     packages are missing, and pypdfium2's PdfiumError when the page cannot be rendered."""
     if not available():
         raise OcrUnavailable("rapidocr-onnxruntime and pypdfium2 are needed")
-    return read_image(render_page(path, index))
+    return read_image(render_open_page(pdf, index))

@@ -1,16 +1,25 @@
-"""PDF via pypdf: one page per PDF page, read lazily so a long PDF is never held whole.
-Pages without a text layer (scans, images of text) are read by OCR unless it is turned
-off (`ocr = false`); their pages carry the OCR confidence."""
+"""PDF via PDFium (pypdfium2): one page per PDF page, read lazily so a long PDF is never
+held whole. Pages without a text layer (scans, images of text) are read by OCR unless it
+is turned off (`ocr = false`); their pages carry the OCR confidence.
+
+PDFium extracts DA-619p.pdf's 619 pages in 1.3-1.6 s of CPU where pypdf (this loader's
+library until issue 14) took 27-41 s, with the same characters on the corpus's PDFs
+(benchmarks/compare_pdf_text.py, docs/BENCHMARKS.md). pypdf is not kept as a fallback:
+PDFium opened every PDF that pypdf opened there and read no kind of file worse.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, PyPdfError
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from ingest.loaders import ocr
 from ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
@@ -19,11 +28,10 @@ from ingest.loaders.encoding import normalise_newlines
 from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
-# pypdf reports malformed files with its own errors but also with these built-ins.
-_BROKEN = (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 # Pages extracted at open time to tell a scanned PDF from a text PDF cheaply.
 _PROBE_PAGES = 3
 _REPAIR = "re-export it from the original application or repair it (e.g. `qpdf in.pdf out.pdf`)"
+_DECRYPT = "remove the password (e.g. `qpdf --decrypt`) and ingest again"
 _NO_TEXT_PROBLEM = "no text layer (scanned or image-only PDF)"
 _NO_TEXT_ADVICE = "run OCR, e.g. `ocrmypdf in.pdf out.pdf`, and ingest the result"
 _OCR_OFF_ADVICE = "turn OCR on (`ocr = true`, the default) or run `ocrmypdf in.pdf out.pdf`"
@@ -35,13 +43,31 @@ OCR_BELOW_CHARS = 10
 # scan is added with the pages read so far instead of being killed with none.
 OCR_TIME_SHARE = 0.5
 _OCR_CAP_ADVICE = "or run `ocrmypdf in.pdf out.pdf` and ingest the result"
+# Why PDFium would not open a file (FPDF_GetLastError), in the words of its documentation.
+_OPEN_ERRORS = {
+    pdfium_c.FPDF_ERR_FILE: "file not found or could not be opened",
+    pdfium_c.FPDF_ERR_FORMAT: "not in PDF format or damaged",
+    pdfium_c.FPDF_ERR_PAGE: "page not found or content error",
+}
+# PDFium's text quirks (core/fpdftext/cpdf_textpage.cpp). A hyphen it takes for a word
+# broken at a line end (a letter before it, a letter or digit after) becomes U+FFFE, and
+# the line break after it is dropped: "compres\ufffesors". It comes back as "-" and the
+# line break, so the page keeps the lines its citations count and ingest/textfix.py
+# joins the word (or keeps a compound's hyphen) as for any other PDF. (PDFium's bounded-
+# text call writes U+0002 there instead; this loader reads the page's text in order.)
+_HYPHEN_AT_LINE_END = re.compile("(?<=[^\\W\\d_])\ufffe(?=\\w)")
+# A glyph without a Unicode mapping comes out as its raw character code (C0 controls for
+# TeX's maths fonts: "\x10" for a big parenthesis), as U+FFFE when that code is 0, or as
+# U+FFFD: no letter to recover, so they go.
+_UNMAPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd\ufffe]")
 
 
 @dataclass(frozen=True, slots=True)
 class _Opened:
-    """A readable PDF and the text of the pages already extracted while probing it."""
+    """An open PDF (a pypdfium2 PdfDocument, closed once its pages have been read) and the
+    text of the pages already extracted while probing it."""
 
-    reader: PdfReader
+    pdf: Any
     page_count: int
     probed: dict[int, str | None] = field(default_factory=dict)  # None: extraction failed
 
@@ -51,60 +77,81 @@ def _off_advice() -> str:
     return _OCR_OFF_ADVICE if ocr.available() else _NO_TEXT_ADVICE
 
 
-def _corrupt(err: BaseException) -> LoadError:
-    detail = " ".join(str(err).split()) or type(err).__name__
+def _refused(code: int) -> LoadError:
+    """The LoadError for a PDF PDFium would not open (`code`: FPDF_GetLastError)."""
+    if code == pdfium_c.FPDF_ERR_PASSWORD:
+        return LoadError("password-protected PDF", _DECRYPT)
+    if code == pdfium_c.FPDF_ERR_SECURITY:
+        return LoadError("PDF encrypted in a way PDFium cannot read", _DECRYPT)
+    detail = _OPEN_ERRORS.get(code, "unknown error")
     return LoadError(f"corrupt or unreadable PDF ({detail})", _REPAIR)
 
 
-def _decrypt(reader: PdfReader) -> None:
-    """Open owner-password-only PDFs (empty user password); refuse the others."""
-    if not reader.is_encrypted:
-        return
-    try:
-        opened = reader.decrypt("")
-    except DependencyError as err:
-        raise LoadError(
-            "encrypted PDF needs the `cryptography` package", "install it: pip install cryptography"
-        ) from err
-    if not opened:
-        raise LoadError(
-            "password-protected PDF", "remove the password (e.g. `qpdf --decrypt`) and ingest again"
-        )
+def _load(path: Path) -> Any:
+    """The PDF open in PDFium, as a pypdfium2 PdfDocument. From the path, not bytes: PDFium
+    reads the parts it needs from the file. Not `PdfDocument(path)`: it also raises for a
+    PDF that opens with no page, with whatever error an earlier file left behind (PDFium
+    sets its last error only on failure), which could read "password" here."""
+    raw = pdfium_c.FPDF_LoadDocument(os.fsencode(path) + b"\0", None)
+    if not raw:
+        code = pdfium_c.FPDF_GetLastError()
+        if code == pdfium_c.FPDF_ERR_FILE:  # the system's own reason, as other loaders say
+            try:
+                path.open("rb").close()
+            except OSError as err:
+                raise cannot_read(err) from err
+        raise _refused(code)
+    return pdfium.PdfDocument(raw)  # it closes the handle
 
 
-def _page_text(reader: PdfReader, index: int) -> str | None:
-    """The page's text, or None when pypdf cannot extract it (one bad page is not fatal)."""
+def pdfium_text(raw: str) -> str:
+    """PDFium's text of a page as the other loaders give text: LF line ends, hyphens
+    at line ends restored (`_HYPHEN_AT_LINE_END`), unmapped glyphs dropped, stripped."""
+    text = _HYPHEN_AT_LINE_END.sub("-\n", raw)
+    return normalise_newlines(_UNMAPPED.sub("", text)).strip()
+
+
+def _page_text(pdf: Any, index: int) -> str | None:
+    """The page's text, or None when PDFium cannot extract it (one bad page is not fatal).
+    The page and its text page are closed at once: PDFium keeps their parsed content."""
     try:
-        text = reader.pages[index].extract_text()
-    except _BROKEN:
+        page = pdf[index]
+    except pdfium.PdfiumError:
         return None
-    return normalise_newlines(text).strip()
+    try:
+        textpage = page.get_textpage()
+        try:
+            raw = textpage.get_text_range()
+        finally:
+            textpage.close()
+    except pdfium.PdfiumError:
+        return None
+    finally:
+        page.close()
+    return pdfium_text(raw)
 
 
 def _open(path: Path, max_pages: int, use_ocr: bool) -> _Opened:
+    pdf = _load(path)
     try:
-        reader = PdfReader(path)
-        _decrypt(reader)
-        count = len(reader.pages)
+        count = len(pdf)
+        if count == 0:
+            raise LoadError("PDF has no pages", _REPAIR)
         if count > max_pages:  # e.g. 90,000 references to one page in 4 KB
             raise LimitReached(f"{count:,} pages, more than {max_pages:,}", "max_pages")
-        probed = {i: _page_text(reader, i) for i in range(min(count, _PROBE_PAGES))}
-    except OSError as err:
-        raise cannot_read(err) from err
-    except _BROKEN as err:
-        raise _corrupt(err) from err
-    if count == 0:
-        raise LoadError("PDF has no pages", _REPAIR)
-    if count <= _PROBE_PAGES and not any(probed.values()) and not use_ocr:
-        raise LoadError(_NO_TEXT_PROBLEM, _off_advice())
-    return _Opened(reader, count, probed)
+        probed = {i: _page_text(pdf, i) for i in range(min(count, _PROBE_PAGES))}
+        if count <= _PROBE_PAGES and not any(probed.values()) and not use_ocr:
+            raise LoadError(_NO_TEXT_PROBLEM, _off_advice())
+    except BaseException:
+        pdf.close()
+        raise
+    return _Opened(pdf, count, probed)
 
 
-def _title(reader: PdfReader, fallback: str) -> str:
+def _title(pdf: Any, fallback: str) -> str:
     try:
-        metadata = reader.metadata
-        return sensible_title(metadata.title if metadata else None, fallback)
-    except _BROKEN:
+        return sensible_title(pdf.get_metadata_value("Title"), fallback)
+    except (pdfium.PdfiumError, UnicodeDecodeError):
         return fallback
 
 
@@ -148,20 +195,20 @@ class _OcrBudget:
                 "matter, raise "
                 f"`read_timeout_s` {_OCR_CAP_ADVICE}")  # fmt: skip
 
-    def read(self, path: Path, index: int, failed: list[int]) -> Page | None:
+    def read(self, pdf: Any, index: int, failed: list[int]) -> Page | None:
         """`_ocr_page`, counted against the budget."""
         started = time.monotonic()
         try:
-            return _ocr_page(path, index, failed)
+            return _ocr_page(pdf, index, failed)
         finally:
             self.spent_pages += 1
             self.spent_seconds += time.monotonic() - started
 
 
-def _ocr_page(path: Path, index: int, failed: list[int]) -> Page | None:
+def _ocr_page(pdf: Any, index: int, failed: list[int]) -> Page | None:
     """Page `index` read by OCR, or None when OCR finds nothing or cannot run."""
     try:
-        read = ocr.ocr_pdf_page(path, index)
+        read = ocr.ocr_pdf_page(pdf, index)
     except ocr.OcrUnavailable:
         return None
     except Exception:  # noqa: BLE001 - pdfium and onnxruntime errors: this page only
@@ -172,9 +219,15 @@ def _ocr_page(path: Path, index: int, failed: list[int]) -> Page | None:
     return Page(number=index + 1, text=read.text, ocr_confidence=round(read.confidence, 3))
 
 
-def _pages(
-    opened: _Opened, warnings: list[str], path: Path, use_ocr: bool, limits: Limits
-) -> Iterator[Page]:
+def _closing(pdf: Any, pages: Iterator[Page]) -> Iterator[Page]:
+    """`pages`, then the PDF closed, also when the reader stops early or a page fails."""
+    try:
+        yield from pages
+    finally:
+        pdf.close()
+
+
+def _pages(opened: _Opened, warnings: list[str], use_ocr: bool, limits: Limits) -> Iterator[Page]:
     """Every page in order; pages without text are read by OCR when `use_ocr`, within the
     budget (`_OcrBudget`); unreadable pages become empty pages with a warning, and the lists
     of empty and OCR-read pages are added to `warnings` once the last page has been read."""
@@ -184,15 +237,13 @@ def _pages(
     ocr_failed: list[int] = []
     budget = _OcrBudget(limits.max_ocr_pages, OCR_TIME_SHARE * limits.read_timeout_s)
     for index in range(opened.page_count):
-        if index in opened.probed:
-            text = opened.probed.pop(index)
-        else:
-            text = _page_text(opened.reader, index)
+        probed = index in opened.probed
+        text = opened.probed.pop(index) if probed else _page_text(opened.pdf, index)
         if text is None:
             failed.append(index + 1)
         scanned = None
         if use_ocr and _needs_ocr(text) and budget.allows(index + 1):
-            scanned = budget.read(path, index, ocr_failed)
+            scanned = budget.read(opened.pdf, index, ocr_failed)
         if scanned is not None:
             read_by_ocr.append(index + 1)
             yield scanned
@@ -226,11 +277,10 @@ def load_pdf(
     opened = _open(path, limits.max_pages, use_ocr)
     warnings: list[str] = []
     advice = _OCR_FAILED if use_ocr else _off_advice()
+    pages = _closing(opened.pdf, _pages(opened, warnings, use_ocr, limits))
     return LoadedDocument(
-        title=_title(opened.reader, path.stem),
+        title=_title(opened.pdf, path.stem),
         page_kind="page",
-        pages=require_text(
-            _pages(opened, warnings, path, use_ocr, limits), _NO_TEXT_PROBLEM, advice
-        ),
+        pages=require_text(pages, _NO_TEXT_PROBLEM, advice),
         warnings=warnings,
     )

@@ -47,9 +47,6 @@ def main_options(
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:
-        # pypdf narrates every repaired cross-reference; the one-line outcome per file is ours
-        logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def version() -> None:
