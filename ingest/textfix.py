@@ -105,8 +105,9 @@ def _keeps_hyphen(head: str, tail: str, vocabulary: set[str]) -> bool:
     return head.lower() in _COMPOUND_HEADS
 
 
-def join_hyphenated(text: str) -> str:
-    """Join words broken at line ends; the joined word stays on the first line."""
+def join_hyphenated(text: str, soft_only: bool = False) -> str:
+    """Join words broken at line ends; the joined word stays on the first line.
+    `soft_only`: only those broken by a soft hyphen (U+00AD)."""
     lines = text.split("\n")
     vocabulary = _vocabulary(text)
     for i in range(len(lines) - 1):
@@ -116,6 +117,8 @@ def join_hyphenated(text: str) -> str:
             continue
         head, tail = end.group(1), start.group(2)
         soft = lines[i].rstrip().endswith(SOFT_HYPHEN)
+        if soft_only and not soft:
+            continue
         keep = not soft and _keeps_hyphen(head, tail, vocabulary)
         stem = lines[i].rstrip()[:-1]
         lines[i] = f"{stem}{'-' if keep else ''}{tail}"
@@ -143,7 +146,8 @@ def _remap_headings(
 
 def repair_page(page: Page) -> Page:
     """The page folded and de-hyphenated, its headings still at their lines."""
-    text = join_hyphenated(fold(page.text))
+    # soft hyphens first: folding drops them, and with them the sign of a broken word
+    text = join_hyphenated(fold(join_hyphenated(page.text, soft_only=True)))
     if text == page.text:
         return page
     return replace(page, text=text, headings=_remap_headings(page.text, text, page.headings))

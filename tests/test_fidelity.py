@@ -56,6 +56,13 @@ def test_compounds_keep_their_hyphen() -> None:
     assert join_hyphenated("COVID-\n19") == "COVID-\n19"
 
 
+def test_a_soft_hyphen_at_a_line_end_joins_its_word_on_the_first_line() -> None:
+    page = repair_page(
+        Page(number=1, text="The compres\u00ad\nsors run. A well\u00ad\nknown co\u00adop.")
+    )
+    assert page.text == "The compressors\nrun. A wellknown\ncoop."
+
+
 def test_repair_keeps_line_count_and_heading_lines() -> None:
     page = Page(1, "Intro\n\ufb01rst compres-\nsors\nSe\ufb03ng", headings=((25, "Se\ufb03ng"),))
     repaired = repair_page(page)
