@@ -51,6 +51,19 @@ def test_a_text_gets_the_same_vector_whatever_shares_its_batch() -> None:
         assert model.embed([]).shape[0] == 0
 
 
+def test_int8_on_parallel_sessions_equals_the_question_embedder_to_the_bit() -> None:
+    # ingest runs one single-threaded session per core; questions run on one such session
+    ingest = OnnxEmbedder("", "int8", default_cache(), threads=3)
+    questions = OnnxEmbedder("", "int8", default_cache(), threads=1)
+    texts = TEXTS * 3  # more texts than sessions, of mixed lengths
+    together = ingest.embed(texts)
+    assert ingest.threads_used == 3
+    assert sorted(ingest._sessions) == [(1, 0), (1, 1), (1, 2)]  # the parallel path ran
+    assert np.array_equal(together, questions.embed(texts))
+    assert np.array_equal(together[:1], ingest.embed(texts[:1]))  # one text: no pool
+    assert np.array_equal(ingest.embed(texts, spare_cores=2), together)  # one session
+
+
 def test_counts_and_names_match_the_torch_model(
     torch_embedder: SentenceTransformerEmbedder,
 ) -> None:

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 # runs one text at a time: dynamic quantization scales a whole batch's activations
 # together, so a text's vector would depend on its neighbours (by up to 0.04 per
 # component); alone, the same text always gets the same vector, and no slower here.
+# One text at a time is too little work to split over threads (they meet after every
+# operation), so int8 runs one single-threaded session per core instead, each on its own
+# texts: 2x the texts/s of one two-thread session on 2 cores, and the same vectors to the
+# bit as the one-thread session that embeds questions (docs/BENCHMARKS.md).
 BATCH = 16
 
 
@@ -67,7 +71,7 @@ class OnnxEmbedder:
         self._cache = cache
         self.batch_size = 1 if precision == "int8" else batch_size or BATCH
         self._threads = threads or usable_cores()
-        self._sessions: dict[int, InferenceSession] = {}
+        self._sessions: dict[tuple[int, int], InferenceSession] = {}  # (threads, copy)
         self.threads_used = 0  # by the last `embed` call
         self._tokenizers: dict[bool, Tokenizer] = {}
 
@@ -111,19 +115,39 @@ class OnnxEmbedder:
         `max_tokens` are cut as sentence-transformers cuts them. `spare_cores`: cores that
         other work holds meanwhile, left free."""
         self.threads_used = max(1, self._threads - spare_cores)
-        session = self._session(self.threads_used)
         encodings = self._tokenizer(truncate=True).encode_batch(list(texts))
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        parts: list[tuple[list[int], Vectors]] = []
-        for start in range(0, len(order), self.batch_size):
-            chosen = order[start : start + self.batch_size]
-            parts.append((chosen, self._run(session, [encodings[i] for i in chosen])))
+        if self.batch_size == 1 and self.threads_used > 1 and len(order) > 1:
+            parts = self._run_alone_in_parallel(encodings, order)
+        else:
+            session = self._session(self.threads_used)
+            parts = []
+            for start in range(0, len(order), self.batch_size):
+                chosen = order[start : start + self.batch_size]
+                parts.append((chosen, self._run(session, [encodings[i] for i in chosen])))
         if not parts:
             return np.zeros((0, 0), dtype=np.float32)
         out = np.empty((len(encodings), parts[0][1].shape[1]), dtype=np.float32)
         for chosen, vectors in parts:
             out[chosen] = vectors
         return out
+
+    def _run_alone_in_parallel(
+        self, encodings: list[Encoding], order: list[int]
+    ) -> list[tuple[list[int], Vectors]]:
+        """Each text alone, on `threads_used` one-thread sessions at once (ONNX Runtime
+        releases the GIL while it computes); every session takes every n-th text of `order`
+        (sorted by length), so they finish together."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        n = min(self.threads_used, len(order))
+        sessions = [self._session(1, copy) for copy in range(n)]
+
+        def work(copy: int) -> list[tuple[list[int], Vectors]]:
+            return [([i], self._run(sessions[copy], [encodings[i]])) for i in order[copy::n]]
+
+        with ThreadPoolExecutor(n, thread_name_prefix="localqa-embed") as pool:
+            return [part for parts in pool.map(work, range(n)) for part in parts]
 
     def _run(self, session: InferenceSession, encodings: list[Encoding]) -> Vectors:
         width = max(len(e.ids) for e in encodings)
@@ -141,8 +165,10 @@ class OnnxEmbedder:
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return np.asarray(pooled / norms, dtype=np.float32)
 
-    def _session(self, threads: int) -> InferenceSession:
-        if threads not in self._sessions:
+    def _session(self, threads: int, copy: int = 0) -> InferenceSession:
+        """A session computing on `threads` threads; `copy` tells apart sessions of the same
+        kind that run at the same time."""
+        if (threads, copy) not in self._sessions:
             import onnxruntime
 
             options = onnxruntime.SessionOptions()
@@ -152,10 +178,10 @@ class OnnxEmbedder:
             if threads < self._threads:
                 # Sharing cores with the reader process: idle threads must sleep, not spin.
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._sessions[threads] = onnxruntime.InferenceSession(
+            self._sessions[threads, copy] = onnxruntime.InferenceSession(
                 str(self.prepare()), options, providers=["CPUExecutionProvider"]
             )
-        return self._sessions[threads]
+        return self._sessions[threads, copy]
 
     def _tokenizer(self, *, truncate: bool) -> Tokenizer:
         if truncate not in self._tokenizers:
