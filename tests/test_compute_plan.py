@@ -112,14 +112,26 @@ def test_a_sample_counts_busy_ticks_of_the_process_cpus_only(tmp_path: Path) -> 
     stat = tmp_path / "stat"
     stat.write_text(PROC_STAT)
     tick = os.sysconf("SC_CLK_TCK")
-    both = cpu_sample(stat, [0, 1])
-    one = cpu_sample(stat, [1])
+    no_quota = tmp_path / "absent-cpu.max"
+    both = cpu_sample(stat, [0, 1], no_quota)
+    one = cpu_sample(stat, [1], no_quota)
     assert both is not None and one is not None
     assert (both.cpus, one.cpus) == (2, 1)
     # user + system (+ steal), not idle or iowait
     assert both.busy_s == pytest.approx((450 + 553) / tick)
     assert one.busy_s == pytest.approx(553 / tick)
-    assert cpu_sample(tmp_path / "absent", [0]) is None
+    assert cpu_sample(tmp_path / "absent", [0], tmp_path / "no-quota") is None
+
+
+def test_in_a_container_with_a_quota_the_cgroup_usage_counts(tmp_path: Path) -> None:
+    # /proc/stat shows the whole 64-CPU host there; the cgroup's usage is what competes
+    (tmp_path / "cpu.max").write_text("200000 100000\n")
+    (tmp_path / "cpu.stat").write_text("usage_usec 7500000\nuser_usec 7000000\n")
+    found = cpu_sample(tmp_path / "absent", range(64), tmp_path / "cpu.max", tmp_path / "cpu.stat")
+    assert found is not None
+    assert (found.busy_s, found.cpus) == (7.5, 2)
+    (tmp_path / "cpu.max").write_text("max 100000\n")  # no quota: back to /proc/stat
+    assert cpu_sample(tmp_path / "absent", [0], tmp_path / "cpu.max", tmp_path / "cpu.stat") is None
 
 
 def sample(at: float, busy_s: float, own_s: float, cpus: int = 2) -> CpuSample:

@@ -26,6 +26,7 @@ _log_callback: Any = None  # kept referenced: llama.cpp calls it for the whole p
 _params_lock = threading.Lock()
 SYSFS_CPU = Path("/sys/devices/system/cpu")
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+CGROUP_CPU_STAT = Path("/sys/fs/cgroup/cpu.stat")
 PROC_STAT = Path("/proc/stat")
 # Shortest window over which other processes' CPU use is judged: /proc/stat counts in
 # clock ticks (10 ms), so 0.25 s on 2 CPUs is 50 ticks, within a few per cent.
@@ -153,13 +154,24 @@ class CpuSample:
     cpus: int
 
 
-def cpu_sample(stat: Path = PROC_STAT, cpus: Iterable[int] | None = None) -> CpuSample | None:
+def cpu_sample(
+    stat: Path = PROC_STAT,
+    cpus: Iterable[int] | None = None,
+    cpu_max: Path = CGROUP_CPU_MAX,
+    cgroup_stat: Path = CGROUP_CPU_STAT,
+) -> CpuSample | None:
     """Now's CpuSample from the per-CPU lines of /proc/stat for `cpus` (default: this
-    process's affinity); None where there is no /proc/stat (macOS, Windows)."""
+    process's affinity), or, in a cgroup v2 with a CPU quota (a container), from the
+    cgroup's own usage against the quota: /proc/stat there shows the whole host. None
+    where there is neither (macOS, Windows)."""
     if cpus is None:
         affinity = getattr(os, "sched_getaffinity", None)
         cpus = affinity(0) if affinity else range(os.cpu_count() or 1)
     wanted = {f"cpu{n}" for n in cpus}
+    quota = _cpu_quota(cpu_max)
+    if quota is not None and (used := _cgroup_usage_s(cgroup_stat)) is not None:
+        own = os.times()
+        return CpuSample(time.monotonic(), used, own.user + own.system, min(quota, len(wanted)))
     try:
         lines = stat.read_text().splitlines()
         tick = float(os.sysconf("SC_CLK_TCK"))
@@ -174,6 +186,18 @@ def cpu_sample(stat: Path = PROC_STAT, cpus: Iterable[int] | None = None) -> Cpu
             busy += sum(ticks) - ticks[3] - ticks[4]
     own = os.times()
     return CpuSample(time.monotonic(), busy / tick, own.user + own.system, len(wanted))
+
+
+def _cgroup_usage_s(cgroup_stat: Path) -> float | None:
+    """CPU-seconds every process of this cgroup has used ("usage_usec" of cpu.stat)."""
+    try:
+        for line in cgroup_stat.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == "usage_usec":
+                return int(value) / 1e6
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def busy_elsewhere(before: CpuSample, after: CpuSample) -> float | None:
