@@ -44,7 +44,9 @@ from localqa.text import cjk_share, has_cjk
 
 # 2: chunks break at CJK sentence punctuation (ingest/splitter.py); text repairs
 # (ingest/textfix.py), OCR, DOCX notes, XLSX formulas, file lines: re-read every file.
-PIPELINE_VERSION = "2"
+# 3: chunk text keeps compatibility punctuation, powers, indices and fractions as written
+# (`，`, `km²`; indexes of 2 quote `,`, `km2`).
+PIPELINE_VERSION = "3"
 # CJK chunk text kept to name the script in the report's embedding note.
 CJK_SAMPLE_CHARS = 2_000
 # A chunk at least this much CJK is CJK text: an English article quoting a Chinese name

@@ -6,8 +6,9 @@ Each repair keeps the page's line count and the order of its lines, so a chunk's
 - compatibility characters that stand for letters or digits are folded (NFKC: the ligature
   glyph U+FB01 becomes "fi", full-width letters and digits (U+FF21...) become ASCII), one
   line at a time; compatibility punctuation and symbols keep the document's own form
-  (`，` `：` `…`), since search folds them anyway (localqa.text.words) and a quote shows
-  them as the reader wrote them;
+  (`，` `：` `…`), and so do powers, indices and fractions (`km²`, `10⁻³`, `H₂O`, `½`,
+  `㎡`: folded, "10²" would read "102"), since search folds them anyway
+  (localqa.text.words) and a quote shows them as the reader wrote them;
 - a word hyphenated at a line end (`compres-` / `sors`) is joined on the first line, the
   rest of the second line staying where it was; real compounds (`well-` / `known`) keep
   their hyphen;
@@ -50,28 +51,49 @@ REPEATED_LINE_TIMES = 5
 REPEATED_LINE_CHARS = 60
 
 
-# Blocks holding the compatibility punctuation and symbols kept as written: general
-# punctuation (… ‼), CJK symbols and punctuation, small form variants, half- and full-width
-# forms (，：（）). Characters elsewhere are folded without looking at each.
-_KEPT_CANDIDATE = re.compile("[\u2000-\u206f\u3000-\u303f\ufe10-\ufe6f\uff00-\uffef]")
+# Blocks holding the compatibility characters kept as written: superscript digits and
+# fractions of Latin-1 (² ½), general punctuation (… ‼), superscripts and subscripts (⁻ ₂),
+# number forms (⅓), CJK symbols and punctuation, CJK unit squares (㎡), small form
+# variants, half- and full-width forms (，：（）). Characters elsewhere are folded without
+# looking at each.
+_KEPT_CANDIDATE = re.compile(
+    "[\u00b2\u00b3\u00b9\u00bc-\u00be\u2000-\u209f\u2150-\u218f\u3000-\u303f"
+    "\u3380-\u33ff\ufe10-\ufe6f\uff00-\uffef]"
+)
+# Decomposition tags of forms that place characters above, below or over others.
+_PLACED = frozenset({"<super>", "<sub>", "<fraction>"})
 
 
 @cache
 def _keeps_own_form(char: str) -> bool:
-    """Punctuation or a symbol whose NFKC form holds no letter or digit: `，`, `…` and
-    the full-width tilde are kept; full-width letters and digits, and `™` ("TM"), are
-    folded, being words to a search."""
+    """Punctuation or a symbol whose NFKC form holds no letter or digit (`，`, `…`, the
+    full-width tilde), or a power, index or fraction (`_is_placed_number`), is kept;
+    full-width letters and digits, `™` ("TM") and `①` ("1") are folded, being words to a
+    search."""
     folded = unicodedata.normalize("NFKC", char)
-    return (
-        folded != char
-        and unicodedata.category(char)[0] in "PS"
-        and not any(c.isalnum() for c in folded)
-    )
+    if folded == char:
+        return False
+    punctuation = unicodedata.category(char)[0] in "PS" and not any(c.isalnum() for c in folded)
+    return punctuation or _is_placed_number(char)
+
+
+def _is_placed_number(char: str) -> bool:
+    """A superscript, subscript or fraction of digits or signs (`²` `⁻` `₂` `½`), or a
+    character made of one (`㎡`, m and ²). Folded, it would join the text beside it:
+    "10²" reads "102", "10⁻³" ten minus three, "1½" eleven over two. Superscript letters
+    (`™`) are not: they fold to the word."""
+    fields = unicodedata.decomposition(char).split()
+    if not fields:
+        return False
+    tag, parts = (fields[0], fields[1:]) if fields[0].startswith("<") else ("", fields)
+    if tag in _PLACED:
+        return not any(c.isalpha() for c in unicodedata.normalize("NFKC", char))
+    return any(_is_placed_number(chr(int(part, 16))) for part in parts)
 
 
 def fold_line(line: str) -> str:
-    """NFKC minus soft hyphens, except punctuation and symbols, which keep their own form
-    (`_keeps_own_form`); never adds or removes a line break."""
+    """NFKC minus soft hyphens, except punctuation, symbols, powers, indices and fractions,
+    which keep their own form (`_keeps_own_form`); never adds or removes a line break."""
     if line.isascii():
         return line.replace("\r", " ")
     pieces: list[str] = []
