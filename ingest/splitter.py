@@ -6,6 +6,7 @@ truncated at embedding time; the final check re-splits any piece that still over
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -19,6 +20,11 @@ SEPARATORS = [
     re.escape("\n\n"), re.escape("\n"), "(?<=[。！？｡])", re.escape(". "), "(?<=[；])",
     re.escape("; "), "(?<=[，、､])", re.escape(", "), re.escape(" "), "",
 ]  # fmt: skip
+# Token counts kept per splitter: langchain measures the same pieces again at each level of
+# its recursion and merge (74,632 counts for DA-619p.pdf's 2,838 chunks, 25,361 distinct;
+# 5.4 s -> 3.1 s of the reader's CPU). Pieces are at most a chunk long, so 8,192 of them
+# hold a few MB.
+COUNT_CACHE = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +44,12 @@ class TokenSplitter:
     ) -> None:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        self._count = count_tokens
+        self._count = functools.lru_cache(maxsize=COUNT_CACHE)(count_tokens)
         self.chunk_tokens = chunk_tokens
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
-            length_function=count_tokens,
+            length_function=self._count,
             separators=SEPARATORS,
             is_separator_regex=True,
             strip_whitespace=True,

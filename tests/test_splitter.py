@@ -27,6 +27,18 @@ def test_spans_point_back_into_the_page(embedder: Embedder) -> None:
         assert last.strip()[-5:] in span.text
 
 
+def test_each_piece_is_counted_once_and_splits_the_same(embedder: Embedder) -> None:
+    counted: list[str] = []
+
+    def count(text: str) -> int:
+        counted.append(text)
+        return embedder.count_tokens(text)
+
+    spans = TokenSplitter(count, 64, 8).split(LONG)
+    assert len(counted) == len(set(counted))  # langchain asks again; the cache answers
+    assert spans == TokenSplitter(embedder.count_tokens, 64, 8).split(LONG)
+
+
 def test_unbreakable_text_is_still_cut_to_size(embedder: Embedder) -> None:
     blob = "x" * 5000 + " " + "supercalifragilistic" * 300
     spans = TokenSplitter(embedder.count_tokens, 50, 0).split(blob)
