@@ -25,6 +25,11 @@ from localqa.errors import LocalqaError
 Precision = Literal["fp32", "int8"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
+# Part of the export folder's key: a new version makes a new export. 2: attention exported
+# from transformers' eager code, not SDPA (whose traced graph adds shape, IsNaN and Where
+# nodes to every layer): int8 on one thread 36-51 -> 62-67 texts/s, fp32 within 1.2e-7 of
+# the SDPA export (docs/BENCHMARKS.md).
+EXPORT_VERSION = 2
 
 
 class UnsupportedModel(LocalqaError):
@@ -69,7 +74,7 @@ def inspect_model(folder: Path) -> ModelLayout:
 
 def export_folder(layout: ModelLayout, cache: Path) -> Path:
     """Where this model's exports live: `cache`/<folder name>-<digest of its files>."""
-    digest = hashlib.sha256(str(layout.folder.resolve()).encode())
+    digest = hashlib.sha256(f"{EXPORT_VERSION}:{layout.folder.resolve()}".encode())
     for item in sorted(layout.folder.iterdir()):
         if item.is_file():
             stat = item.stat()
@@ -121,7 +126,12 @@ def _export_fp32(layout: ModelLayout, out: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(layout.folder), local_files_only=True).eval()
+    try:  # eager attention: the faster graph (EXPORT_VERSION)
+        model = AutoModel.from_pretrained(
+            str(layout.folder), local_files_only=True, attn_implementation="eager"
+        ).eval()
+    except (TypeError, ValueError):  # a model class without that choice
+        model = AutoModel.from_pretrained(str(layout.folder), local_files_only=True).eval()
     names = list(INPUTS if layout.uses_token_types else INPUTS[:2])
 
     class Hidden(torch.nn.Module):
