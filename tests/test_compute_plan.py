@@ -187,13 +187,13 @@ def test_planner_follows_what_others_do_between_prompts() -> None:
 def test_the_threads_setting_is_never_measured_over() -> None:
     planner = ThreadPlanner(3, 2, Samples())  # an empty fake: sampling would fail
     assert planner.plan.threads == 3
-    assert planner.refresh(wait=True) is False
+    assert planner.refresh() is False
 
 
 def test_without_proc_stat_the_load_average_stands_in() -> None:
     planner = ThreadPlanner(0, 2, Samples(None))
     assert 1 <= planner.plan.threads <= 2
-    assert planner.refresh(wait=True) is False
+    assert planner.refresh() is False
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def burner() -> Iterator[subprocess.Popen[bytes]]:
 @pytest.mark.skipif(usable_cores() < 2, reason="needs two cores to leave one to the burner")
 def test_a_busy_neighbour_takes_a_thread_away(burner: subprocess.Popen[bytes]) -> None:
     planner = ThreadPlanner(0, usable_cores())
-    planner.refresh(wait=True)
+    planner.refresh()
     # other load on a shared machine can only take more threads away, never give back
     # the burner's core
     assert planner.plan.threads <= usable_cores() - 1

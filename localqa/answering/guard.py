@@ -155,32 +155,35 @@ def loop_start(text: str) -> int | None:
     spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
     words = [text[a:b] for a, b in spans]
     for size in range(1, min(LOOP_MAX_WORDS, len(words) // 2) + 1):
-        unit = words[-size:]
-        chars = len(" ".join(unit))
+        chars = len(" ".join(words[-size:]))
         copies = 2 if chars >= LOOP_TWICE_CHARS else 3
-        if chars < LOOP_THRICE_CHARS or len(words) < copies * size:
-            continue
-        ends = [len(words) - n * size for n in range(copies)]
-        if all(words[end - size : end] == unit for end in ends):
-            return spans[ends[-1] - 1][1]  # the end of the first copy
+        if chars >= LOOP_THRICE_CHARS and _ends_with_copies(words, size, copies):
+            return spans[len(words) - (copies - 1) * size - 1][1]  # the end of the first copy
     return None
+
+
+def _ends_with_copies(words: list[str], size: int, copies: int) -> bool:
+    """The last `size` words come `copies` times in a row at the end of `words`."""
+    if len(words) < copies * size:
+        return False
+    unit, end = words[-size:], len(words)
+    return all(words[end - (n + 1) * size : end - n * size] == unit for n in range(copies))
 
 
 def _whole_words(text: str) -> str:
     """`text` without its last word unless whitespace follows it (the word may go on)."""
-    if text[-1:].isspace() or not text.strip():
-        return text if text.strip() else ""
-    return text[: len(text) - len(text.split()[-1])]
+    if not text.strip():
+        return ""
+    return text if text[-1].isspace() else text[: len(text) - len(text.split()[-1])]
 
 
 def _ends_doubled(text: str) -> bool:
     """`text` ends with a run of words (LOOP_THRICE_CHARS or more) written twice in a row."""
     words = text.split()
-    for size in range(1, min(LOOP_MAX_WORDS, len(words) // 2) + 1):
-        unit = words[-size:]
-        if len(" ".join(unit)) >= LOOP_THRICE_CHARS and words[-2 * size : -size] == unit:
-            return True
-    return False
+    return any(
+        len(" ".join(words[-size:])) >= LOOP_THRICE_CHARS and _ends_with_copies(words, size, 2)
+        for size in range(1, min(LOOP_MAX_WORDS, len(words) // 2) + 1)
+    )
 
 
 def _key(sentence: str) -> str:

@@ -226,17 +226,19 @@ class ThreadPlanner:
         self._cores = cores
         self._sample = sample
         self._mark: CpuSample | None = sample() if threads <= 0 else None
+        self._refreshed = False
         fallback = load_average() if self._mark is None else 0.0
         self.plan = compute_plan(threads, cores, fallback)
 
-    def refresh(self, wait: bool = False) -> bool:
+    def refresh(self) -> bool:
         """Measure since the last choice and choose again; True when the thread count
         changed. A window shorter than MIN_WINDOW_S keeps the plan (and the window grows),
-        unless `wait`, which sleeps out the rest of it (the first prompt after loading)."""
+        except the first time (the first prompt after loading), which sleeps out the rest."""
         if self._mark is None:
             return False
+        first, self._refreshed = not self._refreshed, True
         now = self._sample()
-        if now is not None and wait and now.at - self._mark.at < MIN_WINDOW_S:
+        if now is not None and first and now.at - self._mark.at < MIN_WINDOW_S:
             time.sleep(MIN_WINDOW_S - (now.at - self._mark.at))
             now = self._sample()
         share = None if now is None else busy_elsewhere(self._mark, now)

@@ -134,7 +134,6 @@ class LocalModel:
         self._gpu_layers = gpu_layers
         self.last_stats = GenerationStats()
         self._planner: ThreadPlanner | None = None
-        self._planned_once = False
         self.n_ctx = int(llama.n_ctx())
         self.bos, self.eos = int(llama.token_bos()), int(llama.token_eos())
         meta: dict[str, str] = dict(llama.metadata)
@@ -213,14 +212,8 @@ class LocalModel:
         self._llama.close()
 
     def _plan_threads(self) -> None:
-        """Choose the threads for this prompt from the machine's load now (ThreadPlanner);
-        the first prompt waits for a full measuring window, later ones keep the count when
-        too little time has passed to judge."""
-        if self._planner is None:
-            return
-        first = not self._planned_once
-        self._planned_once = True
-        if self._planner.refresh(wait=first):
+        """Choose the threads for this prompt from the machine's load now (ThreadPlanner)."""
+        if self._planner is not None and self._planner.refresh():
             apply_threads(self._llama, self._planner.plan)
 
     def _prefill(self, tokens: list[int], stop: threading.Event | None) -> bool:
