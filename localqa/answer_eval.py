@@ -2,9 +2,10 @@
 cited source, does the answer abstain when the documents do not answer, and how long it
 took. Used by `localqa eval --answers`.
 
-`shown` is what the reader gets: the answer text, plus the extractive quotes shown under
-a generated answer the sources do not support (or instead of it, with
-`unsupported_answer = "quotes-only"`).
+`shown` is what the reader gets, as `ask` prints it: the answer text and the quote of
+each source it cites, plus the extractive quotes (and their sources) shown under a
+generated answer that does not stand alone (answering/relevance.py), or instead of it
+with `unsupported_answer = "quotes-only"`.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ ABSTAINS = re.compile(
 
 def shown_text(answer: Answer, quotes_only: bool = False) -> str:
     """What the reader is shown for this answer (see the module docstring)."""
-    if answer.fallback is None:
-        return answer.text
-    if quotes_only:
-        return answer.fallback.text
-    return f"{answer.text}\n{answer.fallback.text}"
+    shown = [answer] if answer.fallback is None else [answer, answer.fallback]
+    if quotes_only and answer.fallback is not None:
+        shown = [answer.fallback]
+    return "\n".join(part for a in shown for part in (a.text, *(c.quote for c in a.citations)))
 
 
 def abstains(answer: Answer) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,11 @@ def test_answer_figures_on_known_answers() -> None:
     assert rows[0]["shown_has_gold"] and rows[0]["cited_has_gold"]  # via the quotes shown
     assert rows[0]["token_f1"] == 0.3333 and not rows[0]["abstained"]
     assert not judge(shy, asked, 1.0, False)["shown_has_gold"] and abstains(shy)
+    # a generated answer that stands alone: the quote `ask` prints under it is shown too
+    cited = Answer("q", "Leave is set by the handbook [1].", "generative",
+                   (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),), (leave,))  # fmt: skip
+    assert judge(cited, asked, 1.0, False)["shown_has_gold"]
+    assert not judge(replace(cited, citations=()), asked, 1.0, False)["shown_has_gold"]
     summary = summarise_answers(rows)
     assert summary["shown_has_gold"] == 1.0 and summary["abstained_when_unanswerable"] == 1.0
     assert summary["abstained_when_answerable"] == 0.0 and summary["seconds_per_answer"] == 1.5

@@ -432,7 +432,8 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
     fallback = Answer("q", f"- {quote} [1]", "extractive", (), (chunk,))
     checks = (SentenceCheck("<SYS> says & means it.", (), 0.1, False),
               SentenceCheck("Leave is 27 weeks.", (), 0.2, False))  # fmt: skip
-    answer = Answer("q", text, "generative", (), (chunk,), checks, fallback=fallback)
+    answer = Answer("q", text, "generative", (), (chunk,), checks, fallback=fallback,
+                    fallback_reason="unsupported")  # fmt: skip
     core = ScriptedCore(["<SYS> says ", "& means it. ", "Leave is 27 weeks."], answer)
     app = ChatApp(lambda: core, ConversationStore(tmp_path / "c.sqlite"), "default")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -441,7 +442,8 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
         status = str(app.query_one("#status", Static).visual)
     assert "<SYS> says & means it." in shown  # not read as markup
     assert "Not supported by the sources" in shown and "Leave is 27 weeks." in shown
-    assert "What they say" in shown and quote in shown
+    assert "The sources do not support this answer; here is what they say" in shown
+    assert quote in shown
     assert view.text == text  # what is saved and copied is the model's own text
     assert "layout completion" in status
 
@@ -463,7 +465,7 @@ async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
                       (chunk,))  # fmt: skip
     checks = (SentenceCheck("Leave is 27 weeks.", (), 0.2, False),)
     answer = Answer("q", "Leave is 27 weeks.", "generative", (), (chunk,), checks,
-                    fallback=fallback)  # fmt: skip
+                    fallback=fallback, fallback_reason="unsupported")  # fmt: skip
     core = ScriptedCore(["Leave is ", "27 weeks."], answer)
     core.info = replace(core.info, quotes_only=True)
     app = ChatApp(lambda: core, ConversationStore(tmp_path / "c.sqlite"), "default")
@@ -471,7 +473,7 @@ async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
         view = await ask(pilot, "How long is parental leave?")
         shown = "\n".join(str(b._content) for b in view.body.query(MarkdownBlock))
     assert "27 weeks" not in shown and quote in shown
-    assert "not supported by the sources" in shown
+    assert "not shown. The sources do not support this answer" in shown
     assert view.text == fallback.text  # saved and copied: what was shown
     assert [s.quote for s in view.sources] == [quote]
 

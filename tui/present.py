@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from localqa.answering.answerer import Answer
 from localqa.answering.conversations import Source
+from localqa.answering.relevance import QUOTES_BECAUSE, SHORT_REASON
 from localqa.errors import LocalqaError
 from tui.adapter import ChatCore
 from tui.widgets import verbatim
@@ -34,7 +35,7 @@ def answer_meta(answer: Answer) -> str:
         if answer.cancelled:
             pass
         elif answer.fallback is not None:
-            parts.append("the sources do not support this answer")
+            parts.append(SHORT_REASON[answer.fallback_reason])
         elif not answer.grounded:
             parts.append(f"{count(len(answer.unsupported), 'sentence')} not supported")
     return " · ".join(parts)
@@ -50,22 +51,23 @@ def answer_shown(answer: Answer, quotes_only: bool = False) -> Answer:
 
 def shown_answer(answer: Answer, quotes_only: bool = False) -> str:
     """The answer as the chat shows it (Markdown): the text verbatim; under a generated
-    one, the sentences its sources do not support, and when none is supported, what the
-    sources do say (with `quotes_only`, only that: setting `unsupported_answer`)."""
+    one, the sentences its sources do not support, and when it does not stand alone
+    (answering/relevance.py), what the sources say and why (with `quotes_only`, only
+    that: setting `unsupported_answer`)."""
     shown = verbatim(answer.text)
     if answer.mode != "generative" or answer.cancelled:
         return shown
     if answer_shown(answer, quotes_only) is not answer:
-        return "**The model's answer is not supported by the sources. What they say:**\n\n" + (
+        because = QUOTES_BECAUSE[answer.fallback_reason]
+        return f"**The model's answer is not shown. {because}**\n\n" + (
             verbatim(answer.fallback.text if answer.fallback else "")
         )
     if answer.unsupported:
         marked = "\n".join(f"- {verbatim(s)}" for s in answer.unsupported)
         shown += f"\n\n**⚠ Not supported by the sources:**\n\n{marked}"
     if answer.fallback is not None:
-        shown += "\n\n**The sources do not support this answer. What they say:**\n\n" + verbatim(
-            answer.fallback.text
-        )
+        because = QUOTES_BECAUSE[answer.fallback_reason]
+        shown += f"\n\n**{because}**\n\n" + verbatim(answer.fallback.text)
     return shown
 
 

@@ -22,6 +22,7 @@ from localqa.answering.citations import (
 )
 from localqa.answering.extractive import Extract, extract_answer
 from localqa.answering.guard import StreamGuard
+from localqa.answering.relevance import why_quotes
 from localqa.errors import LocalqaError
 from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk, ScoredChunk
@@ -52,8 +53,10 @@ class Answer:
     layout: str = ""  # generative: the prompt layout, and why (localqa/generation/layouts.py)
     layout_reason: str = ""
     finish_reason: str = ""  # eos, length, stop, repetition, cancelled
-    # generative and unsupported: the extractive answer, shown with it or instead of it
+    # generative, when it does not stand alone: the extractive answer, shown with it or
+    # instead of it, and why (localqa/answering/relevance.py)
     fallback: Answer | None = None
+    fallback_reason: str = ""
     # the documents do not answer it (localqa/answering/abstain.py): `text` says so and
     # `citations` are the nearest passages, shown so the reader can check
     abstained: bool = False
@@ -99,10 +102,11 @@ class Answer:
             data["finish_reason"] = self.finish_reason
             data["sentences"] = [
                 {"text": c.sentence, "supported": c.supported, "support": round(c.support, 4),
-                 "cited": list(c.cited)}
+                 "cited": list(c.cited), "evidence": c.evidence}
                 for c in self.checks
             ]  # fmt: skip
             data["extractive"] = self.fallback.as_json() if self.fallback else None
+            data["extractive_shown_because"] = self.fallback_reason or None
         return data
 
 
@@ -173,9 +177,8 @@ class Answerer:
             yield Token(extracted.text)
             yield Final(extracted)
         else:
-            fallback = self._extracted(question, extract, {})
             yield from self._generate(question, history, retrieved.results, timings, checker,
-                                      stop, fallback)  # fmt: skip
+                                      stop, extract)  # fmt: skip
 
     def _extract(
         self,
@@ -225,7 +228,7 @@ class Answerer:
         timings: dict[str, float],
         checker: SupportChecker,
         stop: threading.Event | None,
-        fallback: Answer,
+        extract: Extract,
     ) -> Iterator[AnswerEvent]:
         from localqa.generation.budget import fit_budget
         from localqa.generation.model import Sampling
@@ -261,7 +264,7 @@ class Answerer:
             first_token_ms=round(stats.first_token_s * 1000, 2),
             tokens_per_s=round(stats.tokens_per_s, 2),
         )
-        supported = any(c.supported for c in checks)
+        reason = why_quotes(checks, extract.quotes, question)
         yield Final(
             Answer(
                 question=question,
@@ -278,6 +281,7 @@ class Answerer:
                 layout=packed.layout.name,
                 layout_reason=packed.layout.reason,
                 finish_reason=guard.reason or stats.finish_reason,
-                fallback=None if supported else fallback,
+                fallback=None if reason is None else self._extracted(question, extract, {}),
+                fallback_reason=reason or "",
             )
         )

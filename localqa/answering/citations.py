@@ -59,6 +59,7 @@ class SentenceCheck:
     cited: tuple[int, ...]
     support: float
     supported: bool
+    evidence: str = ""  # the source sentence that supports it best
 
 
 def cited_numbers(sentence: str) -> tuple[int, ...]:
@@ -185,7 +186,8 @@ def check_answer(
         for n in shown:
             if evidence[n][1] > best_quote.get(n, ("", -1.0))[1]:
                 best_quote[n] = evidence[n]
-        checks.append(SentenceCheck(claim, cited, support, support >= LEXICAL_SUPPORTED))
+        quote = evidence[best][0] if best else ""
+        checks.append(SentenceCheck(claim, cited, support, support >= LEXICAL_SUPPORTED, quote))
     citations = [
         Citation(n, sources[n - 1], quote, score)
         for n, (quote, score) in sorted(best_quote.items())

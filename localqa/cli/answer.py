@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.cli.common import (
     ConfigOpt,
     ExtractiveOpt,
@@ -37,17 +38,13 @@ def print_sources(answer: Answer) -> None:
 
 
 def print_checks(answer: Answer) -> None:
-    """Where the reader reads: which sentences the sources do not support, and, when none
-    is supported, what the sources do say (or only that, by `unsupported_answer`)."""
+    """Where the reader reads: which sentences the sources do not support, and, when the
+    answer does not stand alone (answering/relevance.py), what the sources say and why."""
     for sentence in answer.unsupported:
         typer.echo(f"\n[not supported by the sources] {terminal_safe(sentence, one_line=True)}")
     if answer.fallback is None:
         return
-    typer.echo(
-        "\nThe sources do not support this answer; here is what they say:"
-        if answer.checks
-        else "\nThe answer makes no claim to check; here is what the sources say:"
-    )
+    typer.echo("\n" + QUOTES_BECAUSE[answer.fallback_reason])
     typer.echo(terminal_safe(answer.fallback.text))
     print_sources(answer.fallback)
 
@@ -122,7 +119,7 @@ def ask(
         if answer.fallback is None:
             typer.echo(terminal_safe(answer.text), nl=False)
         else:
-            typer.echo("The model's answer is not supported by the sources; what they say:")
+            typer.echo(f"The model's answer is not shown. {QUOTES_BECAUSE[answer.fallback_reason]}")
             answer = answer.fallback
             typer.echo(terminal_safe(answer.text), nl=False)
     typer.echo("")

@@ -1,0 +1,74 @@
+"""Answer relevance: does a generated answer answer the question, or only say something true?
+
+Grounding alone is not enough. A 135M model asked "What town is surrounded by
+Jacksonville?" wrote "The answer is: Jacksonville.", which its sources support (a sentence
+on the city's area) but which is not the town; asked "The Rhine is the longest river in
+what country?" it repeated the question, which its sources support word for word. On a
+SQuAD 2.0 sample, 20 of its 100 answers were supported but lacked the gold answer the
+extractive quotes held, and were shown without those quotes (docs/BENCHMARKS.md).
+
+So an answer is shown alone only when every sentence it checks is supported, it says more
+than the question, and its first claim (the answer; what follows may add detail from
+around it) rests on a sentence the extractive answer quotes: one of the passages'
+sentences that best match the question. Otherwise the extractive quotes are shown with it
+(setting `unsupported_answer`), under one line saying why (`QUOTES_BECAUSE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from localqa.text import content_words
+
+if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
+    from localqa.answering.citations import SentenceCheck
+
+Reason = Literal["no-claim", "unsupported", "partly-unsupported", "echo", "off-question"]
+
+# The line shown above the extractive quotes, by reason.
+QUOTES_BECAUSE: dict[str, str] = {
+    "no-claim": "The answer makes no claim to check; here is what the sources say:",
+    "unsupported": "The sources do not support this answer; here is what they say:",
+    "partly-unsupported": "Not every sentence is supported by the sources; here is what they say:",
+    "echo": "The answer only restates the question; here is what the sources say:",
+    "off-question": (
+        "The answer rests on passages that do not match the question best; here is what those say:"
+    ),
+}
+# The same, short: the chat's line under an answer.
+SHORT_REASON: dict[str, str] = {
+    "no-claim": "no claim to check",
+    "unsupported": "the sources do not support this answer",
+    "partly-unsupported": "not every sentence is supported",
+    "echo": "it restates the question",
+    "off-question": "it does not rest on the passages that match the question",
+}
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def restates(sentence: str, question: str) -> bool:
+    """True when the sentence has no content word the question lacks."""
+    return content_words(sentence) <= content_words(question)
+
+
+def why_quotes(
+    checks: Sequence[SentenceCheck], quotes: Sequence[str], question: str
+) -> Reason | None:
+    """Why the extractive quotes (`quotes`, best first) must be shown with the answer whose
+    sentences were `checks`ed, or None when the answer stands alone (module docstring)."""
+    if not checks:
+        return "no-claim"
+    supported = [c for c in checks if c.supported]
+    if not supported:
+        return "unsupported"
+    if len(supported) < len(checks):
+        return "partly-unsupported"
+    if all(restates(c.sentence, question) for c in checks):
+        return "echo"
+    if quotes and not any(_same(checks[0].evidence, q) for q in quotes):
+        return "off-question"
+    return None

@@ -1,0 +1,89 @@
+"""Answer relevance: a generated answer stands alone only when it answers the question.
+
+The cases are after SmolLM2-135M's on the SQuAD 2.0 sample (docs/BENCHMARKS.md): something
+the sources say that is not what was asked, and the question repeated as its answer. They
+are checked with the real MiniLM, as `ask` checks them."""
+
+from __future__ import annotations
+
+import pytest
+
+from localqa.answering.citations import SentenceCheck, SupportChecker, check_answer
+from localqa.answering.extractive import extract_answer
+from localqa.answering.relevance import QUOTES_BECAUSE, SHORT_REASON, restates, why_quotes
+from localqa.embedding.embedder import Embedder
+from tests.support.contexts import context
+
+# After SQuAD 2.0 dev's "Rhine" (CC BY-SA 4.0); more sentences match the question than the
+# extractive answer quotes, and the last matches none of its words.
+RHINE = (
+    "The Rhine is the longest river in Germany. Its longest tributary in Germany is the Main. "
+    "The river is at its widest between Basel and Bingen in the country's south. "
+    "Barges carry coal and grain along the river from Rotterdam to Basel."
+)
+
+
+def check(sentence: str, supported: bool = True, evidence: str = "") -> SentenceCheck:
+    return SentenceCheck(sentence, (), 0.9 if supported else 0.1, supported, evidence)
+
+
+def test_each_reason_from_the_checks() -> None:
+    question = "When was King George's war?"
+    quotes = ["King George's War was fought from 1744 to 1748."]
+    on = check("It was fought from 1744 to 1748.", evidence=quotes[0])
+    elsewhere = check("The answer is 1763.", evidence="The treaty was signed in 1763.")
+    assert why_quotes([on], quotes, question) is None
+    assert why_quotes([], quotes, question) == "no-claim"
+    assert why_quotes([check("It was 1750.", False)], quotes, question) == "unsupported"
+    assert why_quotes([on, check("It was 1750.", False)], quotes, question) == (
+        "partly-unsupported"
+    )
+    assert why_quotes([check("When was King George's war?", evidence=quotes[0])], quotes,
+                      question) == "echo"  # fmt: skip
+    assert why_quotes([elsewhere, on], quotes, question) == "off-question"
+    assert why_quotes([on, elsewhere], quotes, question) is None  # detail after the answer
+    assert why_quotes([elsewhere], [], question) is None  # nothing quoted to rest on
+    # whitespace differences between two packings of one sentence do not matter
+    spaced = check("It was fought from 1744 to 1748.", evidence=quotes[0].replace(" ", "  "))
+    assert why_quotes([spaced], quotes, question) is None
+
+
+def test_every_reason_has_its_lines() -> None:
+    reasons = {"no-claim", "unsupported", "partly-unsupported", "echo", "off-question"}
+    assert set(QUOTES_BECAUSE) == set(SHORT_REASON) == reasons
+    assert all(line.endswith(":") for line in QUOTES_BECAUSE.values())
+
+
+def test_restating_is_about_content_words() -> None:
+    assert restates("The Rhine is the longest river in what country?",
+                    "The Rhine is the longest river in what country?")  # fmt: skip
+    assert restates("The longest river, the Rhine.", "What is the longest river, the Rhine?")
+    assert not restates("The Rhine is the longest river in Germany.",
+                        "The Rhine is the longest river in what country?")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def checker(embedder: Embedder) -> SupportChecker:
+    return SupportChecker(embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "model_text", "reason"),
+    [
+        ("The Rhine is the longest river in what country?", RHINE,
+         "Barges carry coal and grain along the river to Basel.", "off-question"),
+        ("The Rhine is the longest river in what country?", RHINE,
+         "The Rhine is the longest river in what country?", "echo"),
+        ("The Rhine is the longest river in what country?", RHINE,
+         "The Rhine is the longest river in Germany.", None),
+    ],
+)  # fmt: skip
+def test_real_answers_with_the_real_checker(
+    checker: SupportChecker, question: str, passage: str, model_text: str, reason: str | None
+) -> None:
+    sources = [context("a", passage)]
+    extract = extract_answer(question, sources, checker)
+    checks, _ = check_answer(model_text, [s.chunk for s in sources], checker, question)
+    assert checks and all(c.supported for c in checks)  # grounded: true, but is it an answer?
+    assert all(c.evidence in passage for c in checks)
+    assert why_quotes(checks, extract.quotes, question) == reason
