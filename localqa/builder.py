@@ -142,7 +142,8 @@ class Builder:
         if path is None:
             return None
         s = self.settings
-        model = LocalModel.load(path, s.n_ctx, s.n_gpu_layers, s.threads)
+        kept = s.cache_dir / "prefix-kv" if s.prefix_cache else None
+        model = LocalModel.load(path, s.n_ctx, s.n_gpu_layers, s.threads, prefix_cache=kept)
         for warning in model.warnings:
             logging.getLogger("localqa").warning(warning)
         if report is not None:

@@ -104,7 +104,8 @@ class Settings(BaseModel):
     answer_context_chars: int = Field(0, ge=0)
     # The prompt layout: auto = the GGUF's template, else by model name, else plain text.
     prompt_format: Literal["auto", "gguf-template", "llama-2", "completion"] = "auto"
-    # A generated answer no sentence of which the sources support: shown with the
+    # A generated answer that does not stand alone (unsupported, or not resting on the
+    # passages that match the question: answering/relevance.py): shown with the
     # extractive quotes ("with-quotes") or replaced by them ("quotes-only").
     unsupported_answer: Literal["with-quotes", "quotes-only"] = "with-quotes"
     # Abstain (say the documents do not answer, show the nearest passages) when the best
@@ -119,6 +120,9 @@ class Settings(BaseModel):
     # llama.cpp threads; 0 = one per physical core that other processes leave idle, judged
     # again before each prompt (ThreadPlanner in localqa/generation/llama_setup.py).
     threads: int = Field(0, ge=0)
+    # Keep the KV state of the prompt's fixed prefix (layout and system prompt, no document
+    # text) in cache_dir, so the next `ask` need not compute it (generation/prefix_cache.py).
+    prefix_cache: bool = True
 
     @field_validator("index")
     @classmethod

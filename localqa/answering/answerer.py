@@ -243,7 +243,8 @@ class Answerer:
                              budget.answer_tokens, prompt_format=s.prompt_format)  # fmt: skip
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
         guard = StreamGuard(len(packed.sources), packed.layout.stops)
-        tokens = model.stream(packed.tokens, budget.answer_tokens, sampling, stop)
+        tokens = model.stream(packed.tokens, budget.answer_tokens, sampling, stop,
+                              fixed_prefix=packed.fixed_prefix)  # fmt: skip
         try:
             for piece in tokens:
                 if shown := guard.feed(piece):
@@ -260,6 +261,7 @@ class Answerer:
         stats = model.last_stats
         timings.update(
             prompt_tokens=float(stats.prompt_tokens),
+            prompt_tokens_reused=float(stats.reused_tokens),
             generated_tokens=float(stats.generated_tokens),
             first_token_ms=round(stats.first_token_s * 1000, 2),
             tokens_per_s=round(stats.tokens_per_s, 2),

@@ -26,6 +26,7 @@ from localqa.generation.llama_setup import (
     route_llama_log,
     usable_cores,
 )
+from localqa.generation.prefix_cache import PrefixCache
 from localqa.generation.stats import GenerationStats, TextPieces, TokenRun
 
 GGUF_MAGIC = b"GGUF"
@@ -134,6 +135,7 @@ class LocalModel:
         self._gpu_layers = gpu_layers
         self.last_stats = GenerationStats()
         self._planner: ThreadPlanner | None = None
+        self._prefix_cache: PrefixCache | None = None
         self.n_ctx = int(llama.n_ctx())
         self.bos, self.eos = int(llama.token_bos()), int(llama.token_eos())
         meta: dict[str, str] = dict(llama.metadata)
@@ -158,11 +160,13 @@ class LocalModel:
         n_gpu_layers: int | Literal["auto"],
         threads: int = 0,
         extra_buffers: bool | None = None,
+        prefix_cache: Path | None = None,
     ) -> LocalModel:
         """Load a GGUF model. n_gpu_layers: "auto" (all when the build can offload), -1
         (all), or a count; threads 0: one per idle physical core (`compute_plan`);
         extra_buffers: llama.cpp's AMX and repacked CPU weight buffers, None = on unless
-        they crash on this CPU."""
+        they crash on this CPU; prefix_cache: a folder for the KV state of prompts' fixed
+        prefix (generation/prefix_cache.py), None: not kept."""
         import llama_cpp
 
         path = Path(path)
@@ -175,6 +179,10 @@ class LocalModel:
         llama = _open_llama(path, n_ctx, layers, planner.plan, extra)
         model = cls(llama, path, 0, warnings)
         model._planner = planner
+        if prefix_cache is not None:
+            plan = planner.plan
+            shape = f"n_ctx={n_ctx}|layers={layers}|flash={plan.flash_attn}|{plan.n_ubatch}"
+            model._prefix_cache = PrefixCache(prefix_cache, path, shape)
         if supported and layers != 0:
             whole = model.n_layers
             model._gpu_layers = whole if layers < 0 else min(layers, whole)
@@ -216,9 +224,12 @@ class LocalModel:
         if self._planner is not None and self._planner.refresh():
             apply_threads(self._llama, self._planner.plan)
 
-    def _prefill(self, tokens: list[int], stop: threading.Event | None) -> bool:
+    def _prefill(
+        self, tokens: list[int], stop: threading.Event | None, fixed_prefix: int, run: TokenRun
+    ) -> bool:
         """Evaluate all but the last prompt token, one batch at a time so that `stop` can
-        interrupt a long prompt; reuses the cached prefix of the previous prompt.
+        interrupt a long prompt; reuses the cached prefix of the previous prompt, and the
+        `fixed_prefix` tokens' state saved by an earlier process (`_head`).
         llama_cpp's generate() then finds that prefix cached and decodes only the last
         token. Returns False when stopped."""
         llama = self._llama
@@ -228,7 +239,13 @@ class LocalModel:
             if old != new:
                 break
             cached += 1
+        run.reused = cached
         llama.n_tokens = cached  # eval() drops the stale KV cache past this point
+        head = min(fixed_prefix, len(body))
+        if cached < head:
+            if stop is not None and stop.is_set():
+                return False
+            cached = self._head(body[:head], run)
         step = int(llama.n_batch)
         for start in range(cached, len(body), step):
             if stop is not None and stop.is_set():
@@ -236,16 +253,33 @@ class LocalModel:
             llama.eval(body[start : start + step])
         return True
 
+    def _head(self, head: list[int], run: TokenRun) -> int:
+        """Bring the KV cache to the end of `head`, the prompt's fixed prefix: loaded from
+        the prefix cache when an earlier process saved it, else evaluated as a batch of its
+        own (so a loaded state equals a computed one) and saved. Returns len(head)."""
+        llama, cache = self._llama, self._prefix_cache
+        fresh = llama.n_tokens == 0
+        if fresh and cache is not None and cache.load(llama, head):
+            run.reused = len(head)
+            return len(head)
+        llama.eval(head[llama.n_tokens :])
+        if fresh and cache is not None:
+            cache.save(llama, head)
+        return len(head)
+
     def stream(
         self,
         prompt_tokens: list[int],
         max_tokens: int,
         sampling: Sampling,
         stop: threading.Event | None = None,
+        fixed_prefix: int = 0,
     ) -> Generator[str]:
         """Yield the answer's text as it is produced (whole UTF-8 characters), until EOS,
         `max_tokens` (capped by the context left) or `stop` being set; then `last_stats`
-        describes the run. `stop` is checked before every decode step."""
+        describes the run. `stop` is checked before every decode step. `fixed_prefix`:
+        how many leading prompt tokens every prompt shares (`PackedPrompt.fixed_prefix`),
+        whose state the prefix cache keeps."""
         room = self.n_ctx - len(prompt_tokens)
         if not prompt_tokens or room <= 0:
             raise ValueError(f"a prompt of {len(prompt_tokens)} tokens leaves no room in n_ctx")
@@ -254,7 +288,7 @@ class LocalModel:
         self._plan_threads()
         run = TokenRun(len(prompt_tokens))
         try:
-            if self._prefill(prompt_tokens, stop):
+            if self._prefill(prompt_tokens, stop, fixed_prefix, run):
                 yield from self._decode(prompt_tokens, limit, sampling, stop, run)
             else:
                 run.reason = "cancelled"

@@ -54,6 +54,9 @@ class PackedPrompt:
     history_turns: int
     prompt_tokens: int
     layout: Layout
+    # leading tokens every prompt of this layout and system prompt shares, up to where the
+    # sources begin: no document or question text (generation/prefix_cache.py)
+    fixed_prefix: int = 0
 
 
 def neutralise(text: str) -> str:
@@ -124,6 +127,10 @@ def pack_prompt(
             need = size(0, min(1, n_sources))
             raise _too_small(n_ctx, need, answer_tokens, min(1, n_sources))
     tokens = built[(kept_turns, kept_sources)]
+    # what two prompts with different questions share, and this one shares with them
+    fixed = _shared(
+        render(system, [], user_message([], "a")), render(system, [], user_message([], "b"))
+    )
     return PackedPrompt(
         tokens=tokens,
         sources=list(sources[:kept_sources]),
@@ -131,7 +138,18 @@ def pack_prompt(
         history_turns=kept_turns,
         prompt_tokens=len(tokens),
         layout=layout,
+        fixed_prefix=len(_shared(tokens, fixed)),
     )
+
+
+def _shared(a: list[int], b: list[int]) -> list[int]:
+    """The longest common prefix of two token lists."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
 
 
 def _most(size: Callable[[int], int], highest: int, limit: int, lowest: int = 0) -> int:

@@ -20,6 +20,8 @@ class GenerationStats:
     first_token_s: float = 0.0
     tokens_per_s: float = 0.0
     finish_reason: FinishReason = "none"
+    # prompt tokens not computed: kept from the previous prompt or loaded (prefix cache)
+    reused_tokens: int = 0
 
 
 class TextPieces:
@@ -55,6 +57,7 @@ class TokenRun:
     first: float | None = None
     last: float = 0.0
     steps: int = 0
+    reused: int = 0
 
     def tick(self) -> None:
         self.last = time.perf_counter()
@@ -67,4 +70,6 @@ class TokenRun:
         ttft = 0.0 if first is None else first - self.start
         span = 0.0 if first is None else self.last - first
         rate = (self.steps - 1) / span if self.steps > 1 and span > 0 else 0.0
-        return GenerationStats(self.prompt_tokens, self.generated, ttft, rate, self.reason)
+        return GenerationStats(
+            self.prompt_tokens, self.generated, ttft, rate, self.reason, self.reused
+        )
