@@ -58,9 +58,15 @@ class GatedModel:
         return getattr(self._model, name)
 
     def stream(
-        self, tokens: list[int], max_tokens: int, sampling: object, stop: threading.Event
+        self,
+        tokens: list[int],
+        max_tokens: int,
+        sampling: object,
+        stop: threading.Event,
+        fixed_prefix: int = 0,
     ) -> Generator[str]:
-        for n, piece in enumerate(self._model.stream(tokens, max_tokens, sampling, stop), 1):
+        pieces = self._model.stream(tokens, max_tokens, sampling, stop, fixed_prefix)
+        for n, piece in enumerate(pieces, 1):
             yield piece
             if n == self._hold_at:
                 assert stop.wait(60), "the test never cancelled"
