@@ -86,3 +86,6 @@ def test_a_real_answer_is_cited_and_checked_or_marked(
     data = result.as_json()
     assert data["layout"]["name"] in {"gguf-template", "completion"}
     assert [s["supported"] for s in data["sentences"]] == [c.supported for c in result.checks]
+    # the quotes come with their reason (answering/relevance.py), and only then
+    assert (data["extractive"] is None) == (data["extractive_shown_because"] is None)
+    assert all(s["evidence"] for s in data["sentences"] if s["supported"])
