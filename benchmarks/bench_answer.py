@@ -6,7 +6,9 @@ as a user runs it (process start, index, model load, retrieval, prompt, generati
 Prints one line per model and question: wall seconds and CPU seconds of the `ask` process
 (medians of the runs; on a shared machine CPU seconds say more about the code than wall
 seconds, which wait behind other jobs), time to first token, prompt tokens, generated
-tokens, tokens/s, layout, how the answer ended, and the load average when it began.
+tokens (and how many of them the prefix cache gave: the last run's; the first `ask` ever
+with a model computes its prefix, later ones load it), tokens/s, layout, how the answer
+ended, and the load average when it began.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ def main() -> None:
                 print(f"{name}\t{question}\twall_s\t{statistics.median(r[0] for r in runs):.2f}"
                       f"\tcpu_s\t{statistics.median(r[1] for r in runs):.2f}\tload\t{load:.1f}"
                       f"\tfirst_token_ms\t{t['first_token_ms']}\tprompt_tokens\t"
-                      f"{int(t['prompt_tokens'])}\tgenerated\t{int(t['generated_tokens'])}"
+                      f"{int(t['prompt_tokens'])}\treused\t{int(t['prompt_tokens_reused'])}"
+                      f"\tgenerated\t{int(t['generated_tokens'])}"
                       f"\ttokens_per_s\t{t['tokens_per_s']}\tlayout\t{data['layout']['name']}"
                       f"\tended\t{data['finish_reason']}\tgrounded\t{data['grounded']}",
                       flush=True)  # fmt: skip
