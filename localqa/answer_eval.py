@@ -70,6 +70,7 @@ def judge(
         "answer": answer.text,
         "mode": answer.mode,
         "grounded": answer.grounded,
+        "quotes_because": answer.fallback_reason or None,  # answering/relevance.py
         "abstained": abstains(answer),
         "unanswerable": question.unanswerable,
         "seconds": round(seconds, 3),
