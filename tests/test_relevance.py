@@ -29,7 +29,7 @@ def check(sentence: str, supported: bool = True, evidence: str = "") -> Sentence
 
 def test_each_reason_from_the_checks() -> None:
     question = "When was King George's war?"
-    quotes = ["King George's War was fought from 1744 to 1748."]
+    quotes = ["King George's War was fought from 1744 to 1748.", "Louisbourg fell in 1745."]
     on = check("It was fought from 1744 to 1748.", evidence=quotes[0])
     elsewhere = check("The answer is 1763.", evidence="The treaty was signed in 1763.")
     assert why_quotes([on], quotes, question) is None
@@ -42,6 +42,8 @@ def test_each_reason_from_the_checks() -> None:
                       question) == "echo"  # fmt: skip
     assert why_quotes([elsewhere, on], quotes, question) == "off-question"
     assert why_quotes([on, elsewhere], quotes, question) is None  # detail after the answer
+    second = check("Louisbourg fell in 1745.", evidence=quotes[1])
+    assert why_quotes([second], quotes, question) == "off-question"  # not the best match
     assert why_quotes([elsewhere], [], question) is None  # nothing quoted to rest on
     # whitespace differences between two packings of one sentence do not matter
     spaced = check("It was fought from 1744 to 1748.", evidence=quotes[0].replace(" ", "  "))
