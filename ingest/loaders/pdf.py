@@ -275,11 +275,16 @@ def load_pdf(
     (the last lazily, at the end of `pages`, when the PDF is longer than a few pages)."""
     use_ocr = (options or LoadOptions()).ocr and limits.max_ocr_pages > 0 and ocr.available()
     opened = _open(path, limits.max_pages, use_ocr)
+    try:
+        title = _title(opened.pdf, path.stem)
+    except BaseException:  # closed now, not whenever the garbage collector gets to it
+        opened.pdf.close()
+        raise
     warnings: list[str] = []
     advice = _OCR_FAILED if use_ocr else _off_advice()
     pages = _closing(opened.pdf, _pages(opened, warnings, use_ocr, limits))
     return LoadedDocument(
-        title=_title(opened.pdf, path.stem),
+        title=title,
         page_kind="page",
         pages=require_text(pages, _NO_TEXT_PROBLEM, advice),
         warnings=warnings,
