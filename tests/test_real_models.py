@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from localqa.answering.answerer import Answer
+from localqa.answering.extractive import QUOTED_LABEL
+from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.builder import Builder
 from localqa.config import Settings
 from localqa.generation.model import LocalModel
@@ -86,6 +88,10 @@ def test_a_real_answer_is_cited_and_checked_or_marked(
     data = result.as_json()
     assert data["layout"]["name"] in {"gguf-template", "completion"}
     assert [s["supported"] for s in data["sentences"]] == [c.supported for c in result.checks]
-    # the quotes come with their reason (answering/relevance.py), and only then
+    # the quotes come with their reason (answering/relevance.py), and only then; they are
+    # labelled as quotes, not as the answer of a run without a model
     assert (data["extractive"] is None) == (data["extractive_shown_because"] is None)
+    if result.fallback is not None:
+        assert result.fallback.text.startswith(QUOTED_LABEL)
+        assert data["extractive_shown_why"] == QUOTES_BECAUSE[result.fallback_reason]
     assert all(s["evidence"] for s in data["sentences"] if s["supported"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from localqa.answering.abstain import ABSTAINED, abstains
@@ -20,9 +20,9 @@ from localqa.answering.citations import (
     SupportChecker,
     check_answer,
 )
-from localqa.answering.extractive import Extract, extract_answer
+from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
 from localqa.answering.guard import StreamGuard
-from localqa.answering.relevance import why_quotes
+from localqa.answering.relevance import QUOTES_BECAUSE, why_quotes
 from localqa.errors import LocalqaError
 from localqa.retrieval.retriever import Retriever
 from localqa.schema import Chunk, ScoredChunk
@@ -107,6 +107,7 @@ class Answer:
             ]  # fmt: skip
             data["extractive"] = self.fallback.as_json() if self.fallback else None
             data["extractive_shown_because"] = self.fallback_reason or None
+            data["extractive_shown_why"] = QUOTES_BECAUSE.get(self.fallback_reason)
         return data
 
 
@@ -206,6 +207,12 @@ class Answerer:
             timings=timings,
         )
 
+    def _quoted(self, question: str, extract: Extract) -> Answer:
+        """The extractive answer as shown under a generated one: labelled as quotes, not
+        as the answer of a run without a model."""
+        answer = self._extracted(question, extract, {})
+        return replace(answer, text=answer.text.replace(LABEL, QUOTED_LABEL, 1))
+
     def _abstained(self, question: str, extract: Extract, timings: dict[str, float]) -> Answer:
         """The answer that says the documents do not answer, in the mode asked for (a
         model's answer that abstains was never generated), the nearest passages cited."""
@@ -283,7 +290,7 @@ class Answerer:
                 layout=packed.layout.name,
                 layout_reason=packed.layout.reason,
                 finish_reason=guard.reason or stats.finish_reason,
-                fallback=None if reason is None else self._extracted(question, extract, {}),
+                fallback=None if reason is None else self._quoted(question, extract),
                 fallback_reason=reason or "",
             )
         )

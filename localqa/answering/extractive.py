@@ -12,6 +12,8 @@ from localqa.schema import ScoredChunk
 from localqa.text import content_words, split_sentences
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
+# The same quotes under a generated answer, where a model was loaded.
+QUOTED_LABEL = "Quoted from the sources, best match first:"
 NOTHING_FOUND = "The indexed documents contain nothing that answers this question."
 MIN_RELEVANCE = 0.25
 RANK_STEP = 0.01

@@ -36,8 +36,8 @@ QUOTES_BECAUSE: dict[str, str] = {
     "partly-unsupported": "Not every sentence is supported by the sources; here is what they say:",
     "echo": "The answer only restates the question; here is what the sources say:",
     "off-question": (
-        "The answer does not rest on the passage that best matches the question; "
-        "here is what the best-matching passages say:"
+        "The answer comes from another passage than the one that best matches the "
+        "question; check it against these:"
     ),
 }
 # The same, short: the chat's line under an answer.
@@ -46,7 +46,7 @@ SHORT_REASON: dict[str, str] = {
     "unsupported": "the sources do not support this answer",
     "partly-unsupported": "not every sentence is supported",
     "echo": "it restates the question",
-    "off-question": "it does not rest on the passage that best matches the question",
+    "off-question": "it comes from another passage than the best match",
 }
 
 
