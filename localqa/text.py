@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 # Han (with extensions and compatibility forms), kana, Hangul, bopomofo, CJK radicals.
 # CJK punctuation (U+3000-303F) and full-width forms are not in it: they are not words.
@@ -100,13 +101,18 @@ def lexical_text(text: str) -> str:
     return CJK_RUN.sub(lambda m: " " + " ".join(bigrams(m.group())) + " ", text)
 
 
-# A paragraph whose lines are records (table rows, inventory lines) is quoted a line at a
-# time: most lines hold a cell separator, or at least RECORD_MIN_LINES lines, none starting
-# in lower case (a wrapped sentence), each hold the same field separator the same times.
+# A paragraph whose lines are records (table rows, inventory lines, a slide's lines) is
+# quoted a line at a time: most lines hold a cell separator, or at least RECORD_MIN_LINES
+# lines, none starting in lower case (a wrapped sentence), each hold the same field
+# separator the same times, or none ends a sentence (a slide: "Release manager: Jonas
+# Aasen", "Questions go to the channel"; wrapped prose ends its last line, at least).
 PARAGRAPH = re.compile(r"[^\n](?:[^\n]|\n(?!\s*\n))*")
 CELL_SEPARATORS = (" | ", "\t")
 FIELD_SEPARATORS = (":", ";", " - ", " \u2013 ", " \u2014 ", ",")  # en and em dashes
 RECORD_MIN_LINES = 3
+_SENTENCE_STOPS = ".!?\u3002\uff01\uff1f"  # . ! ? and the CJK full stop, ! and ?
+HEADING_MAX_WORDS = 8
+_WORDS_ONLY = re.compile(r"[^\W\d_]+")
 # A full stop after these ends no sentence ("Contract ref. HX-4471", "Dr. Cundall").
 ABBREVIATIONS = frozenset(
     """ref no nos vol art sec fig eq p pp dr mr mrs ms st vs etc e.g i.e cf approx dept inc
@@ -137,34 +143,59 @@ def _are_records(lines: list[str]) -> bool:
         return True
     if len(lines) < RECORD_MIN_LINES or any(line.lstrip()[:1].islower() for line in lines):
         return False
+    if not any(line.rstrip()[-1:] in _SENTENCE_STOPS for line in lines):
+        return True
     return any(
         lines[0].count(sep) > 0 and all(line.count(sep) == lines[0].count(sep) for line in lines)
         for sep in FIELD_SEPARATORS
     )
 
 
+def is_title(line: str) -> bool:
+    """A short title-case line with no sentence end: "3. Parental Leave and Family
+    Matters", "Tidemark 5 Release Plan". It names a part of a document; it says nothing."""
+    found = _WORDS_ONLY.findall(line)
+    return (
+        0 < len(found) <= HEADING_MAX_WORDS
+        and line.rstrip()[-1:] not in _SENTENCE_STOPS + ",;:-"
+        and all(w[0].isupper() for w in found if len(w) > 3)
+        and found[0][0].isupper()
+        and found[-1].lower() not in STOPWORDS  # "... the Plan was" goes on below
+    )
+
+
+def _is_heading(line: str, following: str) -> bool:
+    """A title (is_title) above a line starting in capitals: its section's first sentence."""
+    first = following.lstrip()[:1]
+    return is_title(line) and (first.isupper() or first.isdigit())
+
+
 def record_breaks(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the line breaks inside paragraphs of records."""
+    """(start, end) of the line breaks inside paragraphs of records, and after headings."""
     found: list[tuple[int, int]] = []
     for paragraph in PARAGRAPH.finditer(text):
         lines = paragraph.group().split("\n")
-        if len(lines) < 2 or not _are_records([line for line in lines if line.strip()]):
+        if len(lines) < 2:
             continue
+        records = _are_records([line for line in lines if line.strip()])
         position = paragraph.start()
-        for line in lines[:-1]:
+        for line, following in pairwise(lines):
             position += len(line)
-            found.append((position, position + 1))
+            if records or _is_heading(line, following):
+                found.append((position, position + 1))
             position += 1
     return found
 
 
 def _after_abbreviation(text: str, at: int) -> bool:
-    """Whether the full stop just before `at` ends an abbreviation, not a sentence."""
+    """Whether the full stop just before `at` ends an abbreviation or a line's number
+    ("3. Parental Leave"), not a sentence."""
     last = _LAST_WORD.search(text, max(0, at - 12), at)
     if not last or text[at - 1] != ".":
         return False
     word = last.group(1)
-    return word.lower() in ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+    numbered = word.isdigit() and not text[: last.start(1)].rstrip(" \t")[-1:].strip()
+    return numbered or word.lower() in ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
 
 
 def sentence_breaks(text: str) -> list[tuple[int, int]]:

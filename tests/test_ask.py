@@ -125,6 +125,8 @@ def test_cli_generative_with_model_flag(
     data = json.loads(result.stdout)
     assert data["mode"] == "generative" and data["model"] == str(tiny_gguf)
     assert "layers on the GPU" in result.stderr
+    counts = [data["timings"][k] for k in ("prompt_tokens", "generated_tokens")]
+    assert all(type(n) is int and n > 0 for n in counts), data["timings"]  # counts, not 12.0
     bad = CliRunner().invoke(cli, ["ask", "x y z", "--model", str(REPO / "README.md")])
     assert bad.exit_code == 1 and "README.md" in bad.stderr and bad.stderr.count("\n") == 1
 

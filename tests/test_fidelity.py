@@ -133,6 +133,32 @@ def test_wrapped_prose_is_not_split_at_line_ends() -> None:
     ]
 
 
+def test_a_slides_lines_are_each_their_own_sentence() -> None:
+    # release-plan.pptx's last slide: no line ends a sentence, none starts in lower case
+    slide = (
+        "Team and Contacts\nRelease manager: Jonas Aasen\nFirmware lead: Sunniva R\u00f8d\n"
+        "Questions go to the programme channel, not to individual inboxes"
+    )
+    assert split_sentences(slide) == slide.split("\n")
+    # three wrapped lines of one sentence still end it on the last line
+    wrapped = "The release plan was\nPresented to the council\nBy the team in May."
+    assert split_sentences(wrapped) == [" ".join(wrapped.split())]
+
+
+def test_a_numbered_heading_is_not_glued_to_the_sentence_below() -> None:
+    page = (
+        "3. Parental Leave and Family Matters\nWe want new parents to spend time with their "
+        "child.\nEvery employee is entitled to 18 weeks\nof parental leave."
+    )
+    assert split_sentences(page) == [
+        "3. Parental Leave and Family Matters",
+        "We want new parents to spend time with their child.",
+        "Every employee is entitled to 18 weeks of parental leave.",
+    ]
+    # a short line of prose that is no title stays with the next
+    assert split_sentences("We pay salary on\nThe 20th.") == ["We pay salary on The 20th."]
+
+
 # --------------------------------------------------------------------------- CSV
 
 
@@ -317,6 +343,19 @@ def test_the_abbreviated_answer_outranks_passages_sharing_one_word_each() -> Non
     extract = extract_answer("What is the contract reference?", contexts, SupportChecker(None))
     assert extract.quotes[0] == "Header: Contract ref. HX-4471 / confidential"
     assert extract.citations[0].chunk.source == "lease.txt"
+
+
+def test_a_title_is_never_quoted_as_an_answer() -> None:
+    # release-plan.pptx's first slide: its title holds most of the question's words and
+    # says nothing; the line below it answers
+    slide = (
+        "Tidemark 5 Release Plan\nProgramme codename: Skarv\n"
+        "Next generation of the Tidemark depth logger, firmware and hardware"
+    )
+    question = "What is the programme codename of the Tidemark 5 release?"
+    extract = extract_answer(question, [context("plan", slide)], SupportChecker(None))
+    assert "Tidemark 5 Release Plan" not in extract.quotes
+    assert extract.quotes[0] == "Programme codename: Skarv"
 
 
 def test_the_questions_specific_words_outweigh_its_common_ones() -> None:

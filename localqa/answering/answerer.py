@@ -267,9 +267,9 @@ class Answerer:
         checks, citations = check_answer(text, sources, checker, question)
         stats = model.last_stats
         timings.update(
-            prompt_tokens=float(stats.prompt_tokens),
-            prompt_tokens_reused=float(stats.reused_tokens),
-            generated_tokens=float(stats.generated_tokens),
+            prompt_tokens=stats.prompt_tokens,  # counts stay ints in --json
+            prompt_tokens_reused=stats.reused_tokens,
+            generated_tokens=stats.generated_tokens,
             first_token_ms=round(stats.first_token_s * 1000, 2),
             tokens_per_s=round(stats.tokens_per_s, 2),
         )

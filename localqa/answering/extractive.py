@@ -3,13 +3,14 @@ chunks, quoted verbatim with the same citations a generated answer gets."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
 from localqa.retrieval.retriever import term_weights, weighted_support
 from localqa.schema import ScoredChunk
-from localqa.text import content_words, split_sentences
+from localqa.text import content_words, is_title, split_sentences
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.
@@ -19,6 +20,7 @@ MIN_RELEVANCE = 0.25
 RANK_STEP = 0.01
 # Sentences scored with embeddings per question; the rest share too few of its words.
 SHORTLIST = 12
+_BULLET = re.compile(r"^[-*\u2022]\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ def extract_answer(
         (number, sentence, weighted_support(sentence, weights))
         for number, result in enumerate(contexts, start=1)
         for sentence in split_sentences(result.chunk.text) or [result.chunk.text]
-        if len(content_words(sentence)) >= 3
+        if len(content_words(sentence)) >= 3 and not is_title(sentence)  # titles say nothing
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
@@ -64,7 +66,9 @@ def extract_answer(
         return Extract(NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest)
     # renumber so the answer's [n] and its contexts list only the chunks quoted
     renumber = _renumber(picked)
-    lines = [LABEL] + [f"- {sentence} [{renumber[number]}]" for _, number, sentence in picked]
+    lines = [LABEL] + [
+        f"- {_BULLET.sub('', sentence)} [{renumber[number]}]" for _, number, sentence in picked
+    ]  # a list item's own dash is not doubled
     quotes = tuple(sentence for _, _, sentence in picked)
     return Extract("\n".join(lines), _cite(picked, contexts), True, quotes, relevance, nearest)
 
