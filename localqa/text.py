@@ -101,15 +101,17 @@ def lexical_text(text: str) -> str:
     return CJK_RUN.sub(lambda m: " " + " ".join(bigrams(m.group())) + " ", text)
 
 
-# A paragraph whose lines are records (table rows, inventory lines, a slide's lines) is
-# quoted a line at a time: most lines hold a cell separator, or at least RECORD_MIN_LINES
-# lines, none starting in lower case (a wrapped sentence), each hold the same field
-# separator the same times, or none ends a sentence (a slide: "Release manager: Jonas
-# Aasen", "Questions go to the channel"; wrapped prose ends its last line, at least).
+# A paragraph whose lines are records (table rows, inventory lines) is quoted a line at a
+# time: most lines hold a cell separator, or at least RECORD_MIN_LINES lines, none starting
+# in lower case (a wrapped sentence), each hold the same field separator the same times, or
+# more than CARD_MAX_LINES such lines, none ending a sentence (a long slide or list). Fewer
+# are a card, quoted whole: "Milestone Beta / Owner: Lars Jensen / Status at risk" answers
+# "who owns Beta?" only together.
 PARAGRAPH = re.compile(r"[^\n](?:[^\n]|\n(?!\s*\n))*")
 CELL_SEPARATORS = (" | ", "\t")
 FIELD_SEPARATORS = (":", ";", " - ", " \u2013 ", " \u2014 ", ",")  # en and em dashes
 RECORD_MIN_LINES = 3
+CARD_MAX_LINES = 6
 _SENTENCE_STOPS = ".!?\u3002\uff01\uff1f"  # . ! ? and the CJK full stop, ! and ?
 HEADING_MAX_WORDS = 8
 _WORDS_ONLY = re.compile(r"[^\W\d_]+")
@@ -132,6 +134,14 @@ EXPANSIONS = {
 _ABBREVIATED = re.compile(r"\b([A-Za-z]{2,6})\.")
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
+LIST_MARK = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*\u2022])\s+")
+_LINE_MARKS = " \t#>*-\u2022"  # before a line's number: "## 1. Scope", "- 2. Booking"
+
+
+def unlisted(sentence: str) -> str:
+    """The sentence without its list item's number or bullet ("2. Alcohol is not paid."):
+    what it claims, and how a repeat of it is recognised."""
+    return LIST_MARK.sub("", sentence, count=1)
 
 
 def content_words(text: str) -> set[str]:
@@ -143,12 +153,17 @@ def _are_records(lines: list[str]) -> bool:
         return True
     if len(lines) < RECORD_MIN_LINES or any(line.lstrip()[:1].islower() for line in lines):
         return False
-    if not any(line.rstrip()[-1:] in _SENTENCE_STOPS for line in lines):
+    if len(lines) > CARD_MAX_LINES and not any(_ends_sentence(line) for line in lines):
         return True
     return any(
         lines[0].count(sep) > 0 and all(line.count(sep) == lines[0].count(sep) for line in lines)
         for sep in FIELD_SEPARATORS
     )
+
+
+def _ends_sentence(line: str) -> bool:
+    last = line.rstrip()[-1:]
+    return bool(last) and last in _SENTENCE_STOPS
 
 
 def is_title(line: str) -> bool:
@@ -178,10 +193,11 @@ def record_breaks(text: str) -> list[tuple[int, int]]:
         if len(lines) < 2:
             continue
         records = _are_records([line for line in lines if line.strip()])
+        prose = any(_ends_sentence(line) for line in lines)  # a card keeps its title
         position = paragraph.start()
         for line, following in pairwise(lines):
             position += len(line)
-            if records or _is_heading(line, following):
+            if records or (prose and _is_heading(line, following)):
                 found.append((position, position + 1))
             position += 1
     return found
@@ -194,7 +210,7 @@ def _after_abbreviation(text: str, at: int) -> bool:
     if not last or text[at - 1] != ".":
         return False
     word = last.group(1)
-    numbered = word.isdigit() and not text[: last.start(1)].rstrip(" \t")[-1:].strip()
+    numbered = word.isdigit() and not text[: last.start(1)].rstrip(_LINE_MARKS)[-1:].strip()
     return numbered or word.lower() in ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
 
 

@@ -100,6 +100,16 @@ def test_check_answer_judges_each_sentence_against_what_it_cites(checker: Suppor
     assert [c.supported for c in checks] == [False]
 
 
+def test_a_list_items_number_is_not_a_fact_it_states(checker: SupportChecker) -> None:
+    # SmolLM2's "1. The alcohol is not reimbursed." was held back for lacking a "1"
+    sources = [chunk("## 1. Scope\nMeals are paid.\nAlcohol is not reimbursed.", "travel.md")]
+    [item], _ = check_answer("1. The alcohol is not reimbursed.", sources, checker)
+    assert item.supported and item.evidence == "Alcohol is not reimbursed."
+    assert item.sentence == "1. The alcohol is not reimbursed."  # shown as written
+    [wrong], _ = check_answer("2. Alcohol is reimbursed up to 12 euros.", sources, checker)
+    assert not wrong.supported
+
+
 def test_a_short_answer_is_checked_with_its_question(checker: SupportChecker) -> None:
     sources = [chunk(LEAVE, "leave.txt")]
     question = "How many weeks of parental leave do employees get?"

@@ -133,13 +133,13 @@ def test_wrapped_prose_is_not_split_at_line_ends() -> None:
     ]
 
 
-def test_a_slides_lines_are_each_their_own_sentence() -> None:
-    # release-plan.pptx's last slide: no line ends a sentence, none starts in lower case
-    slide = (
-        "Team and Contacts\nRelease manager: Jonas Aasen\nFirmware lead: Sunniva R\u00f8d\n"
-        "Questions go to the programme channel, not to individual inboxes"
-    )
-    assert split_sentences(slide) == slide.split("\n")
+def test_a_card_is_quoted_whole_and_a_long_list_a_line_at_a_time() -> None:
+    # a slide's card: "who owns Beta?" is answered by the lines together, not by one
+    card = "Milestone Beta\nOwner: Lars Jensen\nDue date 30 September\nStatus at risk\n"
+    assert split_sentences(card) == [" ".join(card.split())]
+    # more lines than a card, none ending a sentence: each line on its own
+    rows = [f"Room {n} seats {n * 4}" for n in range(1, 8)]
+    assert split_sentences("Meeting Rooms\n" + "\n".join(rows)) == ["Meeting Rooms", *rows]
     # three wrapped lines of one sentence still end it on the last line
     wrapped = "The release plan was\nPresented to the council\nBy the team in May."
     assert split_sentences(wrapped) == [" ".join(wrapped.split())]
@@ -154,6 +154,12 @@ def test_a_numbered_heading_is_not_glued_to_the_sentence_below() -> None:
         "3. Parental Leave and Family Matters",
         "We want new parents to spend time with their child.",
         "Every employee is entitled to 18 weeks of parental leave.",
+    ]
+    markdown = "## 1. Scope\nThis policy applies to all employees.\n1. Alcohol is not paid."
+    assert split_sentences(markdown) == [
+        "## 1. Scope",
+        "This policy applies to all employees.",
+        "1. Alcohol is not paid.",
     ]
     # a short line of prose that is no title stays with the next
     assert split_sentences("We pay salary on\nThe 20th.") == ["We pay salary on The 20th."]
@@ -346,16 +352,16 @@ def test_the_abbreviated_answer_outranks_passages_sharing_one_word_each() -> Non
 
 
 def test_a_title_is_never_quoted_as_an_answer() -> None:
-    # release-plan.pptx's first slide: its title holds most of the question's words and
-    # says nothing; the line below it answers
-    slide = (
-        "Tidemark 5 Release Plan\nProgramme codename: Skarv\n"
-        "Next generation of the Tidemark depth logger, firmware and hardware"
+    # a section's title holds most of the question's words and says nothing; the
+    # sentence below it answers
+    section = (
+        "Tidemark 5 Release Plan\nThe programme codename is Skarv.\n"
+        "It is the next generation of the depth logger."
     )
     question = "What is the programme codename of the Tidemark 5 release?"
-    extract = extract_answer(question, [context("plan", slide)], SupportChecker(None))
+    extract = extract_answer(question, [context("plan", section)], SupportChecker(None))
     assert "Tidemark 5 Release Plan" not in extract.quotes
-    assert extract.quotes[0] == "Programme codename: Skarv"
+    assert extract.quotes[0] == "The programme codename is Skarv."
 
 
 def test_the_questions_specific_words_outweigh_its_common_ones() -> None:

@@ -40,6 +40,20 @@ def test_a_repeated_line_ends_the_answer_and_is_not_shown() -> None:
     assert guard.reason == "repetition"
 
 
+def test_a_numbered_list_repeating_one_item_ends_before_the_next_number() -> None:
+    # SmolLM2 on "Is alcohol reimbursed?": "1. The alcohol is not reimbursed." sixteen
+    # times, numbered, to the token cap; its tokens as they came
+    pieces = ["1", ".", " The", " alcohol", " is", " not", " reimbursed", ".", "\n"]
+    pieces += [p if p != "1" else str(n) for n in range(2, 5) for p in pieces]
+    guard = stream(pieces)
+    assert guard.text == "1. The alcohol is not reimbursed.\n"
+    assert guard.reason == "repetition"
+    # a list whose items differ goes on, each item shown with its number
+    items = stream(["1. Flights are booked early.\n", "2", ". Hotels", " are capped.\n"])
+    assert items.text == "1. Flights are booked early.\n2. Hotels are capped.\n"
+    assert items.reason == ""
+
+
 def test_short_repeats_and_new_sentences_go_on() -> None:
     guard = stream(["Yes. Yes. The office opens at eight. ", "It closes at five."])
     assert guard.text == "Yes. Yes. The office opens at eight. It closes at five."

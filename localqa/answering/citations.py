@@ -20,6 +20,7 @@ from localqa.text import (
     fold,
     lexical_support,
     split_sentences,
+    unlisted,
     words,
 )
 
@@ -172,11 +173,11 @@ def check_answer(
     for sentence in split_sentences(text):
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
-        judged = claim
-        if len(content_words(claim)) < MIN_CLAIM_WORDS:
-            if not (question and stated_facts(claim)):
+        judged = unlisted(claim)  # a list item's "2." is no number it states
+        if len(content_words(judged)) < MIN_CLAIM_WORDS:
+            if not (question and stated_facts(judged)):
                 continue  # "Yes." or a heading: nothing to check
-            judged = f"{question.strip()} {claim}"  # "18 weeks." says what it answers
+            judged = f"{question.strip()} {judged}"  # "18 weeks." says what it answers
         evidence = {n: checker.best_evidence(judged, sources[n - 1]) for n in
                     cited or range(1, len(sources) + 1)}  # fmt: skip
         best = max(evidence, key=lambda n: evidence[n][1], default=0)

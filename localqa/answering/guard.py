@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 
 from localqa.answering.citations import MARKER, clean_markers
+from localqa.text import unlisted
 
 # An opening bracket that may still become a marker: "[", "[1", "[1, 2".
 OPEN_MARKER = re.compile(r"\s?\[[\d,\s]*$")
@@ -34,6 +35,8 @@ LOOP_TWICE_CHARS = 8
 LOOP_THRICE_CHARS = 3
 LOOP_MAX_WORDS = 16
 WORD = re.compile(r"\S+")
+# What may still become a list item's number or bullet ("2", "2.", "- ").
+LIST_MARK_SO_FAR = re.compile(r"\s*(?:\d{1,3}[.)]?|[-*\u2022])\s*")
 
 
 class StreamGuard:
@@ -59,10 +62,13 @@ class StreamGuard:
         self._cut_at_loop()
         held = "" if self.finished else self._pending[len(self._pending) - self._undecided() :]
         self._pending = self._pending[: len(self._pending) - len(held)]
-        shown = []
-        while match := SENTENCE_END.search(self._pending):
+        shown, after = [], 0
+        while match := SENTENCE_END.search(self._pending, after):
             part = self._pending[: match.end()]
-            self._pending = self._pending[match.end() :]
+            if not unlisted(self._sentence + part).strip():
+                after = match.end()  # "2. " opens a list item; its sentence follows
+                continue
+            self._pending, after = self._pending[match.end() :], 0
             if not self._accept(self._sentence + part):
                 break
             self._sentence = ""
@@ -86,6 +92,8 @@ class StreamGuard:
         key = _key(self._sentence + self._pending)
         if key and any(seen.startswith(key) for seen in self._seen):
             return ""
+        if LIST_MARK_SO_FAR.fullmatch(self._sentence + self._pending):
+            return ""  # "2." may open a list item that repeats one shown
         if self._pending.strip() and self._pending in self._sentence:
             return ""
         if _ends_doubled(_whole_words(self.text + self._pending)):  # a third copy may come
@@ -187,5 +195,6 @@ def _ends_doubled(text: str) -> bool:
 
 
 def _key(sentence: str) -> str:
-    """A sentence as repeats are compared: markers dropped, whitespace collapsed."""
-    return " ".join(MARKER.sub("", sentence).split())
+    """A sentence as repeats are compared: markers and a list item's number dropped
+    ("2. The alcohol is not reimbursed." repeats "1. The ..."), whitespace collapsed."""
+    return " ".join(unlisted(MARKER.sub("", sentence).strip()).split())
