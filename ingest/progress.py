@@ -35,7 +35,8 @@ class PlainProgress:
         self._done += 1
         if not self._quiet:
             shown = terminal_safe(source, one_line=True)  # a file name may hold escapes
-            print(f"[{self._done}/{self._total}] {outcome}: {shown} ({chunks} chunks)",
+            counted = "1 chunk" if chunks == 1 else f"{chunks} chunks"
+            print(f"[{self._done}/{self._total}] {outcome}: {shown} ({counted})",
                   file=self._stream)  # fmt: skip
 
     def chunks_stored(self, count: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,13 +83,26 @@ class Chunk:
         except ValueError:
             return None
 
-    def location(self) -> str:
-        """Human citation: file, page and lines, and whether the text came from OCR."""
+    def location(self, lines: tuple[int, int] | None = None) -> str:
+        """Human citation: file, page and lines (the chunk's, or `lines`: first and last),
+        and whether the text came from OCR."""
         ocr = self.ocr_confidence
         read = f" (OCR text, confidence {ocr:.2f})" if ocr is not None else ""
-        return (
-            f"{self.source}, {self.kind} {self.page}{read}, lines {self.line_start}-{self.line_end}"
-        )
+        first, last = lines or (self.line_start, self.line_end)
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        return f"{self.source}, {self.kind} {self.page}{read}, {where}"
+
+    def quote_lines(self, quote: str) -> tuple[int, int]:
+        """The first and last line of the page that `quote` (a sentence of this chunk,
+        whitespace-normalised, as split_sentences gives it) spans; the chunk's lines when
+        it is not found. Chunk text keeps the page's line breaks, so lines count from
+        `line_start`."""
+        words = quote.split()
+        found = re.search(r"\s+".join(map(re.escape, words)), self.text) if words else None
+        if found is None:
+            return self.line_start, self.line_end
+        first = self.line_start + self.text.count("\n", 0, found.start())
+        return first, first + self.text.count("\n", found.start(), found.end())
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,9 @@ def test_cli_json_shape(sample_index: Settings, monkeypatch: pytest.MonkeyPatch)
     data = json.loads(result.stdout)
     assert data["mode"] == "extractive" and data["answer"]
     for citation in data["citations"]:
-        assert set(citation) >= {"source", "page", "lines", "quote", "score"}
+        assert set(citation) >= {"source", "page", "lines", "quote", "score", "quote_lines"}
+        first, last = citation["lines"]
+        assert first <= citation["quote_lines"][0] <= citation["quote_lines"][1] <= last
     assert data["contexts"] and set(data["contexts"][0]) >= {"source", "page", "text"}
     assert "embed_ms" in data["timings"]
     empty = CliRunner().invoke(cli, ["ask", "  ?  "])

@@ -52,3 +52,14 @@ def test_quote_line_and_the_marked_extract(tmp_path: Path) -> None:
     assert lines[0].startswith("manual.pdf, page 7, lines 10-13 (text as extracted")
     assert lines[line - 1] == ">>> The boiler is serviced"
     assert lines[line] == "every March by Ferro. <<<"
+
+
+def test_a_citation_names_the_quotes_own_lines() -> None:
+    # a new user's trial: every quote of a 29-line passage was cited as "lines 1-29"
+    passage = chunk()
+    quote = "The boiler is serviced every March by Ferro."
+    assert passage.quote_lines(quote) == (11, 12)
+    assert passage.location(passage.quote_lines(quote)) == "manual.pdf, page 7, lines 11-12"
+    assert passage.location(passage.quote_lines("Last line")) == "manual.pdf, page 7, line 13"
+    assert passage.quote_lines("not in this passage") == (10, 13)  # the passage's own
+    assert passage.location() == "manual.pdf, page 7, lines 10-13"

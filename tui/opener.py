@@ -83,15 +83,7 @@ def view_command(
 def quote_line(chunk: Chunk, quote: str) -> int:
     """The page line where `quote` (whitespace-normalised) begins in the chunk; the
     chunk's first line when it cannot be found."""
-    words = quote.split()[:4]
-    if not words:
-        return chunk.line_start
-    at = chunk.text.find(words[0])
-    while at >= 0:
-        if " ".join(chunk.text[at:].split()[: len(words)]) == " ".join(words):
-            return chunk.line_start + chunk.text.count("\n", 0, at)
-        at = chunk.text.find(words[0], at + 1)
-    return chunk.line_start
+    return chunk.quote_lines(quote)[0]
 
 
 def extract_view(source: Source, folder: Path) -> tuple[Path, int]:

@@ -46,8 +46,9 @@ class Citation:
             "n": self.number,
             "source": c.source,
             "page": c.page,
-            "lines": [c.line_start, c.line_end],
+            "lines": [c.line_start, c.line_end],  # the passage's
             "quote": self.quote,
+            "quote_lines": list(c.quote_lines(self.quote)),  # the quote's own
             "score": round(self.score, 4),
             "abs_path": c.abs_path,
             "ocr_confidence": c.ocr_confidence,

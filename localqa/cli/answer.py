@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from localqa.store.index import Index
 
 
-def print_sources(answer: Answer) -> None:
+def print_sources(answer: Answer, heading: str = "Sources:") -> None:
     if not answer.citations:
         return
-    typer.echo("\nNearest passages (they do not answer it):" if answer.abstained else "\nSources:")
+    typer.echo("\nNearest passages:" if answer.abstained else f"\n{heading}")
     for c in answer.citations:
-        location = terminal_safe(c.chunk.location(), one_line=True)
+        location = terminal_safe(c.chunk.location(c.chunk.quote_lines(c.quote)), one_line=True)
         typer.echo(f"[{c.number}] {location} (support {c.score:.2f})")
         typer.echo(f'    "{terminal_safe(c.quote, one_line=True)}"')
 
@@ -46,21 +46,25 @@ def print_checks(answer: Answer) -> None:
         return
     typer.echo("\n" + QUOTES_BECAUSE[answer.fallback_reason])
     typer.echo(terminal_safe(answer.fallback.text))
-    print_sources(answer.fallback)
+    print_sources(answer.fallback, "Sources of these quotes:")  # numbered apart
 
 
 def report_diagnostics(answer: Answer) -> None:
     sys.stdout.flush()  # the answer first, then the diagnostics, even on one terminal
     err = sys.stderr
-    used = len(answer.contexts)
+    if answer.abstained:
+        print(f"[{answer.mode}] abstained: no passage matches the question closely enough "
+              "(setting abstain_below); no answer was written", file=err)  # fmt: skip
+        return
     dropped = (
         f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
     )
-    print(f"[{answer.mode}] {used} source(s) used{dropped}", file=err)
-    if answer.abstained:
-        print("abstained: no passage matches the question closely enough (setting "
-              "abstain_below)", file=err)  # fmt: skip
-    elif answer.mode == "generative":
+    if answer.mode == "generative":
+        print(f"[generative] {len(answer.contexts)} source(s) given to the model{dropped}, "
+              f"{len(answer.citations)} cited", file=err)  # fmt: skip
+    else:
+        print(f"[extractive] {len(answer.citations)} source(s) quoted", file=err)
+    if answer.mode == "generative":
         print(f"prompt layout: {answer.layout} ({answer.layout_reason}); "
               f"stopped: {answer.finish_reason}", file=err)  # fmt: skip
         if not answer.grounded:

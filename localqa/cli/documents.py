@@ -109,7 +109,8 @@ def sources(
         name = s.abs_path if names[s.path] > 1 else s.path
         gone = "\tFILE MISSING" if s.missing else ""
         name = terminal_safe(name, one_line=True)
-        typer.echo(f"{name}\tlast page {s.last_page}\t{s.chunks} chunks\t{s.ingested_at}{gone}")
+        counted = "1 chunk" if s.chunks == 1 else f"{s.chunks} chunks"
+        typer.echo(f"{name}\tlast page {s.last_page}\t{counted}\t{s.ingested_at}{gone}")
     missing = sum(s.missing for s in listed)
     note = (
         f"; {missing} whose file no longer exists (`localqa forget --missing`)" if missing else ""
