@@ -190,6 +190,8 @@ async def test_answer_sources_passage_open_and_copy(
         assert messages and "cannot hand over to less" in messages[0]
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith(view.text) and "faq.txt" in app.clipboard
+        first = table.sources[0]  # the quote's own line, as `ask` cites it
+        assert f"[1] {first.chunk.location(first.chunk.quote_lines(first.quote))}" in app.clipboard
         status = str(app.query_one("#status", Static).visual)
         assert "extractive mode" in status and "10 docs" in status and "ctx: " in status
 

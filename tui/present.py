@@ -107,5 +107,5 @@ def answer_with_sources(text: str, sources: Sequence[Source]) -> str:
     cited = [s for s in sources if s.quote]
     if not cited:
         return text
-    lines = [f"[{s.number}] {s.chunk.location()}" for s in cited]
+    lines = [f"[{s.number}] {s.chunk.location(s.chunk.quote_lines(s.quote))}" for s in cited]
     return text + "\n\nSources:\n" + "\n".join(lines)
