@@ -3,14 +3,13 @@ chunks, quoted verbatim with the same citations a generated answer gets."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
 from localqa.retrieval.retriever import term_weights, weighted_support
 from localqa.schema import ScoredChunk
-from localqa.text import content_words, is_title, split_sentences
+from localqa.text import content_words, is_title, split_sentences, unlisted
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.
@@ -20,7 +19,6 @@ MIN_RELEVANCE = 0.25
 RANK_STEP = 0.01
 # Sentences scored with embeddings per question; the rest share too few of its words.
 SHORTLIST = 12
-_BULLET = re.compile(r"^[-*\u2022]\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +65,8 @@ def extract_answer(
     # renumber so the answer's [n] and its contexts list only the chunks quoted
     renumber = _renumber(picked)
     lines = [LABEL] + [
-        f"- {_BULLET.sub('', sentence)} [{renumber[number]}]" for _, number, sentence in picked
-    ]  # a list item's own dash is not doubled
+        f"- {unlisted(sentence)} [{renumber[number]}]" for _, number, sentence in picked
+    ]  # a list item's own dash or number is not doubled; the sources below quote it whole
     quotes = tuple(sentence for _, _, sentence in picked)
     return Extract("\n".join(lines), _cite(picked, contexts), True, quotes, relevance, nearest)
 

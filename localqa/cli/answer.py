@@ -56,20 +56,19 @@ def report_diagnostics(answer: Answer) -> None:
         print(f"[{answer.mode}] abstained: no passage matches the question closely enough "
               "(setting abstain_below); no answer was written", file=err)  # fmt: skip
         return
+    if answer.mode != "generative":
+        print(f"[extractive] {len(answer.citations)} source(s) quoted", file=err)
+        return
     dropped = (
         f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
     )
-    if answer.mode == "generative":
-        print(f"[generative] {len(answer.contexts)} source(s) given to the model{dropped}, "
-              f"{len(answer.citations)} cited", file=err)  # fmt: skip
-    else:
-        print(f"[extractive] {len(answer.citations)} source(s) quoted", file=err)
-    if answer.mode == "generative":
-        print(f"prompt layout: {answer.layout} ({answer.layout_reason}); "
-              f"stopped: {answer.finish_reason}", file=err)  # fmt: skip
-        if not answer.grounded:
-            print("warning: not every sentence of this answer is supported by the sources",
-                  file=err)  # fmt: skip
+    print(f"[generative] {len(answer.contexts)} source(s) given to the model{dropped}, "
+          f"{len(answer.citations)} cited", file=err)  # fmt: skip
+    print(f"prompt layout: {answer.layout} ({answer.layout_reason}); "
+          f"stopped: {answer.finish_reason}", file=err)  # fmt: skip
+    if not answer.grounded:
+        print("warning: not every sentence of this answer is supported by the sources",
+              file=err)  # fmt: skip
 
 
 def _documents(store: Index, name: str) -> list[DocumentRecord]:
