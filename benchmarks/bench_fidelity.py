@@ -77,9 +77,9 @@ def _ask(settings: Any) -> list[dict[str, Any]]:
 
 
 def run(shared: Path, ocr: bool) -> dict[str, Any]:
-    from ingest.pipeline import Ingestor
-    from ingest.progress import PlainProgress
     from localqa.embedding.embedder import SentenceTransformerEmbedder
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import PlainProgress
     from localqa.store.index import Index
 
     with tempfile.TemporaryDirectory(prefix="fidelity-") as scratch:
@@ -112,8 +112,8 @@ def run(shared: Path, ocr: bool) -> dict[str, Any]:
 
 def loaders_only(shared: Path, ocr: bool) -> dict[str, Any]:
     """Each file opened and read to its last page: added (some text), skipped or failed."""
-    from ingest.loaders import open_document
-    from ingest.loaders.base import LoadError, UnsupportedFile
+    from localqa.ingest.loaders import open_document
+    from localqa.ingest.loaders.base import LoadError, UnsupportedFile
 
     outcomes: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="fidelity-") as scratch:
@@ -122,7 +122,7 @@ def loaders_only(shared: Path, ocr: bool) -> dict[str, Any]:
             name = path.relative_to(root).as_posix()
             try:
                 try:
-                    from ingest.loaders import LoadOptions  # type: ignore[attr-defined]
+                    from localqa.ingest.loaders import LoadOptions  # type: ignore[attr-defined]
 
                     document = open_document(path, options=LoadOptions(ocr=ocr))
                 except ImportError:  # a checkout before issue 13: no options

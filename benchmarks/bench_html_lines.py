@@ -12,10 +12,10 @@ import re
 import sys
 from pathlib import Path
 
-from ingest.loaders import open_document
-from ingest.loaders.base import LoadError
-from ingest.loaders.encoding import normalise_newlines
-from ingest.loaders.html import decode_html
+from localqa.ingest.loaders import open_document
+from localqa.ingest.loaders.base import LoadError
+from localqa.ingest.loaders.encoding import normalise_newlines
+from localqa.ingest.loaders.html import decode_html
 
 WORD = re.compile(r"[^\W_]+")
 TAG = re.compile(r"<[^>]*>")

@@ -37,9 +37,9 @@ def figure(bench: str, subject: str, name: str, value: float | str) -> None:
 def throughput(path: Path, subject: str, home: str | None = None) -> None:
     """Total ingest time against embedding alone on the very same chunks; the index is left
     in `home` when one is given."""
-    from ingest.pipeline import Ingestor
-    from ingest.progress import PlainProgress
     from localqa.builder import Builder
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import PlainProgress
 
     with tempfile.TemporaryDirectory() as scratch:
         builder = Builder.from_options(home=home or scratch, embed_device="cpu")
@@ -128,11 +128,11 @@ def batch_sizes() -> None:
     """Embedding alone at each batch size, on the first BATCH_CHUNKS chunks of DA-619p.pdf
     (read and split as ingest does), in the pipeline's flushes of 64, each size twice in
     turn (the machine is shared: the two passes show the noise)."""
-    from ingest.chunking import Chunker, header_budget
-    from ingest.reader import ChunksRead, read_inline
-    from ingest.scan import WorkItem, scan
-    from ingest.splitter import TokenSplitter
     from localqa.embedding.embedder import SentenceTransformerEmbedder
+    from localqa.ingest.chunking import Chunker, header_budget
+    from localqa.ingest.reader import ChunksRead, read_inline
+    from localqa.ingest.scan import WorkItem, scan
+    from localqa.ingest.splitter import TokenSplitter
 
     embedder = SentenceTransformerEmbedder(device="cpu")
     count = embedder.count_tokens

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 from pypdf import PdfReader
 
-from ingest.loaders import ocr
-from ingest.textfix import repair_page, strip_furniture
+from localqa.ingest.loaders import ocr
+from localqa.ingest.textfix import repair_page, strip_furniture
 from localqa.schema import Page
 
 

@@ -28,9 +28,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from pypdf import PdfReader
 
-from ingest.loaders.encoding import normalise_newlines
-from ingest.loaders.pdf import pdfium_text
-from ingest.textfix import fold, join_hyphenated
+from localqa.ingest.loaders.encoding import normalise_newlines
+from localqa.ingest.loaders.pdf import pdfium_text
+from localqa.ingest.textfix import fold, join_hyphenated
 
 Extractor = Callable[[Path], tuple[list[str], float]]
 

@@ -30,6 +30,7 @@ def main() -> None:
     from localqa.config import load_settings
     from localqa.evaluation import contains_answer, load_questions
     from localqa.retrieval.packing import pack_context
+    from localqa.retrieval.scoring import word_weights
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("questions", type=Path)
@@ -51,11 +52,8 @@ def main() -> None:
         found = retriever.search(q.question).results
         contexts = pack_context(found, settings.top_k, settings.context_chars)
         checker = SupportChecker(embedder)
-        if hasattr(retriever, "word_weights"):  # as `ask` does; older checkouts lack it
-            weights = retriever.word_weights(q.question, [c.chunk for c in contexts])
-            quotes = extract_answer(q.question, contexts, checker, weights=weights).quotes
-        else:
-            quotes = extract_answer(q.question, contexts, checker).quotes
+        weights = word_weights(q.question, [c.chunk for c in contexts], index.chunk_store)
+        quotes = extract_answer(q.question, contexts, checker, weights=weights).quotes
         first += bool(quotes) and contains_answer(quotes[0], q.answers)
         anywhere += any(contains_answer(quote, q.answers) for quote in quotes)
     n = max(len(questions), 1)

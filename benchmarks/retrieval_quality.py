@@ -32,14 +32,8 @@ from localqa.config import load_settings
 from localqa.embedding.embedder import SentenceTransformerEmbedder
 from localqa.evaluation import EvalQuestion, contains_answer, load_questions, percentile
 from localqa.retrieval.packing import Sentence, pack_context
-from localqa.retrieval.retriever import (
-    SENTENCE_POOL,
-    SENTENCE_WEIGHT,
-    LexicalSentenceScorer,
-    Retriever,
-    SentenceScorer,
-    sentence_spans,
-)
+from localqa.retrieval.retriever import SENTENCE_POOL, SENTENCE_WEIGHT, Retriever
+from localqa.retrieval.scoring import LexicalSentenceScorer, SentenceScorer, sentence_spans
 from localqa.schema import Chunk, Vectors
 from localqa.store.index import Index
 from localqa.text import lexical_support

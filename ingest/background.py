@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingest.chunking import Chunker
-from ingest.loaders.limits import DEFAULT_LIMITS, Limits
-from ingest.reader import (
+from localqa.ingest.chunking import Chunker
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, Limits
+from localqa.ingest.reader import (
     ChunkerSpec,
     ChunksRead,
     DocumentRead,
@@ -41,8 +41,8 @@ from ingest.reader import (
     Event,
     read_document,
 )
-from ingest.scan import WorkItem
-from ingest.watch import (
+from localqa.ingest.scan import WorkItem
+from localqa.ingest.watch import (
     Sample,
     cpu_seconds,
     few_heap_arenas,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ingest.splitter import TokenSplitter
-from ingest.textfix import repair_page, strip_furniture
 from localqa.errors import UsageError
+from localqa.ingest.splitter import TokenSplitter
+from localqa.ingest.textfix import repair_page, strip_furniture
 from localqa.schema import Chunk, Page, ocr_page_kind, text_hash
 
 # Special tokens the embedder adds around every input ([CLS] and [SEP] for BERT models).

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from ingest.chunking import Chunker
-from ingest.loaders import as_load_error, open_document
-from ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
-from ingest.loaders.limits import Limits
-from ingest.reader import DocumentRead, DocumentRejected, Event
-from ingest.scan import WorkItem
+from localqa.ingest.chunking import Chunker
+from localqa.ingest.loaders import as_load_error, open_document
+from localqa.ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
+from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.reader import DocumentRead, DocumentRejected, Event
+from localqa.ingest.scan import WorkItem
 
 # Pages read to find some text when OCR is off: an image-only PDF fails the real run at
 # its last page, but a PDF whose first pages have text will not.

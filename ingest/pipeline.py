@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.background import BackgroundReader, ReadFunction
-from ingest.chunking import Chunker, header_budget
-from ingest.dryrun import foresee_document
-from ingest.loaders.limits import Limits
-from ingest.progress import PlainProgress, Progress
-from ingest.reader import (
+from localqa.embedding.coverage import script_note
+from localqa.embedding.embedder import Embedder
+from localqa.ingest.background import BackgroundReader, ReadFunction
+from localqa.ingest.chunking import Chunker, header_budget
+from localqa.ingest.dryrun import foresee_document
+from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.progress import PlainProgress, Progress
+from localqa.ingest.reader import (
     ChunkerSpec,
     ChunksRead,
     DocumentRead,
@@ -32,11 +34,9 @@ from ingest.reader import (
     read_document,
     read_inline,
 )
-from ingest.report import IngestReport
-from ingest.scan import WorkItem, make_plan, scan
-from ingest.splitter import TokenSplitter
-from localqa.embedding.coverage import script_note
-from localqa.embedding.embedder import Embedder
+from localqa.ingest.report import IngestReport
+from localqa.ingest.scan import WorkItem, make_plan, scan
+from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk, FileProblem
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index

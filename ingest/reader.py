@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.chunking import Chunker, DocumentIdentity
-from ingest.loaders import as_load_error, open_document
-from ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
-from ingest.scan import WorkItem, escape_undecodable
-from ingest.splitter import TokenSplitter
+from localqa.ingest.chunking import Chunker, DocumentIdentity
+from localqa.ingest.loaders import as_load_error, open_document
+from localqa.ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.scan import WorkItem, escape_undecodable
+from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk
 
 # A message holds one page's chunks or at most this many.

@@ -18,7 +18,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 
-from ingest.loaders.limits import Limits
+from localqa.ingest.loaders.limits import Limits
 
 MB = 1024 * 1024
 

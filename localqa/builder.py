@@ -168,7 +168,7 @@ class Builder:
         """An answerer over `index` with the query embedder; `model` None: extractive."""
         from localqa.answering.answerer import Answerer
 
-        return Answerer(self.settings, self.retriever(index), model)
+        return Answerer(self.settings, self.retriever(index), model, rarity=index.chunk_store)
 
     def conversation_store(self) -> ConversationStore:
         """The saved chat conversations beside the indexes."""

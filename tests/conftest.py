@@ -15,7 +15,7 @@ from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from localqa.store.index import Index
 
 if TYPE_CHECKING:
-    from ingest.report import IngestReport
+    from localqa.ingest.report import IngestReport
 
 # the tiny random-weight llama.cpp model fixtures (tiny_gguf, tiny_model)
 pytest_plugins = ["tests.support.fixtures"]
@@ -83,8 +83,8 @@ def docs(tmp_path: Path) -> Path:
 
 
 def ingest_paths(settings: Settings, embedder: Embedder, *paths: Path) -> IngestReport:
-    from ingest.pipeline import Ingestor
-    from ingest.progress import PlainProgress
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import PlainProgress
 
     index = Index(settings)
     try:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.splitter import TokenSplitter
 from localqa.answering.citations import stated_facts
 from localqa.answering.followup import needs_context, rewrite_by_rule
 from localqa.config import Settings
 from localqa.embedding.coverage import cjk_coverage, coverage_line, dense_weight
 from localqa.embedding.embedder import default_model_path
+from localqa.ingest.splitter import TokenSplitter
 from localqa.retrieval.packing import widen
-from localqa.retrieval.retriever import reciprocal_rank_fusion, sentence_spans
+from localqa.retrieval.retriever import reciprocal_rank_fusion
+from localqa.retrieval.scoring import sentence_spans
 from localqa.schema import Chunk, ScoredChunk, text_hash
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index

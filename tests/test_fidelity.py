@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import open_document
-from ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
 from localqa.answering.citations import SupportChecker
 from localqa.answering.extractive import extract_answer
+from localqa.ingest.loaders import open_document
+from localqa.ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
 from localqa.schema import Chunk, Page, ocr_page_kind
 from localqa.text import SOFT_LINE, lexical_support, split_sentences, words
 from tests.support.contexts import context

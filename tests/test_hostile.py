@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.background import BackgroundReader
-from ingest.chunking import header_budget
-from ingest.reader import ChunkerSpec, ChunksRead
-from ingest.report import IngestReport
-from ingest.scan import WorkItem, scan
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder
+from localqa.ingest.background import BackgroundReader
+from localqa.ingest.chunking import header_budget
+from localqa.ingest.reader import ChunkerSpec, ChunksRead
+from localqa.ingest.report import IngestReport
+from localqa.ingest.scan import WorkItem, scan
 from localqa.text import terminal_safe
 from tests.conftest import ingest_paths
 from tests.support import hostile_files as make
@@ -232,7 +232,7 @@ def test_links_are_followed_inside_the_folder_only_unless_asked(tmp_path: Path) 
 def test_a_file_is_reported_added_only_once_it_is_committed(
     settings: Settings, embedder: Embedder, docs: Path
 ) -> None:
-    from ingest.pipeline import Ingestor
+    from localqa.ingest.pipeline import Ingestor
     from localqa.store.index import Index
 
     index = Index(settings)

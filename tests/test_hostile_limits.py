@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from ingest.background import BackgroundReader
-from ingest.chunking import header_budget
-from ingest.loaders.limits import Limits
-from ingest.pipeline import Ingestor
-from ingest.progress import PlainProgress
-from ingest.reader import ChunkerSpec, DocumentRead, DocumentRejected
-from ingest.scan import WorkItem, scan
-from ingest.watch import resident_bytes
 from localqa.config import load_settings
 from localqa.embedding.embedder import Embedder
+from localqa.ingest.background import BackgroundReader
+from localqa.ingest.chunking import header_budget
+from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.pipeline import Ingestor
+from localqa.ingest.progress import PlainProgress
+from localqa.ingest.reader import ChunkerSpec, DocumentRead, DocumentRejected
+from localqa.ingest.scan import WorkItem, scan
+from localqa.ingest.watch import resident_bytes
 from localqa.store.index import Index
 from tests.support import hostile_files as make
 from tests.support.misbehaving import misbehave
@@ -93,7 +93,7 @@ def test_a_poster_sized_scan_renders_within_the_pixel_bound(tmp_path: Path) -> N
     pixels for OCR; it renders to at most MAX_RENDER_PIXELS."""
     from PIL import Image
 
-    from ingest.loaders.ocr import MAX_RENDER_PIXELS, render_page
+    from localqa.ingest.loaders.ocr import MAX_RENDER_PIXELS, render_page
 
     path = tmp_path / "poster.pdf"
     Image.new("RGB", (1000, 1000), "white").save(path, resolution=5.0)  # 14,400 pt a side

@@ -68,8 +68,8 @@ def test_changed_removed_and_touched_files(
 
 
 def test_dry_run_changes_nothing(settings: Settings, embedder: Embedder, docs: Path) -> None:
-    from ingest.pipeline import Ingestor
-    from ingest.progress import PlainProgress
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import PlainProgress
 
     ingest_paths(settings, embedder, docs / "faq.txt")
     (docs / "faq.txt").write_text("Entirely new FAQ text about zanzibarite quarrying.\n")
@@ -88,7 +88,7 @@ def test_provenance_names_the_right_page_and_lines(
 ) -> None:
     import pypdfium2
 
-    from ingest.loaders.pdf import pdfium_text
+    from localqa.ingest.loaders.pdf import pdfium_text
 
     ingest_paths(settings, embedder, docs / "northwind-handbook.pdf")
     pdf = docs / "northwind-handbook.pdf"

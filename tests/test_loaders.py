@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadOptions, open_document
-from ingest.loaders.base import LoadError, UnsupportedFile
+from localqa.ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadOptions, open_document
+from localqa.ingest.loaders.base import LoadError, UnsupportedFile
 from localqa.schema import Page
 from localqa.text import SOFT_LINE
 

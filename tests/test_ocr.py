@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import LoadOptions, open_document
-from ingest.loaders.base import LoadError
-from ingest.loaders.limits import Limits
-from ingest.loaders.ocr import available
+from localqa.ingest.loaders import LoadOptions, open_document
+from localqa.ingest.loaders.base import LoadError
+from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.loaders.ocr import available
 from tests.test_loaders import make_pdf
 
 pytestmark = pytest.mark.skipif(not available(), reason="rapidocr-onnxruntime not installed")

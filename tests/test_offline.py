@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders.ocr import available as ocr_available
+from localqa.ingest.loaders.ocr import available as ocr_available
 from tests.conftest import REPO
 from tests.test_ocr import image_only_pdf
 

@@ -10,7 +10,7 @@ import pytest
 
 from localqa.answering.conversations import Source
 from localqa.schema import Chunk
-from tui.opener import extract_view, quote_line, view_command
+from localqa.tui.opener import extract_view, quote_line, view_command
 
 TEXT = "Intro line\nThe boiler is serviced\nevery March by Ferro.\nLast line"
 

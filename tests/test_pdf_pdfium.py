@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import open_document
-from ingest.loaders.base import LoadError
-from ingest.loaders.pdf import pdfium_text
-from ingest.textfix import repair_page
+from localqa.ingest.loaders import open_document
+from localqa.ingest.loaders.base import LoadError
+from localqa.ingest.loaders.pdf import pdfium_text
+from localqa.ingest.textfix import repair_page
 from tests.test_loaders import TEXT_LAYER, encrypt_pdf, load, make_pdf, write
 
 HYPHENATED = (

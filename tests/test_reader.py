@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from ingest.background import BackgroundReader
-from ingest.chunking import header_budget
-from ingest.reader import (
+from localqa.config import Settings
+from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
+from localqa.ingest.background import BackgroundReader
+from localqa.ingest.chunking import header_budget
+from localqa.ingest.reader import (
     ChunkerSpec,
     DocumentRead,
     DocumentRejected,
     read_inline,
 )
-from ingest.scan import WorkItem, scan
-from localqa.config import Settings
-from localqa.embedding.embedder import Embedder, SentenceTransformerEmbedder
+from localqa.ingest.scan import WorkItem, scan
 from tests.conftest import ingest_paths
 
 

@@ -14,12 +14,14 @@ from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
 from localqa.retrieval.packing import FocusedChunk, Sentence, excerpt, pack_context
 from localqa.retrieval.retriever import (
-    IDF_FLOOR,
-    LexicalSentenceScorer,
     Retriever,
     drop_near_duplicates,
     reciprocal_rank_fusion,
     rerank_by_sentences,
+)
+from localqa.retrieval.scoring import (
+    IDF_FLOOR,
+    LexicalSentenceScorer,
     sentence_spans,
     term_weights,
 )

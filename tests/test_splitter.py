@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.chunking import Chunker, DocumentIdentity, header_budget
-from ingest.splitter import TokenSplitter
 from localqa.embedding.embedder import Embedder
+from localqa.ingest.chunking import Chunker, DocumentIdentity, header_budget
+from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Page
 
 LONG = "\n".join(

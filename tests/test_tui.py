@@ -26,10 +26,17 @@ from localqa.embedding.embedder import Embedder
 from localqa.generation.model import LocalModel
 from localqa.schema import Turn
 from localqa.store.index import Index
-from tui.adapter import AnswererCore, ChatCore, CoreFactory, CoreInfo, CoreParts, core_factory
-from tui.app import ChatApp
-from tui.opener import view_command
-from tui.widgets import (
+from localqa.tui.adapter import (
+    AnswererCore,
+    ChatCore,
+    CoreFactory,
+    CoreInfo,
+    CoreParts,
+    core_factory,
+)
+from localqa.tui.app import ChatApp
+from localqa.tui.opener import view_command
+from localqa.tui.widgets import (
     QUOTE_STYLE,
     AnswerView,
     PassageView,
@@ -364,7 +371,7 @@ def test_chat_command_is_registered_and_light() -> None:
         assert option in result.stdout
     probe = (
         "import sys, localqa.cli.main; "
-        "print([m for m in sys.modules if m.startswith(('textual', 'tui'))])"
+        "print([m for m in sys.modules if m.startswith(('textual', 'localqa.tui'))])"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

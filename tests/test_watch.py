@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from ingest.loaders.limits import Limits
-from ingest.watch import MB, Sample, cpu_seconds, own_cpu_seconds, resident_bytes, verdict
+from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.watch import MB, Sample, cpu_seconds, own_cpu_seconds, resident_bytes, verdict
 
 LIMITS = Limits(read_cpu_s=10, read_timeout_s=100, reader_memory_mb=500, ingest_memory_mb=1400)
 CALM = Sample(item=3, busy=True, reading_s=50, cpu_s=5, reader_bytes=200 * MB,

@@ -23,12 +23,12 @@ from textual.worker import get_current_worker
 from localqa.answering.answerer import Answer, Final
 from localqa.answering.conversations import ConversationStore, SavedTurn, sources_of
 from localqa.schema import Turn
-from tui import present
-from tui.adapter import ChatCore, CoreFactory
-from tui.conversation import ConversationView, Exchange
-from tui.opener import open_in_viewer
-from tui.screens import ConversationsScreen, MainScreen
-from tui.widgets import (
+from localqa.tui import present
+from localqa.tui.adapter import ChatCore, CoreFactory
+from localqa.tui.conversation import ConversationView, Exchange
+from localqa.tui.opener import open_in_viewer
+from localqa.tui.screens import ConversationsScreen, MainScreen
+from localqa.tui.widgets import (
     AnswerView,
     PassageView,
     QuestionInput,

@@ -11,8 +11,8 @@ from textual.widgets import Static
 
 from localqa.answering.conversations import SavedTurn
 from localqa.schema import Turn
-from tui.present import count
-from tui.widgets import AnswerView, QuestionView
+from localqa.tui.present import count
+from localqa.tui.widgets import AnswerView, QuestionView
 
 WELCOME = (
     "Ask a question about your documents. Answers cite their sources as [n]: "

@@ -9,8 +9,8 @@ from localqa.answering.answerer import Answer
 from localqa.answering.conversations import Source
 from localqa.answering.relevance import QUOTES_BECAUSE, SHORT_REASON
 from localqa.errors import LocalqaError
-from tui.adapter import ChatCore
-from tui.widgets import verbatim
+from localqa.tui.adapter import ChatCore
+from localqa.tui.widgets import verbatim
 
 # Failures a person can act on: their messages say what to do, so they are shown as they are.
 KNOWN_ERRORS = (LocalqaError, OSError)

@@ -18,7 +18,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from localqa.answering.conversations import Source
 from localqa.text import SOFT_LINE, terminal_safe
-from tui.adapter import CoreInfo
+from localqa.tui.adapter import CoreInfo
 
 QUOTE_STYLE = "bold $text-accent on $accent-muted"
 CANCELLED = "[cancelled]"

@@ -35,9 +35,9 @@ SHOTS = [
 
 
 def build_index(home: Path) -> None:
-    from ingest.pipeline import Ingestor
-    from ingest.progress import PlainProgress
     from localqa.builder import Builder
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import PlainProgress
 
     builder = Builder.from_options(home=home)
     embedder = builder.embedder()
@@ -94,9 +94,9 @@ def save_png(lines: Sequence[Sequence[Segment]], size: tuple[int, int], path: Pa
 async def shoot(home: Path, stem: str, size: tuple[int, int], theme: str, asks: list[str]) -> None:
     from localqa.answering.conversations import ConversationStore
     from localqa.builder import Builder
-    from tui.adapter import core_factory
-    from tui.app import ChatApp
-    from tui.widgets import QuestionInput
+    from localqa.tui.adapter import core_factory
+    from localqa.tui.app import ChatApp
+    from localqa.tui.widgets import QuestionInput
 
     builder = Builder.from_options(home=home)
     store = ConversationStore(home / f"{stem}.sqlite")  # a fresh history per picture

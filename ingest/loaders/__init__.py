@@ -10,17 +10,17 @@ from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, LoadError, LoadOptions, UnsupportedFile
-from ingest.loaders.common import cannot_read, empty_file
-from ingest.loaders.kinds import (
+from localqa.ingest.loaders.base import LoadedDocument, LoadError, LoadOptions, UnsupportedFile
+from localqa.ingest.loaders.common import cannot_read, empty_file
+from localqa.ingest.loaders.kinds import (
     DOCX_SUFFIXES,
     FAMILIES,
     PDF_SUFFIXES,
     PPTX_SUFFIXES,
     XLSX_SUFFIXES,
 )
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits, megabytes
-from ingest.loaders.unsupported import unsupported_reason
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits, megabytes
+from localqa.ingest.loaders.unsupported import unsupported_reason
 from localqa.schema import Page
 
 __all__ = [
@@ -45,7 +45,7 @@ def _loader_for(path: Path) -> Loader:
     suffix = path.suffix.lower()
     for suffixes, module, function in FAMILIES:
         if suffix in suffixes:
-            loader: Loader = getattr(import_module(f"ingest.loaders.{module}"), function)
+            loader: Loader = getattr(import_module(f"localqa.ingest.loaders.{module}"), function)
             return loader
     raise UnsupportedFile(unsupported_reason(suffix))
 
@@ -84,7 +84,7 @@ def open_document(
         )
     try:
         if options is not None and path.suffix.lower() in PDF_SUFFIXES:
-            from ingest.loaders.pdf import load_pdf
+            from localqa.ingest.loaders.pdf import load_pdf
 
             document = load_pdf(path, limits, options)
         else:

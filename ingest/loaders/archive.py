@@ -12,9 +12,9 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ingest.loaders.base import LoadError
-from ingest.loaders.common import cannot_read
-from ingest.loaders.limits import LimitReached, Limits, megabytes
+from localqa.ingest.loaders.base import LoadError
+from localqa.ingest.loaders.common import cannot_read
+from localqa.ingest.loaders.limits import LimitReached, Limits, megabytes
 
 _READABLE = frozenset(
     {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ingest.loaders.base import LoadError
+from localqa.ingest.loaders.base import LoadError
 from localqa.schema import Page
 
 _EMPTY_ADVICE = "nothing to index; add content or remove it"

@@ -10,9 +10,9 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, LoadError
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
-from ingest.loaders.text import read_text
+from localqa.ingest.loaders.base import LoadedDocument, LoadError
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.text import read_text
 from localqa.schema import Page
 
 _BY_SUFFIX = {".tsv": "\t", ".tab": "\t", ".psv": "|"}

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import ParseError, iterparse
 
-from ingest.loaders.archive import check_members
-from ingest.loaders.base import LoadedDocument, LoadError
-from ingest.loaders.common import cannot_read, require_text, sensible_title
-from ingest.loaders.docx_notes import DocxNotes, read_notes
-from ingest.loaders.docx_walk import DocxWalker, _attr, _local
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.archive import check_members
+from localqa.ingest.loaders.base import LoadedDocument, LoadError
+from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
+from localqa.ingest.loaders.docx_notes import DocxNotes, read_notes
+from localqa.ingest.loaders.docx_walk import DocxWalker, _attr, _local
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _DOCUMENT = "word/document.xml"

@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import iterparse
 
-from ingest.loaders.docx_walk import _local
+from localqa.ingest.loaders.docx_walk import _local
 
 # Text kept from all these parts together: they are notes, not a second document.
 MAX_NOTE_CHARS = 2_000_000

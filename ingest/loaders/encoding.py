@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
-from ingest.loaders.base import LoadError
+from localqa.ingest.loaders.base import LoadError
 
 # UTF-32 LE must be tested before UTF-16 LE: its BOM starts with the UTF-16 LE BOM.
 _BOMS: tuple[tuple[bytes, str], ...] = (

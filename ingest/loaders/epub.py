@@ -11,11 +11,11 @@ from pathlib import Path
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
-from ingest.loaders.archive import check_members
-from ingest.loaders.base import LoadedDocument, LoadError
-from ingest.loaders.common import cannot_read, require_text, sensible_title
-from ingest.loaders.html import decode_html, extract_html
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.archive import check_members
+from localqa.ingest.loaders.base import LoadedDocument, LoadError
+from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
+from localqa.ingest.loaders.html import decode_html, extract_html
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _CONTAINER = "META-INF/container.xml"

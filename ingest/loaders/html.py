@@ -15,11 +15,11 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import CData, NavigableString, PageElement, Tag
 
-from ingest.loaders.base import LoadedDocument, LoadError
-from ingest.loaders.common import empty_file, read_bytes, sensible_title
-from ingest.loaders.encoding import decode_bytes, normalise_newlines
-from ingest.loaders.limits import DEFAULT_LIMITS, Limits
-from ingest.loaders.markup import Heading
+from localqa.ingest.loaders.base import LoadedDocument, LoadError
+from localqa.ingest.loaders.common import empty_file, read_bytes, sensible_title
+from localqa.ingest.loaders.encoding import decode_bytes, normalise_newlines
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, Limits
+from localqa.ingest.loaders.markup import Heading
 from localqa.schema import Page
 from localqa.text import SOFT_LINE
 

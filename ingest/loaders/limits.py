@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.loaders.base import LoadError
 from localqa.config import Settings
+from localqa.ingest.loaders.base import LoadError
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,11 +21,11 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ingest.loaders import ocr
-from ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
-from ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
-from ingest.loaders.encoding import normalise_newlines
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders import ocr
+from localqa.ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
+from localqa.ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
+from localqa.ingest.loaders.encoding import normalise_newlines
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 # Pages extracted at open time to tell a scanned PDF from a text PDF cheaply.

@@ -13,10 +13,10 @@ import pptx
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.exc import PackageNotFoundError
 
-from ingest.loaders.archive import check_archive
-from ingest.loaders.base import LoadedDocument, LoadError
-from ingest.loaders.common import cannot_read, require_text, sensible_title
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.archive import check_archive
+from localqa.ingest.loaders.base import LoadedDocument, LoadError
+from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
 
 _INVALID = "not a valid PPTX (corrupt or not a PowerPoint 2007+ file)"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument
-from ingest.loaders.common import empty_file, read_bytes
-from ingest.loaders.encoding import decode_bytes, normalise_newlines
-from ingest.loaders.limits import DEFAULT_LIMITS, Limits
-from ingest.loaders.markup import Heading, markdown_headings, rst_headings
+from localqa.ingest.loaders.base import LoadedDocument
+from localqa.ingest.loaders.common import empty_file, read_bytes
+from localqa.ingest.loaders.encoding import decode_bytes, normalise_newlines
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, Limits
+from localqa.ingest.loaders.markup import Heading, markdown_headings, rst_headings
 from localqa.schema import Page
 
 

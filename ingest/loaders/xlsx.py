@@ -15,11 +15,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
-from ingest.loaders.archive import check_archive
-from ingest.loaders.base import LoadedDocument, LoadError
-from ingest.loaders.common import cannot_read, require_text, sensible_title
-from ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
-from ingest.loaders.xlsx_formulas import FormulaCells
+from localqa.ingest.loaders.archive import check_archive
+from localqa.ingest.loaders.base import LoadedDocument, LoadError
+from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
+from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.xlsx_formulas import FormulaCells
 from localqa.schema import Page
 
 _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"

@@ -25,6 +25,7 @@ from localqa.answering.guard import StreamGuard
 from localqa.answering.relevance import QUOTES_BECAUSE, why_quotes
 from localqa.errors import LocalqaError
 from localqa.retrieval.retriever import Retriever
+from localqa.retrieval.scoring import WordRarity, word_weights
 from localqa.schema import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
@@ -131,14 +132,20 @@ AnswerEvent = Token | Final
 class Answerer:
     """Answers questions from one index: retrieval, then the model or extraction.
 
-    `model` None means extractive mode. The parts come from `localqa.builder.Builder`.
+    `model` None means extractive mode; `rarity` (the index's word statistics) weighs the
+    question's words for extraction. The parts come from `localqa.builder.Builder`.
     """
 
     def __init__(
-        self, settings: Settings, retriever: Retriever, model: LocalModel | None = None
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        model: LocalModel | None = None,
+        rarity: WordRarity | None = None,
     ) -> None:
         self._settings = settings
         self._retriever = retriever
+        self._rarity = rarity
         self._embedder = retriever.embedder
         self.model = model
 
@@ -192,7 +199,7 @@ class Answerer:
             results, self._settings.top_k, self._settings.context_chars
         )
         started = time.perf_counter()
-        weights = self._retriever.word_weights(question, [c.chunk for c in contexts])
+        weights = word_weights(question, [c.chunk for c in contexts], self._rarity)
         extract = extract_answer(question, contexts, checker, weights=weights)
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return extract

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
-from localqa.retrieval.retriever import term_weights, weighted_support
+from localqa.retrieval.scoring import term_weights, weighted_support
 from localqa.schema import ScoredChunk
 from localqa.text import content_words, is_title, split_sentences, unlisted
 

@@ -52,8 +52,8 @@ def chat(
     resume: ResumeOpt = False,
 ) -> None:
     """Chat with your documents in a terminal UI: streamed, cited answers and follow-ups."""
-    from tui.adapter import core_factory
-    from tui.app import ChatApp
+    from localqa.tui.adapter import core_factory
+    from localqa.tui.app import ChatApp
 
     builder = make_builder(config, index=index, home=home, model_path=model,
                            n_gpu_layers=n_gpu_layers)  # fmt: skip

@@ -14,8 +14,8 @@ from localqa.cli.common import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, emit_json,
 from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
-    from ingest.report import IngestReport
     from localqa.builder import Builder
+    from localqa.ingest.report import IngestReport
 
 
 def ingest(
@@ -52,10 +52,10 @@ OWN_PROCESS = False
 
 
 def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
-    from ingest.pipeline import Ingestor
-    from ingest.progress import make_progress
-    from ingest.report import IngestReport
-    from ingest.scan import scan
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import make_progress
+    from localqa.ingest.report import IngestReport
+    from localqa.ingest.scan import scan
     from localqa.store.index import Index
 
     if not Index.exists(builder.settings) and not any(p.expanduser().exists() for p in paths):
@@ -72,8 +72,8 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
 
 def _dry_run(builder: Builder, paths: list[Path]) -> IngestReport:
     """The plan against the index as it is; an index not built yet is not created."""
-    from ingest.pipeline import Ingestor
     from localqa.builder import Builder
+    from localqa.ingest.pipeline import Ingestor
     from localqa.store.index import Index
 
     with contextlib.ExitStack() as stack:

@@ -10,22 +10,20 @@ The sentence scores also let packing (localqa/retrieval/packing.py) cut chunks t
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from localqa.embedding.coverage import dense_weight
 from localqa.retrieval.naming import named_documents
-from localqa.retrieval.packing import FocusedChunk, Sentence, pack_context, widen
+from localqa.retrieval.packing import FocusedChunk, pack_context, widen
+from localqa.retrieval.scoring import LexicalSentenceScorer, SentenceScorer, word_set
 from localqa.schema import Chunk, ScoredChunk
-from localqa.text import content_words, expansions, fold, sentence_breaks, words
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -45,8 +43,6 @@ SENTENCE_POOL = 15
 # holding clearly more of the question move a chunk up several places; near-ties keep the
 # fused order. 0.02 scored the same on SQuAD but demoted paraphrased answers in sample_docs.
 SENTENCE_WEIGHT = 0.01
-# Keeps a word every candidate holds from counting for nothing.
-IDF_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,6 @@ def reciprocal_rank_fusion(
             chunks[chunk.id] = chunk
     ordered = sorted(scores, key=lambda i: scores[i], reverse=True)
     return [ScoredChunk(chunks[i], scores[i]) for i in ordered]
-
-
-@lru_cache(maxsize=512)
-def word_set(text: str) -> frozenset[str]:
-    """The distinct words (localqa.text.words: CJK as bigrams) of a chunk's text. Cached:
-    near-duplicate removal and word rarity both need the candidates' words, and a chat
-    asks about the same chunks."""
-    return frozenset(words(text))
 
 
 def drop_near_duplicates(
@@ -112,21 +100,6 @@ def _near_duplicate_pairs(sets: Sequence[frozenset[str]]) -> npt.NDArray[np.bool
     return near
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, without surrounding whitespace."""
-    breaks = sentence_breaks(text)
-    breaks.append((len(text), len(text)))
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for end, resume in breaks:
-        piece = text[start:end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            spans.append((start + lead, start + len(piece.rstrip())))
-        start = resume
-    return spans
-
-
 def rerank_by_sentences(
     results: Sequence[ScoredChunk],
     best: Sequence[float],
@@ -141,61 +114,6 @@ def rerank_by_sentences(
     head.sort(key=lambda pair: (-pair[0], pair[1]))
     ordered = [replace(results[rank], score=combined) for combined, rank in head]
     return ordered + list(results[len(best) :])
-
-
-class SentenceScorer(Protocol):
-    """Scores each sentence of `chunks` for how well it answers `question`."""
-
-    def score(
-        self, question: str, vector: Vectors, chunks: Sequence[Chunk], candidates: Sequence[Chunk]
-    ) -> list[tuple[Sentence, ...]]: ...
-
-
-class LexicalSentenceScorer:
-    """A sentence's score is the share of the question's content words it holds, each word
-    weighted by its rarity among all candidates (a local IDF): the topic word that every
-    candidate shares says little about which one answers. No embeddings, so no cost worth
-    timing; embedding the pool's sentences added 0.004 on SQuAD but takes seconds per
-    question with the torch-free query encoder `ask` uses (docs/BENCHMARKS.md)."""
-
-    def score(
-        self, question: str, vector: Vectors, chunks: Sequence[Chunk], candidates: Sequence[Chunk]
-    ) -> list[tuple[Sentence, ...]]:
-        weights = term_weights(question, candidates)
-        total = sum(weights.values()) or 1.0
-        scored: list[tuple[Sentence, ...]] = []
-        for chunk in chunks:
-            sentences: list[Sentence] = []
-            for a, b in sentence_spans(chunk.text) or [(0, len(chunk.text))]:
-                sentences.append(Sentence(a, b, _share(chunk.text[a:b], weights) / total))
-            scored.append(tuple(sentences))
-        return scored
-
-
-def _share(sentence: str, weights: dict[str, float]) -> float:
-    """Summed weight of the question words the sentence holds. Tokenizes only sentences
-    that contain one of them at all (with the cached word sets: the sentence step 2.6 -> 0.9 ms)."""
-    lowered = fold(sentence).lower()
-    present = [word for word in weights if word in lowered]
-    spelt_out = expansions(sentence)  # "ref." holds "reference"
-    if not present and not spelt_out:
-        return 0.0
-    held = set(words(lowered)) | spelt_out
-    return sum(weights[word] for word in weights if word in held)
-
-
-def weighted_support(sentence: str, weights: dict[str, float]) -> float:
-    """Share (0..1) of the question's word weight (`term_weights`) the sentence holds."""
-    return _share(sentence, weights) / (sum(weights.values()) or 1.0)
-
-
-def term_weights(question: str, candidates: Sequence[Chunk]) -> dict[str, float]:
-    """log((n + 1) / (1 + candidates holding the word)), floored so no word counts zero."""
-    held = [word_set(c.text) for c in candidates]  # holds every content word of the text
-    return {
-        word: math.log((len(held) + 1) / (1 + sum(word in words for words in held))) + IDF_FLOOR
-        for word in content_words(question)
-    }
 
 
 class Retriever:
@@ -255,17 +173,6 @@ class Retriever:
             fused = self._reranker.rerank(question, fused)
             timings["rerank_ms"] = _ms_since(started)
         return Retrieved(fused, timings)
-
-    def word_weights(self, question: str, contexts: Sequence[Chunk]) -> dict[str, float]:
-        """How much each content word of the question says (for extraction): its rarity
-        in the whole index, where there is an array copy of it; else among `contexts`. Not
-        among the retrieved chunks alone: they were retrieved for holding the question's
-        words, so a common word they happen to lack ("provides") would count as rare."""
-        question_words = sorted(content_words(question))
-        rarity = self._index.chunk_store.word_rarity(question_words)
-        if rarity is None:
-            return term_weights(question, contexts)
-        return {word: idf + IDF_FLOOR for word, idf in rarity.items()}
 
     def context(self, results: Sequence[ScoredChunk], top_k: int, chars: int) -> list[ScoredChunk]:
         """What the model (or extraction) is given: `pack_context`, then CJK pieces widened

@@ -13,10 +13,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.chunking import Chunker
-from ingest.loaders.limits import Limits
-from ingest.reader import ChunksRead, DocumentRejected, Event, read_document
-from ingest.scan import WorkItem
+from localqa.ingest.chunking import Chunker
+from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.reader import ChunksRead, DocumentRejected, Event, read_document
+from localqa.ingest.scan import WorkItem
 
 STEP = 20 * 1024 * 1024
 MOST = 1024 * 1024 * 1024
