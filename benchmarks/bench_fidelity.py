@@ -89,8 +89,10 @@ def run(shared: Path, ocr: bool) -> dict[str, Any]:
         started = time.perf_counter()
         index = Index(settings)
         try:  # a crash ends the run with its traceback: that is the finding
-            report = Ingestor(index, SentenceTransformerEmbedder(device="cpu"),
-                              PlainProgress(quiet=True)).run([root])  # fmt: skip
+            embedder = SentenceTransformerEmbedder(device="cpu")
+            report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
+                [root]
+            )
         finally:
             index.close()
         seconds = time.perf_counter() - started

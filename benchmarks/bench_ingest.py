@@ -47,7 +47,7 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
         embedder = builder.embedder()
         embedder.embed(["warm up the model before timing"])
         index = builder.index()
-        report = Ingestor(index, embedder, PlainProgress(quiet=True)).run([path])
+        report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run([path])
         texts = [
             c.embedding_text()
             for d in index.chunk_store.documents()

@@ -38,6 +38,7 @@ from localqa.ingest.report import IngestReport
 from localqa.ingest.scan import WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk, FileProblem
+from localqa.sections import IngestSettings
 from localqa.store.chunkstore import DocumentRecord
 from localqa.store.index import Index
 from localqa.text import cjk_share, has_cjk
@@ -118,34 +119,34 @@ class BatchWriter:
 
 
 class Ingestor:
-    """Ingests paths into `index`. `own_process`: this process is localqa's own program
-    (the `localqa` command), so its whole memory and the reader's together are held to
-    `ingest_memory_mb`; False where localqa runs inside another program (a test session),
-    whose memory is the host's: then only the reader's is bounded (`reader_memory_mb`)."""
+    """Ingests paths into `index`, as `settings` (the ingest section) says. `own_process`:
+    this process is localqa's own program (the `localqa` command), so its whole memory and
+    the reader's together are held to `ingest_memory_mb`; False where localqa runs inside
+    another program (a test session), whose memory is the host's: then only the reader's
+    is bounded (`reader_memory_mb`)."""
 
     def __init__(
         self,
         index: Index,
         embedder: Embedder,
+        settings: IngestSettings,
         progress: Progress | None = None,
         *,
         own_process: bool = False,
     ) -> None:
-        settings = index.settings
+        self._settings = settings
         self._own_process = own_process
         self._index = index
         self._embedder = embedder
         self._progress = progress or PlainProgress()
-        self._salt = (
-            f"{PIPELINE_VERSION}|{embedder.name}|{settings.chunk_tokens}|"
-            f"{settings.chunk_overlap_tokens}"
-        )
+        # Every setting that changes chunk text, so that changing one re-reads every file.
+        self._salt = f"{PIPELINE_VERSION}|{embedder.name}|{settings.text_fingerprint()}"
         self._batch = max(settings.embed_batch_size * 2, 64)
 
     def run(self, paths: Sequence[Path], dry_run: bool = False) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(dry_run=dry_run)
-        found = scan(paths, self._index.settings.follow_outside_links)
+        found = scan(paths, self._settings.follow_outside_links)
         files, folders = found.files, found.folders
         report.failed.extend(found.failed)
         report.skipped.extend(found.skipped)
@@ -230,7 +231,7 @@ class Ingestor:
         """Read in a helper process (beside the embedder, under time and memory limits)
         unless the settings say never or the embedder has no fast tokenizer to give it;
         inline, only the loaders' own limits hold (sizes, pages, cells, chunks)."""
-        settings = self._index.settings
+        settings = self._settings
         budget = header_budget(self._embedder.max_tokens, settings.chunk_tokens)
         tokenizer = self._embedder.tokenizer_file
         limits = Limits.from_settings(settings)

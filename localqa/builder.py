@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localqa.config import Settings, load_settings
+from localqa.config import Settings, config_source, load_settings
 from localqa.store.index import Index
 
 if TYPE_CHECKING:
@@ -34,15 +34,21 @@ def _to_stderr(line: str) -> None:
 
 @dataclass(frozen=True)
 class Builder:
-    """Makes each part from `settings`; every method builds a new part."""
+    """Makes each part from `settings`; every method builds a new part. `config_file`:
+    the `--config` file the settings were read with, if one was given."""
 
     settings: Settings
+    config_file: Path | None = None
 
     @classmethod
     def from_options(cls, config_file: Path | None = None, **overrides: Any) -> Builder:
         """Settings from defaults < TOML < environment < `overrides` (None = not given).
         Raises ConfigError."""
-        return cls(load_settings(overrides, config_file=config_file))
+        return cls(load_settings(overrides, config_file=config_file), config_file)
+
+    def config_source(self) -> tuple[Path | None, str]:
+        """The TOML file the settings came from, and how it was found (config_source)."""
+        return config_source(self.config_file)
 
     def embedding_backend(self) -> str:
         """What `embed_backend` means on this machine: "torch", "onnx" or "onnx-int8"
@@ -119,6 +125,8 @@ class Builder:
         return Retriever(index, embedder or self.query_embedder(index), reranker=self.reranker())
 
     def models_dirs(self) -> list[Path]:
+        """Where a GGUF is looked for without `model_path`: the home's models folder, then
+        ./models in the current directory (doctor says both)."""
         return [self.settings.home / "models", Path.cwd() / "models"]
 
     def model_file(self) -> Path | None:

@@ -1,6 +1,8 @@
 """Settings: defaults < TOML file < LOCALQA_* environment variables < CLI flags.
 
-pydantic lives only here, at the configuration boundary.
+pydantic lives only here, at the configuration boundary. Keys are flat (`top_k`), in the
+TOML file also under a table named after their section (`[retrieval]` holding `top_k`);
+each stage receives only its section (localqa/sections.py: `Settings.ingest`, ...).
 """
 
 from __future__ import annotations
@@ -10,11 +12,23 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from localqa.errors import UsageError
+from localqa.sections import (
+    SECTIONS,
+    AnsweringSettings,
+    EmbeddingSettings,
+    GenerationSettings,
+    IngestSettings,
+    RetrievalSettings,
+    StoreSettings,
+    section_keys,
+)
+
+S = TypeVar("S")
 
 ENV_PREFIX = "LOCALQA_"
 INDEX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -135,6 +149,34 @@ class Settings(BaseModel):
     def index_dir(self) -> Path:
         return self.home / "indexes" / self.index
 
+    # Each stage's section (localqa/sections.py).
+    @property
+    def store(self) -> StoreSettings:
+        return self._section(StoreSettings, "store")
+
+    @property
+    def embedding(self) -> EmbeddingSettings:
+        return self._section(EmbeddingSettings, "embedding")
+
+    @property
+    def ingest(self) -> IngestSettings:
+        return self._section(IngestSettings, "ingest")
+
+    @property
+    def retrieval(self) -> RetrievalSettings:
+        return self._section(RetrievalSettings, "retrieval")
+
+    @property
+    def answering(self) -> AnsweringSettings:
+        return self._section(AnsweringSettings, "answering")
+
+    @property
+    def generation(self) -> GenerationSettings:
+        return self._section(GenerationSettings, "generation")
+
+    def _section(self, kind: type[S], name: str) -> S:
+        return kind(**{key: getattr(self, key) for key in section_keys(name)})
+
 
 def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
     fields = Settings.model_fields
@@ -147,17 +189,25 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
     return layer
 
 
-def _config_file(environ: Mapping[str, str], explicit: Path | None) -> Path | None:
+def config_source(
+    explicit: Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Path | None, str]:
+    """The TOML file the settings are read from, and how it was found: `--config`, else
+    $LOCALQA_CONFIG, else ./localqa.toml in the current directory, else
+    $LOCALQA_HOME/config.toml; (None, why) when there is none."""
+    env = os.environ if environ is None else environ
     if explicit is not None:
-        return explicit
-    if env_path := environ.get(ENV_PREFIX + "CONFIG"):
-        return Path(env_path)
+        return explicit, "given with --config"
+    if env_path := env.get(ENV_PREFIX + "CONFIG"):
+        return Path(env_path), f"from ${ENV_PREFIX}CONFIG"
     local = Path("localqa.toml")
     if local.is_file():
-        return local
-    home = environ.get(ENV_PREFIX + "HOME")
+        return local, "found in the current directory"
+    home = env.get(ENV_PREFIX + "HOME")
     candidate = (Path(home) if home else default_home()) / "config.toml"
-    return candidate if candidate.is_file() else None
+    if candidate.is_file():
+        return candidate, "found in the home folder"
+    return None, "none: defaults, LOCALQA_* variables and flags only"
 
 
 def _toml_layer(path: Path | None) -> dict[str, Any]:
@@ -170,7 +220,25 @@ def _toml_layer(path: Path | None) -> dict[str, Any]:
     section = data.get("localqa", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {path}: [localqa] must be a table")
-    return section
+    # section tables count beside [localqa] too: [ingest] as well as [localqa.ingest]
+    beside = {name: data[name] for name in SECTIONS if name in data and section is not data}
+    return _flattened(beside, path) | _flattened(section, path)
+
+
+def _flattened(table: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Keys written under their section's table (`[ingest]` holding `ocr = false`) as
+    flat keys; a key under the wrong section is refused, naming the right one."""
+    flat = {k: v for k, v in table.items() if not (k in SECTIONS and isinstance(v, dict))}
+    for name, keys in table.items():
+        if name not in SECTIONS or not isinstance(keys, dict):
+            continue
+        for key, value in keys.items():
+            if key not in section_keys(name):
+                home = [n for n in SECTIONS if key in section_keys(n)]
+                where = f"; it belongs under [{home[0]}]" if home else ""
+                raise ConfigError(f"config file {path}: [{name}] has no setting {key!r}{where}")
+            flat[key] = value
+    return flat
 
 
 def load_settings(
@@ -182,7 +250,7 @@ def load_settings(
     """Merge the layers; `overrides` are CLI flags (None values are ignored)."""
     env = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
-    merged.update(_toml_layer(_config_file(env, config_file)))
+    merged.update(_toml_layer(config_source(config_file, env)[0]))
     merged.update(_env_layer(env))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:

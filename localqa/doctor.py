@@ -178,10 +178,22 @@ def _search(builder: Builder) -> dict[str, Any]:
     return facts
 
 
+def _configuration(builder: Builder) -> dict[str, Any]:
+    """Where the settings and the models are looked for: two of the places depend on the
+    directory localqa runs in."""
+    path, how = builder.config_source()
+    homes, here = builder.models_dirs()
+    return {
+        "config_file": f"{path} ({how})" if path else how,
+        "models_folders": f"{homes}, then {here} (the current directory's models folder)",
+    }
+
+
 def run_checks(builder: Builder) -> dict[str, Any]:
     return {
         "python": {"version": platform.python_version(), "platform": platform.platform()},
         "packages": {p: _version(p) for p in PACKAGES},
+        "configuration": _configuration(builder),
         "models": _models(builder),
         "gpu": _gpu(),
         "index": _index(builder),

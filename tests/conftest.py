@@ -88,6 +88,8 @@ def ingest_paths(settings: Settings, embedder: Embedder, *paths: Path) -> Ingest
 
     index = Index(settings)
     try:
-        return Ingestor(index, embedder, PlainProgress(quiet=True)).run(list(paths))
+        return Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
+            list(paths)
+        )
     finally:
         index.close()

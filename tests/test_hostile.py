@@ -248,7 +248,7 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
             seen.append((source, source in stored))
 
     try:
-        report = Ingestor(index, embedder, Checking()).run([docs])
+        report = Ingestor(index, embedder, settings.ingest, Checking()).run([docs])
     finally:
         index.close()
     assert len(seen) == len(report.added) == 10

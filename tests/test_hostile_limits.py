@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from localqa.config import load_settings
 from localqa.embedding.embedder import Embedder
@@ -116,7 +118,9 @@ def test_a_dry_run_opens_files_in_the_reader_under_its_limits(
     settings = load_settings({"read_cpu_s": 2.0}, environ={"LOCALQA_HOME": str(tmp_path / "home")})
     index = Index(settings)
     try:
-        report = Ingestor(index, embedder, PlainProgress(quiet=True)).run([docs], dry_run=True)
+        report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
+            [docs], dry_run=True
+        )
     finally:
         index.close()
     assert report.added == ["control.txt"]
@@ -129,10 +133,18 @@ def test_a_dry_run_opens_files_in_the_reader_under_its_limits(
 def test_the_localqa_command_counts_its_own_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """The console entry point marks the process as localqa's own, so that its memory
     counts toward `ingest_memory_mb`; commands run inside a test session do not."""
-    from localqa.cli import documents
     from localqa.cli import main as entry
+    from localqa.cli.common import own_process
 
-    monkeypatch.setattr(documents, "OWN_PROCESS", False)
-    monkeypatch.setattr(entry, "cli", lambda: None)
-    entry.main()
-    assert documents.OWN_PROCESS
+    seen: list[bool] = []
+    probe = typer.Typer()
+
+    @probe.command()
+    def check(ctx: typer.Context) -> None:
+        seen.append(own_process(ctx))
+
+    CliRunner().invoke(probe, [])  # as the tests run commands: not localqa's own process
+    monkeypatch.setattr(entry, "cli", lambda **kwargs: probe([], **kwargs))
+    with pytest.raises(SystemExit):
+        entry.main()
+    assert seen == [False, True]

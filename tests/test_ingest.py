@@ -74,7 +74,9 @@ def test_dry_run_changes_nothing(settings: Settings, embedder: Embedder, docs: P
     ingest_paths(settings, embedder, docs / "faq.txt")
     (docs / "faq.txt").write_text("Entirely new FAQ text about zanzibarite quarrying.\n")
     index = Index(settings)
-    report = Ingestor(index, embedder, PlainProgress(quiet=True)).run([docs], dry_run=True)
+    report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
+        [docs], dry_run=True
+    )
     assert report.updated == ["faq.txt"] and len(report.added) == SAMPLE_FILES - 1
     assert report.chunks_written == 0
     assert [d.source for d in index.chunk_store.documents()] == ["faq.txt"]

@@ -44,7 +44,9 @@ def build_index(home: Path) -> None:
     embedder.embed(["warm up"])  # as the tests do; a cold embedder stalled ingest once
     index = builder.index()
     try:
-        Ingestor(index, embedder, PlainProgress(quiet=True)).run([REPO / "sample_docs"])
+        Ingestor(index, embedder, builder.settings.ingest, PlainProgress(quiet=True)).run(
+            [REPO / "sample_docs"]
+        )
     finally:
         index.close()
 

@@ -2,16 +2,16 @@
 
 Loaders check sizes, pages, cells and chunks as they read; the reader process is watched
 for time and memory (ingest/background.py, ingest/watch.py). Each limit is a setting
-(localqa/config.py), and the FAILED line names it, so a genuine file is one setting away
-from being read.
+(localqa/sections.py `IngestSettings`), and the FAILED line names it, so a genuine file is
+one setting away from being read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from localqa.config import Settings
 from localqa.ingest.loaders.base import LoadError
+from localqa.sections import IngestSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class Limits:
     ocr: bool = True
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Limits:
+    def from_settings(cls, settings: IngestSettings) -> Limits:
         return cls(**{name: getattr(settings, name) for name in cls.__slots__})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -35,6 +36,21 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print `localqa: error: <message>` on stderr and exit with `code`."""
     typer.echo(f"localqa: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How this process was started, handed to the commands as typer's `ctx.obj`."""
+
+    # The `localqa` console command itself: its whole memory counts toward
+    # `ingest_memory_mb`. Not where the commands run inside another program (a test
+    # session's CliRunner), whose memory is not localqa's.
+    own_process: bool = False
+
+
+def own_process(ctx: typer.Context) -> bool:
+    """Whether this process is localqa's own program (see `Launch`)."""
+    return isinstance(ctx.obj, Launch) and ctx.obj.own_process
 
 
 def make_builder(config: Path | None, **overrides: Any) -> Builder:

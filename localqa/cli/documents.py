@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from localqa.cli.common import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, emit_json, fail, make_builder
+from localqa.cli.common import (
+    ConfigOpt,
+    HomeOpt,
+    IndexOpt,
+    JsonOpt,
+    emit_json,
+    fail,
+    make_builder,
+    own_process,
+)
 from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
@@ -19,6 +28,7 @@ if TYPE_CHECKING:
 
 
 def ingest(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
     index: IndexOpt = None,
     home: HomeOpt = None,
@@ -35,7 +45,8 @@ def ingest(
 ) -> None:
     """Read, split, embed and store documents; only what changed is redone."""
     builder = make_builder(config, index=index, home=home, ocr=ocr)
-    report = _dry_run(builder, paths) if dry_run else _ingest(builder, paths, quiet)
+    own = own_process(ctx)
+    report = _dry_run(builder, paths, own) if dry_run else _ingest(builder, paths, quiet, own)
     if as_json:
         emit_json(report.as_json())
     if not quiet:
@@ -45,13 +56,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-# Set by the console entry point (localqa.cli.main.main): this process is localqa's own
-# program, so its whole memory counts toward `ingest_memory_mb`. Not where these commands
-# run inside another program (a test session's CliRunner), whose memory is not ours.
-OWN_PROCESS = False
-
-
-def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
+def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> IngestReport:
     from localqa.ingest.pipeline import Ingestor
     from localqa.ingest.progress import make_progress
     from localqa.ingest.report import IngestReport
@@ -59,18 +64,20 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool) -> IngestReport:
     from localqa.store.index import Index
 
     if not Index.exists(builder.settings) and not any(p.expanduser().exists() for p in paths):
-        found = scan(paths, builder.settings.follow_outside_links)
+        found = scan(paths, builder.settings.ingest.follow_outside_links)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
     store = builder.index()
     try:
         progress = make_progress(quiet=quiet)
-        return Ingestor(store, builder.embedder(), progress, own_process=OWN_PROCESS).run(paths)
+        ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, progress,
+                            own_process=own)  # fmt: skip
+        return ingestor.run(paths)
     finally:
         store.close()
 
 
-def _dry_run(builder: Builder, paths: list[Path]) -> IngestReport:
+def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     """The plan against the index as it is; an index not built yet is not created."""
     from localqa.builder import Builder
     from localqa.ingest.pipeline import Ingestor
@@ -82,7 +89,7 @@ def _dry_run(builder: Builder, paths: list[Path]) -> IngestReport:
             builder = Builder(builder.settings.model_copy(update={"home": scratch}))
         store = builder.index()
         stack.callback(store.close)
-        ingestor = Ingestor(store, builder.embedder(), own_process=OWN_PROCESS)
+        ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, own_process=own)
         return ingestor.run(paths, dry_run=True)
 
 

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from localqa import __version__
 from localqa.cli import answer, chat, documents, evaluate
+from localqa.cli.common import Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
 
@@ -65,5 +66,5 @@ cli.command()(version)
 
 
 def main() -> None:
-    documents.OWN_PROCESS = True
-    cli()
+    """The `localqa` console command."""
+    cli(obj=Launch(own_process=True))
