@@ -93,14 +93,13 @@ def chunks(texts: list[str], source: str = "手册.txt") -> list[Chunk]:
 
 @pytest.fixture
 def index(settings: Settings) -> Iterator[Index]:
-    index = Index(settings)
-    with index.writing():
-        index.chunks.add(chunks(HANDBOOK))
-        index.catalog.commit(
-            IndexedDocument("/docs/手册.txt", "手册.txt", "/docs", "手册.txt", 1, 0)
-        )
-    yield index
-    index.close()
+    with Index(settings) as index:
+        with index.writing():
+            index.chunks.add(chunks(HANDBOOK))
+            index.catalog.commit(
+                IndexedDocument("/docs/手册.txt", "手册.txt", "/docs", "手册.txt", 1, 0)
+            )
+        yield index
 
 
 QUESTIONS = {

@@ -18,8 +18,7 @@ SAMPLE_FILES = 10  # nine documents and the folder's README.md
 
 def consistent_counts(settings: Settings) -> int:
     """Visible chunks == stored chunk rows == Chroma vectors, with no duplicated piece."""
-    index = Index(settings)
-    try:
+    with Index(settings) as index:
         visible = index.chunks.count()
         assert index.chunks.orphan_ids() == []
         assert index.vectors.count() == visible
@@ -30,8 +29,6 @@ def consistent_counts(settings: Settings) -> int:
             places |= {(c.abs_path, c.page, c.char_start, c.char_end) for c in chunks}
         assert len(places) == visible
         return visible
-    finally:
-        index.close()
 
 
 def test_ingest_then_reingest_is_a_no_op(

@@ -62,12 +62,11 @@ def add_document(index: Index, chunks: list[Chunk], commit: bool = True) -> None
 
 @pytest.fixture
 def index(settings: Settings) -> Iterator[Index]:
-    index = Index(settings)
-    with index.writing():
-        for source, texts in TEXTS.items():
-            add_document(index, chunks_of(source, texts))
-    yield index
-    index.close()
+    with Index(settings) as index:
+        with index.writing():
+            for source, texts in TEXTS.items():
+                add_document(index, chunks_of(source, texts))
+        yield index
 
 
 def ranking(hits: list[tuple[Chunk, float]]) -> list[tuple[str, float]]:
@@ -126,15 +125,12 @@ def test_rows_not_yet_visible_are_skipped_and_the_next_ones_fetched(index: Index
 def test_a_damaged_copy_falls_back_to_fts5(index: Index, settings: Settings) -> None:
     (rows,) = index.lexical.arrays_dir.glob("*/rows.npy")
     rows.unlink()
-    fresh = Index(settings)
-    try:
+    with Index(settings) as fresh:
         assert fresh.lexical.fresh_arrays() is None
         question = "harbour crane tonnes"
         assert ranking(fresh.lexical.search(question, 3)) == ranking(
             fresh.lexical.fts5_search(question, 3)
         )
-    finally:
-        fresh.close()
 
 
 def test_a_word_fts5_splits_in_two_is_left_to_fts5(index: Index) -> None:
@@ -147,20 +143,16 @@ def test_a_word_fts5_splits_in_two_is_left_to_fts5(index: Index) -> None:
 
 
 def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
-    index = Index(settings)
-    try:
+    with Index(settings) as index:
         with index.writing():
             pass
         assert index.lexical.search("anything at all", 5) == []
-    finally:
-        index.close()
 
 
 def test_arrays_that_cannot_be_written_cost_speed_not_data(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    index = Index(settings)
-    try:
+    with Index(settings) as index:
         index.lexical.arrays_dir.write_text("a file where the folder should be")
         with index.writing():
             add_document(index, chunks_of("harbour.txt", TEXTS["harbour.txt"]))
@@ -169,8 +161,6 @@ def test_arrays_that_cannot_be_written_cost_speed_not_data(
         assert index.chunks.count() == 3 and index.lexical.fresh_arrays() is None
         hits = index.lexical.search("harbour crane tonnes", 1)
         assert hits[0][0].id == "harbour.txt:1:0"  # FTS5 answers
-    finally:
-        index.close()
 
 
 def test_word_rarity_is_bm25s_idf_from_the_arrays_or_fts5_alike(index: Index) -> None:

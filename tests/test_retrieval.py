@@ -178,9 +178,8 @@ def test_lexical_scorer_prefers_the_sentence_with_the_rare_words() -> None:
 
 @pytest.fixture(scope="module")
 def sample_store(sample_index: Settings) -> Iterator[Index]:
-    index = Index.open_existing(sample_index)
-    yield index
-    index.close()
+    with Index.open_existing(sample_index) as index:
+        yield index
 
 
 def test_a_question_naming_a_document_gets_that_document_first(
