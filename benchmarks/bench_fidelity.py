@@ -87,14 +87,12 @@ def run(shared: Path, ocr: bool) -> dict[str, Any]:
         every = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
         settings = _settings(Path(scratch) / "home", ocr)
         started = time.perf_counter()
-        index = Index(settings)
-        try:  # a crash ends the run with its traceback: that is the finding
+        # a crash ends the run with its traceback: that is the finding
+        with Index(settings) as index:
             embedder = SentenceTransformerEmbedder(device="cpu")
             report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
                 [root]
             )
-        finally:
-            index.close()
         seconds = time.perf_counter() - started
         failed = {p.path: p.reason for p in report.failed}
         skipped = {p.path: p.reason for p in report.skipped}

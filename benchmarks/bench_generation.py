@@ -134,7 +134,7 @@ def build_prompt(model: LocalModel, target: int, answer_tokens: int) -> tuple[li
     """Token ids of a pack_prompt prompt of about `target` tokens (numbered ~170-word
     sources plus a question), and how long the final pack_prompt call took (ms)."""
     from localqa.generation.prompt import pack_prompt
-    from localqa.schema import Chunk, ScoredChunk, text_hash
+    from localqa.schema import Chunk, ScoredChunk
 
     pool = source_words()
 
@@ -154,7 +154,6 @@ def build_prompt(model: LocalModel, target: int, answer_tokens: int) -> tuple[li
                 line_end=1 + text.count("\n"),
                 char_start=0,
                 char_end=len(text),
-                content_hash=text_hash(text),
                 doc_hash="bench",
                 title=f"Report {i}",
             )

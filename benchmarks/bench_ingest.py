@@ -50,8 +50,8 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
         report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run([path])
         texts = [
             c.embedding_text()
-            for d in index.chunk_store.documents()
-            for c in index.chunk_store.chunks_of(d.abs_path)
+            for d in index.catalog.documents()
+            for c in index.chunks.of_document(d.abs_path)
         ]
         batch = max(settings.embed_batch_size * 2, 64)  # the pipeline's flush size
         started = time.perf_counter()

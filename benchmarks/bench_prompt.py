@@ -129,7 +129,6 @@ def rag_prompt(model: Any, target: int) -> list[int]:
                 line_end=1,
                 char_start=0,
                 char_end=len(text),
-                content_hash="",
                 doc_hash="",
                 title=title,
             ),

@@ -4,8 +4,8 @@ Run alone: `.venv/bin/python benchmarks/bench_retrieval_latency.py [--sizes 1000
 [--questions 100]`. Needs ../shared (or LOCALQA_SHARED): corpus text and SQuAD questions.
 Prints one line per figure: `<benchmark> <subject> <figure> <value>`.
 
-Indexes are built straight through `localqa.chunk_store.ChunkStore` (`add_chunks`,
-`commit_document`) and `localqa.vectors.VectorStore` (`upsert`), under LOCALQA_BENCH_CACHE
+Indexes are built straight through the embedded index's parts (`Index.chunks.add`,
+`Index.catalog.commit`, `Index.vectors.upsert`: localqa/store/), under LOCALQA_BENCH_CACHE
 (default /tmp/localqa-bench) and reused by later runs. Chunk text is real prose: sentences
 drawn from the 35 SQuAD dev articles, War and Peace, the State of the Union, a Wikipedia
 article and an SEC 10-K, about 900 characters a chunk, each chunk from one source, so BM25's
@@ -18,7 +18,7 @@ embedder that returns random unit vectors, so its time is retrieval alone: Chrom
 catalog row fetch, BM25 search (from the array copy that an ingest leaves, as in use),
 fusion, near-duplicate removal and the (lexical) sentence step. The real query embedding
 (the ONNX Runtime query embedder `localqa ask` uses) is measured apart. Then each part is timed on
-its own (raw Chroma query, VectorStore.count, chunks_by_id, the bare FTS5 MATCH, fusion,
+its own (raw Chroma query, VectorStore.count, ChunkReader.by_id, the bare FTS5 MATCH, fusion,
 near-duplicate removal) to show where the time goes, and the array copy is rewritten,
 timed, and checked against FTS5's own ranking.
 """
@@ -69,7 +69,7 @@ from localqa.retrieval.retriever import (  # noqa: E402
     drop_near_duplicates,
     reciprocal_rank_fusion,
 )
-from localqa.schema import Chunk, ScoredChunk, text_hash  # noqa: E402
+from localqa.schema import Chunk, ScoredChunk  # noqa: E402
 from localqa.text import split_sentences  # noqa: E402
 
 
@@ -158,7 +158,6 @@ def make_chunks(n: int, texts: dict[str, list[str]]) -> list[list[Chunk]]:
                     line_end=line + 12,
                     char_start=i * CHUNK_CHARS,
                     char_end=i * CHUNK_CHARS + len(text),
-                    content_hash=text_hash(text),
                     doc_hash=f"h{d:05d}",
                     title=title,
                     section=f"Part {1 + i // 10}",
@@ -183,14 +182,14 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     """The cached index of `n` chunks, built when absent or incomplete."""
     import shutil
 
-    from localqa.store.chunkstore import DocumentRecord
+    from localqa.schema import IndexedDocument
     from localqa.store.index import Index
 
     settings = settings_for(n)
     index = Index(settings)
-    if index.chunk_store.chunk_count() == n and index.vectors.count() == n:
+    if index.chunks.count() == n and index.vectors.count() == n:
         figure("retrieval", f"{n}", "index", f"{index.path} (cached)")
-        index.refresh_lexical()  # as an ingest leaves it
+        index.lexical.refresh_arrays()  # as an ingest leaves it
         return index
     index.close()
     shutil.rmtree(settings.index_dir, ignore_errors=True)
@@ -203,10 +202,10 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     pending: list[Chunk] = []
     for chunks in docs:
         started = time.perf_counter()
-        index.chunk_store.add_chunks(chunks)
+        index.chunks.add(chunks)
         first = chunks[0]
-        index.chunk_store.commit_document(
-            DocumentRecord(
+        index.catalog.commit(
+            IndexedDocument(
                 abs_path=first.abs_path,
                 source=first.source,
                 root="/bench",
@@ -214,7 +213,7 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
                 size=sum(len(c.text) for c in chunks),
                 mtime_ns=0,
                 title=first.title,
-                pages=chunks[-1].page,
+                last_page=chunks[-1].page,
                 ingested_at="2025-01-01T00:00:00",
             )
         )
@@ -230,7 +229,7 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     figure("retrieval", f"{n}", "build_catalog_s", catalog_s)
     figure("retrieval", f"{n}", "build_chroma_s", vectors_s)
     figure("retrieval", f"{n}", "build_load_average", load_average())
-    index.refresh_lexical()  # as an ingest leaves it
+    index.lexical.refresh_arrays()  # as an ingest leaves it
     return index
 
 
@@ -344,7 +343,7 @@ def drop_near_duplicates_head(results: Sequence[ScoredChunk]) -> list[ScoredChun
 
 def breakdown(n: int, index: Any, asked: list[str]) -> None:
     """Each step of a search on its own, to find where the time goes."""
-    from localqa.store.chunkstore import fts_query
+    from localqa.store.fts import fts_query
 
     subject = f"{n}"
     rng = np.random.default_rng(SEED + 1)
@@ -364,11 +363,11 @@ def breakdown(n: int, index: Any, asked: list[str]) -> None:
         hits = index.vectors.query(vector[0], 40)
         query.append((time.perf_counter() - started) * 1000)
         ids = [i for i, _ in hits]
-        fetch.append(timed(index.chunk_store.chunks_by_id, ids))
-        lexical.append(timed(index.chunk_store.lexical_search, question, 40))
-        by_id = index.chunk_store.chunks_by_id(ids)
+        fetch.append(timed(index.chunks.by_id, ids))
+        lexical.append(timed(index.lexical.search, question, 40))
+        by_id = index.chunks.by_id(ids)
         dense = [by_id[i] for i in ids if i in by_id]
-        found = [c for c, _ in index.chunk_store.lexical_search(question, 40)]
+        found = [c for c, _ in index.lexical.search(question, 40)]
         rrf.append(timed(reciprocal_rank_fusion, [dense, found]))
         fused = reciprocal_rank_fusion([dense, found])
         fused_sizes.append(len(fused))
@@ -416,20 +415,20 @@ def lexical_copy(n: int, index: Any, asked: list[str]) -> None:
     import shutil
 
     subject = f"{n}"
-    shutil.rmtree(index.chunk_store.lexical_dir, ignore_errors=True)
+    shutil.rmtree(index.lexical.arrays_dir, ignore_errors=True)
     started = time.perf_counter()
-    index.refresh_lexical()
+    index.lexical.refresh_arrays()
     figure("retrieval", subject, "lexical_copy_write_s", time.perf_counter() - started)
-    size = sum(f.stat().st_size for f in index.chunk_store.lexical_dir.rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in index.lexical.arrays_dir.rglob("*") if f.is_file())
     figure("retrieval", subject, "lexical_copy_mb", size / 1e6)
-    catalog = index.chunk_store
+    lexical = index.lexical
     arrays, fts5 = [], []
     same = 0
     for question in asked:
-        arrays.append(timed(catalog.lexical_search, question, 40))
-        fts5.append(timed(catalog.fts5_search, question, 40))
-        same += [(c.id, s) for c, s in catalog.lexical_search(question, 40)] == [
-            (c.id, s) for c, s in catalog.fts5_search(question, 40)
+        arrays.append(timed(lexical.search, question, 40))
+        fts5.append(timed(lexical.fts5_search, question, 40))
+        same += [(c.id, s) for c, s in lexical.search(question, 40)] == [
+            (c.id, s) for c, s in lexical.fts5_search(question, 40)
         ]
     summary(subject, "lexical_search_arrays", arrays)
     summary(subject, "lexical_search_fts5_only", fts5)
@@ -461,7 +460,7 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         subject = f"{n}"
         index = build_index(n, texts)
-        figure("retrieval", subject, "chunks", str(index.chunk_store.chunk_count()))
+        figure("retrieval", subject, "chunks", str(index.chunks.count()))
         figure("retrieval", subject, "load_average_before", load_average())
         started = time.perf_counter()
         Retriever(index, RandomEmbedder()).search(asked[0])

@@ -52,7 +52,7 @@ def main() -> None:
         found = retriever.search(q.question).results
         contexts = pack_context(found, settings.top_k, settings.context_chars)
         checker = SupportChecker(embedder)
-        weights = word_weights(q.question, [c.chunk for c in contexts], index.chunk_store)
+        weights = word_weights(q.question, [c.chunk for c in contexts], index.lexical)
         quotes = extract_answer(q.question, contexts, checker, weights=weights).quotes
         first += bool(quotes) and contains_answer(quotes[0], q.answers)
         anywhere += any(contains_answer(quote, q.answers) for quote in quotes)

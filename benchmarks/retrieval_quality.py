@@ -162,7 +162,7 @@ def main() -> None:
     embedder = PrecomputedQuestions(model, [q.question for q in questions])
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
           f"{len(os.sched_getaffinity(0))} cores; index={args.index} "
-          f"chunks={index.chunk_store.chunk_count()} questions={len(questions)} "
+          f"chunks={index.chunks.count()} questions={len(questions)} "
           f"candidates={args.candidates} sentence_pool={args.sentence_pool} "
           f"sentence_weight={args.sentence_weight}")  # fmt: skip
     for variant in args.variants.split(","):

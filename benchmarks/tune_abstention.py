@@ -48,17 +48,14 @@ def relevances(home: Path, questions: list[dict[str, Any]]) -> list[dict[str, An
     from localqa.evaluation import contains_answer
 
     builder = Builder(load_settings({"home": str(home)}))
-    index = builder.existing_index()
-    retriever, s = builder.retriever(index), builder.settings
-    try:
+    with builder.existing_index() as index:
+        retriever, s = builder.retriever(index), builder.settings
         for row in questions:
             results = retriever.search(row["question"]).results
             contexts = retriever.context(results, s.top_k, s.context_chars)
             extract = extract_answer(row["question"], contexts, SupportChecker(retriever.embedder))
             row["relevance"] = extract.relevance
             row["shown"] = contains_answer(extract.text, row.get("answers", ()))
-    finally:
-        index.close()
     return questions
 
 

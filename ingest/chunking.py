@@ -63,7 +63,6 @@ class Chunker:
             for span in self._splitter.split(page.text):
                 section = _section_at(headings, span.char_start, section)
                 title, fitted_section = self._fit_header(doc.title, section)
-                content_hash = text_hash(span.text)
                 yield (
                     page,
                     Chunk(
@@ -76,7 +75,6 @@ class Chunker:
                         line_end=span.line_end,
                         char_start=span.char_start,
                         char_end=span.char_end,
-                        content_hash=content_hash,
                         doc_hash=doc.doc_hash,
                         title=title,
                         section=fitted_section,

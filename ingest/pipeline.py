@@ -37,10 +37,9 @@ from localqa.ingest.reader import (
 from localqa.ingest.report import IngestReport
 from localqa.ingest.scan import WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
-from localqa.schema import Chunk, FileProblem
+from localqa.schema import Chunk, FileProblem, IndexedDocument
 from localqa.sections import IngestSettings
-from localqa.store.chunkstore import DocumentRecord
-from localqa.store.index import Index
+from localqa.store.base import IndexWriter
 from localqa.text import cjk_share, has_cjk
 
 # 2: chunks break at CJK sentence punctuation (ingest/splitter.py); text repairs
@@ -60,7 +59,7 @@ class BatchWriter:
 
     def __init__(
         self,
-        index: Index,
+        index: IndexWriter,
         embedder: Embedder,
         batch: int,
         progress: Progress,
@@ -72,7 +71,7 @@ class BatchWriter:
         self._batch = batch
         self._progress = progress
         self._chunks: list[Chunk] = []
-        self._complete: list[tuple[DocumentRecord, Callable[[], None]]] = []
+        self._complete: list[tuple[IndexedDocument, Callable[[], None]]] = []
         self.embed_seconds = 0.0
         self.store_seconds = 0.0
         self.written = 0
@@ -87,7 +86,7 @@ class BatchWriter:
         if len(self._chunks) >= self._batch:
             self.flush()
 
-    def complete(self, record: DocumentRecord, committed: Callable[[], None]) -> None:
+    def complete(self, record: IndexedDocument, committed: Callable[[], None]) -> None:
         """All of this document's chunks have been added; commit it at the next flush,
         then call `committed` (which reports it)."""
         self._complete.append((record, committed))
@@ -127,7 +126,7 @@ class Ingestor:
 
     def __init__(
         self,
-        index: Index,
+        index: IndexWriter,
         embedder: Embedder,
         settings: IngestSettings,
         progress: Progress | None = None,
@@ -153,8 +152,9 @@ class Ingestor:
         report.warnings.extend(found.notes)
         if dry_run:  # reads only: no lock, no clean-up, no stored sizes or times updated
             trust = self._salt_unchanged()
-            plan, unreadable = make_plan(self._index.chunk_store, files, folders, self._salt,
-                                         dry_run=True, trust_stat=trust)  # fmt: skip
+            plan, unreadable = make_plan(
+                self._index.catalog, files, folders, self._salt, trust_stat=trust
+            )
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
             report.removed = [d.source for d in plan.removed]
@@ -162,7 +162,7 @@ class Ingestor:
         else:
             with self._index.writing():
                 self._index.collect_orphans()  # leftovers of an interrupted run
-                if upgraded := self._index.chunk_store.upgrade_lexical():
+                if upgraded := self._index.upgrade_lexical():
                     report.notes.append(
                         "search index upgraded (Chinese, Japanese and Korean text as "
                         "bigrams, abbreviations as their words): "
@@ -170,8 +170,10 @@ class Ingestor:
                     )
                 trust = self._salt_unchanged()
                 plan, unreadable = make_plan(
-                    self._index.chunk_store, files, folders, self._salt, trust_stat=trust
+                    self._index.catalog, files, folders, self._salt, trust_stat=trust
                 )
+                for file in plan.touched:
+                    self._index.touch(file.abs_path, file.size, file.mtime_ns)
                 report.failed.extend(unreadable)
                 report.unchanged = [f.source for f in plan.unchanged]
                 for doc in plan.removed:
@@ -181,7 +183,7 @@ class Ingestor:
                     self._ingest(work, report)
                 if not trust:  # every document read now has this salt
                     self._index.note_settings(self._salt)
-        report.chunks = self._index.chunk_store.chunk_count()
+        report.chunks = self._index.chunks.count()
         report.seconds = time.perf_counter() - started
         if note := script_note(self._embedder.coverage, report.cjk_sample):
             report.notes.append(note)
@@ -276,9 +278,9 @@ def is_cjk_text(text: str) -> bool:
     return has_cjk(text) and cjk_share(text) >= CJK_CHUNK
 
 
-def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> DocumentRecord:
+def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> IndexedDocument:
     file = item.file
-    return DocumentRecord(
+    return IndexedDocument(
         abs_path=file.abs_path,
         source=file.source,
         root=file.root,

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localqa.schema import FileProblem
-from localqa.store.chunkstore import ChunkStore, DocumentRecord
+from localqa.schema import FileProblem, IndexedDocument
+from localqa.store.base import DocumentCatalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class SourceFile:
 class WorkItem:
     file: SourceFile
     doc_hash: str
-    previous: DocumentRecord | None
+    previous: IndexedDocument | None
 
 
 @dataclass
@@ -38,7 +38,9 @@ class Plan:
     new: list[WorkItem] = field(default_factory=list)
     changed: list[WorkItem] = field(default_factory=list)
     unchanged: list[SourceFile] = field(default_factory=list)
-    removed: list[DocumentRecord] = field(default_factory=list)
+    # unchanged files whose size or time changed: the catalog should record the new ones
+    touched: list[SourceFile] = field(default_factory=list)
+    removed: list[IndexedDocument] = field(default_factory=list)
 
 
 @dataclass
@@ -224,20 +226,19 @@ def file_hash(path: str, salt: str) -> str:
 
 
 def make_plan(
-    chunk_store: ChunkStore,
+    catalog: DocumentCatalog,
     files: list[SourceFile],
     folders: list[Path],
     salt: str,
-    dry_run: bool = False,
     trust_stat: bool = True,
 ) -> tuple[Plan, list[FileProblem]]:
     """What to add, replace, keep and remove. A file whose size or time changed but whose
-    content did not is kept, and its new size and time stored (unless `dry_run`).
+    content did not is kept, and listed in `touched` (for its new size and time).
     `trust_stat` False: the salt changed since the last complete run, so every file is
     hashed again (an unchanged size and time no longer mean unchanged chunks)."""
     plan = Plan()
     unreadable: list[FileProblem] = []
-    known = {d.abs_path: d for d in chunk_store.documents()}
+    known = {d.abs_path: d for d in catalog.documents()}
     for file in files:
         previous = known.get(file.abs_path)
         same_stat = previous and (previous.size, previous.mtime_ns) == (file.size, file.mtime_ns)
@@ -251,9 +252,8 @@ def make_plan(
                                                        "check its permissions"))  # fmt: skip
             continue
         if previous and previous.doc_hash == digest:
-            if not dry_run:
-                chunk_store.touch(file.abs_path, file.size, file.mtime_ns)
             plan.unchanged.append(file)
+            plan.touched.append(file)
         else:
             (plan.changed if previous else plan.new).append(WorkItem(file, digest, previous))
     seen = {f.abs_path for f in files}

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from localqa.generation.model import LocalModel
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
+    from localqa.store.base import IndexReader
 
 
 def _to_stderr(line: str) -> None:
@@ -78,7 +79,7 @@ class Builder:
                 logging.getLogger("localqa").info("embedding with torch: %s", err)
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
 
-    def query_embedder(self, index: Index | None = None) -> Embedder:
+    def query_embedder(self, index: IndexReader | None = None) -> Embedder:
         """The question encoder: ONNX Runtime on one thread (a question is a few dozen word
         pieces; more threads only wait on each other), at the precision `index` was built
         with (fp32 equals torch's vectors: tests/test_onnx_encoder.py); torch for a model
@@ -117,7 +118,7 @@ class Builder:
 
         return CrossEncoderReranker(Path(self.settings.reranker_model).expanduser())
 
-    def retriever(self, index: Index, embedder: Embedder | None = None) -> Retriever:
+    def retriever(self, index: IndexReader, embedder: Embedder | None = None) -> Retriever:
         """Hybrid retrieval over `index`, questions encoded by `embedder` (default: the
         query embedder)."""
         from localqa.retrieval.retriever import Retriever
@@ -159,7 +160,7 @@ class Builder:
         return model
 
     def load_model_beside(
-        self, index: Index, report: Callable[[str], None] | None = _to_stderr
+        self, index: IndexReader, report: Callable[[str], None] | None = _to_stderr
     ) -> LocalModel | None:
         """`load_model()` in a worker thread while this one opens `index`'s vectors
         (importing chromadb, about 1 s of Python): llama.cpp reads the model in C without
@@ -172,11 +173,11 @@ class Builder:
             index.vectors  # noqa: B018 - opened now, for the question that follows
             return pending.result()
 
-    def answerer(self, index: Index, model: LocalModel | None = None) -> Answerer:
+    def answerer(self, index: IndexReader, model: LocalModel | None = None) -> Answerer:
         """An answerer over `index` with the query embedder; `model` None: extractive."""
         from localqa.answering.answerer import Answerer
 
-        return Answerer(self.settings, self.retriever(index), model, rarity=index.chunk_store)
+        return Answerer(self.settings, self.retriever(index), model, rarity=index.lexical)
 
     def conversation_store(self) -> ConversationStore:
         """The saved chat conversations beside the indexes."""

@@ -3,6 +3,7 @@ in the configuration could reach the network."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import platform
 from importlib import metadata
@@ -99,13 +100,10 @@ def _index(builder: Builder) -> dict[str, Any]:
     path = builder.settings.index_dir
     if not Index.exists(builder.settings):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
-    index = builder.existing_index()
-    try:
-        docs = index.chunk_store.documents()
-        fresh = index.chunk_store.fresh_lexical() is not None
-        chunks = index.chunk_store.chunk_count()
-    finally:
-        index.close()
+    with builder.existing_index() as index:
+        docs = index.catalog.documents()
+        fresh = index.lexical.fresh_arrays() is not None
+        chunks = index.chunks.count()
     return {
         "path": str(path),
         "documents": len(docs),
@@ -137,8 +135,10 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     from localqa.embedding.onnx_encoder import OnnxEmbedder
 
     facts: dict[str, Any] = {"setting": builder.settings.embed_backend}
-    index = builder.existing_index() if Index.exists(builder.settings) else None
-    try:
+    with contextlib.ExitStack() as stack:
+        index: Index | None = None
+        if Index.exists(builder.settings):
+            index = stack.enter_context(builder.existing_index())
         for role, embedder in (
             ("ingest", builder.embedder()),
             ("questions", builder.query_embedder(index)),
@@ -147,9 +147,6 @@ def _embedding(builder: Builder) -> dict[str, Any]:
             if isinstance(embedder, OnnxEmbedder):
                 state = "" if embedder.onnx_file.is_file() else " (exported at first use)"
                 facts[f"{role}_onnx_file"] = f"{embedder.onnx_file}{state}"
-    finally:
-        if index is not None:
-            index.close()
     return facts
 
 
@@ -164,11 +161,8 @@ def _search(builder: Builder) -> dict[str, Any]:
     folder = Path(model) if model else default_model_path()
     facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
     if Index.exists(builder.settings):
-        index = builder.existing_index()
-        try:
-            outdated = index.chunk_store.lexical_outdated()
-        finally:
-            index.close()
+        with builder.existing_index() as index:
+            outdated = index.lexical.outdated()
         facts["lexical_index"] = (
             "outdated: CJK text (and words abbreviated as `ref.`) are not found lexically "
             "until `localqa ingest` re-indexes it (no document is re-read)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +58,9 @@ class Chunk:
     line_end: int
     char_start: int
     char_end: int
-    content_hash: str
+    # The version of its document this chunk belongs to (IndexedDocument.doc_hash): it is
+    # visible while its document's catalog entry names that version. A chunk's identity is
+    # its id; its text has no hash of its own (nothing compared one).
     doc_hash: str
     title: str = ""
     section: str = ""
@@ -133,13 +136,25 @@ class FileProblem:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceInfo:
-    """One indexed document as `localqa sources` lists it."""
+class IndexedDocument:
+    """One document of an index, in the version readers see: what ingest compares a file
+    with, what `localqa sources` lists, what `forget` and `--source` name.
 
-    path: str
-    last_page: int  # the highest page (slide, sheet) that produced a chunk
-    chunks: int
-    ingested_at: str
-    abs_path: str = ""
-    doc_hash: str = ""
-    missing: bool = False  # the file is no longer at abs_path (moved, renamed, deleted)
+    Fields in the catalog's column order (the embedded store reads rows straight in)."""
+
+    abs_path: str  # identity: the file it was read from
+    source: str  # its name as citations show it: relative to `root`
+    root: str  # the folder (or file) the ingest was given
+    doc_hash: str  # the visible version: the file's content hash, salted with the settings
+    size: int  # bytes, and
+    mtime_ns: int  # modification time when last read: unchanged ones are not hashed again
+    title: str = ""
+    page_kind: str = "page"  # "page", "slide" or "sheet"
+    last_page: int = 0  # the highest page (slide, sheet) that produced a chunk
+    chunks: int = 0  # visible chunks
+    ingested_at: str = ""  # ISO 8601, UTC, to the second
+
+    def file_missing(self) -> bool:
+        """Whether the file is no longer at `abs_path` (moved, renamed, deleted); asks the
+        file system on each call."""
+        return not Path(self.abs_path).exists()

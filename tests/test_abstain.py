@@ -46,11 +46,8 @@ def test_extractive_abstains_when_the_documents_do_not_answer(extractive: Answer
 def test_abstaining_is_a_setting(sample_index: Settings) -> None:
     never = Settings.model_validate({**sample_index.model_dump(), "abstain_below": 0.0})
     builder = Builder(never)
-    index = builder.existing_index()
-    try:
+    with builder.existing_index() as index:
         answer = builder.answerer(index).ask(UNANSWERABLE)
-    finally:
-        index.close()
     assert not answer.abstained and answer.text != ABSTAINED
 
 

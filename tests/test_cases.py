@@ -69,7 +69,7 @@ def test_ligatures_are_found_like_plain_letters(cases_index: Builder) -> None:
     # The two files now hold the same text: one is quoted, the other is its near-duplicate.
     # The ligature file's chunk is found by the question's words as the plain one is.
     store = cases_index.existing_index()
-    found = {chunk.source for chunk, _ in store.chunk_store.lexical_search("financial office", 20)}
+    found = {chunk.source for chunk, _ in store.lexical.search("financial office", 20)}
     assert {"09-office-ligatures.pdf", "09-office-plain.pdf"} <= found
 
 

@@ -24,7 +24,7 @@ PAY = "Salary is paid on the 20th of each month. Payslips are available in the H
 
 
 def chunk(text: str, name: str = "handbook.txt") -> Chunk:
-    return Chunk("id-" + name, text, name, f"/docs/{name}", 1, 1, 2, 0, len(text), "h", "d")
+    return Chunk("id-" + name, text, name, f"/docs/{name}", 1, 1, 2, 0, len(text), "d")
 
 
 @pytest.fixture(scope="module")

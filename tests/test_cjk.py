@@ -19,8 +19,7 @@ from localqa.ingest.splitter import TokenSplitter
 from localqa.retrieval.packing import widen
 from localqa.retrieval.retriever import reciprocal_rank_fusion
 from localqa.retrieval.scoring import sentence_spans
-from localqa.schema import Chunk, ScoredChunk, text_hash
-from localqa.store.chunkstore import DocumentRecord
+from localqa.schema import Chunk, IndexedDocument, ScoredChunk
 from localqa.store.index import Index
 from localqa.text import content_words, lexical_support, lexical_text, split_sentences, words
 
@@ -86,7 +85,7 @@ def chunks(texts: list[str], source: str = "手册.txt") -> list[Chunk]:
         Chunk(
             id=f"{source}:{i}", text=text, source=source, abs_path=f"/docs/{source}", page=1,
             line_start=i + 1, line_end=i + 1, char_start=start, char_end=start + len(text),
-            content_hash=text_hash(text), doc_hash=source, title=source,
+            doc_hash=source, title=source,
         )
         for i, (text, start) in enumerate(zip(texts, starts, strict=True))
     ]  # fmt: skip
@@ -94,14 +93,13 @@ def chunks(texts: list[str], source: str = "手册.txt") -> list[Chunk]:
 
 @pytest.fixture
 def index(settings: Settings) -> Iterator[Index]:
-    index = Index(settings)
-    with index.writing():
-        index.chunk_store.add_chunks(chunks(HANDBOOK))
-        index.chunk_store.commit_document(
-            DocumentRecord("/docs/手册.txt", "手册.txt", "/docs", "手册.txt", 1, 0)
-        )
-    yield index
-    index.close()
+    with Index(settings) as index:
+        with index.writing():
+            index.chunks.add(chunks(HANDBOOK))
+            index.catalog.commit(
+                IndexedDocument("/docs/手册.txt", "手册.txt", "/docs", "手册.txt", 1, 0)
+            )
+        yield index
 
 
 QUESTIONS = {
@@ -113,16 +111,16 @@ QUESTIONS = {
 
 
 def test_chinese_questions_find_their_sentence_and_arrays_equal_fts5(index: Index) -> None:
-    store = index.chunk_store
-    assert store.fresh_lexical() is not None and not store.lexical_outdated()
+    store = index.lexical
+    assert store.fresh_arrays() is not None and not store.outdated()
     for question, best in QUESTIONS.items():
-        arrays = [(c.id, s) for c, s in store.lexical_search(question, 5)]
+        arrays = [(c.id, s) for c, s in store.search(question, 5)]
         assert arrays == [(c.id, s) for c, s in store.fts5_search(question, 5)], question
         assert arrays[0][0] == best, question
 
 
 def test_an_index_written_before_bigrams_is_upgraded_in_place(index: Index) -> None:
-    store = index.chunk_store
+    store = index.lexical
     db = store._db  # the old format: raw text in FTS5, no format row
     db.execute("DELETE FROM chunks_fts")
     db.execute(
@@ -130,13 +128,13 @@ def test_an_index_written_before_bigrams_is_upgraded_in_place(index: Index) -> N
     )
     db.execute("DELETE FROM meta WHERE key = 'lexical_format'")
     db.execute("UPDATE meta SET value = value + 1 WHERE key = 'lexical_generation'")
-    assert store.lexical_outdated()
-    assert store.lexical_search("员工年假", 3) == []  # whole runs: nothing matches
+    assert store.outdated()
+    assert store.search("员工年假", 3) == []  # whole runs: nothing matches
     with index.writing():
-        assert store.upgrade_lexical() == len(HANDBOOK)
-    assert not store.lexical_outdated() and store.upgrade_lexical() == 0
-    assert store.fresh_lexical() is not None  # the arrays were rewritten with it
-    assert store.lexical_search("员工年假", 3)[0][0].id == "手册.txt:0"
+        assert store.upgrade() == len(HANDBOOK)
+    assert not store.outdated() and store.upgrade() == 0
+    assert store.fresh_arrays() is not None  # the arrays were rewritten with it
+    assert store.search("员工年假", 3)[0][0].id == "手册.txt:0"
 
 
 def test_weighted_fusion_drops_a_channel_at_weight_zero() -> None:
@@ -180,7 +178,7 @@ def test_the_packaged_model_is_english_only_and_multilingual_ones_are_trusted(
 
 
 def test_cjk_pieces_are_widened_by_their_neighbours_within_the_budget(index: Index) -> None:
-    store = index.chunk_store
+    store = index.chunks
     page = "\n".join(HANDBOOK)
     laid_out = chunks(HANDBOOK)
     before, after = store.neighbours(laid_out[1])  # found by position on the page

@@ -29,11 +29,8 @@ ENGLISH_ONLY = "the embedding model is English-only; Chinese text is searched le
 
 def ask_in(settings: Settings, question: str) -> Answer:
     builder = Builder(settings)
-    index = builder.existing_index()
-    try:
+    with builder.existing_index() as index:
         return builder.answerer(index).ask(question)
-    finally:
-        index.close()
 
 
 def quoted_line(text: str, first_line: int, quote: str) -> int:
@@ -84,8 +81,7 @@ def test_the_sample_handbooks_chinese_page_answers_chinese_questions(
     sample_index: Settings,
 ) -> None:
     builder = Builder(sample_index)
-    index = builder.existing_index()
-    try:
+    with builder.existing_index() as index:
         answerer = builder.answerer(index)
         for question, gold in SAMPLE_ZH.items():
             answer = answerer.ask(question)
@@ -95,8 +91,6 @@ def test_the_sample_handbooks_chinese_page_answers_chinese_questions(
         # an English question still finds its English page, not the Chinese one
         english = answerer.ask("When is salary paid?")
         assert english.citations[0].chunk.source == "faq.txt"
-    finally:
-        index.close()
 
 
 def test_doctor_says_how_chinese_is_searched(

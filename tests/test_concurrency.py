@@ -34,7 +34,7 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: Embedder) -> None:
         while writer.poll() is None:
             answer = answerer.ask("Which boat is used for sea trials?")
             assert answer.citations, "a reader saw an empty or broken index"
-            visible = {d.abs_path: d.doc_hash for d in index.chunk_store.documents()}
+            visible = {d.abs_path: d.doc_hash for d in index.catalog.documents()}
             assert all(visible.get(c.abs_path) == c.doc_hash for c in answer.contexts)
             answers += 1
             time.sleep(0.05)
@@ -49,4 +49,4 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: Embedder) -> None:
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert second.returncode == 0
-    assert len(index.chunk_store.documents()) == 4 * 10
+    assert len(index.catalog.documents()) == 4 * 10

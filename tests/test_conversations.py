@@ -24,7 +24,7 @@ from localqa.schema import Chunk
 def chunk(n: int, text: str = "Salary is paid on the 20th of each month.") -> Chunk:
     return Chunk(
         id=f"c{n}", text=text, source=f"doc{n}.txt", abs_path=f"/docs/doc{n}.txt", page=1,
-        line_start=3, line_end=9, char_start=0, char_end=len(text), content_hash="h",
+        line_start=3, line_end=9, char_start=0, char_end=len(text),
         doc_hash="d", title="FAQ", section="Pay",
     )  # fmt: skip
 
@@ -73,6 +73,7 @@ def test_citations_are_stored_as_json_and_unknown_chunk_keys_are_ignored(tmp_pat
     data = json.loads(raw)
     assert data[0]["n"] == 1 and data[0]["chunk"]["source"] == "doc1.txt"
     data[0]["chunk"]["added_by_a_newer_version"] = 1
+    data[0]["chunk"]["content_hash"] = "h"  # as versions that had the field saved it
     db.execute("UPDATE turns SET sources = ?", (json.dumps(data),))
     db.commit()
     [loaded] = store.load(conversation.id)

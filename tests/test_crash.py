@@ -44,8 +44,8 @@ def visible_chunks(settings: Settings) -> set[tuple[str, int, str]]:
     index = Index(settings)
     return {
         (c.source, c.page, c.text)
-        for d in index.chunk_store.documents()
-        for c in index.chunk_store.chunks_of(d.abs_path)
+        for d in index.catalog.documents()
+        for c in index.chunks.of_document(d.abs_path)
     }
 
 

@@ -129,7 +129,7 @@ def test_answer_figures_on_known_answers() -> None:
 
 
 def _chunk(source: str, page: int, text: str = "") -> Chunk:
-    return Chunk("id", text, source, f"/docs/{source}", page, 1, 1, 0, 0, "h", "d")
+    return Chunk("id", text, source, f"/docs/{source}", page, 1, 1, 0, 0, "d")
 
 
 def test_scoring_helpers() -> None:

@@ -187,7 +187,8 @@ def test_the_normal_files_stay_answerable(
     assert any("MARMALADE-SEVEN" in c.quote for c in answer.citations)
     answer = answerer.ask("When does the staging server restart?")
     assert any("02:15" in c.quote for c in answer.citations)
-    sources = {s.path for s in builder.existing_index().sources()}
+    with builder.existing_index() as index:
+        sources = {d.source for d in index.catalog.documents()}
     assert "outside.txt" not in sources and "caf\\xe9.txt" in sources
 
 
@@ -244,7 +245,7 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
         def finish(self) -> None: ...
 
         def file_done(self, source: str, outcome: str, chunks: int) -> None:
-            stored = {d.source for d in index.chunk_store.documents()}
+            stored = {d.source for d in index.catalog.documents()}
             seen.append((source, source in stored))
 
     try:

@@ -135,12 +135,9 @@ def test_questions_use_the_precision_the_index_was_built_with(
     sample_index: Settings, tmp_path: Path
 ) -> None:
     builder = Builder(sample_index)
-    index = builder.existing_index()
-    try:
+    with builder.existing_index() as index:
         assert index.embedder_precision() == "int8"  # the session's ingest embedder
         assert builder.query_embedder(index).precision == "int8"
-    finally:
-        index.close()
     old = Builder(load_settings({"home": tmp_path}))
     fresh = old.index()  # no record: an index torch made before ONNX came
     assert old.query_embedder(fresh).precision == "fp32"

@@ -16,7 +16,7 @@ TEXT = "Intro line\nThe boiler is serviced\nevery March by Ferro.\nLast line"
 
 
 def chunk(path: str = "/docs/manual.pdf") -> Chunk:
-    return Chunk("i", TEXT, "manual.pdf", path, 7, 10, 13, 0, len(TEXT), "h", "d")
+    return Chunk("i", TEXT, "manual.pdf", path, 7, 10, 13, 0, len(TEXT), "d")
 
 
 def only(monkeypatch: pytest.MonkeyPatch, *programs: str) -> None:

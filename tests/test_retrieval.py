@@ -34,7 +34,7 @@ def chunk(cid: str, text: str = "", line_start: int = 1, char_start: int = 0) ->
     return Chunk(
         id=cid, text=text, source=f"{cid}.txt", abs_path=f"/d/{cid}.txt", page=1,
         line_start=line_start, line_end=line_start + text.count("\n"), char_start=char_start,
-        char_end=char_start + len(text), content_hash="h", doc_hash="d",
+        char_end=char_start + len(text), doc_hash="d",
     )  # fmt: skip
 
 
@@ -178,9 +178,8 @@ def test_lexical_scorer_prefers_the_sentence_with_the_rare_words() -> None:
 
 @pytest.fixture(scope="module")
 def sample_store(sample_index: Settings) -> Iterator[Index]:
-    index = Index.open_existing(sample_index)
-    yield index
-    index.close()
+    with Index.open_existing(sample_index) as index:
+        yield index
 
 
 def test_a_question_naming_a_document_gets_that_document_first(
@@ -197,22 +196,22 @@ def test_a_question_naming_a_document_gets_that_document_first(
 
 
 def test_ingest_leaves_an_array_copy_that_ranks_as_fts5_does(sample_store: Index) -> None:
-    catalog = sample_store.chunk_store
-    assert catalog.fresh_lexical() is not None  # written when the ingest finished
+    lexical = sample_store.lexical
+    assert lexical.fresh_arrays() is not None  # written when the ingest finished
     questions = [
         json.loads(line)["question"]
         for line in (Path(__file__).parent / "sample_questions.jsonl").read_text().splitlines()
     ]
     for question in questions:
-        arrays = [(c.id, s) for c, s in catalog.lexical_search(question, 40)]
-        assert arrays == [(c.id, s) for c, s in catalog.fts5_search(question, 40)], question
+        arrays = [(c.id, s) for c, s in lexical.search(question, 40)]
+        assert arrays == [(c.id, s) for c, s in lexical.fts5_search(question, 40)], question
 
 
 def test_documents_named_in_a_question() -> None:
     from localqa.retrieval.naming import named_documents
-    from localqa.store.chunkstore import DocumentRecord
+    from localqa.schema import IndexedDocument
 
-    docs = [DocumentRecord(f"/d/{n}", n, "/d", "h", 1, 1)
+    docs = [IndexedDocument(f"/d/{n}", n, "/d", "h", 1, 1)
             for n in ("remote-work-memo.docx", "README.md", "faq.txt", "notes.txt")]  # fmt: skip
     assert named_documents("What does the remote-work memo say about laptops?", docs) == [
         "/d/remote-work-memo.docx"
@@ -229,7 +228,7 @@ def test_a_named_or_chosen_document_is_searched_alone(
     retriever = Retriever(sample_store, embedder)
     named = retriever.search("What does the remote-work memo say about equipment?")
     assert {r.chunk.source for r in named.results} == {"remote-work-memo.docx"}
-    pdf = next(d.abs_path for d in sample_store.chunk_store.documents()
+    pdf = next(d.abs_path for d in sample_store.catalog.documents()
                if d.source == "northwind-handbook.pdf")  # fmt: skip
     chosen = retriever.search("When is salary paid?", [pdf])
     assert chosen.results and {r.chunk.source for r in chosen.results} == {"northwind-handbook.pdf"}

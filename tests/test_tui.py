@@ -443,7 +443,7 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
 
     text = "<SYS> says & means it. Leave is 27 weeks."
     quote = "Leave is 18 weeks at full pay."
-    chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "h", "d")
+    chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "d")
     fallback = Answer("q", f"- {quote} [1]", "extractive", (), (chunk,))
     checks = (SentenceCheck("<SYS> says & means it.", (), 0.1, False),
               SentenceCheck("Leave is 27 weeks.", (), 0.2, False))  # fmt: skip
@@ -475,7 +475,7 @@ async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
     from localqa.schema import Chunk
 
     quote = "Leave is 18 weeks at full pay."
-    chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "h", "d")
+    chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "d")
     fallback = Answer("q", f"- {quote} [1]", "extractive", (Citation(1, chunk, quote, 0.9),),
                       (chunk,))  # fmt: skip
     checks = (SentenceCheck("Leave is 27 weeks.", (), 0.2, False),)

@@ -130,8 +130,8 @@ class CoreParts:
         )
         info = CoreInfo(
             index_name=builder.settings.index,
-            documents=len(index.chunk_store.documents()),
-            chunks=index.chunk_store.chunk_count(),
+            documents=len(index.catalog.documents()),
+            chunks=index.chunks.count(),
             model_name=model.path.name if model else None,
             gpu_layers=model.gpu_layers if model else None,
             n_layers=model.n_layers if model else None,

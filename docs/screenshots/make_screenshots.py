@@ -42,13 +42,10 @@ def build_index(home: Path) -> None:
     builder = Builder.from_options(home=home)
     embedder = builder.embedder()
     embedder.embed(["warm up"])  # as the tests do; a cold embedder stalled ingest once
-    index = builder.index()
-    try:
+    with builder.index() as index:
         Ingestor(index, embedder, builder.settings.ingest, PlainProgress(quiet=True)).run(
             [REPO / "sample_docs"]
         )
-    finally:
-        index.close()
 
 
 def screen_lines(app: object) -> list[list[Segment]]:

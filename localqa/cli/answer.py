@@ -23,8 +23,8 @@ from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answer
-    from localqa.store.chunkstore import DocumentRecord
-    from localqa.store.index import Index
+    from localqa.schema import IndexedDocument
+    from localqa.store.base import IndexReader
 
 
 def print_sources(answer: Answer, heading: str = "Sources:") -> None:
@@ -71,10 +71,10 @@ def report_diagnostics(answer: Answer) -> None:
               file=err)  # fmt: skip
 
 
-def _documents(store: Index, name: str) -> list[DocumentRecord]:
+def _documents(store: IndexReader, name: str) -> list[IndexedDocument]:
     from localqa.store.index import SourceNotFound
 
-    found = store.find_documents(name)
+    found = store.catalog.find(name)
     if not found:
         raise SourceNotFound(f"--source {name} is not in the index; see `localqa sources`")
     return found

@@ -67,14 +67,12 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> Inge
         found = scan(paths, builder.settings.ingest.follow_outside_links)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
-    store = builder.index()
-    try:
+    with builder.index() as store:
         progress = make_progress(quiet=quiet)
-        ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, progress,
-                            own_process=own)  # fmt: skip
+        ingestor = Ingestor(
+            store, builder.embedder(), builder.settings.ingest, progress, own_process=own
+        )
         return ingestor.run(paths)
-    finally:
-        store.close()
 
 
 def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
@@ -87,8 +85,7 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
         if not Index.exists(builder.settings):  # plan against an empty index that goes away
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="localqa-")))
             builder = Builder(builder.settings.model_copy(update={"home": scratch}))
-        store = builder.index()
-        stack.callback(store.close)
+        store = stack.enter_context(builder.index())
         ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, own_process=own)
         return ingestor.run(paths, dry_run=True)
 
@@ -97,28 +94,24 @@ def sources(
     index: IndexOpt = None, home: HomeOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
 ) -> None:
     """List the documents in the index; say which files no longer exist."""
-    store = make_builder(config, index=index, home=home).existing_index()
-    try:
-        listed = store.sources()
-    finally:
-        store.close()
+    with make_builder(config, index=index, home=home).existing_index() as store:
+        listed = [(d, d.file_missing()) for d in store.catalog.documents()]
     if as_json:
         emit_json(
-            [{"path": s.path, "last_page": s.last_page, "chunks": s.chunks,
-              "ingested_at": s.ingested_at, "abs_path": s.abs_path, "missing": s.missing}
-             for s in listed]
+            [{"path": d.source, "last_page": d.last_page, "chunks": d.chunks,
+              "ingested_at": d.ingested_at, "abs_path": d.abs_path, "missing": gone}
+             for d, gone in listed]
         )  # fmt: skip
         return
-    names = Counter(s.path for s in listed)
-    for s in listed:
+    names = Counter(d.source for d, _ in listed)
+    for d, gone in listed:
         # two documents listed under one name (a folder ingested, renamed, ingested again)
         # are told apart by their full paths
-        name = s.abs_path if names[s.path] > 1 else s.path
-        gone = "\tFILE MISSING" if s.missing else ""
-        name = terminal_safe(name, one_line=True)
-        counted = "1 chunk" if s.chunks == 1 else f"{s.chunks} chunks"
-        typer.echo(f"{name}\tlast page {s.last_page}\t{counted}\t{s.ingested_at}{gone}")
-    missing = sum(s.missing for s in listed)
+        name = terminal_safe(d.abs_path if names[d.source] > 1 else d.source, one_line=True)
+        counted = "1 chunk" if d.chunks == 1 else f"{d.chunks} chunks"
+        marked = "\tFILE MISSING" if gone else ""
+        typer.echo(f"{name}\tlast page {d.last_page}\t{counted}\t{d.ingested_at}{marked}")
+    missing = sum(gone for _, gone in listed)
     note = (
         f"; {missing} whose file no longer exists (`localqa forget --missing`)" if missing else ""
     )
@@ -141,9 +134,8 @@ def forget(
     if (path is None) == (not missing):
         fail("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
-    store = builder.existing_index()
-    try:
-        matches = store.missing_documents() if missing else store.find_documents(path or "")
+    with builder.existing_index() as store:
+        matches = store.catalog.missing() if missing else store.catalog.find(path or "")
         if not matches and not missing:
             shown = terminal_safe(path or "", one_line=True)
             fail(f"{shown} is not in index {builder.settings.index!r}; see `localqa sources`")
@@ -160,5 +152,3 @@ def forget(
             typer.echo(
                 f"{len(matches)} document(s) whose file no longer exists forgotten", err=True
             )
-    finally:
-        store.close()

@@ -88,8 +88,7 @@ def _run(
 ) -> dict[str, Any]:
     from localqa.evaluation import Evaluator, summarise
 
-    index = builder.existing_index()
-    try:
+    with builder.existing_index() as index:
         retriever = builder.retriever(index)  # the one `ask` uses, so latencies are ask's
         answerer = _answerer(builder, index, extractive) if generate else None
         evaluator = Evaluator(builder.settings, retriever)
@@ -104,8 +103,6 @@ def _run(
             rows.append(row)
             if done % PROGRESS_EVERY == 0:
                 print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
-    finally:
-        index.close()
     summary = summarise(results, builder.settings, evaluator.token_method)
     if answerer is not None:
         from localqa.answer_eval import summarise_answers

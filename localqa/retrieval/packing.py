@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from localqa.schema import Chunk, ScoredChunk, text_hash
+from localqa.schema import Chunk, ScoredChunk
 from localqa.text import cjk_share
 
 # A piece shorter than this rarely holds an answer with enough context to cite.
@@ -46,7 +46,6 @@ def excerpt(chunk: Chunk, start: int, end: int) -> Chunk:
         char_end=chunk.char_start + end,
         line_start=first_line,
         line_end=first_line + text.count("\n"),
-        content_hash=text_hash(text),
     )
 
 
@@ -210,5 +209,4 @@ def joined_chunks(one: Chunk, other: Chunk) -> Chunk | None:
         text=text,
         char_end=second.char_end,
         line_end=max(first.line_end, second.line_end),
-        content_hash=text_hash(text),
     )

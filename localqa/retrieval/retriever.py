@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.schema import Vectors
-    from localqa.store.index import Index
+    from localqa.store.base import IndexReader
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.9
@@ -119,7 +119,7 @@ def rerank_by_sentences(
 class Retriever:
     def __init__(
         self,
-        index: Index,
+        index: IndexReader,
         embedder: Embedder,
         candidates: int = 40,
         reranker: CrossEncoderReranker | None = None,
@@ -144,7 +144,7 @@ class Retriever:
         """Ranked chunks for the question; only from `documents` (absolute paths) when
         given, else from the documents the question names (`named_documents`), if any."""
         timings: dict[str, float] = {}
-        documents = documents or named_documents(question, self._index.chunk_store.documents())
+        documents = documents or named_documents(question, self._index.catalog.documents())
         started = time.perf_counter()
         vector = self._embedder.embed([question])[0]
         timings["embed_ms"] = _ms_since(started)
@@ -155,11 +155,11 @@ class Retriever:
         dense = self._dense(vector, documents) if weight > 0.0 else []
         timings["dense_ms"] = _ms_since(started)
         started = time.perf_counter()
-        store = self._index.chunk_store
+        store = self._index.lexical
         found = (
             store.search_documents(question, self._candidates, documents)
             if documents
-            else store.lexical_search(question, self._candidates)
+            else store.search(question, self._candidates)
         )
         lexical = [c for c, _ in found]
         timings["lexical_ms"] = _ms_since(started)
@@ -178,11 +178,11 @@ class Retriever:
         """What the model (or extraction) is given: `pack_context`, then CJK pieces widened
         by their neighbouring chunks within the same budget (packing.widen)."""
         packed = pack_context(results, top_k, chars)
-        return widen(packed, chars, self._index.chunk_store.neighbours)
+        return widen(packed, chars, self._index.chunks.neighbours)
 
     def _dense(self, vector: Vectors, documents: Sequence[str]) -> list[Chunk]:
         hits = self._index.vectors.query(vector, self._candidates, documents)
-        by_id = self._index.chunk_store.chunks_by_id([i for i, _ in hits])
+        by_id = self._index.chunks.by_id([i for i, _ in hits])
         return [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
 
     def _by_sentences(

@@ -1,4 +1,7 @@
-"""One named index: the chunk store (documents, chunks, BM25) and the Chroma vectors."""
+"""One named index, embedded: the catalog of documents, the chunk rows and lexical search
+in one SQLite file (catalog.py, chunks.py, fts.py over database.py), the vectors in Chroma
+(vectors.py), the writer lock and the build record beside them. It satisfies the
+protocols of localqa/store/base.py, whose contract its write order keeps (`store`)."""
 
 from __future__ import annotations
 
@@ -7,14 +10,21 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
 from localqa.config import Settings
 from localqa.errors import LocalqaError
-from localqa.schema import Chunk, SourceInfo, Vectors
-from localqa.store.chunkstore import ChunkStore, DocumentRecord
+from localqa.schema import Chunk, IndexedDocument, Vectors
+from localqa.store.catalog import SqliteCatalog
+from localqa.store.chunks import SqliteChunks
+from localqa.store.database import connect
+from localqa.store.fts import SqliteLexicalIndex
 from localqa.store.lock import WriterLock
-from localqa.store.vectors import VectorStore
+
+if TYPE_CHECKING:
+    from localqa.store.base import IndexWriter
+    from localqa.store.vectors import ChromaVectorStore
 
 CATALOG_FILE = "catalog.sqlite"
 BUILD_FILE = "build.json"  # how the index was made: embedder, precision, settings
@@ -29,11 +39,18 @@ class IndexMissing(LocalqaError):
 
 
 class Index:
+    """The embedded `IndexWriter` (and so `IndexReader`): `with Index(settings) as index:`
+    opens and closes it. `catalog`, `chunks` and `lexical` share one SQLite connection,
+    so an Index belongs to the thread that opened it."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.path = settings.index_dir
-        self.chunk_store = ChunkStore(self.path / CATALOG_FILE)
-        self._vectors: VectorStore | None = None
+        self._db = connect(self.path / CATALOG_FILE)
+        self.catalog = SqliteCatalog(self._db)
+        self.chunks = SqliteChunks(self._db)
+        self.lexical = SqliteLexicalIndex(self._db, self.path / "lexical")
+        self._vectors: ChromaVectorStore | None = None
 
     @staticmethod
     def exists(settings: Settings) -> bool:
@@ -50,15 +67,33 @@ class Index:
         return cls(settings)
 
     @property
-    def vectors(self) -> VectorStore:
+    def vectors(self) -> ChromaVectorStore:
         if self._vectors is None:  # chromadb is slow to import: only when vectors are needed
-            self._vectors = VectorStore(
+            from localqa.store.vectors import ChromaVectorStore
+
+            self._vectors = ChromaVectorStore(
                 self.path / "chroma",
                 host=self.settings.chroma_host,
                 port=self.settings.chroma_port,
                 namespace=self.settings.index if self.settings.chroma_host else "",
             )
         return self._vectors
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # Writing -----------------------------------------------------------------
 
     def writer_lock(self) -> WriterLock:
         return WriterLock(self.path / "ingest.lock")
@@ -70,15 +105,63 @@ class Index:
         with self.writer_lock():
             yield
             try:
-                self.refresh_lexical()
+                self.lexical.refresh_arrays()
             except OSError as err:  # what was written stays; only the faster copy is missing
                 logging.getLogger("localqa").warning(
                     "could not write the BM25 arrays in %s (%s); searches use SQLite FTS5 "
                     "meanwhile (slower on big indexes): free disk space or fix permissions, "
                     "then run `localqa ingest` again",
-                    self.chunk_store.lexical_dir,
+                    self.lexical.arrays_dir,
                     err,
                 )
+
+    def store(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        complete: Sequence[IndexedDocument] = (),
+    ) -> None:
+        """Store `chunks` with their `vectors` (one row each), then make the documents in
+        `complete` visible, replacing their previous versions.
+
+        The write order is what makes a kill at any moment harmless: chunk rows first
+        (invisible: no document points at them yet), then their vectors (each then has a
+        row, so orphans are findable), then one transaction per document that points it
+        at its new chunks, and only then the old version's chunks are collected. A
+        document's chunks may span several calls; pass its entry with the last of them.
+        """
+        if chunks:
+            self.chunks.add(chunks)
+            self.vectors.upsert([c.id for c in chunks], vectors, [c.abs_path for c in chunks])
+        for document in complete:
+            self.catalog.commit(document)
+            self.collect_orphans(document.abs_path)  # the replaced version
+
+    def discard(self, abs_path: str) -> None:
+        """Drop what was stored of a document that then failed; its previous version, if
+        any, stays visible."""
+        self.collect_orphans(abs_path)
+
+    def forget(self, document: IndexedDocument) -> None:
+        self.catalog.remove(document.abs_path)
+        self.collect_orphans(document.abs_path)
+
+    def touch(self, abs_path: str, size: int, mtime_ns: int) -> None:
+        self.catalog.touch(abs_path, size, mtime_ns)
+
+    def collect_orphans(self, abs_path: str | None = None) -> int:
+        """Delete chunks (and their vectors) that no document points at. Vectors go first:
+        a crash in between leaves rows that the next call collects again."""
+        ids = self.chunks.orphan_ids(abs_path)
+        if ids:
+            self.vectors.delete(ids)
+            self.chunks.delete(ids)
+        return len(ids)
+
+    def upgrade_lexical(self) -> int:
+        return self.lexical.upgrade()
+
+    # The build record ----------------------------------------------------------
 
     def _record(self) -> dict[str, str]:
         try:
@@ -116,83 +199,8 @@ class Index:
         """What `note_settings` last recorded; None for an index that never recorded it."""
         return self._record().get("settings")
 
-    def refresh_lexical(self) -> bool:
-        """Rewrite the array copy of the BM25 index if the catalog has changed since it was
-        written (localqa/store/lexical.py); True if it was rewritten."""
-        from localqa.store.lexical import copy_folder, save
 
-        folder = self.chunk_store.lexical_dir
-        if copy_folder(folder, self.chunk_store.lexical_generation()).is_dir():
-            return False
-        save(self.chunk_store.read_lexical_snapshot(), folder)
-        return True
-
-    def collect_orphans(self, abs_path: str | None = None) -> int:
-        """Delete chunks (and their vectors) that no document points at. Vectors go first:
-        a crash in between leaves rows that the next call collects again."""
-        ids = self.chunk_store.orphan_chunk_ids(abs_path)
-        if ids:
-            self.vectors.delete(ids)
-            self.chunk_store.delete_chunks(ids)
-        return len(ids)
-
-    def store(
-        self,
-        chunks: Sequence[Chunk],
-        vectors: Vectors,
-        complete: Sequence[DocumentRecord] = (),
-    ) -> None:
-        """Store `chunks` with their `vectors` (one row each), then make the documents in
-        `complete` visible, replacing their previous versions.
-
-        The write order is what makes a kill at any moment harmless: chunk rows first
-        (invisible: no document points at them yet), then their vectors (each then has a
-        row, so orphans are findable), then one transaction per document that points it
-        at its new chunks, and only then the old version's chunks are collected. A
-        document's chunks may span several calls; pass its record with the last of them.
-        """
-        if chunks:
-            self.chunk_store.add_chunks(chunks)
-            self.vectors.upsert([c.id for c in chunks], vectors, [c.abs_path for c in chunks])
-        for record in complete:
-            self.chunk_store.commit_document(record)
-            self.collect_orphans(record.abs_path)  # the replaced version
-
-    def discard(self, abs_path: str) -> None:
-        """Drop what was stored of a document that then failed; its previous version, if
-        any, stays visible."""
-        self.collect_orphans(abs_path)
-
-    def forget(self, record: DocumentRecord) -> None:
-        self.chunk_store.remove_document(record.abs_path)
-        self.collect_orphans(record.abs_path)
-
-    def find_documents(self, path: str) -> list[DocumentRecord]:
-        """Documents matching a path as given: the one at that absolute path (or relative
-        to cwd) if any, else every document listed under that name (copies of one folder
-        ingested under two names share names)."""
-        wanted = {path, str(Path(path).expanduser().resolve())}
-        documents = self.chunk_store.documents()
-        exact = [d for d in documents if d.abs_path in wanted]
-        return exact or [d for d in documents if d.source in wanted]
-
-    def missing_documents(self) -> list[DocumentRecord]:
-        """Documents whose file is no longer where it was ingested from."""
-        return [d for d in self.chunk_store.documents() if not Path(d.abs_path).exists()]
-
-    def sources(self) -> list[SourceInfo]:
-        return [
-            SourceInfo(
-                path=d.source,
-                last_page=d.last_page,
-                chunks=d.chunks,
-                ingested_at=d.ingested_at,
-                abs_path=d.abs_path,
-                doc_hash=d.doc_hash,
-                missing=not Path(d.abs_path).exists(),
-            )
-            for d in self.chunk_store.documents()
-        ]
-
-    def close(self) -> None:
-        self.chunk_store.close()
+def _satisfies_the_protocols(index: Index) -> IndexWriter:
+    """Never called: mypy checks here that the embedded index, and so each of its parts,
+    is what localqa/store/base.py asks of an implementation."""
+    return index

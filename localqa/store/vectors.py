@@ -33,7 +33,10 @@ def _chroma_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False)
 
 
-class VectorStore:
+class ChromaVectorStore:
+    """`VectorStore` in a Chroma collection: embedded (a folder) or on a server (`host`),
+    where one server holds the collections of several indexes (`namespace`)."""
+
     def __init__(self, path: Path, host: str = "", port: int = 8000, namespace: str = "") -> None:
         import chromadb
 
@@ -52,13 +55,13 @@ class VectorStore:
             where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
             raise VectorStoreError(f"{where}: {err}") from err
 
-    def upsert(self, ids: Sequence[str], vectors: Vectors, abs_path: Sequence[str]) -> None:
+    def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         if not ids:
             return
         self._collection.upsert(
             ids=list(ids),
             embeddings=np.asarray(vectors, dtype=np.float32),
-            metadatas=[{"doc": p} for p in abs_path],
+            metadatas=[{"doc": p} for p in abs_paths],
         )
 
     def delete(self, ids: Sequence[str]) -> None:

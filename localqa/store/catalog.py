@@ -1,0 +1,69 @@
+"""The catalog of documents in the embedded index: the `documents` table of catalog.sqlite
+(localqa/store/database.py). A row names its document's visible version (`doc_hash`);
+committing a row is what makes a version's chunks visible."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from localqa.schema import IndexedDocument
+from localqa.store.database import Transaction
+
+
+class SqliteCatalog:
+    """`DocumentCatalog` over the `documents` table, plus the writes `Index` makes."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def documents(self) -> list[IndexedDocument]:
+        rows = self._db.execute("SELECT * FROM documents ORDER BY source, abs_path").fetchall()
+        return [IndexedDocument(*row) for row in rows]
+
+    def document(self, abs_path: str) -> IndexedDocument | None:
+        row = self._db.execute("SELECT * FROM documents WHERE abs_path = ?", (abs_path,)).fetchone()
+        return IndexedDocument(*row) if row else None
+
+    def find(self, path: str) -> list[IndexedDocument]:
+        """Documents matching a path as given: the one at that absolute path (or relative
+        to cwd) if any, else every document listed under that name (copies of one folder
+        ingested under two names share names)."""
+        wanted = {path, str(Path(path).expanduser().resolve())}
+        documents = self.documents()
+        exact = [d for d in documents if d.abs_path in wanted]
+        return exact or [d for d in documents if d.source in wanted]
+
+    def missing(self) -> list[IndexedDocument]:
+        """Documents whose file is no longer where it was ingested from."""
+        return [d for d in self.documents() if d.file_missing()]
+
+    # Writing (the writer lock held: Index.writing) ------------------------------------
+
+    def commit(self, document: IndexedDocument) -> None:
+        """Make the chunks with `document.doc_hash` the document's visible version, in one
+        transaction; the row's chunk count is counted here."""
+        with Transaction(self._db):
+            count = self._db.execute(
+                "SELECT count(*) FROM chunks WHERE abs_path = ? AND doc_hash = ?",
+                (document.abs_path, document.doc_hash),
+            ).fetchone()[0]
+            d = document
+            self._db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (d.abs_path, d.source, d.root, d.doc_hash, d.size, d.mtime_ns, d.title,
+                 d.page_kind, d.last_page, count, d.ingested_at),
+            )  # fmt: skip
+
+    def touch(self, abs_path: str, size: int, mtime_ns: int) -> None:
+        """Record a new size/mtime for a file whose content did not change."""
+        with Transaction(self._db):
+            self._db.execute(
+                "UPDATE documents SET size = ?, mtime_ns = ? WHERE abs_path = ?",
+                (size, mtime_ns, abs_path),
+            )
+
+    def remove(self, abs_path: str) -> None:
+        """Forget a document; its chunks become orphans (`SqliteChunks.orphan_ids`)."""
+        with Transaction(self._db):
+            self._db.execute("DELETE FROM documents WHERE abs_path = ?", (abs_path,))
