@@ -88,7 +88,7 @@ def run(shared: Path, ocr: bool) -> dict[str, Any]:
         settings = _settings(Path(scratch) / "home", ocr)
         started = time.perf_counter()
         # a crash ends the run with its traceback: that is the finding
-        with Index(settings) as index:
+        with Index(settings.store) as index:
             embedder = SentenceTransformerEmbedder(device="cpu")
             report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
                 [root]

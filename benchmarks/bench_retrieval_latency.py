@@ -186,14 +186,14 @@ def build_index(n: int, texts: dict[str, list[str]]) -> Any:
     from localqa.store.index import Index
 
     settings = settings_for(n)
-    index = Index(settings)
+    index = Index(settings.store)
     if index.chunks.count() == n and index.vectors.count() == n:
         figure("retrieval", f"{n}", "index", f"{index.path} (cached)")
         index.lexical.refresh_arrays()  # as an ingest leaves it
         return index
     index.close()
     shutil.rmtree(settings.index_dir, ignore_errors=True)
-    index = Index(settings)
+    index = Index(settings.store)
     rng = np.random.default_rng(SEED)
     started = time.perf_counter()
     docs = make_chunks(n, texts)

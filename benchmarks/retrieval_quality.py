@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     settings = load_settings({"home": args.home, "index": args.index})
-    index = Index.open_existing(settings)
+    index = Index.open_existing(settings.store)
     questions = [q for q in load_questions(args.questions) if q.answers or q.reference]
     questions = questions[: args.limit]
     model = SentenceTransformerEmbedder(device=args.device)

@@ -104,11 +104,11 @@ class Builder:
 
     def index(self) -> Index:
         """The configured index, created on first write."""
-        return Index(self.settings)
+        return Index(self.settings.store)
 
     def existing_index(self) -> Index:
         """The configured index; raises IndexMissing when nothing was ingested yet."""
-        return Index.open_existing(self.settings)
+        return Index.open_existing(self.settings.store)
 
     def reranker(self) -> CrossEncoderReranker | None:
         """The cross-encoder of `reranker_model`, or None when none is configured."""

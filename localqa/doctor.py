@@ -98,7 +98,7 @@ def _gpu() -> dict[str, Any]:
 
 def _index(builder: Builder) -> dict[str, Any]:
     path = builder.settings.index_dir
-    if not Index.exists(builder.settings):
+    if not Index.exists(builder.settings.store):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
     with builder.existing_index() as index:
         docs = index.catalog.documents()
@@ -137,7 +137,7 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     facts: dict[str, Any] = {"setting": builder.settings.embed_backend}
     with contextlib.ExitStack() as stack:
         index: Index | None = None
-        if Index.exists(builder.settings):
+        if Index.exists(builder.settings.store):
             index = stack.enter_context(builder.existing_index())
         for role, embedder in (
             ("ingest", builder.embedder()),
@@ -160,7 +160,7 @@ def _search(builder: Builder) -> dict[str, Any]:
     model = builder.settings.embed_model
     folder = Path(model) if model else default_model_path()
     facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
-    if Index.exists(builder.settings):
+    if Index.exists(builder.settings.store):
         with builder.existing_index() as index:
             outdated = index.lexical.outdated()
         facts["lexical_index"] = (

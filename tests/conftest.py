@@ -86,7 +86,7 @@ def ingest_paths(settings: Settings, embedder: Embedder, *paths: Path) -> Ingest
     from localqa.ingest.pipeline import Ingestor
     from localqa.ingest.progress import PlainProgress
 
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         return Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
             list(paths)
         )

@@ -62,7 +62,7 @@ def test_ingest_and_ask_against_a_chroma_server(
     settings = load_settings(environ=environ)
     report = ingest_paths(settings, embedder, docs)
     assert report.failed == [] and report.chunks > 20
-    index = Index(settings)
+    index = Index(settings.store)
     assert index.vectors.count() == report.chunks
     assert not (settings.index_dir / "chroma").exists()  # nothing stored locally
     answer = Builder(settings).answerer(index).ask("Which boat is used for sea trials?")

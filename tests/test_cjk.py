@@ -93,7 +93,7 @@ def chunks(texts: list[str], source: str = "手册.txt") -> list[Chunk]:
 
 @pytest.fixture
 def index(settings: Settings) -> Iterator[Index]:
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         with index.writing():
             index.chunks.add(chunks(HANDBOOK))
             index.catalog.commit(

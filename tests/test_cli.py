@@ -97,7 +97,7 @@ def test_failures_give_one_line_each_and_a_non_zero_exit(home: Path, tmp_path: P
 
 def test_a_second_writer_is_refused_at_once(home: Path, docs: Path, settings: Settings) -> None:
     held = Settings.model_validate({**settings.model_dump(), "home": home})
-    with WriterLock(Index(held).path / "ingest.lock"):
+    with WriterLock(Index(held.store).path / "ingest.lock"):
         code, _, err = invoke("ingest", str(docs / "faq.txt"))
     assert code == 1
     assert "being written by process" in err and err.count("\n") == 1

@@ -27,7 +27,7 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: Embedder) -> None:
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(corpus)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    index = Index(settings)
+    index = Index(settings.store)
     answerer = Builder(settings).answerer(index)
     answers = 0
     try:

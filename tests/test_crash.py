@@ -41,7 +41,7 @@ def clean_chunks(
 
 
 def visible_chunks(settings: Settings) -> set[tuple[str, int, str]]:
-    index = Index(settings)
+    index = Index(settings.store)
     return {
         (c.source, c.page, c.text)
         for d in index.catalog.documents()

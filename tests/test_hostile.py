@@ -236,7 +236,7 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
     from localqa.ingest.pipeline import Ingestor
     from localqa.store.index import Index
 
-    index = Index(settings)
+    index = Index(settings.store)
     seen: list[tuple[str, bool]] = []
 
     class Checking:

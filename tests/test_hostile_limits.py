@@ -116,7 +116,7 @@ def test_a_dry_run_opens_files_in_the_reader_under_its_limits(
     (docs / "tags.html").write_text("<html><body>" + "<p>word</p>" * 300_000 + "</body></html>")
     make.deflate64_docx(docs / "deflate64.docx")
     settings = load_settings({"read_cpu_s": 2.0}, environ={"LOCALQA_HOME": str(tmp_path / "home")})
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
             [docs], dry_run=True
         )

@@ -18,7 +18,7 @@ SAMPLE_FILES = 10  # nine documents and the folder's README.md
 
 def consistent_counts(settings: Settings) -> int:
     """Visible chunks == stored chunk rows == Chroma vectors, with no duplicated piece."""
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         visible = index.chunks.count()
         assert index.chunks.orphan_ids() == []
         assert index.vectors.count() == visible
@@ -57,7 +57,7 @@ def test_changed_removed_and_touched_files(
     assert report.updated == ["faq.txt"] and report.removed == ["price-list.csv"]
     assert "security-policy.md" in report.unchanged and report.added == []
     total = consistent_counts(settings)
-    index = Index(settings)
+    index = Index(settings.store)
     texts = " ".join(c.text for c in index.chunks.of_document(str(faq)))
     assert "Mette does" in texts
     assert not [d for d in index.catalog.documents() if d.source == "price-list.csv"]
@@ -70,7 +70,7 @@ def test_dry_run_changes_nothing(settings: Settings, embedder: Embedder, docs: P
 
     ingest_paths(settings, embedder, docs / "faq.txt")
     (docs / "faq.txt").write_text("Entirely new FAQ text about zanzibarite quarrying.\n")
-    index = Index(settings)
+    index = Index(settings.store)
     report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
         [docs], dry_run=True
     )
@@ -91,7 +91,7 @@ def test_provenance_names_the_right_page_and_lines(
 
     ingest_paths(settings, embedder, docs / "northwind-handbook.pdf")
     pdf = docs / "northwind-handbook.pdf"
-    chunks = Index(settings).chunks.of_document(str(pdf))
+    chunks = Index(settings.store).chunks.of_document(str(pdf))
     hits = [c for c in chunks if "18 weeks" in c.text]
     assert hits and {c.page for c in hits} == {3}
     with pypdfium2.PdfDocument(pdf) as document:
@@ -108,7 +108,7 @@ def test_a_broken_update_keeps_the_ingested_version(
 ) -> None:
     pdf = docs / "northwind-handbook.pdf"
     first = ingest_paths(settings, embedder, docs)
-    before = len(Index(settings).chunks.of_document(str(pdf)))
+    before = len(Index(settings.store).chunks.of_document(str(pdf)))
     data = pdf.read_bytes()
     pdf.write_bytes(data[: len(data) // 3])  # truncated mid-file
     (docs / "notes.txt").write_bytes(b"")  # and an empty file beside it
@@ -116,7 +116,7 @@ def test_a_broken_update_keeps_the_ingested_version(
     failed = {p.path: p.reason for p in report.failed}
     assert set(failed) == {"northwind-handbook.pdf", "notes.txt"}
     assert all(";" in reason and "\n" not in reason for reason in failed.values())
-    assert len(Index(settings).chunks.of_document(str(pdf))) == before  # old version kept
+    assert len(Index(settings.store).chunks.of_document(str(pdf))) == before  # old version kept
     assert report.chunks == first.chunks
     consistent_counts(settings)
 
@@ -144,11 +144,11 @@ def test_two_folders_with_the_same_file_names(
         (tmp_path / name).mkdir()
         (tmp_path / name / "notes.md").write_text(f"Folder {name} says the code word is {name}x.\n")
     ingest_paths(settings, embedder, tmp_path / "a", tmp_path / "b")
-    assert len(Index(settings).catalog.documents()) == 2  # same relative name, two documents
+    assert len(Index(settings.store).catalog.documents()) == 2  # same relative name, two documents
     (tmp_path / "b" / "notes.md").unlink()
     report = ingest_paths(settings, embedder, tmp_path / "a", tmp_path / "b")
     assert report.removed == ["notes.md"] and report.failed == []
-    assert [d.root for d in Index(settings).catalog.documents()] == [str(tmp_path / "a")]
+    assert [d.root for d in Index(settings.store).catalog.documents()] == [str(tmp_path / "a")]
     shutil.rmtree(tmp_path / "a")  # a folder that is gone is an error, not a purge
     report = ingest_paths(settings, embedder, tmp_path / "a")
     assert report.removed == [] and len(report.failed) == 1

@@ -62,7 +62,7 @@ def add_document(index: Index, chunks: list[Chunk], commit: bool = True) -> None
 
 @pytest.fixture
 def index(settings: Settings) -> Iterator[Index]:
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         with index.writing():
             for source, texts in TEXTS.items():
                 add_document(index, chunks_of(source, texts))
@@ -125,7 +125,7 @@ def test_rows_not_yet_visible_are_skipped_and_the_next_ones_fetched(index: Index
 def test_a_damaged_copy_falls_back_to_fts5(index: Index, settings: Settings) -> None:
     (rows,) = index.lexical.arrays_dir.glob("*/rows.npy")
     rows.unlink()
-    with Index(settings) as fresh:
+    with Index(settings.store) as fresh:
         assert fresh.lexical.fresh_arrays() is None
         question = "harbour crane tonnes"
         assert ranking(fresh.lexical.search(question, 3)) == ranking(
@@ -143,7 +143,7 @@ def test_a_word_fts5_splits_in_two_is_left_to_fts5(index: Index) -> None:
 
 
 def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         with index.writing():
             pass
         assert index.lexical.search("anything at all", 5) == []
@@ -152,7 +152,7 @@ def test_an_empty_index_has_an_empty_copy(settings: Settings) -> None:
 def test_arrays_that_cannot_be_written_cost_speed_not_data(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         index.lexical.arrays_dir.write_text("a file where the folder should be")
         with index.writing():
             add_document(index, chunks_of("harbour.txt", TEXTS["harbour.txt"]))

@@ -178,7 +178,7 @@ def test_lexical_scorer_prefers_the_sentence_with_the_rare_words() -> None:
 
 @pytest.fixture(scope="module")
 def sample_store(sample_index: Settings) -> Iterator[Index]:
-    with Index.open_existing(sample_index) as index:
+    with Index.open_existing(sample_index.store) as index:
         yield index
 
 

@@ -203,7 +203,7 @@ def test_the_build_record_is_kept(open_store: OpenStore, settings: Settings) -> 
 
 
 def test_with_closes_the_index(settings: Settings) -> None:
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         assert index.chunks.count() == 0
     with pytest.raises(sqlite3.ProgrammingError):  # the connection is closed
         index.chunks.count()
@@ -213,7 +213,7 @@ def test_an_index_whose_chunks_carry_content_hashes_reads_as_before(settings: Se
     """Versions before this one stored each chunk's text hash in `chunks.content_hash`;
     nothing reads it now, and new rows store ''."""
     [old] = chunks_of(MEMO, "1", ["Old text."])
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         index.catalog.commit(entry([old]))
     db = sqlite3.connect(settings.index_dir / "catalog.sqlite")
     db.execute(
@@ -225,7 +225,7 @@ def test_an_index_whose_chunks_carry_content_hashes_reads_as_before(settings: Se
     )
     db.commit()
     db.close()
-    with Index(settings) as index:
+    with Index(settings.store) as index:
         assert index.chunks.of_document(MEMO) == [old]
         new = chunks_of(MEMO, "1", HARBOUR)[1]
         index.chunks.add([new])

@@ -118,7 +118,7 @@ def recording_factory(
     made: list[RecordingCore] = []
 
     def parts() -> CoreParts:  # runs on the core's thread, which must open the index
-        return CoreParts.assemble(Builder(settings), Index.open_existing(settings), model)  # type: ignore[arg-type]
+        return CoreParts.assemble(Builder(settings), Index.open_existing(settings.store), model)  # type: ignore[arg-type]
 
     def build() -> ChatCore:
         made.append(RecordingCore(AnswererCore(parts)))

@@ -63,7 +63,7 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> Inge
     from localqa.ingest.scan import scan
     from localqa.store.index import Index
 
-    if not Index.exists(builder.settings) and not any(p.expanduser().exists() for p in paths):
+    if not Index.exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
         found = scan(paths, builder.settings.ingest.follow_outside_links)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
@@ -82,7 +82,7 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     from localqa.store.index import Index
 
     with contextlib.ExitStack() as stack:
-        if not Index.exists(builder.settings):  # plan against an empty index that goes away
+        if not Index.exists(builder.settings.store):  # plan against an empty index that goes away
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="localqa-")))
             builder = Builder(builder.settings.model_copy(update={"home": scratch}))
         store = stack.enter_context(builder.index())

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from localqa.config import Settings
 from localqa.errors import LocalqaError
 from localqa.schema import Chunk, IndexedDocument, Vectors
+from localqa.sections import StoreSettings
 from localqa.store.catalog import SqliteCatalog
 from localqa.store.chunks import SqliteChunks
 from localqa.store.database import connect
@@ -39,11 +39,11 @@ class IndexMissing(LocalqaError):
 
 
 class Index:
-    """The embedded `IndexWriter` (and so `IndexReader`): `with Index(settings) as index:`
-    opens and closes it. `catalog`, `chunks` and `lexical` share one SQLite connection,
+    """The embedded `IndexWriter` (and so `IndexReader`), where `settings` (the store
+    section) says: `with Index(settings.store) as index:` opens and closes it. `catalog`, `chunks` and `lexical` share one SQLite connection,
     so an Index belongs to the thread that opened it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: StoreSettings) -> None:
         self.settings = settings
         self.path = settings.index_dir
         self._db = connect(self.path / CATALOG_FILE)
@@ -53,12 +53,12 @@ class Index:
         self._vectors: ChromaVectorStore | None = None
 
     @staticmethod
-    def exists(settings: Settings) -> bool:
+    def exists(settings: StoreSettings) -> bool:
         """Whether the configured index has been created (by an ingest)."""
         return (settings.index_dir / CATALOG_FILE).is_file()
 
     @classmethod
-    def open_existing(cls, settings: Settings) -> Index:
+    def open_existing(cls, settings: StoreSettings) -> Index:
         """The configured index; raises IndexMissing when it was never created."""
         if not cls.exists(settings):
             raise IndexMissing(
