@@ -40,8 +40,9 @@ class IndexMissing(LocalqaError):
 
 class Index:
     """The embedded `IndexWriter` (and so `IndexReader`), where `settings` (the store
-    section) says: `with Index(settings.store) as index:` opens and closes it. `catalog`, `chunks` and `lexical` share one SQLite connection,
-    so an Index belongs to the thread that opened it."""
+    section) says: `with Index(settings.store) as index:` opens and closes it.
+    `catalog`, `chunks` and `lexical` share one SQLite connection, so an Index belongs
+    to the thread that opened it."""
 
     def __init__(self, settings: StoreSettings) -> None:
         self.settings = settings
