@@ -133,7 +133,7 @@ def source_words() -> list[str]:
 def build_prompt(model: LocalModel, target: int, answer_tokens: int) -> tuple[list[int], float]:
     """Token ids of a pack_prompt prompt of about `target` tokens (numbered ~170-word
     sources plus a question), and how long the final pack_prompt call took (ms)."""
-    from localqa.generation.prompt import pack_prompt
+    from localqa.generation.prompt import PromptRequest, pack_prompt
     from localqa.schema import Chunk, ScoredChunk
 
     pool = source_words()
@@ -161,7 +161,9 @@ def build_prompt(model: LocalModel, target: int, answer_tokens: int) -> tuple[li
         return out
 
     def size(n_words: int) -> int:
-        packed = pack_prompt(model, QUESTION, sources(n_words), [], model.n_ctx, answer_tokens)
+        packed = pack_prompt(
+            model, PromptRequest(QUESTION, sources(n_words), [], model.n_ctx, answer_tokens)
+        )
         return packed.prompt_tokens
 
     lo, hi = 1, 8 * target  # words: binary search for the prompt closest to `target` tokens
@@ -172,7 +174,9 @@ def build_prompt(model: LocalModel, target: int, answer_tokens: int) -> tuple[li
         else:
             hi = mid
     started = time.perf_counter()
-    packed = pack_prompt(model, QUESTION, sources(lo), [], model.n_ctx, answer_tokens)
+    packed = pack_prompt(
+        model, PromptRequest(QUESTION, sources(lo), [], model.n_ctx, answer_tokens)
+    )
     pack_ms = (time.perf_counter() - started) * 1000
     return packed.tokens, pack_ms
 

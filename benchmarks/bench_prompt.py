@@ -114,7 +114,7 @@ def passages() -> list[tuple[str, str]]:
 
 def rag_prompt(model: Any, target: int) -> list[int]:
     """localqa's prompt for QUESTION over passages, as many as keep it <= `target` tokens."""
-    from localqa.generation.prompt import pack_prompt
+    from localqa.generation.prompt import PromptRequest, pack_prompt
     from localqa.schema import Chunk, ScoredChunk
 
     chunks = [
@@ -136,7 +136,7 @@ def rag_prompt(model: Any, target: int) -> list[int]:
         )
         for i, (title, text) in enumerate(passages())
     ]
-    packed = pack_prompt(model, QUESTION, chunks, [], target + 1, 1)
+    packed = pack_prompt(model, PromptRequest(QUESTION, chunks, [], target + 1, 1))
     return packed.tokens
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from localqa.answering.conversations import ConversationStore
     from localqa.embedding.embedder import Embedder
     from localqa.embedding.onnx_export import Precision
-    from localqa.generation.model import LocalModel
+    from localqa.generation.base import LanguageModel
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
     from localqa.store.base import IndexReader
@@ -141,7 +141,7 @@ class Builder:
                 return path
         return None
 
-    def load_model(self, report: Callable[[str], None] | None = _to_stderr) -> LocalModel | None:
+    def load_model(self, report: Callable[[str], None] | None = _to_stderr) -> LanguageModel | None:
         """The model of `model_file()`, loaded; None when there is none. `report` gets one
         line about GPU offload (None: silent, as the chat wants); warnings are logged.
         Raises ModelError."""
@@ -161,7 +161,7 @@ class Builder:
 
     def load_model_beside(
         self, index: IndexReader, report: Callable[[str], None] | None = _to_stderr
-    ) -> LocalModel | None:
+    ) -> LanguageModel | None:
         """`load_model()` in a worker thread while this one opens `index`'s vectors
         (importing chromadb, about 1 s of Python): llama.cpp reads the model in C without
         the GIL, so a cold `ask` waits for the longer of the two, not their sum. Raises what
@@ -173,7 +173,7 @@ class Builder:
             index.vectors  # noqa: B018 - opened now, for the question that follows
             return pending.result()
 
-    def answerer(self, index: IndexReader, model: LocalModel | None = None) -> Answerer:
+    def answerer(self, index: IndexReader, model: LanguageModel | None = None) -> Answerer:
         """An answerer over `index` with the query embedder; `model` None: extractive."""
         from localqa.answering.answerer import Answerer
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from localqa.generation.base import Sampling
 from localqa.generation.llama_setup import (
     BATCH,
     MIN_WINDOW_S,
@@ -26,7 +27,7 @@ from localqa.generation.llama_setup import (
     cpu_sample,
     usable_cores,
 )
-from localqa.generation.model import LocalModel, Sampling
+from localqa.generation.model import LocalModel
 
 
 def fake_sysfs(root: Path, cores: dict[int, tuple[int, int]]) -> Path:

@@ -14,7 +14,8 @@ from localqa.answering.followup import (
     standalone_question,
     usable_rewrite,
 )
-from localqa.generation.model import LocalModel, Sampling
+from localqa.generation.base import Sampling
+from localqa.generation.model import LocalModel
 from localqa.schema import Turn
 
 CARD = "I lost my access card. What do I do?"

@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from localqa.config import Settings
+from localqa.generation.base import Sampling
 from localqa.generation.llama_setup import NO_OFFLOAD_WARNING, offload_plan
-from localqa.generation.model import LocalModel, ModelError, Sampling, check_gguf, find_model
+from localqa.generation.model import (
+    LocalModel,
+    ModelError,
+    check_gguf,
+    find_model,
+    llama_sampling,
+)
 from localqa.generation.stats import TextPieces
 
 SEEDED = Sampling(temperature=0.8, top_p=0.95, min_p=0.05, seed=7)
@@ -103,7 +110,7 @@ def test_factory_7b_preset_has_llama2_7b_parameter_count() -> None:
 
 
 def test_greedy_stays_on_the_sampler_chain() -> None:
-    kwargs = Sampling(temperature=0.0, top_p=0.9, min_p=0.1).generate_kwargs()
+    kwargs = llama_sampling(Sampling(temperature=0.0, top_p=0.9, min_p=0.1))
     assert kwargs["top_k"] == 1 and kwargs["temp"] > 0
 
 
@@ -158,7 +165,8 @@ def test_quantised_model_generates_on_this_cpu(tiny_gguf: Path, tmp_path: Path) 
     q4 = tmp_path / "tiny-q4_0.gguf"
     _quantise_q4_0(tiny_gguf, q4)
     code = (
-        "import sys; from localqa.generation.model import LocalModel, Sampling\n"
+        "import sys; from localqa.generation.model import LocalModel\n"
+        "from localqa.generation.base import Sampling\n"
         f"m = LocalModel.load({str(q4)!r}, n_ctx=256, n_gpu_layers=0)\n"
         "prompt = [m.bos, *m.tokenize('a prompt of several tokens, as real ones are')]\n"
         "out = ''.join(m.stream(prompt, 6, Sampling(0.0, 1.0, 0.0)))\n"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from localqa.generation.model import LocalModel, Sampling
+from localqa.generation.base import Sampling
+from localqa.generation.model import LocalModel
 from localqa.generation.prefix_cache import MAX_FILES, SUFFIX, PrefixCache
-from localqa.generation.prompt import SYSTEM_PROMPT, pack_prompt
+from localqa.generation.prompt import SYSTEM_PROMPT, PromptRequest, pack_prompt
 from tests.support.contexts import context
 
 GREEDY = Sampling(temperature=0.0, top_p=0.95, min_p=0.05)
@@ -26,7 +27,7 @@ def answer(
 ) -> tuple[str, int, int]:
     model = LocalModel.load(gguf, n_ctx=1024, n_gpu_layers=0, prefix_cache=folder)
     try:
-        packed = pack_prompt(model, question, [context("a", LEAVE)], [], 1024, 16)
+        packed = pack_prompt(model, PromptRequest(question, [context("a", LEAVE)], [], 1024, 16))
         text = "".join(model.stream(packed.tokens, 16, GREEDY, fixed_prefix=packed.fixed_prefix))
         return text, model.last_stats.reused_tokens, packed.fixed_prefix
     finally:
@@ -34,10 +35,14 @@ def answer(
 
 
 def test_the_fixed_prefix_holds_no_document_or_question_text(tiny_model: LocalModel) -> None:
-    packed = pack_prompt(tiny_model, "How long is leave?", [context("a", LEAVE)], [], 2048, 16)
+    packed = pack_prompt(
+        tiny_model, PromptRequest("How long is leave?", [context("a", LEAVE)], [], 2048, 16)
+    )
     head = tiny_model.detokenize(packed.tokens[: packed.fixed_prefix])
     assert SYSTEM_PROMPT in head and "Parental" not in head and "leave" not in head
-    other = pack_prompt(tiny_model, "Who signs?", [context("b", "Anna signs.")], [], 2048, 16)
+    other = pack_prompt(
+        tiny_model, PromptRequest("Who signs?", [context("b", "Anna signs.")], [], 2048, 16)
+    )
     assert other.tokens[: other.fixed_prefix] == packed.tokens[: packed.fixed_prefix]
 
 

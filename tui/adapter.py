@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer, AnswerEvent
     from localqa.builder import Builder
-    from localqa.generation.model import LocalModel
+    from localqa.generation.base import LanguageModel
     from localqa.schema import Turn
     from localqa.store.index import Index
 
@@ -118,7 +118,7 @@ class CoreParts:
     info: CoreInfo
 
     @classmethod
-    def assemble(cls, builder: Builder, index: Index, model: LocalModel | None) -> CoreParts:
+    def assemble(cls, builder: Builder, index: Index, model: LanguageModel | None) -> CoreParts:
         """The answerer `ask` would use, over `index`, with `model` (None: extractive)."""
         from localqa.generation.layouts import choose_layout
         from localqa.generation.prompt import SYSTEM_PROMPT
@@ -132,7 +132,7 @@ class CoreParts:
             index_name=builder.settings.index,
             documents=len(index.catalog.documents()),
             chunks=index.chunks.count(),
-            model_name=model.path.name if model else None,
+            model_name=model.name if model else None,
             gpu_layers=model.gpu_layers if model else None,
             n_layers=model.n_layers if model else None,
             warnings=tuple(model.warnings) if model else (),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,8 @@ from localqa.schema import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
     from localqa.config import Settings
-    from localqa.generation.model import LocalModel
+    from localqa.generation.base import LanguageModel
+    from localqa.generation.prompt import PackedPrompt
     from localqa.schema import Turn
 
 
@@ -140,7 +141,7 @@ class Answerer:
         self,
         settings: Settings,
         retriever: Retriever,
-        model: LocalModel | None = None,
+        model: LanguageModel | None = None,
         rarity: WordRarity | None = None,
     ) -> None:
         self._settings = settings
@@ -185,8 +186,9 @@ class Answerer:
             yield Token(extracted.text)
             yield Final(extracted)
         else:
-            yield from self._generate(question, history, retrieved.results, timings, checker,
-                                      stop, extract)  # fmt: skip
+            job = _Generation(question, history, retrieved.results, extract, checker, timings,
+                              stop)  # fmt: skip
+            yield from self._generate(job)
 
     def _extract(
         self,
@@ -230,74 +232,90 @@ class Answerer:
             citations=extract.nearest,
             contexts=tuple(c.chunk for c in extract.nearest),
             timings=timings,
-            model=None if self.model is None else str(self.model.path),
+            model=None if self.model is None else self.model.location,
             abstained=True,
         )
 
-    def _generate(
-        self,
-        question: str,
-        history: Sequence[Turn],
-        results: Sequence[ScoredChunk],
-        timings: dict[str, float],
-        checker: SupportChecker,
-        stop: threading.Event | None,
-        extract: Extract,
-    ) -> Iterator[AnswerEvent]:
-        from localqa.generation.budget import fit_budget
-        from localqa.generation.model import Sampling
-        from localqa.generation.prompt import pack_prompt
+    def _generate(self, job: _Generation) -> Iterator[AnswerEvent]:
+        from localqa.generation.base import Sampling
 
         model = self.model
         assert model is not None
         s = self._settings
-        budget = fit_budget(s, model.n_params, model.n_ctx)
-        candidates = self._retriever.context(results, budget.sources, budget.context_chars)
-        packed = pack_prompt(model, question, candidates, history, model.n_ctx,
-                             budget.answer_tokens, prompt_format=s.prompt_format)  # fmt: skip
+        packed, answer_tokens = self._pack(model, job)
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
         guard = StreamGuard(len(packed.sources), packed.layout.stops)
-        tokens = model.stream(packed.tokens, budget.answer_tokens, sampling, stop,
+        pieces = model.stream(packed.tokens, answer_tokens, sampling, job.stop,
                               fixed_prefix=packed.fixed_prefix)  # fmt: skip
-        try:
-            for piece in tokens:
-                if shown := guard.feed(piece):
-                    yield Token(shown)
-                if guard.finished:
-                    break
-        finally:
-            tokens.close()  # ends generation when the guard stopped it
-        if rest := guard.flush():
-            yield Token(rest)
+        yield from _guarded(pieces, guard)
+        yield Final(self._generated(model, job, packed, guard))
+
+    def _pack(self, model: LanguageModel, job: _Generation) -> tuple[PackedPrompt, int]:
+        """The prompt within the model's budget (generation/budget.py), and the answer
+        tokens that budget allows."""
+        from localqa.generation.budget import fit_budget
+        from localqa.generation.prompt import PromptRequest, pack_prompt
+
+        s = self._settings
+        budget = fit_budget(s, model.n_params, model.n_ctx)
+        candidates = self._retriever.context(job.results, budget.sources, budget.context_chars)
+        request = PromptRequest(job.question, candidates, job.history, model.n_ctx,
+                                budget.answer_tokens, prompt_format=s.prompt_format)  # fmt: skip
+        return pack_prompt(model, request), budget.answer_tokens
+
+    def _generated(
+        self, model: LanguageModel, job: _Generation, packed: PackedPrompt, guard: StreamGuard
+    ) -> Answer:
+        """The generated answer, checked against its sources, once the stream has ended."""
+        question, extract = job.question, job.extract
         sources = [r.chunk for r in packed.sources]
         text = guard.text.strip()  # the guard already dropped markers of absent sources
-        checks, citations = check_answer(text, sources, checker, question)
+        checks, citations = check_answer(text, sources, job.checker, question)
         stats = model.last_stats
-        timings.update(
-            prompt_tokens=stats.prompt_tokens,  # counts stay ints in --json
-            prompt_tokens_reused=stats.reused_tokens,
-            generated_tokens=stats.generated_tokens,
-            first_token_ms=round(stats.first_token_s * 1000, 2),
-            tokens_per_s=round(stats.tokens_per_s, 2),
-        )
+        job.timings.update(stats.timings())
         reason = why_quotes(checks, extract.quotes, question)
-        yield Final(
-            Answer(
-                question=question,
-                text=text,
-                mode="generative",
-                citations=tuple(citations),
-                contexts=tuple(sources),
-                checks=tuple(checks),
-                timings=timings,
-                model=str(model.path),
-                gpu_layers=model.gpu_layers,
-                sources_dropped=packed.dropped_sources,
-                cancelled=bool(stop and stop.is_set()),
-                layout=packed.layout.name,
-                layout_reason=packed.layout.reason,
-                finish_reason=guard.reason or stats.finish_reason,
-                fallback=None if reason is None else self._quoted(question, extract),
-                fallback_reason=reason or "",
-            )
+        return Answer(
+            question=question,
+            text=text,
+            mode="generative",
+            citations=tuple(citations),
+            contexts=tuple(sources),
+            checks=tuple(checks),
+            timings=job.timings,
+            model=model.location,
+            gpu_layers=model.gpu_layers,
+            sources_dropped=packed.dropped_sources,
+            cancelled=bool(job.stop and job.stop.is_set()),
+            layout=packed.layout.name,
+            layout_reason=packed.layout.reason,
+            finish_reason=guard.reason or stats.finish_reason,
+            fallback=None if reason is None else self._quoted(question, extract),
+            fallback_reason=reason or "",
         )
+
+
+@dataclass(frozen=True)
+class _Generation:
+    """One question on its way to a generated answer: what `stream` found for it."""
+
+    question: str
+    history: Sequence[Turn]
+    results: Sequence[ScoredChunk]
+    extract: Extract
+    checker: SupportChecker
+    timings: dict[str, float]  # filled in as the answer is made
+    stop: threading.Event | None
+
+
+def _guarded(pieces: Generator[str], guard: StreamGuard) -> Iterator[Token]:
+    """The model's pieces as the guard lets them through, until it or the model ends."""
+    try:
+        for piece in pieces:
+            if shown := guard.feed(piece):
+                yield Token(shown)
+            if guard.finished:
+                break
+    finally:
+        pieces.close()  # ends generation when the guard stopped it
+    if rest := guard.flush():
+        yield Token(rest)

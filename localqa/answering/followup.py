@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from localqa.text import CJK_CHAR, TOKEN, content_words, fold, has_cjk, words
 
 if TYPE_CHECKING:
-    from localqa.generation.model import Sampling
+    from localqa.generation.base import LanguageModel
     from localqa.schema import Turn
 
 # Words that point back at something said before.
@@ -43,29 +43,6 @@ REWRITE_SYSTEM = (
     "question that names what it refers to, using the earlier conversation. Do not answer "
     "it. Reply with the rewritten question only."
 )
-
-
-class RewriteModel(Protocol):
-    """What the model rewrite needs of a LocalModel."""
-
-    @property
-    def bos(self) -> int: ...
-
-    @property
-    def eos(self) -> int: ...
-
-    @property
-    def n_ctx(self) -> int: ...
-
-    def tokenize(self, text: str) -> list[int]: ...
-
-    def stream(
-        self,
-        prompt_tokens: list[int],
-        max_tokens: int,
-        sampling: Sampling,
-        stop: threading.Event | None = None,
-    ) -> Iterator[str]: ...
 
 
 def needs_context(question: str) -> bool:
@@ -111,7 +88,7 @@ def rewrite_by_rule(question: str, previous: str) -> str:
 
 
 def rewrite_with_model(
-    model: RewriteModel,
+    model: LanguageModel,
     question: str,
     history: Sequence[Turn],
     previous: str,
@@ -122,14 +99,15 @@ def rewrite_with_model(
     fallback = rewrite_by_rule(question, previous)
     if not history or not needs_context(question):
         return fallback
-    from localqa.generation.model import Sampling
-    from localqa.generation.prompt import ContextTooSmall, pack_prompt
+    from localqa.generation.base import Sampling
+    from localqa.generation.prompt import ContextTooSmall, PromptRequest, pack_prompt
 
     ask = f"Rewrite this follow-up as a standalone question: {question.strip()}"
+    request = PromptRequest(
+        ask, [], history[-2:], model.n_ctx, REWRITE_TOKENS, system=REWRITE_SYSTEM
+    )
     try:
-        packed = pack_prompt(
-            model, ask, [], history[-2:], model.n_ctx, REWRITE_TOKENS, system=REWRITE_SYSTEM
-        )
+        packed = pack_prompt(model, request)
     except ContextTooSmall:
         return fallback
     greedy = Sampling(temperature=0.0, top_p=1.0, min_p=0.0)
@@ -155,7 +133,7 @@ def standalone_question(
     question: str,
     history: Sequence[Turn],
     previous: str,
-    model: RewriteModel | None = None,
+    model: LanguageModel | None = None,
     stop: threading.Event | None = None,
 ) -> str:
     """The question retrieval should search for. `previous` is the standalone form of the

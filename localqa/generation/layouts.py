@@ -13,7 +13,9 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
+
+from localqa.generation.base import TemplateVocabulary, Vocabulary
 
 if TYPE_CHECKING:
     import jinja2
@@ -23,30 +25,6 @@ if TYPE_CHECKING:
 # Private-use characters: they survive jinja filters such as `trim` and never occur in a
 # rendered template, so they mark where user-supplied text goes.
 _SLOT = re.compile("\ue000(\\d+)\ue001")
-
-
-class Tokenizer(Protocol):
-    """What prompt packing needs of a model; `tokenize` must never parse special tokens."""
-
-    def tokenize(self, text: str) -> list[int]: ...
-
-    @property
-    def bos(self) -> int: ...
-
-    @property
-    def eos(self) -> int: ...
-
-
-@runtime_checkable
-class TemplateTokenizer(Tokenizer, Protocol):
-    """A tokenizer that can also render the model's own chat template (LocalModel is one)."""
-
-    @property
-    def chat_template(self) -> str | None: ...
-
-    def tokenize_template(self, text: str) -> list[int]: ...
-
-    def token_text(self, token: int) -> str: ...
 
 
 class _Joiner:
@@ -79,7 +57,7 @@ class _Joiner:
         return self.tokenize(text)  # the vocabulary merges the newline: best effort
 
 
-def _llama2(tok: Tokenizer, system: str, history: Sequence[Turn], user: str) -> list[int]:
+def _llama2(tok: Vocabulary, system: str, history: Sequence[Turn], user: str) -> list[int]:
     """Meta's Llama-2 chat layout; every seam is a space before a piece or a newline."""
     join = _Joiner(tok.tokenize)
     turns: list[tuple[str, str | None]] = [(t.question, t.answer) for t in history]
@@ -105,7 +83,7 @@ def _is_llama2(template: str) -> bool:
 
 
 def _templated(
-    tok: TemplateTokenizer, system: str, history: Sequence[Turn], user: str
+    tok: TemplateVocabulary, system: str, history: Sequence[Turn], user: str
 ) -> list[int]:
     """Render the GGUF's jinja chat template with placeholder contents, then tokenize the
     template text with special parsing on and the contents (system, history, sources,
@@ -146,7 +124,7 @@ def _compile(source: str) -> jinja2.Template:
     return env.from_string(source)
 
 
-def _render(tok: TemplateTokenizer, contents: list[str]) -> str:
+def _render(tok: TemplateVocabulary, contents: list[str]) -> str:
     from jinja2 import TemplateError
 
     template = _compile(tok.chat_template or "")
@@ -185,7 +163,7 @@ class Layout:
     stops: tuple[str, ...] = ()
 
 
-def _completion(tok: Tokenizer, system: str, history: Sequence[Turn], user: str) -> list[int]:
+def _completion(tok: Vocabulary, system: str, history: Sequence[Turn], user: str) -> list[int]:
     """Plain text for base models, which continue text rather than follow chat turns:
     the instruction, past exchanges as Question/Answer pairs, then the sources and question
     (`user` ends with "Question: ...") and "Answer:"."""
@@ -198,25 +176,25 @@ def _completion(tok: Tokenizer, system: str, history: Sequence[Turn], user: str)
     return out + join.glued("\nAnswer:")
 
 
-def _named_llama2(tok: Tokenizer) -> bool:
+def _named_llama2(tok: Vocabulary) -> bool:
     """A Llama-2 chat model by its GGUF name or file name (older Llama-2 GGUFs carry no
     chat template: "llama-2-7b-chat.Q4_K_M.gguf")."""
-    path = getattr(tok, "path", None)
-    names = f"{getattr(tok, 'model_name', '')} {getattr(path, 'name', '')}"
+    names = f"{getattr(tok, 'model_name', '')} {getattr(tok, 'name', '')}"
     return bool(_LLAMA2_CHAT.search(names))
 
 
-def choose_layout(tok: Tokenizer, system: str, wanted: str = "auto") -> tuple[Renderer, Layout]:
+def choose_layout(tok: Vocabulary, system: str, wanted: str = "auto") -> tuple[Renderer, Layout]:
     """The layout for this model: `wanted` when it names one; else the GGUF's own chat
     template, Llama-2's for a Llama-2 chat model, plain completion for a base model.
-    A tokenizer that is no TemplateTokenizer (a bare vocabulary) gets Llama-2's."""
+    A vocabulary that cannot render a chat template (no TemplateVocabulary) gets
+    Llama-2's."""
     llama2: Renderer = functools.partial(_llama2, tok)
     completion: Renderer = functools.partial(_completion, tok)
     if wanted == "llama-2":
         return llama2, Layout("llama-2", "set by prompt_format")
     if wanted == "completion":
         return completion, Layout("completion", "set by prompt_format", COMPLETION_STOPS)
-    if not isinstance(tok, TemplateTokenizer):
+    if not isinstance(tok, TemplateVocabulary):
         return llama2, Layout("llama-2", "the tokenizer has no chat template to read")
     template = tok.chat_template
     if template and _is_llama2(template) and wanted == "auto":

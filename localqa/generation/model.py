@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from localqa.errors import LocalqaError
+from localqa.generation.base import Sampling
 from localqa.generation.llama_setup import (
     ComputePlan,
     ThreadPlanner,
@@ -29,6 +29,9 @@ from localqa.generation.llama_setup import (
 from localqa.generation.prefix_cache import PrefixCache
 from localqa.generation.stats import GenerationStats, TextPieces, TokenRun
 
+if TYPE_CHECKING:
+    from localqa.generation.base import LanguageModel, TemplateVocabulary
+
 GGUF_MAGIC = b"GGUF"
 # llama.cpp's "pick a random seed" value.
 RANDOM_SEED = 0xFFFFFFFF
@@ -38,23 +41,14 @@ class ModelError(LocalqaError):
     """The model cannot be found or loaded; the message is one line a person can act on."""
 
 
-@dataclass(frozen=True)
-class Sampling:
-    """Sampling settings. temperature <= 0 means greedy, done as top_k=1 on the same fast
-    sampler chain rather than llama.cpp's greedy sampler (145 vs 305 tokens/s in GPU.md)."""
-
-    temperature: float
-    top_p: float
-    min_p: float
-    top_k: int = 40
-    repeat_penalty: float = 1.0
-    seed: int | None = None
-
-    def generate_kwargs(self) -> dict[str, Any]:
-        greedy = self.temperature <= 0.0
-        top_k, temp = (1, 1.0) if greedy else (self.top_k, self.temperature)
-        return dict(top_k=top_k, top_p=self.top_p, min_p=self.min_p, temp=temp,
-                    repeat_penalty=self.repeat_penalty)  # fmt: skip
+def llama_sampling(sampling: Sampling) -> dict[str, Any]:
+    """llama-cpp-python's generate() keywords for `sampling`. Greedy is done as top_k=1 on
+    the same fast sampler chain rather than llama.cpp's greedy sampler (145 vs 305 tokens/s
+    in GPU.md)."""
+    greedy = sampling.temperature <= 0.0
+    top_k, temp = (1, 1.0) if greedy else (sampling.top_k, sampling.temperature)
+    return dict(top_k=top_k, top_p=sampling.top_p, min_p=sampling.min_p, temp=temp,
+                repeat_penalty=sampling.repeat_penalty)  # fmt: skip
 
 
 def find_model(explicit: str, models_dir: Path) -> Path | None:
@@ -122,7 +116,8 @@ def _open_llama(path: Path, n_ctx: int, layers: int, plan: ComputePlan, extra_bu
 
 
 class LocalModel:
-    """A loaded GGUF model: tokenizer, metadata and streaming generation."""
+    """A loaded GGUF model: tokenizer, metadata and streaming generation. A LanguageModel
+    and a TemplateVocabulary (generation/base.py)."""
 
     def __init__(self, llama: Any, path: Path, gpu_layers: int, warnings: list[str]) -> None:
         import llama_cpp
@@ -193,6 +188,16 @@ class LocalModel:
         """How many of the model's layers are actually offloaded to a GPU."""
         return self._gpu_layers
 
+    @property
+    def location(self) -> str:
+        """The GGUF file's path, as given."""
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        """The GGUF's file name."""
+        return self.path.name
+
     def tokenize(self, text: str) -> list[int]:
         """Token ids of plain text: no BOS, and special/control tokens are never parsed, so
         text such as '</s>' stays text."""
@@ -202,6 +207,9 @@ class LocalModel:
         """Token ids of trusted chat-template text, parsing control tokens ('<|im_start|>').
         Never pass document, question or history text here."""
         return [int(t) for t in self._llama.tokenize(_utf8(text), False, True)]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
 
     def token_text(self, token: int) -> str:
         """The vocabulary text of a token (e.g. '<s>'), for chat-template variables."""
@@ -304,7 +312,7 @@ class LocalModel:
         run: TokenRun,
     ) -> Iterator[str]:
         text = TextPieces()
-        tokens = self._llama.generate(prompt_tokens, reset=True, **sampling.generate_kwargs())
+        tokens = self._llama.generate(prompt_tokens, reset=True, **llama_sampling(sampling))
         try:
             run.reason = "length"
             while run.generated < limit:
@@ -323,3 +331,9 @@ class LocalModel:
             tokens.close()
         if tail := text.finish():
             yield tail
+
+
+if TYPE_CHECKING:  # mypy proves here that LocalModel is each kind of model the code asks for
+
+    def _is_a_language_model(model: LocalModel) -> tuple[LanguageModel, TemplateVocabulary]:
+        return model, model

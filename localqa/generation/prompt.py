@@ -25,7 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from localqa.errors import LocalqaError
-from localqa.generation.layouts import Layout, Tokenizer, choose_layout
+from localqa.generation.base import Vocabulary
+from localqa.generation.layouts import Layout, Renderer, choose_layout
 from localqa.schema import ScoredChunk, Turn
 
 SYSTEM_PROMPT = (
@@ -87,61 +88,89 @@ def _clean_turn(turn: Turn) -> Turn:
     return Turn(neutralise(turn.question.strip()), neutralise(turn.answer.strip()))
 
 
-def pack_prompt(
-    model_tokenizer: Tokenizer,
-    question: str,
-    sources: Sequence[ScoredChunk],
-    history: Sequence[Turn],
-    n_ctx: int,
-    answer_tokens: int,
-    system: str = SYSTEM_PROMPT,
-    prompt_format: str = "auto",
-) -> PackedPrompt:
+@dataclass(frozen=True)
+class PromptRequest:
+    """What to pack: `sources` best-first, `history` oldest first, into a window of `n_ctx`
+    tokens that must leave `answer_tokens` for the answer; `prompt_format` a layout name or
+    "auto" (generation/layouts.py `choose_layout`)."""
+
+    question: str
+    sources: Sequence[ScoredChunk]
+    history: Sequence[Turn]
+    n_ctx: int
+    answer_tokens: int
+    system: str = SYSTEM_PROMPT
+    prompt_format: str = "auto"
+
+
+def pack_prompt(vocab: Vocabulary, request: PromptRequest) -> PackedPrompt:
     """Build the prompt's token ids so that prompt + answer_tokens <= n_ctx, exactly.
 
-    Sources come best-first. What is given up to fit: first the oldest history turns (the
-    sources are what the answer must rest on), then sources from the end (lowest-ranked).
-    Raises ContextTooSmall when the system prompt, question and best source do not fit.
-    The layout is `prompt_format`, or with "auto" the one `choose_layout` picks.
+    What is given up to fit: first the oldest history turns (the sources are what the
+    answer must rest on), then sources from the end (lowest-ranked). Raises
+    ContextTooSmall when the system prompt, question and best source do not fit, and
+    ValueError for an empty question.
     """
-    if not question.strip():
+    if not request.question.strip():
         raise ValueError("the question is empty")
-    turns = [_clean_turn(t) for t in history]
-    render, layout = choose_layout(model_tokenizer, system, prompt_format)
-    built: dict[tuple[int, int], list[int]] = {}
-
-    def size(kept_turns: int, kept_sources: int) -> int:
-        key = (kept_turns, kept_sources)
-        if key not in built:
-            past = turns[len(turns) - kept_turns :]
-            built[key] = render(system, past, user_message(sources[:kept_sources], question))
-        return len(built[key])
-
-    # Sizes grow with turns and sources, so binary searches find the most that fit in a
-    # few renders (a hundred sources would otherwise mean a hundred tokenizations).
-    limit, n_sources = n_ctx - answer_tokens, len(sources)
-    kept_turns = _most(lambda h: size(h, n_sources), len(turns), limit)
-    kept_sources = n_sources
-    if kept_turns < 0:
-        kept_turns = 0
-        kept_sources = _most(lambda k: size(0, k), n_sources, limit, lowest=1)
-        if kept_sources < 1:
-            need = size(0, min(1, n_sources))
-            raise _too_small(n_ctx, need, answer_tokens, min(1, n_sources))
-    tokens = built[(kept_turns, kept_sources)]
+    render, layout = choose_layout(vocab, request.system, request.prompt_format)
+    renders = _Renders(render, request)
+    kept_turns, kept_sources = _fit(renders, request)
+    tokens = renders.tokens(kept_turns, kept_sources)
     # what two prompts with different questions share, and this one shares with them
+    system = request.system
     fixed = _shared(
         render(system, [], user_message([], "a")), render(system, [], user_message([], "b"))
     )
     return PackedPrompt(
         tokens=tokens,
-        sources=list(sources[:kept_sources]),
-        dropped_sources=n_sources - kept_sources,
+        sources=list(request.sources[:kept_sources]),
+        dropped_sources=len(request.sources) - kept_sources,
         history_turns=kept_turns,
         prompt_tokens=len(tokens),
         layout=layout,
         fixed_prefix=len(_shared(tokens, fixed)),
     )
+
+
+class _Renders:
+    """The prompt's token ids with the newest `kept_turns` turns and the first
+    `kept_sources` sources, each rendered once."""
+
+    def __init__(self, render: Renderer, request: PromptRequest) -> None:
+        self._render = render
+        self._request = request
+        self._turns = [_clean_turn(t) for t in request.history]
+        self._built: dict[tuple[int, int], list[int]] = {}
+
+    def tokens(self, kept_turns: int, kept_sources: int) -> list[int]:
+        key = (kept_turns, kept_sources)
+        if key not in self._built:
+            r = self._request
+            past = self._turns[len(self._turns) - kept_turns :]
+            user = user_message(r.sources[:kept_sources], r.question)
+            self._built[key] = self._render(r.system, past, user)
+        return self._built[key]
+
+    def size(self, kept_turns: int, kept_sources: int) -> int:
+        return len(self.tokens(kept_turns, kept_sources))
+
+
+def _fit(renders: _Renders, request: PromptRequest) -> tuple[int, int]:
+    """(history turns, sources) kept: the most turns with every source, else no turn and
+    the most sources, at least one when there is one. Sizes grow with turns and sources,
+    so binary searches find them in a few renders (a hundred sources would otherwise mean
+    a hundred tokenizations)."""
+    limit, n_sources = request.n_ctx - request.answer_tokens, len(request.sources)
+    kept_turns = _most(lambda h: renders.size(h, n_sources), len(request.history), limit)
+    if kept_turns >= 0:
+        return kept_turns, n_sources
+    kept_sources = _most(lambda k: renders.size(0, k), n_sources, limit, lowest=1)
+    if kept_sources < 1:
+        least = min(1, n_sources)
+        need = renders.size(0, least)
+        raise _too_small(request.n_ctx, need, request.answer_tokens, least)
+    return 0, kept_sources
 
 
 def _shared(a: list[int], b: list[int]) -> list[int]:

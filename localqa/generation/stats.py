@@ -23,6 +23,17 @@ class GenerationStats:
     # prompt tokens not computed: kept from the previous prompt or loaded (prefix cache)
     reused_tokens: int = 0
 
+    def timings(self) -> dict[str, float]:
+        """The figures as an answer's `timings` report them (`ask --json`): counts stay
+        ints, times in ms."""
+        return dict(
+            prompt_tokens=self.prompt_tokens,
+            prompt_tokens_reused=self.reused_tokens,
+            generated_tokens=self.generated_tokens,
+            first_token_ms=round(self.first_token_s * 1000, 2),
+            tokens_per_s=round(self.tokens_per_s, 2),
+        )
+
 
 class TextPieces:
     """Turns the bytes of successive tokens into text pieces of whole characters: a
