@@ -39,6 +39,7 @@ from localqa.ingest.reader import (
     DocumentRead,
     DocumentRejected,
     Event,
+    ReaderFailed,
     read_document,
 )
 from localqa.ingest.scan import WorkItem
@@ -259,7 +260,9 @@ class BackgroundReader:
                     if message == _END:
                         return
                     if isinstance(message, tuple):
-                        raise RuntimeError(f"the document reader failed:\n{message[1]}")
+                        victim = helper.victim()
+                        source = self._work[victim].file.source if victim >= 0 else None
+                        raise ReaderFailed.crashed(source, message[1])
                     if isinstance(message, ChunksRead) and self._given_up[message.item]:
                         continue  # on its way to failing: not worth embedding
                     event = _fresh(message, received, yielded)
@@ -274,12 +277,16 @@ class BackgroundReader:
                 self._helper = None
             todo = [i for i in todo if i not in finished and i != _item(rejected)]
             if rejected is None and not finished:
-                code = helper.process.exitcode
-                raise RuntimeError(f"the document reader process died unexpectedly ({code})")
+                raise ReaderFailed.died(_how(helper))
             if rejected is not None:
                 yield rejected
             if todo:
                 self._helper = self._start(todo)
+
+
+def _how(helper: _Helper) -> str:
+    code = helper.process.exitcode
+    return f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
 
 
 def _item(rejected: DocumentRejected | None) -> int:
@@ -311,10 +318,8 @@ def _rejection(helper: _Helper, finished: set[int]) -> DocumentRejected | None:
         _, problem, setting = helper.verdict
         reason = f"{problem}; if it is genuine, raise `{setting}`"
     else:
-        code = helper.process.exitcode
-        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         reason = (
-            f"the reader process died while reading it ({how}; out of memory?); re-save it "
-            "in the application that made it, or raise `reader_memory_mb`"
+            f"the reader process died while reading it ({_how(helper)}; out of memory?); "
+            "re-save it in the application that made it, or raise `reader_memory_mb`"
         )
     return DocumentRejected(victim, reason, skipped=False)

@@ -8,10 +8,12 @@ and each file ends in exactly one DocumentRead or DocumentRejected: nothing a fi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from localqa.errors import LocalqaError
 from localqa.ingest.chunking import Chunker, DocumentIdentity
 from localqa.ingest.loaders import as_load_error, open_document
 from localqa.ingest.loaders.base import LoadError, LoadOptions, UnsupportedFile
@@ -22,6 +24,31 @@ from localqa.schema import Chunk
 
 # A message holds one page's chunks or at most this many.
 MESSAGE_CHUNKS = 32
+
+
+class ReaderFailed(LocalqaError):
+    """The reader process failed in a way no one file explains (a bug in it, or a helper
+    that died between files). Documents read in full before it are kept."""
+
+    @classmethod
+    def crashed(cls, source: str | None, trace: str) -> ReaderFailed:
+        """A reader that raised: the file it was reading (None: it had not begun one) and
+        the last line of its traceback; the whole traceback is logged (--verbose)."""
+        where = f"reading {source}" if source is not None else "starting"
+        last = trace.strip().splitlines()[-1] if trace.strip() else "no traceback"
+        logging.getLogger("localqa").debug("the document reader's traceback:\n%s", trace)
+        return cls(
+            f"the document reader failed while {where} ({last}); the files read before it "
+            "are kept: ingest again with --verbose to see the traceback, and report it"
+        )
+
+    @classmethod
+    def died(cls, how: str) -> ReaderFailed:
+        """A reader process that ended between files (`how`: "signal 9", "exit code 3")."""
+        return cls(
+            f"the document reader process died unexpectedly between files ({how}); the "
+            "files read before it are kept: ingest again"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +87,9 @@ class ChunkerSpec:
     header_tokens: int
 
     def build(self) -> Chunker:
-        from tokenizers import Tokenizer
+        from localqa.embedding.wordpieces import load_tokenizer, token_counter
 
-        tokenizer = Tokenizer.from_file(self.tokenizer_file)
-        tokenizer.no_truncation()  # tokenizer.json may carry both; they would cap counts
-        tokenizer.no_padding()
-
-        def count(text: str) -> int:
-            return len(tokenizer.encode(text, add_special_tokens=False).ids)
-
+        count = token_counter(load_tokenizer(self.tokenizer_file))
         splitter = TokenSplitter(count, self.chunk_tokens, self.overlap_tokens)
         return Chunker(splitter, count, self.header_tokens)
 

@@ -17,10 +17,12 @@ from localqa.ingest.reader import (
     ChunkerSpec,
     DocumentRead,
     DocumentRejected,
+    ReaderFailed,
     read_inline,
 )
 from localqa.ingest.scan import WorkItem, scan
 from tests.conftest import ingest_paths
+from tests.support.misbehaving import misbehave
 
 
 def work_for(folder: Path) -> list[WorkItem]:
@@ -50,8 +52,26 @@ def test_process_and_inline_reading_agree(docs: Path, embedder: Embedder) -> Non
 
 def test_a_crashing_reader_is_reported(docs: Path, embedder: Embedder) -> None:
     spec = spec_for(embedder, tokenizer=str(docs / "no-such-tokenizer.json"))
-    with pytest.raises(RuntimeError, match="document reader failed"):
+    with pytest.raises(ReaderFailed, match="document reader failed while starting") as caught:
         list(BackgroundReader(work_for(docs), spec))
+    message = str(caught.value)
+    assert "\n" not in message and "No such file or directory" in message
+
+
+def test_a_bug_in_the_reader_names_the_file_and_keeps_what_came_before(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    for name in ("a.txt", "bug.txt", "c.txt"):
+        (tmp_path / name).write_text(f"The text of {name}, a sentence long.\n")
+    work = sorted(work_for(tmp_path), key=lambda w: w.file.source)
+    events = []
+    with pytest.raises(ReaderFailed) as caught:
+        for event in BackgroundReader(work, spec_for(embedder), read=misbehave):
+            events.append(event)
+    assert str(caught.value).startswith(
+        "the document reader failed while reading bug.txt (RuntimeError: a bug, on purpose); "
+    )
+    assert [work[e.item].file.source for e in events if isinstance(e, DocumentRead)] == ["a.txt"]
 
 
 def test_ingest_through_the_reader_process(

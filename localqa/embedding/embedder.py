@@ -189,20 +189,17 @@ class SentenceTransformerEmbedder:
     def _make_counter(self) -> Callable[[str], int]:
         from tokenizers import Tokenizer
 
+        from localqa.embedding.wordpieces import load_tokenizer, plain_tokenizer, token_counter
+
         # The folder's own tokenizer.json, the one the model loads, without torch; else a
         # private copy of the loaded model's Rust tokenizer: same pieces, far less overhead.
         if (file := self.tokenizer_file) is not None:
-            counter = Tokenizer.from_file(str(file))
-        else:
-            tokenizer = self._load().tokenizer
-            backend = getattr(tokenizer, "backend_tokenizer", None)
-            if backend is None:
-                return lambda text: len(tokenizer.tokenize(text))
-            counter = Tokenizer.from_str(backend.to_str())
-        # tokenizer.json may carry truncation and padding settings, which would cap counts.
-        counter.no_truncation()
-        counter.no_padding()
-        return lambda text: len(counter.encode(text, add_special_tokens=False).ids)
+            return token_counter(load_tokenizer(file))
+        tokenizer = self._load().tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            return lambda text: len(tokenizer.tokenize(text))
+        return token_counter(plain_tokenizer(Tokenizer.from_str(backend.to_str())))
 
     @property
     def tokenizer_file(self) -> Path | None:

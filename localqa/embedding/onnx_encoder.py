@@ -24,6 +24,7 @@ from localqa.embedding.onnx_export import (
     exported_model,
     inspect_model,
 )
+from localqa.embedding.wordpieces import load_tokenizer, token_counter
 from localqa.schema import Vectors
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class OnnxEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text` without special tokens, never truncated."""
-        return len(self._tokenizer(truncate=False).encode(text, add_special_tokens=False).ids)
+        return token_counter(self._tokenizer(truncate=False))(text)
 
     @property
     def onnx_file(self) -> Path:
@@ -185,13 +186,8 @@ class OnnxEmbedder:
 
     def _tokenizer(self, *, truncate: bool) -> Tokenizer:
         if truncate not in self._tokenizers:
-            from tokenizers import Tokenizer
-
-            tokenizer = Tokenizer.from_file(str(self._layout.folder / "tokenizer.json"))
-            tokenizer.no_padding()
-            if truncate:  # the limit counts [CLS] and [SEP], as sentence-transformers does
-                tokenizer.enable_truncation(self._layout.max_tokens)
-            else:
-                tokenizer.no_truncation()
-            self._tokenizers[truncate] = tokenizer
+            limit = self._layout.max_tokens if truncate else 0
+            self._tokenizers[truncate] = load_tokenizer(
+                self._layout.folder / "tokenizer.json", limit
+            )
         return self._tokenizers[truncate]

@@ -1,7 +1,8 @@
 """A stand-in for read_document that misbehaves on cue, run inside the reader process:
 `hang*` never returns (and uses no CPU), `spin*` uses CPU without end, `nap*` waits
 NAP seconds without using CPU (as a reader kept off the cores by a loaded machine) and
-then reads the file, `hog*` grows without end, `die*` ends the process, `flood*` sends
+then reads the file, `hog*` grows without end, `die*` ends the process, `bug*` raises
+(as a bug in the reader's own code would, outside read_document's care), `flood*` sends
 its chunks FLOOD times over and then fails (leaving `flood*.done` beside it once the
 failure is on its way); any other file is read for real. Bounded all the same, in case
 the watchdog under test does not act."""
@@ -42,6 +43,8 @@ def misbehave(index: int, item: WorkItem, chunker: Chunker, limits: Limits) -> I
         time.sleep(600)
     elif name.startswith("die"):
         os._exit(7)
+    elif name.startswith("bug"):
+        raise RuntimeError("a bug, on purpose")
     elif name.startswith("flood"):
         real = read_document(index, item, chunker, limits)
         first = next(e for e in real if isinstance(e, ChunksRead))
