@@ -45,6 +45,9 @@ def test_ingest_json_report_and_sources(home: Path, docs: Path, embedder: Embedd
     assert all(s["ingested_at"] for s in listed.values())
     code, _, err = invoke("forget", "northwind-handbook.pdf")
     assert code == 0 and "forgot northwind-handbook.pdf" in err
+    code, _, err = invoke("forget", "northwind-handbook.pdf")
+    assert (code, err) == (1, "localqa: error: northwind-handbook.pdf is not in index "
+                              "'default'; see `localqa sources`\n")  # fmt: skip
     _, out, _ = invoke("sources", "--json")
     assert "northwind-handbook.pdf" not in {s["path"] for s in json.loads(out)}
 
@@ -107,6 +110,27 @@ def test_commands_without_an_index_say_what_to_do(home: Path) -> None:
     for command in (["sources"], ["ask", "anything"], ["forget", "x.pdf"]):
         code, _, err = invoke(*command)
         assert code == 1 and "run `localqa ingest PATH` first" in err, command
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["forget"], 1, "give a document to forget, or --missing (not both)"),
+        (["forget", "x.pdf", "--missing"], 1, "give a document to forget, or --missing (not both)"),
+        (["eval"], 2, "give a questions file (JSONL), or --from squad|aragog PATH --out DIR"),
+        (["eval", "absent.jsonl"], 2, "cannot read absent.jsonl: No such file or directory"),
+        (["eval", "--from", "nope", "x", "--out", "y"], 2,
+         "--from must be one of squad, aragog, not 'nope'"),
+        (["eval", "--from", "squad"], 2, "--from squad needs the benchmark PATH and --out DIR"),
+        (["eval", "--from", "squad", "broken\x1b[2J.json", "--out", "out"], 1,
+         "cannot convert broken\\x1b[2J.json: Expecting value: line 1 column 1 (char 0)"),
+    ],
+)  # fmt: skip
+def test_what_a_command_cannot_do_is_one_error_line(
+    home: Path, args: list[str], code: int, message: str
+) -> None:
+    Path("broken\x1b[2J.json").write_text("not json")
+    assert invoke(*args)[::2] == (code, f"localqa: error: {message}\n")
 
 
 def test_bad_setting_is_one_line(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""What every command shares: the common options, one-line failures, JSON output.
+"""What every command shares: the common options, the command's own errors, JSON output.
 
 Heavy modules are imported inside the commands that need them, so `localqa --help`
 stays instant.
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from localqa.errors import LocalqaError
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
@@ -32,10 +35,13 @@ ExtractiveOpt = Annotated[
 ]
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print `localqa: error: <message>` on stderr and exit with `code`."""
-    typer.echo(f"localqa: error: {message}", err=True)
-    raise typer.Exit(code)
+class CommandError(LocalqaError):
+    """What a command was asked cannot be done (exit 1). `details`: lines the error line is
+    followed by, e.g. the documents a name could mean (localqa.cli.main prints them)."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from localqa.cli.common import (
+    CommandError,
     ConfigOpt,
     HomeOpt,
     IndexOpt,
     JsonOpt,
     emit_json,
-    fail,
     make_builder,
     own_process,
 )
@@ -131,18 +131,23 @@ def forget(
 ) -> None:
     """Remove one document's chunks from the index (or, with --missing, those of every
     document whose file no longer exists)."""
+    from localqa.store.index import SourceNotFound
+
     if (path is None) == (not missing):
-        fail("give a document to forget, or --missing (not both)")
+        raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
     with builder.existing_index() as store:
         matches = store.catalog.missing() if missing else store.catalog.find(path or "")
         if not matches and not missing:
-            shown = terminal_safe(path or "", one_line=True)
-            fail(f"{shown} is not in index {builder.settings.index!r}; see `localqa sources`")
+            raise SourceNotFound(
+                f"{path} is not in index {builder.settings.index!r}; see `localqa sources`"
+            )
         if len(matches) > 1 and not missing:
-            listing = "\n".join(f"  {terminal_safe(d.abs_path, one_line=True)}" for d in matches)
-            fail(f"{path} names {len(matches)} documents; nothing forgotten. Forget one by "
-                 f"its full path:\n{listing}")  # fmt: skip
+            raise CommandError(
+                f"{path} names {len(matches)} documents; nothing forgotten. Forget one by "
+                "its full path:",
+                [d.abs_path for d in matches],
+            )
         with store.writing():
             for doc in matches:
                 store.forget(doc)

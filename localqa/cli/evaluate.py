@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from localqa.cli.common import ConfigOpt, HomeOpt, IndexOpt, JsonOpt, emit_json, fail, make_builder
+from localqa.cli.common import (
+    CommandError,
+    ConfigOpt,
+    HomeOpt,
+    IndexOpt,
+    JsonOpt,
+    emit_json,
+    make_builder,
+)
+from localqa.errors import UsageError
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
@@ -67,13 +76,13 @@ def eval_command(
         _convert(source, questions, out)
         return
     if questions is None:
-        fail("give a questions file (JSONL), or --from squad|aragog PATH --out DIR", 2)
+        raise UsageError("give a questions file (JSONL), or --from squad|aragog PATH --out DIR")
     from localqa.evaluation import load_questions
 
     try:
         todo = load_questions(questions)[:limit]
     except OSError as err:
-        fail(f"cannot read {questions}: {err.strerror}", 2)
+        raise UsageError(f"cannot read {questions}: {err.strerror}") from err
     builder = make_builder(config, index=index, home=home, top_k=top_k,
                            context_chars=context_chars, model_path=model)  # fmt: skip
     report = _run(builder, todo, generate, extractive)
@@ -129,13 +138,13 @@ def _convert(source: str, path: Path | None, out: Path | None) -> None:
     from localqa.evaluation import CONVERTERS
 
     if source not in CONVERTERS:
-        fail(f"--from must be one of {', '.join(CONVERTERS)}, not {source!r}", 2)
+        raise UsageError(f"--from must be one of {', '.join(CONVERTERS)}, not {source!r}")
     if path is None or out is None:
-        fail(f"--from {source} needs the benchmark PATH and --out DIR", 2)
+        raise UsageError(f"--from {source} needs the benchmark PATH and --out DIR")
     try:
         done = CONVERTERS[source](path, out)
     except (OSError, ValueError, KeyError) as err:
-        fail(f"cannot convert {path}: {err}")
+        raise CommandError(f"cannot convert {path}: {err}") from err
     typer.echo(
         f"wrote {done.questions} questions to {out / 'questions.jsonl'} and {done.documents} "
         f"documents to {out / 'docs'}; {done.left_out} left out, {done.unanswerable} "

@@ -1,7 +1,8 @@
 """`localqa`: one Typer app; each command is added here, explicitly.
 
 A `LocalqaError` from any command becomes one line on stderr and the error's exit code
-(`LocalqaGroup.invoke`), so commands do not catch domain errors one by one.
+(`LocalqaGroup.invoke`), so commands do not catch domain errors one by one, nor print
+their own: they raise (a `CommandError`, whose detail lines follow, or a `UsageError`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typer.core import TyperGroup
 
 from localqa import __version__
 from localqa.cli import answer, chat, documents, evaluate
-from localqa.cli.common import Launch
+from localqa.cli.common import CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
 
@@ -26,6 +27,8 @@ class LocalqaGroup(TyperGroup):
             return super().invoke(ctx)
         except LocalqaError as err:
             typer.echo(f"localqa: error: {terminal_safe(str(err), one_line=True)}", err=True)
+            for line in err.details if isinstance(err, CommandError) else ():
+                typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
             raise typer.Exit(err.exit_code) from None
 
 
