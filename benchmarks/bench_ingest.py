@@ -17,9 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
+from common import REPO, SHARED, figure
+
 CORPUS = SHARED / "corpus"
 BIG_PDF = CORPUS / "unstructured/pdf/DA-619p.pdf"
 MEMORY_PAIRS = [
@@ -27,11 +26,6 @@ MEMORY_PAIRS = [
     ("docx", CORPUS / "unstructured/docx/handbook-1p.docx",
      CORPUS / "unstructured/docx/handbook-872p.docx"),
 ]  # fmt: skip
-
-
-def figure(bench: str, subject: str, name: str, value: float | str) -> None:
-    shown = f"{value:.3f}" if isinstance(value, float) else value
-    print(f"{bench} {subject} {name} {shown}", flush=True)
 
 
 def throughput(path: Path, subject: str, home: str | None = None) -> None:

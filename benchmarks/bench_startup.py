@@ -22,20 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("LOCALQA_BENCH_CACHE", "/tmp/localqa-bench"))
+from common import CACHE, REPO, figure, load_average
+
 HOME = CACHE / "startup-home"
 QUESTION = "How many days of paid vacation do I get each year?"
 TOP = 8
-
-
-def figure(bench: str, subject: str, name: str, value: float | str) -> None:
-    shown = f"{value:.3f}" if isinstance(value, float) else value
-    print(f"{bench} {subject} {name} {shown}", flush=True)
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def environment() -> dict[str, str]:

@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))
+from common import REPO, SHARED
+
 DEFAULT_PATHS = [SHARED / "corpus/unstructured/pdf/DA-619p.pdf", SHARED / "corpus"]
 TEXT_SUFFIXES = {".txt", ".md", ".csv", ".tsv", ".psv", ".html", ".htm", ".json"}
 
@@ -160,7 +160,6 @@ def summary(target: Path, results: dict[str, list[float]], counts: dict[str, Any
 
 def warm_export() -> None:
     """localqa exports its ONNX model once per machine: do it before timing."""
-    sys.path.insert(0, str(REPO))
     from localqa.builder import Builder
 
     started = time.perf_counter()

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import common  # noqa: F401 - puts this checkout's localqa first on sys.path
 
 
 def main() -> None:
