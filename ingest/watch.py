@@ -9,7 +9,7 @@ generous clock limit stays as a backstop for a reader that is stuck without usin
 Memory is judged by resident size, so the reader hands freed memory back to the system
 after each file (glibc keeps it otherwise): OCR of one page peaks at ~600 MB and leaves
 ~400 MB of free but resident heap behind, which grew with each scanned file until a
-good one met the limit (docs/BENCHMARKS.md, "Hostile inputs").
+good one met the limit (docs/BENCHMARKS-LOG.md, "Hostile inputs").
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ class Settings(BaseModel):
     # 0: the embedder's choice for its device (localqa/embedding/embedder.py).
     embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
-    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime int8 (about
-    # 2.5x torch's speed on 2 cores, same retrieval quality: docs/BENCHMARKS.md); onnx: fp32
+    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime int8 (1.5-2.1x
+    # torch's speed on 2 cores, retrieval within 0.002: docs/BENCHMARKS-LOG.md); onnx: fp32
     # vectors equal to torch's. Questions always run on ONNX Runtime, at the precision the
     # index was built with. Models ONNX cannot serve fall back to torch.
     embed_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
@@ -73,7 +73,7 @@ class Settings(BaseModel):
     # auto and always = in a watched reader process (any embedder with a fast tokenizer);
     # never = inline, for debugging: only the in-loader limits (sizes, pages, cells,
     # chunks) hold there, not time or memory, which one process cannot impose on itself
-    # (docs/BENCHMARKS.md, "Hostile inputs").
+    # (docs/BENCHMARKS-LOG.md, "Hostile inputs").
     reader_process: Literal["auto", "always", "never"] = "auto"
     # Per-file limits against hostile or broken inputs; a file that reaches one is one
     # FAILED line naming the setting. Defaults leave real documents (an 872-page DOCX,

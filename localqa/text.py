@@ -4,7 +4,7 @@ Words: Latin-script (and any spaced script) words are runs of word characters; C
 Japanese and Korean are written without spaces between words, so a run of those characters
 becomes its overlapping character bigrams ("年假制度" -> 年假, 假制, 制度), a lone character
 itself. Bigrams need no dictionary and found the gold CMRC 2018 passage at rank 1 for 0.974
-of questions against 0.166 for whole runs (docs/BENCHMARKS.md). Lexical search, sentence
+of questions against 0.166 for whole runs (docs/BENCHMARKS-LOG.md). Lexical search, sentence
 scoring, extraction and the support check all count words with `words`, so they agree.
 """
 

@@ -43,7 +43,7 @@ def test_punctuation_keeps_the_documents_own_form() -> None:
 def test_powers_indices_and_fractions_keep_their_form() -> None:
     # folded, "10²" would be quoted as "102" and "10⁻³" as "10-3": a superscript, subscript
     # or fraction of digits or signs, or a unit made of one (㎡), keeps its form; search
-    # folds it as before. CMRC 2018's "1.601 km²" was quoted as "km2" (docs/BENCHMARKS.md)
+    # folds it as before. CMRC 2018's "1.601 km²" was quoted as "km2" (docs/BENCHMARKS-LOG.md)
     line = "面积1.601 km²，10⁻³ m，H₂O，1½ 杯，100㎡ \u2122 \uff21"
     assert fold(line) == "面积1.601 km²，10⁻³ m，H₂O，1½ 杯，100㎡ TM A"
     assert fold("E = mc²\nx¹ + x²") == "E = mc²\nx¹ + x²"

@@ -1,6 +1,6 @@
 """Answer relevance: a generated answer stands alone only when it answers the question.
 
-The cases are after SmolLM2-135M's on the SQuAD 2.0 sample (docs/BENCHMARKS.md): something
+The cases are after SmolLM2-135M's on the SQuAD 2.0 sample (docs/BENCHMARKS-LOG.md): something
 the sources say that is not what was asked, and the question repeated as its answer. They
 are checked with the real MiniLM, as `ask` checks them."""
 

@@ -3,7 +3,7 @@ RapidOCR (PP-OCR models run by onnxruntime; the models ship inside the
 rapidocr-onnxruntime wheel, nothing is downloaded). Reads English and Chinese.
 
 About 3-11 s a page on two busy cores, most of it recognising the text boxes
-(docs/BENCHMARKS.md, "Loader fidelity and OCR").
+(docs/BENCHMARKS-LOG.md, "Loader fidelity and OCR").
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ MIN_GUTTER = 0.01
 # PP-OCRv4's recogniser (trained mostly on Chinese) often drops the spaces of English
 # text: "Loremipsumdolor". A time step whose best guess is CTC's blank but where the space
 # has at least this share of the best probability is read as a space (SPACE_RATIO = 0:
-# the library's plain reading). Chosen on the constitution benchmark (docs/BENCHMARKS.md).
+# the library's plain reading). Chosen on the constitution benchmark (docs/BENCHMARKS-LOG.md).
 SPACE_RATIO = 0.05
 
 _engine: Any = None

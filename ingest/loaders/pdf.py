@@ -4,7 +4,7 @@ is turned off (`ocr = false`); their pages carry the OCR confidence.
 
 PDFium extracts DA-619p.pdf's 619 pages in 1.3-1.6 s of CPU where pypdf (this loader's
 library until issue 14) took 27-41 s, with the same characters on the corpus's PDFs
-(benchmarks/compare_pdf_text.py, docs/BENCHMARKS.md). pypdf is not kept as a fallback:
+(benchmarks/compare_pdf_text.py, docs/BENCHMARKS-LOG.md). pypdf is not kept as a fallback:
 PDFium opened every PDF that pypdf opened there and read no kind of file worse.
 """
 

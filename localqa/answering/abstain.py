@@ -7,7 +7,7 @@ agreement, 0..1, `Extract.relevance`). Below the `abstain_below` setting the ans
 and shows the nearest passages as sources, so the reader can check.
 
 The default was tuned on a development sample of SQuAD 2.0 dev questions disjoint from the
-sample reported in docs/BENCHMARKS.md (`benchmarks/tune_abstention.py`).
+sample reported in docs/BENCHMARKS-LOG.md (`benchmarks/tune_abstention.py`).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def extract_answer(
     contexts, `term_weights`): a sentence holding the question's specific words ("technical
     services") outranks one holding its common ones ("provides services"). Only a
     shortlist, by those words, is embedded: embedding every sentence of 4,000 characters
-    took a second of a cold `ask` (docs/BENCHMARKS.md)."""
+    took a second of a cold `ask` (docs/BENCHMARKS-LOG.md)."""
     if weights is None:
         weights = term_weights(question, [result.chunk for result in contexts])
     candidates = [

@@ -5,7 +5,7 @@ Jacksonville?" wrote "The answer is: Jacksonville.", which its sources support (
 on the city's area) but which is not the town; asked "The Rhine is the longest river in
 what country?" it repeated the question, which its sources support word for word. On a
 SQuAD 2.0 sample, 20 of its 100 answers were supported but lacked the gold answer the
-extractive quotes held, and were shown without those quotes (docs/BENCHMARKS.md).
+extractive quotes held, and were shown without those quotes (docs/BENCHMARKS-LOG.md).
 
 So an answer is shown alone only when every sentence it checks is supported, it says more
 than the question, and its first claim (the answer; what follows may add detail from
@@ -14,7 +14,7 @@ sentence that best matches the question. Otherwise the extractive quotes are sho
 it (setting `unsupported_answer`), under one line saying why (`QUOTES_BECAUSE`). Resting
 on any of the three quoted sentences was tried first: Gemma 3 270M's answers then showed
 the gold answer for 0.84 of the sample's answerable questions, against the extractive
-answer's 0.863; resting on the first gives 0.90 (docs/BENCHMARKS.md).
+answer's 0.863; resting on the first gives 0.90 (docs/BENCHMARKS-LOG.md).
 """
 
 from __future__ import annotations

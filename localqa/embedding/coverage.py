@@ -3,7 +3,7 @@
 The packaged all-MiniLM-L6-v2 was trained on English: for Chinese it sees one vocabulary
 piece per character, and its vectors carry little meaning. Fused with BM25 they pulled
 good lexical hits down (CMRC 2018 answer in the top 10: 0.994 lexically, 0.747 fused;
-docs/BENCHMARKS.md), so retrieval weights the dense channel by the share of the question
+docs/BENCHMARKS-LOG.md), so retrieval weights the dense channel by the share of the question
 the model understands (localqa/retrieval/retriever.py).
 
 How a model is judged, first rule that applies:

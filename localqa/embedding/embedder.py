@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 # Texts per forward pass when not configured. On the CPU small batches are faster: less
-# padding (chunks/s at 8/16/32/64 here: 47/43/38/37, docs/BENCHMARKS.md); a GPU wants more.
+# padding (chunks/s at 8/16/32/64 here: 47/43/38/37, docs/BENCHMARKS-LOG.md); a GPU wants more.
 CPU_BATCH = 8
 GPU_BATCH = 64
 
@@ -223,7 +223,7 @@ class SentenceTransformerEmbedder:
         """One torch thread fewer per core that other work holds. torch's threads meet at a
         barrier for every operation, so a thread that waits for the core a reader holds
         stalls all of them: on 2 cores, 2 threads against a busy reader did worse than 1
-        (docs/BENCHMARKS.md, Ingest). With no spare cores torch gets its own count back."""
+        (docs/BENCHMARKS-LOG.md, Ingest). With no spare cores torch gets its own count back."""
         import torch
 
         if not self._threads:

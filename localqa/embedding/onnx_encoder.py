@@ -4,7 +4,7 @@ The model folder is exported once (localqa/embedding/onnx_export.py); afterwards
 tokenized by the folder's own tokenizer.json, run through the ONNX graph and mean-pooled
 over its real tokens, as sentence-transformers does. fp32 vectors equal
 sentence-transformers' to 1e-5; int8 ones are about 2.5x faster than torch on 2 cores
-(docs/BENCHMARKS.md, Ingest). tests/test_onnx_encoder.py checks both against the torch model.
+(docs/BENCHMARKS-LOG.md, Ingest). tests/test_onnx_encoder.py checks both against the torch model.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # One text at a time is too little work to split over threads (they meet after every
 # operation), so int8 runs one single-threaded session per core instead, each on its own
 # texts: 2x the texts/s of one two-thread session on 2 cores, and the same vectors to the
-# bit as the one-thread session that embeds questions (docs/BENCHMARKS.md).
+# bit as the one-thread session that embeds questions (docs/BENCHMARKS-LOG.md).
 BATCH = 16
 
 

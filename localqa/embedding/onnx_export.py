@@ -4,7 +4,7 @@ The export reads only the model folder (torch.onnx traces the transformers model
 is downloaded) and writes into localqa's cache folder, keyed by the model's own files, so
 each model is exported once per machine. int8 weights come from ONNX Runtime's dynamic
 quantization, per output channel: on SQuAD paragraphs its vectors keep cosine >= 0.98 with
-the fp32 ones (per tensor: 0.91), at the same speed (docs/BENCHMARKS.md, Ingest).
+the fp32 ones (per tensor: 0.91), at the same speed (docs/BENCHMARKS-LOG.md, Ingest).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ OPSET = 17
 # Part of the export folder's key: a new version makes a new export. 2: attention exported
 # from transformers' eager code, not SDPA (whose traced graph adds shape, IsNaN and Where
 # nodes to every layer): int8 on one thread 36-51 -> 62-67 texts/s, fp32 within 1.2e-7 of
-# the SDPA export (docs/BENCHMARKS.md).
+# the SDPA export (docs/BENCHMARKS-LOG.md).
 EXPORT_VERSION = 2
 
 

@@ -122,12 +122,13 @@ def compute_plan(threads: int, cores: int, busy: float) -> ComputePlan:
     Threads: one per idle physical core, at least one. ggml's threads meet at a barrier
     after every operation (hundreds per token), so a thread that shares its core with
     another busy process stalls all the others: on the shared 2-core test machine at load
-    15, 2 threads decoded at 1-2 tokens/s and 1 thread at 12-15 (docs/BENCHMARKS.md,
+    15, 2 threads decoded at 0.2-1 tokens/s and 1 thread at 7-14 (docs/BENCHMARKS-LOG.md,
     "Prompt processing"). llama-cpp-python's own default (cpu_count // 2 for decoding, all
     CPUs for prompts) assumes two hardware threads per core and ignores load.
-    Batches: BATCH tokens (llama.cpp's default; the sizes measured are in BENCHMARKS.md).
-    Flash attention: prompts 6-26% faster on the CPU too, and less memory; it also halved
-    SmolLM2-135M's decoding there (not Gemma-3-270M's): measured, left open (BENCHMARKS.md).
+    Batches: BATCH tokens (llama.cpp's default; the sizes measured are in
+    docs/BENCHMARKS-LOG.md). Flash attention: prompts 6-26% faster on the CPU too, and less
+    memory; it also halved SmolLM2-135M's decoding there (not Gemma-3-270M's): measured,
+    left open (docs/BENCHMARKS-LOG.md).
     """
     idle = cores - int(max(0.0, busy) + 0.5)  # busy cores, rounded half up
     chosen = threads if threads > 0 else max(1, min(cores, idle))

@@ -5,7 +5,7 @@ where the sources start (`PackedPrompt.fixed_prefix`, 79 tokens for SmolLM2's Ch
 cold `localqa ask` computed them again each time: 0.44-0.64 s of SmolLM2's 526-token prompt
 on 2 cores, 0.30 s of Gemma 3 270M's (more for a larger model). Here their KV state is
 saved after the first computation (llama.cpp's `llama_state_seq_save_file`) and loaded by
-later processes in about a millisecond (docs/BENCHMARKS.md).
+later processes in about a millisecond (docs/BENCHMARKS-LOG.md).
 
 What is saved holds no document or question text: only the fixed prefix, which ends before
 the first source. Files are keyed by the model file (path, size, modification time), the

@@ -75,7 +75,7 @@ def neutralise(text: str) -> str:
 def user_message(sources: Sequence[ScoredChunk], question: str) -> str:
     """The last user message: the numbered sources, each under its file's name, then the
     question. No page or lines: a small model copied them into its answer (SmolLM2-135M in
-    40 of 600 SQuAD answers, docs/BENCHMARKS.md); the citations give them."""
+    40 of 600 SQuAD answers, docs/BENCHMARKS-LOG.md); the citations give them."""
     blocks = [
         f"[{n}] {neutralise(s.chunk.source)}\n{neutralise(s.chunk.text.strip())}"
         for n, s in enumerate(sources, 1)

@@ -109,7 +109,7 @@ def pack_context(results: Sequence[ScoredChunk], top_k: int, chars: int) -> list
     Why spread: with whole chunks 4,000 characters hold four; a chunk's best sentence is
     where its answer usually is, so ten pieces find more answers than four chunks, and the
     best-ranked ones still come whole. On SQuAD dev, answer in context 0.976 -> 0.980
-    (docs/BENCHMARKS.md); growing the pieces in turns instead of in rank order lost 0.02."""
+    (docs/BENCHMARKS-LOG.md); growing the pieces in turns instead of in rank order lost 0.02."""
     pieces: list[_Piece] = []
     used = 0
     for result in results[:top_k]:
@@ -136,7 +136,7 @@ def widen(packed: Sequence[ScoredChunk], chars: int, neighbours: Neighbours) -> 
     Why CJK only: chunks are measured in the embedder's word pieces, and an English-only
     vocabulary spends one piece per Chinese character, so a Chinese chunk holds a fifth of
     the text an English one does. Ten of them filled 1,628 of 4,000 characters on CMRC 2018
-    and cut long answers in two (docs/BENCHMARKS.md). English contexts stay as packed."""
+    and cut long answers in two (docs/BENCHMARKS-LOG.md). English contexts stay as packed."""
     pieces = coalesce(packed)
     used = sum(len(r.chunk.text) for r in pieces)
     grown = True

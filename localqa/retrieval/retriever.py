@@ -4,7 +4,7 @@ then the best candidates re-ranked by their best-matching sentence.
 Why the sentence step: a 200-token chunk is judged by one vector and one BM25 score, so a
 chunk that mentions the question's topic throughout can outrank the one whose single
 sentence answers it. Scoring each sentence by the question words it holds finds that
-sentence; on SQuAD dev it lifts answer-in-context at 4,000 characters (docs/BENCHMARKS.md).
+sentence; on SQuAD dev it lifts answer-in-context at 4,000 characters (docs/BENCHMARKS-LOG.md).
 The sentence scores also let packing (localqa/retrieval/packing.py) cut chunks to their best part.
 """
 

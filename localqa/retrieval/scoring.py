@@ -69,7 +69,7 @@ class LexicalSentenceScorer:
     weighted by its rarity among all candidates (a local IDF): the topic word that every
     candidate shares says little about which one answers. No embeddings, so no cost worth
     timing; embedding the pool's sentences added 0.004 on SQuAD but takes seconds per
-    question with the torch-free query encoder `ask` uses (docs/BENCHMARKS.md)."""
+    question with the torch-free query encoder `ask` uses (docs/BENCHMARKS-LOG.md)."""
 
     def score(
         self, question: str, vector: Vectors, chunks: Sequence[Chunk], candidates: Sequence[Chunk]

@@ -126,7 +126,7 @@ class SqliteLexicalIndex:
         if not query:
             return []
         # Rank inside FTS5 first and join only the winners: joining every matching row
-        # before sorting cost 79 ms at 100k chunks, this 31 ms (docs/BENCHMARKS.md).
+        # before sorting cost 79 ms at 100k chunks, this 31 ms (docs/BENCHMARKS-LOG.md).
         sql = (
             f"SELECT {prefixed()}, f.score FROM (SELECT rowid, -bm25(chunks_fts) AS score "
             "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?) f "

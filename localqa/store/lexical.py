@@ -2,7 +2,7 @@
 
 FTS5's bm25() scores every row holding any question word, and common words are held by a
 fifth of all chunks: ~20 ms a search at 100k chunks. The same scores from arrays take about
-two milliseconds (docs/BENCHMARKS.md). The arrays are a copy of the FTS5 index, written when
+two milliseconds (docs/BENCHMARKS-LOG.md). The arrays are a copy of the FTS5 index, written when
 a write to the index finishes (`Index.writing`), in a folder named for the catalog's lexical
 generation, which every change to the FTS5 table bumps. A search uses only the copy of the
 current generation; while there is none it asks FTS5, so results are always those of the
