@@ -57,7 +57,7 @@ def _pdf_escape(text: str) -> str:
 def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     """A minimal valid PDF: one Helvetica text line per line of each page ("" = no text)."""
     objects: dict[int, bytes] = {
-        1: b"<< /Type /ChunkStore /Pages 2 0 R >>",
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
         2: b"<< /Type /Pages /Kids [%s] /Count %d >>"
         % (" ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages))).encode(), len(pages)),
         3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
