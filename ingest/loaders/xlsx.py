@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from localqa.ingest.loaders.base import LoadedDocument, LoadError
 from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.ingest.loaders.xlsx_formulas import FormulaCells
+from localqa.ingest.loaders.xlsx_merged import MergedDown, merged_ranges
+from localqa.ingest.loaders.xlsx_numfmt import displayed
 from localqa.schema import Page
 
 _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
@@ -42,8 +44,18 @@ def cell_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _row_line(values: Iterable[object]) -> str:
-    cells = [cell_text(value) for value in values]
+def shown(value: object, number_format: str | None) -> str:
+    """A cell as the sheet shows it (`12.5%`, `$1,234.50`, `15/03/2019`), followed by its
+    stored value in brackets when that is not already part of it (`12.5% (0.125)`), so
+    that both can be found."""
+    raw = cell_text(value)
+    display = displayed(value, number_format)
+    if not display or display == raw:
+        return raw
+    return display if raw in display else f"{display} ({raw})"
+
+
+def _row_line(cells: list[str]) -> str:
     while cells and not cells[-1]:
         cells.pop()
     return " | ".join(cells)
@@ -53,12 +65,14 @@ def _is_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith("=") and len(value) > 1
 
 
-def _stored(sheet: Any, counter: list[int], limit: int) -> Iterator[tuple[object, ...]]:
+def _stored(
+    sheet: Any, counter: list[int], limit: int, values_only: bool = True
+) -> Iterator[tuple[Any, ...]]:
     """The sheet's rows as stored, not as its declared dimension says: a 2 KB file may
     declare A1:XFD1048576, and read-only openpyxl would pad every row to that size."""
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()
-    for row in sheet.iter_rows(values_only=True):
+    for row in sheet.iter_rows(values_only=values_only):
         counter[0] += len(row)
         if counter[0] > limit:
             raise LimitReached(f"more than {limit:,} cells", "max_sheet_cells")
@@ -69,17 +83,19 @@ def _rows(
     values: Worksheet, formulas: Worksheet, cells: FormulaCells, counter: list[int], limit: int
 ) -> Iterator[str]:
     """Each row's line; a formula cell without a saved value gets it from `cells`.
-    Both sheets are read-only views of the same file, so their rows align."""
-    pairs = zip_longest(_stored(values, counter, limit), _stored(formulas, [0], limit))
+    Both sheets are read-only views of the same file, so their rows align. A cell merged
+    down over several rows gives its text to each of them (`MergedDown`)."""
+    merged = MergedDown(merged_ranges(values, counter, limit))
+    pairs = zip_longest(_stored(values, counter, limit, False), _stored(formulas, [0], limit))
     for number, (row, source) in enumerate(pairs, start=1):
         row, source = row or (), source or ()
-        filled = [
-            cells.value(values.title, f"{get_column_letter(col)}{number}", str(formula))
-            if value is None and _is_formula(formula)
-            else value
-            for col, (value, formula) in enumerate(zip_longest(row, source), start=1)
-        ]
-        yield _row_line(filled)
+        texts = []
+        for col, (cell, formula) in enumerate(zip_longest(row, source), start=1):
+            value = getattr(cell, "value", None)
+            if value is None and _is_formula(formula):
+                value = cells.value(values.title, f"{get_column_letter(col)}{number}", str(formula))
+            texts.append(shown(value, getattr(cell, "number_format", None)))
+        yield _row_line(merged.fill(number, texts))
 
 
 def _sheets(workbook: Workbook, formulas: Workbook, cells: FormulaCells,
