@@ -65,5 +65,5 @@ def spread_row_spans(soup: BeautifulSoup) -> None:
     """Give each row of every table the text of the cells above that span into it
     (in place)."""
     for table in soup.find_all("table"):
-        if table.find(attrs={"rowspan": True}) is not None:
+        if table.find(rowspan=True) is not None:
             _spread(soup, table)

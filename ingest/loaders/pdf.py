@@ -10,6 +10,7 @@ PDFium opened every PDF that pypdf opened there and read no kind of file worse.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -103,10 +104,10 @@ def _load(path: Path) -> Any:
                 raise cannot_read(err) from err
         raise _refused(code)
     pdf = pdfium.PdfDocument(raw)  # it closes the handle
-    try:
-        init_forms(pdf)  # before any page is loaded: a filled form's values are text too
-    except pdfium.PdfiumError:
-        pass  # the form cannot be read: the page's own text still can
+    # before any page is loaded: a filled form's values are text too; a form that cannot
+    # be read leaves the page's own text
+    with contextlib.suppress(pdfium.PdfiumError):
+        init_forms(pdf)
     return pdf
 
 

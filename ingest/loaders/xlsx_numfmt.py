@@ -72,7 +72,9 @@ def displayed(value: object, code: str | None) -> str | None:
 
 def _sections(code: str) -> list[str]:
     """`code` split at the semicolons that separate its sections (not quoted ones)."""
-    sections, current, quoted, escaped = [], [], False, False
+    sections: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for ch in code:
         if escaped:
             escaped = False
