@@ -151,14 +151,14 @@ def test_notebook_cells_are_pages_with_text_outputs(tmp_path: Path) -> None:
     assert document.page_kind == "cell"
     assert [page.text for page in pages] == [
         '# Yields\nPlot "A".',
-        "for plot in plots:\n    print(plot.name)\ntotal\n\nnorth\nsouth\n\nOut[3]: 1874 kg",
-        "chart()\n\nKeyError: 'east'",
+        "for plot in plots:\n    print(plot.name)\ntotal\nnorth\nsouth\nOut[3]: 1874 kg",
+        "chart()\nKeyError: 'east'",
         "appendix",
     ]
     assert pages[0].headings == ((0, "Yields"),)
     assert "iVBOR" not in "".join(page.text for page in pages)
     chunk = Chunk("id", "t", "yields.ipynb", "/y", 2, 6, 6, 0, 1, "h", "d", page_kind="cell")
-    assert chunk.location() == "yields.ipynb, cell 2, line 6"
+    assert chunk.location() == "yields.ipynb, cell 2, line 6"  # "Out[3]: 1874 kg"
 
 
 def test_broken_notebook_is_a_load_error(tmp_path: Path) -> None:

@@ -67,14 +67,15 @@ def _output(output: dict[str, Any]) -> str:
 
 
 def cell_text(cell: dict[str, Any]) -> str:
-    """A cell as a page: its source, then (code cells) each text output after a blank
-    line; colour codes removed."""
+    """A cell as a page: its source, then (code cells) each text output on the lines
+    right after it, as Jupyter shows them: a result is quoted with the code that made
+    it (a blank line would part them); colour codes removed."""
     source = _text(cell.get("source", cell.get("input")))
     parts = [source.rstrip()]
     if cell.get("cell_type") == "code":
         outputs = cell.get("outputs") or []
-        parts += [_output(o).rstrip() for o in outputs if isinstance(o, dict)]
-    text = "\n\n".join(part for part in parts if part.strip())
+        parts += [_output(o).strip("\n").rstrip() for o in outputs if isinstance(o, dict)]
+    text = "\n".join(part for part in parts if part.strip())
     return normalise_newlines(_ANSI.sub("", text))
 
 
