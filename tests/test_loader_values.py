@@ -76,13 +76,13 @@ def test_xlsx_cells_read_as_formatted_with_the_stored_value(tmp_path: Path) -> N
     _, pages = load(path)
     row = pages[0].text.splitlines()[2]
     assert row.split(" | ") == [
-        "Riverside",
-        "33.33% (0.3333)",
-        "€2,500,000 (2500000)",
-        "1,204 (1204)",
-        "9 Jul 2024 (2024-07-09)",
-        "06:15 (06:15:00)",
-        "7",
+        "depot: Riverside",
+        "share: 33.33% (0.3333)",
+        "budget: €2,500,000 (2500000)",
+        "staff: 1,204 (1204)",
+        "audited: 9 Jul 2024 (2024-07-09)",
+        "gate opens: 06:15 (06:15:00)",
+        "note: 7",
     ]
 
 
@@ -105,11 +105,33 @@ def test_xlsx_merged_cells_fill_the_rows_they_span(tmp_path: Path) -> None:
     _, pages = load(path)
     assert pages[0].text.splitlines()[1:] == [
         "shift | site | lead | hours",
-        "early | North yard | Ama | 6",
-        "late | North yard | Bram | 8",
-        "night | North yard | Cleo | 10",
-        "weekend cover arranged by the duty manager",
+        "shift: early | site: North yard | lead: Ama | hours: 6",
+        "shift: late | site: North yard | lead: Bram | hours: 8",
+        "shift: night | site: North yard | lead: Cleo | hours: 10",
+        "shift: weekend cover arranged by the duty manager",
     ]
+
+
+def test_xlsx_rows_name_their_columns_only_under_a_header(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    titled = workbook.active
+    assert titled is not None
+    titled.title = "Titled"
+    for row in (["Loan register 2026"], [], ["who", None, "returned"], ["Ada", "drill", None]):
+        titled.append(row)  # a title line, then a header with a gap, then a record
+    bare = workbook.create_sheet("Bare")
+    for row in (["north", 12, 0.5], ["south", 7, 0.25]):
+        bare.append(row)  # data from the first row: no header to take names from
+    path = tmp_path / "loans.xlsx"
+    workbook.save(path)
+
+    _, pages = load(path)
+    assert pages[0].text == (
+        "Titled\nLoan register 2026\nwho |  | returned\nwho: Ada | column 2: drill"
+    )
+    assert pages[1].text == "Bare\nnorth | 12 | 0.5\nsouth | 7 | 0.25"
 
 
 # --------------------------------------------------------------------------- merged rows

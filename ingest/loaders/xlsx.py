@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
 _RESAVE = "open and re-save it in Excel or LibreOffice"
 # A worksheet of a read-only workbook (openpyxl's stubs type them as writable sheets).
 Worksheet = Any
+# Rows with anything in them that may come before a sheet's header row (titles, notes).
+HEADER_SEARCH = 5
 _BROKEN = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, ParseError)
 
 
@@ -84,18 +87,49 @@ def _rows(
 ) -> Iterator[str]:
     """Each row's line; a formula cell without a saved value gets it from `cells`.
     Both sheets are read-only views of the same file, so their rows align. A cell merged
-    down over several rows gives its text to each of them (`MergedDown`)."""
+    down over several rows gives its text to each of them (`MergedDown`); rows under a
+    header name their columns (`RowLabels`)."""
     merged = MergedDown(merged_ranges(values, counter, limit))
+    labels = RowLabels()
     pairs = zip_longest(_stored(values, counter, limit, False), _stored(formulas, [0], limit))
     for number, (row, source) in enumerate(pairs, start=1):
         row, source = row or (), source or ()
-        texts = []
+        texts, stored = [], []
         for col, (cell, formula) in enumerate(zip_longest(row, source), start=1):
             value = getattr(cell, "value", None)
             if value is None and _is_formula(formula):
                 value = cells.value(values.title, f"{get_column_letter(col)}{number}", str(formula))
+            stored.append(value)
             texts.append(shown(value, getattr(cell, "number_format", None)))
-        yield _row_line(merged.fill(number, texts))
+        yield labels.line(merged.fill(number, texts), stored)
+
+
+@dataclass
+class RowLabels:
+    """Rows under a header row read as a CSV's rows do (ingest/loaders/delimited.py):
+    "branch: Old Mill | conversion rate: 12.5% (0.125)", so that a row found alone, in
+    any chunk of a long sheet, says what each value is. The header is the first row
+    of two or more cells that are all text, among the sheet's first HEADER_SEARCH rows
+    with anything in them; a row of two or more cells holding numbers or dates before it
+    means the sheet has no header, and its rows stay as they are ("Old Mill | 12.5%")."""
+
+    header: list[str] | None = None
+    searching: int = HEADER_SEARCH
+
+    def line(self, texts: list[str], stored: list[object]) -> str:
+        if self.header is not None:
+            named = [(self.header[i] if i < len(self.header) else "") or f"column {i + 1}"
+                     for i in range(len(texts))]  # fmt: skip
+            pairs = zip(named, texts, strict=True)
+            return " | ".join(f"{name}: {text}" for name, text in pairs if text)
+        filled = [value for value in stored if value is not None and value != ""]
+        if self.searching and any(texts):
+            self.searching -= 1
+            if len(filled) >= 2 and all(isinstance(value, str) for value in filled):
+                self.header = list(texts)
+            elif len(filled) >= 2:
+                self.searching = 0
+        return _row_line(texts)
 
 
 def _sheets(workbook: Workbook, formulas: Workbook, cells: FormulaCells,
