@@ -259,3 +259,26 @@ def test_rtf_named_file_that_is_not_rtf(tmp_path: Path) -> None:
 def test_skipped_formats_say_what_to_do(tmp_path: Path, name: str, advice: str) -> None:
     with pytest.raises(UnsupportedFile, match=advice):
         open_document(write(tmp_path, name, b"content"))
+
+
+def test_messages_attached_inside_messages_stop_at_a_depth(tmp_path: Path) -> None:
+    inner = message("Level 5", "a@example.org", "the deepest text")
+    for level in range(4, 0, -1):
+        outer = message(f"Level {level}", "a@example.org", f"text of level {level}")
+        outer.add_attachment(inner)
+        inner = outer
+    document, pages = load(write(tmp_path, "nested.eml", inner.as_bytes()))
+    text = "\n".join(page.text for page in pages)
+    # the file's message and three levels of attachments inside it are read
+    assert all(f"text of level {n}" in text for n in (1, 2, 3, 4))
+    assert "the deepest text" not in text
+    assert any("attached 3 messages deep" in warning for warning in document.warnings)
+
+
+def test_notebook_cells_count_against_max_pages(tmp_path: Path) -> None:
+    from localqa.ingest.loaders.limits import LimitReached, Limits
+
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": f"note {n}"} for n in range(5)]
+    path = write(tmp_path, "long.ipynb", json.dumps({"nbformat": 4, "cells": cells}))
+    with pytest.raises(LimitReached, match="max_pages"):
+        list(open_document(path, Limits(max_pages=4)).pages)

@@ -123,10 +123,11 @@ def _payload(name: str, part: EmailMessage) -> bytes:
 
 
 def read_attachment(
-    name: str, part: EmailMessage, limits: Limits, not_read: list[str]
+    name: str, part: EmailMessage, limits: Limits, not_read: list[str], warnings: list[str]
 ) -> Iterator[tuple[str, Page]]:
     """The pages of an attached document (page kind, page), read by the loader of its
-    kind from a temporary copy; nothing, and a note in `not_read`, when it cannot be."""
+    kind from a temporary copy; nothing, and a note in `not_read`, when it cannot be.
+    Its own warnings join `warnings`, naming it."""
     from localqa.ingest.loaders import SUPPORTED_SUFFIXES, open_document
     from localqa.ingest.loaders.unsupported import unsupported_reason
 
@@ -151,6 +152,7 @@ def read_attachment(
             document = open_document(copy, limits, LoadOptions(ocr=limits.ocr))
             for page in document.pages:
                 yield document.page_kind, page
+            warnings.extend(f"attachment {name}: {warning}" for warning in document.warnings)
     except (LoadError, UnsupportedFile) as err:
         not_read.append(f"{name}: {getattr(err, 'problem', str(err))}")
     finally:
@@ -171,7 +173,7 @@ def _eml_pages(read: MessageText, limits: Limits, warnings: list[str]) -> Iterat
     number = 1
     not_read: list[str] = []
     for name, part in read.attachments:
-        for kind, page in read_attachment(name, part, limits, not_read):
+        for kind, page in read_attachment(name, part, limits, not_read, warnings):
             number += 1
             if number > limits.max_pages:
                 raise LimitReached(f"more than {limits.max_pages:,} pages", "max_pages")

@@ -26,12 +26,15 @@ _NOT_MBOX = "not an mbox mailbox (no message starts with a `From ` line)"
 _EXPORT = "export the folder again from the mail program as mbox, or save messages as .eml"
 
 
-def _message_page(number: int, data: EmailMessage, limits: Limits, not_read: list[str]) -> Page:
+def _message_page(
+    number: int, data: EmailMessage, limits: Limits, not_read: list[str], warnings: list[str]
+) -> Page:
     read = message_text(data)
     lines = [read.text]
     headings: list[tuple[int, str]] = [(0, read.subject)] if read.subject else []
     for name, part in read.attachments:
-        texts = [page.text for _, page in read_attachment(name, part, limits, not_read)]
+        pages = read_attachment(name, part, limits, not_read, warnings)
+        texts = [page.text for _, page in pages]
         if any(text.strip() for text in texts):
             offset = len("\n\n".join(lines)) + 2
             headings.append((offset, f"Attachment: {name}"))
@@ -46,7 +49,7 @@ def _messages(box: mailbox.mbox, limits: Limits, warnings: list[str]) -> Iterato
             if number > limits.max_pages:
                 raise LimitReached(f"more than {limits.max_pages:,} messages", "max_pages")
             data = box.get_bytes(key)  # one message at a time, without its `From ` line
-            yield _message_page(number, parse_message(data), limits, not_read)
+            yield _message_page(number, parse_message(data), limits, not_read, warnings)
     finally:
         box.close()
     if note := not_read_warning(not_read):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 # Excel shows these built-in codes in the reader's own short-date form: ISO is what
 # localqa showed before and reads the same everywhere.
@@ -53,14 +54,14 @@ def displayed(value: object, code: str | None) -> str | None:
     if value is None:
         return None
     try:
-        sections = _sections(_LOCAL_DATES.get(code, code))
+        sections = _compiled(_LOCAL_DATES.get(code, code))
         if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-            return " ".join(_render_date(_tokens(sections[0]), value).split())
+            return " ".join(_render_date(_supported(sections[0]), value).split())
         if not isinstance(value, int | float):
             return None
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         section, number = _pick(sections, number)
-        tokens = _tokens(section)
+        tokens = _supported(section)
         if any(kind in ("date", "ampm", "elapsed") for kind, _ in tokens):
             from openpyxl.utils.datetime import from_excel  # a serial date the reader kept
 
@@ -68,6 +69,28 @@ def displayed(value: object, code: str | None) -> str | None:
         return " ".join(_render_number(tokens, number).split())
     except (_Unsupported, InvalidOperation, ValueError, OverflowError, TypeError):
         return None
+
+
+Section = tuple[Token, ...] | None  # None: a section this renderer does not support
+
+
+@lru_cache(maxsize=1024)
+def _compiled(code: str) -> tuple[Section, ...]:
+    """The tokens of each section of `code`, parsed once per code (a sheet has few codes
+    and many cells)."""
+    compiled: list[Section] = []
+    for section in _sections(code):
+        try:
+            compiled.append(tuple(_tokens(section)))
+        except _Unsupported:
+            compiled.append(None)
+    return tuple(compiled)
+
+
+def _supported(section: Section) -> list[Token]:
+    if section is None:
+        raise _Unsupported("section")
+    return list(section)
 
 
 def _sections(code: str) -> list[str]:
@@ -91,7 +114,7 @@ def _sections(code: str) -> list[str]:
     return sections
 
 
-def _pick(sections: list[str], number: Decimal) -> tuple[str, Decimal]:
+def _pick(sections: tuple[Section, ...], number: Decimal) -> tuple[Section, Decimal]:
     """The section for this number, and the number that section shows: a second section
     shows negatives without their sign, a third shows zero. With one section a minus
     sign is written before the whole text (`_render_number`)."""
