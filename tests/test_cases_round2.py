@@ -75,7 +75,7 @@ def test_email_body_is_decoded_and_headers_found(cases_index: Builder) -> None:
     )
     store = cases_index.existing_index()
     for words in ("Lift maintenance", "facilities@example.org", "01 Dec 2026"):
-        found = {chunk.source for chunk, _ in store.chunk_store.lexical_search(words, 5)}
+        found = {chunk.source for chunk, _ in store.lexical.search(words, 5)}
         assert "27-lift-maintenance.eml" in found, words
 
 

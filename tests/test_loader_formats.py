@@ -110,7 +110,7 @@ def test_a_file_that_is_not_a_mailbox(tmp_path: Path) -> None:
 
 
 def test_message_kind_reads_well_in_a_citation() -> None:
-    chunk = Chunk("id", "text", "board.mbox", "/x/board.mbox", 2, 4, 6, 0, 4, "h", "d",
+    chunk = Chunk("id", "text", "board.mbox", "/x/board.mbox", 2, 4, 6, 0, 4, "d",
                   page_kind="message")  # fmt: skip
     assert chunk.location() == "board.mbox, message 2, lines 4-6"
 
@@ -157,7 +157,7 @@ def test_notebook_cells_are_pages_with_text_outputs(tmp_path: Path) -> None:
     ]
     assert pages[0].headings == ((0, "Yields"),)
     assert "iVBOR" not in "".join(page.text for page in pages)
-    chunk = Chunk("id", "t", "yields.ipynb", "/y", 2, 6, 6, 0, 1, "h", "d", page_kind="cell")
+    chunk = Chunk("id", "t", "yields.ipynb", "/y", 2, 6, 6, 0, 1, "d", page_kind="cell")
     assert chunk.location() == "yields.ipynb, cell 2, line 6"  # "Out[3]: 1874 kg"
 
 
