@@ -256,9 +256,9 @@ def test_formulas_without_saved_values_are_computed(tmp_path: Path) -> None:
     document = open_document(path)
     [page] = list(document.pages)
     lines = page.text.split("\n")
-    assert lines[2] == "folding chairs | 120 | 7.5 | 900"
-    assert lines[4] == "grand total |  |  | 2180"
-    assert lines[5] == "broken |  |  | =NOSUCHFUNCTION(1)"
+    assert lines[2] == "item: folding chairs | quantity: 120 | unit price: 7.5 | line total: 900"
+    assert lines[4] == "item: grand total | line total: 2180"
+    assert lines[5] == "item: broken | line total: =NOSUCHFUNCTION(1)"
     [warning] = document.warnings
     assert warning.startswith("4 formula cells had no saved value; 3 computed; 1 kept")
 

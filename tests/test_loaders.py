@@ -523,7 +523,11 @@ def test_xlsx_sheets_rows_and_empty_rows(tmp_path: Path) -> None:
     document, pages = load(path)
     assert document.page_kind == "sheet"
     assert [page.number for page in pages] == [1, 2, 3]
-    assert pages[0].text == "Staff\nName | Hours | Start\nAna | 4\nBo | 2.5 | x"
+    # rows under a header row name their columns, as a CSV's rows do
+    assert (
+        pages[0].text
+        == "Staff\nName | Hours | Start\nName: Ana | Hours: 4\nName: Bo | Hours: 2.5 | Start: x"
+    )
     assert pages[0].headings == ((0, "Staff"),)
     assert pages[1].text == ""
     assert pages[2].text == "Notes\n | remember the milk"
@@ -770,7 +774,9 @@ PRIVATEGPT: dict[str, Outcome] = {
     "reader_files/file.md": Loaded(1, "Comprehensive Profile of", 1),
     "reader_files/file.txt": Loaded(1, "test data for present's TestTestdata", 1),
     "reader_files/file.xls": LEGACY,
-    "reader_files/file.xlsx": Loaded(1, "ADILSON ALVES LUCAS | 578.774.241-91", 3, kind="sheet"),
+    "reader_files/file.xlsx": Loaded(
+        1, "Nome: ADILSON ALVES LUCAS | CPF/RG: 578.774.241-91", 3, kind="sheet"
+    ),
     "reader_files/file_comma.csv": Loaded(1, PEOPLE_ROW, 1),
     "reader_files/file_emoji.html": Fails("no text found"),
     "reader_files/file_emoji.md": Loaded(1, "![(blue star)]", 1),

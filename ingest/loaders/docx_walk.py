@@ -15,6 +15,7 @@ _MARKUP_COMPAT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _SKIPPED = frozenset({"pPrChange", "rPrChange", "sectPrChange", "tblPrChange", "trPrChange"})
 _NEW_PAGE_SECTIONS = frozenset({"nextPage", "oddPage", "evenPage"})
 _OFF = frozenset({"0", "false", "off"})
+_CELL_LAYOUT = frozenset({"vMerge", "gridSpan", "gridBefore"})
 _RUN_TEXT = {"tab": "\t", "cr": "\n", "noBreakHyphen": "-"}
 
 
@@ -39,8 +40,36 @@ class _Paragraph:
 
 @dataclass
 class _Table:
+    """A table being read: the finished cells of the current row, the lines of the cell
+    being read, and what vertical merges need: the grid column where the next cell
+    starts, and the text of each column's merged cell (`w:vMerge="restart"`), which the
+    cells it continues into (`w:vMerge` alone) repeat so that each row stays whole."""
+
     cells: list[str] = field(default_factory=list)
     cell: list[str] | None = None
+    column: int = 0
+    span: int = 1
+    merge: str | None = None  # "restart" or "continue" for the cell being read
+    merged: dict[int, str] = field(default_factory=dict)
+
+    def start_row(self) -> None:
+        self.column = 0
+
+    def start_cell(self) -> None:
+        self.cell, self.span, self.merge = [], 1, None
+
+    def end_cell(self) -> None:
+        text = " ".join(" ".join(self.cell or ()).split())
+        if self.merge == "continue" and not text:
+            text = self.merged.get(self.column, "")
+        elif self.merge == "restart":
+            self.merged[self.column] = text
+        else:
+            self.merged.pop(self.column, None)
+        if text:
+            self.cells.append(text)
+        self.column += self.span
+        self.cell = None
 
 
 @dataclass
@@ -103,8 +132,10 @@ class DocxWalker:
             self.in_ppr += 1
         elif name == "tbl":
             self.tables.append(_Table())
+        elif name == "tr" and self.tables:
+            self.tables[-1].start_row()
         elif name == "tc" and self.tables:
-            self.tables[-1].cell = []
+            self.tables[-1].start_cell()
 
     def end(self, elem: Element) -> None:
         name = _local(elem.tag)
@@ -157,17 +188,25 @@ class DocxWalker:
         elif name == "p" and self.paragraphs:
             self._paragraph_end(self.paragraphs.pop())
             elem.clear()
+        elif name in _CELL_LAYOUT and self.tables:
+            self._cell_layout(name, elem, self.tables[-1])
         elif name == "tc" and self.tables:
-            table = self.tables[-1]
-            text = " ".join(" ".join(table.cell or ()).split())
-            if text:
-                table.cells.append(text)
-            table.cell = None
+            self.tables[-1].end_cell()
         elif name == "tr" and self.tables:
             self._row_end(self.tables[-1])
             elem.clear()
         elif name == "tbl" and self.tables:
             self.tables.pop()
+
+    def _cell_layout(self, name: str, elem: Element, table: _Table) -> None:
+        """w:vMerge and w:gridSpan of the cell being read, w:gridBefore of its row."""
+        value = _attr(elem, "val")
+        if name == "vMerge" and table.cell is not None:
+            table.merge = "restart" if value == "restart" else "continue"
+        elif name == "gridSpan" and table.cell is not None and (value or "").isdigit():
+            table.span = max(1, int(value or 1))
+        elif name == "gridBefore" and table.cell is None and (value or "").isdigit():
+            table.column += int(value or 0)
 
     def _emit(self, line: str, heading: bool = False) -> None:
         """A finished line goes to the enclosing table cell, else to the page."""

@@ -18,6 +18,7 @@ from bs4.element import CData, NavigableString, PageElement, Tag
 from localqa.ingest.loaders.base import LoadedDocument, LoadError
 from localqa.ingest.loaders.common import empty_file, read_bytes, sensible_title
 from localqa.ingest.loaders.encoding import decode_bytes, normalise_newlines
+from localqa.ingest.loaders.html_tables import spread_row_spans
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, Limits
 from localqa.ingest.loaders.markup import Heading
 from localqa.schema import Page
@@ -193,8 +194,10 @@ def _title(soup: BeautifulSoup) -> str:
 
 
 def extract_html(markup: str) -> HtmlText:
-    """Visible text of `markup`, its <title>, and h1-h6 headings with their offsets."""
+    """Visible text of `markup`, its <title>, and h1-h6 headings with their offsets; a
+    table cell that spans rows is repeated in each (ingest/loaders/html_tables.py)."""
     soup = BeautifulSoup(normalise_newlines(markup), "html.parser")
+    spread_row_spans(soup)
     text, headings = _walk(soup)
     return HtmlText(title=_title(soup), text=text, headings=headings)
 
@@ -218,7 +221,7 @@ _BETWEEN_WORDS = r"(?:\W|<[^>]*>|&#?\w+;)+"  # spaces, punctuation, tags, entiti
 
 def _file_lines(lines: list[str], markup: str) -> list[int | None]:
     """The 1-based line of `markup` where each text line is found: its first two words
-    searched for in order (markup between them allowed), from where the line before was
+    searched for in order (markup between them allowed), after where the line before was
     found; None for an empty line or one not found."""
     found: list[int | None] = []
     body = re.search(r"<body[\s>]", markup, re.IGNORECASE)  # not the <title> in <head>
@@ -232,8 +235,13 @@ def _file_lines(lines: list[str], markup: str) -> list[int | None]:
             match = re.compile(pattern).search(markup, cursor)
         if match:
             line += markup.count("\n", cursor, match.start())
-            cursor = match.start()
-        found.append(line if match else None)
+            found.append(line)
+            # on from the end of these words: a row's cell repeated from the row above
+            # (html_tables.py) must not be found where it was first written
+            line += markup.count("\n", match.start(), match.end())
+            cursor = match.end()
+        else:
+            found.append(None)
     return found
 
 

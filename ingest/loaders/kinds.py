@@ -20,7 +20,7 @@ PLAIN_SUFFIXES = frozenset(
         ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
         ".properties", ".env", ".xml", ".xsd", ".xsl", ".css", ".scss", ".sass", ".less",
         ".tex", ".bib", ".sty", ".cls", ".srt", ".vtt", ".diff", ".patch", ".org", ".adoc",
-        ".textile", ".ipynb",
+        ".textile",
     }
 )  # fmt: skip
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
@@ -31,6 +31,11 @@ DOCX_SUFFIXES = frozenset({".docx", ".docm", ".dotx", ".dotm"})
 PPTX_SUFFIXES = frozenset({".pptx", ".pptm", ".ppsx", ".potx"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 EPUB_SUFFIXES = frozenset({".epub"})
+EML_SUFFIXES = frozenset({".eml"})
+MBOX_SUFFIXES = frozenset({".mbox", ".mbx"})
+NOTEBOOK_SUFFIXES = frozenset({".ipynb"})
+ODT_SUFFIXES = frozenset({".odt", ".ott"})
+RTF_SUFFIXES = frozenset({".rtf"})
 
 # (suffixes, module under ingest.loaders, its load function), imported on first use.
 FAMILIES: tuple[tuple[frozenset[str], str, str], ...] = (
@@ -44,4 +49,9 @@ FAMILIES: tuple[tuple[frozenset[str], str, str], ...] = (
     (PPTX_SUFFIXES, "pptx", "load_pptx"),
     (XLSX_SUFFIXES, "xlsx", "load_xlsx"),
     (EPUB_SUFFIXES, "epub", "load_epub"),
+    (EML_SUFFIXES, "mail", "load_eml"),
+    (MBOX_SUFFIXES, "mbox", "load_mbox"),
+    (NOTEBOOK_SUFFIXES, "notebook", "load_notebook"),
+    (ODT_SUFFIXES, "odt", "load_odt"),
+    (RTF_SUFFIXES, "rtf", "load_rtf"),
 )

@@ -10,6 +10,7 @@ PDFium opened every PDF that pypdf opened there and read no kind of file worse.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -26,6 +27,7 @@ from localqa.ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
 from localqa.ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
 from localqa.ingest.loaders.encoding import normalise_newlines
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.pdf_forms import init_forms, with_fields
 from localqa.schema import Page
 
 # Pages extracted at open time to tell a scanned PDF from a text PDF cheaply.
@@ -101,7 +103,12 @@ def _load(path: Path) -> Any:
             except OSError as err:
                 raise cannot_read(err) from err
         raise _refused(code)
-    return pdfium.PdfDocument(raw)  # it closes the handle
+    pdf = pdfium.PdfDocument(raw)  # it closes the handle
+    # before any page is loaded: a filled form's values are text too; a form that cannot
+    # be read leaves the page's own text
+    with contextlib.suppress(pdfium.PdfiumError):
+        init_forms(pdf)
+    return pdf
 
 
 def pdfium_text(raw: str) -> str:
@@ -112,7 +119,8 @@ def pdfium_text(raw: str) -> str:
 
 
 def _page_text(pdf: Any, index: int) -> str | None:
-    """The page's text, or None when PDFium cannot extract it (one bad page is not fatal).
+    """The page's text with its form fields' values (ingest/loaders/pdf_forms.py), or None
+    when PDFium cannot extract it (one bad page is not fatal).
     The page and its text page are closed at once: PDFium keeps their parsed content."""
     try:
         page = pdf[index]
@@ -121,7 +129,7 @@ def _page_text(pdf: Any, index: int) -> str | None:
     try:
         textpage = page.get_textpage()
         try:
-            raw = textpage.get_text_range()
+            raw = with_fields(page, textpage, textpage.get_text_range())
         finally:
             textpage.close()
     except pdfium.PdfiumError:

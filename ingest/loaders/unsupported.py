@@ -10,8 +10,27 @@ _REASONS: tuple[tuple[frozenset[str], str], ...] = (
         "legacy binary Office format; save it as .docx/.xlsx/.pptx and ingest again",
     ),
     (
-        frozenset({".odt", ".ods", ".odp", ".rtf", ".pages", ".numbers", ".key", ".wpd"}),
-        "word-processor format not read; save it as .docx, .pdf or .txt and ingest again",
+        frozenset({".ods", ".fods", ".numbers"}),
+        "spreadsheet format not read; save it as .xlsx or .csv and ingest again",
+    ),
+    (
+        frozenset({".odp", ".fodp", ".key"}),
+        "presentation format not read; save it as .pptx or .pdf and ingest again",
+    ),
+    (
+        frozenset({".pages", ".wpd", ".wps", ".fodt", ".sxw"}),
+        "word-processor format not read; save it as .docx, .odt, .pdf or .txt and ingest again",
+    ),
+    (
+        frozenset({".msg", ".oft"}),
+        # extract-msg, the library that reads them, is GPL: localqa is Apache-2.0
+        "Outlook message format not read; save it from Outlook as .txt, .html or .pdf (or "
+        "drag it into a mail program that saves .eml) and ingest that",
+    ),
+    (
+        frozenset({".pst", ".ost"}),
+        "Outlook data file not read; export the folder as .mbox (e.g. with Thunderbird's "
+        "ImportExportTools or `readpst -r`) and ingest that",
     ),
     (
         frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic",

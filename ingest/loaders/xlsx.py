@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,16 @@ from localqa.ingest.loaders.base import LoadedDocument, LoadError
 from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.ingest.loaders.xlsx_formulas import FormulaCells
+from localqa.ingest.loaders.xlsx_merged import MergedDown, merged_ranges
+from localqa.ingest.loaders.xlsx_numfmt import displayed
 from localqa.schema import Page
 
 _INVALID = "not a valid XLSX (corrupt or not an Excel 2007+ file)"
 _RESAVE = "open and re-save it in Excel or LibreOffice"
 # A worksheet of a read-only workbook (openpyxl's stubs type them as writable sheets).
 Worksheet = Any
+# Rows with anything in them that may come before a sheet's header row (titles, notes).
+HEADER_SEARCH = 5
 _BROKEN = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, ParseError)
 
 
@@ -42,8 +47,18 @@ def cell_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _row_line(values: Iterable[object]) -> str:
-    cells = [cell_text(value) for value in values]
+def shown(value: object, number_format: str | None) -> str:
+    """A cell as the sheet shows it (`12.5%`, `$1,234.50`, `15/03/2019`), followed by its
+    stored value in brackets when that is not already part of it (`12.5% (0.125)`), so
+    that both can be found."""
+    raw = cell_text(value)
+    display = displayed(value, number_format)
+    if not display or display == raw:
+        return raw
+    return display if raw in display else f"{display} ({raw})"
+
+
+def _row_line(cells: list[str]) -> str:
     while cells and not cells[-1]:
         cells.pop()
     return " | ".join(cells)
@@ -53,12 +68,14 @@ def _is_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith("=") and len(value) > 1
 
 
-def _stored(sheet: Any, counter: list[int], limit: int) -> Iterator[tuple[object, ...]]:
+def _stored(
+    sheet: Any, counter: list[int], limit: int, values_only: bool = True
+) -> Iterator[tuple[Any, ...]]:
     """The sheet's rows as stored, not as its declared dimension says: a 2 KB file may
     declare A1:XFD1048576, and read-only openpyxl would pad every row to that size."""
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()
-    for row in sheet.iter_rows(values_only=True):
+    for row in sheet.iter_rows(values_only=values_only):
         counter[0] += len(row)
         if counter[0] > limit:
             raise LimitReached(f"more than {limit:,} cells", "max_sheet_cells")
@@ -69,17 +86,50 @@ def _rows(
     values: Worksheet, formulas: Worksheet, cells: FormulaCells, counter: list[int], limit: int
 ) -> Iterator[str]:
     """Each row's line; a formula cell without a saved value gets it from `cells`.
-    Both sheets are read-only views of the same file, so their rows align."""
-    pairs = zip_longest(_stored(values, counter, limit), _stored(formulas, [0], limit))
+    Both sheets are read-only views of the same file, so their rows align. A cell merged
+    down over several rows gives its text to each of them (`MergedDown`); rows under a
+    header name their columns (`RowLabels`)."""
+    merged = MergedDown(merged_ranges(values, counter, limit))
+    labels = RowLabels()
+    pairs = zip_longest(_stored(values, counter, limit, False), _stored(formulas, [0], limit))
     for number, (row, source) in enumerate(pairs, start=1):
         row, source = row or (), source or ()
-        filled = [
-            cells.value(values.title, f"{get_column_letter(col)}{number}", str(formula))
-            if value is None and _is_formula(formula)
-            else value
-            for col, (value, formula) in enumerate(zip_longest(row, source), start=1)
-        ]
-        yield _row_line(filled)
+        texts, stored = [], []
+        for col, (cell, formula) in enumerate(zip_longest(row, source), start=1):
+            value = getattr(cell, "value", None)
+            if value is None and _is_formula(formula):
+                value = cells.value(values.title, f"{get_column_letter(col)}{number}", str(formula))
+            stored.append(value)
+            texts.append(shown(value, getattr(cell, "number_format", None)))
+        yield labels.line(merged.fill(number, texts), stored)
+
+
+@dataclass
+class RowLabels:
+    """Rows under a header row read as a CSV's rows do (ingest/loaders/delimited.py):
+    "branch: Old Mill | conversion rate: 12.5% (0.125)", so that a row found alone, in
+    any chunk of a long sheet, says what each value is. The header is the first row
+    of two or more cells that are all text, among the sheet's first HEADER_SEARCH rows
+    with anything in them; a row of two or more cells holding numbers or dates before it
+    means the sheet has no header, and its rows stay as they are ("Old Mill | 12.5%")."""
+
+    header: list[str] | None = None
+    searching: int = HEADER_SEARCH
+
+    def line(self, texts: list[str], stored: list[object]) -> str:
+        if self.header is not None:
+            named = [(self.header[i] if i < len(self.header) else "") or f"column {i + 1}"
+                     for i in range(len(texts))]  # fmt: skip
+            pairs = zip(named, texts, strict=True)
+            return " | ".join(f"{name}: {text}" for name, text in pairs if text)
+        filled = [value for value in stored if value is not None and value != ""]
+        if self.searching and any(texts):
+            self.searching -= 1
+            if len(filled) >= 2 and all(isinstance(value, str) for value in filled):
+                self.header = list(texts)
+            elif len(filled) >= 2:
+                self.searching = 0
+        return _row_line(texts)
 
 
 def _sheets(workbook: Workbook, formulas: Workbook, cells: FormulaCells,
