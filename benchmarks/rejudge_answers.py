@@ -62,6 +62,7 @@ def main() -> None:
     os.environ["LOCALQA_HOME"] = str(args.home or args.report.parent / "home")
 
     from localqa.answer_eval import judge, summarise_answers
+    from localqa.answering.presentation import present
     from localqa.builder import Builder
     from localqa.evaluation import load_questions
 
@@ -75,7 +76,7 @@ def main() -> None:
     for question in load_questions(args.questions):
         model.question = question.question
         answer = answerer.ask(question.question)
-        judged.append(judge(answer, question, 0.0, quotes_only=False))
+        judged.append(judge(present(answer, answerer.quotes_only), question, 0.0))
     index.close()
     answers = summarise_answers(judged)
     for figure in ("shown_has_gold", "cited_has_gold", "abstained_when_unanswerable"):

@@ -2,10 +2,9 @@
 cited source, does the answer abstain when the documents do not answer, and how long it
 took. Used by `localqa eval --answers`.
 
-`shown` is what the reader gets, as `ask` prints it: the answer text and the quote of
-each source it cites, plus the extractive quotes (and their sources) shown under a
-generated answer that does not stand alone (answering/relevance.py), or instead of it
-with `unsupported_answer = "quotes-only"`.
+"Shown" is what the reader reads of the answer as every front end shows it: the
+`Presentation` of localqa/answering/presentation.py (its `reader_text()`), so the figure
+follows what users see, quotes under or instead of a model answer included.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Any
 
 from localqa.answering.answerer import Answer
 from localqa.answering.extractive import NOTHING_FOUND
+from localqa.answering.presentation import Presentation
 from localqa.evaluation import EvalQuestion, contains_answer, normalise
 from localqa.text import words
 
@@ -29,14 +29,6 @@ ABSTAINS = re.compile(
     r"not (?:in|found in) the (?:documents|sources))\b",
     re.IGNORECASE,
 )
-
-
-def shown_text(answer: Answer, quotes_only: bool = False) -> str:
-    """What the reader is shown for this answer (see the module docstring)."""
-    shown = [answer] if answer.fallback is None else [answer, answer.fallback]
-    if quotes_only and answer.fallback is not None:
-        shown = [answer.fallback]
-    return "\n".join(part for a in shown for part in (a.text, *(c.quote for c in a.citations)))
 
 
 def abstains(answer: Answer) -> bool:
@@ -62,10 +54,10 @@ def token_f1(prediction: str, golds: Sequence[str]) -> float:
     return best
 
 
-def judge(
-    answer: Answer, question: EvalQuestion, seconds: float, quotes_only: bool
-) -> dict[str, Any]:
-    """One question's answer figures; gold-answer figures only for answerable questions."""
+def judge(shown: Presentation, question: EvalQuestion, seconds: float) -> dict[str, Any]:
+    """One question's answer figures, as `shown`; gold-answer figures only for answerable
+    questions."""
+    answer = shown.answer
     row: dict[str, Any] = {
         "answer": answer.text,
         "mode": answer.mode,
@@ -80,7 +72,7 @@ def judge(
     }
     if question.answers:
         cited = answer.citations + (answer.fallback.citations if answer.fallback else ())
-        row["shown_has_gold"] = contains_answer(shown_text(answer, quotes_only), question.answers)
+        row["shown_has_gold"] = contains_answer(shown.reader_text(), question.answers)
         row["token_f1"] = round(token_f1(answer.text, question.answers), 4)
         row["cited_has_gold"] = any(contains_answer(c.chunk.text, question.answers)
                                     for c in cited)  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,26 @@ if TYPE_CHECKING:
 
 def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class PartsInfo:
+    """What the loaded parts are, as `Builder.describe` tells it: the chat's status bar,
+    `doctor` and `ask`'s report line on the model read it."""
+
+    index_name: str
+    documents: int | None = None  # None: no index described
+    chunks: int | None = None
+    model_name: str | None = None  # the GGUF's file name; None: extractive mode
+    gpu_layers: int | None = None
+    n_layers: int | None = None
+    warnings: tuple[str, ...] = ()  # the model's, about its loading
+    layout: str | None = None  # the prompt layout the model gets (generation/layouts.py)
+    layout_reason: str | None = None
+
+    @property
+    def offload(self) -> str:
+        return f"{self.gpu_layers}/{self.n_layers} layers on the GPU"
 
 
 @dataclass(frozen=True)
@@ -156,7 +176,7 @@ class Builder:
         for warning in model.warnings:
             logging.getLogger("localqa").warning(warning)
         if report is not None:
-            report(f"model {path.name}: {model.gpu_layers}/{model.n_layers} layers on the GPU")
+            report(f"model {path.name}: {self.describe(model=model).offload}")
         return model
 
     def load_model_beside(
@@ -172,6 +192,25 @@ class Builder:
             pending = pool.submit(self.load_model, report)
             index.vectors  # noqa: B018 - opened now, for the question that follows
             return pending.result()
+
+    def describe(
+        self, index: IndexReader | None = None, model: LanguageModel | None = None
+    ) -> PartsInfo:
+        """What `index` holds and what `model` is: its GPU offload and the prompt layout it
+        gets with these settings (as `answerer` would use it)."""
+        info = PartsInfo(self.settings.index)
+        if index is not None:
+            documents, chunks = len(index.catalog.documents()), index.chunks.count()
+            info = replace(info, documents=documents, chunks=chunks)
+        if model is None:
+            return info
+        from localqa.generation.layouts import choose_layout
+        from localqa.generation.prompt import SYSTEM_PROMPT
+
+        layout = choose_layout(model, SYSTEM_PROMPT, self.settings.prompt_format)[1]
+        return replace(info, model_name=model.name, gpu_layers=model.gpu_layers,
+                       n_layers=model.n_layers, warnings=tuple(model.warnings),
+                       layout=layout.name, layout_reason=layout.reason)  # fmt: skip
 
     def answerer(self, index: IndexReader, model: LanguageModel | None = None) -> Answerer:
         """An answerer over `index` with the query embedder; `model` None: extractive."""

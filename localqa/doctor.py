@@ -53,21 +53,19 @@ def _model_facts(path: Path) -> dict[str, Any]:
     return facts
 
 
-def _layout(path: Path, prompt_format: str) -> str:
+def _layout(builder: Builder, path: Path) -> str:
     """The prompt layout `ask` would use with this model, and why (loads it briefly)."""
-    from localqa.generation.layouts import choose_layout
     from localqa.generation.model import LocalModel
-    from localqa.generation.prompt import SYSTEM_PROMPT
 
     try:
         model = LocalModel.load(path, n_ctx=256, n_gpu_layers=0)
     except (LocalqaError, ImportError) as err:
         return f"unknown ({err})"
     try:
-        layout = choose_layout(model, SYSTEM_PROMPT, prompt_format)[1]
+        info = builder.describe(model=model)
     finally:
         model.close()
-    return f"{layout.name} ({layout.reason})"
+    return f"{info.layout} ({info.layout_reason})"
 
 
 def _models(builder: Builder) -> dict[str, Any]:
@@ -82,7 +80,7 @@ def _models(builder: Builder) -> dict[str, Any]:
     except LocalqaError:  # several models in a folder: the models section says which
         chosen = None
     if chosen is not None and isinstance(found.get(str(chosen)), dict):
-        found[str(chosen)]["prompt_layout"] = _layout(chosen, builder.settings.prompt_format)
+        found[str(chosen)]["prompt_layout"] = _layout(builder, chosen)
     return found or {"none": "no GGUF model found: answers will be extractive"}
 
 
@@ -101,13 +99,12 @@ def _index(builder: Builder) -> dict[str, Any]:
     if not Index.exists(builder.settings.store):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
     with builder.existing_index() as index:
-        docs = index.catalog.documents()
+        info = builder.describe(index)
         fresh = index.lexical.fresh_arrays() is not None
-        chunks = index.chunks.count()
     return {
         "path": str(path),
-        "documents": len(docs),
-        "chunks": chunks,
+        "documents": info.documents,
+        "chunks": info.chunks,
         "bm25_arrays": "current"
         if fresh
         else "none yet: FTS5 answers (slower on big indexes); the next ingest writes them",

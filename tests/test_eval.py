@@ -103,6 +103,7 @@ def test_answer_figures_on_known_answers() -> None:
     from localqa.answer_eval import abstains, judge, summarise_answers, token_f1
     from localqa.answering.answerer import Answer
     from localqa.answering.citations import Citation
+    from localqa.answering.presentation import present
     from localqa.evaluation import EvalQuestion
 
     assert token_f1("eighteen weeks of leave", ["18 weeks", "eighteen weeks"]) == 2 / 3
@@ -110,19 +111,21 @@ def test_answer_figures_on_known_answers() -> None:
     leave = _chunk("handbook.pdf", 3, "Parental leave is 18 weeks.")
     quote = Answer("q", "- Parental leave is 18 weeks. [1]", "extractive",
                    (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),), (leave,))  # fmt: skip
-    wrong = Answer("q", "It is 27 weeks.", "generative", (), (leave,), fallback=quote)
+    wrong = Answer("q", "It is 27 weeks.", "generative", (), (leave,), fallback=quote,
+                   fallback_reason="unsupported")  # fmt: skip
     shy = Answer("q", "The documents do not say.", "generative", (), (leave,))
     asked = EvalQuestion("1", "How long is parental leave?", answers=("18 weeks",))
     none = EvalQuestion("2", "Who founded it?", unanswerable=True)
-    rows = [judge(wrong, asked, 2.0, quotes_only=False), judge(shy, none, 1.0, False)]
+    rows = [judge(present(wrong, False), asked, 2.0), judge(present(shy, False), none, 1.0)]
     assert rows[0]["shown_has_gold"] and rows[0]["cited_has_gold"]  # via the quotes shown
     assert rows[0]["token_f1"] == 0.3333 and not rows[0]["abstained"]
-    assert not judge(shy, asked, 1.0, False)["shown_has_gold"] and abstains(shy)
+    assert judge(present(wrong, True), asked, 2.0)["shown_has_gold"]  # the quotes instead
+    assert not judge(present(shy, False), asked, 1.0)["shown_has_gold"] and abstains(shy)
     # a generated answer that stands alone: the quote `ask` prints under it is shown too
     cited = Answer("q", "Leave is set by the handbook [1].", "generative",
                    (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),), (leave,))  # fmt: skip
-    assert judge(cited, asked, 1.0, False)["shown_has_gold"]
-    assert not judge(replace(cited, citations=()), asked, 1.0, False)["shown_has_gold"]
+    assert judge(present(cited, False), asked, 1.0)["shown_has_gold"]
+    assert not judge(present(replace(cited, citations=()), False), asked, 1.0)["shown_has_gold"]
     summary = summarise_answers(rows)
     assert summary["shown_has_gold"] == 1.0 and summary["abstained_when_unanswerable"] == 1.0
     assert summary["abstained_when_answerable"] == 0.0 and summary["seconds_per_answer"] == 1.5

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
@@ -18,20 +18,20 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from typer.testing import CliRunner
 
-from localqa.answering.answerer import Answer, AnswerEvent, Final
-from localqa.answering.conversations import ConversationStore
-from localqa.builder import Builder
+from localqa.answering.answerer import Answer, Token
+from localqa.answering.conversations import Conversation, ConversationStore, SavedTurn
+from localqa.answering.presentation import present
+from localqa.answering.session import Answered, Searched, SessionEvent, turn_of
+from localqa.builder import Builder, PartsInfo
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder
 from localqa.generation.model import LocalModel
-from localqa.schema import Turn
 from localqa.store.index import Index
 from localqa.tui.adapter import (
-    AnswererCore,
     ChatCore,
     CoreFactory,
-    CoreInfo,
     CoreParts,
+    SessionCore,
     core_factory,
 )
 from localqa.tui.app import ChatApp
@@ -88,40 +88,47 @@ class RecordingCore:
         self.answers: list[Answer] = []
         self.tokens = 0
 
-    @property
-    def info(self) -> CoreInfo:
-        return self.core.info
+    def load(self) -> PartsInfo:
+        return self.core.load()
 
-    def standalone_question(
-        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
-    ) -> str:
-        return self.core.standalone_question(question, history, previous, stop)
-
-    def stream(
-        self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[AnswerEvent]:
-        self.searched.append(question)
-        for event in self.core.stream(question, history, stop):
-            if isinstance(event, Final):
-                self.answers.append(event.answer)
+    def ask(self, question: str, stop: threading.Event) -> Generator[SessionEvent]:
+        for event in self.core.ask(question, stop):
+            if isinstance(event, Searched):
+                self.searched.append(event.text)
+            elif isinstance(event, Answered):
+                self.answers.append(event.presentation.answer)
             else:
                 self.tokens += 1
             yield event
+
+    def new_conversation(self) -> None:
+        self.core.new_conversation()
+
+    def open_conversation(self, conversation_id: int) -> tuple[SavedTurn, ...]:
+        return self.core.open_conversation(conversation_id)
+
+    def resume(self) -> tuple[SavedTurn, ...] | None:
+        return self.core.resume()
+
+    def conversations(self) -> list[Conversation]:
+        return self.core.conversations()
 
     def close(self) -> None:
         self.core.close()
 
 
 def recording_factory(
-    settings: Settings, model: LocalModel | GatedModel | None = None
+    settings: Settings, store: Path, model: LocalModel | GatedModel | None = None
 ) -> tuple[CoreFactory, list[RecordingCore]]:
     made: list[RecordingCore] = []
 
     def parts() -> CoreParts:  # runs on the core's thread, which must open the index
-        return CoreParts.assemble(Builder(settings), Index.open_existing(settings.store), model)  # type: ignore[arg-type]
+        builder, index = Builder(settings), Index.open_existing(settings.store)
+        return CoreParts(builder.answerer(index, model), index, builder.describe(index, model))  # type: ignore[arg-type]
 
     def build() -> ChatCore:
-        made.append(RecordingCore(AnswererCore(parts)))
+        core = SessionCore(lambda: ConversationStore(store), parts, settings.index)
+        made.append(RecordingCore(core))
         return made[-1]
 
     return build, made
@@ -130,8 +137,8 @@ def recording_factory(
 def chat_app(
     settings: Settings, embedder: Embedder, store: Path, resume: bool = False
 ) -> tuple[ChatApp, list[RecordingCore]]:
-    factory, made = recording_factory(settings)
-    return ChatApp(factory, ConversationStore(store), settings.index, resume=resume), made
+    factory, made = recording_factory(settings, store)
+    return ChatApp(factory, resume=resume), made
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -216,6 +223,7 @@ async def test_follow_up_is_rewritten_for_retrieval_and_saved(
         # the follow-up carried the subject over, so retrieval found the card's price
         assert core.searched[1].startswith("How much does it cost?")
         assert "access" in core.searched[1] and "card" in core.searched[1]
+        assert [a.question for a in core.answers] == core.searched  # what retrieval was asked
         assert "searched for" in str(app.exchanges[1].question_view.visual)
         assert "NOK 150" in view.text
         assert "faq.txt" in [s.chunk.source for s in app.query_one(SourcesTable).sources]
@@ -257,11 +265,13 @@ async def test_problems_are_messages_not_tracebacks(
 ) -> None:
     empty = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "nothing")})
     app = ChatApp(
-        core_factory(Builder(empty), use_model=False), ConversationStore(tmp_path / "a"), "default"
+        core_factory(
+            Builder(empty), use_model=False, open_store=lambda: ConversationStore(tmp_path / "a")
+        )
     )
     async with app.run_test() as pilot:
         await settle(pilot)
-        assert app.core is None and app.core_error and "localqa ingest" in app.core_error
+        assert app.info is None and app.core_error and "localqa ingest" in app.core_error
         assert "Cannot answer" in str(app.query_one(".error", Static).visual)
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF but not really a model")
@@ -269,7 +279,9 @@ async def test_problems_are_messages_not_tracebacks(
         Settings.model_validate({**indexed.model_dump(), "model_path": str(broken)})
     )
     app = ChatApp(
-        core_factory(with_model, use_model=True), ConversationStore(tmp_path / "b"), "default"
+        core_factory(
+            with_model, use_model=True, open_store=lambda: ConversationStore(tmp_path / "b")
+        )
     )
     async with app.run_test() as pilot:
         await settle(pilot)
@@ -297,8 +309,8 @@ async def test_generative_answer_streams_and_cancels(
         {**indexed.model_dump(), "n_ctx": 2048, "answer_tokens": 1500, "context_chars": 1200}
     )
     model = GatedModel(LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0), hold_at=3)
-    factory, made = recording_factory(settings, model)
-    app = ChatApp(factory, ConversationStore(tmp_path / "c.sqlite"), settings.index)
+    factory, made = recording_factory(settings, tmp_path / "c.sqlite", model)
+    app = ChatApp(factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.query_one(QuestionInput).focus()
@@ -318,6 +330,38 @@ async def test_generative_answer_streams_and_cancels(
         status = str(app.query_one("#status", Static).visual)
         assert "tiny-llama.gguf" in status and "tok/s" in status and "prompt tokens" in status
         assert app.exchanges[-1].turn is not None and app.exchanges[-1].turn.cancelled
+
+
+@pytest.mark.anyio
+async def test_a_new_conversation_during_an_answer_keeps_nothing_of_it(
+    indexed: Settings, tmp_path: Path, tiny_gguf: Path
+) -> None:
+    settings = Settings.model_validate({**indexed.model_dump(), "n_ctx": 2048})
+    model = GatedModel(LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0), hold_at=3)
+    factory, made = recording_factory(settings, tmp_path / "c.sqlite", model)
+    app = ChatApp(factory)
+
+    async def held(question: str) -> None:
+        app.query_one(QuestionInput).focus()
+        await pilot.press(*question, "enter")
+        await until(
+            pilot, lambda: bool(app.exchanges) and app.exchanges[-1].answer_view.updates >= 3
+        )
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await held(SALARY)
+        await pilot.press("ctrl+n")  # while the model is held mid-answer
+        assert app.exchanges == []
+        await held("How much does it cost?")  # no need to wait for the old answer to end
+        await pilot.press("escape")
+        await settle(pilot)
+        [core] = made
+        assert [a.cancelled for a in core.answers] == [True, True]
+        # the follow-up builds on nothing: the first answer's conversation was left
+        assert core.searched == [SALARY, "How much does it cost?"]
+    [saved] = ConversationStore(tmp_path / "c.sqlite").recent()
+    assert saved.title == "How much does it cost?" and saved.turns == 1
 
 
 async def take_answer_screenshot(pilot: Pilot[None]) -> None:
@@ -392,9 +436,11 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
     assert result.exit_code == 0, result.stderr
     asked = json.loads(result.stdout)
     app = ChatApp(
-        core_factory(Builder(indexed), use_model=False),
-        ConversationStore(tmp_path / "c.sqlite"),
-        indexed.index,
+        core_factory(
+            Builder(indexed),
+            use_model=False,
+            open_store=lambda: ConversationStore(tmp_path / "c.sqlite"),
+        )
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await ask(pilot, question)
@@ -407,26 +453,35 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
 
 
 class ScriptedCore:
-    """A ChatCore that streams a fixed model text over real sources, so a test can say
-    what the model wrote (the real core is tested above and in tests/test_real_models.py)."""
+    """A ChatCore that streams a fixed model text over real sources, shown as the core
+    shows it (answering/presentation.py: no tokens under quotes-only), so a test can say
+    what the model wrote (the real core is tested above, in tests/test_session.py and in
+    tests/test_real_models.py)."""
 
-    def __init__(self, tokens: list[str], answer: Answer) -> None:
-        self._tokens, self._answer = tokens, answer
-        self.info = CoreInfo("default", 1, 1, "scripted.gguf", 0, 2, layout="completion")
+    def __init__(self, tokens: list[str], answer: Answer, quotes_only: bool = False) -> None:
+        self._tokens, self._shown = tokens, present(answer, quotes_only)
+        self.info = PartsInfo("default", 1, 1, "scripted.gguf", 0, 2, layout="completion")
 
-    def standalone_question(
-        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
-    ) -> str:
-        return question
+    def load(self) -> PartsInfo:
+        return self.info
 
-    def stream(
-        self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[AnswerEvent]:
-        from localqa.answering.answerer import Token
-
-        for token in self._tokens:
+    def ask(self, question: str, stop: threading.Event) -> Generator[SessionEvent]:
+        yield Searched(question)
+        for token in self._tokens if self._shown.live else ():
             yield Token(token)
-        yield Final(self._answer)
+        yield Answered(self._shown, turn_of(question, question, self._shown))
+
+    def new_conversation(self) -> None:
+        pass
+
+    def open_conversation(self, conversation_id: int) -> tuple[SavedTurn, ...]:
+        return ()
+
+    def resume(self) -> tuple[SavedTurn, ...] | None:
+        return None
+
+    def conversations(self) -> list[Conversation]:
+        return []
 
     def close(self) -> None:
         pass
@@ -450,7 +505,7 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
     answer = Answer("q", text, "generative", (), (chunk,), checks, fallback=fallback,
                     fallback_reason="unsupported")  # fmt: skip
     core = ScriptedCore(["<SYS> says ", "& means it. ", "Leave is 27 weeks."], answer)
-    app = ChatApp(lambda: core, ConversationStore(tmp_path / "c.sqlite"), "default")
+    app = ChatApp(lambda: core)
     async with app.run_test(size=(100, 40)) as pilot:
         view = await ask(pilot, "How long is parental leave?")
         shown = "\n".join(str(b._content) for b in view.body.query(MarkdownBlock))
@@ -467,8 +522,6 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
 async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
     tmp_path: Path,
 ) -> None:
-    from dataclasses import replace
-
     from textual.widgets._markdown import MarkdownBlock
 
     from localqa.answering.citations import Citation, SentenceCheck
@@ -481,9 +534,8 @@ async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
     checks = (SentenceCheck("Leave is 27 weeks.", (), 0.2, False),)
     answer = Answer("q", "Leave is 27 weeks.", "generative", (), (chunk,), checks,
                     fallback=fallback, fallback_reason="unsupported")  # fmt: skip
-    core = ScriptedCore(["Leave is ", "27 weeks."], answer)
-    core.info = replace(core.info, quotes_only=True)
-    app = ChatApp(lambda: core, ConversationStore(tmp_path / "c.sqlite"), "default")
+    core = ScriptedCore(["Leave is ", "27 weeks."], answer, quotes_only=True)
+    app = ChatApp(lambda: core)
     async with app.run_test(size=(100, 40)) as pilot:
         view = await ask(pilot, "How long is parental leave?")
         shown = "\n".join(str(b._content) for b in view.body.query(MarkdownBlock))

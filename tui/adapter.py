@@ -1,59 +1,48 @@
 """The adapter between the chat and localqa's core: what the UI needs (`ChatCore`), and
-the real implementation over the `Answerer` that `localqa.builder.Builder` makes.
+the real implementation, a `ChatSession` (localqa/answering/session.py) over the parts
+`localqa.builder.Builder` makes.
 
 The UI calls the core from Textual thread workers, one new thread per worker. The index's
-SQLite connection may only be used by the thread that opened it, so `AnswererCore` runs
-everything (opening the index, loading the model, answering) on one thread of its own and
-hands streamed pieces back through a queue.
+and the saved conversations' SQLite connections may only be used by the thread that
+opened them, so `SessionCore` runs everything (opening them, loading the model, answering,
+saving) on one thread of its own and hands streamed events back through a queue.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from localqa.answering.answerer import Answerer, AnswerEvent
-    from localqa.builder import Builder
-    from localqa.generation.base import LanguageModel
-    from localqa.schema import Turn
+    from localqa.answering.answerer import Answerer
+    from localqa.answering.conversations import Conversation, ConversationStore, SavedTurn
+    from localqa.answering.session import SessionEvent
+    from localqa.builder import Builder, PartsInfo
     from localqa.store.index import Index
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class CoreInfo:
-    """What the status bar shows about the loaded parts."""
-
-    index_name: str
-    documents: int
-    chunks: int
-    model_name: str | None = None  # None: extractive mode
-    gpu_layers: int | None = None
-    n_layers: int | None = None
-    warnings: tuple[str, ...] = ()
-    layout: str | None = None  # the prompt layout the model gets
-    # unsupported_answer = "quotes-only": an unsupported model answer is replaced by the
-    # sources' quotes, and model text is not streamed (it may be replaced)
-    quotes_only: bool = False
-
-
 class ChatCore(Protocol):
-    @property
-    def info(self) -> CoreInfo: ...
+    """The chat's core. Made at once (the saved conversations opened); `load` then loads
+    the index and the model, slowly. Each call runs on the core's thread and waits for it,
+    except `new_conversation`, which returns at once."""
 
-    def standalone_question(
-        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
-    ) -> str: ...
+    def load(self) -> PartsInfo: ...
 
-    def stream(
-        self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[AnswerEvent]: ...
+    def ask(self, question: str, stop: threading.Event) -> Generator[SessionEvent]: ...
+
+    def new_conversation(self) -> None: ...
+
+    def open_conversation(self, conversation_id: int) -> tuple[SavedTurn, ...]: ...
+
+    def resume(self) -> tuple[SavedTurn, ...] | None: ...
+
+    def conversations(self) -> list[Conversation]: ...
 
     def close(self) -> None: ...
 
@@ -113,71 +102,67 @@ class OwnThread:
 
 @dataclass(frozen=True)
 class CoreParts:
+    """What the chat answers with: the answerer `ask` would use, and what it is."""
+
     answerer: Answerer
     index: Index
-    info: CoreInfo
-
-    @classmethod
-    def assemble(cls, builder: Builder, index: Index, model: LanguageModel | None) -> CoreParts:
-        """The answerer `ask` would use, over `index`, with `model` (None: extractive)."""
-        from localqa.generation.layouts import choose_layout
-        from localqa.generation.prompt import SYSTEM_PROMPT
-
-        layout = (
-            choose_layout(model, SYSTEM_PROMPT, builder.settings.prompt_format)[1].name
-            if model
-            else None
-        )
-        info = CoreInfo(
-            index_name=builder.settings.index,
-            documents=len(index.catalog.documents()),
-            chunks=index.chunks.count(),
-            model_name=model.name if model else None,
-            gpu_layers=model.gpu_layers if model else None,
-            n_layers=model.n_layers if model else None,
-            warnings=tuple(model.warnings) if model else (),
-            layout=layout,
-            quotes_only=model is not None and builder.settings.unsupported_answer == "quotes-only",
-        )
-        return cls(builder.answerer(index, model), index, info)
+    info: PartsInfo
 
 
-class AnswererCore:
-    """ChatCore over the real Answerer. `build` runs on the core's own thread."""
+class SessionCore:
+    """ChatCore over a real ChatSession. `open_store` and `build` run on the core's own
+    thread: the first at once, the second in `load`."""
 
-    def __init__(self, build: Callable[[], CoreParts]) -> None:
+    def __init__(
+        self,
+        open_store: Callable[[], ConversationStore],
+        build: Callable[[], CoreParts],
+        index_name: str,
+    ) -> None:
+        from localqa.answering.session import ChatSession
+
+        self._build = build
+        self._parts: CoreParts | None = None
         self._thread = OwnThread()
         try:
-            self._parts = self._thread.call(build)
+            self._session = self._thread.call(lambda: ChatSession(open_store(), index_name))
         except BaseException:
             self._thread.close()
             raise
 
-    @property
-    def info(self) -> CoreInfo:
-        return self._parts.info
+    def load(self) -> PartsInfo:
+        def attach() -> PartsInfo:
+            self._parts = self._build()  # here, so that `close` finds them to release
+            self._session.answerer = self._parts.answerer
+            return self._parts.info
 
-    def standalone_question(
-        self, question: str, history: Sequence[Turn], previous: str, stop: threading.Event
-    ) -> str:
-        from localqa.answering.followup import standalone_question
+        return self._thread.call(attach)
 
-        model = self._parts.answerer.model
-        return self._thread.call(
-            lambda: standalone_question(question, history, previous, model, stop)
-        )
+    def ask(self, question: str, stop: threading.Event) -> Generator[SessionEvent]:
+        session = self._session
+        return self._thread.iterate(lambda: session.ask(question, stop))
 
-    def stream(
-        self, question: str, history: Sequence[Turn], stop: threading.Event
-    ) -> Generator[AnswerEvent]:
-        answerer = self._parts.answerer
-        return self._thread.iterate(lambda: answerer.stream(question, history, stop))
+    def new_conversation(self) -> None:
+        self._session.new()  # safe from this thread: the session says so
+
+    def open_conversation(self, conversation_id: int) -> tuple[SavedTurn, ...]:
+        return self._thread.call(lambda: self._session.open(conversation_id))
+
+    def resume(self) -> tuple[SavedTurn, ...] | None:
+        return self._thread.call(self._session.resume)
+
+    def conversations(self) -> list[Conversation]:
+        return self._thread.call(self._session.recent)
 
     def close(self) -> None:
-        """Release the index and the model once the core is idle. Returns at once: a
-        retrieval in flight can take seconds, and quitting should not wait for it."""
+        """Release the index, the model and the saved conversations once the core is idle.
+        Returns at once: a retrieval in flight can take seconds, and quitting should not
+        wait for it."""
 
         def release() -> None:
+            self._session.store.close()
+            if self._parts is None:
+                return
             self._parts.index.close()
             if self._parts.answerer.model is not None:
                 self._parts.answerer.model.close()
@@ -185,9 +170,14 @@ class AnswererCore:
         self._thread.close(last=release)
 
 
-def core_factory(builder: Builder, use_model: bool) -> CoreFactory:
-    """The real core for `localqa chat`: the existing index, the model, and the same
-    parts `ask` gets from the builder."""
+def core_factory(
+    builder: Builder,
+    use_model: bool,
+    open_store: Callable[[], ConversationStore] | None = None,
+) -> CoreFactory:
+    """The real core for `localqa chat`: the saved conversations (`open_store`, default
+    the builder's), the existing index, the model, and the same parts `ask` gets from the
+    builder."""
 
     def build() -> CoreParts:
         index = builder.existing_index()
@@ -195,9 +185,10 @@ def core_factory(builder: Builder, use_model: bool) -> CoreFactory:
             # no stderr report: it would scribble over the screen; the status bar and
             # notifications show the same facts
             model = builder.load_model_beside(index, report=None) if use_model else None
-            return CoreParts.assemble(builder, index, model)
+            return CoreParts(builder.answerer(index, model), index, builder.describe(index, model))
         except BaseException:
             index.close()
             raise
 
-    return lambda: AnswererCore(build)
+    store = open_store or builder.conversation_store
+    return lambda: SessionCore(store, build, builder.settings.index)

@@ -8,8 +8,9 @@ the CLI passes the real one and tests one over a temporary index.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from contextlib import closing
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -20,9 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
-from localqa.answering.answerer import Answer, Final
-from localqa.answering.conversations import ConversationStore, SavedTurn, sources_of
-from localqa.schema import Turn
+from localqa.answering.conversations import SavedTurn
+from localqa.answering.session import Answered, Searched
 from localqa.tui import present
 from localqa.tui.adapter import ChatCore, CoreFactory
 from localqa.tui.conversation import ConversationView, Exchange
@@ -35,6 +35,9 @@ from localqa.tui.widgets import (
     SourcesTable,
     StatusBar,
 )
+
+if TYPE_CHECKING:
+    from localqa.builder import PartsInfo
 
 
 class ChatApp(App[None]):
@@ -51,21 +54,13 @@ class ChatApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),  # not priority: listed last in the footer
     ]
 
-    def __init__(
-        self,
-        core_factory: CoreFactory,
-        store: ConversationStore,
-        index_name: str,
-        resume: bool = False,
-    ) -> None:
+    def __init__(self, core_factory: CoreFactory, resume: bool = False) -> None:
         super().__init__()
         self.core_factory = core_factory
-        self.store = store
-        self.index_name = index_name
         self.resume = resume
-        self.core: ChatCore | None = None
+        self.core: ChatCore | None = None  # the conversations at once; answers once loaded
+        self.info: PartsInfo | None = None  # the loaded parts: set once the core can answer
         self.core_error: str | None = None
-        self.conversation_id: int | None = None
         self.selected: AnswerView | None = None
         self._stop: threading.Event | None = None  # set while an answer is being written
         self._last_context = ("", "")
@@ -94,13 +89,17 @@ class ChatApp(App[None]):
     async def on_mount(self) -> None:
         self.query_one(QuestionInput).loading = True
         self.refresh_status("loading the index and model…")
-        if self.resume:
-            latest = self.store.latest(self.index_name)
-            if latest is None:
-                self.notify("No saved conversation to resume yet.")
-            else:
-                await self.open_conversation(latest.id)
-        self.load_core()
+        try:  # quick: the core's thread and the saved conversations; the rest loads below
+            self.core = self.core_factory()
+            resumed = self.core.resume() if self.resume else None
+        except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
+            self.core_failed(present.readable(err))
+            return
+        if self.resume and resumed is None:
+            self.notify("No saved conversation to resume yet.")
+        elif resumed is not None:
+            await self.show_conversation(resumed)
+        self.load_core(self.core)
 
     def on_unmount(self) -> None:
         if self._stop is not None:
@@ -111,21 +110,20 @@ class ChatApp(App[None]):
     # --- the core, in thread workers ------------------------------------------------
 
     @work(thread=True, exclusive=True, group="core", exit_on_error=False)
-    def load_core(self) -> None:
+    def load_core(self, core: ChatCore) -> None:
         try:
-            core = self.core_factory()
+            info = core.load()
         except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
             self._from_worker(self.core_failed, present.readable(err))
             return
-        if not self._from_worker(self.core_ready, core):
-            core.close()  # the app closed while the core was loading
+        self._from_worker(self.core_ready, info)
 
-    def core_ready(self, core: ChatCore) -> None:
-        self.core = core
+    def core_ready(self, info: PartsInfo) -> None:
+        self.info = info
         question = self.query_one(QuestionInput)
         question.loading = False
         question.focus()
-        for warning in core.info.warnings:
+        for warning in info.warnings:
             self.notify(warning, severity="warning", timeout=10)
         self.refresh_status()
 
@@ -137,27 +135,22 @@ class ChatApp(App[None]):
         self.refresh_status(f"not ready: {message}")
 
     @work(thread=True, group="answer", exit_on_error=False)
-    def answer(
-        self, exchange: Exchange, history: list[Turn], previous: str, stop: threading.Event
-    ) -> None:
+    def answer(self, exchange: Exchange, stop: threading.Event) -> None:
         core = self.core
         assert core is not None
-        final: Answer | None = None
         try:
-            searched = core.standalone_question(exchange.question, history, previous, stop)
-            self._from_worker(self.show_searched, exchange, searched)
-            with closing(core.stream(searched, history, stop)) as stream:
-                for event in stream:
-                    if isinstance(event, Final):
-                        final = event.answer
-                    elif not self._from_worker(self.show_piece, exchange, event.text):
+            with closing(core.ask(exchange.question, stop)) as events:
+                for event in events:
+                    if isinstance(event, Searched):
+                        handed = self._from_worker(self.show_searched, exchange, event.text)
+                    elif isinstance(event, Answered):
+                        handed = self._from_worker(self.answer_done, exchange, event, stop)
+                    else:
+                        handed = self._from_worker(self.show_piece, exchange, event.text)
+                    if not handed:
                         return  # the app is closing: closing the stream ends generation
-
         except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
             self._from_worker(self.answer_failed, exchange, present.readable(err), stop)
-            return
-        assert final is not None
-        self._from_worker(self.answer_done, exchange, searched, final, stop)
 
     def _from_worker(self, callback: object, *args: object) -> bool:
         """call_from_thread, unless the app is closing (its loop may be gone): False then."""
@@ -172,30 +165,24 @@ class ChatApp(App[None]):
             exchange.question_view.set_searched(searched)
 
     async def show_piece(self, exchange: Exchange, piece: str) -> None:
-        quotes_only = self.core is not None and self.core.info.quotes_only
-        if exchange in self.exchanges and not quotes_only:
+        if exchange in self.exchanges:
             await exchange.answer_view.append(piece)
             self.conversation.scroll_end(animate=False)
 
-    async def answer_done(
-        self, exchange: Exchange, searched: str, answer: Answer, stop: threading.Event
-    ) -> None:
+    async def answer_done(self, exchange: Exchange, done: Answered, stop: threading.Event) -> None:
         self._running_done(stop)
         if exchange not in self.exchanges:
-            return  # the conversation was closed meanwhile
+            return  # the conversation was left meanwhile (the session kept nothing of it)
+        shown, turn = done.presentation, done.turn
+        meta = present.answer_meta(shown)
         # An extractive answer arrives whole even when cancelled: only a cut one is marked.
-        cancelled = answer.cancelled
-        quotes_only = self.core is not None and self.core.info.quotes_only
-        kept = present.answer_shown(answer, quotes_only)  # what is saved and copied
-        sources = sources_of(kept)
-        meta = present.answer_meta(answer)
-        shown = present.shown_answer(answer, quotes_only)
-        await exchange.answer_view.finish(kept.text, sources, meta, cancelled, shown)
-        exchange.turn = SavedTurn(
-            exchange.question, kept.text, searched, answer.mode, cancelled, sources
+        await exchange.answer_view.finish(
+            turn.answer, turn.sources, meta, turn.cancelled, present.shown_markdown(shown)
         )
-        self.save(exchange.turn)
-        self._last_context = present.context_line(answer), present.speed_line(answer)
+        exchange.turn = turn
+        if done.unsaved:
+            self.notify(done.unsaved, severity="warning")
+        self._last_context = present.context_line(shown.answer), present.speed_line(shown.answer)
         self.select(exchange.answer_view)
         self.refresh_status()
         self.conversation.scroll_end(animate=False)
@@ -219,25 +206,16 @@ class ChatApp(App[None]):
     @on(Input.Submitted, "#question")
     async def ask(self, event: Input.Submitted) -> None:
         question = event.value.strip()
-        problem = present.why_not_ask(question, self.core, self.core_error, self._stop)
+        problem = present.why_not_ask(question, self.info, self.core_error, self._stop)
         if problem:
             self.notify(problem, severity="warning")
             return
         event.input.clear()
-        history, previous = self.conversation.history()
         exchange = await self.conversation.add(question)
         self._stop = threading.Event()
         self.refresh_bindings()
         self.refresh_status("answering…")
-        self.answer(exchange, history, previous, self._stop)
-
-    def save(self, turn: SavedTurn) -> None:
-        try:
-            if self.conversation_id is None:
-                self.conversation_id = self.store.create(self.index_name, turn.question).id
-            self.store.append_turn(self.conversation_id, turn)
-        except Exception as err:  # noqa: BLE001 - sqlite3.Error or OSError: warn, keep chatting
-            self.notify(f"could not save the conversation: {err}", severity="warning")
+        self.answer(exchange, self._stop)
 
     # --- sources ---------------------------------------------------------------------
 
@@ -277,14 +255,15 @@ class ChatApp(App[None]):
             self.refresh_status("cancelling…")
 
     async def action_new_conversation(self) -> None:
-        await self.show_conversation(None, [])
+        if self.core is not None:
+            self.core.new_conversation()  # at once: an answer still being written is dropped
+        await self.show_conversation(())
 
-    async def show_conversation(self, conversation_id: int | None, turns: list[SavedTurn]) -> None:
+    async def show_conversation(self, turns: Sequence[SavedTurn]) -> None:
         """Replace what the pane shows: a new conversation, or a saved one."""
         if self._stop is not None:
             self._stop.set()  # its answer belongs to the conversation being left
             self._running_done(self._stop)
-        self.conversation_id = conversation_id
         self.selected = None
         await self.conversation.reset(turns)
         self._last_context = ("", "")
@@ -308,15 +287,17 @@ class ChatApp(App[None]):
         if self._stop is not None:
             self.notify("An answer is being written: wait, or press Esc to cancel it.")
             return
-        listed = self.store.recent(self.index_name)
-        self.push_screen(ConversationsScreen(listed), self.open_conversation)
+        if self.core is None or (self.info is None and self.core_error is None):
+            # the core's thread is busy loading: asking it now would freeze the screen
+            self.notify(present.LOADING if self.core else f"Cannot open: {self.core_error}")
+            return
+        self.push_screen(ConversationsScreen(self.core.conversations()), self.open_conversation)
 
     async def open_conversation(self, conversation_id: int | None) -> None:
-        if conversation_id is None:
+        if conversation_id is None or self.core is None:
             return
-        await self.show_conversation(conversation_id, self.store.load(conversation_id))
+        await self.show_conversation(self.core.open_conversation(conversation_id))
 
     def refresh_status(self, state: str = "") -> None:
-        info = self.core.info if self.core is not None else None
         context, speed = self._last_context
-        self.query_one(StatusBar).show(info, context, speed, state)
+        self.query_one(StatusBar).show(self.info, context, speed, state)

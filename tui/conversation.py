@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
@@ -10,7 +11,6 @@ from textual.content import Content
 from textual.widgets import Static
 
 from localqa.answering.conversations import SavedTurn
-from localqa.schema import Turn
 from localqa.tui.present import count
 from localqa.tui.widgets import AnswerView, QuestionView
 
@@ -50,17 +50,11 @@ class ConversationView(VerticalScroll):
         self.scroll_end(animate=False)
         return exchange
 
-    async def reset(self, turns: list[SavedTurn] | None = None) -> None:
+    async def reset(self, turns: Sequence[SavedTurn] = ()) -> None:
         """Empty the pane (the welcome text back), or fill it with saved turns."""
         self.exchanges.clear()
         await self.remove_children()
         if not turns:
             await self.mount(Static(Content(WELCOME), classes="welcome"))
-        for turn in turns or []:
+        for turn in turns:
             await self.add(turn.question, turn)
-
-    def history(self) -> tuple[list[Turn], str]:
-        """The completed turns for the model, and what the last question was searched as
-        (follow-ups build on that, so a chain of them keeps its subject)."""
-        done = [e.turn for e in self.exchanges if e.turn is not None]
-        return [Turn(t.question, t.answer) for t in done], done[-1].searched if done else ""

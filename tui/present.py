@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from localqa.answering.answerer import Answer
 from localqa.answering.conversations import Source
-from localqa.answering.relevance import QUOTES_BECAUSE, SHORT_REASON
+from localqa.answering.presentation import cited
 from localqa.errors import LocalqaError
-from localqa.tui.adapter import ChatCore
 from localqa.tui.widgets import verbatim
+
+if TYPE_CHECKING:
+    from localqa.answering.presentation import Presentation
+    from localqa.builder import PartsInfo
 
 # Failures a person can act on: their messages say what to do, so they are shown as they are.
 KNOWN_ERRORS = (LocalqaError, OSError)
+LOADING = "Still loading the index and model; try again in a moment."
 
 
 def readable(err: Exception) -> str:
@@ -25,8 +30,9 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def answer_meta(answer: Answer) -> str:
+def answer_meta(shown: Presentation) -> str:
     """The line under an answer: mode, sources, and whether they support it."""
+    answer = shown.answer
     parts = [answer.mode, count(len(answer.contexts), "source")]
     if answer.abstained:
         parts.append("the documents do not answer this; nearest passages shown")
@@ -34,41 +40,26 @@ def answer_meta(answer: Answer) -> str:
         parts.append(f"{len(answer.citations)} cited")
         if answer.cancelled:
             pass
-        elif answer.fallback is not None:
-            parts.append(SHORT_REASON[answer.fallback_reason])
+        elif shown.short_because:
+            parts.append(shown.short_because)
         elif not answer.grounded:
             parts.append(f"{count(len(answer.unsupported), 'sentence')} not supported")
     return " · ".join(parts)
 
 
-def answer_shown(answer: Answer, quotes_only: bool = False) -> Answer:
-    """The answer whose text and sources the chat shows: with `quotes_only`, the extractive
-    quotes instead of a model answer its sources do not support."""
-    if quotes_only and answer.fallback is not None and not answer.cancelled:
-        return answer.fallback
-    return answer
-
-
-def shown_answer(answer: Answer, quotes_only: bool = False) -> str:
-    """The answer as the chat shows it (Markdown): the text verbatim; under a generated
-    one, the sentences its sources do not support, and when it does not stand alone
-    (answering/relevance.py), what the sources say and why (with `quotes_only`, only
-    that: setting `unsupported_answer`)."""
-    shown = verbatim(answer.text)
-    if answer.mode != "generative" or answer.cancelled:
-        return shown
-    if answer_shown(answer, quotes_only) is not answer:
-        because = QUOTES_BECAUSE[answer.fallback_reason]
-        return f"**The model's answer is not shown. {because}**\n\n" + (
-            verbatim(answer.fallback.text if answer.fallback else "")
-        )
-    if answer.unsupported:
-        marked = "\n".join(f"- {verbatim(s)}" for s in answer.unsupported)
-        shown += f"\n\n**⚠ Not supported by the sources:**\n\n{marked}"
-    if answer.fallback is not None:
-        because = QUOTES_BECAUSE[answer.fallback_reason]
-        shown += f"\n\n**{because}**\n\n" + verbatim(answer.fallback.text)
-    return shown
+def shown_markdown(shown: Presentation) -> str:
+    """The answer as the chat shows it (Markdown; answering/presentation.py decides what):
+    the text verbatim, the sentences its sources do not support, and the quotes shown
+    under or instead of it, below the line saying why."""
+    if shown.replaced:
+        return f"**{shown.because}**\n\n" + verbatim(shown.text)
+    markdown = verbatim(shown.text)
+    if shown.unsupported:
+        marked = "\n".join(f"- {verbatim(s)}" for s in shown.unsupported)
+        markdown += f"\n\n**⚠ Not supported by the sources:**\n\n{marked}"
+    if shown.under is not None:
+        markdown += f"\n\n**{shown.because}**\n\n" + verbatim(shown.under.text)
+    return markdown
 
 
 def context_line(answer: Answer) -> str:
@@ -88,15 +79,15 @@ def speed_line(answer: Answer) -> str:
 
 
 def why_not_ask(
-    question: str, core: ChatCore | None, core_error: str | None, running: threading.Event | None
+    question: str, info: PartsInfo | None, core_error: str | None, running: threading.Event | None
 ) -> str | None:
-    """Why a question cannot be sent now, or None when it can."""
+    """Why a question cannot be sent now, or None when it can (`info`: the loaded parts)."""
     if not question:
         return "Type a question first."
     if core_error is not None:
         return f"Cannot answer: {core_error}"
-    if core is None:
-        return "Still loading the index and model; try again in a moment."
+    if info is None:
+        return LOADING
     if running is not None:
         return "An answer is still being written: wait, or press Esc to cancel it."
     return None
@@ -104,8 +95,8 @@ def why_not_ask(
 
 def answer_with_sources(text: str, sources: Sequence[Source]) -> str:
     """What ctrl+y copies: the answer, then the sources it cites."""
-    cited = [s for s in sources if s.quote]
-    if not cited:
+    listed = cited(sources)
+    if not listed:
         return text
-    lines = [f"[{s.number}] {s.chunk.location(s.chunk.quote_lines(s.quote))}" for s in cited]
+    lines = [f"[{s.number}] {s.chunk.location(s.chunk.quote_lines(s.quote))}" for s in listed]
     return text + "\n\nSources:\n" + "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -18,7 +18,9 @@ from textual.widgets.markdown import MarkdownStream
 
 from localqa.answering.conversations import Source
 from localqa.text import SOFT_LINE, terminal_safe
-from localqa.tui.adapter import CoreInfo
+
+if TYPE_CHECKING:
+    from localqa.builder import PartsInfo
 
 QUOTE_STYLE = "bold $text-accent on $accent-muted"
 CANCELLED = "[cancelled]"
@@ -233,7 +235,7 @@ class PassageView(VerticalScroll):
 class StatusBar(Static):
     """Index, model, and the context and speed of the last answer."""
 
-    def show(self, info: CoreInfo | None, context: str, speed: str, state: str = "") -> None:
+    def show(self, info: PartsInfo | None, context: str, speed: str, state: str = "") -> None:
         if info is None:
             self.update(Content(state))
             return

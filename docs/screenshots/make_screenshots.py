@@ -98,8 +98,11 @@ async def shoot(home: Path, stem: str, size: tuple[int, int], theme: str, asks: 
     from localqa.tui.widgets import QuestionInput
 
     builder = Builder.from_options(home=home)
-    store = ConversationStore(home / f"{stem}.sqlite")  # a fresh history per picture
-    app = ChatApp(core_factory(builder, use_model=False), store, builder.settings.index)
+
+    def store() -> ConversationStore:
+        return ConversationStore(home / f"{stem}.sqlite")  # a fresh history per picture
+
+    app = ChatApp(core_factory(builder, use_model=False, open_store=store))
     async with app.run_test(size=size) as pilot:
         app.theme = theme
         for question in asks:
@@ -114,7 +117,6 @@ async def shoot(home: Path, stem: str, size: tuple[int, int], theme: str, asks: 
         app.save_screenshot(f"{stem}.svg", str(HERE))
         made = save_png(screen_lines(app), size, HERE / f"{stem}.png")
         print(f"{stem}.svg" + (f", {stem}.png" if made else " (no PNG: Pillow or font missing)"))
-    store.close()
 
 
 def main() -> None:

@@ -150,6 +150,13 @@ class Answerer:
         self._embedder = retriever.embedder
         self.model = model
 
+    @property
+    def quotes_only(self) -> bool:
+        """Setting `unsupported_answer = "quotes-only"`, with a model: a model answer that
+        does not stand alone is replaced by the extractive quotes (presentation.py). The
+        one place the setting is read; without a model there is no model answer to replace."""
+        return self.model is not None and self._settings.unsupported_answer == "quotes-only"
+
     def ask(
         self, question: str, history: Sequence[Turn] = (), documents: Sequence[str] = ()
     ) -> Answer:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.cli.common import (
     ConfigOpt,
     ExtractiveOpt,
@@ -22,31 +21,44 @@ from localqa.cli.common import (
 from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from localqa.answering.answerer import Answer
+    from localqa.answering.conversations import Source
+    from localqa.answering.presentation import Presentation
     from localqa.schema import IndexedDocument
     from localqa.store.base import IndexReader
 
 
-def print_sources(answer: Answer, heading: str = "Sources:") -> None:
-    if not answer.citations:
+def print_sources(listed: Sequence[Source], heading: str) -> None:
+    """Sources an answer cites: each one's quote lines and support, then its quote."""
+    if not listed:
         return
-    typer.echo("\nNearest passages:" if answer.abstained else f"\n{heading}")
-    for c in answer.citations:
-        location = terminal_safe(c.chunk.location(c.chunk.quote_lines(c.quote)), one_line=True)
-        typer.echo(f"[{c.number}] {location} (support {c.score:.2f})")
-        typer.echo(f'    "{terminal_safe(c.quote, one_line=True)}"')
+    typer.echo(f"\n{heading}")
+    for s in listed:
+        location = terminal_safe(s.chunk.location(s.chunk.quote_lines(s.quote)), one_line=True)
+        typer.echo(f"[{s.number}] {location} (support {s.score:.2f})")
+        typer.echo(f'    "{terminal_safe(s.quote, one_line=True)}"')
 
 
-def print_checks(answer: Answer) -> None:
-    """Where the reader reads: which sentences the sources do not support, and, when the
-    answer does not stand alone (answering/relevance.py), what the sources say and why."""
-    for sentence in answer.unsupported:
+def print_shown(shown: Presentation) -> None:
+    """The answer as the reader is shown it (answering/presentation.py), after the tokens
+    printed live: the text when it was not, its sources, the sentences the sources do not
+    support, and the quotes shown under it with the line saying why."""
+    from localqa.answering.presentation import cited
+
+    if not shown.live:
+        if shown.replaced:
+            typer.echo(shown.because)
+        typer.echo(terminal_safe(shown.text), nl=False)
+    typer.echo("")
+    print_sources(cited(shown.sources), "Nearest passages:" if shown.nearest else "Sources:")
+    for sentence in shown.unsupported:
         typer.echo(f"\n[not supported by the sources] {terminal_safe(sentence, one_line=True)}")
-    if answer.fallback is None:
-        return
-    typer.echo("\n" + QUOTES_BECAUSE[answer.fallback_reason])
-    typer.echo(terminal_safe(answer.fallback.text))
-    print_sources(answer.fallback, "Sources of these quotes:")  # numbered apart
+    if shown.under is not None:
+        typer.echo("\n" + shown.because)
+        typer.echo(terminal_safe(shown.under.text))
+        print_sources(cited(shown.under_sources), "Sources of these quotes:")  # numbered apart
 
 
 def report_diagnostics(answer: Answer) -> None:
@@ -99,37 +111,27 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
-    from localqa.answering.answerer import Final
+    from localqa.answering.presentation import Shown, shown_stream
 
     builder = make_builder(config, index=index, home=home, model_path=model,
                            n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
     store = builder.existing_index()
     documents = [d.abs_path for name in source or () for d in _documents(store, name)]
     llm = None if extractive else builder.load_model_beside(store)
-    quotes_only = builder.settings.unsupported_answer == "quotes-only"
-    answer: Answer | None = None
-    for event in builder.answerer(store, llm).stream(question, documents=documents):
-        if isinstance(event, Final):
-            answer = event.answer
-        elif not as_json and not quotes_only:
+    shown: Presentation | None = None
+    answerer = builder.answerer(store, llm)
+    for event in shown_stream(answerer, question, documents=documents):
+        if isinstance(event, Shown):
+            shown = event.presentation
+        elif not as_json:
             sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
-    assert answer is not None  # every stream ends with Final
+    assert shown is not None  # every stream ends with Shown
     if as_json:
-        emit_json(answer.as_json())
+        emit_json(shown.answer.as_json())
         return
-    if quotes_only and answer.mode == "generative":
-        if answer.fallback is None:
-            typer.echo(terminal_safe(answer.text), nl=False)
-        else:
-            typer.echo(f"The model's answer is not shown. {QUOTES_BECAUSE[answer.fallback_reason]}")
-            answer = answer.fallback
-            typer.echo(terminal_safe(answer.text), nl=False)
-    typer.echo("")
-    print_sources(answer)
-    if answer.mode == "generative" and not answer.abstained:
-        print_checks(answer)
-    report_diagnostics(answer)
+    print_shown(shown)
+    report_diagnostics(shown.shown)
 
 
 def doctor(

@@ -57,11 +57,6 @@ def chat(
 
     builder = make_builder(config, index=index, home=home, model_path=model,
                            n_gpu_layers=n_gpu_layers)  # fmt: skip
-    store = builder.conversation_store()
-    chat_app = ChatApp(core_factory(builder, use_model=not extractive), store,
-                       index_name=builder.settings.index, resume=resume)  # fmt: skip
-    try:
-        with logging_to(builder.settings.home / "chat.log"):
-            chat_app.run()
-    finally:
-        store.close()
+    chat_app = ChatApp(core_factory(builder, use_model=not extractive), resume=resume)
+    with logging_to(builder.settings.home / "chat.log"):
+        chat_app.run()

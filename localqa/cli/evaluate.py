@@ -108,7 +108,7 @@ def _run(
             results.append(result)
             row = result.as_json()
             if answerer is not None:
-                row.update(_answered(answerer, question, builder))
+                row.update(_answered(answerer, question))
             rows.append(row)
             if done % PROGRESS_EVERY == 0:
                 print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
@@ -125,13 +125,14 @@ def _answerer(builder: Builder, index: Any, extractive: bool) -> Answerer:
     return builder.answerer(index, model)
 
 
-def _answered(answerer: Answerer, question: EvalQuestion, builder: Builder) -> dict[str, Any]:
+def _answered(answerer: Answerer, question: EvalQuestion) -> dict[str, Any]:
     from localqa.answer_eval import judge
+    from localqa.answering.presentation import present
 
     started = time.perf_counter()
     answer = answerer.ask(question.question)
-    quotes_only = builder.settings.unsupported_answer == "quotes-only"
-    return judge(answer, question, time.perf_counter() - started, quotes_only)
+    seconds = time.perf_counter() - started
+    return judge(present(answer, answerer.quotes_only), question, seconds)
 
 
 def _convert(source: str, path: Path | None, out: Path | None) -> None:
