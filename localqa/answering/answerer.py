@@ -153,9 +153,9 @@ class Answerer:
     @property
     def quotes_only(self) -> bool:
         """Setting `unsupported_answer = "quotes-only"`, with a model: a model answer that
-        does not stand alone is replaced by the extractive quotes (presentation.py). The
-        one place the setting is read; without a model there is no model answer to replace."""
-        return self.model is not None and self._settings.unsupported_answer == "quotes-only"
+        does not stand alone is replaced by the extractive quotes (presentation.py). Every
+        front end and `eval` read it here; without a model there is no answer to replace."""
+        return self.model is not None and self._settings.answering.quotes_only
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), documents: Sequence[str] = ()
