@@ -16,7 +16,6 @@ from localqa.generation import base
 from localqa.generation.base import LanguageModel, TemplateVocabulary, Vocabulary
 from localqa.generation.model import LocalModel
 from localqa.schema import Turn
-from localqa.tui.adapter import CoreParts
 
 
 def members(*protocols: type) -> set[str]:
@@ -87,9 +86,8 @@ def test_the_answer_path_needs_nothing_but_the_protocols(
         assert seen.timings["generated_tokens"] == direct.timings["generated_tokens"] > 0
         assert _without_timings(seen.as_json()) == _without_timings(direct.as_json())
         assert direct.layout == "gguf-template" and direct.model == str(smollm2.path)
-        assert CoreParts.assemble(builder, index, view).info == (  # type: ignore[arg-type]
-            CoreParts.assemble(builder, index, smollm2).info
-        )
+        # what the chat's status line, doctor and ask say of it (Builder.describe)
+        assert builder.describe(index, view) == builder.describe(index, smollm2)  # type: ignore[arg-type]
     finally:
         index.close()
     history = [Turn("I lost my access card.", "Report it to security.")]
