@@ -214,9 +214,11 @@ class Builder:
 
     def answerer(self, index: IndexReader, model: LanguageModel | None = None) -> Answerer:
         """An answerer over `index` with the query embedder; `model` None: extractive."""
-        from localqa.answering.answerer import Answerer
+        from localqa.answering.answerer import Answerer, AnswererSettings
 
-        return Answerer(self.settings, self.retriever(index), model, rarity=index.lexical)
+        s = self.settings
+        sections = AnswererSettings(s.retrieval, s.answering, s.generation)
+        return Answerer(sections, self.retriever(index), model, rarity=index.lexical)
 
     def conversation_store(self) -> ConversationStore:
         """The saved chat conversations beside the indexes."""

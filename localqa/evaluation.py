@@ -22,8 +22,8 @@ from localqa.schema import Chunk
 from localqa.text import lexical_support
 
 if TYPE_CHECKING:
-    from localqa.config import Settings
     from localqa.embedding.embedder import Embedder
+    from localqa.sections import RetrievalSettings
 
 RECALL_AT = (1, 5, 10)
 CHARS_PER_TOKEN = 4  # the usual rough figure for English when no tokenizer is at hand
@@ -150,9 +150,10 @@ class QuestionResult:
 
 
 class Evaluator:
-    """Runs questions through `ask`'s retrieval and packing with the given settings."""
+    """Runs questions through `ask`'s retrieval and packing with the given settings (the
+    retrieval section: how many sources and characters)."""
 
-    def __init__(self, settings: Settings, retriever: Retriever) -> None:
+    def __init__(self, settings: RetrievalSettings, retriever: Retriever) -> None:
         self._settings = settings
         self._retriever = retriever
         self._count, self.token_method = _token_counter(retriever.embedder)
@@ -161,8 +162,8 @@ class Evaluator:
         started = time.perf_counter()
         retrieved = self._retriever.search(q.question)
         s = self._settings
-        packed = [r.chunk for r in self._retriever.context(retrieved.results, s.top_k,
-                                                           s.context_chars)]  # fmt: skip
+        contexts = self._retriever.context(retrieved.results, s.top_k, s.context_chars)
+        packed = [r.chunk for r in contexts]
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         ranked = [r.chunk for r in retrieved.results]
         answers, evidence = q.answers, q.evidence
@@ -208,7 +209,7 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
 
 
 def summarise(
-    results: Sequence[QuestionResult], settings: Settings, token_method: str
+    results: Sequence[QuestionResult], settings: RetrievalSettings, token_method: str
 ) -> dict[str, Any]:
     ranks = [r.first_hit_rank for r in results if r.judged]
     summary: dict[str, Any] = {

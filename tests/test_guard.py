@@ -107,12 +107,14 @@ def test_text_streams_at_once_unless_it_may_still_change() -> None:
     [(135e6, (3, 1500, 200)), (2.0e9, (5, 2500, 384)), (7e9, (10, 4000, 512))],
 )
 def test_budgets_follow_the_model_size(params: float, expected: tuple[int, int, int]) -> None:
-    budget = fit_budget(Settings(), int(params), 4096)
+    s = Settings()
+    budget = fit_budget(s.retrieval, s.generation, int(params), 4096)
     assert (budget.sources, budget.context_chars, budget.answer_tokens) == expected
 
 
 def test_budget_settings_win_and_the_answer_leaves_room_for_the_prompt() -> None:
     settings = Settings(answer_sources=7, answer_context_chars=900, answer_tokens=64)
-    budget = fit_budget(settings, int(7e9), 4096)
+    budget = fit_budget(settings.retrieval, settings.generation, int(7e9), 4096)
     assert (budget.sources, budget.context_chars, budget.answer_tokens) == (7, 900, 64)
-    assert fit_budget(Settings(), int(7e9), 1024).answer_tokens == 256
+    s = Settings()
+    assert fit_budget(s.retrieval, s.generation, int(7e9), 1024).answer_tokens == 256

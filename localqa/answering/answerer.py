@@ -29,10 +29,10 @@ from localqa.retrieval.scoring import WordRarity, word_weights
 from localqa.schema import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
-    from localqa.config import Settings
     from localqa.generation.base import LanguageModel
     from localqa.generation.prompt import PackedPrompt
     from localqa.schema import Turn
+    from localqa.sections import AnsweringSettings, GenerationSettings, RetrievalSettings
 
 
 class EmptyQuestion(LocalqaError):
@@ -130,16 +130,27 @@ class Final:
 AnswerEvent = Token | Final
 
 
+@dataclass(frozen=True)
+class AnswererSettings:
+    """The sections of the settings an Answerer reads."""
+
+    retrieval: RetrievalSettings
+    answering: AnsweringSettings
+    generation: GenerationSettings
+
+
 class Answerer:
     """Answers questions from one index: retrieval, then the model or extraction.
 
     `model` None means extractive mode; `rarity` (the index's word statistics) weighs the
-    question's words for extraction. The parts come from `localqa.builder.Builder`.
+    question's words for extraction. `settings` are the three sections it reads:
+    retrieval (how many sources), answering (abstention, quotes-only) and generation
+    (sampling, budgets, layout). The parts come from `localqa.builder.Builder`.
     """
 
     def __init__(
         self,
-        settings: Settings,
+        settings: AnswererSettings,
         retriever: Retriever,
         model: LanguageModel | None = None,
         rarity: WordRarity | None = None,
@@ -184,7 +195,7 @@ class Answerer:
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         extract = self._extract(question, retrieved.results, checker, timings)
-        if abstains(extract, self._settings.abstain_below):
+        if abstains(extract, self._settings.answering.abstain_below):
             abstained = self._abstained(question, extract, timings)
             yield Token(abstained.text)
             yield Final(abstained)
@@ -205,7 +216,7 @@ class Answerer:
         timings: dict[str, float],
     ) -> Extract:
         contexts = self._retriever.context(
-            results, self._settings.top_k, self._settings.context_chars
+            results, self._settings.retrieval.top_k, self._settings.retrieval.context_chars
         )
         started = time.perf_counter()
         weights = word_weights(question, [c.chunk for c in contexts], self._rarity)
@@ -248,12 +259,12 @@ class Answerer:
 
         model = self.model
         assert model is not None
-        s = self._settings
+        s = self._settings.generation
         packed, answer_tokens = self._pack(model, job)
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
         guard = StreamGuard(len(packed.sources), packed.layout.stops)
-        pieces = model.stream(packed.tokens, answer_tokens, sampling, job.stop,
-                              fixed_prefix=packed.fixed_prefix)  # fmt: skip
+        prefix = packed.fixed_prefix
+        pieces = model.stream(packed.tokens, answer_tokens, sampling, job.stop, fixed_prefix=prefix)
         yield from _guarded(pieces, guard)
         yield Final(self._generated(model, job, packed, guard))
 
@@ -263,11 +274,17 @@ class Answerer:
         from localqa.generation.budget import fit_budget
         from localqa.generation.prompt import PromptRequest, pack_prompt
 
-        s = self._settings
-        budget = fit_budget(s, model.n_params, model.n_ctx)
+        s = self._settings.generation
+        budget = fit_budget(self._settings.retrieval, s, model.n_params, model.n_ctx)
         candidates = self._retriever.context(job.results, budget.sources, budget.context_chars)
-        request = PromptRequest(job.question, candidates, job.history, model.n_ctx,
-                                budget.answer_tokens, prompt_format=s.prompt_format)  # fmt: skip
+        request = PromptRequest(
+            job.question,
+            candidates,
+            job.history,
+            model.n_ctx,
+            budget.answer_tokens,
+            prompt_format=s.prompt_format,
+        )
         return pack_prompt(model, request), budget.answer_tokens
 
     def _generated(

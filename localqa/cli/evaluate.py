@@ -100,7 +100,7 @@ def _run(
     with builder.existing_index() as index:
         retriever = builder.retriever(index)  # the one `ask` uses, so latencies are ask's
         answerer = _answerer(builder, index, extractive) if generate else None
-        evaluator = Evaluator(builder.settings, retriever)
+        evaluator = Evaluator(builder.settings.retrieval, retriever)
         rows: list[dict[str, Any]] = []
         results = []
         for done, question in enumerate(todo, start=1):
@@ -112,7 +112,7 @@ def _run(
             rows.append(row)
             if done % PROGRESS_EVERY == 0:
                 print(f"eval: {done}/{len(todo)} questions", file=sys.stderr)
-    summary = summarise(results, builder.settings, evaluator.token_method)
+    summary = summarise(results, builder.settings.retrieval, evaluator.token_method)
     if answerer is not None:
         from localqa.answer_eval import summarise_answers
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from localqa.config import Settings
+from localqa.sections import GenerationSettings, RetrievalSettings
 
 # (parameters below, sources, context characters, answer tokens); larger models get the
 # retrieval defaults (top_k, context_chars) and 512 answer tokens.
@@ -24,10 +24,12 @@ class Budget:
     answer_tokens: int
 
 
-def fit_budget(settings: Settings, n_params: int, n_ctx: int) -> Budget:
+def fit_budget(
+    retrieval: RetrievalSettings, settings: GenerationSettings, n_params: int, n_ctx: int
+) -> Budget:
     """The budget for a model of `n_params` parameters and an `n_ctx`-token window; the
     settings `answer_sources`, `answer_context_chars`, `answer_tokens` win when non-zero."""
-    sources, chars, tokens = settings.top_k, settings.context_chars, LARGE_ANSWER_TOKENS
+    sources, chars, tokens = retrieval.top_k, retrieval.context_chars, LARGE_ANSWER_TOKENS
     for below, size_sources, size_chars, size_tokens in SIZES:
         if n_params < below:
             sources, chars, tokens = size_sources, size_chars, size_tokens
