@@ -168,7 +168,10 @@ def test_doctor_describes_a_model_file(home: Path, tiny_gguf: Path) -> None:
     facts = report["models"][str(tiny_gguf)]
     assert facts["sha256"] == hashlib.sha256(tiny_gguf.read_bytes()).hexdigest()
     assert facts["size_mb"] == round(tiny_gguf.stat().st_size / 1e6, 1)
-    assert "F32" in facts["tensor_types"] or "F16" in facts["tensor_types"]
+    assert facts["quantisation"] in {"ALL_F32", "F16"}  # the tiny model's stated file type
+    assert facts["architecture"] == "llama"
+    code, out, _ = invoke("doctor", "--model", str(tiny_gguf))  # lines, not a dict's repr
+    assert code == 0 and "{" not in out and f"    sha256: {facts['sha256']}" in out
     absent = str(home / "absent.gguf")
     report = json.loads(invoke("doctor", "--json", "--model", absent)[1])
     assert report["models"][absent] == "missing"

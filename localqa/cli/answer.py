@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,7 +21,7 @@ from localqa.cli.common import (
 from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from localqa.answering.answerer import Answer
     from localqa.answering.conversations import Source
@@ -148,8 +148,17 @@ def doctor(
     if as_json:
         emit_json(report)
         return
-    for section, values in report.items():
-        typer.echo(f"{section}:")
-        items = values.items() if isinstance(values, dict) else enumerate(values)
-        for key, value in items:
-            typer.echo(f"  {key}: {value}")
+    for line in report_lines(report):
+        typer.echo(terminal_safe(line, one_line=True))
+
+
+def report_lines(values: Any, depth: int = 0) -> Iterator[str]:
+    """Doctor's findings as indented `key: value` lines, a nested section (a model's
+    facts) one level further in, never as a Python dict."""
+    items = values.items() if isinstance(values, dict) else enumerate(values)
+    for key, value in items:
+        if isinstance(value, dict | list):
+            yield f"{'  ' * depth}{key}:"
+            yield from report_lines(value, depth + 1)
+        else:
+            yield f"{'  ' * depth}{key}: {value}"
