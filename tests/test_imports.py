@@ -47,9 +47,10 @@ assert not bad, bad
     assert loaded_after(code) == []
 
 
-def test_python_dash_m_works() -> None:
+@pytest.mark.parametrize("asked", [["version"], ["--version"]])
+def test_python_dash_m_works(asked: list[str]) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "localqa", "version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "localqa", *asked], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == __import__("localqa").__version__
 
