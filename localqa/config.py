@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from localqa.errors import UsageError
 from localqa.sections import (
@@ -24,6 +24,7 @@ from localqa.sections import (
     GenerationSettings,
     IngestSettings,
     RetrievalSettings,
+    ServingSettings,
     StoreSettings,
     section_keys,
 )
@@ -137,6 +138,13 @@ class Settings(BaseModel):
     # Keep the KV state of the prompt's fixed prefix (layout and system prompt, no document
     # text) in cache_dir, so the next `ask` need not compute it (generation/prefix_cache.py).
     prefix_cache: bool = True
+    # `localqa serve`: where it listens; a host other than loopback needs api_token, and
+    # then every request carries `Authorization: Bearer <api_token>`. Questions beyond
+    # max_queue waiting for the one answerer get 503 with Retry-After.
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(8000, ge=1, le=65535)
+    api_token: SecretStr | None = None
+    max_queue: int = Field(8, ge=1, le=1000)
 
     @field_validator("index")
     @classmethod
@@ -173,6 +181,10 @@ class Settings(BaseModel):
     @property
     def generation(self) -> GenerationSettings:
         return self._section(GenerationSettings, "generation")
+
+    @property
+    def serving(self) -> ServingSettings:
+        return self._section(ServingSettings, "serving")
 
     def _section(self, kind: type[S], name: str) -> S:
         return kind(**{key: getattr(self, key) for key in section_keys(name)})

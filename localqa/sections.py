@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
+
 # Ingest settings that change the text of a document's chunks: a change re-reads every
 # file (they salt the content hash, ingest/scan.py). Each IngestSettings field must say
 # whether it does (tests/test_config.py), so a new one cannot be left out of the salt.
@@ -134,6 +136,17 @@ class GenerationSettings:
     cache_dir: Path
 
 
+@dataclass(frozen=True, slots=True)
+class ServingSettings:
+    """`localqa serve`: the address it listens on, the bearer token every request needs
+    (None: none, loopback only; never printed) and how many questions may wait."""
+
+    serve_host: str
+    serve_port: int
+    api_token: SecretStr | None
+    max_queue: int
+
+
 SECTIONS = {
     "store": StoreSettings,
     "embedding": EmbeddingSettings,
@@ -141,6 +154,7 @@ SECTIONS = {
     "retrieval": RetrievalSettings,
     "answering": AnsweringSettings,
     "generation": GenerationSettings,
+    "serving": ServingSettings,
 }
 
 
