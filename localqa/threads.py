@@ -9,7 +9,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,6 +23,10 @@ class OwnThread:
 
     def call(self, fn: Callable[[], T]) -> T:
         return self._pool.submit(fn).result()
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run `fn` on the thread after the calls before it; its future, at once."""
+        return self._pool.submit(fn)
 
     def iterate(self, make: Callable[[], Iterator[T]]) -> Generator[T]:
         """Iterate `make()` on the thread, handing the items over. Closing the returned

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate
+from localqa.cli import answer, chat, documents, evaluate, serve
 from localqa.cli.common import CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
@@ -77,6 +77,7 @@ cli.command("eval")(evaluate.eval_command)
 cli.command()(documents.sources)
 cli.command()(documents.forget)
 cli.command()(answer.doctor)
+cli.command()(serve.serve)
 cli.command()(version)
 
 

@@ -1,0 +1,66 @@
+"""`localqa serve`: the index and the answerer behind an HTTP API (localqa/server/),
+imported only when this command runs, so no other command loads fastapi."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Annotated
+
+import typer
+
+from localqa.cli.common import (
+    ConfigOpt,
+    ExtractiveOpt,
+    GpuOpt,
+    HomeOpt,
+    IndexOpt,
+    ModelOpt,
+    make_builder,
+)
+from localqa.errors import UsageError
+
+
+def loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
+    index: IndexOpt = None,
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
+    n_gpu_layers: GpuOpt = None,
+    extractive: ExtractiveOpt = False,
+) -> None:
+    """Serve the index over HTTP: POST /v1/ask, GET /v1/sources, GET /healthz."""
+    builder = make_builder(config, index=index, home=home, model_path=model,
+                           n_gpu_layers=n_gpu_layers, serve_host=host,
+                           serve_port=port)  # fmt: skip
+    serving = builder.settings.serving
+    if serving.api_token is None and not loopback(serving.serve_host):
+        raise UsageError(
+            f"--host {serving.serve_host} is reachable from other machines: set api_token "
+            "(LOCALQA_API_TOKEN) first, or serve on 127.0.0.1"
+        )
+    builder.existing_index().close()  # IndexMissing now, as one line, not at startup
+    import uvicorn
+
+    from localqa.server.app import create_app
+
+    app = create_app(builder, use_model=not extractive)
+    typer.echo(f"localqa: serving on http://{serving.serve_host}:{serving.serve_port}", err=True)
+    uvicorn.run(app, host=serving.serve_host, port=serving.serve_port, log_level="warning")

@@ -1,0 +1,163 @@
+"""The HTTP API of `localqa serve`: `POST /v1/ask` (JSON, or server-sent events with
+`stream`), `GET /v1/sources`, `GET /healthz` and the OpenAPI schema at /openapi.json.
+
+An answer's JSON is `Answer.as_json()`, exactly what `localqa ask --json` prints. No page
+loads anything from the internet: FastAPI's /docs and /redoc pages (scripts from a CDN)
+are left out. Every error is `{"detail": "one line"}`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import SecretStr
+
+from localqa.errors import LocalqaError, UsageError
+from localqa.server.engine import Busy, Engine
+from localqa.server.requests import AskRequest, reason
+
+if TYPE_CHECKING:
+    from localqa.answering.presentation import Presentation
+    from localqa.builder import Builder
+
+log = logging.getLogger("localqa.server")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+                   Awaitable[None]]  # fmt: skip
+RETRY_AFTER_S = 5
+
+
+def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
+    """The API over `builder`'s index and model (`use_model` False: extractive), with its
+    `serving` settings (`api_token`: every request needs it; `max_queue`). The index is
+    opened and the model loaded when the app starts (IndexMissing, ModelError then)."""
+    serving = builder.settings.serving
+    engine = Engine(builder, serving.max_queue, use_model)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await engine.load()
+        try:
+            yield
+        finally:
+            engine.close()
+
+    app = FastAPI(title="localqa", lifespan=lifespan, docs_url=None, redoc_url=None)
+    if serving.api_token is not None:
+        app.add_middleware(BearerAuth, token=serving.api_token)
+    _add_error_handlers(app)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, Any]:
+        """ok, the index's name, its documents and chunks, and the model (null: extractive)."""
+        return await engine.describe()
+
+    @app.get("/v1/sources")
+    async def sources() -> list[dict[str, Any]]:
+        """The indexed documents, as `localqa sources --json` lists them."""
+        return await engine.sources()
+
+    @app.post("/v1/ask", response_model=None)
+    async def ask(body: AskRequest) -> JSONResponse | StreamingResponse:
+        """The answer as `localqa ask --json` prints it; with `stream`, server-sent events:
+        `token` ({"text"}) as written, then one `answer` with that object."""
+        documents = await engine.documents(body.sources)
+        engine.admit()
+        if body.stream:
+            return StreamingResponse(_events(engine, body, documents),
+                                     media_type="text/event-stream")  # fmt: skip
+        try:
+            shown = await _answer(engine, body, documents)
+        finally:
+            engine.release()
+        return JSONResponse(shown.answer.as_json())
+
+    return app
+
+
+async def _answer(engine: Engine, body: AskRequest, documents: list[str]) -> Presentation:
+    from localqa.answering.presentation import Shown
+
+    async for event in engine.stream(body.question, body.top_k, documents):
+        if isinstance(event, Shown):
+            return event.presentation
+    raise AssertionError("every shown_stream ends with Shown")
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def _events(engine: Engine, body: AskRequest, documents: list[str]) -> AsyncIterator[str]:
+    """The answer's server-sent events. A client that goes away cancels this generator:
+    closing the engine's stream sets its stop event, and generation ends."""
+    from localqa.answering.presentation import Shown
+
+    try:
+        async for event in engine.stream(body.question, body.top_k, documents):
+            if isinstance(event, Shown):
+                yield _sse("answer", event.presentation.answer.as_json())
+            else:
+                yield _sse("token", {"text": event.text})
+    except LocalqaError as err:
+        yield _sse("error", {"detail": _one_line(err)})
+    finally:
+        engine.release()
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    from localqa.store.index import SourceNotFound
+
+    async def invalid(_: Request, err: Exception) -> JSONResponse:
+        assert isinstance(err, RequestValidationError)
+        return JSONResponse({"detail": reason(err.errors())}, status_code=422)
+
+    async def refused(_: Request, err: Exception) -> JSONResponse:
+        if isinstance(err, Busy):
+            return JSONResponse({"detail": _one_line(err)}, status_code=503,
+                                headers={"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
+        status = 422 if isinstance(err, SourceNotFound | UsageError) else 500
+        log.warning("request failed: %s", _one_line(err))
+        return JSONResponse({"detail": _one_line(err)}, status_code=status)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(LocalqaError, refused)
+
+
+class BearerAuth:
+    """Every request needs `Authorization: Bearer <token>` (compared in constant time);
+    401 otherwise."""
+
+    def __init__(self, app: ASGIApp, token: SecretStr) -> None:
+        self.app = app
+        self._expected = f"Bearer {token.get_secret_value()}".encode()
+
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] == "http":
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self._expected):
+                response = JSONResponse({"detail": "a valid bearer token is required"},
+                                        status_code=401,
+                                        headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

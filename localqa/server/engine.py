@@ -1,0 +1,172 @@
+"""The server's engine: the index, the model and the answerers, used on one thread of
+their own (the index's SQLite connections belong to the thread that opened them), and
+the bounded queue of questions waiting for it.
+
+Async endpoints await the engine; they never touch the parts themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from localqa.errors import LocalqaError
+from localqa.threads import OwnThread
+
+if TYPE_CHECKING:
+    from localqa.answering.answerer import Answerer
+    from localqa.answering.presentation import ShownEvent
+    from localqa.builder import Builder
+    from localqa.generation.base import LanguageModel
+    from localqa.store.index import Index
+
+
+class Busy(LocalqaError):
+    """`max_queue` questions are waiting already: the client should retry later."""
+
+
+@dataclass
+class _Parts:
+    index: Index
+    model: LanguageModel | None
+    answerers: dict[int, Answerer]  # by top_k
+
+
+class Engine:
+    """Answers questions from `builder`'s index and model (`use_model` False, or no GGUF:
+    extractive). `load` opens them; at most `max_queue` questions wait beyond the one
+    being answered (more: `Busy`)."""
+
+    def __init__(self, builder: Builder, max_queue: int, use_model: bool = True) -> None:
+        self._builder = builder
+        self._use_model = use_model
+        self._max_queue = max_queue
+        self._admitted = 0  # questions answered or waiting; read and written on the loop
+        self._thread = OwnThread()
+        self._parts: _Parts | None = None
+
+    async def load(self) -> None:
+        """Open the index and load the model, on the engine's thread. Raises IndexMissing,
+        ModelError."""
+        await self._run(self._load)
+
+    def _load(self) -> None:
+        index = self._builder.existing_index()
+        model = self._builder.load_model(report=None) if self._use_model else None
+        self._parts = _Parts(index, model, {})
+
+    def close(self) -> None:
+        def last() -> None:
+            if self._parts is not None:
+                self._parts.index.close()
+
+        self._thread.close(last)
+
+    async def _run(self, fn: Callable[[], Any]) -> Any:
+        return await asyncio.wrap_future(self._thread.submit(fn))
+
+    @property
+    def parts(self) -> _Parts:
+        assert self._parts is not None, "Engine.load first"
+        return self._parts
+
+    async def describe(self) -> dict[str, Any]:
+        """/healthz: the index's name, documents and chunks, and the model (None:
+        extractive)."""
+        info = await self._run(lambda: self._builder.describe(self.parts.index, self.parts.model))
+        return {"status": "ok", "index": info.index_name, "documents": info.documents,
+                "chunks": info.chunks, "model": info.model_name}  # fmt: skip
+
+    async def sources(self) -> list[dict[str, Any]]:
+        """The documents as `localqa sources --json` lists them."""
+
+        def listed() -> list[dict[str, Any]]:
+            return [{"path": d.source, "last_page": d.last_page, "chunks": d.chunks,
+                     "ingested_at": d.ingested_at, "abs_path": d.abs_path,
+                     "missing": d.file_missing()}
+                    for d in self.parts.index.catalog.documents()]  # fmt: skip
+
+        result: list[dict[str, Any]] = await self._run(listed)
+        return result
+
+    async def documents(self, names: Sequence[str]) -> list[str]:
+        """The paths of the documents `names` mean (as `sources` lists them, or paths).
+        Raises SourceNotFound naming the first unknown one."""
+        from localqa.store.index import SourceNotFound
+
+        def find() -> list[str]:
+            paths: list[str] = []
+            for name in names:
+                found = self.parts.index.catalog.find(name)
+                if not found:
+                    raise SourceNotFound(f"source {name!r} is not in the index; see /v1/sources")
+                paths += [d.abs_path for d in found]
+            return paths
+
+        result: list[str] = await self._run(find)
+        return result
+
+    def admit(self) -> None:
+        """Take a place in the queue (give it back with `release`); raises Busy when the
+        queue is full."""
+        if self._admitted > self._max_queue:
+            raise Busy(f"{self._max_queue} questions are waiting already; retry shortly")
+        self._admitted += 1
+
+    def release(self) -> None:
+        self._admitted -= 1
+
+    def _answerer(self, top_k: int | None) -> Answerer:
+        from localqa.builder import Builder
+
+        parts = self.parts
+        k = top_k or self._builder.settings.top_k
+        if k not in parts.answerers:
+            settings = self._builder.settings.model_copy(update={"top_k": k})
+            builder = Builder(settings, self._builder.config_file)
+            parts.answerers[k] = builder.answerer(parts.index, parts.model)
+        return parts.answerers[k]
+
+    async def stream(
+        self, question: str, top_k: int | None, documents: Sequence[str]
+    ) -> AsyncIterator[ShownEvent]:
+        """`shown_stream` of the question, run on the engine's thread: tokens, then one
+        `Shown`. Closing the iterator early (a client gone) stops generation at the next
+        token. Raises what `Answerer.stream` raises."""
+        from localqa.answering.presentation import shown_stream
+
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def hand(item: tuple[bool, Any]) -> None:
+            try:
+                loop.call_soon_threadsafe(events.put_nowait, item)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                stop.set()
+
+        def pump() -> None:
+            try:
+                answerer = self._answerer(top_k)
+                for event in shown_stream(answerer, question, stop=stop, documents=documents):
+                    hand((True, event))
+                    if stop.is_set():
+                        break
+                hand((False, None))
+            except BaseException as err:  # noqa: BLE001 - raised on the loop, in the endpoint
+                hand((False, err))
+
+        self._thread.submit(pump)
+        try:
+            while True:
+                more, value = await events.get()
+                if not more:
+                    if isinstance(value, BaseException):
+                        raise value
+                    return
+                yield value
+        finally:
+            stop.set()

@@ -1,0 +1,41 @@
+"""The API's request bodies, validated at the HTTP boundary, and the one readable reason
+a bad one is refused with (422)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUESTION_CHARS = 4000
+
+
+class AskRequest(BaseModel):
+    """`POST /v1/ask`: the question (1..4000 characters, at least one word), the sources
+    to consider (1..100; null: the `top_k` setting), the documents to answer from (as
+    `/v1/sources` lists them, or their paths; none: all) and whether to stream."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    top_k: int | None = Field(None, ge=1, le=100)
+    sources: list[str] = Field(default_factory=list, max_length=100)
+    stream: bool = False
+
+    @field_validator("question")
+    @classmethod
+    def _has_a_word(cls, value: str) -> str:
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("the question has no word in it")
+        return value
+
+
+def reason(errors: Sequence[Any]) -> str:
+    """The first validation error as one line: `field: what is wrong`."""
+    if not errors:
+        return "the request is not valid"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
