@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ["torch", "sentence_transformers", "chromadb", "llama_cpp", "textual", "transformers"]
+HEAVY = ["torch", "sentence_transformers", "chromadb", "llama_cpp", "textual", "transformers",
+         "fastapi", "uvicorn", "starlette"]  # fmt: skip
 
 
 def loaded_after(code: str) -> list[str]:
