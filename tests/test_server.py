@@ -231,3 +231,39 @@ def test_loopback_hosts(host: str, local: bool) -> None:
     from localqa.cli.serve import loopback
 
     assert loopback(host) is local
+
+
+def test_closing_a_stream_sets_its_stop_event(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a client gone away does: the endpoint closes the engine's stream, and the
+    answer being written (here a stand-in that writes until stopped) ends."""
+    import asyncio
+    import threading
+
+    import localqa.answering.presentation as presentation
+    from localqa.answering.answerer import Token
+    from localqa.builder import Builder
+    from localqa.server.engine import Engine
+
+    ended = threading.Event()
+
+    def endless(*_: Any, stop: threading.Event, **__: Any) -> Iterator[Token]:
+        while not stop.wait(0.01):
+            yield Token("word ")
+        ended.set()
+
+    monkeypatch.setattr(presentation, "shown_stream", endless)
+    engine = Engine(Builder(sample_index), max_queue=1, use_model=False)
+
+    async def first_token_then_leave() -> str:
+        await engine.load()
+        events = engine.stream(QUESTION, None, [])
+        first = await anext(events)
+        await events.aclose()
+        assert isinstance(first, Token)
+        return first.text
+
+    assert asyncio.run(first_token_then_leave()) == "word "
+    assert ended.wait(10)
+    engine.close()

@@ -12,7 +12,7 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -68,13 +68,13 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
         return await engine.sources()
 
     @app.post("/v1/ask", response_model=None)
-    async def ask(body: AskRequest) -> JSONResponse | StreamingResponse:
+    async def ask(body: AskRequest, request: Request) -> JSONResponse | StreamingResponse:
         """The answer as `localqa ask --json` prints it; with `stream`, server-sent events:
         `token` ({"text"}) as written, then one `answer` with that object."""
         documents = await engine.documents(body.sources)
         engine.admit()
         if body.stream:
-            return StreamingResponse(_events(engine, body, documents),
+            return StreamingResponse(_events(engine, body, documents, request),
                                      media_type="text/event-stream")  # fmt: skip
         try:
             shown = await _answer(engine, body, documents)
@@ -88,9 +88,10 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
 async def _answer(engine: Engine, body: AskRequest, documents: list[str]) -> Presentation:
     from localqa.answering.presentation import Shown
 
-    async for event in engine.stream(body.question, body.top_k, documents):
-        if isinstance(event, Shown):
-            return event.presentation
+    async with aclosing(engine.stream(body.question, body.top_k, documents)) as events:
+        async for event in events:
+            if isinstance(event, Shown):
+                return event.presentation
     raise AssertionError("every shown_stream ends with Shown")
 
 
@@ -98,17 +99,22 @@ def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def _events(engine: Engine, body: AskRequest, documents: list[str]) -> AsyncIterator[str]:
-    """The answer's server-sent events. A client that goes away cancels this generator:
-    closing the engine's stream sets its stop event, and generation ends."""
+async def _events(
+    engine: Engine, body: AskRequest, documents: list[str], request: Request
+) -> AsyncIterator[str]:
+    """The answer's server-sent events. When the client has gone, the engine's stream is
+    closed at the next token: that sets its stop event, and generation ends."""
     from localqa.answering.presentation import Shown
 
     try:
-        async for event in engine.stream(body.question, body.top_k, documents):
-            if isinstance(event, Shown):
-                yield _sse("answer", event.presentation.answer.as_json())
-            else:
-                yield _sse("token", {"text": event.text})
+        async with aclosing(engine.stream(body.question, body.top_k, documents)) as events:
+            async for event in events:
+                if await request.is_disconnected():
+                    return
+                if isinstance(event, Shown):
+                    yield _sse("answer", event.presentation.answer.as_json())
+                else:
+                    yield _sse("token", {"text": event.text})
     except LocalqaError as err:
         yield _sse("error", {"detail": _one_line(err)})
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +132,7 @@ class Engine:
 
     async def stream(
         self, question: str, top_k: int | None, documents: Sequence[str]
-    ) -> AsyncIterator[ShownEvent]:
+    ) -> AsyncGenerator[ShownEvent]:
         """`shown_stream` of the question, run on the engine's thread: tokens, then one
         `Shown`. Closing the iterator early (a client gone) stops generation at the next
         token. Raises what `Answerer.stream` raises."""
