@@ -249,9 +249,11 @@ def test_closing_a_stream_sets_its_stop_event(
     ended = threading.Event()
 
     def endless(*_: Any, stop: threading.Event, **__: Any) -> Iterator[Token]:
-        while not stop.wait(0.01):
-            yield Token("word ")
-        ended.set()
+        try:
+            while not stop.wait(0.01):
+                yield Token("word ")
+        finally:  # stopped, or closed by the engine
+            ended.set()
 
     monkeypatch.setattr(presentation, "shown_stream", endless)
     engine = Engine(Builder(sample_index), max_queue=1, use_model=False)

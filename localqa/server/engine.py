@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,15 +149,20 @@ class Engine:
                 stop.set()
 
         def pump() -> None:
+            source: Iterator[ShownEvent] | None = None
             try:
-                answerer = self._answerer(top_k)
-                for event in shown_stream(answerer, question, stop=stop, documents=documents):
+                source = shown_stream(self._answerer(top_k), question, stop=stop,
+                                      documents=documents)  # fmt: skip
+                for event in source:
                     hand((True, event))
                     if stop.is_set():
                         break
                 hand((False, None))
             except BaseException as err:  # noqa: BLE001 - raised on the loop, in the endpoint
                 hand((False, err))
+            finally:
+                if isinstance(source, Generator):
+                    source.close()  # at once: generation ends now, not when collected
 
         self._thread.submit(pump)
         try:
