@@ -166,7 +166,7 @@ def test_sources_and_health(base: str, sample_index: Settings) -> None:
     assert set(first) == {"path", "last_page", "chunks", "ingested_at", "abs_path", "missing"}
     health = httpx.get(f"{base}/healthz").json()
     assert health["status"] == "ok" and health["index"] == sample_index.index
-    assert health["documents"] == 10 and health["model"] is None
+    assert health["documents"] == 10 and health["model"] is None and health["questions"] == 0
     assert health["chunks"] == sum(s["chunks"] for s in listed)
 
 
@@ -269,3 +269,45 @@ def test_closing_a_stream_sets_its_stop_event(
     assert asyncio.run(first_token_then_leave()) == "word "
     assert ended.wait(10)
     engine.close()
+
+
+def test_beyond_max_queue_a_503_with_retry_after(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two questions held on the engine (one answered, max_queue=1 waiting) by a stand-in
+    answer that writes until released: the third is refused at once."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    import localqa.answering.presentation as presentation
+    from localqa.answering.answerer import Token
+    from localqa.builder import Builder
+    from localqa.server.app import create_app
+
+    release = threading.Event()
+
+    def held(*_: Any, **__: Any) -> Iterator[Token]:
+        yield Token("word ")
+        release.wait(30)
+
+    monkeypatch.setattr(presentation, "shown_stream", held)
+    builder = Builder(sample_index.model_copy(update={"max_queue": 1}))
+    body = {"question": QUESTION, "stream": True}
+    with TestClient(create_app(builder, use_model=False)) as client:
+        streams = [threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": body})
+                   for _ in range(2)]  # fmt: skip
+        for thread in streams:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while client.get("/healthz").json()["questions"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        refused = client.post("/v1/ask", json={"question": QUESTION})
+        release.set()
+        for thread in streams:
+            thread.join(30)
+        after = client.get("/healthz").json()["questions"]
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "5"
+    assert refused.json() == {"detail": "1 questions are waiting already; retry shortly"}
+    assert after == 0

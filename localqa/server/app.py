@@ -59,8 +59,9 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
-        """ok, the index's name, its documents and chunks, and the model (null: extractive)."""
-        return await engine.describe()
+        """ok, the index's name, its documents and chunks at start, the model (null:
+        extractive) and the questions being answered or waiting."""
+        return engine.describe()
 
     @app.get("/v1/sources")
     async def sources() -> list[dict[str, Any]]:
@@ -71,15 +72,18 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
     async def ask(body: AskRequest, request: Request) -> JSONResponse | StreamingResponse:
         """The answer as `localqa ask --json` prints it; with `stream`, server-sent events:
         `token` ({"text"}) as written, then one `answer` with that object."""
-        documents = await engine.documents(body.sources)
-        engine.admit()
-        if body.stream:
-            return StreamingResponse(_events(engine, body, documents, request),
-                                     media_type="text/event-stream")  # fmt: skip
+        engine.admit()  # first: a question waiting for the engine holds its place
+        streaming = False
         try:
+            documents = await engine.documents(body.sources)
+            if body.stream:
+                streaming = True  # the events release the place when they end
+                return StreamingResponse(_events(engine, body, documents, request),
+                                         media_type="text/event-stream")  # fmt: skip
             shown = await _answer(engine, body, documents)
         finally:
-            engine.release()
+            if not streaming:
+                engine.release()
         return JSONResponse(shown.answer.as_json())
 
     return app

@@ -19,7 +19,7 @@ from localqa.threads import OwnThread
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
     from localqa.answering.presentation import ShownEvent
-    from localqa.builder import Builder
+    from localqa.builder import Builder, PartsInfo
     from localqa.generation.base import LanguageModel
     from localqa.store.index import Index
 
@@ -33,6 +33,7 @@ class _Parts:
     index: Index
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
+    info: PartsInfo  # as loaded
 
 
 class Engine:
@@ -56,7 +57,7 @@ class Engine:
     def _load(self) -> None:
         index = self._builder.existing_index()
         model = self._builder.load_model(report=None) if self._use_model else None
-        self._parts = _Parts(index, model, {})
+        self._parts = _Parts(index, model, {}, self._builder.describe(index, model))
 
     def close(self) -> None:
         def last() -> None:
@@ -73,12 +74,14 @@ class Engine:
         assert self._parts is not None, "Engine.load first"
         return self._parts
 
-    async def describe(self) -> dict[str, Any]:
-        """/healthz: the index's name, documents and chunks, and the model (None:
-        extractive)."""
-        info = await self._run(lambda: self._builder.describe(self.parts.index, self.parts.model))
+    def describe(self) -> dict[str, Any]:
+        """/healthz, without waiting for the answer being written: the index's name, its
+        documents and chunks when the server started, the model (None: extractive), and
+        the questions being answered or waiting."""
+        info = self.parts.info
         return {"status": "ok", "index": info.index_name, "documents": info.documents,
-                "chunks": info.chunks, "model": info.model_name}  # fmt: skip
+                "chunks": info.chunks, "model": info.model_name,
+                "questions": self._admitted}  # fmt: skip
 
     async def sources(self) -> list[dict[str, Any]]:
         """The documents as `localqa sources --json` lists them."""
@@ -96,6 +99,9 @@ class Engine:
         """The paths of the documents `names` mean (as `sources` lists them, or paths).
         Raises SourceNotFound naming the first unknown one."""
         from localqa.store.index import SourceNotFound
+
+        if not names:
+            return []
 
         def find() -> list[str]:
             paths: list[str] = []
