@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from localqa.errors import UsageError
 from localqa.ingest.splitter import TokenSplitter
 from localqa.ingest.textfix import repair_page, strip_furniture
-from localqa.schema import Chunk, Page, ocr_page_kind, text_hash
+from localqa.schema import Chunk, Page, chunk_header, ocr_page_kind, text_hash
 
 # Special tokens the embedder adds around every input ([CLS] and [SEP] for BERT models).
 SPECIAL_TOKENS = 2
@@ -47,7 +47,7 @@ class Chunker:
         self._splitter = splitter
         self._count = count_tokens
         self._header_tokens = header_tokens
-        self._fitted: dict[tuple[str, str], tuple[str, str]] = {}
+        self._fitted: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     def chunks(self, doc: DocumentIdentity, pages: Iterator[Page]) -> Iterator[tuple[Page, Chunk]]:
         """Chunks of the pages once repaired (ingest/textfix.py); running headers and
@@ -62,7 +62,7 @@ class Chunker:
                 kind = ocr_page_kind(kind, page.ocr_confidence)
             for span in self._splitter.split(page.text):
                 section = _section_at(headings, span.char_start, section)
-                title, fitted_section = self._fit_header(doc.title, section)
+                title, fitted_section = self._fit_header(doc.source, doc.title, section)
                 yield (
                     page,
                     Chunk(
@@ -85,15 +85,16 @@ class Chunker:
             if headings:
                 section = headings[-1][1]
 
-    def _fit_header(self, title: str, section: str) -> tuple[str, str]:
-        """Shorten title and section until their header fits the token budget."""
-        key = (title, section)
+    def _fit_header(self, source: str, title: str, section: str) -> tuple[str, str]:
+        """Shorten title and section until their header (`chunk_header`: with the file
+        name) fits the token budget."""
+        key = (source, title, section)
         if key not in self._fitted:
             title, section = title[:HEADER_CHARS].strip(), section[:HEADER_CHARS].strip()
-            # the header joins title and section with " | " and a newline: count that too
+            # the header is followed by a newline: count that too
             while (title or section) and self._count(
-                f"{title} | {section}"
-            ) + 2 > self._header_tokens:
+                chunk_header(source, title, section)
+            ) + 1 > self._header_tokens:
                 if len(section) > len(title):
                     section = section[: len(section) * 3 // 4].strip()
                 else:

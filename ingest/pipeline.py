@@ -35,7 +35,7 @@ from localqa.ingest.reader import (
     read_inline,
 )
 from localqa.ingest.report import IngestReport
-from localqa.ingest.scan import WorkItem, make_plan, scan
+from localqa.ingest.scan import Plan, SourceFile, WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk, FileProblem, IndexedDocument
 from localqa.sections import IngestSettings
@@ -46,7 +46,10 @@ from localqa.text import cjk_share, has_cjk
 # (ingest/textfix.py), OCR, DOCX notes, XLSX formulas, file lines: re-read every file.
 # 3: chunk text keeps compatibility punctuation, powers, indices and fractions as written
 # (`，`, `km²`; indexes of 2 quote `,`, `km2`).
-PIPELINE_VERSION = "3"
+# 4: what is embedded and searched names the file (`Chunk.embedding_text`: "budget-2024"),
+# and a piece of text ends with its full stop, not the next one starting with it
+# (ingest/splitter.py; ". Курить ..." in indexes of 3).
+PIPELINE_VERSION = "4"
 # CJK chunk text kept to name the script in the report's embedding note.
 CJK_SAMPLE_CHARS = 2_000
 # A chunk at least this much CJK is CJK text: an English article quoting a Chinese name
@@ -145,16 +148,14 @@ class Ingestor:
     def run(self, paths: Sequence[Path], dry_run: bool = False) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(dry_run=dry_run)
-        found = scan(paths, self._settings.follow_outside_links)
+        scanned_ns = time.time_ns()  # before any file is looked at (scan.make_plan)
+        found = scan(paths, self._settings.follow_outside_links, self._settings.exclude)
         files, folders = found.files, found.folders
         report.failed.extend(found.failed)
         report.skipped.extend(found.skipped)
         report.warnings.extend(found.notes)
         if dry_run:  # reads only: no lock, no clean-up, no stored sizes or times updated
-            trust = self._salt_unchanged()
-            plan, unreadable = make_plan(
-                self._index.catalog, files, folders, self._salt, trust_stat=trust
-            )
+            plan, unreadable = self._plan(files, folders)
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
             report.removed = [d.source for d in plan.removed]
@@ -169,11 +170,9 @@ class Ingestor:
                         f"{upgraded} chunks re-indexed (no document re-read)"
                     )
                 trust = self._salt_unchanged()
-                plan, unreadable = make_plan(
-                    self._index.catalog, files, folders, self._salt, trust_stat=trust
-                )
+                plan, unreadable = self._plan(files, folders)
                 for file in plan.touched:
-                    self._index.touch(file.abs_path, file.size, file.mtime_ns)
+                    self._index.touch(file.abs_path, file.size, file.mtime_ns, file.ctime_ns)
                 report.failed.extend(unreadable)
                 report.unchanged = [f.source for f in plan.unchanged]
                 for doc in plan.removed:
@@ -183,11 +182,22 @@ class Ingestor:
                     self._ingest(work, report)
                 if not trust:  # every document read now has this salt
                     self._index.note_settings(self._salt)
+                self._index.note_scan(scanned_ns)
         report.chunks = self._index.chunks.count()
         report.seconds = time.perf_counter() - started
         if note := script_note(self._embedder.coverage, report.cjk_sample):
             report.notes.append(note)
         return report
+
+    def _plan(self, files: list[SourceFile], folders: list[Path]) -> tuple[Plan, list[FileProblem]]:
+        return make_plan(
+            self._index.catalog,
+            files,
+            folders,
+            self._salt,
+            trust_stat=self._salt_unchanged(),
+            last_scan_ns=self._index.last_scan_ns(),
+        )
 
     def _salt_unchanged(self) -> bool:
         """Whether the settings that shape chunks and vectors are those of the last complete
@@ -287,6 +297,7 @@ def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> Index
         doc_hash=item.doc_hash,
         size=file.size,
         mtime_ns=file.mtime_ns,
+        ctime_ns=file.ctime_ns,
         title=title,
         page_kind=page_kind,
         last_page=last_page,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,11 @@ class SourceFile:
     size: int
     mtime_ns: int
     fs_path: str = ""  # the path to open, where it differs from abs_path
+    ctime_ns: int = 0  # inode change time: every write changes it
+
+    def stat(self) -> tuple[int, int, int]:
+        """(size, mtime_ns, ctime_ns): what a catalog entry is compared with."""
+        return self.size, self.mtime_ns, self.ctime_ns
 
     @property
     def disk_path(self) -> str:
@@ -70,20 +76,52 @@ def escape_undecodable(name: str) -> str:
         return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# Why each default `exclude` pattern (localqa/sections.py) leaves an entry out.
+_LOCK = "an Office lock file (the document is open in Word, Excel or PowerPoint), not a document"
+_BACKUP = "an editor's backup or swap file"
+_BUILD = "a dependency or build folder"
+_VCS = "a version-control folder"
+EXCLUDED_BECAUSE = {
+    "~$*": _LOCK, "*~": _BACKUP, ".*.swp": _BACKUP, ".*.swo": _BACKUP, "#*#": _BACKUP,
+    ".#*": _BACKUP, "node_modules": _BUILD, ".venv": _BUILD, "__pycache__": _BUILD,
+    "vendor": _BUILD, "dist": _BUILD, "target": _BUILD, ".git": _VCS, ".hg": _VCS,
+    ".svn": _VCS,
+}  # fmt: skip
+
+
+def excluded(name: str, relative: str, patterns: Sequence[str]) -> str:
+    """Why an entry is left out ("" when it is not): the first of `patterns` (globs, case
+    sensitive) matching its name, or, for a pattern with a "/", its path under the folder
+    ingested (`relative`, "/"-separated)."""
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(relative if "/" in pattern else name, pattern):
+            why = EXCLUDED_BECAUSE.get(pattern, "")
+            what = f"{why}: " if why else ""
+            return (
+                f"{what}left out by the exclude setting ({pattern!r}); "
+                "`localqa ingest --no-default-excludes` or `exclude = []` reads it"
+            )
+    return ""
+
+
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 class _Walker:
-    """Files under `root` in a stable order, hidden ones left out. Links that stay in
+    """Files under `root` in a stable order: what `exclude` names is left out and reported
+    skipped, then hidden entries (a name starting with a dot) silently. Links that stay in
     the folder are followed, folders once each (a link loop ends there); links that
     leave it only with `follow_outside`."""
 
-    def __init__(self, root: Path, follow_outside: bool, out: Scan) -> None:
+    def __init__(
+        self, root: Path, follow_outside: bool, out: Scan, exclude: Sequence[str] = ()
+    ) -> None:
         self.root = root
         self.real_root = os.path.realpath(root)
         self.follow_outside = follow_outside
         self.out = out
+        self.exclude = exclude
         self.seen_folders: set[tuple[int, int]] = set()
 
     def walk(self) -> Iterator[Path]:
@@ -122,11 +160,18 @@ class _Walker:
     def _entries(self, folder: Path) -> list[os.DirEntry[str]]:
         try:
             with os.scandir(folder) as entries:
-                return sorted((e for e in entries if not e.name.startswith(".")),
-                              key=lambda e: e.name)  # fmt: skip
+                found = sorted(entries, key=lambda e: e.name)
         except OSError as err:
             self._fail(folder, f"cannot list folder: {err.strerror}; check its permissions")
             return []
+        kept: list[os.DirEntry[str]] = []
+        for entry in found:
+            source = self._source(Path(entry.path))
+            if why := excluded(entry.name, source, self.exclude):
+                self._skip(Path(entry.path), why)
+            elif not entry.name.startswith("."):
+                kept.append(entry)
+        return kept
 
     def _kind(self, entry: os.DirEntry[str], path: Path) -> str:
         """ "file", "folder", or "" for what is reported (or hidden) instead."""
@@ -183,6 +228,7 @@ def _source_file(path: Path, root: Path) -> SourceFile:
         size=stat.st_size,
         mtime_ns=stat.st_mtime_ns,
         fs_path="" if shown == disk else disk,
+        ctime_ns=stat.st_ctime_ns,
     )
 
 
@@ -198,22 +244,35 @@ def _add(found: Scan, seen: set[str], path: Path, root: Path) -> None:
                                         "check its permissions"))  # fmt: skip
 
 
-def scan(paths: Sequence[Path], follow_outside_links: bool = False) -> Scan:
-    """The files under `paths` (folders whole, files as given) and what to report."""
+def scan(
+    paths: Sequence[Path], follow_outside_links: bool = False, exclude: Sequence[str] = ()
+) -> Scan:
+    """The files under `paths` (folders whole, less what `exclude` names; files as given)
+    and what to report."""
     found = Scan()
     seen: set[str] = set()
     for given in paths:
         path = given.expanduser().resolve()
         if path.is_dir():
             found.folders.append(path)
-            for file in _Walker(path, follow_outside_links, found).walk():
+            for file in _Walker(path, follow_outside_links, found, exclude).walk():
                 _add(found, seen, file, path)
+        elif path.is_file() and (why := excluded(path.name, path.name, exclude)):
+            found.skipped.append(FileProblem(escape_undecodable(path.name), why))
         elif path.is_file():
             _add(found, seen, path, path.parent)
         else:
             found.failed.append(FileProblem(escape_undecodable(str(given)),
                                             "no such file or folder; check the path"))  # fmt: skip
     return found
+
+
+# A write that keeps a file's size and restores its modification time (`cp -p`, `rsync
+# -t`, an unpacked archive, a sync tool) still changes its inode change time, so size,
+# mtime and ctime together say whether a file changed; but a file system's clock may be
+# coarse (FAT keeps 2 s), so a write within a tick of the run that read the file can leave
+# all three as they were. Files changed that close to (or after) the last run are hashed.
+STAT_TICK_NS = 2_000_000_000
 
 
 def file_hash(path: str, salt: str) -> str:
@@ -231,18 +290,22 @@ def make_plan(
     folders: list[Path],
     salt: str,
     trust_stat: bool = True,
+    last_scan_ns: int = 0,
 ) -> tuple[Plan, list[FileProblem]]:
-    """What to add, replace, keep and remove. A file whose size or time changed but whose
-    content did not is kept, and listed in `touched` (for its new size and time).
-    `trust_stat` False: the salt changed since the last complete run, so every file is
-    hashed again (an unchanged size and time no longer mean unchanged chunks)."""
+    """What to add, replace, keep and remove. A file is trusted unchanged without reading
+    it only when its size, modification time and inode change time are those recorded
+    and it was last changed before the previous run looked (`last_scan_ns`, less a clock
+    tick: STAT_TICK_NS); any other is hashed. A file whose stat changed but whose content
+    did not is kept, and listed in `touched` (for its new stat). `trust_stat` False: the
+    salt changed since the last complete run, so every file is hashed again."""
     plan = Plan()
     unreadable: list[FileProblem] = []
     known = {d.abs_path: d for d in catalog.documents()}
+    settled = last_scan_ns - STAT_TICK_NS
     for file in files:
         previous = known.get(file.abs_path)
-        same_stat = previous and (previous.size, previous.mtime_ns) == (file.size, file.mtime_ns)
-        if same_stat and trust_stat:
+        same_stat = previous is not None and _stat(previous) == file.stat()
+        if same_stat and trust_stat and max(file.mtime_ns, file.ctime_ns) < settled:
             plan.unchanged.append(file)
             continue
         try:
@@ -253,7 +316,8 @@ def make_plan(
             continue
         if previous and previous.doc_hash == digest:
             plan.unchanged.append(file)
-            plan.touched.append(file)
+            if not same_stat:
+                plan.touched.append(file)
         else:
             (plan.changed if previous else plan.new).append(WorkItem(file, digest, previous))
     seen = {f.abs_path for f in files}
@@ -262,3 +326,7 @@ def make_plan(
         if inside and doc.abs_path not in seen:
             plan.removed.append(doc)
     return plan, unreadable
+
+
+def _stat(document: IndexedDocument) -> tuple[int, int, int]:
+    return document.size, document.mtime_ns, document.ctime_ns

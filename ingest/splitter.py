@@ -14,10 +14,14 @@ from dataclasses import dataclass
 
 # Regular expressions, tried in order. The CJK ones (after a sentence's 。！？, a clause's ；
 # or a phrase's ，、) match no characters, so the punctuation ends the piece before: CJK text
-# has no space after it to split at, and a literal separator would begin the next piece.
-# Text without CJK punctuation is split exactly as before they were added.
+# has no space after it to split at. The full stops of other scripts (Devanagari's danda,
+# Arabic's question mark and full stop, Armenian's, Ethiopic's, Myanmar's) end one the
+# same way. A separator is kept at the end of the piece it closes (`keep_separator`), so
+# a piece ends with its sentence's full stop rather than the next one starting with it
+# (". Курить ..."; PIPELINE_VERSION 4).
 SEPARATORS = [
-    re.escape("\n\n"), re.escape("\n"), "(?<=[。！？｡])", re.escape(". "), "(?<=[；])",
+    re.escape("\n\n"), re.escape("\n"), "(?<=[。！？｡\u0964\u061f\u06d4\u0589\u1362\u104b])",
+    re.escape(". "), "(?<=[；])",
     re.escape("; "), "(?<=[，、､])", re.escape(", "), re.escape(" "), "",
 ]  # fmt: skip
 # Token counts kept per splitter: langchain measures the same pieces again at each level of
@@ -52,6 +56,7 @@ class TokenSplitter:
             length_function=self._count,
             separators=SEPARATORS,
             is_separator_regex=True,
+            keep_separator="end",
             strip_whitespace=True,
         )
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from localqa.errors import UsageError
 from localqa.sections import (
+    DEFAULT_EXCLUDES,
     SECTIONS,
     AnsweringSettings,
     EmbeddingSettings,
@@ -97,6 +98,12 @@ class Settings(BaseModel):
     max_file_chunks: int = Field(20_000, ge=1)
     # Symbolic links that leave the folder being ingested: followed only when true.
     follow_outside_links: bool = False
+    # Names (or, with a "/", paths under the folder ingested) that ingest leaves out, each
+    # reported as skipped with its reason (ingest/scan.py): Office lock files, editor
+    # backups and swap files, dependency and build folders, version-control folders.
+    # [] (or `localqa ingest --no-default-excludes`) reads them all; a string from the
+    # environment is split at commas.
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     # Read PDF pages without a text layer (scans) by OCR, offline (ingest/loaders/ocr.py).
     ocr: bool = True
     # Pages of one PDF read by OCR (~10-30 s each on two cores); OCR also stops once it has
@@ -145,6 +152,13 @@ class Settings(BaseModel):
     serve_port: int = Field(8000, ge=1, le=65535)
     api_token: SecretStr | None = None
     max_queue: int = Field(8, ge=1, le=1000)
+
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def _patterns(cls, value: object) -> object:
+        if isinstance(value, str):  # LOCALQA_EXCLUDE="*.bak,drafts"
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value
 
     @field_validator("index")
     @classmethod

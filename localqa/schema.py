@@ -5,13 +5,33 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 import numpy.typing as npt
 
 # Embeddings: one row per text, float32, L2-normalised by the embedder.
 Vectors = npt.NDArray[np.float32]
+
+
+# A file name longer than this is cut in a chunk's header (it must leave the chunk room).
+NAME_CHARS = 60
+
+
+def document_name(source: str, title: str) -> str:
+    """What names a document: its file name without the extension (a year or a version
+    often stands only there: "budget-2024") and its title, the name left out where the
+    title holds it already ("budget-2024.txt"), joined by " | "."""
+    name = PurePath(source).stem[:NAME_CHARS].strip()
+    if name.casefold() in title.casefold():
+        name = ""
+    return " | ".join(part for part in (name, title) if part)
+
+
+def chunk_header(source: str, title: str, section: str) -> str:
+    """The line above a chunk's text in what is embedded and lexically indexed: its
+    document's name (`document_name`) and its section."""
+    return " | ".join(part for part in (document_name(source, title), section) if part)
 
 
 def text_hash(text: str) -> str:
@@ -67,10 +87,15 @@ class Chunk:
     page_kind: str = "page"
 
     def embedding_text(self) -> str:
-        """What is embedded and lexically indexed: the chunk with its document context,
-        so a question naming a document or section finds it."""
-        header = " | ".join(part for part in (self.title, self.section) if part)
+        """What is embedded and lexically indexed: the chunk with its document context
+        (`chunk_header`: file name, title, section), so a question naming a document, or
+        a year or version only its file name holds, finds every chunk of it."""
+        header = chunk_header(self.source, self.title, self.section)
         return f"{header}\n{self.text}" if header else self.text
+
+    def naming(self) -> str:
+        """Its document's file name and title (`document_name`)."""
+        return document_name(self.source, self.title)
 
     @property
     def kind(self) -> str:
@@ -153,6 +178,10 @@ class IndexedDocument:
     last_page: int = 0  # the highest page (slide, sheet) that produced a chunk
     chunks: int = 0  # visible chunks
     ingested_at: str = ""  # ISO 8601, UTC, to the second
+    # inode change time when last read (0: not recorded): any write changes it, also one
+    # that restores the size and modification time (`cp -p`, `rsync -t`, an archive).
+    # Last, as the column was added last (localqa/store/database.py).
+    ctime_ns: int = 0
 
     def file_missing(self) -> bool:
         """Whether the file is no longer at `abs_path` (moved, renamed, deleted); asks the

@@ -25,6 +25,16 @@ def _ingest(reread: bool) -> dict[str, bool]:
     return {REREAD: reread}
 
 
+# What a folder holds that is no document (`exclude`; ingest/scan.py says why each is left
+# out): Office lock files, editors' backups and swap files, dependency and build folders,
+# version-control folders.
+DEFAULT_EXCLUDES = (
+    "~$*", "*~", ".*.swp", ".*.swo", "#*#", ".#*",
+    "node_modules", ".venv", "__pycache__", "vendor", "dist", "target",
+    ".git", ".hg", ".svn",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class StoreSettings:
     """Where the index lives: `home`/indexes/`index`; vectors in Chroma, embedded or on
@@ -80,6 +90,7 @@ class IngestSettings:
     max_file_chunks: int = field(metadata=_ingest(False))
     # Which files are read, not what they say.
     follow_outside_links: bool = field(metadata=_ingest(False))
+    exclude: tuple[str, ...] = field(metadata=_ingest(False))
     # Texts per embedding pass: the same vectors whatever the batch (int8 embeds one text
     # at a time).
     embed_batch_size: int = field(metadata=_ingest(False))

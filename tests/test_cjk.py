@@ -59,9 +59,10 @@ def test_chunks_break_after_cjk_punctuation_not_before() -> None:
     pieces = [s.text for s in TokenSplitter(len, 40, 0).split(text)]
     assert all(p.endswith("。") for p in pieces), pieces
     english = "The first sentence is here. The second one is here too. And a third ends it."
-    # English text splits exactly as before CJK separators were added
+    # English text splits at the same places as before CJK separators were added, each
+    # piece keeping its own full stop (it once began the next piece: ". The second ...")
     assert [s.text for s in TokenSplitter(len, 40, 5).split(english)] == [
-        "The first sentence is here", ". The second one is here too", ". And a third ends it."
+        "The first sentence is here.", "The second one is here too.", "And a third ends it."
     ]  # fmt: skip
 
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
-from localqa.retrieval.scoring import term_weights, weighted_support
+from localqa.retrieval.scoring import term_weights, weighted_support, word_set
 from localqa.schema import ScoredChunk
-from localqa.text import content_words, is_title, split_sentences, unlisted
+from localqa.text import content_words, is_title, sentence_units, unlisted
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.
@@ -49,17 +49,28 @@ def extract_answer(
     took a second of a cold `ask` (docs/BENCHMARKS-LOG.md)."""
     if weights is None:
         weights = term_weights(question, [result.chunk for result in contexts])
-    candidates = [
-        (number, sentence, weighted_support(sentence, weights))
+    units = [
+        (number, sentence, record)
         for number, result in enumerate(contexts, start=1)
-        for sentence in split_sentences(result.chunk.text) or [result.chunk.text]
-        if len(content_words(sentence)) >= 3 and not is_title(sentence)  # titles say nothing
+        for sentence, record in sentence_units(result.chunk.text) or [(result.chunk.text, False)]
+    ]
+    # a word of the question that a document's name or title holds counts for its sentences
+    named = [word_set(result.chunk.naming()) for result in contexts]
+    quotable = [
+        (number, sentence, weighted_support(sentence, weights, named[number - 1]))
+        for number, sentence, record in units
+        # titles say nothing; a record (a table row) is no title however it is capitalised
+        if len(content_words(sentence)) >= 3 and (record or not is_title(sentence))
+    ]
+    # none qualifies: the answer says so, with the best passages all the same
+    candidates = quotable or [
+        (n, s, weighted_support(s, weights, named[n - 1])) for n, s, _ in units
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
     scored, relevance = _score(question, candidates[:SHORTLIST], checker)
     nearest = tuple(_cite(scored[:sentences], contexts))
-    picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE]
+    picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE] if quotable else []
     if not picked:
         return Extract(NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest)
     # renumber so the answer's [n] and its contexts list only the chunks quoted

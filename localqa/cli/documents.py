@@ -42,9 +42,18 @@ def ingest(
         bool | None,
         typer.Option("--ocr/--no-ocr", help="Read PDF pages without a text layer by OCR."),
     ] = None,
+    no_default_excludes: Annotated[
+        bool,
+        typer.Option(
+            "--no-default-excludes",
+            help="Read what the exclude setting leaves out (lock files, editor backups, "
+            "dependency, build and version-control folders).",
+        ),
+    ] = False,
 ) -> None:
     """Read, split, embed and store documents; only what changed is redone."""
-    builder = make_builder(config, index=index, home=home, ocr=ocr)
+    exclude = () if no_default_excludes else None
+    builder = make_builder(config, index=index, home=home, ocr=ocr, exclude=exclude)
     own = own_process(ctx)
     report = _dry_run(builder, paths, own) if dry_run else _ingest(builder, paths, quiet, own)
     if as_json:
@@ -64,7 +73,8 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> Inge
     from localqa.store.index import Index
 
     if not Index.exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
-        found = scan(paths, builder.settings.ingest.follow_outside_links)
+        settings = builder.settings.ingest
+        found = scan(paths, settings.follow_outside_links, settings.exclude)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
     with builder.index() as store:

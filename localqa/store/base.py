@@ -196,9 +196,10 @@ class IndexWriter(IndexReader, Protocol):
         invisible from then on), then collect its chunks as orphans."""
         ...
 
-    def touch(self, abs_path: str, size: int, mtime_ns: int) -> None:
-        """Record a new size and modification time for a document whose content did not
-        change (so the next run need not hash it again)."""
+    def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
+        """Record a new size, modification time and inode change time (ns; 0: unknown,
+        so the next run hashes it) for a document whose content did not change (so the
+        next run need not hash it again)."""
         ...
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
@@ -224,4 +225,14 @@ class IndexWriter(IndexReader, Protocol):
 
     def settings_fingerprint(self) -> str | None:
         """What `note_settings` last recorded; None where it never did."""
+        ...
+
+    def note_scan(self, started_ns: int) -> None:
+        """Record when (wall clock, ns since the epoch) the files of a complete run were
+        looked at: a file changed since then, or within a clock tick before, is hashed
+        again by the next run even where its size and times look unchanged."""
+        ...
+
+    def last_scan_ns(self) -> int:
+        """What `note_scan` last recorded; 0 where it never did."""
         ...

@@ -50,17 +50,17 @@ class SqliteCatalog:
             ).fetchone()[0]
             d = document
             self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (d.abs_path, d.source, d.root, d.doc_hash, d.size, d.mtime_ns, d.title,
-                 d.page_kind, d.last_page, count, d.ingested_at),
+                 d.page_kind, d.last_page, count, d.ingested_at, d.ctime_ns),
             )  # fmt: skip
 
-    def touch(self, abs_path: str, size: int, mtime_ns: int) -> None:
-        """Record a new size/mtime for a file whose content did not change."""
+    def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
+        """Record a new size, mtime and ctime for a file whose content did not change."""
         with Transaction(self._db):
             self._db.execute(
-                "UPDATE documents SET size = ?, mtime_ns = ? WHERE abs_path = ?",
-                (size, mtime_ns, abs_path),
+                "UPDATE documents SET size = ?, mtime_ns = ?, ctime_ns = ? WHERE abs_path = ?",
+                (size, mtime_ns, ctime_ns, abs_path),
             )
 
     def remove(self, abs_path: str) -> None:

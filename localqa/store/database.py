@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS documents(
     doc_hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     title TEXT NOT NULL DEFAULT '', page_kind TEXT NOT NULL DEFAULT 'page',
     pages INTEGER NOT NULL DEFAULT 0, chunks INTEGER NOT NULL DEFAULT 0,
-    ingested_at TEXT NOT NULL DEFAULT '');
+    ingested_at TEXT NOT NULL DEFAULT '', ctime_ns INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS chunks(
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, abs_path TEXT NOT NULL,
     source TEXT NOT NULL, page INTEGER NOT NULL, line_start INTEGER NOT NULL,
@@ -74,7 +74,19 @@ def connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(SCHEMA)
+    _add_columns(db)
     return db
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Upgrade a catalog written before a column was added, in place: `ctime_ns` (0 = not
+    recorded, so each such document is hashed once by the next ingest, ingest/scan.py)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    if "ctime_ns" not in columns:
+        with Transaction(db):
+            columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+            if "ctime_ns" not in columns:  # another process may have added it meanwhile
+                db.execute("ALTER TABLE documents ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT 0")
 
 
 def chunk_row(chunk: Chunk) -> tuple[object, ...]:

@@ -147,8 +147,8 @@ class Index:
         self.catalog.remove(document.abs_path)
         self.collect_orphans(document.abs_path)
 
-    def touch(self, abs_path: str, size: int, mtime_ns: int) -> None:
-        self.catalog.touch(abs_path, size, mtime_ns)
+    def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
+        self.catalog.touch(abs_path, size, mtime_ns, ctime_ns)
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
         """Delete chunks (and their vectors) that no document points at. Vectors go first:
@@ -199,6 +199,15 @@ class Index:
     def settings_fingerprint(self) -> str | None:
         """What `note_settings` last recorded; None for an index that never recorded it."""
         return self._record().get("settings")
+
+    def note_scan(self, started_ns: int) -> None:
+        self._update_record(scanned_ns=str(started_ns))
+
+    def last_scan_ns(self) -> int:
+        try:
+            return int(self._record().get("scanned_ns", "0"))
+        except ValueError:
+            return 0
 
 
 def _satisfies_the_protocols(index: Index) -> IndexWriter:
