@@ -50,6 +50,7 @@ class PrecomputedQuestions:
         self.name, self.max_tokens = embedder.name, embedder.max_tokens
         self.tokenizer_file = embedder.tokenizer_file
         self.count_tokens = embedder.count_tokens
+        self.coverage = embedder.coverage  # which scripts its vectors mean anything for
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if len(texts) == 1 and texts[0] in self._vectors:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localqa.embedding.coverage import script_note
+from localqa.embedding.coverage import needs_note, script_note
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.background import BackgroundReader, ReadFunction
 from localqa.ingest.chunking import Chunker, header_budget
@@ -40,7 +40,6 @@ from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk, FileProblem, IndexedDocument
 from localqa.sections import IngestSettings
 from localqa.store.base import IndexWriter
-from localqa.text import cjk_share, has_cjk
 
 # 2: chunks break at CJK sentence punctuation (ingest/splitter.py); text repairs
 # (ingest/textfix.py), OCR, DOCX notes, XLSX formulas, file lines: re-read every file.
@@ -50,11 +49,10 @@ from localqa.text import cjk_share, has_cjk
 # and a piece of text ends with its full stop, not the next one starting with it
 # (ingest/splitter.py; ". Курить ..." in indexes of 3).
 PIPELINE_VERSION = "4"
-# CJK chunk text kept to name the script in the report's embedding note.
-CJK_SAMPLE_CHARS = 2_000
-# A chunk at least this much CJK is CJK text: an English article quoting a Chinese name
-# is not (SQuAD's "Yuan dynasty" would otherwise earn the note).
-CJK_CHUNK = 0.5
+# Chunk text in scripts other than Latin kept to name them in the report's embedding note
+# (a chunk at least half in one: an English article quoting a Chinese name is not;
+# SQuAD's "Yuan dynasty" would otherwise earn the note: coverage.needs_note).
+SCRIPT_SAMPLE_CHARS = 2_000
 
 
 class BatchWriter:
@@ -79,13 +77,13 @@ class BatchWriter:
         self.store_seconds = 0.0
         self.written = 0
         self.chars = 0  # of chunk text, overlaps counted twice: the ingest speed in chars/s
-        self.cjk_sample = ""  # some CJK chunk text, for script_note
+        self.script_sample = ""  # some text not in Latin script, for script_note
 
     def add(self, chunk: Chunk) -> None:
         self._chunks.append(chunk)
         self.chars += len(chunk.text)
-        if len(self.cjk_sample) < CJK_SAMPLE_CHARS and is_cjk_text(chunk.text):
-            self.cjk_sample += chunk.text[: CJK_SAMPLE_CHARS - len(self.cjk_sample)]
+        if len(self.script_sample) < SCRIPT_SAMPLE_CHARS and needs_note(chunk.text):
+            self.script_sample += chunk.text[: SCRIPT_SAMPLE_CHARS - len(self.script_sample)]
         if len(self._chunks) >= self._batch:
             self.flush()
 
@@ -185,7 +183,7 @@ class Ingestor:
                 self._index.note_scan(scanned_ns)
         report.chunks = self._index.chunks.count()
         report.seconds = time.perf_counter() - started
-        if note := script_note(self._embedder.coverage, report.cjk_sample):
+        if note := script_note(self._embedder.coverage, report.script_sample):
             report.notes.append(note)
         return report
 
@@ -237,7 +235,7 @@ class Ingestor:
         report.store_seconds = writer.store_seconds
         report.chunks_written = writer.written
         report.chars_written = writer.chars
-        report.cjk_sample = writer.cjk_sample
+        report.script_sample = writer.script_sample
 
     def _read(self, work: list[WorkItem], read: ReadFunction = read_document) -> Iterable[Event]:
         """Read in a helper process (beside the embedder, under time and memory limits)
@@ -282,10 +280,6 @@ class Ingestor:
         report.pages += event.last_page
         outcome = "updated" if item.previous else "added"
         self._progress.file_done(source, outcome, event.chunks)
-
-
-def is_cjk_text(text: str) -> bool:
-    return has_cjk(text) and cjk_share(text) >= CJK_CHUNK
 
 
 def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> IndexedDocument:

@@ -25,7 +25,7 @@ class IngestReport:
     store_seconds: float = 0.0  # SQLite rows, Chroma vectors, commits
     dry_run: bool = False
     chars_written: int = 0  # characters of chunk text written
-    cjk_sample: str = ""  # some CJK text that was written (empty: none)
+    script_sample: str = ""  # some text not in Latin script that was written (empty: none)
     notes: list[str] = field(default_factory=list)  # one line each, after the counts
 
     @property

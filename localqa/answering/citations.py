@@ -139,7 +139,8 @@ class SupportChecker:
             lexical = [lexical_support(claim, s) for s in sentences]
         scores = np.array(lexical, dtype=np.float64)
         # meaning counts as far as the model understands the claim's script (coverage.py)
-        weight = dense_weight(claim, self._embedder.coverage.cjk) if self._embedder else 0.0
+        coverage = self._embedder.coverage if self._embedder else None
+        weight = dense_weight(claim, coverage.cjk, coverage.uncovered) if coverage else 0.0
         if self._embedder is not None and sentences and weight > 0.0:
             claim_vector, *vectors = self._vectors_of([claim, *sentences])
             semantic = np.stack(vectors) @ claim_vector

@@ -1,4 +1,6 @@
-"""Whether an embedding model's vectors mean anything for Chinese, Japanese and Korean text.
+"""Whether an embedding model's vectors mean anything for Chinese, Japanese and Korean text,
+and for the other scripts that are not Latin (Cyrillic, Greek, Arabic, ...:
+localqa/embedding/scripts.py).
 
 The packaged all-MiniLM-L6-v2 was trained on English: for Chinese it sees one vocabulary
 piece per character, and its vectors carry little meaning. Fused with BM25 they pulled
@@ -12,6 +14,8 @@ How a model is judged, first rule that applies:
 2. its tokenizer.json: covered unless it cuts a Chinese probe sentence into single
    characters or unknown pieces almost entirely (as an English-only vocabulary does);
 3. neither to judge by: covered. A model someone chose for their documents is trusted.
+The other scripts are judged the same way: listed by a language of the card (scripts.py
+LANGUAGES), or, without a card, by a probe sentence of the script.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from localqa.embedding.scripts import (
+    LANGUAGES,
+    MAIN_SCRIPT,
+    PROBES,
+    SCRIPTS,
+    main_scripts,
+    script_shares,
+)
 from localqa.text import CJK_CHAR, cjk_share
 
 CJK_LANGUAGES = frozenset(
@@ -36,10 +48,12 @@ FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """cjk: whether the model's vectors are trusted for CJK text; why: one clause saying
-    what that judgement rests on."""
+    what that judgement rests on; uncovered: the other scripts (scripts.SCRIPTS) they are
+    not trusted for, judged the same way."""
 
     cjk: bool
     why: str
+    uncovered: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=8)
@@ -48,13 +62,23 @@ def cjk_coverage(folder: Path) -> Coverage:
     declared = declared_languages(folder)
     if declared:
         listed = ", ".join(sorted(declared))
-        return Coverage(bool(declared & CJK_LANGUAGES), f"its model card lists {listed}")
+        if "multilingual" in declared:
+            return Coverage(True, f"its model card lists {listed}")
+        written = {LANGUAGES[language] for language in declared if language in LANGUAGES}
+        uncovered = frozenset(SCRIPTS) - written
+        return Coverage(bool(declared & CJK_LANGUAGES), f"its model card lists {listed}", uncovered)
     share = single_character_share(folder / "tokenizer.json")
     if share is None:
         return Coverage(True, "nothing declares its languages, so it is trusted")
+    uncovered = frozenset(
+        script
+        for script, probe in PROBES.items()
+        if (single_character_share(folder / "tokenizer.json", probe) or 0.0) >= CHARACTER_LEVEL
+    )
     return Coverage(
         share < CHARACTER_LEVEL,
         f"its tokenizer cuts {share:.0%} of Chinese into single characters or unknown pieces",
+        uncovered,
     )
 
 
@@ -93,9 +117,10 @@ def _yaml_list(front_matter: str, key: str) -> set[str]:
     return set()
 
 
-def single_character_share(tokenizer_file: Path) -> float | None:
-    """Share (0..1) of the probe's CJK characters that the tokenizer puts in a piece of
-    their own or an unknown piece; None without a readable tokenizer.json."""
+def single_character_share(tokenizer_file: Path, probe: str = PROBE) -> float | None:
+    """Share (0..1) of the probe's letters (CJK characters in the Chinese PROBE) that the
+    tokenizer puts in a piece of their own or an unknown piece; None without a readable
+    tokenizer.json."""
     if not tokenizer_file.is_file():
         return None
     try:
@@ -104,21 +129,26 @@ def single_character_share(tokenizer_file: Path) -> float | None:
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except Exception:  # noqa: BLE001 - any unreadable tokenizer just cannot be judged
         return None
-    encoding = tokenizer.encode(PROBE, add_special_tokens=False)
+    encoding = tokenizer.encode(probe, add_special_tokens=False)
     unknown = {t for t in ("[UNK]", "<unk>", "<UNK>") if tokenizer.token_to_id(t) is not None}
     alone = total = 0
     for token, (start, end) in zip(encoding.tokens, encoding.offsets, strict=True):
-        cjk = len(CJK_CHAR.findall(PROBE[start:end]))
-        total += cjk
-        if cjk and (end - start == 1 or token in unknown):
-            alone += cjk
+        piece = probe[start:end]
+        counted = len(CJK_CHAR.findall(piece)) if probe == PROBE else sum(map(str.isalpha, piece))
+        total += counted
+        if counted and (end - start == 1 or token in unknown):
+            alone += counted
     return alone / total if total else None
 
 
-def dense_weight(text: str, covers_cjk: bool) -> float:
+def dense_weight(text: str, covers_cjk: bool, uncovered: frozenset[str] = frozenset()) -> float:
     """How much the embedding channel should count for `text` (0..1): the share of it
-    the model understands. 1 when it covers CJK or the text has none."""
-    return 1.0 if covers_cjk else 1.0 - cjk_share(text)
+    the model understands. 1 when it covers CJK and every script of the text (none of
+    `uncovered`), or the text has none of them."""
+    foreign = 0.0 if covers_cjk else cjk_share(text)
+    if uncovered:
+        foreign += sum(s for name, s in script_shares(text).items() if name in uncovered)
+    return max(0.0, 1.0 - foreign)
 
 
 def script_name(text: str) -> str:
@@ -131,17 +161,43 @@ def script_name(text: str) -> str:
     return "Chinese"
 
 
+def _named(scripts: list[str]) -> str:
+    """ "Chinese", "Chinese and Cyrillic", "Chinese, Cyrillic and Greek"."""
+    return scripts[0] if len(scripts) == 1 else f"{', '.join(scripts[:-1])} and {scripts[-1]}"
+
+
 def coverage_line(coverage: Coverage, sample: str = "") -> str:
-    """One line for the ingest report and `localqa doctor`."""
-    script = script_name(sample) if sample else "Chinese, Japanese and Korean"
-    if coverage.cjk:
-        return f"the embedding model is trusted for {script} text ({coverage.why})"
+    """One line for the ingest report and `localqa doctor`: the scripts of `sample` (all,
+    without one) that the model covers, or those it does not, searched lexically."""
+    cjk = [script_name(sample)] if sample and CJK_CHAR.search(sample) else []
+    others = [s for s in SCRIPTS if s in script_shares(sample)] if sample else list(SCRIPTS)
+    if not sample:
+        cjk = ["Chinese", "Japanese", "Korean"]
+    uncovered = ([] if coverage.cjk else cjk) + [s for s in others if s in coverage.uncovered]
+    if not uncovered:
+        return f"the embedding model is trusted for {_named(cjk or others)} text ({coverage.why})"
+    if not coverage.cjk and coverage.uncovered >= frozenset(PROBES):
+        return (
+            f"the embedding model is English-only; {_named(uncovered)} text is searched "
+            f"lexically ({coverage.why})"
+        )
     return (
-        f"the embedding model is English-only; {script} text is searched lexically ({coverage.why})"
+        f"the embedding model does not cover {_named(uncovered)} text; it is searched "
+        f"lexically ({coverage.why})"
     )
 
 
+def needs_note(text: str) -> bool:
+    """Whether a chunk is written mostly in CJK or another script of scripts.SCRIPTS: the
+    text whose coverage the ingest report states (`script_note`)."""
+    return cjk_share(text) >= MAIN_SCRIPT or bool(main_scripts(text))
+
+
 def script_note(coverage: Coverage, sample: str) -> str | None:
-    """The ingest report's line when CJK text (`sample`) was written and the model does
-    not cover it; None otherwise."""
-    return coverage_line(coverage, sample) if sample and not coverage.cjk else None
+    """The ingest report's line when text of a script the model does not cover (CJK, or
+    one of `coverage.uncovered`) was written (`sample`: some of the text `needs_note`
+    picked); None otherwise."""
+    if not needs_note(sample):
+        return None
+    line = coverage_line(coverage, sample)
+    return None if line.startswith("the embedding model is trusted") else line

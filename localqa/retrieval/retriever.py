@@ -151,7 +151,8 @@ class Retriever:
         started = time.perf_counter()
         # A Chinese question to an English-only model: its vectors would only pull the
         # lexical hits down (localqa/embedding/coverage.py), so they count for little or not.
-        weight = dense_weight(question, self._embedder.coverage.cjk)
+        coverage = self._embedder.coverage
+        weight = dense_weight(question, coverage.cjk, coverage.uncovered)
         dense = self._dense(vector, documents) if weight > 0.0 else []
         timings["dense_ms"] = _ms_since(started)
         started = time.perf_counter()
