@@ -105,8 +105,9 @@ def lexical_text(text: str) -> str:
 
 
 # A paragraph whose lines are records (table rows, inventory lines) is quoted a line at a
-# time: most lines hold a cell separator; or, none ending a sentence, every line but a
-# header starts with a code or a count (an inventory: "HX-220 14 pallet wrap"); or at
+# time: most lines hold a cell separator; or, none ending a sentence, every line below a
+# title or header starts with a code or a count, or holds two (an inventory: "HX-220 14
+# pallet wrap"; a row of a table in a PDF: "Odile Marchetti Facilities 5100 C0-20"); or at
 # least RECORD_MIN_LINES lines, none starting in lower case (a wrapped sentence), each hold
 # the same field separator the same times, or more than CARD_MAX_LINES such lines, none
 # ending a sentence (a long slide or list). Fewer are a card, quoted whole: "Milestone
@@ -159,9 +160,10 @@ def _has_cells(line: str) -> bool:
 
 
 def _coded(line: str) -> bool:
-    """Whether a line starts with a code or a count ("HX-220 14 pallet wrap")."""
-    first = line.split(maxsplit=1)[:1]
-    return bool(first) and any(ch.isdigit() for ch in first[0])
+    """Whether a line starts with a code or a count ("HX-220 14 pallet wrap"), or holds
+    two ("Odile Marchetti Facilities 5100 C0-20": a row of a PDF's table)."""
+    numbered = [any(ch.isdigit() for ch in token) for token in line.split()]
+    return bool(numbered) and (numbered[0] or sum(numbered) >= 2)
 
 
 def _are_records(lines: list[str]) -> bool:
@@ -169,7 +171,8 @@ def _are_records(lines: list[str]) -> bool:
         return True
     sentences = any(_ends_sentence(line) for line in lines)
     coded = [_coded(line) for line in lines]
-    if not sentences and sum(coded) >= 2 and all(coded[1:]):  # an inventory, and its header
+    rows = coded[coded.index(True) :] if True in coded else []  # below a title and header
+    if not sentences and len(rows) >= 2 and all(rows):
         return True
     if len(lines) < RECORD_MIN_LINES or any(line.lstrip()[:1].islower() for line in lines):
         return False

@@ -5,17 +5,21 @@ tests/test_cases_round2_text.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from localqa.answering.citations import SupportChecker
 from localqa.answering.extractive import NOTHING_FOUND, extract_answer
 from localqa.builder import Builder
 from localqa.config import Settings
-from localqa.embedding.embedder import Embedder
+from localqa.embedding.coverage import cjk_coverage, dense_weight, script_note
+from localqa.embedding.embedder import Embedder, default_model_path
 from localqa.schema import Chunk, ScoredChunk
 from localqa.text import is_title, sentence_units, split_sentences
 from tests.conftest import ingest_paths
 from tests.test_cases import ask, quoted
+from tests.test_loaders import make_pdf
 
 # --------------------------------------------------------------------------- scripts
 
@@ -100,6 +104,10 @@ def records_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) 
     names = ["Odile Marchetti", "Ansel Kowalczyk", "Bertil Okafor", "Signe Valdivia"]
     rows = [f"{name},Facilities,{5100 + 7 * n},C{n}-20" for n, name in enumerate(names)]
     (folder / "staff.csv").write_text("Name,Department,Extension,Room\n" + "\n".join(rows) + "\n")
+    (folder / "rooms.pdf").write_bytes(
+        make_pdf(["Room Bookings\n\nRoom Floor Seats\nHarbour View 3 24\nLantern Hall 1 80"
+                  "\nCedar Nook 2 6"])
+    )  # fmt: skip
     (folder / "stock.txt").write_text(
         "Stock count, store room 2\n\n"
         "HX-220 14 pallet wrap rolls\nHX-221 3 hex bolt boxes\nHX-318 40 cable tie packs\n"
@@ -107,7 +115,7 @@ def records_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) 
     )
     settings = Settings(home=tmp_path_factory.mktemp("home"))
     report = ingest_paths(settings, embedder, folder)
-    assert sorted(report.added) == ["staff.csv", "stock.txt"]
+    assert sorted(report.added) == ["rooms.pdf", "staff.csv", "stock.txt"]
     return Builder(settings)
 
 
@@ -118,9 +126,39 @@ def test_a_capitalised_table_row_is_quoted_at_its_own_line(records_index: Builde
     assert hits[0].chunk.quote_lines(hits[0].quote) == (4, 4)
 
 
+def test_a_line_of_a_pdf_table_is_quoted_alone(records_index: Builder) -> None:
+    answer = ask(records_index, "How many seats does Lantern Hall have?")
+    hits = quoted(answer, "rooms.pdf")
+    assert hits and hits[0][2] == "Lantern Hall 1 80", answer.text
+
+
 def test_an_inventory_line_is_quoted_alone(records_index: Builder) -> None:
     answer = ask(records_index, "How many cable tie packs are there?")
     hits = quoted(answer, "stock.txt")
     assert hits and hits[0][2] == "HX-318 40 cable tie packs", answer.text
     first = next(c for c in answer.citations if c.chunk.source == "stock.txt")
     assert first.chunk.quote_lines(first.quote) == (5, 5)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def test_every_script_the_embedder_does_not_cover_is_named(tmp_path: Path) -> None:
+    packaged = cjk_coverage(default_model_path())
+    assert {"Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai"} <= packaged.uncovered
+    russian = "Ключи от архива хранит Ольга Петровна из бухгалтерии."
+    assert script_note(packaged, russian) == (
+        "the embedding model is English-only; Cyrillic text is searched lexically "
+        "(its model card lists en)"
+    )
+    assert script_note(packaged, "The archive keys are kept by Olga.") is None
+    mixed = script_note(packaged, "员工手册。" + russian)
+    assert mixed is not None and "Chinese text is searched lexically, as is Cyrillic" in mixed
+    # searched lexically is what retrieval does: the dense channel counts for nothing there
+    assert dense_weight("Кто хранит ключи?", False, packaged.uncovered) == 0.0
+    assert dense_weight("Who keeps the keys?", False, packaged.uncovered) == 1.0
+    # a model whose card lists Russian is trusted for Cyrillic, not for Greek
+    (tmp_path / "README.md").write_text("---\nlanguage:\n- en\n- ru\n---\n", encoding="utf-8")
+    listed = cjk_coverage(tmp_path)
+    assert "Cyrillic" not in listed.uncovered and "Greek" in listed.uncovered
+    assert script_note(listed, russian) is None

@@ -168,23 +168,24 @@ def _named(scripts: list[str]) -> str:
 
 def coverage_line(coverage: Coverage, sample: str = "") -> str:
     """One line for the ingest report and `localqa doctor`: the scripts of `sample` (all,
-    without one) that the model covers, or those it does not, searched lexically."""
-    cjk = [script_name(sample)] if sample and CJK_CHAR.search(sample) else []
-    others = [s for s in SCRIPTS if s in script_shares(sample)] if sample else list(SCRIPTS)
-    if not sample:
-        cjk = ["Chinese", "Japanese", "Korean"]
-    uncovered = ([] if coverage.cjk else cjk) + [s for s in others if s in coverage.uncovered]
-    if not uncovered:
-        return f"the embedding model is trusted for {_named(cjk or others)} text ({coverage.why})"
+    without one) that the model covers, or those it does not, searched lexically: CJK
+    first ("Chinese text", "Chinese, Japanese and Korean text"), then the others ("as is
+    Cyrillic text")."""
+    if sample:
+        cjk = [script_name(sample)] if CJK_CHAR.search(sample) else []
+        others = [s for s in SCRIPTS if s in script_shares(sample)]
+    else:
+        cjk, others = ["Chinese", "Japanese", "Korean"], list(SCRIPTS)
+    lexical = [] if coverage.cjk else cjk
+    more = [s for s in others if s in coverage.uncovered]
+    if not lexical and not more:
+        return f"the embedding model is trusted for {_named(cjk + others)} text ({coverage.why})"
+    searched = _named(lexical or more) + " text is searched lexically"
+    if lexical and more:
+        searched += f", as is {_named(more)} text"
     if not coverage.cjk and coverage.uncovered >= frozenset(PROBES):
-        return (
-            f"the embedding model is English-only; {_named(uncovered)} text is searched "
-            f"lexically ({coverage.why})"
-        )
-    return (
-        f"the embedding model does not cover {_named(uncovered)} text; it is searched "
-        f"lexically ({coverage.why})"
-    )
+        return f"the embedding model is English-only; {searched} ({coverage.why})"
+    return f"the embedding model does not cover it all; {searched} ({coverage.why})"
 
 
 def needs_note(text: str) -> bool:
