@@ -94,7 +94,7 @@ def test_when_no_sentence_qualifies_the_nearest_passages_are_still_given(
 ) -> None:
     titles = chunk("Annual Leave Policy Overview\n\nTravel And Expenses Guide")
     extract = extract_answer("How many days of annual leave?", [titles], SupportChecker(embedder))
-    assert not extract.found and extract.text == NOTHING_FOUND
+    assert not extract.found and extract.text == NOTHING_FOUND and extract.relevance == 0.0
     assert extract.nearest and extract.nearest[0].chunk is titles.chunk
 
 

@@ -70,6 +70,8 @@ def extract_answer(
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
     scored, relevance = _score(question, candidates[:SHORTLIST], checker)
     nearest = tuple(_cite(scored[:sentences], contexts))
+    if not quotable:  # titles and fragments answer nothing: abstain, showing them
+        relevance = 0.0
     picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE] if quotable else []
     if not picked:
         return Extract(NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest)
