@@ -10,11 +10,12 @@ makes a kill at any moment harmless (`Index.store`); ingest only says what to st
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -35,7 +36,14 @@ from localqa.ingest.reader import (
     read_inline,
 )
 from localqa.ingest.report import IngestReport
-from localqa.ingest.scan import Plan, SourceFile, WorkItem, make_plan, scan
+from localqa.ingest.scan import (
+    EXCLUDED_BECAUSE,
+    Plan,
+    SourceFile,
+    WorkItem,
+    make_plan,
+    scan,
+)
 from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk, FileProblem, IndexedDocument
 from localqa.sections import IngestSettings
@@ -209,6 +217,7 @@ class Ingestor:
         for event in self._read(work, foresee_document):
             item = work[event.item]
             if isinstance(event, DocumentRejected):
+                event = _lock_file_skipped(event, item.file.source)
                 problem = FileProblem(item.file.source, event.reason)
                 (report.skipped if event.skipped else report.failed).append(problem)
             elif isinstance(event, DocumentRead):
@@ -263,6 +272,7 @@ class Ingestor:
             for chunk in event.chunks:
                 writer.add(chunk)
         elif isinstance(event, DocumentRejected):
+            event = _lock_file_skipped(event, source)
             if event.skipped:
                 report.skipped.append(FileProblem(source, event.reason))
             else:
@@ -280,6 +290,14 @@ class Ingestor:
         report.pages += event.last_page
         outcome = "updated" if item.previous else "added"
         self._progress.file_done(source, outcome, event.chunks)
+
+
+def _lock_file_skipped(event: DocumentRejected, source: str) -> DocumentRejected:
+    """An Office lock file read (`exclude` emptied) fails as a damaged document: it is
+    none, so it is skipped with what it is."""
+    if event.skipped or not PurePath(source).name.startswith("~$"):
+        return event
+    return dataclasses.replace(event, reason=EXCLUDED_BECAUSE["~$*"], skipped=True)
 
 
 def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> IndexedDocument:

@@ -69,6 +69,12 @@ def test_a_lock_file_is_skipped_never_failed(
     report = ingest_paths(settings, embedder, root)
     assert report.added == ["report.txt"] and report.failed == []
     assert any(p.path == "~$report.docx" and "lock file" in p.reason for p in report.skipped)
+    # every exclusion taken back: the backups are read, the lock file is still no document
+    everything = settings.model_copy(update={"exclude": ()})
+    again = ingest_paths(everything, embedder, root)
+    assert "vendor/README.md" in again.added and again.failed == []
+    skipped = {p.path: p.reason for p in again.skipped}
+    assert "lock file" in skipped["~$report.docx"], again.skipped
 
 
 def test_the_exclude_setting_is_a_list_of_patterns(tmp_path: Path) -> None:
