@@ -4,9 +4,11 @@ can be taken back; a year or version only in a file's name still finds and ranks
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from localqa.builder import Builder
 from localqa.config import ConfigError, Settings, load_settings
@@ -130,3 +132,22 @@ def test_a_year_only_in_the_file_name_ranks_that_file_first(
     answer = ask(budgets, f"What was the travel budget in {year}?")
     first = answer.citations[0]
     assert first.chunk.source == f"budget-{year}.md" and amount in first.quote, answer.text
+
+
+def test_the_cli_takes_the_exclusions_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
+) -> None:
+    from localqa.cli.main import cli
+
+    monkeypatch.setenv("LOCALQA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    root = messy_folder(tmp_path / "docs")
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["ingest", str(root), "--dry-run", "--json", "--quiet"])
+    report = json.loads(plain.stdout)
+    assert report["files"]["added"] == ["report.txt"]
+    assert "vendor" in {p["path"] for p in report["skipped"]}
+    taken_back = runner.invoke(
+        cli, ["ingest", str(root), "--dry-run", "--json", "--quiet", "--no-default-excludes"]
+    )
+    assert "vendor/README.md" in json.loads(taken_back.stdout)["files"]["added"]
