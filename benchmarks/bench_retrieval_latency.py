@@ -66,7 +66,7 @@ from localqa.retrieval.retriever import (  # noqa: E402
     reciprocal_rank_fusion,
 )
 from localqa.schema import Chunk, ScoredChunk  # noqa: E402
-from localqa.text import split_sentences  # noqa: E402
+from localqa.sentences import split_sentences  # noqa: E402
 
 
 def percentile(values: Sequence[float], q: float) -> float:

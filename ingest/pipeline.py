@@ -15,7 +15,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from localqa.embedding.embedder import Embedder
 from localqa.ingest.background import BackgroundReader, ReadFunction
 from localqa.ingest.chunking import Chunker, header_budget
 from localqa.ingest.dryrun import foresee_document
+from localqa.ingest.excludes import lock_file
 from localqa.ingest.loaders.limits import Limits
 from localqa.ingest.progress import PlainProgress, Progress
 from localqa.ingest.reader import (
@@ -36,14 +37,7 @@ from localqa.ingest.reader import (
     read_inline,
 )
 from localqa.ingest.report import IngestReport
-from localqa.ingest.scan import (
-    EXCLUDED_BECAUSE,
-    Plan,
-    SourceFile,
-    WorkItem,
-    make_plan,
-    scan,
-)
+from localqa.ingest.scan import Plan, SourceFile, WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
 from localqa.schema import Chunk, FileProblem, IndexedDocument
 from localqa.sections import IngestSettings
@@ -293,11 +287,9 @@ class Ingestor:
 
 
 def _lock_file_skipped(event: DocumentRejected, source: str) -> DocumentRejected:
-    """An Office lock file read (`exclude` emptied) fails as a damaged document: it is
-    none, so it is skipped with what it is."""
-    if event.skipped or not PurePath(source).name.startswith("~$"):
+    if event.skipped or not (reason := lock_file(source)):
         return event
-    return dataclasses.replace(event, reason=EXCLUDED_BECAUSE["~$*"], skipped=True)
+    return dataclasses.replace(event, reason=reason, skipped=True)
 
 
 def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> IndexedDocument:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localqa.ingest.excludes import excluded
 from localqa.schema import FileProblem, IndexedDocument
 from localqa.store.base import DocumentCatalog
 
@@ -74,34 +74,6 @@ def escape_undecodable(name: str) -> str:
         return os.fsencode(name).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate from elsewhere than a file name
         return name.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-# Why each default `exclude` pattern (localqa/sections.py) leaves an entry out.
-_LOCK = "an Office lock file (the document is open in Word, Excel or PowerPoint), not a document"
-_BACKUP = "an editor's backup or swap file"
-_BUILD = "a dependency or build folder"
-_VCS = "a version-control folder"
-EXCLUDED_BECAUSE = {
-    "~$*": _LOCK, "*~": _BACKUP, ".*.swp": _BACKUP, ".*.swo": _BACKUP, "#*#": _BACKUP,
-    ".#*": _BACKUP, "node_modules": _BUILD, ".venv": _BUILD, "__pycache__": _BUILD,
-    "vendor": _BUILD, "dist": _BUILD, "target": _BUILD, ".git": _VCS, ".hg": _VCS,
-    ".svn": _VCS,
-}  # fmt: skip
-
-
-def excluded(name: str, relative: str, patterns: Sequence[str]) -> str:
-    """Why an entry is left out ("" when it is not): the first of `patterns` (globs, case
-    sensitive) matching its name, or, for a pattern with a "/", its path under the folder
-    ingested (`relative`, "/"-separated)."""
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(relative if "/" in pattern else name, pattern):
-            why = EXCLUDED_BECAUSE.get(pattern, "")
-            what = f"{why}: " if why else ""
-            return (
-                f"{what}left out by the exclude setting ({pattern!r}); "
-                "`localqa ingest --no-default-excludes` or `exclude = []` reads it"
-            )
-    return ""
 
 
 def _inside(path: str, folder: str) -> bool:

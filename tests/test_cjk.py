@@ -20,8 +20,9 @@ from localqa.retrieval.packing import widen
 from localqa.retrieval.retriever import reciprocal_rank_fusion
 from localqa.retrieval.scoring import sentence_spans
 from localqa.schema import Chunk, IndexedDocument, ScoredChunk
+from localqa.sentences import split_sentences
 from localqa.store.index import Index
-from localqa.text import content_words, lexical_support, lexical_text, split_sentences, words
+from localqa.text import content_words, lexical_support, lexical_text, words
 
 HANDBOOK = [
     "年假制度：入职满一年的员工享有十天带薪年假。",

@@ -17,7 +17,8 @@ from localqa.answering.extractive import extract_answer
 from localqa.ingest.loaders import open_document
 from localqa.ingest.textfix import fold, join_hyphenated, repair_page, strip_furniture
 from localqa.schema import Chunk, Page, ocr_page_kind
-from localqa.text import SOFT_LINE, lexical_support, split_sentences, words
+from localqa.sentences import split_sentences
+from localqa.text import SOFT_LINE, lexical_support, words
 from tests.support.contexts import context
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

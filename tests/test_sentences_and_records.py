@@ -16,7 +16,7 @@ from localqa.config import Settings
 from localqa.embedding.coverage import cjk_coverage, dense_weight, script_note
 from localqa.embedding.embedder import Embedder, default_model_path
 from localqa.schema import Chunk, ScoredChunk
-from localqa.text import is_title, sentence_units, split_sentences
+from localqa.sentences import is_title, sentence_units, split_sentences
 from tests.conftest import ingest_paths
 from tests.test_cases import ask, quoted
 from tests.test_loaders import make_pdf

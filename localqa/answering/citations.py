@@ -12,6 +12,7 @@ import numpy as np
 
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
+from localqa.sentences import split_sentences
 from localqa.text import (
     CJK_CHAR,
     STOPWORDS,
@@ -19,7 +20,6 @@ from localqa.text import (
     content_words,
     fold,
     lexical_support,
-    split_sentences,
     unlisted,
     words,
 )

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from localqa.answering.citations import Citation, SupportChecker
 from localqa.retrieval.scoring import term_weights, weighted_support, word_set
 from localqa.schema import ScoredChunk
-from localqa.text import content_words, is_title, sentence_units, unlisted
+from localqa.sentences import is_title, sentence_units
+from localqa.text import content_words, unlisted
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.

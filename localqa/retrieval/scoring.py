@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from localqa.retrieval.packing import Sentence
 from localqa.schema import Chunk
-from localqa.text import content_words, expansions, fold, sentence_breaks, words
+from localqa.sentences import sentence_breaks
+from localqa.text import content_words, expansions, fold, words
 
 if TYPE_CHECKING:
     from localqa.schema import Vectors
