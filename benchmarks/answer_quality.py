@@ -27,10 +27,15 @@ from common import SHARED, gemma_gguf, smollm2_gguf
 
 SQUAD = SHARED / "eval" / "squad-dev-v2.0.json"
 FIGURES = (
-    "shown_has_gold", "token_f1", "cited_has_gold", "abstained_when_answerable",
-    "abstained_when_unanswerable", "supported_sentence_share", "seconds_per_answer",
+    "shown_has_gold",
+    "token_f1",
+    "cited_has_gold",
+    "abstained_when_answerable",
+    "abstained_when_unanswerable",
+    "supported_sentence_share",
+    "seconds_per_answer",
     "tokens_per_s",
-)  # fmt: skip
+)
 
 
 def localqa(home: Path, *args: str, threads: int = 0) -> str:
@@ -96,8 +101,17 @@ def main() -> None:
             if mode not in args.modes.split(","):
                 continue
             extra = ["--model", model] if model else ["--extractive"]
-            report = json.loads(localqa(home, "eval", str(questions), "--generate",
-                                        "--json", *extra, threads=args.threads))  # fmt: skip
+            report = json.loads(
+                localqa(
+                    home,
+                    "eval",
+                    str(questions),
+                    "--generate",
+                    "--json",
+                    *extra,
+                    threads=args.threads,
+                )
+            )
             if args.work:  # every answer, for a closer look
                 (scratch / f"report-{mode}-{questions.stem}.json").write_text(json.dumps(report))
             answers = report["summary"]["answers"]

@@ -38,8 +38,13 @@ def localqa(home: Path, *args: str) -> tuple[float, float, str]:
     env = {**os.environ, "LOCALQA_HOME": str(home)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "localqa", *args], env=env,
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "localqa", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -60,21 +65,25 @@ def main() -> None:
                 continue
             for question in QUESTIONS:
                 load = os.getloadavg()[0]
-                runs = [localqa(home, "ask", question, "--json", "--model", str(path))
-                        for _ in range(args.runs)]  # fmt: skip
+                runs = [
+                    localqa(home, "ask", question, "--json", "--model", str(path))
+                    for _ in range(args.runs)
+                ]
                 data = json.loads(runs[-1][2])
                 t = data["timings"]
                 if data["abstained"]:  # no generation: nothing to time but the wall
                     print(f"{name}\t{question}\tabstained\twall_s\t{runs[-1][0]:.2f}")
                     continue
-                print(f"{name}\t{question}\twall_s\t{statistics.median(r[0] for r in runs):.2f}"
-                      f"\tcpu_s\t{statistics.median(r[1] for r in runs):.2f}\tload\t{load:.1f}"
-                      f"\tfirst_token_ms\t{t['first_token_ms']}\tprompt_tokens\t"
-                      f"{int(t['prompt_tokens'])}\treused\t{int(t['prompt_tokens_reused'])}"
-                      f"\tgenerated\t{int(t['generated_tokens'])}"
-                      f"\ttokens_per_s\t{t['tokens_per_s']}\tlayout\t{data['layout']['name']}"
-                      f"\tended\t{data['finish_reason']}\tgrounded\t{data['grounded']}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"{name}\t{question}\twall_s\t{statistics.median(r[0] for r in runs):.2f}"
+                    f"\tcpu_s\t{statistics.median(r[1] for r in runs):.2f}\tload\t{load:.1f}"
+                    f"\tfirst_token_ms\t{t['first_token_ms']}\tprompt_tokens\t"
+                    f"{int(t['prompt_tokens'])}\treused\t{int(t['prompt_tokens_reused'])}"
+                    f"\tgenerated\t{int(t['generated_tokens'])}"
+                    f"\ttokens_per_s\t{t['tokens_per_s']}\tlayout\t{data['layout']['name']}"
+                    f"\tended\t{data['finish_reason']}\tgrounded\t{data['grounded']}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

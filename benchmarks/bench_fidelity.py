@@ -29,16 +29,22 @@ from typing import Any
 QUESTIONS = [
     ("08-tickets.csv", "Which ticket is about the badge reader?", "T-2"),
     ("09-office-ligatures.pdf", "What does the financial office do?", "closes the fiscal year"),
-    ("10-cold-store-hyphenated.pdf", "Which company provides technical services?",
-     "Kelvara Technical Services"),
+    (
+        "10-cold-store-hyphenated.pdf",
+        "Which company provides technical services?",
+        "Kelvara Technical Services",
+    ),
     ("10-cold-store-hyphenated.pdf", "Who overhauls the compressors?", "Kelvara Technical"),
     ("11-budget-formulas.xlsx", "What is the line total for folding chairs?", "900"),
     ("11-budget-formulas.xlsx", "What is the grand total?", "2817"),
-    ("17-lease-footnote.docx", "How much notice is needed for early termination of the lease?",
-     "four months written notice"),
+    (
+        "17-lease-footnote.docx",
+        "How much notice is needed for early termination of the lease?",
+        "four months written notice",
+    ),
     ("17-lease-footnote.docx", "What is the contract reference?", "HX-4471"),
     ("file_scanned.pdf", "What is the address of Dr. Cundall?", "Holroyd Road"),
-]  # fmt: skip
+]
 
 
 def _settings(home: Path, ocr: bool) -> Any:
@@ -164,11 +170,13 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     found = sum(a["found"] for a in result["answers"])
-    print(f"{result['files']} files: {result['added']} added, {len(result['skipped'])} skipped, "
-          f"{len(result['failed'])} failed, {len(result['unaccounted'])} unaccounted; "
-          "no traceback; "
-          f"{found}/{len(result['answers'])} case answers found; "
-          f"{result['chunks']} chunks in {result['ingest_seconds']} s")  # fmt: skip
+    print(
+        f"{result['files']} files: {result['added']} added, {len(result['skipped'])} skipped, "
+        f"{len(result['failed'])} failed, {len(result['unaccounted'])} unaccounted; "
+        "no traceback; "
+        f"{found}/{len(result['answers'])} case answers found; "
+        f"{result['chunks']} chunks in {result['ingest_seconds']} s"
+    )
     for path, reason in {**result["failed"], **result["skipped"]}.items():
         print(f"  {path}: {reason}")
     for answer in result["answers"]:

@@ -23,9 +23,12 @@ CORPUS = SHARED / "corpus"
 BIG_PDF = CORPUS / "unstructured/pdf/DA-619p.pdf"
 MEMORY_PAIRS = [
     ("pdf", CORPUS / "unstructured/pdf/DA-1p.pdf", BIG_PDF),
-    ("docx", CORPUS / "unstructured/docx/handbook-1p.docx",
-     CORPUS / "unstructured/docx/handbook-872p.docx"),
-]  # fmt: skip
+    (
+        "docx",
+        CORPUS / "unstructured/docx/handbook-1p.docx",
+        CORPUS / "unstructured/docx/handbook-872p.docx",
+    ),
+]
 
 
 def throughput(path: Path, subject: str, home: str | None = None) -> None:
@@ -70,8 +73,10 @@ def peak_rss_mb(home: str, path: Path) -> float:
     env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(path)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, _, usage = os.wait4(proc.pid, 0)
     return usage.ru_maxrss / 1024
 
@@ -153,9 +158,11 @@ def batch_sizes() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "which", nargs="*", default=["throughput", "memory", "corpus"],
+        "which",
+        nargs="*",
+        default=["throughput", "memory", "corpus"],
         help="throughput (DA-619p.pdf), memory, corpus (throughput, then no-op), noop, batch",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} not found: these benchmarks need ../shared/corpus")

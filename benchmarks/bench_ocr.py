@@ -121,9 +121,11 @@ def main() -> None:
         "letters only": cer(texts, reference, squeeze=True),
         "body text": cer(body_text(texts), body_text(reference)),
     }
-    print(f"{len(numbers)} pages, confidence {min(confidences):.3f}-{max(confidences):.3f}, "
-          f"{len(numbers) / seconds:.3f} pages/s ({seconds / len(numbers):.1f} s a page, "
-          f"render + OCR), scale {args.scale}, space ratio {args.space_ratio}")  # fmt: skip
+    print(
+        f"{len(numbers)} pages, confidence {min(confidences):.3f}-{max(confidences):.3f}, "
+        f"{len(numbers) / seconds:.3f} pages/s ({seconds / len(numbers):.1f} s a page, "
+        f"render + OCR), scale {args.scale}, space ratio {args.space_ratio}"
+    )
     for name, (errors, chars) in figures.items():
         print(f"  CER, {name}: {errors / max(chars, 1):.2%} ({errors}/{chars} characters)")
 

@@ -177,8 +177,10 @@ def localqa_run(model: Any, tokens: list[int], decode: int) -> tuple[float, floa
 
 def describe(llm: Any) -> str:
     c = llm.context_params
-    return (f"threads {c.n_threads}/{c.n_threads_batch} n_batch {c.n_batch} "
-            f"n_ubatch {c.n_ubatch} flash_attn {c.flash_attn_type}")  # fmt: skip
+    return (
+        f"threads {c.n_threads}/{c.n_threads_batch} n_batch {c.n_batch} "
+        f"n_ubatch {c.n_ubatch} flash_attn {c.flash_attn_type}"
+    )
 
 
 def measure(name: str, path: Path, args: argparse.Namespace, configs: dict[str, Any]) -> None:
@@ -203,13 +205,32 @@ def measure(name: str, path: Path, args: argparse.Namespace, configs: dict[str, 
     for rep in range(args.reps):
         for subject, run in subjects.items():
             runs[subject].append(run(tokens))
-            out(name, subject, "rep", rep, "ttft_s", runs[subject][-1][0],
-                "decode_tok_s", runs[subject][-1][1], "load", load_average())  # fmt: skip
+            out(
+                name,
+                subject,
+                "rep",
+                rep,
+                "ttft_s",
+                runs[subject][-1][0],
+                "decode_tok_s",
+                runs[subject][-1][1],
+                "load",
+                load_average(),
+            )
     ttft = {s: statistics.median(r[0] for r in found) for s, found in runs.items()}
     for subject, found in runs.items():
-        out(name, subject, "ttft_s", ttft[subject], "prompt_tok_s", len(tokens) / ttft[subject],
-            "decode_tok_s", statistics.median(r[1] for r in found),
-            "ttft_runs", " ".join(f"{r[0]:.2f}" for r in found))  # fmt: skip
+        out(
+            name,
+            subject,
+            "ttft_s",
+            ttft[subject],
+            "prompt_tok_s",
+            len(tokens) / ttft[subject],
+            "decode_tok_s",
+            statistics.median(r[1] for r in found),
+            "ttft_runs",
+            " ".join(f"{r[0]:.2f}" for r in found),
+        )
     best = min((s for s in ttft if s != "localqa"), key=lambda s: ttft[s])
     out(name, "ratio_localqa_over_best_direct", ttft[best] / ttft["localqa"], "best", best)
     out(name, "ratio_localqa_over_default", ttft["direct-default"] / ttft["localqa"])
@@ -220,24 +241,40 @@ def ask_ttft(models: dict[str, Path], runs: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "LOCALQA_HOME": str(Path(scratch) / "home")}
         cli = [sys.executable, "-m", "localqa"]
-        subprocess.run([*cli, "ingest", "--quiet", str(REPO / "sample_docs")], env=env,
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*cli, "ingest", "--quiet", str(REPO / "sample_docs")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for name, path in models.items():
             for question in ASK_QUESTIONS:
                 found = []
                 for _ in range(runs):
                     started = time.perf_counter()
                     command = [*cli, "ask", question, "--json", "--model", str(path)]
-                    done = subprocess.run(command, env=env, check=True, capture_output=True,
-                                          text=True)  # fmt: skip
+                    done = subprocess.run(
+                        command, env=env, check=True, capture_output=True, text=True
+                    )
                     wall = time.perf_counter() - started
                     found.append((json.loads(done.stdout)["timings"], wall))
                 ms = statistics.median(t["first_token_ms"] for t, _ in found)
                 t = found[-1][0]
-                out(name, "ask", question, "first_token_ms", ms,
-                    "wall_s", statistics.median(w for _, w in found),
-                    "prompt_tokens", int(t["prompt_tokens"]),
-                    "generated", int(t["generated_tokens"]), "load", load_average())  # fmt: skip
+                out(
+                    name,
+                    "ask",
+                    question,
+                    "first_token_ms",
+                    ms,
+                    "wall_s",
+                    statistics.median(w for _, w in found),
+                    "prompt_tokens",
+                    int(t["prompt_tokens"]),
+                    "generated",
+                    int(t["generated_tokens"]),
+                    "load",
+                    load_average(),
+                )
 
 
 def main() -> None:

@@ -44,8 +44,10 @@ def read_localgpt_style(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], i
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         reader = PdfReader(path)
-        pages = [(p.extract_text() or "", {"source": str(path), "page": i})
-                 for i, p in enumerate(reader.pages)]  # fmt: skip
+        pages = [
+            (p.extract_text() or "", {"source": str(path), "page": i})
+            for i, p in enumerate(reader.pages)
+        ]
         return pages, len(pages)
     if suffix == ".docx":
         import docx
@@ -91,8 +93,9 @@ def localgpt_child(target: Path, db: Path) -> None:
                 metadatas.append(meta)
     model = SentenceTransformer(str(get_model_path()), device="cpu")
     vectors = model.encode(texts, batch_size=32, show_progress_bar=False)
-    client = chromadb.PersistentClient(path=str(db), settings=chromadb.Settings(
-        anonymized_telemetry=False))  # fmt: skip
+    client = chromadb.PersistentClient(
+        path=str(db), settings=chromadb.Settings(anonymized_telemetry=False)
+    )
     collection = client.get_or_create_collection("localgpt")
     step = 4000  # under Chroma's largest batch
     for start in range(0, len(texts), step):
@@ -130,19 +133,30 @@ def run_pair(target: Path, rounds: int, no_ocr: bool, systems: list[str]) -> Non
         for system in order:
             with tempfile.TemporaryDirectory() as scratch:
                 if system == "localgpt":
-                    command = [sys.executable, __file__, "--localgpt-child", str(target),
-                               str(Path(scratch) / "db")]  # fmt: skip
+                    command = [
+                        sys.executable,
+                        __file__,
+                        "--localgpt-child",
+                        str(target),
+                        str(Path(scratch) / "db"),
+                    ]
                     seconds, facts = timed(command, env)
                 else:
                     seconds, facts = timed(
                         localqa_command(target, no_ocr), {**env, "LOCALQA_HOME": scratch}
                     )
-                    facts = {"chunks": facts["chunks"], "pages": facts["pages"],
-                             "files": facts["added"], "failed": len(facts["failed"])}  # fmt: skip
+                    facts = {
+                        "chunks": facts["chunks"],
+                        "pages": facts["pages"],
+                        "files": facts["added"],
+                        "failed": len(facts["failed"]),
+                    }
             results[system].append(seconds)
             counts[system] = facts
-            print(f"run {target.name} {system} round {round_ + 1}: {seconds:.1f} s {facts}",
-                  flush=True)  # fmt: skip
+            print(
+                f"run {target.name} {system} round {round_ + 1}: {seconds:.1f} s {facts}",
+                flush=True,
+            )
     if len(systems) == 2:
         summary(target, results, counts)
 
@@ -151,9 +165,11 @@ def summary(target: Path, results: dict[str, list[float]], counts: dict[str, Any
     for system in ("localgpt", "localqa"):
         seconds = statistics.median(results[system])
         facts = counts[system]
-        print(f"summary {target.name} {system}: median {seconds:.1f} s of "
-              f"{[round(s, 1) for s in results[system]]}, {facts['chunks'] / seconds:.1f} "
-              f"chunks/s, {facts['pages'] / seconds:.2f} pages/s, {facts}")  # fmt: skip
+        print(
+            f"summary {target.name} {system}: median {seconds:.1f} s of "
+            f"{[round(s, 1) for s in results[system]]}, {facts['chunks'] / seconds:.1f} "
+            f"chunks/s, {facts['pages'] / seconds:.2f} pages/s, {facts}"
+        )
     ratio = statistics.median(results["localgpt"]) / statistics.median(results["localqa"])
     print(f"summary {target.name} speed-up localqa/localgpt: {ratio:.2f}x", flush=True)
 
@@ -165,8 +181,10 @@ def warm_export() -> None:
     started = time.perf_counter()
     embedder = Builder.from_options().embedder()
     embedder.embed(["warm the export"])
-    print(f"export {embedder.name} ready in {time.perf_counter() - started:.1f} s "
-          f"(once per machine)", flush=True)  # fmt: skip
+    print(
+        f"export {embedder.name} ready in {time.perf_counter() - started:.1f} s (once per machine)",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -174,8 +192,13 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-ocr", action="store_true", help="localqa without OCR")
-    parser.add_argument("--systems", nargs="+", default=["localgpt", "localqa"],
-                        choices=["localgpt", "localqa"], help="run only these")  # fmt: skip
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        default=["localgpt", "localqa"],
+        choices=["localgpt", "localqa"],
+        help="run only these",
+    )
     parser.add_argument("--localgpt-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.localgpt_child:

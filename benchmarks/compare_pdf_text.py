@@ -152,17 +152,21 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="characters of their text shown")
     args = parser.parse_args()
     results = [compare(path, name, args.sample) for path, name in pdfs(args.roots)]
-    print("| PDF | pages pypdf / PDFium | non-space chars/page pypdf / PDFium "
-          "| CPU seconds pypdf / PDFium | pages compared | word similarity, mean "
-          "| lowest (page) |")  # fmt: skip
+    print(
+        "| PDF | pages pypdf / PDFium | non-space chars/page pypdf / PDFium "
+        "| CPU seconds pypdf / PDFium | pages compared | word similarity, mean "
+        "| lowest (page) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for compared in results:
         print(row(compared))
     done = [c for c in results if not c.error]
-    print(f"\nall: {sum(c.pages[0] for c in done):,} pages; non-space characters pypdf "
-          f"{sum(c.chars[0] for c in done):,}, PDFium {sum(c.chars[1] for c in done):,}; "
-          f"CPU seconds pypdf {sum(c.seconds[0] for c in done):.1f}, "
-          f"PDFium {sum(c.seconds[1] for c in done):.1f}")  # fmt: skip
+    print(
+        f"\nall: {sum(c.pages[0] for c in done):,} pages; non-space characters pypdf "
+        f"{sum(c.chars[0] for c in done):,}, PDFium {sum(c.chars[1] for c in done):,}; "
+        f"CPU seconds pypdf {sum(c.seconds[0] for c in done):.1f}, "
+        f"PDFium {sum(c.seconds[1] for c in done):.1f}"
+    )
     pages = [(ratio, c, number) for c in done for number, ratio in c.ratios.items()]
     print(f"\nlowest word similarity of {len(pages):,} pages compared:")
     for ratio, c, number in sorted(pages, key=lambda item: item[0])[: args.worst]:

@@ -79,10 +79,12 @@ class DenseSentenceScorer:
             at += len(chunk_spans)
         lexical = self._lexical.score(question, vector, chunks, candidates)
         return [
-            tuple(Sentence(s.start, s.end, s.score + DENSE_SHARE * float(cos))
-                  for s, cos in zip(sentences, self._vectors[c.id] @ vector, strict=True))
+            tuple(
+                Sentence(s.start, s.end, s.score + DENSE_SHARE * float(cos))
+                for s, cos in zip(sentences, self._vectors[c.id] @ vector, strict=True)
+            )
             for c, sentences in zip(chunks, lexical, strict=True)
-        ]  # fmt: skip
+        ]
 
 
 def _hit(q: EvalQuestion, texts: list[str]) -> float:
@@ -108,8 +110,14 @@ def _retriever(
         return Retriever(index, embedder, args.candidates, sentence_pool=0)
     scorer: SentenceScorer | None = DenseSentenceScorer(model) if variant == "dense" else None
     pool, weight = args.sentence_pool, args.sentence_weight
-    return Retriever(index, embedder, args.candidates, sentences=scorer,
-                     sentence_pool=pool, sentence_weight=weight)  # fmt: skip
+    return Retriever(
+        index,
+        embedder,
+        args.candidates,
+        sentences=scorer,
+        sentence_pool=pool,
+        sentence_weight=weight,
+    )
 
 
 def measure(
@@ -137,8 +145,10 @@ def measure(
     run = time.perf_counter() - started
     print(f"variant={variant} run={run:.0f}s search_ms p50={p50:.1f} p95={p95:.1f}")
     for key in keys:
-        print(f"  top_k={key[0]:<3} chars={key[1]:<5} {metric}={hits[key] / n:.4f} "
-              f"mean_chars={chars[key] / n:.0f}")  # fmt: skip
+        print(
+            f"  top_k={key[0]:<3} chars={key[1]:<5} {metric}={hits[key] / n:.4f} "
+            f"mean_chars={chars[key] / n:.0f}"
+        )
     sys.stdout.flush()
 
 
@@ -161,11 +171,13 @@ def main() -> None:
     questions = questions[: args.limit]
     model = SentenceTransformerEmbedder(device=args.device)
     embedder = PrecomputedQuestions(model, [q.question for q in questions])
-    print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} cores; index={args.index} "
-          f"chunks={index.chunks.count()} questions={len(questions)} "
-          f"candidates={args.candidates} sentence_pool={args.sentence_pool} "
-          f"sentence_weight={args.sentence_weight}")  # fmt: skip
+    print(
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"{len(os.sched_getaffinity(0))} cores; index={args.index} "
+        f"chunks={index.chunks.count()} questions={len(questions)} "
+        f"candidates={args.candidates} sentence_pool={args.sentence_pool} "
+        f"sentence_weight={args.sentence_weight}"
+    )
     for variant in args.variants.split(","):
         retriever = _retriever(variant, index, embedder, model, args)
         measure(variant, retriever, questions, _budgets(args.budgets))

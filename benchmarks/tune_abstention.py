@@ -64,8 +64,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--per-kind", type=int, default=150)
     args = parser.parse_args()
-    aragog = [{"question": q, "unanswerable": True, "aragog": True}
-              for q in json.loads(ARAGOG.read_text(encoding="utf-8"))["questions"]]  # fmt: skip
+    aragog = [
+        {"question": q, "unanswerable": True, "aragog": True}
+        for q in json.loads(ARAGOG.read_text(encoding="utf-8"))["questions"]
+    ]
     rows = relevances(args.work / "home", dev_sample(args.work / "squad", args.per_kind) + aragog)
     kinds = {
         "squad answerable": [r for r in rows if not r.get("unanswerable")],

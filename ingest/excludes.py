@@ -14,11 +14,22 @@ _BACKUP = "an editor's backup or swap file"
 _BUILD = "a dependency or build folder"
 _VCS = "a version-control folder"
 EXCLUDED_BECAUSE = {
-    "~$*": _LOCK, "*~": _BACKUP, ".*.swp": _BACKUP, ".*.swo": _BACKUP, "#*#": _BACKUP,
-    ".#*": _BACKUP, "node_modules": _BUILD, ".venv": _BUILD, "__pycache__": _BUILD,
-    "vendor": _BUILD, "dist": _BUILD, "target": _BUILD, ".git": _VCS, ".hg": _VCS,
+    "~$*": _LOCK,
+    "*~": _BACKUP,
+    ".*.swp": _BACKUP,
+    ".*.swo": _BACKUP,
+    "#*#": _BACKUP,
+    ".#*": _BACKUP,
+    "node_modules": _BUILD,
+    ".venv": _BUILD,
+    "__pycache__": _BUILD,
+    "vendor": _BUILD,
+    "dist": _BUILD,
+    "target": _BUILD,
+    ".git": _VCS,
+    ".hg": _VCS,
     ".svn": _VCS,
-}  # fmt: skip
+}
 
 
 def excluded(name: str, relative: str, patterns: Sequence[str]) -> str:

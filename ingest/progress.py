@@ -36,8 +36,7 @@ class PlainProgress:
         if not self._quiet:
             shown = terminal_safe(source, one_line=True)  # a file name may hold escapes
             counted = "1 chunk" if chunks == 1 else f"{chunks} chunks"
-            print(f"[{self._done}/{self._total}] {outcome}: {shown} ({counted})",
-                  file=self._stream)  # fmt: skip
+            print(f"[{self._done}/{self._total}] {outcome}: {shown} ({counted})", file=self._stream)
 
     def chunks_stored(self, count: int) -> None:
         self._chunks += count

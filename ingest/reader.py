@@ -116,8 +116,9 @@ def read_document(
             batch.append(chunk)
             count += 1
             if count > limits.max_file_chunks:
-                raise LimitReached(f"more than {limits.max_file_chunks:,} chunks",
-                                   "max_file_chunks")  # fmt: skip
+                raise LimitReached(
+                    f"more than {limits.max_file_chunks:,} chunks", "max_file_chunks"
+                )
         if batch:
             yield ChunksRead(index, tuple(batch))
         if count == 0:

@@ -164,19 +164,28 @@ class _Walker:
         target = os.path.realpath(path)
         shown = escape_undecodable(target)
         if not os.path.exists(target):
-            self.out.failed.append(FileProblem(self._source(path), f"broken symbolic link "
-                                               f"(to {shown}); fix it or remove it"))  # fmt: skip
+            self.out.failed.append(
+                FileProblem(
+                    self._source(path), f"broken symbolic link (to {shown}); fix it or remove it"
+                )
+            )
             return ""
         kind = "folder" if os.path.isdir(target) else "file" if os.path.isfile(target) else ""
         if not kind:
             self._skip(path, f"link to {shown}, not a regular file; nothing to read")
         elif not _inside(target, self.real_root):
             if not self.follow_outside:
-                self._skip(path, f"symbolic link to {shown}, outside the folder: not followed; "
-                           "set follow_outside_links = true to read it")  # fmt: skip
+                self._skip(
+                    path,
+                    f"symbolic link to {shown}, outside the folder: not followed; "
+                    "set follow_outside_links = true to read it",
+                )
                 return ""
-            self.out.notes.append(FileProblem(self._source(path), f"symbolic link to {shown}, "
-                                              "outside the folder: followed"))  # fmt: skip
+            self.out.notes.append(
+                FileProblem(
+                    self._source(path), f"symbolic link to {shown}, outside the folder: followed"
+                )
+            )
         return kind
 
     def _fail(self, path: Path, reason: str) -> None:
@@ -212,8 +221,9 @@ def _add(found: Scan, seen: set[str], path: Path, root: Path) -> None:
         found.files.append(_source_file(path, root))
     except OSError as err:
         source = escape_undecodable(path.relative_to(root).as_posix())
-        found.failed.append(FileProblem(source, f"cannot read: {err.strerror}; "
-                                        "check its permissions"))  # fmt: skip
+        found.failed.append(
+            FileProblem(source, f"cannot read: {err.strerror}; check its permissions")
+        )
 
 
 def scan(
@@ -234,8 +244,11 @@ def scan(
         elif path.is_file():
             _add(found, seen, path, path.parent)
         else:
-            found.failed.append(FileProblem(escape_undecodable(str(given)),
-                                            "no such file or folder; check the path"))  # fmt: skip
+            found.failed.append(
+                FileProblem(
+                    escape_undecodable(str(given)), "no such file or folder; check the path"
+                )
+            )
     return found
 
 
@@ -283,8 +296,9 @@ def make_plan(
         try:
             digest = file_hash(file.disk_path, salt)
         except OSError as err:
-            unreadable.append(FileProblem(file.source, f"cannot read file: {err.strerror}; "
-                                                       "check its permissions"))  # fmt: skip
+            unreadable.append(
+                FileProblem(file.source, f"cannot read file: {err.strerror}; check its permissions")
+            )
             continue
         if previous and previous.doc_hash == digest:
             plan.unchanged.append(file)

@@ -20,10 +20,17 @@ from dataclasses import dataclass
 # a piece ends with its sentence's full stop rather than the next one starting with it
 # (". Курить ..."; PIPELINE_VERSION 4).
 SEPARATORS = [
-    re.escape("\n\n"), re.escape("\n"), "(?<=[。！？｡\u0964\u061f\u06d4\u0589\u1362\u104b])",
-    re.escape(". "), "(?<=[；])",
-    re.escape("; "), "(?<=[，、､])", re.escape(", "), re.escape(" "), "",
-]  # fmt: skip
+    re.escape("\n\n"),
+    re.escape("\n"),
+    "(?<=[。！？｡\u0964\u061f\u06d4\u0589\u1362\u104b])",
+    re.escape(". "),
+    "(?<=[；])",
+    re.escape("; "),
+    "(?<=[，、､])",
+    re.escape(", "),
+    re.escape(" "),
+    "",
+]
 # Token counts kept per splitter: langchain measures the same pieces again at each level of
 # its recursion and merge (74,632 counts for DA-619p.pdf's 2,838 chunks, 25,361 distinct;
 # 5.4 s -> 3.1 s of the reader's CPU). Pieces are at most a chunk long, so 8,192 of them

@@ -74,8 +74,7 @@ def judge(shown: Presentation, question: EvalQuestion, seconds: float) -> dict[s
         cited = answer.citations + (answer.fallback.citations if answer.fallback else ())
         row["shown_has_gold"] = contains_answer(shown.reader_text(), question.answers)
         row["token_f1"] = round(token_f1(answer.text, question.answers), 4)
-        row["cited_has_gold"] = any(contains_answer(c.chunk.text, question.answers)
-                                    for c in cited)  # fmt: skip
+        row["cited_has_gold"] = any(contains_answer(c.chunk.text, question.answers) for c in cited)
     return row
 
 

@@ -208,9 +208,15 @@ class Builder:
         from localqa.generation.prompt import SYSTEM_PROMPT
 
         layout = choose_layout(model, SYSTEM_PROMPT, self.settings.prompt_format)[1]
-        return replace(info, model_name=model.name, gpu_layers=model.gpu_layers,
-                       n_layers=model.n_layers, warnings=tuple(model.warnings),
-                       layout=layout.name, layout_reason=layout.reason)  # fmt: skip
+        return replace(
+            info,
+            model_name=model.name,
+            gpu_layers=model.gpu_layers,
+            n_layers=model.n_layers,
+            warnings=tuple(model.warnings),
+            layout=layout.name,
+            layout_reason=layout.reason,
+        )
 
     def answerer(self, index: IndexReader, model: LanguageModel | None = None) -> Answerer:
         """An answerer over `index` with the query embedder; `model` None: extractive."""

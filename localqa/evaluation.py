@@ -134,8 +134,9 @@ class QuestionResult:
         return {
             "id": self.id,
             "question": self.question,
-            "contexts": [{"source": c.source, "page": c.page, "text": c.text}
-                         for c in self.contexts],
+            "contexts": [
+                {"source": c.source, "page": c.page, "text": c.text} for c in self.contexts
+            ],
             "answer_hit": self.answer_hit,
             "evidence_hit": self.evidence_hit,
             "answer_rank": self.answer_rank,
@@ -146,7 +147,7 @@ class QuestionResult:
             "context_tokens": self.context_tokens,
             "retrieval_ms": self.retrieval_ms,
             "embed_ms": self.embed_ms,
-        }  # fmt: skip
+        }
 
 
 class Evaluator:
@@ -276,11 +277,16 @@ def convert_squad(path: Path, out: Path) -> Converted:
                     continue
                 if qa.get("is_impossible") or not answers:
                     unanswerable += 1
-                    rows.append({"id": qa["id"], "question": qa["question"],
-                                 "unanswerable": True})  # fmt: skip
+                    rows.append({"id": qa["id"], "question": qa["question"], "unanswerable": True})
                     continue
-                rows.append({"id": qa["id"], "question": qa["question"], "answers": answers,
-                             "evidence": [{"source": name, "page": 1}]})  # fmt: skip
+                rows.append(
+                    {
+                        "id": qa["id"],
+                        "question": qa["question"],
+                        "answers": answers,
+                        "evidence": [{"source": name, "page": 1}],
+                    }
+                )
     _write_jsonl(out / "questions.jsonl", rows)
     note = "unanswerable questions kept and marked; empty questions left out"
     return Converted(len(rows) - unanswerable, len(data), left_out, note, unanswerable)
@@ -295,8 +301,13 @@ def convert_aragog(path: Path, out: Path) -> Converted:
     pairs = zip(bench["questions"], bench["ground_truths"], strict=True)
     for number, (question, reference) in enumerate(pairs, start=1):
         if ARAGOG_MISSING not in question:
-            rows.append({"id": f"aragog-{number:03d}", "question": question.strip(),
-                         "reference": reference.strip()})  # fmt: skip
+            rows.append(
+                {
+                    "id": f"aragog-{number:03d}",
+                    "question": question.strip(),
+                    "reference": reference.strip(),
+                }
+            )
     papers = sorted((folder / "papers_for_questions").glob("*.pdf"))
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)

@@ -29,10 +29,22 @@ def _ingest(reread: bool) -> dict[str, bool]:
 # out): Office lock files, editors' backups and swap files, dependency and build folders,
 # version-control folders.
 DEFAULT_EXCLUDES = (
-    "~$*", "*~", ".*.swp", ".*.swo", "#*#", ".#*",
-    "node_modules", ".venv", "__pycache__", "vendor", "dist", "target",
-    ".git", ".hg", ".svn",
-)  # fmt: skip
+    "~$*",
+    "*~",
+    ".*.swp",
+    ".*.swo",
+    "#*#",
+    ".#*",
+    "node_modules",
+    ".venv",
+    "__pycache__",
+    "vendor",
+    "dist",
+    "target",
+    ".git",
+    ".hg",
+    ".svn",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,13 +95,30 @@ def lexical_text(text: str) -> str:
 # HX-4471", "Dept. of Finance", "Qty. 12"), and the word a question uses for them. Not
 # those that are also words ending a sentence ("no.", "est.", "min.").
 EXPANSIONS = {
-    "ref": "reference", "refs": "references", "dept": "department", "fig": "figure",
-    "vol": "volume", "sec": "section", "approx": "approximately", "corp": "corporation",
-    "co": "company", "inc": "incorporated", "ltd": "limited", "tel": "telephone",
-    "qty": "quantity", "amt": "amount", "acct": "account", "govt": "government",
-    "intl": "international", "mgmt": "management", "tech": "technical", "st": "street",
-    "ave": "avenue", "rd": "road", "dr": "doctor",
-}  # fmt: skip
+    "ref": "reference",
+    "refs": "references",
+    "dept": "department",
+    "fig": "figure",
+    "vol": "volume",
+    "sec": "section",
+    "approx": "approximately",
+    "corp": "corporation",
+    "co": "company",
+    "inc": "incorporated",
+    "ltd": "limited",
+    "tel": "telephone",
+    "qty": "quantity",
+    "amt": "amount",
+    "acct": "account",
+    "govt": "government",
+    "intl": "international",
+    "mgmt": "management",
+    "tech": "technical",
+    "st": "street",
+    "ave": "avenue",
+    "rd": "road",
+    "dr": "doctor",
+}
 _ABBREVIATED = re.compile(r"\b([A-Za-z]{2,6})\.")
 LIST_MARK = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*\u2022])\s+")
 

@@ -71,8 +71,13 @@ def test_a_changed_fact_or_an_invented_one_is_not(
 
 def test_stated_facts_are_numbers_their_units_and_names() -> None:
     assert stated_facts("Jonas Aasen ships 4.2 on 14 March with the GPU build.") == {
-        "aasen", "4", "2", "14", "march", "gpu",
-    }  # fmt: skip
+        "aasen",
+        "4",
+        "2",
+        "14",
+        "march",
+        "gpu",
+    }
     assert stated_facts("Employees may take 18 weeks of leave.") == {"18", "weeks"}
     assert stated_facts("Employees may take leave.") == set()
 

@@ -47,8 +47,13 @@ def test_cjk_runs_are_bigrams_and_other_words_stay_whole() -> None:
 def test_sentences_end_at_cjk_punctuation() -> None:
     text = "他说：“今天休息。”然后走了！真的吗？是的。\nNext. Another one"
     assert split_sentences(text) == [
-        "他说：“今天休息。”", "然后走了！", "真的吗？", "是的。", "Next.", "Another one"
-    ]  # fmt: skip
+        "他说：“今天休息。”",
+        "然后走了！",
+        "真的吗？",
+        "是的。",
+        "Next.",
+        "Another one",
+    ]
     spans = sentence_spans("第一句。第二句！")
     assert [(a, b) for a, b in spans] == [(0, 4), (4, 8)]
     # full-width ！ folded to ! still ends a sentence before a CJK character
@@ -63,8 +68,10 @@ def test_chunks_break_after_cjk_punctuation_not_before() -> None:
     # English text splits at the same places as before CJK separators were added, each
     # piece keeping its own full stop (it once began the next piece: ". The second ...")
     assert [s.text for s in TokenSplitter(len, 40, 5).split(english)] == [
-        "The first sentence is here.", "The second one is here too.", "And a third ends it."
-    ]  # fmt: skip
+        "The first sentence is here.",
+        "The second one is here too.",
+        "And a third ends it.",
+    ]
 
 
 def test_support_and_facts_read_chinese() -> None:
@@ -85,12 +92,20 @@ def chunks(texts: list[str], source: str = "手册.txt") -> list[Chunk]:
     starts = [sum(len(t) + 1 for t in texts[:i]) for i in range(len(texts))]
     return [
         Chunk(
-            id=f"{source}:{i}", text=text, source=source, abs_path=f"/docs/{source}", page=1,
-            line_start=i + 1, line_end=i + 1, char_start=start, char_end=start + len(text),
-            doc_hash=source, title=source,
+            id=f"{source}:{i}",
+            text=text,
+            source=source,
+            abs_path=f"/docs/{source}",
+            page=1,
+            line_start=i + 1,
+            line_end=i + 1,
+            char_start=start,
+            char_end=start + len(text),
+            doc_hash=source,
+            title=source,
         )
         for i, (text, start) in enumerate(zip(texts, starts, strict=True))
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture

@@ -46,15 +46,18 @@ def test_ingest_json_report_and_sources(home: Path, docs: Path, embedder: Embedd
     code, _, err = invoke("forget", "northwind-handbook.pdf")
     assert code == 0 and "forgot northwind-handbook.pdf" in err
     code, _, err = invoke("forget", "northwind-handbook.pdf")
-    assert (code, err) == (1, "localqa: error: northwind-handbook.pdf is not in index "
-                              "'default'; see `localqa sources`\n")  # fmt: skip
+    assert (code, err) == (
+        1,
+        "localqa: error: northwind-handbook.pdf is not in index 'default'; see `localqa sources`\n",
+    )
     _, out, _ = invoke("sources", "--json")
     assert "northwind-handbook.pdf" not in {s["path"] for s in json.loads(out)}
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_dry_run_changes_nothing_under_the_index(home: Path, docs: Path) -> None:
@@ -119,13 +122,19 @@ def test_commands_without_an_index_say_what_to_do(home: Path) -> None:
         (["forget", "x.pdf", "--missing"], 1, "give a document to forget, or --missing (not both)"),
         (["eval"], 2, "give a questions file (JSONL), or --from squad|aragog PATH --out DIR"),
         (["eval", "absent.jsonl"], 2, "cannot read absent.jsonl: No such file or directory"),
-        (["eval", "--from", "nope", "x", "--out", "y"], 2,
-         "--from must be one of squad, aragog, not 'nope'"),
+        (
+            ["eval", "--from", "nope", "x", "--out", "y"],
+            2,
+            "--from must be one of squad, aragog, not 'nope'",
+        ),
         (["eval", "--from", "squad"], 2, "--from squad needs the benchmark PATH and --out DIR"),
-        (["eval", "--from", "squad", "broken\x1b[2J.json", "--out", "out"], 1,
-         "cannot convert broken\\x1b[2J.json: Expecting value: line 1 column 1 (char 0)"),
+        (
+            ["eval", "--from", "squad", "broken\x1b[2J.json", "--out", "out"],
+            1,
+            "cannot convert broken\\x1b[2J.json: Expecting value: line 1 column 1 (char 0)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_what_a_command_cannot_do_is_one_error_line(
     home: Path, args: list[str], code: int, message: str
 ) -> None:

@@ -25,8 +25,11 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: Embedder) -> None:
     env = {**os.environ, "LOCALQA_HOME": str(settings.home), "PYTHONPATH": str(REPO)}
     writer = subprocess.Popen(
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(corpus)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     index = Index(settings.store)
     answerer = Builder(settings).answerer(index)
     answers = 0
@@ -46,7 +49,10 @@ def test_ask_while_ingest_writes(tmp_path: Path, embedder: Embedder) -> None:
     assert answers >= 2, "ingest ended before readers overlapped it; make the corpus larger"
     second = subprocess.run(
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(corpus)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert second.returncode == 0
     assert len(index.catalog.documents()) == 4 * 10

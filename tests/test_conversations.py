@@ -23,10 +23,19 @@ from localqa.schema import Chunk
 
 def chunk(n: int, text: str = "Salary is paid on the 20th of each month.") -> Chunk:
     return Chunk(
-        id=f"c{n}", text=text, source=f"doc{n}.txt", abs_path=f"/docs/doc{n}.txt", page=1,
-        line_start=3, line_end=9, char_start=0, char_end=len(text),
-        doc_hash="d", title="FAQ", section="Pay",
-    )  # fmt: skip
+        id=f"c{n}",
+        text=text,
+        source=f"doc{n}.txt",
+        abs_path=f"/docs/doc{n}.txt",
+        page=1,
+        line_start=3,
+        line_end=9,
+        char_start=0,
+        char_end=len(text),
+        doc_hash="d",
+        title="FAQ",
+        section="Pay",
+    )
 
 
 def turn(question: str, *, cancelled: bool = False) -> SavedTurn:
@@ -82,10 +91,12 @@ def test_citations_are_stored_as_json_and_unknown_chunk_keys_are_ignored(tmp_pat
 
 def test_sources_of_numbers_contexts_as_the_answer_cites_them() -> None:
     answer = Answer(
-        question="q", text="Paid on the 20th [2].", mode="generative",
+        question="q",
+        text="Paid on the 20th [2].",
+        mode="generative",
         citations=(Citation(2, chunk(2), "Salary is paid on the 20th.", 0.8),),
         contexts=(chunk(1), chunk(2)),
-    )  # fmt: skip
+    )
     first, second = sources_of(answer)
     assert (first.number, first.quote, first.score) == (1, "", None)
     assert (second.number, second.chunk, second.score) == (2, chunk(2), 0.8)

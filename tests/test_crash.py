@@ -61,8 +61,10 @@ def kill_when(home: Path, corpus: Path, sql: str, threshold: int) -> None:
     env = {**os.environ, "LOCALQA_HOME": str(home), "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(corpus)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     db = home / "indexes" / "default" / "catalog.sqlite"
     deadline = time.monotonic() + 240
     while proc.poll() is None and time.monotonic() < deadline:

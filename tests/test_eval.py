@@ -61,8 +61,15 @@ def test_eval_json_on_sample_docs(
     assert first["id"] == "handbook-founded"
     assert first["contexts"] and set(first["contexts"][0]) == {"source", "page", "text"}
     assert sum(len(c["text"]) for c in first["contexts"]) == first["context_chars"] <= 4000
-    for key in ("answer_hit", "evidence_hit", "answer_rank", "first_hit_rank", "context_tokens",
-                "retrieval_ms", "embed_ms"):  # fmt: skip
+    for key in (
+        "answer_hit",
+        "evidence_hit",
+        "answer_rank",
+        "first_hit_rank",
+        "context_tokens",
+        "retrieval_ms",
+        "embed_ms",
+    ):
         assert key in first
 
 
@@ -109,10 +116,22 @@ def test_answer_figures_on_known_answers() -> None:
     assert token_f1("eighteen weeks of leave", ["18 weeks", "eighteen weeks"]) == 2 / 3
     assert token_f1("nothing alike", ["18 weeks"]) == 0.0
     leave = _chunk("handbook.pdf", 3, "Parental leave is 18 weeks.")
-    quote = Answer("q", "- Parental leave is 18 weeks. [1]", "extractive",
-                   (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),), (leave,))  # fmt: skip
-    wrong = Answer("q", "It is 27 weeks.", "generative", (), (leave,), fallback=quote,
-                   fallback_reason="unsupported")  # fmt: skip
+    quote = Answer(
+        "q",
+        "- Parental leave is 18 weeks. [1]",
+        "extractive",
+        (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),),
+        (leave,),
+    )
+    wrong = Answer(
+        "q",
+        "It is 27 weeks.",
+        "generative",
+        (),
+        (leave,),
+        fallback=quote,
+        fallback_reason="unsupported",
+    )
     shy = Answer("q", "The documents do not say.", "generative", (), (leave,))
     asked = EvalQuestion("1", "How long is parental leave?", answers=("18 weeks",))
     none = EvalQuestion("2", "Who founded it?", unanswerable=True)
@@ -122,8 +141,13 @@ def test_answer_figures_on_known_answers() -> None:
     assert judge(present(wrong, True), asked, 2.0)["shown_has_gold"]  # the quotes instead
     assert not judge(present(shy, False), asked, 1.0)["shown_has_gold"] and abstains(shy)
     # a generated answer that stands alone: the quote `ask` prints under it is shown too
-    cited = Answer("q", "Leave is set by the handbook [1].", "generative",
-                   (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),), (leave,))  # fmt: skip
+    cited = Answer(
+        "q",
+        "Leave is set by the handbook [1].",
+        "generative",
+        (Citation(1, leave, "Parental leave is 18 weeks.", 0.9),),
+        (leave,),
+    )
     assert judge(present(cited, False), asked, 1.0)["shown_has_gold"]
     assert not judge(present(replace(cited, citations=()), False), asked, 1.0)["shown_has_gold"]
     summary = summarise_answers(rows)
@@ -160,18 +184,37 @@ def test_load_questions_names_the_bad_line(tmp_path: Path) -> None:
 
 def squad_json() -> dict[str, Any]:
     def qa(qid: str, text: str, answers: list[str], impossible: bool = False) -> dict[str, Any]:
-        return {"id": qid, "question": text, "is_impossible": impossible,
-                "answers": [{"text": a, "answer_start": 0} for a in answers]}  # fmt: skip
+        return {
+            "id": qid,
+            "question": text,
+            "is_impossible": impossible,
+            "answers": [{"text": a, "answer_start": 0} for a in answers],
+        }
 
-    return {"version": "v2.0", "data": [
-        {"title": "Dry_dock", "paragraphs": [
-            {"context": "The dry dock is 120 metres long.",
-             "qas": [qa("q1", "How long is the dock?", ["120 metres", "120 metres"]),
-                     qa("q2", "How wide is it?", [], impossible=True)]},
-            {"context": "It opened in 1931.", "qas": [qa("q3", "When?", ["1931"])]}]},
-        {"title": "AC/DC", "paragraphs": [
-            {"context": "A band.", "qas": [qa("q4", "What is it?", ["A band"])]}]},
-    ]}  # fmt: skip
+    return {
+        "version": "v2.0",
+        "data": [
+            {
+                "title": "Dry_dock",
+                "paragraphs": [
+                    {
+                        "context": "The dry dock is 120 metres long.",
+                        "qas": [
+                            qa("q1", "How long is the dock?", ["120 metres", "120 metres"]),
+                            qa("q2", "How wide is it?", [], impossible=True),
+                        ],
+                    },
+                    {"context": "It opened in 1931.", "qas": [qa("q3", "When?", ["1931"])]},
+                ],
+            },
+            {
+                "title": "AC/DC",
+                "paragraphs": [
+                    {"context": "A band.", "qas": [qa("q4", "What is it?", ["A band"])]}
+                ],
+            },
+        ],
+    }
 
 
 def test_squad_converter_on_a_tiny_file(tmp_path: Path) -> None:
@@ -192,8 +235,9 @@ def test_squad_converter_on_a_tiny_file(tmp_path: Path) -> None:
 def test_eval_from_squad_cli(tmp_path: Path) -> None:
     source = tmp_path / "squad.json"
     source.write_text(json.dumps(squad_json()))
-    result = runner.invoke(cli, ["eval", "--from", "squad", str(source), "--out",
-                                 str(tmp_path / "o")])  # fmt: skip
+    result = runner.invoke(
+        cli, ["eval", "--from", "squad", str(source), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 0 and "wrote 3 questions" in result.stdout
     result = runner.invoke(cli, ["eval", "--from", "nope", str(source), "--out", "x"])
     assert result.exit_code == 2

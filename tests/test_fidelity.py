@@ -268,8 +268,19 @@ def test_formulas_without_saved_values_are_computed(tmp_path: Path) -> None:
 
 
 def test_ocr_chunks_say_so_in_their_citation() -> None:
-    chunk = Chunk("i", "t", "scan.pdf", "/x/scan.pdf", 2, 1, 3, 0, 1, "d",
-                  page_kind=ocr_page_kind("page", 0.9312))  # fmt: skip
+    chunk = Chunk(
+        "i",
+        "t",
+        "scan.pdf",
+        "/x/scan.pdf",
+        2,
+        1,
+        3,
+        0,
+        1,
+        "d",
+        page_kind=ocr_page_kind("page", 0.9312),
+    )
     assert chunk.kind == "page" and chunk.ocr_confidence == pytest.approx(0.93)
     assert chunk.location() == "scan.pdf, page 2 (OCR text, confidence 0.93), lines 1-3"
     plain = Chunk("i", "t", "a.pdf", "/x/a.pdf", 2, 1, 3, 0, 1, "d")

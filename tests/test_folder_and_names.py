@@ -43,8 +43,17 @@ def messy_folder(root: Path) -> Path:
     (root / "~$report.docx").write_bytes(b"\x05alice" + b"\x00" * 50)
     for name in ("report.txt~", ".report.txt.swp", "#report.txt#"):
         (root / name).write_text("The quarterly report is due on the first of March.\n")
-    for folder in ("node_modules/left-pad", ".venv/lib", "__pycache__", "vendor", "dist",
-                   "target/release", ".git/objects", ".hg", ".svn"):  # fmt: skip
+    for folder in (
+        "node_modules/left-pad",
+        ".venv/lib",
+        "__pycache__",
+        "vendor",
+        "dist",
+        "target/release",
+        ".git/objects",
+        ".hg",
+        ".svn",
+    ):
         (root / folder).mkdir(parents=True)
         (root / folder / "README.md").write_text("# A package\n\nNothing to do with reports.\n")
     return root
@@ -104,11 +113,33 @@ def test_the_exclude_setting_is_a_list_of_patterns(tmp_path: Path) -> None:
 
 def test_the_file_name_is_part_of_what_is_searched() -> None:
     text = "The travel budget is 15,500 euros."
-    chunk = Chunk("i", text, "plans/budget-2024.md", "/d/plans/budget-2024.md", 1, 1, 1, 0, 10,
-                  "h", title="Travel budget")  # fmt: skip
+    chunk = Chunk(
+        "i",
+        text,
+        "plans/budget-2024.md",
+        "/d/plans/budget-2024.md",
+        1,
+        1,
+        1,
+        0,
+        10,
+        "h",
+        title="Travel budget",
+    )
     assert chunk.embedding_text().startswith("budget-2024 | Travel budget\n")
-    same = Chunk("i", "x", "budget-2024.txt", "/d/budget-2024.txt", 1, 1, 1, 0, 1, "h",
-                 title="budget-2024.txt")  # fmt: skip
+    same = Chunk(
+        "i",
+        "x",
+        "budget-2024.txt",
+        "/d/budget-2024.txt",
+        1,
+        1,
+        1,
+        0,
+        1,
+        "h",
+        title="budget-2024.txt",
+    )
     assert same.embedding_text() == "budget-2024.txt\nx"  # named once
 
 

@@ -76,8 +76,11 @@ def build_folder(root: Path) -> Path:
     make.damaged_docx(docs / "damaged.docx")
     make.write_docx(docs / "bomb.docx", make.document_xml(" " * 3_000_000))
     make.write_docx(docs / "bomb-bz2.docx", make.document_xml(" " * 3_000_000), zipfile.ZIP_BZIP2)
-    for name, part in (("pptx", "ppt/slides/slide1.xml"), ("xlsx", "xl/worksheets/sheet1.xml"),
-                       ("epub", "OEBPS/chapter1.xhtml")):  # fmt: skip
+    for name, part in (
+        ("pptx", "ppt/slides/slide1.xml"),
+        ("xlsx", "xl/worksheets/sheet1.xml"),
+        ("epub", "OEBPS/chapter1.xhtml"),
+    ):
         with zipfile.ZipFile(docs / f"bomb.{name}", "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(part, "<p>" + " " * 3_000_000 + "</p>")
     make.write_docx(docs / "big-part.docx", make.document_xml(make.incompressible(4_500_000)))

@@ -9,8 +9,17 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ["torch", "sentence_transformers", "chromadb", "llama_cpp", "textual", "transformers",
-         "fastapi", "uvicorn", "starlette"]  # fmt: skip
+HEAVY = [
+    "torch",
+    "sentence_transformers",
+    "chromadb",
+    "llama_cpp",
+    "textual",
+    "transformers",
+    "fastapi",
+    "uvicorn",
+    "starlette",
+]
 
 
 def loaded_after(code: str) -> list[str]:

@@ -43,12 +43,20 @@ def chunks_of(source: str, texts: list[str], version: str = "1") -> list[Chunk]:
     path = f"/docs/{source}"
     return [
         Chunk(
-            id=f"{source}:{version}:{i}", text=text, source=source, abs_path=path, page=1,
-            line_start=i + 1, line_end=i + 1, char_start=0, char_end=len(text),
-            doc_hash=f"{source}:{version}", title=source,
+            id=f"{source}:{version}:{i}",
+            text=text,
+            source=source,
+            abs_path=path,
+            page=1,
+            line_start=i + 1,
+            line_end=i + 1,
+            char_start=0,
+            char_end=len(text),
+            doc_hash=f"{source}:{version}",
+            title=source,
         )
         for i, text in enumerate(texts)
-    ]  # fmt: skip
+    ]
 
 
 def add_document(index: Index, chunks: list[Chunk], commit: bool = True) -> None:

@@ -153,9 +153,12 @@ def _quantise_q4_0(source: Path, target: Path) -> None:
 
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
-    assert llama_cpp.llama_model_quantize(
-        str(source).encode(), str(target).encode(), ctypes.byref(params)
-    ) == 0  # fmt: skip
+    assert (
+        llama_cpp.llama_model_quantize(
+            str(source).encode(), str(target).encode(), ctypes.byref(params)
+        )
+        == 0
+    )
 
 
 def test_quantised_model_generates_on_this_cpu(tiny_gguf: Path, tmp_path: Path) -> None:

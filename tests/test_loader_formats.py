@@ -42,8 +42,9 @@ def test_eml_html_body_headers_and_attachments(tmp_path: Path) -> None:
         "<script>track()</script></body></html>",
         html=True,
     )
-    mail.add_attachment(b"desk,owner\nD1,Ines\nD2,Omar\n", maintype="text", subtype="csv",
-                        filename="desks.csv")  # fmt: skip
+    mail.add_attachment(
+        b"desk,owner\nD1,Ines\nD2,Omar\n", maintype="text", subtype="csv", filename="desks.csv"
+    )
     mail.add_attachment(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", filename="logo.png")
     forwarded = message("Keys", "Ines <ines@example.org>", "Keys are at the front desk.")
     mail.add_attachment(forwarded)  # a message attached to the message
@@ -110,8 +111,9 @@ def test_a_file_that_is_not_a_mailbox(tmp_path: Path) -> None:
 
 
 def test_message_kind_reads_well_in_a_citation() -> None:
-    chunk = Chunk("id", "text", "board.mbox", "/x/board.mbox", 2, 4, 6, 0, 4, "d",
-                  page_kind="message")  # fmt: skip
+    chunk = Chunk(
+        "id", "text", "board.mbox", "/x/board.mbox", 2, 4, 6, 0, 4, "d", page_kind="message"
+    )
     assert chunk.location() == "board.mbox, message 2, lines 4-6"
 
 
@@ -124,29 +126,47 @@ def test_notebook_cells_are_pages_with_text_outputs(tmp_path: Path) -> None:
         "nbformat_minor": 5,
         "metadata": {},
         "cells": [
-            {"cell_type": "markdown", "metadata": {}, "source": ["# Yields\n", "Plot \"A\"."]},
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Yields\n", 'Plot "A".']},
             {
-                "cell_type": "code", "metadata": {}, "execution_count": 3,
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 3,
                 "source": ["for plot in plots:\n", "    print(plot.name)\n", "total"],
                 "outputs": [
                     {"output_type": "stream", "name": "stdout", "text": ["north\n", "south\n"]},
-                    {"output_type": "execute_result", "execution_count": 3, "metadata": {},
-                     "data": {"text/plain": ["1874 kg"]}},
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 3,
+                        "metadata": {},
+                        "data": {"text/plain": ["1874 kg"]},
+                    },
                 ],
             },
             {
-                "cell_type": "code", "metadata": {}, "execution_count": 4, "source": "chart()",
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 4,
+                "source": "chart()",
                 "outputs": [
-                    {"output_type": "display_data", "metadata": {},
-                     "data": {"image/png": "iVBORw0KGgoAAAANSUhEUg==",
-                              "text/plain": ["<Figure size 640x480 with 1 Axes>"]}},
-                    {"output_type": "error", "ename": "KeyError", "evalue": "'east'",
-                     "traceback": ["\u001b[0;31mKeyError\u001b[0m: 'east'"]},
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {
+                            "image/png": "iVBORw0KGgoAAAANSUhEUg==",
+                            "text/plain": ["<Figure size 640x480 with 1 Axes>"],
+                        },
+                    },
+                    {
+                        "output_type": "error",
+                        "ename": "KeyError",
+                        "evalue": "'east'",
+                        "traceback": ["\u001b[0;31mKeyError\u001b[0m: 'east'"],
+                    },
                 ],
             },
             {"cell_type": "raw", "metadata": {}, "source": "appendix"},
         ],
-    }  # fmt: skip
+    }
     document, pages = load(write(tmp_path, "yields.ipynb", json.dumps(notebook)))
     assert document.page_kind == "cell"
     assert [page.text for page in pages] == [
@@ -179,11 +199,15 @@ _ODT_NS = (
 
 
 def make_odt(path: Path, body: str, title: str = "") -> Path:
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS}>'
-               f"<office:automatic-styles/><office:body><office:text>{body}</office:text>"
-               "</office:body></office:document-content>")  # fmt: skip
-    meta = (f'<?xml version="1.0"?><office:document-meta {_ODT_NS}><office:meta>'
-            f"<dc:title>{title}</dc:title></office:meta></office:document-meta>")  # fmt: skip
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODT_NS}>'
+        f"<office:automatic-styles/><office:body><office:text>{body}</office:text>"
+        "</office:body></office:document-content>"
+    )
+    meta = (
+        f'<?xml version="1.0"?><office:document-meta {_ODT_NS}><office:meta>'
+        f"<dc:title>{title}</dc:title></office:meta></office:document-meta>"
+    )
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         archive.writestr("content.xml", content)
@@ -195,18 +219,22 @@ def test_odt_headings_tables_notes_and_pages(tmp_path: Path) -> None:
     cell = "<table:table-cell><text:p>{}</text:p></table:table-cell>"
     body = (
         '<text:h text:outline-level="1">Tool store</text:h>'
-        "<text:p>Open<text:s text:c=\"2\"/>daily<text:tab/>08:00"
+        '<text:p>Open<text:s text:c="2"/>daily<text:tab/>08:00'
         '<text:note text:note-class="footnote"><text:note-citation>1</text:note-citation>'
         "<text:note-body><text:p>Closed on public holidays.</text:p></text:note-body></text:note>"
         "</text:p>"
-        "<table:table><table:table-row>" + cell.format("Tool") + cell.format("Shelf")
-        + "</table:table-row><table:table-row>" + cell.format("drill")
+        "<table:table><table:table-row>"
+        + cell.format("Tool")
+        + cell.format("Shelf")
+        + "</table:table-row><table:table-row>"
+        + cell.format("drill")
         + '<table:table-cell table:number-rows-spanned="2"><text:p>S4</text:p></table:table-cell>'
-        + "</table:table-row><table:table-row>" + cell.format("saw")
+        + "</table:table-row><table:table-row>"
+        + cell.format("saw")
         + "<table:covered-table-cell/></table:table-row></table:table>"
         "<text:list><text:list-item><text:p>sign the book</text:p></text:list-item></text:list>"
         "<text:p><text:soft-page-break/>Return tools by 17:00.</text:p>"
-    )  # fmt: skip
+    )
     document, pages = load(make_odt(tmp_path / "store.odt", body, title="Tool store rules"))
     assert document.title == "Tool store rules"
     assert [page.text for page in pages] == [

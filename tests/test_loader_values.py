@@ -51,9 +51,16 @@ def test_number_formats_render_as_shown(value: object, code: str, shown: str) ->
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [(0.5, "General"), (3, "@"), ("text", "0.0%"), (0.5, "# ?/?"), (1e5, "0.00E+00"),
-     (5, "[<100]0"), (True, "0")],
-)  # fmt: skip
+    [
+        (0.5, "General"),
+        (3, "@"),
+        ("text", "0.0%"),
+        (0.5, "# ?/?"),
+        (1e5, "0.00E+00"),
+        (5, "[<100]0"),
+        (True, "0"),
+    ],
+)
 def test_codes_not_rendered_leave_the_stored_value(value: object, code: str) -> None:
     assert displayed(value, code) is None
 

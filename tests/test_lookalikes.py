@@ -11,8 +11,13 @@ from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder
 from tests.conftest import ingest_paths
 
-COMPANIES = ("Fjordline Shipping", "Kvitfjell Timber", "Solbakken Dairy", "Nordvik Robotics",
-             "Havbris Energy")  # fmt: skip
+COMPANIES = (
+    "Fjordline Shipping",
+    "Kvitfjell Timber",
+    "Solbakken Dairy",
+    "Nordvik Robotics",
+    "Havbris Energy",
+)
 YEARS = (2021, 2022, 2023)
 
 

@@ -102,8 +102,9 @@ def test_questions_are_embedded_without_torch(tmp_path: Path) -> None:
         "print(json.dumps([m for m in ('torch', 'sentence_transformers', 'transformers') "
         "if m in sys.modules]))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=os.environ)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
     assert json.loads(out.stdout) == []
 
 

@@ -21,13 +21,22 @@ from localqa.generation.model import LocalModel
 from localqa.schema import Chunk
 
 QUOTE = "Leave is 18 weeks at full pay."
-CHUNK = Chunk("c", f"Parental leave.\n{QUOTE}", "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0,
-              46, "h", "d")  # fmt: skip
-QUOTES = Answer("q", f"{QUOTED_LABEL}\n- {QUOTE} [1]", "extractive",
-                (Citation(1, CHUNK, QUOTE, 0.9),), (CHUNK,))  # fmt: skip
-WRONG = Answer("q", "Leave is 27 weeks [1].", "generative", (Citation(1, CHUNK, QUOTE, 0.42),),
-               (CHUNK,), (SentenceCheck("Leave is 27 weeks.", (1,), 0.42, False, QUOTE),),
-               fallback=QUOTES, fallback_reason="unsupported")  # fmt: skip
+CHUNK = Chunk(
+    "c", f"Parental leave.\n{QUOTE}", "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 46, "h", "d"
+)
+QUOTES = Answer(
+    "q", f"{QUOTED_LABEL}\n- {QUOTE} [1]", "extractive", (Citation(1, CHUNK, QUOTE, 0.9),), (CHUNK,)
+)
+WRONG = Answer(
+    "q",
+    "Leave is 27 weeks [1].",
+    "generative",
+    (Citation(1, CHUNK, QUOTE, 0.42),),
+    (CHUNK,),
+    (SentenceCheck("Leave is 27 weeks.", (1,), 0.42, False, QUOTE),),
+    fallback=QUOTES,
+    fallback_reason="unsupported",
+)
 BECAUSE = "The sources do not support this answer; here is what they say:"
 CITED = f'[1] handbook.pdf, page 3, line 2 (support 0.42)\n    "{QUOTE}"\n'
 QUOTES_CITED = f'[1] handbook.pdf, page 3, line 2 (support 0.90)\n    "{QUOTE}"\n'
@@ -83,8 +92,9 @@ def test_an_answer_that_stands_alone_and_extractive_answers(
     printed: Callable[[Presentation], str],
 ) -> None:
     checks = (SentenceCheck("Leave is 18 weeks.", (1,), 0.9, True, QUOTE),)
-    right = replace(WRONG, text="Leave is 18 weeks [1].", fallback=None, fallback_reason="",
-                    checks=checks)  # fmt: skip
+    right = replace(
+        WRONG, text="Leave is 18 weeks [1].", fallback=None, fallback_reason="", checks=checks
+    )
     for quotes_only in (False, True):  # printed at the end under quotes-only: the same
         shown = present(right, quotes_only)
         assert shown.live is not quotes_only and not shown.because
@@ -114,8 +124,9 @@ def test_quotes_only_streams_nothing_and_shows_the_quotes(
     sample_index: Settings, tiny_model: LocalModel, setting: str
 ) -> None:
     # random weights write noise that the sources do not support: the quotes are shown
-    settings = Settings.model_validate({**sample_index.model_dump(), "answer_tokens": 24,
-                                        "unsupported_answer": setting})  # fmt: skip
+    settings = Settings.model_validate(
+        {**sample_index.model_dump(), "answer_tokens": 24, "unsupported_answer": setting}
+    )
     builder = Builder(settings)
     index = builder.existing_index()
     try:

@@ -30,10 +30,17 @@ FRAGMENTS = ["[", "]", "/", "INST", "inst", "<", ">", "<<", ">>", "SYS", "s", " 
 
 def chunk(n: int, text: str) -> ScoredChunk:
     c = Chunk(
-        id=f"c{n}", text=text, source=f"doc{n}.pdf", abs_path=f"/d/doc{n}.pdf", page=n,
-        line_start=1, line_end=9, char_start=0, char_end=len(text),
+        id=f"c{n}",
+        text=text,
+        source=f"doc{n}.pdf",
+        abs_path=f"/d/doc{n}.pdf",
+        page=n,
+        line_start=1,
+        line_end=9,
+        char_start=0,
+        char_end=len(text),
         doc_hash="",
-    )  # fmt: skip
+    )
     return ScoredChunk(c, 1.0 / n)
 
 

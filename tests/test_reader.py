@@ -141,8 +141,12 @@ def test_a_model_without_tokenizer_json_still_gets_a_reader_process(
     from localqa.embedding.embedder import default_model_path
 
     folder = tmp_path / "model"
-    shutil.copytree(default_model_path(), folder, ignore=shutil.ignore_patterns("tokenizer.json"),
-                    copy_function=os.symlink)  # fmt: skip
+    shutil.copytree(
+        default_model_path(),
+        folder,
+        ignore=shutil.ignore_patterns("tokenizer.json"),
+        copy_function=os.symlink,
+    )
     bare = SentenceTransformerEmbedder(str(folder), device="cpu")
     saved = bare.tokenizer_file
     assert saved is not None and saved.is_file() and not saved.is_relative_to(folder)

@@ -60,8 +60,10 @@ def test_each_model_gets_its_layout_and_documents_cannot_make_control_tokens(
         assert packed.tokens.count(special) == template_only.count(special)
         assert packed.prompt_tokens + 200 <= llm.n_ctx
         # token-exact: as many sources as fit in 700 tokens with 200 left for the answer
-        many = [ScoredChunk(replace(chunk, id=f"c{i}", text=f"Part {i}: " + "leave " * 40), 1.0)
-                for i in range(12)]  # fmt: skip
+        many = [
+            ScoredChunk(replace(chunk, id=f"c{i}", text=f"Part {i}: " + "leave " * 40), 1.0)
+            for i in range(12)
+        ]
         tight = pack_prompt(llm, PromptRequest("How long?", many, [], 700, 200))
         assert 0 < len(tight.sources) < 12 and tight.prompt_tokens + 200 <= 700
         one_more = pack_prompt(
@@ -83,8 +85,12 @@ def test_a_real_answer_is_cited_and_checked_or_marked(
     assert result.timings["generated_tokens"] < 200  # well inside the answer budget
     right = [c for c in result.checks if c.supported and "18" in c.sentence]
     if right:  # the right number, cited to the page that says it
-        assert any(c.chunk.source == "northwind-handbook.pdf" and c.chunk.page == 3
-                   and "18 weeks" in c.quote for c in result.citations)  # fmt: skip
+        assert any(
+            c.chunk.source == "northwind-handbook.pdf"
+            and c.chunk.page == 3
+            and "18 weeks" in c.quote
+            for c in result.citations
+        )
     else:  # wrong or no answer: every claim it makes is marked, the sources are shown
         assert not result.grounded
         assert all(not c.supported for c in result.checks)

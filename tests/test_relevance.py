@@ -38,8 +38,10 @@ def test_each_reason_from_the_checks() -> None:
     assert why_quotes([on, check("It was 1750.", False)], quotes, question) == (
         "partly-unsupported"
     )
-    assert why_quotes([check("When was King George's war?", evidence=quotes[0])], quotes,
-                      question) == "echo"  # fmt: skip
+    assert (
+        why_quotes([check("When was King George's war?", evidence=quotes[0])], quotes, question)
+        == "echo"
+    )
     assert why_quotes([elsewhere, on], quotes, question) == "off-question"
     assert why_quotes([on, elsewhere], quotes, question) is None  # detail after the answer
     second = check("Louisbourg fell in 1745.", evidence=quotes[1])
@@ -57,11 +59,15 @@ def test_every_reason_has_its_lines() -> None:
 
 
 def test_restating_is_about_content_words() -> None:
-    assert restates("The Rhine is the longest river in what country?",
-                    "The Rhine is the longest river in what country?")  # fmt: skip
+    assert restates(
+        "The Rhine is the longest river in what country?",
+        "The Rhine is the longest river in what country?",
+    )
     assert restates("The longest river, the Rhine.", "What is the longest river, the Rhine?")
-    assert not restates("The Rhine is the longest river in Germany.",
-                        "The Rhine is the longest river in what country?")  # fmt: skip
+    assert not restates(
+        "The Rhine is the longest river in Germany.",
+        "The Rhine is the longest river in what country?",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +78,26 @@ def checker(embedder: Embedder) -> SupportChecker:
 @pytest.mark.parametrize(
     ("question", "passage", "model_text", "reason"),
     [
-        ("The Rhine is the longest river in what country?", RHINE,
-         "Barges carry coal and grain along the river to Basel.", "off-question"),
-        ("The Rhine is the longest river in what country?", RHINE,
-         "The Rhine is the longest river in what country?", "echo"),
-        ("The Rhine is the longest river in what country?", RHINE,
-         "The Rhine is the longest river in Germany.", None),
+        (
+            "The Rhine is the longest river in what country?",
+            RHINE,
+            "Barges carry coal and grain along the river to Basel.",
+            "off-question",
+        ),
+        (
+            "The Rhine is the longest river in what country?",
+            RHINE,
+            "The Rhine is the longest river in what country?",
+            "echo",
+        ),
+        (
+            "The Rhine is the longest river in what country?",
+            RHINE,
+            "The Rhine is the longest river in Germany.",
+            None,
+        ),
     ],
-)  # fmt: skip
+)
 def test_real_answers_with_the_real_checker(
     checker: SupportChecker, question: str, passage: str, model_text: str, reason: str | None
 ) -> None:

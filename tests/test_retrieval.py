@@ -32,10 +32,17 @@ from localqa.store.index import Index
 def chunk(cid: str, text: str = "", line_start: int = 1, char_start: int = 0) -> Chunk:
     text = text or f"text of {cid}"
     return Chunk(
-        id=cid, text=text, source=f"{cid}.txt", abs_path=f"/d/{cid}.txt", page=1,
-        line_start=line_start, line_end=line_start + text.count("\n"), char_start=char_start,
-        char_end=char_start + len(text), doc_hash="d",
-    )  # fmt: skip
+        id=cid,
+        text=text,
+        source=f"{cid}.txt",
+        abs_path=f"/d/{cid}.txt",
+        page=1,
+        line_start=line_start,
+        line_end=line_start + text.count("\n"),
+        char_start=char_start,
+        char_end=char_start + len(text),
+        doc_hash="d",
+    )
 
 
 def scored(*chunks: Chunk) -> list[ScoredChunk]:
@@ -63,8 +70,7 @@ def test_near_duplicates_are_judged_against_kept_chunks_only() -> None:
     a = " ".join(words[:90])
     b = " ".join(words[:95])  # Jaccard with a: 90/95
     c = " ".join(words[5:100])  # with b 90/100, with a 85/100
-    results = scored(chunk("a", a), chunk("b", b), chunk("c", c), chunk("e", " "),
-                     chunk("f", "  "))  # fmt: skip
+    results = scored(chunk("a", a), chunk("b", b), chunk("c", c), chunk("e", " "), chunk("f", "  "))
     assert [r.chunk.id for r in drop_near_duplicates(results)] == ["a", "c", "e"]
     assert [r.chunk.id for r in drop_near_duplicates(results, window=1)] == list("abcef")
 
@@ -211,8 +217,10 @@ def test_documents_named_in_a_question() -> None:
     from localqa.retrieval.naming import named_documents
     from localqa.schema import IndexedDocument
 
-    docs = [IndexedDocument(f"/d/{n}", n, "/d", "h", 1, 1)
-            for n in ("remote-work-memo.docx", "README.md", "faq.txt", "notes.txt")]  # fmt: skip
+    docs = [
+        IndexedDocument(f"/d/{n}", n, "/d", "h", 1, 1)
+        for n in ("remote-work-memo.docx", "README.md", "faq.txt", "notes.txt")
+    ]
     assert named_documents("What does the remote-work memo say about laptops?", docs) == [
         "/d/remote-work-memo.docx"
     ]
@@ -228,8 +236,9 @@ def test_a_named_or_chosen_document_is_searched_alone(
     retriever = Retriever(sample_store, embedder)
     named = retriever.search("What does the remote-work memo say about equipment?")
     assert {r.chunk.source for r in named.results} == {"remote-work-memo.docx"}
-    pdf = next(d.abs_path for d in sample_store.catalog.documents()
-               if d.source == "northwind-handbook.pdf")  # fmt: skip
+    pdf = next(
+        d.abs_path for d in sample_store.catalog.documents() if d.source == "northwind-handbook.pdf"
+    )
     chosen = retriever.search("When is salary paid?", [pdf])
     assert chosen.results and {r.chunk.source for r in chosen.results} == {"northwind-handbook.pdf"}
     assert retriever.search("When is salary paid?").results[0].chunk.source == "faq.txt"

@@ -31,9 +31,13 @@ SCRIPTS = {
     "Hebrew": ["כללי המשרד.", "המזנון נפתח בצהריים.", "העישון אסור."],
     "Hindi": ["कार्यालय के नियम।", "कैंटीन दोपहर में खुलती है।", "धूम्रपान वर्जित है।"],
     "Armenian": ["Սա առաջին նախադասությունն է։", "Սա երկրորդն է։"],  # noqa: RUF001
-    "Chinese": ["年假制度：入职满一年的员工享有十天带薪年假。", "病假需要医生证明！",
-                "“你知道吗？”", "好的。"],
-}  # fmt: skip
+    "Chinese": [
+        "年假制度：入职满一年的员工享有十天带薪年假。",
+        "病假需要医生证明！",
+        "“你知道吗？”",
+        "好的。",
+    ],
+}
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
@@ -81,12 +85,19 @@ def test_inventory_lines_are_each_their_own_unit() -> None:
 def chunk(text: str, source: str = "notes.txt") -> ScoredChunk:
     return ScoredChunk(
         Chunk(
-            id=source, text=text, source=source, abs_path=f"/d/{source}", page=1,
-            line_start=1, line_end=text.count("\n") + 1, char_start=0, char_end=len(text),
+            id=source,
+            text=text,
+            source=source,
+            abs_path=f"/d/{source}",
+            page=1,
+            line_start=1,
+            line_end=text.count("\n") + 1,
+            char_start=0,
+            char_end=len(text),
             doc_hash="h",
         ),
         1.0,
-    )  # fmt: skip
+    )
 
 
 def test_when_no_sentence_qualifies_the_nearest_passages_are_still_given(
@@ -105,9 +116,13 @@ def records_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) 
     rows = [f"{name},Facilities,{5100 + 7 * n},C{n}-20" for n, name in enumerate(names)]
     (folder / "staff.csv").write_text("Name,Department,Extension,Room\n" + "\n".join(rows) + "\n")
     (folder / "rooms.pdf").write_bytes(
-        make_pdf(["Room Bookings\n\nRoom Floor Seats\nHarbour View 3 24\nLantern Hall 1 80"
-                  "\nCedar Nook 2 6"])
-    )  # fmt: skip
+        make_pdf(
+            [
+                "Room Bookings\n\nRoom Floor Seats\nHarbour View 3 24\nLantern Hall 1 80"
+                "\nCedar Nook 2 6"
+            ]
+        )
+    )
     (folder / "stock.txt").write_text(
         "Stock count, store room 2\n\n"
         "HX-220 14 pallet wrap rolls\nHX-221 3 hex bolt boxes\nHX-318 40 cable tie packs\n"

@@ -43,9 +43,12 @@ def start(
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "localqa", "serve", "--extractive", "--port", str(port), *args],
-        env=serve_env(settings, **env), cwd=cwd, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        env=serve_env(settings, **env),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -77,8 +80,9 @@ def base(sample_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
 @pytest.fixture(scope="module")
 def guarded(sample_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The same, with an api_token."""
-    server, url = start(sample_index, tmp_path_factory.mktemp("serve-token"),
-                        LOCALQA_API_TOKEN=TOKEN)  # fmt: skip
+    server, url = start(
+        sample_index, tmp_path_factory.mktemp("serve-token"), LOCALQA_API_TOKEN=TOKEN
+    )
     yield url
     stop(server)
 
@@ -118,8 +122,9 @@ def events_of(body: str) -> list[tuple[str, Any]]:
 
 def test_streamed_answer_ends_with_the_whole_answer(base: str) -> None:
     plain = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=120).json()
-    with httpx.stream("POST", f"{base}/v1/ask", json={"question": QUESTION, "stream": True},
-                      timeout=120) as response:  # fmt: skip
+    with httpx.stream(
+        "POST", f"{base}/v1/ask", json={"question": QUESTION, "stream": True}, timeout=120
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         events = events_of(response.read().decode())
@@ -139,11 +144,13 @@ def test_streamed_answer_ends_with_the_whole_answer(base: str) -> None:
         ({"question": "x" * 4001}, "question: String should have at most 4000 characters"),
         ({"question": QUESTION, "top_k": 0}, "top_k: Input should be greater than or equal to 1"),
         ({"question": QUESTION, "top_k": 101}, "top_k: Input should be less than or equal to 100"),
-        ({"question": QUESTION, "sources": ["no-such.pdf"]},
-         "source 'no-such.pdf' is not in the index; see /v1/sources"),
+        (
+            {"question": QUESTION, "sources": ["no-such.pdf"]},
+            "source 'no-such.pdf' is not in the index; see /v1/sources",
+        ),
         ({}, "question: Field required"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_request_is_a_422_with_one_reason(base: str, body: Any, reason: str) -> None:
     response = httpx.post(f"{base}/v1/ask", json=body, timeout=60)
     assert response.status_code == 422
@@ -189,8 +196,7 @@ def test_a_token_is_required_when_set(guarded: str) -> None:
             assert response.json() == {"detail": "a valid bearer token is required"}
     good = {"authorization": f"Bearer {TOKEN}"}
     assert httpx.get(f"{guarded}/healthz", headers=good).json()["status"] == "ok"
-    answer = httpx.post(f"{guarded}/v1/ask", json={"question": QUESTION}, headers=good,
-                        timeout=120)  # fmt: skip
+    answer = httpx.post(f"{guarded}/v1/ask", json={"question": QUESTION}, headers=good, timeout=120)
     assert answer.status_code == 200 and "20th" in answer.json()["answer"]
 
 
@@ -224,9 +230,16 @@ def test_beyond_max_queue_questions_are_refused_until_one_is_done(sample_index: 
 
 @pytest.mark.parametrize(
     ("host", "local"),
-    [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("localhost", True),
-     ("0.0.0.0", False), ("::", False), ("192.168.1.10", False)],
-)  # fmt: skip
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+    ],
+)
 def test_loopback_hosts(host: str, local: bool) -> None:
     from localqa.cli.serve import loopback
 
@@ -295,8 +308,10 @@ def test_beyond_max_queue_a_503_with_retry_after(
     builder = Builder(sample_index.model_copy(update={"max_queue": 1}))
     body = {"question": QUESTION, "stream": True}
     with TestClient(create_app(builder, use_model=False)) as client:
-        streams = [threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": body})
-                   for _ in range(2)]  # fmt: skip
+        streams = [
+            threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": body})
+            for _ in range(2)
+        ]
         for thread in streams:
             thread.start()
         deadline = time.monotonic() + 30

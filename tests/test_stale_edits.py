@@ -64,10 +64,18 @@ def test_only_files_settled_before_the_last_run_are_trusted_by_their_stat(tmp_pa
     path = tmp_path / "a.txt"
     path.write_text("same text\n")
     stat = path.stat()
-    file = SourceFile(str(path), "a.txt", str(tmp_path), stat.st_size, stat.st_mtime_ns,
-                      ctime_ns=stat.st_ctime_ns)  # fmt: skip
-    stale = IndexedDocument(str(path), "a.txt", str(tmp_path), "stale-hash", stat.st_size,
-                            stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns)  # fmt: skip
+    file = SourceFile(
+        str(path), "a.txt", str(tmp_path), stat.st_size, stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns
+    )
+    stale = IndexedDocument(
+        str(path),
+        "a.txt",
+        str(tmp_path),
+        "stale-hash",
+        stat.st_size,
+        stat.st_mtime_ns,
+        ctime_ns=stat.st_ctime_ns,
+    )
     latest = max(stat.st_mtime_ns, stat.st_ctime_ns)
     # the last run looked well after the file last changed: its stat is trusted
     settled, _ = make_plan(Catalog(stale), [file], [], "salt", True, latest + 2 * STAT_TICK_NS)

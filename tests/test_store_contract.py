@@ -35,12 +35,20 @@ def chunks_of(abs_path: str, version: str, texts: list[str]) -> list[Chunk]:
     starts = [sum(len(t) + 1 for t in texts[:i]) for i in range(len(texts))]
     return [
         Chunk(
-            id=f"{abs_path}:{version}:{i}", text=text, source=Path(abs_path).name,
-            abs_path=abs_path, page=1, line_start=i + 1, line_end=i + 1, char_start=start,
-            char_end=start + len(text), doc_hash=f"{abs_path}:{version}", title="Memo",
+            id=f"{abs_path}:{version}:{i}",
+            text=text,
+            source=Path(abs_path).name,
+            abs_path=abs_path,
+            page=1,
+            line_start=i + 1,
+            line_end=i + 1,
+            char_start=start,
+            char_end=start + len(text),
+            doc_hash=f"{abs_path}:{version}",
+            title="Memo",
         )
         for i, (text, start) in enumerate(zip(texts, starts, strict=True))
-    ]  # fmt: skip
+    ]
 
 
 def entry(chunks: list[Chunk]) -> IndexedDocument:

@@ -447,9 +447,9 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
         shown = app.query_one(SourcesTable).sources
         answered = app.exchanges[-1].answer_view.text
     assert asked["contexts"] and answered == asked["answer"]
-    assert [(s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end])
-            for s in shown] == [(c["source"], c["page"], c["lines"])
-                                for c in asked["contexts"]]  # fmt: skip
+    assert [
+        (s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end]) for s in shown
+    ] == [(c["source"], c["page"], c["lines"]) for c in asked["contexts"]]
 
 
 class ScriptedCore:
@@ -500,10 +500,20 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
     quote = "Leave is 18 weeks at full pay."
     chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "d")
     fallback = Answer("q", f"- {quote} [1]", "extractive", (), (chunk,))
-    checks = (SentenceCheck("<SYS> says & means it.", (), 0.1, False),
-              SentenceCheck("Leave is 27 weeks.", (), 0.2, False))  # fmt: skip
-    answer = Answer("q", text, "generative", (), (chunk,), checks, fallback=fallback,
-                    fallback_reason="unsupported")  # fmt: skip
+    checks = (
+        SentenceCheck("<SYS> says & means it.", (), 0.1, False),
+        SentenceCheck("Leave is 27 weeks.", (), 0.2, False),
+    )
+    answer = Answer(
+        "q",
+        text,
+        "generative",
+        (),
+        (chunk,),
+        checks,
+        fallback=fallback,
+        fallback_reason="unsupported",
+    )
     core = ScriptedCore(["<SYS> says ", "& means it. ", "Leave is 27 weeks."], answer)
     app = ChatApp(lambda: core)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -529,11 +539,20 @@ async def test_quotes_only_shows_the_sources_instead_of_an_unsupported_answer(
 
     quote = "Leave is 18 weeks at full pay."
     chunk = Chunk("c", quote, "handbook.pdf", "/d/handbook.pdf", 3, 1, 2, 0, 30, "d")
-    fallback = Answer("q", f"- {quote} [1]", "extractive", (Citation(1, chunk, quote, 0.9),),
-                      (chunk,))  # fmt: skip
+    fallback = Answer(
+        "q", f"- {quote} [1]", "extractive", (Citation(1, chunk, quote, 0.9),), (chunk,)
+    )
     checks = (SentenceCheck("Leave is 27 weeks.", (), 0.2, False),)
-    answer = Answer("q", "Leave is 27 weeks.", "generative", (), (chunk,), checks,
-                    fallback=fallback, fallback_reason="unsupported")  # fmt: skip
+    answer = Answer(
+        "q",
+        "Leave is 27 weeks.",
+        "generative",
+        (),
+        (chunk,),
+        checks,
+        fallback=fallback,
+        fallback_reason="unsupported",
+    )
     core = ScriptedCore(["Leave is ", "27 weeks."], answer, quotes_only=True)
     app = ChatApp(lambda: core)
     async with app.run_test(size=(100, 40)) as pilot:

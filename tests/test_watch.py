@@ -11,8 +11,7 @@ from localqa.ingest.loaders.limits import Limits
 from localqa.ingest.watch import MB, Sample, cpu_seconds, own_cpu_seconds, resident_bytes, verdict
 
 LIMITS = Limits(read_cpu_s=10, read_timeout_s=100, reader_memory_mb=500, ingest_memory_mb=1400)
-CALM = Sample(item=3, busy=True, reading_s=50, cpu_s=5, reader_bytes=200 * MB,
-              main_bytes=800 * MB)  # fmt: skip
+CALM = Sample(item=3, busy=True, reading_s=50, cpu_s=5, reader_bytes=200 * MB, main_bytes=800 * MB)
 
 
 def test_a_calm_sample_breaks_nothing() -> None:
@@ -42,15 +41,15 @@ def test_a_loaded_machine_is_no_reason() -> None:
 
 def test_waiting_for_room_and_being_between_files_are_not_reading() -> None:
     waiting = Sample(item=3, busy=False, reading_s=1000, cpu_s=1, reader_bytes=0, main_bytes=0)
-    between = Sample(item=-1, busy=True, reading_s=1000, cpu_s=1000, reader_bytes=0,
-                     main_bytes=0)  # fmt: skip
+    between = Sample(item=-1, busy=True, reading_s=1000, cpu_s=1000, reader_bytes=0, main_bytes=0)
     assert verdict(LIMITS, waiting) is None
     assert verdict(LIMITS, between) is None
 
 
 def test_the_whole_ingest_line_says_what_was_left() -> None:
-    sample = Sample(item=0, busy=True, reading_s=1, cpu_s=1, reader_bytes=450 * MB,
-                    main_bytes=1000 * MB)  # fmt: skip
+    sample = Sample(
+        item=0, busy=True, reading_s=1, cpu_s=1, reader_bytes=450 * MB, main_bytes=1000 * MB
+    )
     problem, _ = verdict(LIMITS, sample) or ("", "")
     assert problem == (
         "needed more than 400 MB of memory to read, beside the 1,000 MB the embedder held "

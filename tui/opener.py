@@ -21,8 +21,22 @@ from localqa.answering.conversations import Source
 from localqa.schema import Chunk
 
 # Formats a pager can show as they are; anything else (PDF, Office, EPUB) needs a viewer.
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".csv", ".tsv", ".html", ".htm",
-                           ".json", ".xml", ".log", ".py"})  # fmt: skip
+TEXT_SUFFIXES = frozenset(
+    {
+        ".txt",
+        ".md",
+        ".markdown",
+        ".rst",
+        ".csv",
+        ".tsv",
+        ".html",
+        ".htm",
+        ".json",
+        ".xml",
+        ".log",
+        ".py",
+    }
+)
 # Pagers and editors that understand `+N` as "start at line N".
 LINE_AWARE = frozenset({"less", "more", "most", "vi", "vim", "nvim", "view", "nano", "emacs"})
 # PDF viewers that open at a page, and how to ask them (N: the 1-based page).
@@ -126,8 +140,13 @@ def open_in_viewer(app: App[Any], source: Source) -> str | None:
         return "Nothing here can open files: set $PAGER, or install xdg-open."
     try:
         if not command.in_terminal:
-            subprocess.Popen(command.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+            subprocess.Popen(
+                command.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             return None
         with app.suspend():
             subprocess.run(command.argv, check=False)

@@ -165,11 +165,15 @@ class SourcesTable(DataTable[str]):
     def show(self, sources: Sequence[Source]) -> None:
         self.sources = tuple(sources)
         rows = [
-            (f"[{s.number}]", terminal_safe(s.chunk.source, one_line=True), str(s.chunk.page),
-             f"{s.chunk.line_start}-{s.chunk.line_end}",
-             "—" if s.score is None else f"{s.score:.2f}")
+            (
+                f"[{s.number}]",
+                terminal_safe(s.chunk.source, one_line=True),
+                str(s.chunk.page),
+                f"{s.chunk.line_start}-{s.chunk.line_end}",
+                "—" if s.score is None else f"{s.score:.2f}",
+            )
             for s in self.sources
-        ]  # fmt: skip
+        ]
         # Columns are rebuilt with widths fitted to the rows: auto-sized columns left the
         # header drawn at its old widths now and then, after the rows had changed.
         self.clear(columns=True)

@@ -27,11 +27,21 @@ CELL_W, CELL_H, FONT_SIZE = 10, 20, 16
 # (file stem, columns, rows, theme, questions)
 SHOTS = [
     ("chat-80x24", 80, 24, "textual-dark", ["When is salary paid?"]),
-    ("chat-120x40", 120, 40, "textual-dark",
-     ["I lost my access card. What do I do?", "How much does it cost?"]),
-    ("chat-120x40-light", 120, 40, "textual-light",
-     ["I lost my access card. What do I do?", "How much does it cost?"]),
-]  # fmt: skip
+    (
+        "chat-120x40",
+        120,
+        40,
+        "textual-dark",
+        ["I lost my access card. What do I do?", "How much does it cost?"],
+    ),
+    (
+        "chat-120x40-light",
+        120,
+        40,
+        "textual-light",
+        ["I lost my access card. What do I do?", "How much does it cost?"],
+    ),
+]
 
 
 def build_index(home: Path) -> None:
@@ -54,8 +64,15 @@ def screen_lines(app: object) -> list[list[Segment]]:
 
     assert isinstance(app, App)
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False)  # fmt: skip
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+    )
     console.print(app.screen._compositor.render_update(full=True))
     segments = [s for s in console._record_buffer if not s.control]
     return list(Segment.split_lines(segments))

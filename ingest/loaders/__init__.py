@@ -119,8 +119,10 @@ def as_load_error(err: BaseException) -> LoadError:
         return LoadError(f"uses something localqa cannot read ({detail})", resave)
     if isinstance(err, RecursionError):
         return LoadError("nested too deeply to read", resave)
-    return LoadError(f"could not be read ({type(err).__name__}: {detail})",
-                     f"{resave}; if it opens elsewhere, please report it")  # fmt: skip
+    return LoadError(
+        f"could not be read ({type(err).__name__}: {detail})",
+        f"{resave}; if it opens elsewhere, please report it",
+    )
 
 
 # zipfile.BadZipFile, lzma.LZMAError: by name, so that neither module is imported for this.

@@ -19,8 +19,15 @@ from localqa.ingest.loaders.limits import LimitReached, Limits, megabytes
 _READABLE = frozenset(
     {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 )
-_METHOD_NAMES = {9: "Deflate64", 10: "PKWARE DCL Implode", 93: "Zstandard", 95: "XZ",
-                 97: "WavPack", 98: "PPMd", 99: "AES encryption"}  # fmt: skip
+_METHOD_NAMES = {
+    9: "Deflate64",
+    10: "PKWARE DCL Implode",
+    93: "Zstandard",
+    95: "XZ",
+    97: "WavPack",
+    98: "PPMd",
+    99: "AES encryption",
+}
 # Small parts may compress very well (a styles part of repeated tags); only parts above
 # this size are held to the ratio.
 RATIO_FLOOR = 1_000_000
@@ -40,14 +47,18 @@ def check_members(members: Iterable[zipfile.ZipInfo], limits: Limits, advice: st
         part = _name(info)
         if info.compress_type not in _READABLE:
             method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
-            raise LoadError(f"part {part} is compressed with {method}, which localqa "
-                            "cannot read", advice)  # fmt: skip
+            raise LoadError(
+                f"part {part} is compressed with {method}, which localqa cannot read", advice
+            )
         if info.flag_bits & 0x1:
             raise LoadError(f"part {part} is encrypted", advice)
         size = info.file_size
         if size > limits.max_part_bytes:
-            raise LimitReached(f"part {part} expands to {megabytes(size)}, more than "
-                               f"{megabytes(limits.max_part_bytes)}", "max_part_bytes")  # fmt: skip
+            raise LimitReached(
+                f"part {part} expands to {megabytes(size)}, more than "
+                f"{megabytes(limits.max_part_bytes)}",
+                "max_part_bytes",
+            )
         ratio = size / max(info.compress_size, 1)
         if size > RATIO_FLOOR and ratio > limits.max_zip_ratio:
             raise LimitReached(
@@ -57,8 +68,9 @@ def check_members(members: Iterable[zipfile.ZipInfo], limits: Limits, advice: st
             )
         total += size
         if total > limits.max_file_bytes:
-            raise LimitReached(f"expands to more than {megabytes(limits.max_file_bytes)}",
-                               "max_file_bytes")  # fmt: skip
+            raise LimitReached(
+                f"expands to more than {megabytes(limits.max_file_bytes)}", "max_file_bytes"
+            )
 
 
 def check_archive(path: Path, limits: Limits, invalid: LoadError) -> None:

@@ -15,10 +15,19 @@ _FILE_EXTENSION = re.compile(
 )
 _PLACEHOLDER_TITLES = frozenset(
     {
-        "untitled", "untitled document", "title", "document", "none", "null", "unknown",
-        "slide 1", "presentation", "powerpoint presentation", "microsoft word document",
+        "untitled",
+        "untitled document",
+        "title",
+        "document",
+        "none",
+        "null",
+        "unknown",
+        "slide 1",
+        "presentation",
+        "powerpoint presentation",
+        "microsoft word document",
     }
-)  # fmt: skip
+)
 _TITLE_MAX = 200
 
 
@@ -26,8 +35,10 @@ def cannot_read(err: OSError) -> LoadError:
     """The LoadError for a file the operating system would not let us read."""
     reason = err.strerror or str(err) or type(err).__name__
     if err.errno is None:  # not the system's refusal: bz2 and friends on damaged data
-        return LoadError(f"damaged data ({reason})", "re-save it in the application that "
-                         "made it, and ingest again")  # fmt: skip
+        return LoadError(
+            f"damaged data ({reason})",
+            "re-save it in the application that made it, and ingest again",
+        )
     return LoadError(f"cannot read file: {reason}", "check permissions")
 
 

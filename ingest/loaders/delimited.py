@@ -54,9 +54,11 @@ def rows_as_lines(
     for row in reader:
         start, first = first, reader.line_num + 1
         if len(row) > MAX_COLUMNS:
-            raise LoadError(f"line {reader.line_num} has {len(row):,} columns, more than any "
-                            f"spreadsheet allows ({MAX_COLUMNS:,})",
-                            "check its delimiter, or split the table")  # fmt: skip
+            raise LoadError(
+                f"line {reader.line_num} has {len(row):,} columns, more than any "
+                f"spreadsheet allows ({MAX_COLUMNS:,})",
+                "check its delimiter, or split the table",
+            )
         cells = [" ".join(cell.split()) for cell in row]
         seen += len(cells)
         if seen > max_cells:

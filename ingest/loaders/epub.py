@@ -76,8 +76,11 @@ def _check_drm(archive: zipfile.ZipFile, chapters: tuple[str, ...]) -> None:
         algorithm = method.get("Algorithm", "") if method is not None else ""
         refs = {ref.get("URI", "") for ref in _children(data, "CipherReference")}
         if algorithm not in _FONT_OBFUSCATION and refs & set(chapters):
-            raise LoadError("DRM-protected EPUB", "remove the DRM with the seller's tools or "
-                            "export a DRM-free copy, then ingest again")  # fmt: skip
+            raise LoadError(
+                "DRM-protected EPUB",
+                "remove the DRM with the seller's tools or "
+                "export a DRM-free copy, then ingest again",
+            )
 
 
 def _chapters(path: Path, book: _Book, warnings: list[str]) -> Iterator[Page]:

@@ -32,12 +32,39 @@ _PARAGRAPHS = frozenset(
 )
 _BLOCKS = _PARAGRAPHS | frozenset(
     {
-        "address", "article", "aside", "body", "caption", "center", "dd", "details", "dialog",
-        "div", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup",
-        "hr", "html", "legend", "li", "main", "nav", "option", "section", "summary", "tbody",
-        "tfoot", "thead", "tr",
+        "address",
+        "article",
+        "aside",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "nav",
+        "option",
+        "section",
+        "summary",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
     }
-)  # fmt: skip
+)
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _CELLS = frozenset({"td", "th"})
 _TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "caption"})

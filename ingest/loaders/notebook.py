@@ -85,8 +85,9 @@ def _cells(notebook: dict[str, Any]) -> list[Any]:
         return list(notebook["cells"])
     sheets = notebook.get("worksheets")
     if isinstance(sheets, list):
-        return [cell for sheet in sheets if isinstance(sheet, dict)
-                for cell in sheet.get("cells") or []]  # fmt: skip
+        return [
+            cell for sheet in sheets if isinstance(sheet, dict) for cell in sheet.get("cells") or []
+        ]
     raise LoadError(f"{_INVALID} (no cells)", _RESAVE)
 
 

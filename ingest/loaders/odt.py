@@ -33,8 +33,15 @@ _RESAVE = "open and re-save it in LibreOffice or Word"
 _MAX_REPEAT = 64  # a repeated cell or row counts once past this (empty padding columns)
 _SOFT_BREAK = f"{_TEXT}soft-page-break"
 _NOTE_KINDS = (f"{_TEXT}note", f"{_OFFICE}annotation")
-_SKIPPED = frozenset({f"{_TEXT}tracked-changes", f"{_TEXT}sequence-decls", f"{_OFFICE}forms",
-                      f"{_OFFICE}annotation-end", f"{_TEXT}note-citation"})  # fmt: skip
+_SKIPPED = frozenset(
+    {
+        f"{_TEXT}tracked-changes",
+        f"{_TEXT}sequence-decls",
+        f"{_OFFICE}forms",
+        f"{_OFFICE}annotation-end",
+        f"{_TEXT}note-citation",
+    }
+)
 
 
 @dataclass
@@ -64,8 +71,9 @@ class _Reader:
             elif tag in _NOTE_KINDS:
                 self._note(child)
             elif tag not in _SKIPPED:
-                parts.append(" ".join(self.paragraphs(child)) if _has_blocks(child) else
-                             self.inline(child))  # fmt: skip
+                parts.append(
+                    " ".join(self.paragraphs(child)) if _has_blocks(child) else self.inline(child)
+                )
             parts.append(child.tail or "")
         return "".join(parts)
 
@@ -114,8 +122,9 @@ class _Reader:
             cells: list[str] = []
             column = 0
             for cell in row:
-                repeat = min(int(cell.get(f"{_TABLE}number-columns-repeated", "1") or 1),
-                             _MAX_REPEAT)  # fmt: skip
+                repeat = min(
+                    int(cell.get(f"{_TABLE}number-columns-repeated", "1") or 1), _MAX_REPEAT
+                )
                 for _ in range(repeat):
                     column = self._cell(cell, column, cells, spans)
             self.page.add(" | ".join(text for text in cells if text))
@@ -215,13 +224,18 @@ def load_odt(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
             check_members(archive.infolist(), limits, _RESAVE)
             manifest = "META-INF/manifest.xml"
             if manifest in names and b"encryption-data" in archive.read(manifest):
-                raise LoadError("password-protected document", "remove the password "
-                                "(save it again without one) and ingest again")  # fmt: skip
+                raise LoadError(
+                    "password-protected document",
+                    "remove the password (save it again without one) and ingest again",
+                )
             title = sensible_title(_title(archive), path.stem)
     except (zipfile.BadZipFile, ParseError, EOFError) as err:
         raise LoadError(_INVALID, _RESAVE) from err
     except OSError as err:
         raise cannot_read(err) from err
-    pages = require_text(_pages(path, limits.max_pages), "no text found",
-                         "the document has no text (only images?); nothing to index")  # fmt: skip
+    pages = require_text(
+        _pages(path, limits.max_pages),
+        "no text found",
+        "the document has no text (only images?); nothing to index",
+    )
     return LoadedDocument(title=title, page_kind="page", pages=pages)

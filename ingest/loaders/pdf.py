@@ -196,12 +196,16 @@ class _OcrBudget:
         pages = _pages_named(self.left)
         if self.spent_pages >= self.pages:
             cap = f"{self.pages:,} page{'s' if self.pages > 1 else ''}"
-            return (f"OCR stopped after {cap} (`max_ocr_pages`): {pages} not "
-                    f"read; if they matter, raise `max_ocr_pages` {_OCR_CAP_ADVICE}")  # fmt: skip
-        return (f"OCR stopped after {self.spent_seconds:.0f} s ({OCR_TIME_SHARE:.0%} of "
-                f"`read_timeout_s`, {limits.read_timeout_s:g} s): {pages} not read; if they "
-                "matter, raise "
-                f"`read_timeout_s` {_OCR_CAP_ADVICE}")  # fmt: skip
+            return (
+                f"OCR stopped after {cap} (`max_ocr_pages`): {pages} not "
+                f"read; if they matter, raise `max_ocr_pages` {_OCR_CAP_ADVICE}"
+            )
+        return (
+            f"OCR stopped after {self.spent_seconds:.0f} s ({OCR_TIME_SHARE:.0%} of "
+            f"`read_timeout_s`, {limits.read_timeout_s:g} s): {pages} not read; if they "
+            "matter, raise "
+            f"`read_timeout_s` {_OCR_CAP_ADVICE}"
+        )
 
     def read(self, pdf: Any, index: int, failed: list[int]) -> Page | None:
         """`_ocr_page`, counted against the budget."""

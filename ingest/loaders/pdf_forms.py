@@ -21,9 +21,12 @@ import pypdfium2.raw as pdfium_c
 MAX_FIELDS = 2_000
 _LINE_BREAK = "\r\n"  # how PDFium's text separates lines
 _TEXT_KINDS = frozenset(
-    {pdfium_c.FPDF_FORMFIELD_TEXTFIELD, pdfium_c.FPDF_FORMFIELD_COMBOBOX,
-     pdfium_c.FPDF_FORMFIELD_LISTBOX}
-)  # fmt: skip
+    {
+        pdfium_c.FPDF_FORMFIELD_TEXTFIELD,
+        pdfium_c.FPDF_FORMFIELD_COMBOBOX,
+        pdfium_c.FPDF_FORMFIELD_LISTBOX,
+    }
+)
 _BOX_KINDS = frozenset({pdfium_c.FPDF_FORMFIELD_CHECKBOX})
 _RADIO = pdfium_c.FPDF_FORMFIELD_RADIOBUTTON
 
@@ -86,8 +89,12 @@ def _fields(page: Any) -> list[_Field]:
             value = _field_value(form, annot)
             rect = pdfium_c.FS_RECTF()
             if value and pdfium_c.FPDFAnnot_GetRect(annot, rect):
-                box = _Box(min(rect.left, rect.right), min(rect.bottom, rect.top),
-                           max(rect.left, rect.right), max(rect.bottom, rect.top))  # fmt: skip
+                box = _Box(
+                    min(rect.left, rect.right),
+                    min(rect.bottom, rect.top),
+                    max(rect.left, rect.right),
+                    max(rect.bottom, rect.top),
+                )
                 fields.append(_Field(value, box))
         finally:
             pdfium_c.FPDFPage_CloseAnnot(annot)

@@ -33,8 +33,25 @@ _REASONS: tuple[tuple[frozenset[str], str], ...] = (
         "ImportExportTools or `readpst -r`) and ingest that",
     ),
     (
-        frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic",
-                   ".ico", ".svg", ".psd", ".raw", ".cr2", ".nef"}),
+        frozenset(
+            {
+                ".png",
+                ".jpg",
+                ".jpeg",
+                ".gif",
+                ".bmp",
+                ".tif",
+                ".tiff",
+                ".webp",
+                ".heic",
+                ".ico",
+                ".svg",
+                ".psd",
+                ".raw",
+                ".cr2",
+                ".nef",
+            }
+        ),
         "image file; localqa reads text, so OCR it to a PDF first (e.g. `ocrmypdf`)",
     ),
     (
@@ -42,21 +59,69 @@ _REASONS: tuple[tuple[frozenset[str], str], ...] = (
         "archive; extract it and ingest the files inside",
     ),
     (
-        frozenset({".mp3", ".wav", ".flac", ".ogg", ".m4a", ".aac", ".mp4", ".mkv", ".mov",
-                   ".avi", ".webm", ".wmv"}),
+        frozenset(
+            {
+                ".mp3",
+                ".wav",
+                ".flac",
+                ".ogg",
+                ".m4a",
+                ".aac",
+                ".mp4",
+                ".mkv",
+                ".mov",
+                ".avi",
+                ".webm",
+                ".wmv",
+            }
+        ),
         "audio or video file; localqa reads text only",
     ),
     (
-        frozenset({".exe", ".dll", ".so", ".dylib", ".bin", ".o", ".a", ".class", ".jar",
-                   ".pyc", ".whl", ".iso", ".dmg", ".msi", ".apk", ".deb", ".rpm"}),
+        frozenset(
+            {
+                ".exe",
+                ".dll",
+                ".so",
+                ".dylib",
+                ".bin",
+                ".o",
+                ".a",
+                ".class",
+                ".jar",
+                ".pyc",
+                ".whl",
+                ".iso",
+                ".dmg",
+                ".msi",
+                ".apk",
+                ".deb",
+                ".rpm",
+            }
+        ),
         "binary or executable file; nothing to read",
     ),
     (
-        frozenset({".db", ".sqlite", ".sqlite3", ".mdb", ".accdb", ".parquet", ".feather",
-                   ".pkl", ".pickle", ".npy", ".npz", ".h5", ".hdf5"}),
+        frozenset(
+            {
+                ".db",
+                ".sqlite",
+                ".sqlite3",
+                ".mdb",
+                ".accdb",
+                ".parquet",
+                ".feather",
+                ".pkl",
+                ".pickle",
+                ".npy",
+                ".npz",
+                ".h5",
+                ".hdf5",
+            }
+        ),
         "database or binary data file; export it as CSV and ingest that",
     ),
-)  # fmt: skip
+)
 
 
 def unsupported_reason(suffix: str) -> str:

@@ -118,8 +118,10 @@ class RowLabels:
 
     def line(self, texts: list[str], stored: list[object]) -> str:
         if self.header is not None:
-            named = [(self.header[i] if i < len(self.header) else "") or f"column {i + 1}"
-                     for i in range(len(texts))]  # fmt: skip
+            named = [
+                (self.header[i] if i < len(self.header) else "") or f"column {i + 1}"
+                for i in range(len(texts))
+            ]
             pairs = zip(named, texts, strict=True)
             return " | ".join(f"{name}: {text}" for name, text in pairs if text)
         filled = [value for value in stored if value is not None and value != ""]
@@ -132,8 +134,9 @@ class RowLabels:
         return _row_line(texts)
 
 
-def _sheets(workbook: Workbook, formulas: Workbook, cells: FormulaCells,
-            warnings: list[str], limits: Limits) -> Iterator[Page]:  # fmt: skip
+def _sheets(
+    workbook: Workbook, formulas: Workbook, cells: FormulaCells, warnings: list[str], limits: Limits
+) -> Iterator[Page]:
     counter = [0]
     try:
         for number, (sheet, source) in enumerate(

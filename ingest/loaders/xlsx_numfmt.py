@@ -34,8 +34,9 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _COLOURS = re.compile(r"(?i)(black|blue|cyan|green|magenta|red|white|yellow|color\s*\d+)")
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()  # fmt: skip
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
 Token = tuple[str, str]  # (kind, text): kind is "lit", "num", "date", "ampm", "elapsed"
@@ -170,8 +171,11 @@ def _text_of(tokens: list[Token]) -> str:
 def _render_number(tokens: list[Token], number: Decimal) -> str:
     sign = "-" if number < 0 else ""
     number = abs(number) * Decimal(100) ** sum(t == ("num", "%") for t in tokens)
-    places = [i for i, (kind, text) in enumerate(tokens)
-              if kind == "general" or (kind == "num" and text != "%")]  # fmt: skip
+    places = [
+        i
+        for i, (kind, text) in enumerate(tokens)
+        if kind == "general" or (kind == "num" and text != "%")
+    ]
     if not places:  # only literal text, e.g. "-" for zero in an accounting format
         return _text_of(tokens)
     first, last = places[0], places[-1]

@@ -87,8 +87,14 @@ class Answer:
             "abstained": self.abstained,
             "citations": [c.as_json() for c in self.citations],
             "contexts": [
-                {"n": i, "source": c.source, "abs_path": c.abs_path, "page": c.page,
-                 "lines": [c.line_start, c.line_end], "text": c.text}
+                {
+                    "n": i,
+                    "source": c.source,
+                    "abs_path": c.abs_path,
+                    "page": c.page,
+                    "lines": [c.line_start, c.line_end],
+                    "text": c.text,
+                }
                 for i, c in enumerate(self.contexts, start=1)
             ],
             "unsupported_sentences": self.unsupported,
@@ -96,17 +102,22 @@ class Answer:
             "sources_dropped": self.sources_dropped,
             "cancelled": self.cancelled,
             "timings": self.timings,
-        }  # fmt: skip
+        }
         if self.mode == "generative":
             data["model"] = self.model
             data["gpu_layers"] = self.gpu_layers
             data["layout"] = {"name": self.layout, "reason": self.layout_reason}
             data["finish_reason"] = self.finish_reason
             data["sentences"] = [
-                {"text": c.sentence, "supported": c.supported, "support": round(c.support, 4),
-                 "cited": list(c.cited), "evidence": c.evidence}
+                {
+                    "text": c.sentence,
+                    "supported": c.supported,
+                    "support": round(c.support, 4),
+                    "cited": list(c.cited),
+                    "evidence": c.evidence,
+                }
                 for c in self.checks
-            ]  # fmt: skip
+            ]
             data["extractive"] = self.fallback.as_json() if self.fallback else None
             data["extractive_shown_because"] = self.fallback_reason or None
             data["extractive_shown_why"] = QUOTES_BECAUSE.get(self.fallback_reason)
@@ -204,8 +215,7 @@ class Answerer:
             yield Token(extracted.text)
             yield Final(extracted)
         else:
-            job = _Generation(question, history, retrieved.results, extract, checker, timings,
-                              stop)  # fmt: skip
+            job = _Generation(question, history, retrieved.results, extract, checker, timings, stop)
             yield from self._generate(job)
 
     def _extract(

@@ -180,8 +180,10 @@ def check_answer(
             if not (question and stated_facts(judged)):
                 continue  # "Yes." or a heading: nothing to check
             judged = f"{question.strip()} {judged}"  # "18 weeks." says what it answers
-        evidence = {n: checker.best_evidence(judged, sources[n - 1]) for n in
-                    cited or range(1, len(sources) + 1)}  # fmt: skip
+        evidence = {
+            n: checker.best_evidence(judged, sources[n - 1])
+            for n in cited or range(1, len(sources) + 1)
+        }
         best = max(evidence, key=lambda n: evidence[n][1], default=0)
         support = evidence[best][1] if best else 0.0
         # what it cites; a supported sentence that cites nothing points at its best source

@@ -66,8 +66,12 @@ class Source:
     score: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"n": self.number, "quote": self.quote, "score": self.score,
-                "chunk": asdict(self.chunk)}  # fmt: skip
+        return {
+            "n": self.number,
+            "quote": self.quote,
+            "score": self.score,
+            "chunk": asdict(self.chunk),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Source:
@@ -139,9 +143,17 @@ class ConversationStore:
             self._db.execute(
                 "INSERT INTO turns (conversation_id, question, answer, searched, mode, "
                 "cancelled, sources, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, turn.question, turn.answer, turn.searched, turn.mode,
-                 int(turn.cancelled), sources, now),
-            )  # fmt: skip
+                (
+                    conversation_id,
+                    turn.question,
+                    turn.answer,
+                    turn.searched,
+                    turn.mode,
+                    int(turn.cancelled),
+                    sources,
+                    now,
+                ),
+            )
             self._db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
             )
@@ -168,10 +180,17 @@ class ConversationStore:
             (conversation_id,),
         ).fetchall()
         return [
-            SavedTurn(q, a, s, mode, bool(cancelled),
-                      tuple(Source.from_json(d) for d in json.loads(src)), created)
+            SavedTurn(
+                q,
+                a,
+                s,
+                mode,
+                bool(cancelled),
+                tuple(Source.from_json(d) for d in json.loads(src)),
+                created,
+            )
             for q, a, s, mode, cancelled, src, created in rows
-        ]  # fmt: skip
+        ]
 
     def close(self) -> None:
         self._db.close()

@@ -97,10 +97,23 @@ def present(answer: Answer, quotes_only: bool) -> Presentation:
     because = QUOTES_BECAUSE[answer.fallback_reason]
     short = SHORT_REASON[answer.fallback_reason]
     if quotes_only:
-        return Presentation(answer, quotes, replaced=True, because=f"{NOT_SHOWN} {because}",
-                            short_because=short, live=live)  # fmt: skip
-    return Presentation(answer, answer, because=because, short_because=short,
-                        unsupported=tuple(answer.unsupported), under=quotes, live=live)  # fmt: skip
+        return Presentation(
+            answer,
+            quotes,
+            replaced=True,
+            because=f"{NOT_SHOWN} {because}",
+            short_because=short,
+            live=live,
+        )
+    return Presentation(
+        answer,
+        answer,
+        because=because,
+        short_because=short,
+        unsupported=tuple(answer.unsupported),
+        under=quotes,
+        live=live,
+    )
 
 
 @dataclass(frozen=True)

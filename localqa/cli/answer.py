@@ -65,8 +65,11 @@ def report_diagnostics(answer: Answer) -> None:
     sys.stdout.flush()  # the answer first, then the diagnostics, even on one terminal
     err = sys.stderr
     if answer.abstained:
-        print(f"[{answer.mode}] abstained: no passage matches the question closely enough "
-              "(setting abstain_below); no answer was written", file=err)  # fmt: skip
+        print(
+            f"[{answer.mode}] abstained: no passage matches the question closely enough "
+            "(setting abstain_below); no answer was written",
+            file=err,
+        )
         return
     if answer.mode != "generative":
         print(f"[extractive] {len(answer.citations)} source(s) quoted", file=err)
@@ -74,13 +77,17 @@ def report_diagnostics(answer: Answer) -> None:
     dropped = (
         f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""
     )
-    print(f"[generative] {len(answer.contexts)} source(s) given to the model{dropped}, "
-          f"{len(answer.citations)} cited", file=err)  # fmt: skip
-    print(f"prompt layout: {answer.layout} ({answer.layout_reason}); "
-          f"stopped: {answer.finish_reason}", file=err)  # fmt: skip
+    print(
+        f"[generative] {len(answer.contexts)} source(s) given to the model{dropped}, "
+        f"{len(answer.citations)} cited",
+        file=err,
+    )
+    print(
+        f"prompt layout: {answer.layout} ({answer.layout_reason}); stopped: {answer.finish_reason}",
+        file=err,
+    )
     if not answer.grounded:
-        print("warning: not every sentence of this answer is supported by the sources",
-              file=err)  # fmt: skip
+        print("warning: not every sentence of this answer is supported by the sources", file=err)
 
 
 def _documents(store: IndexReader, name: str) -> list[IndexedDocument]:
@@ -113,8 +120,9 @@ def ask(
     """Answer a question from the indexed documents, with citations."""
     from localqa.answering.presentation import Shown, shown_stream
 
-    builder = make_builder(config, index=index, home=home, model_path=model,
-                           n_gpu_layers=n_gpu_layers, top_k=top_k)  # fmt: skip
+    builder = make_builder(
+        config, index=index, home=home, model_path=model, n_gpu_layers=n_gpu_layers, top_k=top_k
+    )
     store = builder.existing_index()
     documents = [d.abs_path for name in source or () for d in _documents(store, name)]
     llm = None if extractive else builder.load_model_beside(store)

@@ -55,8 +55,9 @@ def chat(
     from localqa.tui.adapter import core_factory
     from localqa.tui.app import ChatApp
 
-    builder = make_builder(config, index=index, home=home, model_path=model,
-                           n_gpu_layers=n_gpu_layers)  # fmt: skip
+    builder = make_builder(
+        config, index=index, home=home, model_path=model, n_gpu_layers=n_gpu_layers
+    )
     chat_app = ChatApp(core_factory(builder, use_model=not extractive), resume=resume)
     with logging_to(builder.settings.home / "chat.log"):
         chat_app.run()

@@ -108,10 +108,18 @@ def sources(
         listed = [(d, d.file_missing()) for d in store.catalog.documents()]
     if as_json:
         emit_json(
-            [{"path": d.source, "last_page": d.last_page, "chunks": d.chunks,
-              "ingested_at": d.ingested_at, "abs_path": d.abs_path, "missing": gone}
-             for d, gone in listed]
-        )  # fmt: skip
+            [
+                {
+                    "path": d.source,
+                    "last_page": d.last_page,
+                    "chunks": d.chunks,
+                    "ingested_at": d.ingested_at,
+                    "abs_path": d.abs_path,
+                    "missing": gone,
+                }
+                for d, gone in listed
+            ]
+        )
         return
     names = Counter(d.source for d, _ in listed)
     for d, gone in listed:

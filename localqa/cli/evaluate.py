@@ -83,8 +83,9 @@ def eval_command(
         todo = load_questions(questions)[:limit]
     except OSError as err:
         raise UsageError(f"cannot read {questions}: {err.strerror}") from err
-    builder = make_builder(config, index=index, home=home, top_k=top_k,
-                           context_chars=context_chars, model_path=model)  # fmt: skip
+    builder = make_builder(
+        config, index=index, home=home, top_k=top_k, context_chars=context_chars, model_path=model
+    )
     report = _run(builder, todo, generate, extractive)
     if as_json:
         emit_json(report)
@@ -172,11 +173,13 @@ def print_summary(s: dict[str, Any]) -> None:
         ("MRR", _figure(s["mrr"])),
         ("reference words in context", _figure(s["reference_recall"])),
         ("context chars (mean)", _figure(s["mean_context_chars"])),
-        ("context tokens (mean)", f"{_figure(s['mean_context_tokens'])} "
-                                  f"({s['tokens_counted_with']})"),
+        (
+            "context tokens (mean)",
+            f"{_figure(s['mean_context_tokens'])} ({s['tokens_counted_with']})",
+        ),
         ("retrieval ms p50 / p95", f"{s['retrieval_ms']['p50']} / {s['retrieval_ms']['p95']}"),
         ("  of which query embedding", f"{s['embed_ms']['p50']} / {s['embed_ms']['p95']}"),
-    ]  # fmt: skip
+    ]
     for key, value in s.get("answers", {}).items():
         lines.append((f"answers: {key.replace('_', ' ')}", _figure(value)))
     width = max(len(name) for name, _ in lines)

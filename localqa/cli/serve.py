@@ -47,9 +47,15 @@ def serve(
     extractive: ExtractiveOpt = False,
 ) -> None:
     """Serve the index over HTTP: POST /v1/ask, GET /v1/sources, GET /healthz."""
-    builder = make_builder(config, index=index, home=home, model_path=model,
-                           n_gpu_layers=n_gpu_layers, serve_host=host,
-                           serve_port=port)  # fmt: skip
+    builder = make_builder(
+        config,
+        index=index,
+        home=home,
+        model_path=model,
+        n_gpu_layers=n_gpu_layers,
+        serve_host=host,
+        serve_port=port,
+    )
     serving = builder.settings.serving
     if serving.api_token is None and not loopback(serving.serve_host):
         raise UsageError(

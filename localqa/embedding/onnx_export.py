@@ -150,9 +150,15 @@ def _export_fp32(layout: ModelLayout, out: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes on code paths a fixed graph drops
         torch.onnx.export(
-            Hidden(), sample, str(out), input_names=names, output_names=["last_hidden_state"],
-            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
-        )  # fmt: skip
+            Hidden(),
+            sample,
+            str(out),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
 
 
 def _quantize(fp32: Path, out: Path) -> None:

@@ -47,8 +47,13 @@ def llama_sampling(sampling: Sampling) -> dict[str, Any]:
     in GPU.md)."""
     greedy = sampling.temperature <= 0.0
     top_k, temp = (1, 1.0) if greedy else (sampling.top_k, sampling.temperature)
-    return dict(top_k=top_k, top_p=sampling.top_p, min_p=sampling.min_p, temp=temp,
-                repeat_penalty=sampling.repeat_penalty)  # fmt: skip
+    return dict(
+        top_k=top_k,
+        top_p=sampling.top_p,
+        min_p=sampling.min_p,
+        temp=temp,
+        repeat_penalty=sampling.repeat_penalty,
+    )
 
 
 def find_model(explicit: str, models_dir: Path) -> Path | None:

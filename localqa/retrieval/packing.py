@@ -82,8 +82,9 @@ class _Piece:
         """Take in the better neighbouring sentence that grows the piece by at most `room`
         characters; how many characters it grew by (0: none fits)."""
         s = self.sentences
-        options = sorted((i for i in (self.lo - 1, self.hi + 1) if 0 <= i < len(s)),
-                         key=lambda i: -s[i].score)  # fmt: skip
+        options = sorted(
+            (i for i in (self.lo - 1, self.hi + 1) if 0 <= i < len(s)), key=lambda i: -s[i].score
+        )
         before = self.size()
         for i in options:
             lo, hi = min(self.lo, i), max(self.hi, i)

@@ -107,10 +107,7 @@ def rerank_by_sentences(
 ) -> list[ScoredChunk]:
     """Order the first len(best) results by fused rank prior plus best-sentence score;
     the rest keep their order behind them."""
-    head = [
-        (2.0 / (RRF_K + rank + 1) + weight * score, rank)
-        for rank, score in enumerate(best)
-    ]  # fmt: skip
+    head = [(2.0 / (RRF_K + rank + 1) + weight * score, rank) for rank, score in enumerate(best)]
     head.sort(key=lambda pair: (-pair[0], pair[1]))
     ordered = [replace(results[rank], score=combined) for combined, rank in head]
     return ordered + list(results[len(best) :])

@@ -32,8 +32,9 @@ log = logging.getLogger("localqa.server")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-                   Awaitable[None]]  # fmt: skip
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 RETRY_AFTER_S = 5
 
 
@@ -78,8 +79,9 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
             documents = await engine.documents(body.sources)
             if body.stream:
                 streaming = True  # the events release the place when they end
-                return StreamingResponse(_events(engine, body, documents, request),
-                                         media_type="text/event-stream")  # fmt: skip
+                return StreamingResponse(
+                    _events(engine, body, documents, request), media_type="text/event-stream"
+                )
             shown = await _answer(engine, body, documents)
         finally:
             if not streaming:
@@ -138,8 +140,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def refused(_: Request, err: Exception) -> JSONResponse:
         if isinstance(err, Busy):
-            return JSONResponse({"detail": _one_line(err)}, status_code=503,
-                                headers={"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
+            return JSONResponse(
+                {"detail": _one_line(err)},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
         status = 422 if isinstance(err, SourceNotFound | UsageError) else 500
         log.warning("request failed: %s", _one_line(err))
         return JSONResponse({"detail": _one_line(err)}, status_code=status)
@@ -165,9 +170,11 @@ class BearerAuth:
         if scope["type"] == "http":
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self._expected):
-                response = JSONResponse({"detail": "a valid bearer token is required"},
-                                        status_code=401,
-                                        headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+                response = JSONResponse(
+                    {"detail": "a valid bearer token is required"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

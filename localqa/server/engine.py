@@ -79,18 +79,30 @@ class Engine:
         documents and chunks when the server started, the model (None: extractive), and
         the questions being answered or waiting."""
         info = self.parts.info
-        return {"status": "ok", "index": info.index_name, "documents": info.documents,
-                "chunks": info.chunks, "model": info.model_name,
-                "questions": self._admitted}  # fmt: skip
+        return {
+            "status": "ok",
+            "index": info.index_name,
+            "documents": info.documents,
+            "chunks": info.chunks,
+            "model": info.model_name,
+            "questions": self._admitted,
+        }
 
     async def sources(self) -> list[dict[str, Any]]:
         """The documents as `localqa sources --json` lists them."""
 
         def listed() -> list[dict[str, Any]]:
-            return [{"path": d.source, "last_page": d.last_page, "chunks": d.chunks,
-                     "ingested_at": d.ingested_at, "abs_path": d.abs_path,
-                     "missing": d.file_missing()}
-                    for d in self.parts.index.catalog.documents()]  # fmt: skip
+            return [
+                {
+                    "path": d.source,
+                    "last_page": d.last_page,
+                    "chunks": d.chunks,
+                    "ingested_at": d.ingested_at,
+                    "abs_path": d.abs_path,
+                    "missing": d.file_missing(),
+                }
+                for d in self.parts.index.catalog.documents()
+            ]
 
         result: list[dict[str, Any]] = await self._run(listed)
         return result
@@ -157,8 +169,9 @@ class Engine:
         def pump() -> None:
             source: Iterator[ShownEvent] | None = None
             try:
-                source = shown_stream(self._answerer(top_k), question, stop=stop,
-                                      documents=documents)  # fmt: skip
+                source = shown_stream(
+                    self._answerer(top_k), question, stop=stop, documents=documents
+                )
                 for event in source:
                     hand((True, event))
                     if stop.is_set():

@@ -51,9 +51,21 @@ class SqliteCatalog:
             d = document
             self._db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (d.abs_path, d.source, d.root, d.doc_hash, d.size, d.mtime_ns, d.title,
-                 d.page_kind, d.last_page, count, d.ingested_at, d.ctime_ns),
-            )  # fmt: skip
+                (
+                    d.abs_path,
+                    d.source,
+                    d.root,
+                    d.doc_hash,
+                    d.size,
+                    d.mtime_ns,
+                    d.title,
+                    d.page_kind,
+                    d.last_page,
+                    count,
+                    d.ingested_at,
+                    d.ctime_ns,
+                ),
+            )
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         """Record a new size, mtime and ctime for a file whose content did not change."""

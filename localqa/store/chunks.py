@@ -48,8 +48,10 @@ class SqliteChunks:
         chunks: packing.joined_chunks) on its page; None where there is none."""
         found: list[Chunk | None] = []
         # before: starts earlier; after: reaches further (chunks overlap by a few tokens)
-        for test, offset, order in (("c.char_start <", chunk.char_start, "DESC"),
-                                    ("c.char_end >", chunk.char_end, "ASC")):  # fmt: skip
+        for test, offset, order in (
+            ("c.char_start <", chunk.char_start, "DESC"),
+            ("c.char_end >", chunk.char_end, "ASC"),
+        ):
             sql = (
                 f"SELECT {prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? AND "
                 f"c.page = ? AND {test} ? ORDER BY c.char_start {order} LIMIT 1"

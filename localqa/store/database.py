@@ -92,10 +92,20 @@ def _add_columns(db: sqlite3.Connection) -> None:
 def chunk_row(chunk: Chunk) -> tuple[object, ...]:
     """The values of `INSERT_CHUNK` for `chunk`."""
     return (
-        chunk.id, chunk.text, chunk.source, chunk.abs_path, chunk.page, chunk.line_start,
-        chunk.line_end, chunk.char_start, chunk.char_end, chunk.doc_hash, chunk.title,
-        chunk.section, chunk.page_kind,
-    )  # fmt: skip
+        chunk.id,
+        chunk.text,
+        chunk.source,
+        chunk.abs_path,
+        chunk.page,
+        chunk.line_start,
+        chunk.line_end,
+        chunk.char_start,
+        chunk.char_end,
+        chunk.doc_hash,
+        chunk.title,
+        chunk.section,
+        chunk.page_kind,
+    )
 
 
 def to_chunk(row: Sequence[object]) -> Chunk:
