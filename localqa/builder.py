@@ -183,9 +183,9 @@ class Builder:
         return model
 
     def _server_model(self, report: Callable[[str], None] | None) -> LanguageModel:
-        from localqa.generation.server import ServerModel
+        from localqa.generation.server_connect import connect
 
-        model = ServerModel.connect(self.settings.generation)
+        model = connect(self.settings.generation)
         for warning in model.warnings:
             logging.getLogger("localqa").warning(warning)
         if report is not None:

@@ -21,29 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 from localqa.errors import LocalqaError
 from localqa.generation.base import Sampling
-from localqa.generation.server_http import ModelServerError, ServerClient, tokenizer
-from localqa.generation.server_vocab import (
-    CountingVocabulary,
-    ServerVocabulary,
-    TokenizerError,
-    local_vocabulary,
-)
+from localqa.generation.server_http import ModelServerError, ServerClient
+from localqa.generation.server_vocab import CountingVocabulary, ServerVocabulary, TokenizerError
 from localqa.generation.stats import GenerationStats, TokenRun
 
 if TYPE_CHECKING:
-    from localqa.generation.base import LanguageModel, TemplateVocabulary
-    from localqa.generation.server_vocab import Counting
-    from localqa.sections import GenerationSettings
+    from localqa.generation.base import Counting, LanguageModel, TemplateVocabulary
 
 __all__ = ["ModelServerError", "ServerModel", "TokenizerError"]
 
 log = logging.getLogger("localqa")
-# A sentence every tokenizer splits into many tokens, to compare llm_tokenizer with the
-# server's: words, digits, punctuation, accents, CJK, a newline.
-PROBE = "Leave: 18 weeks (naïve café), 第3条.\nSee [2]!"
 FINISH = {"length": "length", "stop": "eos", "eos": "eos"}
-# The tokenize endpoint that only llama-cpp-python's server has.
-LLAMA_CPP_PYTHON = "/extras/tokenize"
 GREEDY = Sampling(temperature=0.0, top_p=1.0, min_p=0.0)
 
 
@@ -52,9 +40,10 @@ class PromptMismatch(LocalqaError):
 
 
 class ServerModel:
-    """A model served at `url` under `model_id`, seen through `vocab`. Build it with
-    `connect`. `counting` says how its token counts are known: "exact" (a tokenizer of the
-    model), "server" (the server's tokenize endpoint, piece by piece) or "estimate"."""
+    """A model served at `client.url` under `model_id`, seen through `vocab`; made by
+    generation/server_connect.py's `connect`. `counting` says how its token counts are
+    known: "exact" (a tokenizer of the model), "server" (the server's tokenize endpoint,
+    piece by piece) or "estimate"."""
 
     def __init__(
         self,
@@ -64,6 +53,7 @@ class ServerModel:
         window: int,
         warnings: list[str],
         n_params: int = 0,
+        in_steps: bool = False,
     ) -> None:
         self._client = client
         self.model_id = model_id
@@ -75,7 +65,10 @@ class ServerModel:
         # the text last sent, for the tests that prove the server parses it as packed
         self.last_prompt = ""
         # prefill in LocalModel's steps (`_prefill`): for llama-cpp-python's server
-        self.in_steps = False
+        self.in_steps = in_steps
+        # where the window and the tokenizer came from, for `doctor`
+        self.window_source = ""
+        self.tokenizer_source = ""
         self._cached: list[int] = []  # the prompt the server last computed
 
     # --- what the answer path reads ----------------------------------------------------
@@ -250,134 +243,6 @@ class ServerModel:
         if sampling.seed is not None:
             body["seed"] = sampling.seed
         return body
-
-    # --- connecting ----------------------------------------------------------------
-
-    @classmethod
-    def connect(cls, settings: GenerationSettings) -> ServerModel:
-        """Reach the server at `settings.llm_url`: its model, tokenizer and window. Raises
-        ModelServerError (down, refused, no such model) or TokenizerError."""
-        key = settings.llm_api_key.get_secret_value()
-        client = ServerClient(settings.llm_url, key, settings.llm_timeout_s)
-        vocab: ServerVocabulary | None = None
-        try:
-            listed = _models(client)
-            model_id = _chosen(client, settings.llm_model, listed)
-            endpoint = tokenizer(client, model_id)
-            server_tokenize = endpoint[1] if endpoint else None
-            warnings: list[str] = []
-            if settings.llm_tokenizer:
-                vocab = local_vocabulary(Path(settings.llm_tokenizer))
-                if server_tokenize is not None:
-                    _same_tokenizer(vocab, server_tokenize, settings.llm_tokenizer, client.url)
-            else:
-                vocab = _counting(server_tokenize)
-            window = _window(client, settings, listed.get(model_id, {}), warnings)
-            model = cls(client, model_id, vocab, window, warnings,
-                        _n_params(listed.get(model_id, {})))  # fmt: skip
-            model.in_steps = endpoint is not None and endpoint[0] == LLAMA_CPP_PYTHON
-        except BaseException:
-            client.close()
-            if vocab is not None:
-                vocab.close()
-            raise
-        if model.counting != "exact":
-            how = (
-                "by the server's tokenizer, piece by piece"
-                if model.counting == "server"
-                else ("estimated from their length")
-            )
-            warnings.append(
-                f"token counts for {client.url} are {how}: the token budget is an estimate "
-                f"and {model.margin} tokens of the window are kept free; set llm_tokenizer "
-                "to the model's .gguf or tokenizer.json for exact counts"
-            )
-        return model
-
-
-def _models(client: ServerClient) -> dict[str, dict[str, Any]]:
-    """The server's models by id (GET /models), each with what it says of it."""
-    answer = client.get("/models")
-    data = answer.get("data") if isinstance(answer, dict) else None
-    if not isinstance(data, list):
-        raise ModelServerError(
-            f"model server {client.url}/models did not list models; check that llm_url is "
-            "an OpenAI-compatible /v1 address"
-        )
-    return {str(m["id"]): m for m in data if isinstance(m, dict) and "id" in m}
-
-
-def _chosen(client: ServerClient, wanted: str, listed: dict[str, dict[str, Any]]) -> str:
-    if wanted and wanted in listed:
-        return wanted
-    names = ", ".join(sorted(listed)) or "none"
-    if not wanted and len(listed) == 1:
-        return next(iter(listed))
-    if not wanted:
-        raise ModelServerError(
-            f"model server {client.url} serves several models ({names}); set llm_model to one"
-        )
-    raise ModelServerError(
-        f"model server {client.url} does not serve {wanted!r} (it serves: {names}); set "
-        "llm_model to one of them"
-    )
-
-
-def _counting(server_tokenize: Any) -> CountingVocabulary:
-    if server_tokenize is None:
-        return CountingVocabulary()
-    extra = max(0, len(server_tokenize("a")) - 1)  # a BOS the endpoint adds to each text
-    return CountingVocabulary(lambda text: len(server_tokenize(text)) - extra)
-
-
-def _same_tokenizer(vocab: ServerVocabulary, server: Any, named: str, url: str) -> None:
-    """Fail unless `vocab` tokenizes the probe as the server does (with or without BOS)."""
-    there: list[int] = server(PROBE)
-    here = vocab.tokenize(PROBE)
-    if there not in (here, [vocab.bos, *here]):
-        raise TokenizerError(
-            f"llm_tokenizer {named} does not tokenize like the model at {url} (a probe "
-            f"sentence gives {len(here)} tokens here, {len(there)} there); name the "
-            "tokenizer of the model the server runs"
-        )
-
-
-def _window(
-    client: ServerClient, settings: GenerationSettings, listed: dict[str, Any],
-    warnings: list[str],
-) -> int:  # fmt: skip
-    """The context window: llm_n_ctx, no more than the server says (llama.cpp's /props,
-    vLLM's max_model_len); what the server says; else n_ctx, with a warning."""
-    said = _said_window(client, listed)
-    if settings.llm_n_ctx:
-        if said and said < settings.llm_n_ctx:
-            warnings.append(f"llm_n_ctx {settings.llm_n_ctx} is more than the {said} tokens "
-                            f"the server at {client.url} has; using {said}")  # fmt: skip
-            return said
-        return settings.llm_n_ctx
-    if said:
-        return said
-    warnings.append(
-        f"the server at {client.url} does not say its context size; assuming n_ctx "
-        f"{settings.n_ctx}: set llm_n_ctx to the server's"
-    )
-    return settings.n_ctx
-
-
-def _said_window(client: ServerClient, listed: dict[str, Any]) -> int:
-    size = listed.get("max_model_len")  # vLLM
-    if isinstance(size, int) and size > 0:
-        return size
-    props = client.optional("GET", "/props")  # llama.cpp's server
-    settings = props.get("default_generation_settings") if isinstance(props, dict) else None
-    size = settings.get("n_ctx") if isinstance(settings, dict) else None
-    return size if isinstance(size, int) and size > 0 else 0
-
-
-def _n_params(listed: dict[str, Any]) -> int:
-    meta = listed.get("meta")  # llama.cpp's server
-    n = meta.get("n_params") if isinstance(meta, dict) else None
-    return n if isinstance(n, int) else 0
 
 
 def _shared(a: Sequence[int], b: Sequence[int]) -> list[int]:

@@ -25,10 +25,10 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from localqa.errors import LocalqaError
-from localqa.generation.base import TemplateVocabulary
+from localqa.generation.base import Counting, TemplateVocabulary
 
 # Breaks a special-token string; not part of any vocabulary's special strings.
 BREAK = "\u200b"
@@ -44,7 +44,6 @@ WELL_KNOWN = (
 )  # fmt: skip
 # <|im_start|>, <|eot_id|>, <|begin_of_text|>, <|endoftext|>: nearly always control tokens
 _PIPES = r"<\|[^<>|\s]{1,48}\|>"
-Counting = Literal["exact", "server", "estimate"]
 
 
 class TokenizerError(LocalqaError):
