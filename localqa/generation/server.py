@@ -143,8 +143,9 @@ class ServerModel:
         stop: threading.Event | None = None,
         fixed_prefix: int = 0,
     ) -> Generator[str]:
-        """As LanguageModel.stream, over HTTP. The server keeps its own prompt cache, so
-        `fixed_prefix` is not used. Raises ModelServerError when the server fails."""
+        """As LanguageModel.stream, over HTTP; `fixed_prefix` marks the first of the
+        steps the prompt is computed in (`_prefill`). Raises ModelServerError when the
+        server fails, PromptMismatch when the text would not reach it as packed."""
         if not prompt_tokens or self.n_ctx - len(prompt_tokens) <= 0:
             raise ValueError(f"a prompt of {len(prompt_tokens)} tokens leaves no room in n_ctx")
         run = TokenRun(len(prompt_tokens))
@@ -158,6 +159,9 @@ class ServerModel:
                 run.reused = self._prefill(prompt_tokens, fixed_prefix, stop)
             self._cached = list(prompt_tokens)
             yield from self._answer(text, limit, sampling, stop, run)
+        except ModelServerError:
+            self._cached = []  # what the server holds now is anyone's guess
+            raise
         finally:
             self.last_stats = run.stats()
             if isinstance(self._vocab, CountingVocabulary):
@@ -172,7 +176,7 @@ class ServerModel:
         (one generated token each, about a decode step). Returns the prompt tokens the
         server held already, as far as this client knows."""
         body = tokens[:-1]
-        cached = len(_shared(self._cached, body))
+        cached = held = len(_shared(self._cached, body))
         head = min(fixed_prefix, len(body))
         for step in (body[:head], body):
             if cached >= len(step) or (stop is not None and stop.is_set()):
@@ -182,7 +186,7 @@ class ServerModel:
                 self._client.post("/completions", self._body(text, 1, GREEDY) | {"stream": False})
                 self._cached = list(step)
             cached = len(step)
-        return len(_shared(self._cached, tokens))
+        return held
 
     def _prompt(self, tokens: list[int]) -> tuple[str, int]:
         """The text to send and how many tokens the server will make of it: `tokens`

@@ -50,6 +50,7 @@ def connect(settings: GenerationSettings) -> ServerModel:
         facts = listed[model_id]
         window, said = _window(client, settings, facts, warnings)
         in_steps = endpoint is not None and endpoint[0] == LLAMA_CPP_PYTHON
+        in_steps = in_steps and vocab.counting == "exact"
         model = ServerModel(client, model_id, vocab, window, warnings, _n_params(facts), in_steps)
     except BaseException:
         client.close()
@@ -120,7 +121,7 @@ def _vocabulary(
         return CountingVocabulary(), "none: the server has no tokenize endpoint; estimated"
     tokenize = endpoint[1]
     extra = max(0, len(tokenize("a")) - 1)  # a BOS the endpoint puts before every text
-    counting = CountingVocabulary(lambda text: len(tokenize(text)) - extra)
+    counting = CountingVocabulary(lambda text: len(tokenize(text)) - extra, tokenize)
     return counting, f"the server's {endpoint[0]}, piece by piece"
 
 

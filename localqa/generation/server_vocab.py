@@ -200,6 +200,9 @@ class JsonVocabulary:
         self.path = path
         self.model_name = path.parent.name
         template = config.get("chat_template")
+        jinja = path.with_name("chat_template.jinja")  # where newer transformers save it
+        if not isinstance(template, str) and jinja.is_file():
+            template = jinja.read_text(encoding="utf-8")
         self.chat_template: str | None = template if isinstance(template, str) else None
         self.bos = _token_id(config.get("bos_token"), added, ("<s>", "<|begin_of_text|>", "<bos>"))
         self.eos = _token_id(config.get("eos_token"), added, ("</s>", "<|endoftext|>", "<eos>"))
@@ -275,9 +278,14 @@ class CountingVocabulary:
     n_params = 0
     chat_template: str | None = None
 
-    def __init__(self, count: Callable[[str], int] | None = None) -> None:
+    def __init__(
+        self,
+        count: Callable[[str], int] | None = None,
+        server_parse: Callable[[str], list[int]] | None = None,
+    ) -> None:
         self.counting: Counting = "estimate" if count is None else "server"
         self._count = count or (lambda text: -(-len(text.encode()) // BYTES_PER_TOKEN))
+        self._server_parse = server_parse
         self._texts: dict[int, str] = {}
         self._handles: dict[str, int] = {}
         self._next = _MORE + 1
@@ -315,7 +323,9 @@ class CountingVocabulary:
         return "".join(self.token_text(t) for t in tokens)
 
     def parse(self, text: str) -> list[int] | None:
-        return None
+        """The server's own ids of `text` (its tokenize endpoint), when it has one: not
+        these handles, but as many as the server will compute."""
+        return self._server_parse(text) if self._server_parse else None
 
     def close(self) -> None:
         pass
