@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 from typer.testing import CliRunner
 
+from localqa.answering.conversations import ConversationStore
 from localqa.builder import Builder
 from localqa.cli.main import cli
 from localqa.config import Settings
@@ -29,7 +31,10 @@ from localqa.generation.server_connect import connect
 from localqa.generation.server_http import ModelServerError
 from localqa.generation.server_vocab import TokenizerError
 from localqa.schema import Chunk, ScoredChunk
+from localqa.tui.app import ChatApp
+from localqa.tui.widgets import QuestionInput
 from tests.support.model_server import N_CTX, ModelServer, Relay, free_port
+from tests.test_tui import GatedModel, ask, recording_factory, settle, until
 
 GREEDY = Sampling(temperature=0.0, top_p=1.0, min_p=0.0)
 QUESTIONS = (
@@ -39,7 +44,7 @@ QUESTIONS = (
 KEY = "sk-test-never-printed-7f3a"
 # Short answers from short prompts: the comparison is of the path, not of long texts.
 SMALL = {"temperature": 0.0, "n_ctx": N_CTX, "threads": 1, "prefix_cache": False,
-         "answer_context_chars": 900, "answer_tokens": 48}  # fmt: skip
+         "answer_context_chars": 600, "answer_tokens": 48}  # fmt: skip
 
 
 def with_settings(settings: Settings, **changes: Any) -> Settings:
@@ -255,3 +260,37 @@ def test_a_tokenizer_of_another_model_is_refused(
         connect(settings.generation)
     with pytest.raises(ModelServerError, match="does not serve 'nope'"):
         connect(with_settings(settings, llm_tokenizer="", llm_model="nope").generation)
+
+
+@pytest.mark.anyio
+async def test_the_chat_cancels_and_outlives_a_server_that_breaks_off(
+    sample_index: Settings, smollm2_gguf: Path, model_server: ModelServer, relay: Relay,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Esc ends the answer (the stream closes: see the test above for the server's side);
+    an answer the server breaks off is an error in that answer only, and the next works."""
+    settings = served(sample_index, relay.url, smollm2_gguf)
+    model = GatedModel(connect(settings.generation), hold_at=2)  # type: ignore[arg-type]
+    factory, made = recording_factory(settings, model)
+    app = ChatApp(factory, ConversationStore(tmp_path / "c.sqlite"), settings.index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.query_one(QuestionInput).focus()
+        await pilot.press(*QUESTIONS[0], "enter")
+        await until(
+            pilot, lambda: bool(app.exchanges) and app.exchanges[-1].answer_view.updates >= 2
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        [cancelled] = made[0].answers
+        assert cancelled.cancelled and cancelled.finish_reason == "cancelled"
+        model._hold_at = 0  # no more holding
+        relay.set("cut")
+        view = await ask(pilot, QUESTIONS[0])
+        assert view.failed and "broke off the answer" in view.text + str(
+            view.query_one(".answer-meta", Static).visual
+        )
+        relay.set("pass")
+        view = await ask(pilot, QUESTIONS[0])
+        assert not view.failed and made[0].answers[-1].mode == "generative"
+        assert view.text == made[0].answers[-1].text

@@ -159,9 +159,6 @@ class ServerModel:
                 run.reused = self._prefill(prompt_tokens, fixed_prefix, stop)
             self._cached = list(prompt_tokens)
             yield from self._answer(text, limit, sampling, stop, run)
-        except ModelServerError:
-            self._cached = []  # what the server holds now is anyone's guess
-            raise
         finally:
             self.last_stats = run.stats()
             if isinstance(self._vocab, CountingVocabulary):
