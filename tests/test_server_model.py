@@ -18,7 +18,6 @@ import pytest
 from textual.widgets import Static
 from typer.testing import CliRunner
 
-from localqa.answering.conversations import ConversationStore
 from localqa.builder import Builder
 from localqa.cli.main import cli
 from localqa.config import Settings
@@ -271,8 +270,8 @@ async def test_the_chat_cancels_and_outlives_a_server_that_breaks_off(
     an answer the server breaks off is an error in that answer only, and the next works."""
     settings = served(sample_index, relay.url, smollm2_gguf)
     model = GatedModel(connect(settings.generation), hold_at=2)  # type: ignore[arg-type]
-    factory, made = recording_factory(settings, model)
-    app = ChatApp(factory, ConversationStore(tmp_path / "c.sqlite"), settings.index)
+    factory, made = recording_factory(settings, tmp_path / "c.sqlite", model)
+    app = ChatApp(factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.query_one(QuestionInput).focus()
