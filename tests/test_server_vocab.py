@@ -163,7 +163,8 @@ def test_the_server_settings_and_a_key_that_is_never_shown(tmp_path: Path) -> No
     key = "sk-test-0123456789"
     env = {"LOCALQA_HOME": str(tmp_path), "LOCALQA_LLM_API_KEY": key}
     s = load_settings({"llm_url": "http://gpu-box:8080/v1/"}, environ=env)
-    assert s.llm_url == "http://gpu-box:8080/v1" and s.generation.llm_api_key == key
+    assert s.llm_url == "http://gpu-box:8080/v1"
+    assert s.generation.llm_api_key.get_secret_value() == key
     shown = repr(s) + str(s) + repr(s.generation) + s.model_dump_json()
     assert key not in shown
     with pytest.raises(ConfigError, match=r"llm_url.*http://gpu-box:8080/v1") as err:
