@@ -162,11 +162,14 @@ class Builder:
         return None
 
     def load_model(self, report: Callable[[str], None] | None = _to_stderr) -> LanguageModel | None:
-        """The model of `model_file()`, loaded; None when there is none. `report` gets one
-        line about GPU offload (None: silent, as the chat wants); warnings are logged.
-        Raises ModelError."""
+        """The model on the server at `llm_url` when it is set, else the model of
+        `model_file()`, loaded; None when there is none. `report` gets one line about
+        where it runs (None: silent, as the chat wants); warnings are logged. Raises
+        ModelError, or ModelServerError and TokenizerError for a server."""
         from localqa.generation.model import LocalModel
 
+        if self.settings.llm_url:
+            return self._server_model(report)
         path = self.model_file()
         if path is None:
             return None
@@ -177,6 +180,19 @@ class Builder:
             logging.getLogger("localqa").warning(warning)
         if report is not None:
             report(f"model {path.name}: {self.describe(model=model).offload}")
+        return model
+
+    def _server_model(self, report: Callable[[str], None] | None) -> LanguageModel:
+        from localqa.generation.server_connect import connect
+
+        model = connect(self.settings.generation)
+        for warning in model.warnings:
+            logging.getLogger("localqa").warning(warning)
+        if report is not None:
+            report(
+                f"model {model.name} on the server {self.settings.llm_url}, "
+                f"{model.window} tokens of context, counted {model.counting}"
+            )
         return model
 
     def load_model_beside(

@@ -152,6 +152,28 @@ class Settings(BaseModel):
     serve_port: int = Field(8000, ge=1, le=65535)
     api_token: SecretStr | None = None
     max_queue: int = Field(8, ge=1, le=1000)
+    # A model on an OpenAI-compatible server instead of a GGUF in this process
+    # (generation/server.py): its /v1 address, e.g. http://gpu-box:8080/v1; "" = in process.
+    llm_url: str = ""
+    # The model's name on that server ("" = the one it serves); the API key, if it wants one
+    # (sent as a bearer token, never printed: SecretStr).
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    # A local tokenizer of the server's model (its .gguf, or a tokenizer.json): exact token
+    # counts and the model's own chat template. "" = the server's tokenizer, else an estimate.
+    llm_tokenizer: str = ""
+    # The server's context window; 0 = what the server says, else n_ctx.
+    llm_n_ctx: int = Field(0, ge=0)
+    # Seconds to wait for a connection, for the first token, and between tokens.
+    llm_timeout_s: float = Field(120.0, gt=0.0)
+
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("give the server's address, e.g. http://gpu-box:8080/v1")
+        return value
 
     @field_validator("exclude", mode="before")
     @classmethod

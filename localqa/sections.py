@@ -142,7 +142,9 @@ class AnsweringSettings:
 class GenerationSettings:
     """The GGUF model and how it runs: context (tokens), GPU layers, CPU threads (0 =
     planned), sampling, answer budgets (0 = from the model's size), the prompt layout,
-    and the prompt-prefix cache kept in `cache_dir`."""
+    and the prompt-prefix cache kept in `cache_dir`. Or, when `llm_url` is set, a model on
+    an OpenAI-compatible server: its name there, API key (never printed), a local
+    tokenizer of it, its context (0 = the server's) and how long to wait for it (s)."""
 
     model_path: str
     n_ctx: int
@@ -157,6 +159,12 @@ class GenerationSettings:
     prompt_format: Literal["auto", "gguf-template", "llama-2", "completion"]
     prefix_cache: bool
     cache_dir: Path
+    llm_url: str
+    llm_model: str
+    llm_api_key: SecretStr
+    llm_tokenizer: str
+    llm_n_ctx: int
+    llm_timeout_s: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,7 +246,9 @@ class StatusBar(Static):
         if info.model_name is None:
             model = "extractive mode"
         else:
-            model = f"{info.model_name} · GPU layers {info.gpu_layers}/{info.n_layers}"
+            model = info.model_name
+            if info.n_layers:  # 0: not known here (a model on a server)
+                model += f" · GPU layers {info.gpu_layers}/{info.n_layers}"
             model += f" · layout {info.layout}" if info.layout else ""
         parts = [f"{info.index_name}: {info.documents} docs, {info.chunks} chunks", model]
         parts += [p for p in (context, speed, state) if p]

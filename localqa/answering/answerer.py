@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from localqa.sections import AnsweringSettings, GenerationSettings, RetrievalSettings
 
 
+ESTIMATED = {
+    "server": "estimate: the prompt was counted by the model server's tokenizer piece by piece",
+    "estimate": "estimate: the prompt's tokens were estimated from its length",
+}
+
+
 class EmptyQuestion(LocalqaError):
     """The question has no words."""
 
@@ -62,6 +68,9 @@ class Answer:
     # the documents do not answer it (localqa/answering/abstain.py): `text` says so and
     # `citations` are the nearest passages, shown so the reader can check
     abstained: bool = False
+    # generative: how the prompt's tokens were counted (generation/base.py `Counting`);
+    # other than "exact" only for a model on a server without a tokenizer of it
+    token_counts: str = "exact"
 
     @property
     def unsupported(self) -> list[str]:
@@ -121,6 +130,8 @@ class Answer:
             data["extractive"] = self.fallback.as_json() if self.fallback else None
             data["extractive_shown_because"] = self.fallback_reason or None
             data["extractive_shown_why"] = QUOTES_BECAUSE.get(self.fallback_reason)
+            if self.token_counts != "exact":  # said only where it is so: see token_counts
+                data["token_budget"] = ESTIMATED[self.token_counts]
         return data
 
 
@@ -325,6 +336,7 @@ class Answerer:
             finish_reason=guard.reason or stats.finish_reason,
             fallback=None if reason is None else self._quoted(question, extract),
             fallback_reason=reason or "",
+            token_counts=model.counting,
         )
 
 

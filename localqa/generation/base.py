@@ -16,10 +16,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from localqa.generation.stats import GenerationStats
+
+
+# How a model's token counts are known: its own tokenizer ("exact"), a server's tokenizer
+# piece by piece ("server"), or the text's length ("estimate").
+Counting = Literal["exact", "server", "estimate"]
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,15 @@ class LanguageModel(Vocabulary, Protocol):
         ...
 
     @property
+    def counting(self) -> Counting:
+        """How exact `tokenize` is: "exact" but for a model on a server without a
+        tokenizer of it, whose `n_ctx` then keeps a margin (generation/server.py)."""
+        ...
+
+    @property
     def location(self) -> str:
-        """Where the model is, as `--json` reports it in `model`: the GGUF file's path."""
+        """Where the model is, as `--json` reports it in `model`: the GGUF file's path, or
+        the model's name at its server's address."""
         ...
 
     @property

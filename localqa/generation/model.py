@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from localqa.errors import LocalqaError
 from localqa.generation.base import Sampling
@@ -123,6 +123,8 @@ def _open_llama(path: Path, n_ctx: int, layers: int, plan: ComputePlan, extra_bu
 class LocalModel:
     """A loaded GGUF model: tokenizer, metadata and streaming generation. A LanguageModel
     and a TemplateVocabulary (generation/base.py)."""
+
+    counting: Final = "exact"  # its own tokenizer
 
     def __init__(self, llama: Any, path: Path, gpu_layers: int, warnings: list[str]) -> None:
         import llama_cpp

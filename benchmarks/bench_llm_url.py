@@ -1,0 +1,228 @@
+"""A model on a server (`llm_url`) against the same model in process: time to the first token
+and the whole answer, and whether the answers are the same.
+
+Run: `.venv/bin/python benchmarks/bench_llm_url.py [--rounds N] [--threads N] [--n-ctx N]`.
+Needs llama-cpp-python[server] (the dev extra) and SmolLM2 (`make setup`). Prints the CPU
+(lscpu's model name and SIMD flags), the load, then one line per figure:
+`<benchmark> <subject> <figure> <value>`.
+
+Both models are SmolLM2-135M-Instruct (Q4_1) with the same compute settings (--threads
+threads, flash attention, batches of 512, greedy): in process, `LocalModel`; on the server,
+llama-cpp-python's own (`python -m llama_cpp.server`, started here on 127.0.0.1), reached
+through `ServerModel` with the GGUF as `llm_tokenizer`. The index is sample_docs/,
+ingested once into LOCALQA_BENCH_CACHE. Each round asks every question of QUESTIONS of the
+in-process answerer, then of the server's, so load drifts over both alike; each keeps its
+own prompt cache, so both meet the same cache (the previous question's prompt). Neither
+keeps a prefix cache on disk.
+
+Figures, medians over rounds per question, then the median over questions: first_token_ms
+(from the model's stream call to its first token: the prompt's prefill included, retrieval
+and packing not), answer_s (the whole `ask`: retrieval, packing, generation, the checks),
+and same_answers (questions whose --json, timings and model location aside, were equal in
+every round).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from common import CACHE, REPO, figure, load_average, smollm2_gguf
+
+QUESTIONS = (
+    "How many weeks of parental leave do employees get?",
+    "How often must passwords be changed?",
+    "Where is the Berlin office?",
+    "What does the remote work memo say about equipment?",
+)
+
+
+def cpu() -> str:
+    """lscpu's model name and the SIMD flags llama.cpp's CPU kernels depend on."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no lscpu)"
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    name = fields.get("Model name", "?").strip()
+    flags = fields.get("Flags", "").split()
+    simd = [f for f in flags if f.startswith(("avx", "amx", "fma", "f16c"))]
+    return f"{name}; {fields.get('CPU(s)', '?').strip()} CPUs; {' '.join(simd)}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(gguf: Path, threads: int, n_ctx: int, log: Path) -> tuple[Any, str]:
+    import httpx
+
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        str(threads),
+        "--n_threads_batch",
+        str(threads),
+        "--flash_attn",
+        "true",
+        "--n_batch",
+        "512",
+        "--n_ubatch",
+        "512",
+        # its default (true) computes the vocabulary's logits for every prompt token: a
+        # fifth more work for SmolLM2's prompts, and other sums for the last token's
+        "--logits_all",
+        "false",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    for _ in range(1200):
+        if proc.poll() is not None:
+            sys.exit(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                return proc, url
+        time.sleep(0.25)
+    proc.terminate()
+    sys.exit("the server did not start in 300 s")
+
+
+def index_home() -> Path:
+    """sample_docs/ ingested once into the benchmark cache."""
+    from localqa.builder import Builder
+    from localqa.config import load_settings
+    from localqa.ingest.pipeline import Ingestor
+    from localqa.ingest.progress import PlainProgress
+    from localqa.store.index import Index
+
+    home = CACHE / "llm-url-home"
+    settings = load_settings(environ={"LOCALQA_HOME": str(home)})
+    if not Index.exists(settings.store):
+        shutil.rmtree(home, ignore_errors=True)
+        builder = Builder(settings)
+        with builder.index() as index:
+            Ingestor(index, builder.embedder(), settings.ingest, PlainProgress(quiet=True)).run(
+                [REPO / "sample_docs"]
+            )
+    return home
+
+
+def comparable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("timings", "model")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--n-ctx", type=int, default=2048)
+    args = parser.parse_args()
+
+    from localqa.builder import Builder
+    from localqa.config import load_settings
+    from localqa.generation.model import LocalModel
+
+    print(f"cpu: {cpu()}", flush=True)
+    print(f"load at start: {load_average()}", flush=True)
+    gguf = smollm2_gguf()
+    home = index_home()
+    common = {
+        "temperature": 0.0,
+        "n_ctx": args.n_ctx,
+        "threads": args.threads,
+        "prefix_cache": False,
+    }
+    env = {"LOCALQA_HOME": str(home)}
+    CACHE.mkdir(parents=True, exist_ok=True)
+    proc, url = start_server(gguf, args.threads, args.n_ctx, CACHE / "llm-url-server.log")
+    try:
+        local_builder = Builder(load_settings(common, environ=env))
+        server_builder = Builder(
+            load_settings(
+                common | {"llm_url": url, "llm_tokenizer": str(gguf), "llm_n_ctx": args.n_ctx},
+                environ=env,
+            )
+        )
+        local = LocalModel.load(gguf, args.n_ctx, n_gpu_layers=0, threads=args.threads)
+        remote = server_builder.load_model(report=None)
+        index = local_builder.existing_index()
+        figures: dict[str, dict[str, list[float]]] = {q: {} for q in QUESTIONS}
+        same = {q: True for q in QUESTIONS}
+        for _ in range(args.rounds):
+            for question in QUESTIONS:
+                answers = {}
+                for subject, builder, model in (
+                    ("in_process", local_builder, local),
+                    ("server", server_builder, remote),
+                ):
+                    started = time.perf_counter()
+                    answer = builder.answerer(index, model).ask(question)
+                    took = time.perf_counter() - started
+                    answers[subject] = answer
+                    got = figures[question]
+                    got.setdefault(f"{subject}_first_token_ms", []).append(
+                        float(answer.timings.get("first_token_ms", 0.0))
+                    )
+                    got.setdefault(f"{subject}_answer_s", []).append(took)
+                one, other = (comparable(a.as_json()) for a in answers.values())
+                same[question] = same[question] and one == other
+        index.close()
+        local.close()
+        if remote is not None:
+            remote.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    report(figures, same, args)
+
+
+def report(figures: dict[str, dict[str, list[float]]], same: dict[str, bool], args: Any) -> None:
+    for question, got in figures.items():
+        for name, values in got.items():
+            figure("llm_url", question.replace(" ", "_"), name, statistics.median(values))
+        ratio = statistics.median(got["server_first_token_ms"]) / statistics.median(
+            got["in_process_first_token_ms"]
+        )
+        figure("llm_url", question.replace(" ", "_"), "first_token_ratio", ratio)
+        figure("llm_url", question.replace(" ", "_"), "same_answer", str(same[question]))
+    for name in ("first_token_ms", "answer_s"):
+        for subject in ("in_process", "server"):
+            medians = [statistics.median(g[f"{subject}_{name}"]) for g in figures.values()]
+            figure("llm_url", "all", f"{subject}_{name}", statistics.median(medians))
+    ratios = [
+        statistics.median(g["server_first_token_ms"])
+        / statistics.median(g["in_process_first_token_ms"])
+        for g in figures.values()
+    ]
+    figure("llm_url", "all", "first_token_ratio_median", statistics.median(ratios))
+    figure("llm_url", "all", "same_answers", f"{sum(same.values())}/{len(same)}")
+    figure("llm_url", "all", "rounds", str(args.rounds))
+    print(f"load at end: {load_average()}", flush=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    main()
