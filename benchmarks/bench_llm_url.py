@@ -25,18 +25,17 @@ every round).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from common import CACHE, REPO, figure, load_average, smollm2_gguf
+
+from tests.support.model_server import start_model_server, stop_process
 
 QUESTIONS = (
     "How many weeks of parental leave do employees get?",
@@ -57,57 +56,6 @@ def cpu() -> str:
     flags = fields.get("Flags", "").split()
     simd = [f for f in flags if f.startswith(("avx", "amx", "fma", "f16c"))]
     return f"{name}; {fields.get('CPU(s)', '?').strip()} CPUs; {' '.join(simd)}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(gguf: Path, threads: int, n_ctx: int, log: Path) -> tuple[Any, str]:
-    import httpx
-
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(gguf),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        str(n_ctx),
-        "--n_threads",
-        str(threads),
-        "--n_threads_batch",
-        str(threads),
-        "--flash_attn",
-        "true",
-        "--n_batch",
-        "512",
-        "--n_ubatch",
-        "512",
-        # its default (true) computes the vocabulary's logits for every prompt token: a
-        # fifth more work for SmolLM2's prompts, and other sums for the last token's
-        "--logits_all",
-        "false",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(1200):
-        if proc.poll() is not None:
-            sys.exit(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                return proc, url
-        time.sleep(0.25)
-    proc.terminate()
-    sys.exit("the server did not start in 300 s")
 
 
 def index_home() -> Path:
@@ -157,7 +105,9 @@ def main() -> None:
     }
     env = {"LOCALQA_HOME": str(home)}
     CACHE.mkdir(parents=True, exist_ok=True)
-    proc, url = start_server(gguf, args.threads, args.n_ctx, CACHE / "llm-url-server.log")
+    log = CACHE / "llm-url-server.log"
+    proc, server = start_model_server(gguf, log, n_ctx=args.n_ctx, threads=args.threads)
+    url = server.url
     try:
         local_builder = Builder(load_settings(common, environ=env))
         server_builder = Builder(
@@ -194,8 +144,7 @@ def main() -> None:
         if remote is not None:
             remote.close()
     finally:
-        proc.terminate()
-        proc.wait(20)
+        stop_process(proc)
     report(figures, same, args)
 
 

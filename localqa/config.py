@@ -11,8 +11,9 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -30,7 +31,10 @@ from localqa.sections import (
     section_keys,
 )
 
-S = TypeVar("S")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+S = TypeVar("S", bound="DataclassInstance")
 
 ENV_PREFIX = "LOCALQA_"
 INDEX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -191,39 +195,39 @@ class Settings(BaseModel):
 
     @property
     def index_dir(self) -> Path:
-        return self.home / "indexes" / self.index
+        return self.store.index_dir
 
     # Each stage's section (localqa/sections.py).
     @property
     def store(self) -> StoreSettings:
-        return self._section(StoreSettings, "store")
+        return self._section(StoreSettings)
 
     @property
     def embedding(self) -> EmbeddingSettings:
-        return self._section(EmbeddingSettings, "embedding")
+        return self._section(EmbeddingSettings)
 
     @property
     def ingest(self) -> IngestSettings:
-        return self._section(IngestSettings, "ingest")
+        return self._section(IngestSettings)
 
     @property
     def retrieval(self) -> RetrievalSettings:
-        return self._section(RetrievalSettings, "retrieval")
+        return self._section(RetrievalSettings)
 
     @property
     def answering(self) -> AnsweringSettings:
-        return self._section(AnsweringSettings, "answering")
+        return self._section(AnsweringSettings)
 
     @property
     def generation(self) -> GenerationSettings:
-        return self._section(GenerationSettings, "generation")
+        return self._section(GenerationSettings)
 
     @property
     def serving(self) -> ServingSettings:
-        return self._section(ServingSettings, "serving")
+        return self._section(ServingSettings)
 
-    def _section(self, kind: type[S], name: str) -> S:
-        return kind(**{key: getattr(self, key) for key in section_keys(name)})
+    def _section(self, kind: type[S]) -> S:
+        return kind(**{f.name: getattr(self, f.name) for f in fields(kind)})
 
 
 def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,3 +91,15 @@ def ingest_paths(settings: Settings, embedder: Embedder, *paths: Path) -> Ingest
         return Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run(
             list(paths)
         )
+
+
+def ingest_cases(
+    shared: Path, embedder: Embedder, tmp: pytest.TempPathFactory, names: Sequence[str]
+) -> tuple[Builder, IngestReport]:
+    """Copies of ../shared/cases files `names`, ingested into a new home: its builder and
+    the ingest's report."""
+    folder = tmp.mktemp("cases")
+    for name in names:
+        shutil.copy(shared / "cases" / name, folder / name)
+    settings = Settings(home=tmp.mktemp("home"))
+    return Builder(settings), ingest_paths(settings, embedder, folder)

@@ -3,16 +3,14 @@ whole pipeline: ingest, then `ask` in extractive mode finds the right value."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from localqa.answering.answerer import Answer
 from localqa.builder import Builder
-from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
-from tests.conftest import ingest_paths
+from tests.conftest import ingest_cases
 
 CASES = [
     "08-tickets.csv",
@@ -30,16 +28,12 @@ def cases_index(
     embedder: Embedder,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Builder:
-    folder = tmp_path_factory.mktemp("cases")
-    for name in CASES:
-        shutil.copy(shared_dir / "cases" / name, folder / name)
-    settings = Settings(home=tmp_path_factory.mktemp("home"))
-    report = ingest_paths(settings, embedder, folder)
+    builder, report = ingest_cases(shared_dir, embedder, tmp_path_factory, CASES)
     assert not report.failed and sorted(report.added) == sorted(CASES)
     assert any(
         "5 formula cells had no saved value; 5 computed" in w.reason for w in report.warnings
     )
-    return Builder(settings)
+    return builder
 
 
 def ask(builder: Builder, question: str) -> Answer:

@@ -4,15 +4,13 @@ document shows it, on the right page."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from localqa.builder import Builder
-from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
-from tests.conftest import ingest_paths
+from tests.conftest import ingest_cases
 from tests.test_cases import ask, quoted
 
 CASES = [
@@ -30,13 +28,9 @@ def cases_index(
     embedder: Embedder,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Builder:
-    folder = tmp_path_factory.mktemp("cases2")
-    for name in CASES:
-        shutil.copy(shared_dir / "cases" / name, folder / name)
-    settings = Settings(home=tmp_path_factory.mktemp("home"))
-    report = ingest_paths(settings, embedder, folder)
+    builder, report = ingest_cases(shared_dir, embedder, tmp_path_factory, CASES)
     assert not report.failed and not report.skipped and sorted(report.added) == sorted(CASES)
-    return Builder(settings)
+    return builder
 
 
 @pytest.mark.parametrize(

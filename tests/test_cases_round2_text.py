@@ -4,15 +4,13 @@ Case 24 (an edit that keeps size and time) is tests/test_stale_edits.py, built h
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from localqa.builder import Builder
-from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
-from tests.conftest import ingest_paths
+from tests.conftest import ingest_cases
 from tests.test_cases import ask, quoted
 
 CASES = [
@@ -29,15 +27,11 @@ def cases_index(
     embedder: Embedder,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Builder:
-    folder = tmp_path_factory.mktemp("cases2text")
-    for name in CASES:
-        shutil.copy(shared_dir / "cases" / name, folder / name)
-    settings = Settings(home=tmp_path_factory.mktemp("home"))
-    report = ingest_paths(settings, embedder, folder)
+    builder, report = ingest_cases(shared_dir, embedder, tmp_path_factory, CASES)
     assert not report.failed and not report.skipped and sorted(report.added) == sorted(CASES)
     # the packaged MiniLM is English-only: ingest says Cyrillic text is searched lexically
     assert any("Cyrillic text is searched lexically" in note for note in report.notes)
-    return Builder(settings)
+    return builder
 
 
 def test_a_russian_sentence_is_quoted_alone(cases_index: Builder) -> None:

