@@ -27,6 +27,7 @@ from localqa.ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
 from localqa.ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
 from localqa.ingest.loaders.encoding import normalise_newlines
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
+from localqa.ingest.loaders.pdf_columns import column_order
 from localqa.ingest.loaders.pdf_forms import init_forms, with_fields
 from localqa.schema import Page
 
@@ -119,8 +120,10 @@ def pdfium_text(raw: str) -> str:
 
 
 def _page_text(pdf: Any, index: int) -> str | None:
-    """The page's text with its form fields' values (ingest/loaders/pdf_forms.py), or None
-    when PDFium cannot extract it (one bad page is not fatal).
+    """The page's text in reading order (ingest/loaders/pdf_columns.py) with its form
+    fields' values (ingest/loaders/pdf_forms.py), or None when PDFium cannot extract it
+    (one bad page is not fatal). A reordered page gets no field values: their placing
+    works on PDFium's character offsets, and no form set across columns was seen.
     The page and its text page are closed at once: PDFium keeps their parsed content."""
     try:
         page = pdf[index]
@@ -129,7 +132,8 @@ def _page_text(pdf: Any, index: int) -> str | None:
     try:
         textpage = page.get_textpage()
         try:
-            raw = with_fields(page, textpage, textpage.get_text_range())
+            raw = textpage.get_text_range()
+            raw = column_order(textpage, raw) or with_fields(page, textpage, raw)
         finally:
             textpage.close()
     except pdfium.PdfiumError:
