@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from localqa.answering.followup import (
+    answer_names,
     needs_context,
     rewrite_by_rule,
     rewrite_with_model,
@@ -49,6 +50,20 @@ def test_rule_carries_the_previous_subject_over() -> None:
     standalone = "How many vacation days do new employees get?"
     assert rewrite_by_rule(standalone, CARD) == standalone
     assert rewrite_by_rule("How much does it cost?", "") == "How much does it cost?"
+
+
+def test_a_pronoun_carries_the_names_in_the_last_answer() -> None:
+    nominee = "Who did the President nominate to the Supreme Court?"
+    answer = "- I nominated Circuit Court of Appeals Judge Ketanji Brown Jackson. [1]\n- More"
+    assert answer_names(answer) == ["Circuit Court", "Appeals Judge Ketanji Brown Jackson"]
+    assert answer_names("Go to reception [1].") == []  # a sentence's first word names nothing
+    assert rewrite_by_rule(
+        "Whose legacy will she continue?", nominee, "Ketanji Brown Jackson."
+    ) == ("Whose legacy will she continue? Ketanji Brown Jackson President nominate Supreme Court")
+    # without a pronoun the answer's names are not carried: "And the budget?" is about the topic
+    assert rewrite_by_rule("And the budget?", "What did Oslo spend?", "Anna Berg.") == (
+        "And the budget? Oslo spend"
+    )
 
 
 def test_rule_is_used_without_a_model() -> None:
@@ -100,6 +115,22 @@ def test_no_model_call_for_a_standalone_question_or_a_first_question() -> None:
     assert rewrite_with_model(model, standalone, HISTORY, CARD) == standalone
     assert rewrite_with_model(model, "How much does it cost?", [], "") == "How much does it cost?"
     assert model.prompts == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I will continue to fight for justice for all.",  # an answer, not a question
+        "Whose legacy is it?",  # a question that lost what was asked
+    ],
+)
+def test_a_rewrite_that_answers_or_drops_the_question_is_not_searched(reply: str) -> None:
+    history = [Turn("Who did the President nominate?", "Ketanji Brown Jackson. [1]")]
+    model = CannedModel(reply)
+    result = rewrite_with_model(
+        model, "Whose legacy will she continue?", history, "Who did the President nominate?"
+    )
+    assert result == "Whose legacy will she continue? Ketanji Brown Jackson President nominate"
 
 
 def test_usable_rewrite_strips_labels_and_quotes() -> None:

@@ -39,6 +39,17 @@ def answerer(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> It
         "two days before salary is paid.\n",
         encoding="utf-8",
     )
+    (docs / "court.txt").write_text(
+        "Courts\n\nFour days ago the President nominated Circuit Court of Appeals Judge "
+        "Ketanji Brown Jackson to the Supreme Court. One of our nation's top legal minds, she "
+        "will continue Justice Breyer's legacy of excellence.\n",
+        encoding="utf-8",
+    )
+    (docs / "billing.txt").write_text(
+        "Billing\n\nThe legacy billing system will continue to run until March. She said the "
+        "old printers will continue to print invoices as well.\n",
+        encoding="utf-8",
+    )
     settings: Settings = load_settings(environ={"LOCALQA_HOME": str(home)})
     assert not ingest_paths(settings, embedder, docs).failed
     builder = Builder(settings)
@@ -130,3 +141,19 @@ def test_asking_needs_an_answerer_and_a_question(answerer: Answerer, tmp_path: P
     with pytest.raises(EmptyQuestion):
         list(waiting.ask("  ?! "))
     assert waiting.turns == () and store.recent() == []
+
+
+def test_a_pronoun_follow_up_is_searched_with_the_names_in_the_last_answer(
+    answerer: Answerer, tmp_path: Path
+) -> None:
+    """Issue 28: "Whose legacy will she continue?" after the answer naming the nominee is
+    searched with her name, and quotes the sentence about Justice Breyer's legacy, not the
+    legacy billing system that shares its other words."""
+    session = ChatSession(ConversationStore(tmp_path / "c.sqlite"), "default", answerer)
+    _, first, _ = asked(session, "Who did the President nominate to the Supreme Court?")
+    assert "Ketanji Brown Jackson" in first.turn.answer
+    searched, then, _ = asked(session, "Whose legacy will she continue?")
+    assert "Ketanji Brown Jackson" in searched
+    assert "Justice Breyer's legacy" in then.turn.answer
+    cited = [s.chunk.source for s in then.presentation.sources if s.quote]
+    assert cited[:1] == ["court.txt"], then.turn.answer

@@ -3,8 +3,11 @@
 "How much does it cost?" after "I lost my access card" must search for the card, not for
 prices in general. Retrieval sees one question and no history, so a follow-up is rewritten
 first: by the model when one is loaded (a short prompt, a few greedy tokens), else by a
-rule that carries the previous question's content words over. The model's rewrite falls
-back to the rule when it comes back empty, rambling, or unrelated to the conversation.
+rule that carries the previous question's content words over, and, for a pronoun, the
+names in the last answer ("Whose legacy will she continue?" after an answer naming
+"Ketanji Brown Jackson"). The model's rewrite falls back to the rule when it comes back
+empty, rambling, unrelated to the conversation, or not a question: a model that answers
+instead of rewriting ("I will continue to fight for justice.") is never what is searched.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from localqa.text import CJK_CHAR, TOKEN, content_words, fold, has_cjk, words
+from localqa.text import CJK_CHAR, STOPWORDS, TOKEN, content_words, fold, has_cjk, words
 
 if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
@@ -30,8 +33,17 @@ CJK_OPENERS = ("那", "还有", "另外", "而且", "那么", "为什么")
 OPENERS = ("and", "but", "also", "what about", "how about", "same for", "what else", "why")
 # Words that text.STOPWORDS keeps but that say nothing about the subject: not carried over.
 FILLER = frozenset(
-    "about also else more other please tell me my mine us know explain describe".split()
+    "about also else more other please tell me my mine us know explain describe whose".split()
 )
+# A rewrite is a question: it ends with a question mark or opens like one.
+QUESTION_OPENERS = frozenset(
+    """what when where which who whom whose why how is are was were do does did can could
+    will would should shall may has have list name give tell explain describe summarise
+    summarize compare""".split()
+)
+CJK_QUESTION_MARKS = ("吗", "什么", "多少", "哪", "谁", "怎么", "几", "是否", "如何", "为什么")
+# A capitalised name in an answer ("Ketanji Brown Jackson", "Justice Breyer").
+NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 # What a model may put before its rewrite despite being told not to.
 LABEL = re.compile(r"^(standalone question|rewritten question|question)\s*:\s*", re.IGNORECASE)
 SHORT_QUESTION = 2  # content words; "and contractors?" is a follow-up
@@ -62,14 +74,37 @@ def needs_context(question: str) -> bool:
     return count <= SHORT_QUESTION
 
 
-def rewrite_by_rule(question: str, previous: str) -> str:
-    """The question plus the previous (standalone) question's content words it lacks, in
+def answer_names(answer: str) -> list[str]:
+    """The names in an answer's first line (after a heading line ending with ":", as the
+    extractive answer's), in order: runs of capitalised words; a lone capitalised word only
+    inside a sentence ("Go to reception" names nothing)."""
+    lines = [line for line in answer.splitlines() if line.strip()]
+    first = next((line for line in lines if not line.rstrip().endswith(":")), "")
+    found = []
+    for match in NAME.finditer(first):
+        name = match.group().rstrip(".")
+        before = first[: match.start()].rstrip()
+        opens = not before or before[-1] in ".!?:-*"
+        if " " in name or not (opens or name.lower() in STOPWORDS | PRONOUNS):
+            found.append(name)
+    return found
+
+
+def rewrite_by_rule(question: str, previous: str, last_answer: str = "") -> str:
+    """The question plus, when it has a pronoun, the names in `last_answer` (the answer it
+    may point at), then the previous (standalone) question's content words it lacks, in
     their original order and spelling; unchanged when it needs no context."""
     question = question.strip()
-    if not previous.strip() or not needs_context(question):
+    if not (previous.strip() or last_answer.strip()) or not needs_context(question):
         return question
     have = content_words(question)
     carried: list[str] = []
+    if PRONOUNS & set(words(question)):
+        for name in answer_names(last_answer):
+            new = content_words(name) - have
+            if new:
+                carried.append(name)
+                have |= new
     for word in TOKEN.findall(fold(previous)):
         key = word.lower()
         if CJK_CHAR.match(word):
@@ -84,7 +119,8 @@ def rewrite_by_rule(question: str, previous: str) -> str:
             carried.append(word)
     if not carried:
         return question
-    return f"{question} {' '.join(carried[:CARRIED_WORDS])}"
+    kept = " ".join(carried).split()[:CARRIED_WORDS]
+    return f"{question} {' '.join(kept)}"
 
 
 def rewrite_with_model(
@@ -96,7 +132,7 @@ def rewrite_with_model(
 ) -> str:
     """Ask the model for a standalone question; the rule's rewrite when the model's reply
     is unusable. Self-contained questions are returned as they are, at no model cost."""
-    fallback = rewrite_by_rule(question, previous)
+    fallback = rewrite_by_rule(question, previous, history[-1].answer if history else "")
     if not history or not needs_context(question):
         return fallback
     from localqa.generation.base import Sampling
@@ -115,8 +151,30 @@ def rewrite_with_model(
     return usable_rewrite(reply, question, previous) or fallback
 
 
+def is_question(text: str) -> bool:
+    """Whether `text` reads as a question (not a statement, such as an answer)."""
+    stripped = text.strip()
+    if stripped.endswith(("?", "？")):
+        return True
+    if has_cjk(stripped):
+        return any(marker in stripped for marker in CJK_QUESTION_MARKS)
+    first = words(stripped)[:1]
+    return bool(first) and first[0] in QUESTION_OPENERS
+
+
+def keeps_the_question(text: str, question: str) -> bool:
+    """Whether a rewrite keeps what the follow-up asks about: its content words other than
+    pronouns and filler (a Chinese one, half its bigrams: a rewrite may reword them)."""
+    needed = content_words(question) - FILLER - PRONOUNS - QUESTION_OPENERS
+    missing = needed - content_words(text)
+    if has_cjk(question):
+        return 2 * len(missing) <= len(needed)
+    return not missing
+
+
 def usable_rewrite(reply: str, question: str, previous: str) -> str | None:
-    """The model's rewrite, cleaned, if it looks like a question about this conversation."""
+    """The model's rewrite, cleaned, if it is a question about this conversation that
+    keeps what the follow-up asks (`is_question`, `keeps_the_question`)."""
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     if not lines:
         return None
@@ -126,6 +184,8 @@ def usable_rewrite(reply: str, question: str, previous: str) -> str | None:
         return None
     if not content_words(text) & (content_words(question) | content_words(previous)):
         return None  # unrelated to what was asked: a random or confused model
+    if not is_question(text) or not keeps_the_question(text, question):
+        return None  # an answer, or a question about something else
     return text
 
 
@@ -139,5 +199,5 @@ def standalone_question(
     """The question retrieval should search for. `previous` is the standalone form of the
     last question (what it was searched as), so chains of follow-ups keep their subject."""
     if model is None:
-        return rewrite_by_rule(question, previous)
+        return rewrite_by_rule(question, previous, history[-1].answer if history else "")
     return rewrite_with_model(model, question, history, previous, stop)
