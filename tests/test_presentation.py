@@ -106,17 +106,43 @@ def test_an_answer_that_stands_alone_and_extractive_answers(
 
 
 def test_the_chat_renders_the_same_decisions() -> None:
-    from localqa.tui.present import answer_meta, shown_markdown
+    from localqa.tui.present import answer_meta, chat_answer
 
-    under = shown_markdown(present(WRONG, quotes_only=False))
+    under = chat_answer(present(WRONG, quotes_only=False)).markdown
     assert under.startswith("Leave is 27 weeks [1].\n\n**⚠ Not supported by the sources:**")
     assert f"**{BECAUSE}**\n\n{QUOTED_LABEL}" in under
-    instead = shown_markdown(present(WRONG, quotes_only=True))
+    instead = chat_answer(present(WRONG, quotes_only=True)).markdown
     assert instead.startswith(f"**The model's answer is not shown. {BECAUSE}**\n\n")
     assert "27" not in instead
     assert answer_meta(present(WRONG, True)) == (
         "generative · 1 source · 1 cited · the sources do not support this answer"
     )
+
+
+def test_the_quotes_under_an_answer_count_the_chats_one_list_of_sources() -> None:
+    """Issue 28: the [n] on the quotes under a flagged answer are the rows of the chat's
+    Sources table: a passage the answer rests on keeps its number, another is added after
+    the answer's own; ctrl+y copies the words shown, warning and quotes included."""
+    from localqa.tui.present import chat_answer
+
+    other_quote = "Fathers get the same leave."
+    other = Chunk("o", other_quote, "faq.txt", "/d/faq.txt", 1, 4, 4, 0, 27, "f", "e")
+    spare = Chunk("s", "Unrelated.", "misc.txt", "/d/misc.txt", 1, 1, 1, 0, 10, "m", "g")
+    quotes = Answer(
+        "q",
+        f"{QUOTED_LABEL}\n- {other_quote} [1]\n- {QUOTE} [2]",
+        "extractive",
+        (Citation(1, other, other_quote, 0.8), Citation(2, CHUNK, QUOTE, 0.9)),
+        (other, CHUNK),
+    )
+    wrong = replace(WRONG, contexts=(CHUNK, spare), fallback=quotes)
+    chat = chat_answer(present(wrong, quotes_only=False))
+    assert [(s.number, s.chunk.id) for s in chat.sources] == [(1, "c"), (2, "s"), (3, "o")]
+    assert chat.sources[2].quote == other_quote
+    assert f"- {other_quote} [3]\n- {QUOTE} [1]" in chat.markdown
+    assert chat.copied.startswith("Leave is 27 weeks [1].\n\n⚠ Not supported by the sources:")
+    assert f"{BECAUSE}\n{QUOTED_LABEL}\n- {other_quote} [3]" in chat.copied
+    assert "[3] faq.txt, page 1, line 4" in chat.copied
 
 
 @pytest.mark.parametrize("setting", ["with-quotes", "quotes-only"])

@@ -311,7 +311,8 @@ async def test_generative_answer_streams_and_cancels(
     model = GatedModel(LocalModel.load(tiny_gguf, n_ctx=2048, n_gpu_layers=0), hold_at=3)
     factory, made = recording_factory(settings, tmp_path / "c.sqlite", model)
     app = ChatApp(factory)
-    async with app.run_test(size=(120, 40)) as pilot:
+    # wide enough for the whole status line (narrower, its end gives way: fit_line)
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         app.query_one(QuestionInput).focus()
         await pilot.press(*SALARY, "enter")
@@ -524,7 +525,10 @@ async def test_model_text_is_shown_verbatim_and_unsupported_sentences_are_marked
     assert "Not supported by the sources" in shown and "Leave is 27 weeks." in shown
     assert "The sources do not support this answer; here is what they say" in shown
     assert quote in shown
-    assert view.text == text  # what is saved and copied is the model's own text
+    assert view.text == text  # what is saved is the model's own text
+    # what ctrl+y copies is what was shown: the answer, the warning, the quotes under it
+    assert view.copied.startswith(f"{text}\n\n⚠ Not supported by the sources:\n- ")
+    assert "here is what they say:" in view.copied and quote in view.copied
     assert "layout completion" in status
 
 
@@ -583,6 +587,39 @@ def test_chinese_answer_snapshot(
     or drawn past its border at the smallest supported size."""
     app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
     assert snap_compare(app, terminal_size=(80, 24), run_before=take_chinese_answer_screenshot)
+
+
+@pytest.mark.anyio
+async def test_copy_takes_the_selected_turn_and_typing_on_an_answer_asks_anew(
+    indexed: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    """Issue 28: ctrl+y copies the turn selected (not the last one), and keys typed while
+    an answer has focus go to the question box instead of being lost."""
+    app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = await ask(pilot, SALARY)
+        second = await ask(pilot, "How many vacation days do new employees get?")
+        assert first.copied != second.copied
+        first.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+y")
+        assert app.clipboard == first.copied and app.clipboard.startswith(first.text)
+        await pilot.press("W", "h", "o")
+        box = app.query_one(QuestionInput)
+        assert app.focused is box and box.value == "Who"
+
+
+def test_the_status_bar_is_one_line_that_gives_up_the_least_needed_first() -> None:
+    from rich.cells import cell_len
+
+    from localqa.tui.widgets import fit_line
+
+    parts = ["default: 10 docs, 55 chunks", "model.gguf · GPU layers 0/30", "ctx: 4", "9 tok/s"]
+    assert fit_line(parts, 200) == " │ ".join(parts)
+    assert fit_line(parts, 62, keep=2) == " │ ".join(parts[:2])
+    cut = fit_line(parts, 40, keep=2)
+    assert cut.endswith("…") and cell_len(cut) == 40
+    assert cell_len(fit_line(["员工手册" * 20], 11)) <= 11
 
 
 def test_source_columns_are_as_wide_as_their_cells() -> None:

@@ -74,7 +74,12 @@ class ChatApp(App[None]):
             with Vertical(id="side"):
                 yield SourcesTable()
                 yield PassageView(id="passage")
-        yield QuestionInput(placeholder="Ask a question about your documents…", id="question")
+        # not select_on_focus: keys typed on an answer move here and must not be replaced
+        yield QuestionInput(
+            placeholder="Ask a question about your documents…",
+            id="question",
+            select_on_focus=False,
+        )
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
@@ -175,9 +180,10 @@ class ChatApp(App[None]):
             return  # the conversation was left meanwhile (the session kept nothing of it)
         shown, turn = done.presentation, done.turn
         meta = present.answer_meta(shown)
+        chat = present.chat_answer(shown)
         # An extractive answer arrives whole even when cancelled: only a cut one is marked.
         await exchange.answer_view.finish(
-            turn.answer, turn.sources, meta, turn.cancelled, present.shown_markdown(shown)
+            turn.answer, chat.sources, meta, turn.cancelled, chat.markdown, chat.copied
         )
         exchange.turn = turn
         if done.unsaved:
@@ -276,11 +282,13 @@ class ChatApp(App[None]):
         self.query_one(QuestionInput).focus()
 
     def action_copy_answer(self) -> None:
+        """Copy the selected turn's answer as shown: its warning lines and the quotes
+        under it, then the sources cited (tui/present.py `ChatAnswer`)."""
         view = self.selected or (self.exchanges[-1].answer_view if self.exchanges else None)
-        if view is None or not view.text:
+        if view is None or not view.copied:
             self.notify("No answer to copy yet.")
             return
-        self.copy_to_clipboard(present.answer_with_sources(view.text, view.sources))
+        self.copy_to_clipboard(view.copied)
         self.notify("Answer copied to the clipboard.")
 
     def action_conversations(self) -> None:

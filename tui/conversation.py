@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from localqa.answering.conversations import SavedTurn
-from localqa.tui.present import count
+from localqa.tui.present import answer_with_sources, count
 from localqa.tui.widgets import AnswerView, QuestionView
 
 WELCOME = (
@@ -46,7 +46,10 @@ class ConversationView(VerticalScroll):
             meta = (
                 f"{turn.mode} · {count(len(turn.sources), 'source')} · saved {turn.created_at[:10]}"
             )
-            await exchange.answer_view.finish(turn.answer, turn.sources, meta, turn.cancelled)
+            copied = answer_with_sources(turn.answer, turn.sources)
+            await exchange.answer_view.finish(
+                turn.answer, turn.sources, meta, turn.cancelled, copied=copied
+            )
         self.scroll_end(animate=False)
         return exchange
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from localqa.answering.answerer import Answer
@@ -47,19 +49,67 @@ def answer_meta(shown: Presentation) -> str:
     return " · ".join(parts)
 
 
-def shown_markdown(shown: Presentation) -> str:
-    """The answer as the chat shows it (Markdown; answering/presentation.py decides what):
-    the text verbatim, the sentences its sources do not support, and the quotes shown
-    under or instead of it, below the line saying why."""
+MARKER = re.compile(r"\[(\d+)\]")
+UNSUPPORTED_HEADING = "⚠ Not supported by the sources:"
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """An answer as the chat shows it: `markdown` displayed, `plain` the same words as
+    plain text (what ctrl+y copies, with the sources), and `sources` the rows of the
+    Sources table, numbered as every [n] shown counts them."""
+
+    markdown: str
+    plain: str
+    sources: tuple[Source, ...]
+
+    @property
+    def copied(self) -> str:
+        return answer_with_sources(self.plain, self.sources)
+
+
+def one_numbering(shown: Presentation) -> tuple[str, tuple[Source, ...]]:
+    """The quotes shown under an answer, their [n] markers renumbered into the answer's
+    sources (their own list is numbered apart: answering/extractive.py), and the one list
+    of sources both count: a quoted passage that the answer also rests on keeps its
+    number; another one is added after them."""
+    sources = list(shown.sources)
+    if shown.under is None:
+        return "", tuple(sources)
+    numbers: dict[int, int] = {}
+    for source in shown.under_sources:
+        same = next((i for i, s in enumerate(sources) if s.chunk.id == source.chunk.id), None)
+        if same is None:
+            sources.append(replace(source, number=len(sources) + 1))
+            numbers[source.number] = len(sources)
+            continue
+        numbers[source.number] = sources[same].number
+        if not sources[same].quote:  # the table highlights the quote shown under
+            sources[same] = replace(sources[same], quote=source.quote, score=source.score)
+    under = MARKER.sub(
+        lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", shown.under.text
+    )
+    return under, tuple(sources)
+
+
+def chat_answer(shown: Presentation) -> ChatAnswer:
+    """The answer as the chat shows it (answering/presentation.py decides what): the text
+    verbatim, the sentences its sources do not support, and the quotes shown under or
+    instead of it, below the line saying why."""
     if shown.replaced:
-        return f"**{shown.because}**\n\n" + verbatim(shown.text)
-    markdown = verbatim(shown.text)
+        plain = f"{shown.because}\n\n{shown.text}"
+        markdown = f"**{shown.because}**\n\n" + verbatim(shown.text)
+        return ChatAnswer(markdown, plain, shown.sources)
+    under, sources = one_numbering(shown)
+    markdown, plain = verbatim(shown.text), shown.text
     if shown.unsupported:
-        marked = "\n".join(f"- {verbatim(s)}" for s in shown.unsupported)
-        markdown += f"\n\n**⚠ Not supported by the sources:**\n\n{marked}"
+        markdown += f"\n\n**{UNSUPPORTED_HEADING}**\n\n"
+        markdown += "\n".join(f"- {verbatim(s)}" for s in shown.unsupported)
+        plain += f"\n\n{UNSUPPORTED_HEADING}\n" + "\n".join(f"- {s}" for s in shown.unsupported)
     if shown.under is not None:
-        markdown += f"\n\n**{shown.because}**\n\n" + verbatim(shown.under.text)
-    return markdown
+        markdown += f"\n\n**{shown.because}**\n\n" + verbatim(under)
+        plain += f"\n\n{shown.because}\n{under}"
+    return ChatAnswer(markdown, plain, sources)
 
 
 def context_line(answer: Answer) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -83,6 +84,7 @@ class AnswerView(Vertical, can_focus=True):
     def __init__(self) -> None:
         super().__init__(classes="answer -pending")
         self.text = ""
+        self.copied = ""  # what ctrl+y copies: the words shown, then the sources cited
         self.updates = 0  # pieces received while streaming
         self.sources: tuple[Source, ...] = ()
         self.cancelled = False
@@ -116,15 +118,18 @@ class AnswerView(Vertical, can_focus=True):
         meta: str,
         cancelled: bool,
         shown: str | None = None,
+        copied: str | None = None,
     ) -> None:
-        """The final state: `text` as the answer (kept for copying and saving), `shown`
-        the Markdown displayed (default: `text` verbatim)."""
+        """The final state: `text` as the answer (kept for saving), `shown` the Markdown
+        displayed (default: `text` verbatim), `copied` what ctrl+y copies (default:
+        `text`; tui/present.py adds the sources)."""
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
         self.loading = False
         self.remove_class("-pending")
         self.text, self.sources, self.cancelled = text, tuple(sources), cancelled
+        self.copied = text if copied is None else copied
         await self.body.update((verbatim(text) if shown is None else shown) or "*(no text)*")
         meta_line = self.query_one(".answer-meta", Static)
         meta_line.set_class(cancelled, "-cancelled")
@@ -140,6 +145,14 @@ class AnswerView(Vertical, can_focus=True):
 
     def on_click(self) -> None:
         self.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # a reader who starts typing means the next question: the keys go to the box
+        if event.is_printable and event.character:
+            event.stop()
+            box = self.app.query_one(QuestionInput)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
 
 class SourcesTable(DataTable[str]):
@@ -236,12 +249,45 @@ class PassageView(VerticalScroll):
         self.scroll_to(y=max(lines_before - 1, 0), animate=False)
 
 
+SEPARATOR = " │ "
+ELLIPSIS = "…"
+
+
+def fit_line(parts: Sequence[str], width: int, keep: int = 1) -> str:
+    """`parts` joined on one line of at most `width` cells: the last parts but the first
+    `keep` dropped first (`StatusBar.show` puts the least needed last), then the line cut
+    with an ellipsis."""
+    kept = list(parts)
+    while len(kept) > keep and cell_len(SEPARATOR.join(kept)) > width:
+        kept.pop()
+    line = SEPARATOR.join(kept)
+    if cell_len(line) <= width:
+        return line
+    while line and cell_len(line) > max(width - 1, 0):
+        line = line[:-1]
+    return line + ELLIPSIS if width > 0 else ""
+
+
 class StatusBar(Static):
-    """Index, model, and the context and speed of the last answer."""
+    """Index, model, and the context and speed of the last answer, on one line: what does
+    not fit the width is left out, least needed first (`fit_line`)."""
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._parts: list[str] = []
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # before the first layout the bar has no size yet: the screen's width, less padding
+        width = (self.content_size.width or self.app.size.width - 2) if self.is_attached else 0
+        self.update(Content(fit_line(self._parts, width, keep=2)))
 
     def show(self, info: PartsInfo | None, context: str, speed: str, state: str = "") -> None:
         if info is None:
-            self.update(Content(state))
+            self._parts = [state] if state else []
+            self._fit()
             return
         if info.model_name is None:
             model = "extractive mode"
@@ -250,6 +296,7 @@ class StatusBar(Static):
             if info.n_layers:  # 0: not known here (a model on a server)
                 model += f" · GPU layers {info.gpu_layers}/{info.n_layers}"
             model += f" · layout {info.layout}" if info.layout else ""
-        parts = [f"{info.index_name}: {info.documents} docs, {info.chunks} chunks", model]
-        parts += [p for p in (context, speed, state) if p]
-        self.update(Content(" │ ".join(parts)))
+        # the order is what is given up first at the end: speed, then context, then model
+        index = f"{info.index_name}: {info.documents} docs, {info.chunks} chunks"
+        self._parts = [p for p in (index, state, model, context, speed) if p]
+        self._fit()
