@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from localqa.answering.presentation import ShownEvent
     from localqa.builder import Builder, PartsInfo
     from localqa.generation.base import LanguageModel
-    from localqa.store.index import Index
+    from localqa.store.base import IndexReader
 
 
 class Busy(LocalqaError):
@@ -30,7 +30,7 @@ class Busy(LocalqaError):
 
 @dataclass
 class _Parts:
-    index: Index
+    index: IndexReader
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
     info: PartsInfo  # as loaded
