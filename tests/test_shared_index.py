@@ -273,3 +273,35 @@ def test_settings_without_a_database_keep_the_embedded_index(settings: Settings)
     with Builder(settings).index() as index:
         assert isinstance(index, Index)
     assert settings.store.database_url == SecretStr("")
+
+
+def test_postgresql_restarting_mid_ingest_loses_nothing(
+    shared: Settings,
+    postgres: PostgresServer,
+    corpus: Path,
+    tmp_path: Path,
+    clean_chunks: set[tuple[str, int, str]],
+) -> None:
+    """The run either rides over the restart (its pool reconnects) or stops with one line
+    and exit 1; what it reported is stored, and a re-run completes the work."""
+    run = start_ingest(environment(shared, tmp_path / "machine1"), corpus)
+    with PgIndex(shared.store) as index:
+        deadline = time.monotonic() + 300
+        while run.poll() is None and time.monotonic() < deadline:
+            if len(index.catalog.documents()) >= 5:
+                postgres.pg_ctl("restart", "-m", "fast")
+                break
+            time.sleep(0.05)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode in (0, 1), err
+    if run.returncode == 1:
+        (line,) = err.strip().splitlines()
+        assert line.startswith("localqa: error: PostgreSQL server ") and PASSWORD not in err
+    reported = json.loads(out)["files"]["added"] if run.returncode == 0 else []
+    rerun = start_ingest(environment(shared, tmp_path / "machine2"), corpus)
+    out, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, err
+    assert json.loads(out)["unchanged"] >= len(reported)
+    with PgIndex(shared.store) as index:
+        assert consistent(index) == len(clean_chunks)
+        assert visible(index) == clean_chunks

@@ -4,7 +4,8 @@ once per test session, stopped and removed at its end.
 Debian's PostgreSQL 15 (`/usr/lib/postgresql/15/bin`, or `LOCALQA_PG_BIN`) is used where
 installed; `initdb` refuses to run as root, so as root the cluster runs as the `postgres`
 user. Without PostgreSQL the tests that need it skip with the reason, except under CI
-(tests/support/needs.py), where they fail: `.ci/run` checks they ran.
+(tests/support/needs.py) and where `LOCALQA_REQUIRE_POSTGRES` is set (`.ci/run` sets it),
+where they fail.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -26,6 +28,8 @@ from tests.support.needs import missing
 PG_BIN = Path(os.environ.get("LOCALQA_PG_BIN", "/usr/lib/postgresql/15/bin"))
 USER = "localqa"
 PASSWORD = "test-secret-pw"
+# Set by .ci/run: the shared index's tests must run there, never skip.
+REQUIRED = "LOCALQA_REQUIRE_POSTGRES"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,13 @@ def _quote(word: str) -> str:
     return "'" + word.replace("'", "'\\''") + "'"
 
 
+def needed(reason: str) -> NoReturn:
+    """Skip for `reason`, but fail under CI or where `.ci/run` requires these servers."""
+    if os.environ.get(REQUIRED):
+        pytest.fail(f"{REQUIRED} is set, so this test must run: {reason}")
+    missing(reason)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -71,7 +82,7 @@ def free_port() -> int:
 def start_cluster() -> PostgresServer:
     """initdb, start on a free loopback port, create the user and database."""
     if not (PG_BIN / "initdb").is_file():
-        missing(f"PostgreSQL is not installed ({PG_BIN}/initdb is absent)")
+        needed(f"PostgreSQL is not installed ({PG_BIN}/initdb is absent)")
     run_as = "postgres" if os.geteuid() == 0 else None
     top = Path(tempfile.mkdtemp(prefix="localqa-pg-"))
     top.chmod(0o755)
@@ -133,7 +144,7 @@ def postgres() -> Iterator[PostgresServer]:
     try:
         import psycopg  # noqa: F401
     except ModuleNotFoundError:
-        missing("psycopg is not installed: run `make setup`")
+        needed("psycopg is not installed: run `make setup`")
     server = start_cluster()
     try:
         yield server

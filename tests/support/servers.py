@@ -18,8 +18,7 @@ import pytest
 from pydantic import SecretStr
 
 from localqa.config import Settings
-from tests.support.needs import missing
-from tests.support.postgres import PostgresServer, free_port
+from tests.support.postgres import PostgresServer, free_port, needed
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +26,7 @@ def chroma_port() -> Iterator[int]:
     """A real Chroma server on a free loopback port for the session; its port."""
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
-        missing("the chroma command is not installed in this environment")
+        needed("the chroma command is not installed in this environment")
     port = free_port()
     data = tempfile.mkdtemp(prefix="localqa-chroma-")
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}

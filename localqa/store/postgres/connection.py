@@ -139,6 +139,8 @@ class Database:
             max_size=size,
             open=False,
             configure=configure,
+            # a connection broken meanwhile (the server restarted) is replaced, not used
+            check=ConnectionPool.check_connection,
             kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "localqa"},
             timeout=15,
         )
