@@ -305,3 +305,25 @@ def test_postgresql_restarting_mid_ingest_loses_nothing(
     with PgIndex(shared.store) as index:
         assert consistent(index) == len(clean_chunks)
         assert visible(index) == clean_chunks
+
+
+def test_an_embedded_index_is_copied_without_re_embedding(
+    sample_index: Settings, shared: Settings, embedder: Embedder
+) -> None:
+    from localqa.ingest.progress import PlainProgress
+    from localqa.ingest.shared import make_ingestor
+    from localqa.store.copy import copy_index
+
+    with Index(sample_index.store) as source, PgIndex(shared.store) as target:
+        copied = copy_index(source, target)
+        assert (copied.documents, copied.unchanged) == (10, 0)
+        assert copied.chunks == source.chunks.count() == consistent(target)
+        assert visible(target) == visible(source)
+        assert target.catalog.documents() == source.catalog.documents()
+        ids = [c.id for c in source.chunks.of_document(source.catalog.documents()[0].abs_path)]
+        assert target.vectors.vectors_of(ids) == pytest.approx(source.vectors.vectors_of(ids))
+        assert copy_index(source, target).unchanged == 10  # again: nothing to do
+        report = make_ingestor(target, embedder, shared.ingest, PlainProgress(quiet=True)).run(
+            [SAMPLE_DOCS]
+        )
+    assert len(report.unchanged) == 10 and report.chunks_written == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -50,6 +51,7 @@ def chroma_port() -> Iterator[int]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def shared_settings(settings: Settings, postgres: PostgresServer, chroma: int) -> Settings:
