@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate, serve
+from localqa.cli import answer, chat, copying, documents, evaluate, serve
 from localqa.cli.common import CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
@@ -79,6 +79,16 @@ cli.command()(documents.forget)
 cli.command()(answer.doctor)
 cli.command()(serve.serve)
 cli.command()(version)
+# `localqa index ...`: what looks after the index itself
+index_app = typer.Typer(
+    name="index",
+    help="Look after the index itself.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+index_app.command("copy")(copying.copy)
+cli.add_typer(index_app)
 
 
 def main() -> None:
