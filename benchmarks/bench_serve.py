@@ -288,6 +288,9 @@ def main() -> None:
     for subject in ("baseline_in_process", "concurrent", "one_http_client", "memory"):
         for name, value in result[subject].items():
             figure("serve", subject, name, float(value))
+    before, after = result["baseline_runs_per_s"]
+    figure("serve", "baseline_in_process", "per_s_before", float(before))
+    figure("serve", "baseline_in_process", "per_s_after", float(after))
     figure("serve", "concurrent", "ratio", float(result["ratio"]))
 
 
