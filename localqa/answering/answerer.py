@@ -185,6 +185,12 @@ class Answerer:
         self.model = model
 
     @property
+    def retriever(self) -> Retriever:
+        """The hybrid retrieval this answerer's sources come from (the MCP `search` tool
+        shows its ranking)."""
+        return self._retriever
+
+    @property
     def quotes_only(self) -> bool:
         """Setting `unsupported_answer = "quotes-only"`, with a model: a model answer that
         does not stand alone is replaced by the extractive quotes (presentation.py). Every

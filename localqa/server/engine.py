@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from localqa.answering.presentation import ShownEvent
     from localqa.builder import Builder, PartsInfo
     from localqa.generation.base import LanguageModel
+    from localqa.schema import ScoredChunk
     from localqa.store.index import Index
 
 
@@ -125,6 +126,20 @@ class Engine:
             return paths
 
         result: list[str] = await self._run(find)
+        return result
+
+    async def search(
+        self, question: str, top_k: int, documents: Sequence[str]
+    ) -> list[ScoredChunk]:
+        """The `top_k` passages hybrid retrieval ranks first for `question` (the ranking an
+        answer's sources are packed from), only from `documents` (absolute paths) when
+        given. Raises what `Retriever.search` raises."""
+
+        def found() -> list[ScoredChunk]:
+            retriever = self._answerer(None).retriever
+            return retriever.search(question, documents).results[:top_k]
+
+        result: list[ScoredChunk] = await self._run(found)
         return result
 
     def admit(self) -> None:
