@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from localqa.errors import LocalqaError
 from localqa.threads import OwnThread
@@ -19,9 +20,17 @@ from localqa.threads import OwnThread
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
     from localqa.answering.presentation import ShownEvent
+    from localqa.answering.session import SessionEvent
     from localqa.builder import Builder, PartsInfo
     from localqa.generation.base import LanguageModel
     from localqa.store.index import Index
+
+T = TypeVar("T")
+
+
+def one_line(err: BaseException) -> str:
+    """An error as the one line an HTTP client is told."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 class Busy(LocalqaError):
@@ -73,6 +82,12 @@ class Engine:
     def parts(self) -> _Parts:
         assert self._parts is not None, "Engine.load first"
         return self._parts
+
+    @property
+    def quotes_only(self) -> bool:
+        """A model answer that does not stand alone is replaced by its quotes
+        (`Answerer.quotes_only`: setting `unsupported_answer`, with a model)."""
+        return self.parts.model is not None and self._builder.settings.answering.quotes_only
 
     def describe(self) -> dict[str, Any]:
         """/healthz, without waiting for the answer being written: the index's name, its
@@ -156,6 +171,38 @@ class Engine:
         token. Raises what `Answerer.stream` raises."""
         from localqa.answering.presentation import shown_stream
 
+        def start(stop: threading.Event) -> Iterator[ShownEvent]:
+            return shown_stream(self._answerer(top_k), question, stop=stop, documents=documents)
+
+        async with aclosing(self._relay(start)) as events:
+            async for event in events:
+                yield event
+
+    async def converse(
+        self,
+        exchanges: Sequence[tuple[str, str]],
+        question: str,
+        top_k: int | None = None,
+        documents: Sequence[str] = (),
+    ) -> AsyncGenerator[SessionEvent]:
+        """`ChatSession.ask` of `question` after the conversation `exchanges` ((question,
+        answer) pairs, oldest first; nothing saved), on the engine's thread: `Searched`,
+        tokens, then one `Answered`. Closing it early stops generation at the next token.
+        Raises what `ChatSession.ask` raises."""
+        from localqa.answering.session import ChatSession
+
+        def start(stop: threading.Event) -> Iterator[SessionEvent]:
+            session = ChatSession(None, self.parts.info.index_name, self._answerer(top_k))
+            session.follow(exchanges)
+            return session.ask(question, stop, documents)
+
+        async with aclosing(self._relay(start)) as events:
+            async for event in events:
+                yield event
+
+    async def _relay(self, start: Callable[[threading.Event], Iterator[T]]) -> AsyncGenerator[T]:
+        """The events of `start(stop)`, iterated on the engine's thread and handed to the
+        loop. Closing this early sets `stop` and closes the iterator at its next event."""
         loop = asyncio.get_running_loop()
         events: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
         stop = threading.Event()
@@ -167,11 +214,9 @@ class Engine:
                 stop.set()
 
         def pump() -> None:
-            source: Iterator[ShownEvent] | None = None
+            source: Iterator[T] | None = None
             try:
-                source = shown_stream(
-                    self._answerer(top_k), question, stop=stop, documents=documents
-                )
+                source = start(stop)
                 for event in source:
                     hand((True, event))
                     if stop.is_set():
