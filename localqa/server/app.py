@@ -64,9 +64,9 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
-        """ok, the index's name, its documents and chunks at start, the model (null:
-        extractive) and the questions being answered or waiting."""
-        return engine.describe()
+        """ok, the index's name, its documents and chunks (an ingest beside the server
+        counted), the model (null: extractive) and the questions answered or waiting."""
+        return await engine.describe()
 
     @app.get("/v1/sources")
     async def sources() -> list[dict[str, Any]]:

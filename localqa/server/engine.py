@@ -2,6 +2,11 @@
 their own (the index's SQLite connections belong to the thread that opened them), and
 the bounded queue of questions waiting for it.
 
+An ingest beside the server is seen without a restart: before each use, the engine asks
+the index whether another connection committed to its catalog since (`data_version`);
+then it reopens the index (an embedded Chroma client keeps the vectors it loaded, SQLite
+does not), keeping the model and the question embedder, and counts its documents again.
+
 Async endpoints await the engine; they never touch the parts themselves.
 """
 
@@ -11,7 +16,7 @@ import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from localqa.errors import LocalqaError
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
     from localqa.answering.presentation import ShownEvent
     from localqa.answering.session import SessionEvent
     from localqa.builder import Builder, PartsInfo
+    from localqa.embedding.embedder import Embedder
     from localqa.generation.base import LanguageModel
     from localqa.store.index import Index
 
@@ -42,7 +48,10 @@ class _Parts:
     index: Index
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
-    info: PartsInfo  # as loaded
+    info: PartsInfo  # as last counted
+    version: int  # the index's data_version when it was (re)opened
+    # the question embedders by the precision of the index's vectors, kept when it reopens
+    embedders: dict[str, Embedder] = field(default_factory=dict)
 
 
 class Engine:
@@ -66,7 +75,28 @@ class Engine:
     def _load(self) -> None:
         index = self._builder.existing_index()
         model = self._builder.load_model(report=None) if self._use_model else None
-        self._parts = _Parts(index, model, {}, self._builder.describe(index, model))
+        info = self._builder.describe(index, model)
+        self._parts = _Parts(index, model, {}, info, index.data_version())
+
+    def _fresh(self) -> _Parts:
+        """The parts, the index reopened first when another connection (an ingest, a
+        forget) committed to it since it was opened. On the engine's thread. Raises
+        IndexMissing (the index was deleted)."""
+        parts = self.parts
+        if parts.index.data_version() == parts.version:
+            return parts
+        parts.index.close()  # first: a Chroma client opened beside it would share its state
+        index = self._builder.existing_index()
+        fresh = _Parts(
+            index,
+            parts.model,
+            {},
+            self._builder.describe(index, parts.model),
+            index.data_version(),
+            parts.embedders,
+        )
+        self._parts = fresh
+        return fresh
 
     def close(self) -> None:
         def last() -> None:
@@ -89,10 +119,13 @@ class Engine:
         (`Answerer.quotes_only`: setting `unsupported_answer`, with a model)."""
         return self.parts.model is not None and self._builder.settings.answering.quotes_only
 
-    def describe(self) -> dict[str, Any]:
-        """/healthz, without waiting for the answer being written: the index's name, its
-        documents and chunks when the server started, the model (None: extractive), and
-        the questions being answered or waiting."""
+    async def describe(self) -> dict[str, Any]:
+        """/healthz, without waiting for an answer being written: the index's name, its
+        documents and chunks (counted again when no question is in hand and the index
+        changed; else as last counted), the model (None: extractive), and the questions
+        being answered or waiting."""
+        if self._admitted == 0:
+            await self._run(self._fresh)
         info = self.parts.info
         return {
             "status": "ok",
@@ -116,7 +149,7 @@ class Engine:
                     "abs_path": d.abs_path,
                     "missing": d.file_missing(),
                 }
-                for d in self.parts.index.catalog.documents()
+                for d in self._fresh().index.catalog.documents()
             ]
 
         result: list[dict[str, Any]] = await self._run(listed)
@@ -133,7 +166,7 @@ class Engine:
         def find() -> list[str]:
             paths: list[str] = []
             for name in names:
-                found = self.parts.index.catalog.find(name)
+                found = self._fresh().index.catalog.find(name)
                 if not found:
                     raise SourceNotFound(f"source {name!r} is not in the index; see /v1/sources")
                 paths += [d.abs_path for d in found]
@@ -153,14 +186,19 @@ class Engine:
         self._admitted -= 1
 
     def _answerer(self, top_k: int | None) -> Answerer:
+        """The answerer for `top_k` sources over the index as it is now."""
         from localqa.builder import Builder
 
-        parts = self.parts
+        parts = self._fresh()
         k = top_k or self._builder.settings.top_k
         if k not in parts.answerers:
             settings = self._builder.settings.model_copy(update={"top_k": k})
             builder = Builder(settings, self._builder.config_file)
-            parts.answerers[k] = builder.answerer(parts.index, parts.model)
+            precision = parts.index.embedder_precision()
+            if precision not in parts.embedders:
+                parts.embedders[precision] = builder.query_embedder(parts.index)
+            embedder = parts.embedders[precision]
+            parts.answerers[k] = builder.answerer(parts.index, parts.model, embedder)
         return parts.answerers[k]
 
     async def stream(
