@@ -104,6 +104,7 @@ class Answer:
                     "page": c.page,
                     "lines": [c.line_start, c.line_end],
                     "text": c.text,
+                    "page_kind": c.page_kind,  # page, slide or sheet, and any OCR mark
                 }
                 for i, c in enumerate(self.contexts, start=1)
             ],
