@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localqa.config import Settings, config_source, load_settings
-from localqa.store.index import Index
+from localqa.store.open import open_existing, open_index
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
-    from localqa.store.base import IndexReader
+    from localqa.store.base import IndexReader, IndexWriter
 
 
 def _to_stderr(line: str) -> None:
@@ -122,13 +122,14 @@ class Builder:
 
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
 
-    def index(self) -> Index:
-        """The configured index, created on first write."""
-        return Index(self.settings.store)
+    def index(self) -> IndexWriter:
+        """The configured index (embedded, or shared with `database_url`: store/open.py),
+        created on first write."""
+        return open_index(self.settings.store)
 
-    def existing_index(self) -> Index:
+    def existing_index(self) -> IndexWriter:
         """The configured index; raises IndexMissing when nothing was ingested yet."""
-        return Index.open_existing(self.settings.store)
+        return open_existing(self.settings.store)
 
     def reranker(self) -> CrossEncoderReranker | None:
         """The cross-encoder of `reranker_model`, or None when none is configured."""

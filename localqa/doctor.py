@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from localqa.errors import LocalqaError
 from localqa.store.index import Index
+from localqa.store.open import check_servers, shared
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
@@ -164,10 +165,12 @@ def _gpu() -> dict[str, Any]:
 
 
 def _index(builder: Builder) -> dict[str, Any]:
+    if shared(builder.settings.store):  # PostgreSQL: checked under "servers"
+        return {"shared": "in PostgreSQL (database_url): see servers"}
     path = builder.settings.index_dir
     if not Index.exists(builder.settings.store):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
-    with builder.existing_index() as index:
+    with Index.open_existing(builder.settings.store) as index:
         info = builder.describe(index)
         fresh = index.lexical.fresh_arrays() is not None
     return {
@@ -212,7 +215,7 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         index: Index | None = None
         if Index.exists(builder.settings.store):
-            index = stack.enter_context(builder.existing_index())
+            index = stack.enter_context(Index.open_existing(builder.settings.store))
         for role, embedder in (
             ("ingest", builder.embedder()),
             ("questions", builder.query_embedder(index)),
@@ -235,7 +238,7 @@ def _search(builder: Builder) -> dict[str, Any]:
     folder = Path(model) if model else default_model_path()
     facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
     if Index.exists(builder.settings.store):
-        with builder.existing_index() as index:
+        with Index.open_existing(builder.settings.store) as index:
             outdated = index.lexical.outdated()
         facts["lexical_index"] = (
             "outdated: CJK text (and words abbreviated as `ref.`) are not found lexically "
@@ -267,6 +270,7 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         **server,
         "gpu": _gpu(),
         "index": _index(builder),
+        **({"servers": servers} if (servers := check_servers(builder.settings.store)) else {}),
         "network": _network(builder),
         "embedding": _embedding(builder),
         "search": _search(builder),

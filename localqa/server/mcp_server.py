@@ -221,7 +221,7 @@ def serve_stdio(builder: Builder, use_model: bool = True) -> None:
     async def main() -> None:
         with _stdout_to_stderr():
             await engine.load()
-        about = engine.describe()
+        about = await engine.describe()
         print(
             f"localqa mcp: index {about['index']} ({about['documents']} documents), "
             f"{about['model'] or 'extractive answers'}; MCP on stdin/stdout",

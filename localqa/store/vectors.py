@@ -96,3 +96,12 @@ class ChromaVectorStore:
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def vectors_of(self, ids: Sequence[str]) -> Vectors:
+        """The stored vectors of `ids`, one float32 row each in their order (`localqa index
+        copy`: vectors move, never re-embedded); KeyError for an id that has none."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), 1000):
+            got = self._collection.get(ids=list(ids[start : start + 1000]), include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        return np.asarray([found[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
