@@ -26,6 +26,10 @@ class DocumentIdentity:
     doc_hash: str
     title: str
     page_kind: str
+    # Part of every chunk id: the file's inode change time when read. A moved document
+    # keeps its chunks' ids (Index.move), made from its old path; a copy of it later put
+    # at that old path is read anew, and its ids must differ from those.
+    id_salt: str = ""
 
 
 def header_budget(max_tokens: int, chunk_tokens: int) -> int:
@@ -54,6 +58,7 @@ class Chunker:
         footers of paged documents are left out."""
         section = ""
         ordinal = 0
+        salt = f"\0{doc.id_salt}" if doc.id_salt else ""
         repaired = (repair_page(page) for page in pages)
         for page in strip_furniture(repaired) if doc.page_kind == "page" else repaired:
             headings = sorted(page.headings)
@@ -66,7 +71,7 @@ class Chunker:
                 yield (
                     page,
                     Chunk(
-                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}"),
+                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}{salt}"),
                         text=span.text,
                         source=doc.source,
                         abs_path=doc.abs_path,
