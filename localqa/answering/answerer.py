@@ -183,6 +183,12 @@ class Answerer:
         self._embedder = retriever.embedder
         self.model = model
 
+    def question_cut(self, question: str) -> bool:
+        """Whether `question` is longer than the question encoder's window (its word
+        pieces plus [CLS] and [SEP]): then only its first part is embedded for the dense
+        search; the lexical search reads it whole."""
+        return self._embedder.count_tokens(question) + 2 > self._embedder.max_tokens
+
     @property
     def quotes_only(self) -> bool:
         """Setting `unsupported_answer = "quotes-only"`, with a model: a model answer that

@@ -64,9 +64,11 @@ def ingest(
 ) -> None:
     """Read, split, embed and store documents; only what changed is redone.
 
-    Exit status: 0 done (files that failed before and have not changed since are listed,
-    not read again); 1 a file failed; 2 could not run (no path exists, a bad setting);
-    130 interrupted (what was stored stays: run it again to continue).
+    Exit status:
+    0: done (files that failed before and have not changed are listed, not read)
+    1: a file failed (its line says why and what to do)
+    2: could not run: no path given exists, or a setting is wrong
+    130: interrupted; what was stored stays: run it again to continue
     """
     exclude = () if no_default_excludes else None
     builder = make_builder(config, index=index, home=home, ocr=ocr, exclude=exclude)
