@@ -42,9 +42,12 @@ def recall(memory: IngestMemory, plan: Plan, report: IngestReport) -> None:
             report.skipped.append(problem)
         else:
             (report.failed_before if failure.reported else report.failed).append(problem)
-        if failure.stat() != file.stat() or failure.source != file.source:
+        if failure.abs_path != file.abs_path:  # moved with its file
+            memory.failures.pop(failure.abs_path, None)
+        if failure.stat() != file.stat() or failure.abs_path != file.abs_path:
             memory.failures[file.abs_path] = dataclasses.replace(
                 failure,
+                abs_path=file.abs_path,
                 source=file.source,
                 size=file.size,
                 mtime_ns=file.mtime_ns,

@@ -322,6 +322,8 @@ def make_plan(
                 plan.touched.append(file)
         elif failure is not None and failure.digest == digest:
             plan.failed_before.append((file, failure))
+        elif (moved := _moved_failure(failed_before, digest, previous)) is not None:
+            plan.failed_before.append((file, moved))
         else:
             (plan.changed if previous else plan.new).append(WorkItem(file, digest, previous))
     seen = {f.abs_path for f in files}
@@ -330,6 +332,19 @@ def make_plan(
         if inside and doc.abs_path not in seen:
             plan.removed.append(doc)
     return plan, unreadable
+
+
+def _moved_failure(
+    failed_before: Mapping[str, Remembered], digest: str, previous: IndexedDocument | None
+) -> Remembered | None:
+    """The remembered failure of a new file's content at a path that is gone (its file or
+    folder moved or renamed), if any."""
+    if previous is not None:
+        return None
+    for failure in failed_before.values():
+        if failure.digest == digest and not os.path.lexists(failure.abs_path):
+            return failure
+    return None
 
 
 def _stat(document: IndexedDocument) -> tuple[int, int, int]:
