@@ -126,9 +126,10 @@ class IngestMemory:
         return () if noted is None or noted.reported else noted.warnings
 
     def settle(self, kept_failures: set[str], scanned: list[str], gone: set[str]) -> None:
-        """After a complete run, its report printed: every entry is reported; failures of
-        scanned paths (files, or folders ending in "/") that this run did not meet again
-        (`kept_failures`) are dropped, as are the warnings of documents `gone`."""
+        """After a complete run, its report printed: what it met is reported (the failures
+        in `kept_failures`, the warnings of scanned paths: files, or folders ending in
+        "/"); failures of scanned paths it did not meet again are dropped, as are the
+        warnings of documents `gone`."""
 
         def scanned_now(path: str) -> bool:
             return any(path == s or (s.endswith(os.sep) and path.startswith(s)) for s in scanned)
@@ -139,6 +140,8 @@ class IngestMemory:
             if path in kept_failures or not scanned_now(path)
         }
         self.warnings = {
-            path: replace(w, reported=True) for path, w in self.warnings.items() if path not in gone
+            path: replace(w, reported=w.reported or scanned_now(path))
+            for path, w in self.warnings.items()
+            if path not in gone
         }
         self.save()

@@ -323,7 +323,8 @@ class Ingestor:
         (report.updated if item.previous else report.added).append(source)
         report.pages += event.last_page
         outcome = "updated" if item.previous else "added"
-        notes = ["read by OCR"] if event.item in self._ocr else []
+        said = any(w.startswith("read by OCR") for w in event.warnings)  # the PDF loader's
+        notes = ["read by OCR"] if event.item in self._ocr and not said else []
         if event.warnings:
             more = len(event.warnings) - 1
             notes.append(f"warning: {event.warnings[0]}" + (f" (+{more} more)" if more else ""))

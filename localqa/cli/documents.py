@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from localqa.cli.common import (
+    INTERRUPTED,
     CommandError,
     ConfigOpt,
     HomeOpt,
@@ -22,9 +23,6 @@ from localqa.cli.common import (
 )
 from localqa.errors import UsageError
 from localqa.text import terminal_safe
-
-# The exit status of an interrupted command (128 + SIGINT), as shells give it.
-INTERRUPTED = 130
 
 if TYPE_CHECKING:
     from localqa.builder import Builder

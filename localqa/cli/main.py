@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from localqa import __version__
 from localqa.cli import answer, chat, documents, evaluate, serve
-from localqa.cli.common import CommandError, Launch
+from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
 
@@ -43,6 +43,9 @@ class LocalqaGroup(TyperGroup):
             for line in err.details if isinstance(err, CommandError) else ():
                 typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
             raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (ingest says more)
+            typer.echo("localqa: interrupted", err=True)
+            raise typer.Exit(INTERRUPTED) from None
 
 
 def _in_words(param: Any, ctx: Any = None) -> str | None:
