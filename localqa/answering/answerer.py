@@ -185,6 +185,12 @@ class Answerer:
         self._embedder = retriever.embedder
         self.model = model
 
+    def question_cut(self, question: str) -> bool:
+        """Whether `question` is longer than the question encoder's window (its word
+        pieces plus [CLS] and [SEP]): then only its first part is embedded for the dense
+        search; the lexical search reads it whole."""
+        return self._embedder.count_tokens(question) + 2 > self._embedder.max_tokens
+
     @property
     def retriever(self) -> Retriever:
         """The hybrid retrieval this answerer's sources come from (the MCP `search` tool

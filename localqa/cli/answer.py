@@ -151,10 +151,19 @@ def ask(
             sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
     assert shown is not None  # every stream ends with Shown
+    cut = answerer.question_cut(question)
     if as_json:
-        emit_json(shown.answer.as_json())
-        return
-    show_answer(shown)
+        emit_json({**shown.answer.as_json(), "question_cut": cut})
+    else:
+        show_answer(shown)
+    if cut:
+        sys.stdout.flush()
+        print(
+            "note: the question is longer than the embedder's window: only its first part "
+            "was used for the dense search (the keyword search used all of it); a shorter "
+            "question matches better",
+            file=sys.stderr,
+        )
 
 
 def doctor(

@@ -71,6 +71,14 @@ class ChromaVectorStore:
             metadatas=[{"doc": p} for p in abs_paths],
         )
 
+    def retag(self, ids: Sequence[str], abs_path: str) -> None:
+        """Tag these ids' vectors with another document (a moved file); vectors unchanged."""
+        if not ids:
+            return
+        for start in range(0, len(ids), 1000):
+            batch = list(ids[start : start + 1000])
+            self._collection.update(ids=batch, metadatas=[{"doc": abs_path}] * len(batch))
+
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 1000):
             self._collection.delete(ids=list(ids[start : start + 1000]))
