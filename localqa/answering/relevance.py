@@ -7,8 +7,11 @@ what country?" it repeated the question, which its sources support word for word
 SQuAD 2.0 sample, 20 of its 100 answers were supported but lacked the gold answer the
 extractive quotes held, and were shown without those quotes (docs/BENCHMARKS-LOG.md).
 
-So an answer is shown alone only when every sentence it checks is supported, it says more
-than the question, and its first claim (the answer; what follows may add detail from
+So an answer is shown alone only when every sentence it checks is supported, none rests
+only on a source that addresses the model (localqa/injection.py: then the answer is
+replaced by the quotes, whatever the setting), it says more than the question, it states
+the kind of fact the question asks for (a number for "how many", a name for "who":
+asked.py), and its first claim (the answer; what follows may add detail from
 around it) rests on the sentence the extractive answer quotes first: the passages'
 sentence that best matches the question. Otherwise the extractive quotes are shown with
 it (setting `unsupported_answer`), under one line saying why (`QUOTES_BECAUSE`). Resting
@@ -22,12 +25,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from localqa.answering.asked import asked_kind, gives
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
     from localqa.answering.citations import SentenceCheck
 
-Reason = Literal["no-claim", "unsupported", "partly-unsupported", "echo", "off-question"]
+Reason = Literal[
+    "no-claim",
+    "unsupported",
+    "partly-unsupported",
+    "echo",
+    "off-question",
+    "not-answered",
+    "instructions",
+]
 
 # The line shown above the extractive quotes, by reason.
 QUOTES_BECAUSE: dict[str, str] = {
@@ -39,6 +51,14 @@ QUOTES_BECAUSE: dict[str, str] = {
         "The answer comes from another passage than the one that best matches the "
         "question; check it against these:"
     ),
+    "not-answered": (
+        "The answer does not state the number or name the question asks for; here is what "
+        "the sources say:"
+    ),
+    "instructions": (
+        "A source contains instructions addressed to the model, and the answer rests only on "
+        "it; here is what the sources say:"
+    ),
 }
 # The same, short: the chat's line under an answer.
 SHORT_REASON: dict[str, str] = {
@@ -47,7 +67,12 @@ SHORT_REASON: dict[str, str] = {
     "partly-unsupported": "not every sentence is supported",
     "echo": "it restates the question",
     "off-question": "it comes from another passage than the best match",
+    "not-answered": "it does not state what the question asks for",
+    "instructions": "a source contains instructions to the model",
 }
+# Reasons whose answer is never shown, whatever `unsupported_answer` says: the quotes
+# replace it (presentation.py).
+REPLACED_BECAUSE = frozenset({"instructions"})
 
 
 def _same(a: str, b: str) -> bool:
@@ -67,6 +92,8 @@ def why_quotes(
     With no quotes (nothing matched well enough to quote) there is nothing to rest on."""
     if not checks:
         return "no-claim"
+    if any(c.from_instructions for c in checks):
+        return "instructions"
     supported = [c for c in checks if c.supported]
     if not supported:
         return "unsupported"
@@ -74,6 +101,9 @@ def why_quotes(
         return "partly-unsupported"
     if all(restates(c.sentence, question) for c in checks):
         return "echo"
+    kind = asked_kind(question)
+    if kind is not None and not any(gives(kind, c.sentence, question) for c in checks):
+        return "not-answered"
     if quotes and not _same(checks[0].evidence, quotes[0]):
         return "off-question"
     return None
