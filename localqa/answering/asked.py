@@ -41,7 +41,12 @@ UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r")\b|温度|沸点|熔点",
             re.I,
         ),
-        re.compile(r"\d\s*(?:°|º|℃|℉|degrees?\b|deg\b|celsius\b|fahrenheit\b|kelvin\b|K\b)", re.I),
+        # "356.7 °C", "40 degrees"; a table's "Max (C): 450"; "temperature: 20"
+        re.compile(
+            r"\d\s*(?:°|º|℃|℉|degrees?\b|deg\b|celsius\b|fahrenheit\b|kelvin\b|K\b)|"
+            r"\(\s*°?\s*[CFK]\s*\)\s*[:|]?\s*-?\d|temperature\W{1,20}-?\d|温度\D{0,10}\d",
+            re.I,
+        ),
     ),
     "age": (
         re.compile(
