@@ -173,4 +173,4 @@ def test_a_measure_asked_for() -> None:
     assert states_unit("temperature", "It boils at 356.7 °C.")
     assert states_unit("temperature", "Operating range: -5 to 40 degrees Celsius.")
     assert not states_unit("temperature", "It costs 40 NOK.")
-    assert states_unit("age", HOUSE) and not states_unit("age", SENATE)
+    assert states_unit("age", HOUSE) and not states_unit("age", INTEL)

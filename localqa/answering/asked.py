@@ -54,7 +54,9 @@ UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             re.I,
         ),
         re.compile(
-            r"\d+\s*(?:years?\s+old\b|-year-old|岁)|\bage(?:d|s)?\s+(?:of\s+)?\d|年满\s*\d", re.I
+            r"\d+\s*(?:years?\b|yrs?\b|-year|岁)|\bage(?:d|s)?\s+(?:of\s+)?\d|\bborn\b\D{0,40}\d|"
+            r"年满\s*\d",
+            re.I,
         ),
     ),
 }
