@@ -174,3 +174,28 @@ def test_a_measure_asked_for() -> None:
     assert states_unit("temperature", "Operating range: -5 to 40 degrees Celsius.")
     assert not states_unit("temperature", "It costs 40 NOK.")
     assert states_unit("age", HOUSE) and not states_unit("age", INTEL)
+
+
+def test_the_answer_beside_the_best_matching_sentence_stands_alone(
+    checker: SupportChecker,
+) -> None:
+    """The question's words in one sentence, the name it asks for in the next: the quote
+    that best matches the question is the first; an answer resting on the second, and
+    naming someone the question does not, is no answer "from another passage"."""
+    from localqa.answering.extractive import extract_answer
+    from localqa.schema import ScoredChunk
+
+    question = "Who did the President nominate to the Supreme Court?"
+    contexts = [ScoredChunk(chunk(NOMINEE), 1.0)]
+    extract = extract_answer(question, contexts, checker)
+    assert "Ketanji" not in extract.quotes[0]
+    passages = [NOMINEE]
+    checks, _ = check_answer("Ketanji Brown Jackson.", [chunk(NOMINEE)], checker, question)
+    assert why_quotes(checks, extract.quotes, question, passages) is None
+    assert why_quotes(checks, extract.quotes, question) == "off-question"  # passages unknown
+    # resting on that sentence but naming nobody: not the answer
+    checks, _ = check_answer(
+        "The President nominated someone 4 days ago.", [chunk(NOMINEE)], checker, question
+    )
+    assert checks[0].supported
+    assert why_quotes(checks, extract.quotes, question, passages) == "not-answered"

@@ -343,7 +343,8 @@ class Answerer:
         checks, citations = check_answer(text, sources, job.checker, question, flagged)
         stats = model.last_stats
         job.timings.update(stats.timings())
-        reason = why_quotes(checks, extract.quotes, question)
+        passages = [c.chunk.text for c in extract.citations]
+        reason = why_quotes(checks, extract.quotes, question, passages)
         return Answer(
             question=question,
             text=text,

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from localqa.answering.asked import asked_kind, gives
+from localqa.answering.facts import facts_of, without
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
@@ -84,12 +85,45 @@ def restates(sentence: str, question: str) -> bool:
     return content_words(sentence) <= content_words(question)
 
 
+def next_to(a: str, b: str, passages: Sequence[str]) -> bool:
+    """`a` and `b` are neighbouring sentences of one of the `passages` (whitespace aside)."""
+    a, b = " ".join(a.split()), " ".join(b.split())
+    for passage in passages:
+        flat = " ".join(passage.split())
+        i, j = flat.find(a), flat.find(b)
+        if (
+            i >= 0
+            and j >= 0
+            and (not flat[i + len(a) : j].strip() or not flat[j + len(b) : i].strip())
+        ):
+            return True
+    return False
+
+
+def rests_on_best(
+    check: SentenceCheck, quotes: Sequence[str], question: str, passages: Sequence[str]
+) -> bool:
+    """The first claim rests on the best-matching sentence (`quotes[0]`), or on the
+    sentence beside it in its passage while stating a name or number the question does not
+    (the question's words in one sentence, the answer in the next: "... nominating someone
+    to serve on the United States Supreme Court. And I did that 4 days ago, when I
+    nominated ... Ketanji Brown Jackson.")."""
+    if _same(check.evidence, quotes[0]):
+        return True
+    added = without(facts_of(check.sentence, first_is_name=True), question)
+    return bool(added) and next_to(check.evidence, quotes[0], passages)
+
+
 def why_quotes(
-    checks: Sequence[SentenceCheck], quotes: Sequence[str], question: str
+    checks: Sequence[SentenceCheck],
+    quotes: Sequence[str],
+    question: str,
+    passages: Sequence[str] = (),
 ) -> Reason | None:
     """Why the extractive quotes (`quotes`, best first) must be shown with the answer whose
     sentences were `checks`ed, or None when the answer stands alone (module docstring).
-    With no quotes (nothing matched well enough to quote) there is nothing to rest on."""
+    With no quotes (nothing matched well enough to quote) there is nothing to rest on.
+    `passages`: the texts the quotes come from (`rests_on_best`)."""
     if not checks:
         return "no-claim"
     if any(c.from_instructions for c in checks):
@@ -104,6 +138,6 @@ def why_quotes(
     kind = asked_kind(question)
     if kind is not None and not any(gives(kind, c.sentence, question) for c in checks):
         return "not-answered"
-    if quotes and not _same(checks[0].evidence, quotes[0]):
+    if quotes and not rests_on_best(checks[0], quotes, question, passages):
         return "off-question"
     return None
