@@ -199,7 +199,7 @@ def forget(
     if (path is None) == (not missing):
         raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
-    with builder.existing_index() as store:
+    with builder.existing_index(write=True) as store:
         matches = store.catalog.missing() if missing else store.catalog.find(path or "")
         if not matches and not missing:
             raise SourceNotFound(

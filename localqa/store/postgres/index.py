@@ -60,14 +60,17 @@ class PgIndex:
     @property
     def vectors(self) -> ChromaVectorStore:
         if self._vectors is None:
+            from localqa.store.identity import collection_name
             from localqa.store.vectors import ChromaVectorStore
 
             s = self.settings
+            ident = self._index_id()
             self._vectors = ChromaVectorStore(
                 s.index_dir / "chroma",
-                host=s.chroma_host,
-                port=s.chroma_port,
-                namespace=s.index if s.chroma_host else "",
+                s.chroma_host,
+                s.chroma_port,
+                collection_name(s.index, ident, bool(s.chroma_host)),
+                index_id=ident,
             )
         return self._vectors
 
@@ -212,6 +215,17 @@ class PgIndex:
             ).fetchone()
         count, newest = (int(row[0]), int(row[1])) if row else (0, 0)
         return newest * 1_000_003 + count
+
+    def _index_id(self) -> str:
+        """The shared index's own id (made by the first run to ask, kept in `meta`): its
+        collection on a Chroma server is its own, whatever each machine calls the server."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta VALUES ('index_id', %s) ON CONFLICT (key) DO NOTHING",
+                (f"pg{uuid.uuid4().hex[:10]}",),
+            )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+        return str(row[0]) if row else ""
 
     # The build record (the `meta` table) -------------------------------------------------
 
