@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
     from localqa.generation.base import LanguageModel
     from localqa.schema import ScoredChunk
-    from localqa.store.index import Index
+    from localqa.store.base import IndexReader
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ class Busy(LocalqaError):
 
 @dataclass
 class _Parts:
-    index: Index
+    index: IndexReader
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
     info: PartsInfo  # as last counted
