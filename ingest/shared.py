@@ -44,8 +44,11 @@ class SharedIngestor(Ingestor):
         progress: Progress | None = None,
         *,
         own_process: bool = False,
+        retry_failed: bool = False,
     ) -> None:
-        super().__init__(index, embedder, settings, progress, own_process=own_process)
+        super().__init__(
+            index, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+        )
         self._shared = index
         self._claims: WorkClaims | None = None
 
@@ -94,10 +97,15 @@ def make_ingestor(
     progress: Progress | None = None,
     *,
     own_process: bool = False,
+    retry_failed: bool = False,
 ) -> Ingestor:
     """The ingestor for `index`: one that shares the work with other runs where the store
     allows several at once, else the lone `Ingestor`."""
     if callable(getattr(type(index), "sharing", None)):  # the type's: no property is run
         shared = cast(SharedIndexWriter, index)
-        return SharedIngestor(shared, embedder, settings, progress, own_process=own_process)
-    return Ingestor(index, embedder, settings, progress, own_process=own_process)
+        return SharedIngestor(
+            shared, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+        )
+    return Ingestor(
+        index, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+    )

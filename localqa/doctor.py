@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import platform
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,7 +171,34 @@ def _index(builder: Builder) -> dict[str, Any]:
     path = builder.settings.index_dir
     if not Index.exists(builder.settings.store):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
-    with Index.open_existing(builder.settings.store) as index:
+    try:
+        return _index_facts(builder)
+    except LocalqaError as err:  # the integrity section says what to do
+        return {"path": str(path), "state": f"cannot be read: {err}"}
+
+
+def _integrity(builder: Builder) -> dict[str, Any]:
+    """Whether the index is whole, part by part, and what repairs it (store/integrity.py)."""
+    from localqa.store.integrity import check
+
+    if not Index.exists(builder.settings.store):
+        return {"verdict": "no index yet", "exit_code": 0}
+    found = check(builder.settings.store)
+    return {**found.as_dict(), "exit_code": found.exit_code}
+
+
+def _guarded(section: Callable[[Builder], dict[str, Any]], builder: Builder) -> dict[str, Any]:
+    """A section that opens the index: its error as a line when the index cannot be read."""
+    try:
+        return section(builder)
+    except LocalqaError as err:
+        return {"problem": str(err)}
+
+
+def _index_facts(builder: Builder) -> dict[str, Any]:
+    path = builder.settings.index_dir
+    # the embedded index's own facts (a shared one's are under "servers")
+    with Index.open_existing(builder.settings.store, read_only=True) as index:
         info = builder.describe(index)
         fresh = index.lexical.fresh_arrays() is not None
     return {
@@ -271,7 +299,8 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         "gpu": _gpu(),
         "index": _index(builder),
         **({"servers": servers} if (servers := check_servers(builder.settings.store)) else {}),
+        "integrity": _integrity(builder),
         "network": _network(builder),
-        "embedding": _embedding(builder),
-        "search": _search(builder),
+        "embedding": _guarded(_embedding, builder),
+        "search": _guarded(_search, builder),
     }

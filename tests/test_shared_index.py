@@ -357,3 +357,37 @@ def test_index_copy_to_postgresql_and_back(
     with Index(sample_index.store) as source, Index(copied.store) as target:
         assert visible(target) == visible(source)
         assert target.vectors.count() == source.chunks.count()
+
+
+def test_a_renamed_file_is_moved_in_the_shared_index_without_reading_it(
+    shared: Settings, tmp_path: Path, embedder: Embedder
+) -> None:
+    """issue 28's moves, on PostgreSQL: a renamed file keeps its chunks and vectors (those
+    whose header names the file are embedded again from stored text) and is found by its
+    new name; a moved folder embeds nothing."""
+    from localqa.ingest.progress import PlainProgress
+    from localqa.ingest.shared import make_ingestor
+
+    folder = tmp_path / "docs"
+    shutil.copytree(SAMPLE_DOCS, folder)
+
+    def ingest() -> Any:
+        with PgIndex(shared.store) as index:
+            return make_ingestor(index, embedder, shared.ingest, PlainProgress(quiet=True)).run(
+                [folder]
+            )
+
+    assert len(ingest().added) == 10
+    (folder / "faq.txt").rename(folder / "questions-answered.txt")
+    report = ingest()
+    assert report.moved and report.added == [] and report.moved_embedded > 0
+    with PgIndex(shared.store) as index:
+        consistent(index)
+        sources = {d.source for d in index.catalog.documents()}
+        assert "questions-answered.txt" in sources and "faq.txt" not in sources
+        found = index.lexical.search("questions answered", 5)
+        assert found and found[0][0].source == "questions-answered.txt"
+    (folder / "sub").mkdir()
+    (folder / "questions-answered.txt").rename(folder / "sub" / "questions-answered.txt")
+    report = ingest()
+    assert report.moved and report.moved_embedded == 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from localqa.cli.common import (
+    INTERRUPTED,
     CommandError,
     ConfigOpt,
     HomeOpt,
@@ -20,6 +21,7 @@ from localqa.cli.common import (
     make_builder,
     own_process,
 )
+from localqa.errors import UsageError
 from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
@@ -50,22 +52,43 @@ def ingest(
             "dependency, build and version-control folders).",
         ),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Read again the files that failed before and have not changed since.",
+        ),
+    ] = False,
 ) -> None:
-    """Read, split, embed and store documents; only what changed is redone."""
+    """Read, split, embed and store documents; only what changed is redone.
+
+    Exit status:
+    0: done (files that failed before and have not changed are listed, not read)
+    1: a file failed (its line says why and what to do)
+    2: could not run: no path given exists, or a setting is wrong
+    130: interrupted; what was stored stays: run it again to continue
+    """
     exclude = () if no_default_excludes else None
     builder = make_builder(config, index=index, home=home, ocr=ocr, exclude=exclude)
     own = own_process(ctx)
-    report = _dry_run(builder, paths, own) if dry_run else _ingest(builder, paths, quiet, own)
+    if dry_run:
+        report = _dry_run(builder, paths, own)
+    else:
+        report = _ingest(builder, paths, quiet, own, retry_failed)
     if as_json:
         emit_json(report.as_json())
     if not quiet:
         for line in report.summary_lines():
             typer.echo(terminal_safe(line, one_line=True), err=True)
+    if not any(p.expanduser().exists() for p in paths):
+        raise typer.Exit(UsageError.exit_code)  # not one path exists: nothing could run
     if report.failed:
         raise typer.Exit(1)
 
 
-def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> IngestReport:
+def _ingest(
+    builder: Builder, paths: list[Path], quiet: bool, own: bool, retry_failed: bool
+) -> IngestReport:
     from localqa.ingest.progress import make_progress
     from localqa.ingest.report import IngestReport
     from localqa.ingest.scan import scan
@@ -80,9 +103,24 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> Inge
     with builder.index() as store:
         progress = make_progress(quiet=quiet)
         ingestor = make_ingestor(
-            store, builder.embedder(), builder.settings.ingest, progress, own_process=own
+            store,
+            builder.embedder(),
+            builder.settings.ingest,
+            progress,
+            own_process=own,
+            retry_failed=retry_failed,
         )
-        return ingestor.run(paths)
+        try:
+            return ingestor.run(paths)
+        except KeyboardInterrupt:
+            progress.finish()
+            stored = ingestor.report.stored()
+            typer.echo(
+                f"localqa: interrupted: {stored} file(s) stored and kept; run the same "
+                "`localqa ingest` again to continue",
+                err=True,
+            )
+            raise typer.Exit(INTERRUPTED) from None
 
 
 def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
@@ -141,7 +179,11 @@ def sources(
 
 def forget(
     path: Annotated[
-        str | None, typer.Argument(help="A document as `sources` lists it, or its path.")
+        str | None,
+        typer.Argument(
+            help="A document: its file name when no other has it, its name as `sources` "
+            "lists it, or its path."
+        ),
     ] = None,
     missing: Annotated[
         bool, typer.Option("--missing", help="Forget every document whose file is gone.")
@@ -157,7 +199,7 @@ def forget(
     if (path is None) == (not missing):
         raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
-    with builder.existing_index() as store:
+    with builder.existing_index(write=True) as store:
         matches = store.catalog.missing() if missing else store.catalog.find(path or "")
         if not matches and not missing:
             raise SourceNotFound(

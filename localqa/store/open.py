@@ -42,10 +42,12 @@ def index_exists(settings: StoreSettings) -> bool:
         db.close()
 
 
-def open_existing(settings: StoreSettings) -> IndexWriter:
-    """The configured index; raises IndexMissing when it was never created."""
+def open_existing(settings: StoreSettings, read_only: bool = False) -> IndexWriter:
+    """The configured index; raises IndexMissing when it was never created. `read_only`:
+    an embedded index opened so that nothing is written (a shared one's readers never
+    write to the server anyway)."""
     if not shared(settings):
-        return Index.open_existing(settings)
+        return Index.open_existing(settings, read_only=read_only)
     if not index_exists(settings):
         from localqa.store.postgres.connection import server_name
 
@@ -92,16 +94,14 @@ def _check_database(settings: StoreSettings) -> dict[str, str | int]:
 
 def _check_chroma(settings: StoreSettings) -> str:
     from localqa.errors import LocalqaError
-    from localqa.store.vectors import ChromaVectorStore
+    from localqa.store.vectors import open_client
 
     where = f"{settings.chroma_host}:{settings.chroma_port}"
     try:
-        vectors = ChromaVectorStore(
-            settings.index_dir / "chroma",
-            host=settings.chroma_host,
-            port=settings.chroma_port,
-            namespace=settings.index,
+        client = open_client(
+            settings.index_dir / "chroma", settings.chroma_host, settings.chroma_port
         )
-        return f"server {where}: reachable, {vectors.count()} vectors of index {settings.index!r}"
+        client.heartbeat()
+        return f"server {where}: reachable"
     except LocalqaError as err:
         return f"problem: {err}; start it or fix chroma_host and chroma_port"

@@ -17,8 +17,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -59,14 +60,17 @@ class PgIndex:
     @property
     def vectors(self) -> ChromaVectorStore:
         if self._vectors is None:
+            from localqa.store.identity import collection_name
             from localqa.store.vectors import ChromaVectorStore
 
             s = self.settings
+            ident = self._index_id()
             self._vectors = ChromaVectorStore(
                 s.index_dir / "chroma",
-                host=s.chroma_host,
-                port=s.chroma_port,
-                namespace=s.index if s.chroma_host else "",
+                s.chroma_host,
+                s.chroma_port,
+                collection_name(s.index, ident, bool(s.chroma_host)),
+                index_id=ident,
             )
         return self._vectors
 
@@ -154,6 +158,31 @@ class PgIndex:
                     document.source,
                 )
 
+    def move(
+        self,
+        old: IndexedDocument,
+        new: IndexedDocument,
+        embed: Callable[[list[str]], Vectors],
+    ) -> int:
+        """`IndexWriter.move`: vectors first (re-embedded where the chunk header names the
+        file anew, else retagged), then one transaction moves the rows."""
+        from localqa.store.postgres.moving import move_rows
+
+        chunks = self.chunks.of_document(old.abs_path)
+        moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
+        reindex = [
+            m
+            for c, m in zip(chunks, moved, strict=True)
+            if c.embedding_text() != m.embedding_text()
+        ]
+        renamed = {c.id for c in reindex}
+        if reindex:
+            vectors = embed([c.embedding_text() for c in reindex])
+            self.vectors.upsert([c.id for c in reindex], vectors, [new.abs_path] * len(reindex))
+        self.vectors.retag([c.id for c in moved if c.id not in renamed], new.abs_path)
+        move_rows(self.db, self.lexical, old, new, reindex)
+        return len(reindex)
+
     def discard(self, abs_path: str) -> None:
         self.collect_orphans(abs_path)
 
@@ -176,6 +205,27 @@ class PgIndex:
 
     def upgrade_lexical(self) -> int:
         return 0  # the shared index began at the current lexical format
+
+    def data_version(self) -> int:
+        """`IndexReader.data_version`: the catalog's row count and its newest row version
+        (`xmin`: every insert and update writes a new one), as one number."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT count(*), coalesce(max(xmin::text::bigint), 0) FROM documents"
+            ).fetchone()
+        count, newest = (int(row[0]), int(row[1])) if row else (0, 0)
+        return newest * 1_000_003 + count
+
+    def _index_id(self) -> str:
+        """The shared index's own id (made by the first run to ask, kept in `meta`): its
+        collection on a Chroma server is its own, whatever each machine calls the server."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta VALUES ('index_id', %s) ON CONFLICT (key) DO NOTHING",
+                (f"pg{uuid.uuid4().hex[:10]}",),
+            )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+        return str(row[0]) if row else ""
 
     # The build record (the `meta` table) -------------------------------------------------
 
