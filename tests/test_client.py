@@ -89,7 +89,12 @@ try:
 except SystemExit as done:
     assert done.code in (0, None), done.code
 """
-    assert loaded_after(code) == []  # no torch, chromadb, llama_cpp, onnx, textual, fastapi
+    assert loaded_after(code) == []  # no torch, chromadb, llama_cpp, textual, fastapi
+    more = ["onnxruntime", "localqa.store.index", "localqa.embedding.onnx_encoder", "gguf"]
+    probe = code + f"\nprint([m for m in {more!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + probe], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().strip().splitlines()[-1] == "[]"  # nor onnxruntime, an index
 
 
 def test_a_server_that_is_down_is_one_line_and_exit_1(tmp_path: Path) -> None:

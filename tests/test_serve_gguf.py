@@ -134,3 +134,38 @@ def test_ask_server_shows_the_real_models_answer(served: str, tmp_path: Path) ->
     shown = localqa("ask", QUESTION, "--server", served, cwd=tmp_path, env=env)
     assert shown.returncode == 0 and "Sources:" in shown.stdout
     assert "[generative]" in shown.stderr and "prompt layout:" in shown.stderr
+
+
+def test_esc_in_a_chat_with_the_server_keeps_the_answer_as_written(
+    served: str, tmp_path: Path
+) -> None:
+    """What Esc does in `localqa chat --server`: the core hangs up after the token it was
+    given, the server stops, and the turn is kept as cancelled with the text written."""
+    import threading
+
+    from localqa.answering.answerer import Token
+    from localqa.answering.conversations import ConversationStore
+    from localqa.answering.session import Answered
+    from localqa.client.chat import RemoteCore
+    from localqa.client.http import ServerClient
+
+    core = RemoteCore(ServerClient(served), lambda: ConversationStore(tmp_path / "c.sqlite"))
+    stop = threading.Event()
+    written = ""
+    events = core.ask(QUESTION, stop)
+    for event in events:
+        if isinstance(event, Token):
+            written += event.text
+            stop.set()  # Esc, once the first token is shown
+        elif isinstance(event, Answered):
+            break
+    assert isinstance(event, Answered)
+    assert event.turn.cancelled and event.presentation.text == written != ""
+    assert event.presentation.answer.finish_reason == "cancelled"
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{served}/healthz").json()["questions"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert httpx.get(f"{served}/healthz").json()["questions"] == 0
+    [saved] = core.conversations()
+    assert saved.turns == 1
+    core.close()
