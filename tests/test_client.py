@@ -177,6 +177,17 @@ def test_refusals_and_failures_are_one_line(base: str, tmp_path: Path) -> None:
     with pytest.raises(ServerError, match="ended the answer before it was whole"):
         list(client.ask(QUESTION).events)
 
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    client = ServerClient("http://team-box:8000", None, 30, httpx.MockTransport(slow))
+    with pytest.raises(ServerError) as stalled:
+        client.health()
+    assert str(stalled.value) == (
+        "the localqa server at http://team-box:8000 sent nothing for 30 s; it may be "
+        "overloaded: check http://team-box:8000/healthz"
+    )
+
 
 def test_remote_chat_core_follows_up_saves_and_resumes(base: str, tmp_path: Path) -> None:
     import threading
