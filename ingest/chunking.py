@@ -28,6 +28,10 @@ class DocumentIdentity:
     doc_hash: str
     title: str
     page_kind: str
+    # Part of every chunk id: the file's inode change time when read. A moved document
+    # keeps its chunks' ids (Index.move), made from its old path; a copy of it later put
+    # at that old path is read anew, and its ids must differ from those.
+    id_salt: str = ""
 
 
 def header_budget(max_tokens: int, chunk_tokens: int) -> int:
@@ -57,6 +61,7 @@ class Chunker:
         first pages say the document is about (ingest/subject.py)."""
         section = ""
         ordinal = 0
+        salt = f"\0{doc.id_salt}" if doc.id_salt else ""
         first = list(islice(pages, FACT_PAGES))
         facts = document_facts("\n".join(page.text for page in first))
         doc_title = with_facts(doc.title, facts)
@@ -72,7 +77,7 @@ class Chunker:
                 yield (
                     page,
                     Chunk(
-                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}"),
+                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}{salt}"),
                         text=span.text,
                         source=doc.source,
                         abs_path=doc.abs_path,

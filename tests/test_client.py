@@ -58,7 +58,10 @@ def without_timings(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in answer.items() if k != "timings"}
 
 
-@pytest.mark.parametrize("question", [QUESTION, "How many weeks of parental leave?"])
+LONG = "Tell me about the salary and the payslips " * 40 + QUESTION  # past the encoder
+
+
+@pytest.mark.parametrize("question", [QUESTION, "How many weeks of parental leave?", LONG])
 def test_ask_server_prints_what_a_local_ask_prints(
     base: str, sample_index: Settings, tmp_path: Path, question: str
 ) -> None:
@@ -67,9 +70,12 @@ def test_ask_server_prints_what_a_local_ask_prints(
     assert local.returncode == remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout and "Sources:" in remote.stdout
     assert remote.stderr == local.stderr
+    assert ("longer than the embedder's window" in remote.stderr) is (question == LONG)
 
 
-def test_ask_server_json_is_the_servers_object(base: str, tmp_path: Path) -> None:
+def test_ask_server_json_is_the_servers_object(
+    base: str, sample_index: Settings, tmp_path: Path
+) -> None:
     remote = localqa(
         "ask", QUESTION, "--server", base, "--json", cwd=tmp_path, env=client_env(tmp_path)
     )
@@ -78,6 +84,9 @@ def test_ask_server_json_is_the_servers_object(base: str, tmp_path: Path) -> Non
     served = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=120).json()
     assert without_timings(printed) == without_timings(served)
     assert list(printed) == list(served) and set(printed["timings"]) == set(served["timings"])
+    env = serve_env(sample_index)
+    local = localqa("ask", QUESTION, "--extractive", "--json", cwd=tmp_path, env=env)
+    assert list(json.loads(local.stdout)) == list(printed)  # what a local --json prints
 
 
 def test_ask_server_loads_no_index_embedder_or_model(base: str) -> None:

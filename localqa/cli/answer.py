@@ -132,7 +132,8 @@ def ask(
         refuse_local_options(
             index=index, home=home, model=model, n_gpu_layers=n_gpu_layers, extractive=extractive
         )
-        ask_server(server, question, config, top_k, source or (), as_json, show_answer)
+        shown_by = (show_answer, note_question_cut)
+        ask_server(server, question, config, top_k, source or (), as_json, *shown_by)
         return
     from localqa.answering.presentation import Shown, shown_stream
 
@@ -151,10 +152,24 @@ def ask(
             sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
     assert shown is not None  # every stream ends with Shown
+    cut = answerer.question_cut(question)
     if as_json:
-        emit_json(shown.answer.as_json())
-        return
-    show_answer(shown)
+        emit_json({**shown.answer.as_json(), "question_cut": cut})
+    else:
+        show_answer(shown)
+    note_question_cut(cut)
+
+
+def note_question_cut(cut: bool) -> None:
+    """The note on stderr when the question was longer than the embedder's window."""
+    if cut:
+        sys.stdout.flush()
+        print(
+            "note: the question is longer than the embedder's window: only its first part "
+            "was used for the dense search (the keyword search used all of it); a shorter "
+            "question matches better",
+            file=sys.stderr,
+        )
 
 
 def doctor(
@@ -170,9 +185,11 @@ def doctor(
     report = run_checks(make_builder(config, index=index, home=home, model_path=model))
     if as_json:
         emit_json(report)
-        return
-    for line in report_lines(report):
-        typer.echo(terminal_safe(line, one_line=True))
+    else:
+        for line in report_lines(report):
+            typer.echo(terminal_safe(line, one_line=True))
+    if code := report["integrity"]["exit_code"]:  # 4: damaged, 3: storage, 1: server down
+        raise typer.Exit(code)
 
 
 def report_lines(values: Any, depth: int = 0) -> Iterator[str]:

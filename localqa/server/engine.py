@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from localqa.builder import Builder, PartsInfo
     from localqa.embedding.embedder import Embedder
     from localqa.generation.base import LanguageModel
-    from localqa.store.index import Index
+    from localqa.schema import ScoredChunk
+    from localqa.store.base import IndexReader
 
 T = TypeVar("T")
 
@@ -45,7 +46,7 @@ class Busy(LocalqaError):
 
 @dataclass
 class _Parts:
-    index: Index
+    index: IndexReader
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
     info: PartsInfo  # as last counted
@@ -174,6 +175,26 @@ class Engine:
 
         result: list[str] = await self._run(find)
         return result
+
+    async def search(
+        self, question: str, top_k: int, documents: Sequence[str]
+    ) -> list[ScoredChunk]:
+        """The `top_k` passages hybrid retrieval ranks first for `question` (the ranking an
+        answer's sources are packed from), only from `documents` (absolute paths) when
+        given. Raises what `Retriever.search` raises."""
+
+        def found() -> list[ScoredChunk]:
+            retriever = self._answerer(None).retriever
+            return retriever.search(question, documents).results[:top_k]
+
+        result: list[ScoredChunk] = await self._run(found)
+        return result
+
+    async def question_cut(self, question: str, top_k: int | None) -> bool:
+        """Whether `question` is longer than the question encoder's window (only its first
+        part was embedded: `Answerer.question_cut`)."""
+        cut: bool = await self._run(lambda: self._answerer(top_k).question_cut(question))
+        return cut
 
     def admit(self) -> None:
         """Take a place in the queue (give it back with `release`); raises Busy when the
