@@ -252,3 +252,30 @@ async def test_chat_server_under_pilot_shows_the_answer_its_sources_and_a_follow
         view = await ask(pilot, COST)
         assert "NOK 150" in view.text
         assert "searched for" in str(app.exchanges[-1].question_view.visual)
+
+
+@pytest.mark.anyio
+async def test_chat_server_that_is_down_is_one_message_in_the_app(tmp_path: Path) -> None:
+    from localqa.builder import Builder
+    from localqa.cli.chat import remote_factory
+    from localqa.tui.app import ChatApp
+    from tests.test_tui import settle
+
+    url = f"http://127.0.0.1:{free_port()}"
+    client_home = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "client")})
+    app = ChatApp(remote_factory(Builder(client_home), url))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.core_error == (
+            f"cannot reach the localqa server at {url} (connection refused); start it with "
+            "`localqa serve`, or check the URL"
+        )
+
+
+def test_chat_server_needs_a_url(tmp_path: Path) -> None:
+    done = localqa("chat", "--server", "team-box:8000", cwd=tmp_path, env=client_env(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == (
+        "localqa: error: --server team-box:8000: give the server's URL, e.g. "
+        "http://127.0.0.1:8000\n"
+    )
