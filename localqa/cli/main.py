@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate, mcp_command, serve
+from localqa.cli import answer, chat, copying, documents, evaluate, mcp_command, serve
 from localqa.cli import index as index_commands
 from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
@@ -135,6 +135,7 @@ cli.command()(answer.doctor)
 cli.command()(serve.serve)
 cli.command()(mcp_command.mcp)
 cli.command()(version)
+index_commands.app.command("copy")(copying.copy)
 cli.add_typer(index_commands.app)
 
 
