@@ -69,7 +69,8 @@ def _rebuild_catalog(
             "records which folders were ingested: run `localqa ingest PATH` again"
         )
     with Index(store) as index:
-        report = Ingestor(index, embedder, ingest, PlainProgress(quiet=True)).run(
+        quiet = PlainProgress(quiet=True)
+        report = Ingestor(index, embedder, ingest, quiet, never=[store.home]).run(
             [Path(r) for r in roots]
         )
     where = "" if not store.chroma_host else "; the old collection stays on the server"

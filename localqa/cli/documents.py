@@ -80,9 +80,19 @@ def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> Inge
     with builder.index() as store:
         progress = make_progress(quiet=quiet)
         ingestor = Ingestor(
-            store, builder.embedder(), builder.settings.ingest, progress, own_process=own
+            store,
+            builder.embedder(),
+            builder.settings.ingest,
+            progress,
+            own_process=own,
+            never=own_folders(builder),
         )
         return ingestor.run(paths)
+
+
+def own_folders(builder: Builder) -> tuple[Path, ...]:
+    """localqa's own folders, never ingested: the home (the indexes) and the cache."""
+    return (builder.settings.home, builder.settings.cache_dir)
 
 
 def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
@@ -91,12 +101,19 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     from localqa.ingest.pipeline import Ingestor
     from localqa.store.index import Index
 
+    never = own_folders(builder)  # the real home's, not the scratch one's below
     with contextlib.ExitStack() as stack:
         if not Index.exists(builder.settings.store):  # plan against an empty index that goes away
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="localqa-")))
             builder = Builder(builder.settings.model_copy(update={"home": scratch}))
         store = stack.enter_context(builder.index())
-        ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, own_process=own)
+        ingestor = Ingestor(
+            store,
+            builder.embedder(),
+            builder.settings.ingest,
+            own_process=own,
+            never=never,
+        )
         return ingestor.run(paths, dry_run=True)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from localqa.schema import IndexedDocument
 from localqa.store.database import Transaction
+from localqa.text import terminal_safe
 
 
 class SqliteCatalog:
@@ -32,7 +33,7 @@ class SqliteCatalog:
         wanted = {path, str(Path(path).expanduser().resolve())}
         documents = self.documents()
         exact = [d for d in documents if d.abs_path in wanted]
-        return exact or [d for d in documents if d.source in wanted]
+        return exact or [d for d in documents if d.source in wanted] or _as_shown(documents, path)
 
     def missing(self) -> list[IndexedDocument]:
         """Documents whose file is no longer where it was ingested from."""
@@ -79,3 +80,10 @@ class SqliteCatalog:
         """Forget a document; its chunks become orphans (`SqliteChunks.orphan_ids`)."""
         with Transaction(self._db):
             self._db.execute("DELETE FROM documents WHERE abs_path = ?", (abs_path,))
+
+
+def _as_shown(documents: list[IndexedDocument], path: str) -> list[IndexedDocument]:
+    """Documents whose name or path `localqa sources` prints as `path`: a control
+    character in a file name is shown escaped (\\x09), and pasted back so."""
+    shown = [d for d in documents if terminal_safe(d.abs_path, one_line=True) == path]
+    return shown or [d for d in documents if terminal_safe(d.source, one_line=True) == path]

@@ -5,7 +5,6 @@ protocols of localqa/store/base.py, whose contract its write order keeps (`store
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -21,8 +20,9 @@ from localqa.sections import StoreSettings
 from localqa.store.catalog import SqliteCatalog
 from localqa.store.chunks import SqliteChunks
 from localqa.store.database import connect
-from localqa.store.faults import VectorStoreError, storage_faults
+from localqa.store.faults import storage_faults
 from localqa.store.fts import SqliteLexicalIndex
+from localqa.store.identity import index_id
 from localqa.store.lock import WriterLock
 
 if TYPE_CHECKING:
@@ -79,41 +79,10 @@ class Index:
         """The index's own collection (identity.py), opened on first use (chromadb is slow
         to import). Raises VectorStoreError (a reader answers without it) or StorageError."""
         if self._vectors is None:
-            self._vectors = self._open_vectors()
+            from localqa.store.identity import open_vectors
+
+            self._vectors = open_vectors(self._db, self.settings, self.read_only)
         return self._vectors
-
-    def _open_vectors(self) -> ChromaVectorStore:
-        from localqa.store.identity import (
-            collection_name,
-            ensure_index_id,
-            index_id,
-            upgrade_collection,
-        )
-        from localqa.store.vectors import ChromaVectorStore
-
-        s = self.settings
-        made = False
-        if self.read_only:
-            ident = index_id(self._db)
-        else:
-            ident, made = ensure_index_id(self._db)
-        where = self.path / "chroma"
-        store = ChromaVectorStore(
-            where,
-            s.chroma_host,
-            s.chroma_port,
-            collection_name(s.index, ident, bool(s.chroma_host)),
-            self.read_only,
-            ident,
-        )
-        old_catalog = self._db.execute("SELECT 1 FROM documents LIMIT 1").fetchone()
-        if made and s.chroma_host and old_catalog and (ids := self.all_chunk_ids()):
-            # an index from before ids: its vectors are in the collection it shared
-            legacy = collection_name(s.index, "", server=True)
-            with contextlib.suppress(VectorStoreError):  # none there: doctor finds them gone
-                old = ChromaVectorStore(where, s.chroma_host, s.chroma_port, legacy, True)
-                upgrade_collection(old, store, ids)
-        return store
 
     def collection_name(self) -> str:
         """The name of the index's vector collection (identity.collection_name)."""
@@ -156,6 +125,8 @@ class Index:
         if self.read_only:
             raise StorageError(f"{self.path}: opened for reading only; nothing can be written")
         with storage_faults(self.path), self.writer_lock():
+            if self.settings.chroma_host and not index_id(self._db):
+                self.vectors  # noqa: B018 - an index from before ids is upgraded now (identity.py)
             yield
             try:
                 self.lexical.refresh_arrays()
