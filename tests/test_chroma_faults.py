@@ -20,6 +20,7 @@ import pytest
 
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder
+from localqa.store.faults import VectorStoreError
 from localqa.store.index import Index
 from localqa.store.vectors import open_client
 from tests.conftest import SAMPLE_DOCS, ingest_paths
@@ -187,3 +188,54 @@ def test_a_server_down_at_question_and_ingest_time(
     assert invoke("ingest", str(docs), "--quiet")[0] == 0
     code, found = integrity(settings, monkeypatch)
     assert code == 0 and found["verdict"] == "whole", found
+
+
+class StopsTheServer:
+    """The real embedder, which stops the Chroma server once it has embedded a batch: the
+    server dies between the embedding of chunks and their storing, at no timing's mercy."""
+
+    def __init__(self, inner: Embedder, server: ChromaServer) -> None:
+        self._inner = inner
+        self._server = server
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def embed(self, texts: list[str], **options: object) -> object:
+        vectors = self._inner.embed(texts, **options)
+        self._server.stop()
+        return vectors
+
+
+def test_a_server_killed_mid_ingest_then_a_lost_collection(
+    server: ChromaServer,
+    tmp_path: Path,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    first, docs = tmp_path / "first", tmp_path / "docs"
+    shutil.copytree(SAMPLE_DOCS, docs)
+    first.mkdir()
+    shutil.copy(docs / "faq.txt", first / "faq.txt")
+    settings = on_server(tmp_path / "home", server)
+    assert not ingest_paths(settings, embedder, first).failed
+    with pytest.raises(VectorStoreError) as raised:
+        ingest_paths(settings, StopsTheServer(embedder, server), docs)  # type: ignore[arg-type]
+    assert raised.value.exit_code == 1 and "\n" not in str(raised.value)
+    assert f"Chroma server 127.0.0.1:{server.port}" in str(raised.value)
+    with Index(settings.store, read_only=True) as index:  # what was stored is intact
+        assert [d.source for d in index.catalog.documents()] == ["faq.txt"]
+    server.start()
+    assert not ingest_paths(settings, embedder, docs).failed  # the re-run completes
+    code, found = integrity(settings, monkeypatch)
+    assert code == 0 and found["verdict"] == "whole", found
+    with Index(settings.store, read_only=True) as index:
+        ids, name = set(index.all_chunk_ids()), index.collection_name()
+    open_client(Path(), "127.0.0.1", server.port).delete_collection(name)
+    code, found = integrity(settings, monkeypatch)
+    assert code == 4 and "localqa index repair" in found["vectors"], found
+    code, _, err = invoke("index", "repair")
+    assert code == 0 and "re-embedded" in err, err
+    with Index(settings.store, read_only=True) as index:
+        assert index.vectors.ids() == ids
