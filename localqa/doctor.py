@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from localqa.errors import LocalqaError
 from localqa.store.index import Index
+from localqa.store.open import check_servers, shared
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
@@ -165,6 +166,8 @@ def _gpu() -> dict[str, Any]:
 
 
 def _index(builder: Builder) -> dict[str, Any]:
+    if shared(builder.settings.store):  # PostgreSQL: checked under "servers"
+        return {"shared": "in PostgreSQL (database_url): see servers"}
     path = builder.settings.index_dir
     if not Index.exists(builder.settings.store):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
@@ -194,7 +197,8 @@ def _guarded(section: Callable[[Builder], dict[str, Any]], builder: Builder) -> 
 
 def _index_facts(builder: Builder) -> dict[str, Any]:
     path = builder.settings.index_dir
-    with builder.existing_index() as index:
+    # the embedded index's own facts (a shared one's are under "servers")
+    with Index.open_existing(builder.settings.store, read_only=True) as index:
         info = builder.describe(index)
         fresh = index.lexical.fresh_arrays() is not None
     return {
@@ -239,7 +243,7 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         index: Index | None = None
         if Index.exists(builder.settings.store):
-            index = stack.enter_context(builder.existing_index())
+            index = stack.enter_context(Index.open_existing(builder.settings.store))
         for role, embedder in (
             ("ingest", builder.embedder()),
             ("questions", builder.query_embedder(index)),
@@ -262,7 +266,7 @@ def _search(builder: Builder) -> dict[str, Any]:
     folder = Path(model) if model else default_model_path()
     facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
     if Index.exists(builder.settings.store):
-        with builder.existing_index() as index:
+        with Index.open_existing(builder.settings.store) as index:
             outdated = index.lexical.outdated()
         facts["lexical_index"] = (
             "outdated: CJK text (and words abbreviated as `ref.`) are not found lexically "
@@ -294,6 +298,7 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         **server,
         "gpu": _gpu(),
         "index": _index(builder),
+        **({"servers": servers} if (servers := check_servers(builder.settings.store)) else {}),
         "integrity": _integrity(builder),
         "network": _network(builder),
         "embedding": _guarded(_embedding, builder),

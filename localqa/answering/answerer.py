@@ -23,7 +23,9 @@ from localqa.answering.citations import (
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
 from localqa.answering.guard import StreamGuard
 from localqa.answering.relevance import QUOTES_BECAUSE, why_quotes
+from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.errors import LocalqaError
+from localqa.injection import addresses_model, instruction_lines
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
 from localqa.schema import Chunk, ScoredChunk
@@ -73,6 +75,12 @@ class Answer:
     token_counts: str = "exact"
 
     @property
+    def instruction_sources(self) -> tuple[int, ...]:
+        """The numbers (1-based, as `contexts` counts them) of the passages that address the
+        model (localqa/injection.py)."""
+        return tuple(n for n, c in enumerate(self.contexts, 1) if addresses_model(c.text))
+
+    @property
     def unsupported(self) -> list[str]:
         return [c.sentence for c in self.checks if not c.supported]
 
@@ -103,10 +111,23 @@ class Answer:
                     "page": c.page,
                     "lines": [c.line_start, c.line_end],
                     "text": c.text,
+                    "page_kind": c.page_kind,  # page, slide or sheet, and any OCR mark
                 }
                 for i, c in enumerate(self.contexts, start=1)
             ],
             "unsupported_sentences": self.unsupported,
+            # passages that address the model: shown to it as quoted material, never
+            # enough to support an answer alone (localqa/injection.py)
+            "instruction_sources": [
+                {
+                    "n": n,
+                    "source": self.contexts[n - 1].source,
+                    "page": self.contexts[n - 1].page,
+                    "lines": [self.contexts[n - 1].line_start, self.contexts[n - 1].line_end],
+                    "instructions": list(instruction_lines(self.contexts[n - 1].text)),
+                }
+                for n in self.instruction_sources
+            ],
             "sources_used": len(self.contexts),
             "sources_dropped": self.sources_dropped,
             "cancelled": self.cancelled,
@@ -183,6 +204,18 @@ class Answerer:
         self._embedder = retriever.embedder
         self.model = model
 
+    def question_cut(self, question: str) -> bool:
+        """Whether `question` is longer than the question encoder's window (its word
+        pieces plus [CLS] and [SEP]): then only its first part is embedded for the dense
+        search; the lexical search reads it whole."""
+        return self._embedder.count_tokens(question) + 2 > self._embedder.max_tokens
+
+    @property
+    def retriever(self) -> Retriever:
+        """The hybrid retrieval this answerer's sources come from (the MCP `search` tool
+        shows its ranking)."""
+        return self._retriever
+
     @property
     def quotes_only(self) -> bool:
         """Setting `unsupported_answer = "quotes-only"`, with a model: a model answer that
@@ -213,11 +246,19 @@ class Answerer:
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
+        asked = (
+            whole_question(question, self._retriever.index.catalog.documents())
+            if looks_whole(question)
+            else None
+        )
+        if asked is not None:
+            yield from self._whole(question, asked, history, stop, documents)
+            return
         retrieved = self._retriever.search(question, documents)
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         extract = self._extract(question, retrieved.results, checker, timings)
-        if abstains(extract, self._settings.answering.abstain_below):
+        if abstains(extract, self._settings.answering.abstain_below, question):
             abstained = self._abstained(question, extract, timings)
             yield Token(abstained.text)
             yield Final(abstained)
@@ -275,6 +316,45 @@ class Answerer:
             abstained=True,
         )
 
+    def _whole(
+        self,
+        question: str,
+        asked: WholeQuestion,
+        history: Sequence[Turn],
+        stop: threading.Event | None,
+        documents: Sequence[str],
+    ) -> Iterator[AnswerEvent]:
+        """A whole-document question (answering/whole.py): every chunk of the documents
+        it names (else of the best-matching one) read; quoted, or, with a model, the
+        chunks of those quotes are its sources."""
+        from localqa.answering.whole import read_whole
+
+        started = time.perf_counter()
+        budget = self._settings.answering.whole_document_seconds
+        paths = asked.documents or tuple(documents[:1]) or self._best_document(question)
+        found = read_whole(asked, self._retriever.index, paths, budget)
+        timings = {"whole_ms": round((time.perf_counter() - started) * 1000, 2)}
+        # a context per citation: [n] is the n-th quote's passage (one may hold several)
+        contexts = tuple(c.chunk for c in found.citations)
+        if self.model is None or not found.found:
+            answer = Answer(
+                question, found.text, "extractive", found.citations, contexts, timings=timings
+            )
+            yield Token(answer.text)
+            yield Final(answer)
+            return
+        quotes = tuple(c.quote for c in found.citations)
+        extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
+        results = [ScoredChunk(chunk, 1.0) for chunk in dict.fromkeys(contexts)]
+        checker = SupportChecker(self._embedder)
+        yield from self._generate(
+            _Generation(question, history, results, extract, checker, timings, stop)
+        )
+
+    def _best_document(self, question: str) -> tuple[str, ...]:
+        results = self._retriever.search(question).results
+        return (results[0].chunk.abs_path,) if results else ()
+
     def _generate(self, job: _Generation) -> Iterator[AnswerEvent]:
         from localqa.generation.base import Sampling
 
@@ -286,7 +366,12 @@ class Answerer:
         guard = StreamGuard(len(packed.sources), packed.layout.stops)
         prefix = packed.fixed_prefix
         pieces = model.stream(packed.tokens, answer_tokens, sampling, job.stop, fixed_prefix=prefix)
-        yield from _guarded(pieces, guard)
+        # with a source that addresses the model, nothing is shown before the check: the
+        # answer may be what the source told the model to write (presentation.py)
+        held = any(addresses_model(r.chunk.text) for r in packed.sources)
+        for token in _guarded(pieces, guard):
+            if not held:
+                yield token
         yield Final(self._generated(model, job, packed, guard))
 
     def _pack(self, model: LanguageModel, job: _Generation) -> tuple[PackedPrompt, int]:
@@ -315,10 +400,12 @@ class Answerer:
         question, extract = job.question, job.extract
         sources = [r.chunk for r in packed.sources]
         text = guard.text.strip()  # the guard already dropped markers of absent sources
-        checks, citations = check_answer(text, sources, job.checker, question)
+        flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
+        checks, citations = check_answer(text, sources, job.checker, question, flagged)
         stats = model.last_stats
         job.timings.update(stats.timings())
-        reason = why_quotes(checks, extract.quotes, question)
+        passages = [c.chunk.text for c in extract.citations]
+        reason = why_quotes(checks, extract.quotes, question, passages)
         return Answer(
             question=question,
             text=text,

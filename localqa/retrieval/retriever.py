@@ -136,6 +136,11 @@ class Retriever:
         self._skipped: set[str] = set()  # why dense search was skipped, each said once
 
     @property
+    def index(self) -> IndexReader:
+        """The index searched (whole-document answers read every chunk of a document)."""
+        return self._index
+
+    @property
     def embedder(self) -> Embedder:
         """The question encoder (also what answer checks embed with)."""
         return self._embedder

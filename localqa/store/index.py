@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from localqa.store.base import IndexWriter
     from localqa.store.vectors import ChromaVectorStore
 
+# Texts to vectors, for the chunks of a renamed file (Index.move).
+Embed = Callable[[list[str]], Vectors]
 CATALOG_FILE = "catalog.sqlite"
 BUILD_FILE = "build.json"  # how the index was made: embedder, precision, settings
 
@@ -100,7 +103,18 @@ class Index:
         return [row[0] for row in self._db.execute("SELECT id FROM chunks")]
 
     def close(self) -> None:
+        """Close the SQLite connection and the vector store's client (its files are let go
+        once no other open Index in this process uses the same folder)."""
         self._db.close()
+        if self._vectors is not None:
+            self._vectors.close()
+            self._vectors = None
+
+    def data_version(self) -> int:
+        """A stamp that changes whenever another connection (an ingest, a forget, in this
+        process or another) has committed to the catalog since the last call: SQLite's
+        `PRAGMA data_version`. Only this Index's own stamps compare."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def __enter__(self) -> Self:
         return self
@@ -189,6 +203,32 @@ class Index:
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         self.catalog.touch(abs_path, size, mtime_ns, ctime_ns)
+
+    def move(self, old: IndexedDocument, new: IndexedDocument, embed: Embed) -> int:
+        """Re-point document `old` at `new` (the same content, `doc_hash`, found at another
+        path): its chunks keep their rows, ids and vectors; their path and name change,
+        and the vectors' document tag. Where the chunk header names the file differently
+        (a renamed file: `Chunk.embedding_text`), the stored chunk text is embedded again
+        (`embed`: texts -> vectors) and lexically re-indexed; nothing is read from the
+        file. How many chunks were embedded (0 for a moved folder).
+
+        Vectors first, then one transaction moves the rows: a kill in between leaves the
+        old entry visible with vectors tagged for the new path, which the next run's
+        move (the file still at its new place) tags again."""
+        chunks = self.chunks.of_document(old.abs_path)
+        moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
+        reindex = [
+            m
+            for c, m in zip(chunks, moved, strict=True)
+            if c.embedding_text() != m.embedding_text()
+        ]
+        renamed = {c.id for c in reindex}
+        if reindex:
+            vectors = embed([c.embedding_text() for c in reindex])
+            self.vectors.upsert([c.id for c in reindex], vectors, [new.abs_path] * len(reindex))
+        self.vectors.retag([c.id for c in moved if c.id not in renamed], new.abs_path)
+        self.catalog.move(old, new, reindex)
+        return len(reindex)
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
         """Delete chunks (and their vectors) that no document points at. Vectors go first:

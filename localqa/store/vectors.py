@@ -103,6 +103,19 @@ class ChromaVectorStore:
             metadata = self._collection.metadata or {}
         return str(metadata.get(INDEX_KEY, ""))
 
+    def close(self) -> None:
+        """Let go of the client: an embedded store's files and memory once no other
+        client in this process has the same folder open (Chroma counts them). A client
+        opened afterwards reads the folder afresh, with what other processes wrote."""
+        self.client.close()
+
+    def retag(self, ids: Sequence[str], abs_path: str) -> None:
+        """Tag these ids' vectors with another document (a moved file); vectors unchanged."""
+        with self._faults():
+            for start in range(0, len(ids), PAGE):
+                batch = list(ids[start : start + PAGE])
+                self._collection.update(ids=batch, metadatas=[{"doc": abs_path}] * len(batch))
+
     def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         if not ids:
             return
@@ -170,3 +183,12 @@ class ChromaVectorStore:
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def vectors_of(self, ids: Sequence[str]) -> Vectors:
+        """The stored vectors of `ids`, one float32 row each in their order (`localqa index
+        copy`: vectors move, never re-embedded); KeyError for an id that has none."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), 1000):
+            got = self._collection.get(ids=list(ids[start : start + 1000]), include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        return np.asarray([found[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
