@@ -136,3 +136,19 @@ def test_lexical_rows_lost_are_rebuilt_from_the_stored_text(
     code, integrity = doctor()
     assert code == 4 and "5 chunk(s) not in the FTS5 index" in integrity["lexical_index"]
     assert_repaired(built, damaged)
+
+
+def test_vectors_missing_and_strays_are_named_and_repaired(built: Built, damaged: Settings) -> None:
+    import numpy as np
+
+    from localqa.store.index import Index
+
+    some = sorted(built.chunks)[:4]
+    with Index(damaged.store) as index:
+        index.vectors.delete(some)  # lost: another program, a damaged store
+        index.vectors.upsert(["stray-1"], np.ones((1, 384), dtype=np.float32), ["/elsewhere"])
+    code, integrity = doctor()
+    assert code == 4, integrity
+    assert "4 chunk(s) without a vector" in integrity["vectors"]
+    assert "1 vector(s) of no chunk of this catalog (stray-1)" in integrity["vectors"]
+    assert_repaired(built, damaged)
