@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from localqa.errors import IndexDamaged
 from localqa.store.faults import VectorStoreError
-from localqa.store.index import CATALOG_FILE, Index, IndexMissing, recorded_roots
+from localqa.store.index import CATALOG_FILE, Index, IndexMissing
 from localqa.store.integrity import Integrity, check
+from localqa.store.record import recorded_roots
 from localqa.store.repair import (
     CATALOG_FILES,
     catalog_unreadable,

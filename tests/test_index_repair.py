@@ -152,3 +152,19 @@ def test_vectors_missing_and_strays_are_named_and_repaired(built: Built, damaged
     assert "4 chunk(s) without a vector" in integrity["vectors"]
     assert "1 vector(s) of no chunk of this catalog (stray-1)" in integrity["vectors"]
     assert_repaired(built, damaged)
+
+
+def test_an_index_from_before_roots_were_kept_gets_them_at_its_next_write(
+    built: Built, damaged: Settings
+) -> None:
+    from localqa.store.record import BUILD_FILE, read_record, recorded_roots
+
+    record = read_record(damaged.index_dir)
+    del record["roots"]  # as an index made before the record kept them
+    (damaged.index_dir / BUILD_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert invoke("ingest", str(built.docs), "--quiet")[0] == 0  # nothing changed
+    assert recorded_roots(damaged.index_dir) == [str(built.docs)]
+    catalog = damaged.index_dir / "catalog.sqlite"
+    catalog.write_bytes(catalog.read_bytes()[:8192])
+    assert invoke("index", "repair")[0] == 0
+    assert chunk_texts(damaged) == built.chunks

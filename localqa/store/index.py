@@ -5,13 +5,12 @@ protocols of localqa/store/base.py, whose contract its write order keeps (`store
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -25,6 +24,7 @@ from localqa.store.faults import storage_faults
 from localqa.store.fts import SqliteLexicalIndex
 from localqa.store.identity import index_id
 from localqa.store.lock import WriterLock
+from localqa.store.record import read_record, recorded_roots, update_record
 
 if TYPE_CHECKING:
     from localqa.store.base import IndexWriter
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 # Texts to vectors, for the chunks of a renamed file (Index.move).
 Embed = Callable[[list[str]], Vectors]
 CATALOG_FILE = "catalog.sqlite"
-BUILD_FILE = "build.json"  # how the index was made: embedder, precision, settings
 
 
 class SourceNotFound(LocalqaError):
@@ -153,6 +152,17 @@ class Index:
                     err,
                 )
             self._notice_missing_vectors()
+            self._sync_roots()
+
+    def _sync_roots(self) -> None:
+        """Make the build record's roots the catalog's, after a write: an index from before
+        the record kept them gets them, a root whose documents were all forgotten goes.
+        Best effort: the record only helps a repair."""
+        roots = sorted({row[0] for row in self._db.execute("SELECT DISTINCT root FROM documents")})
+        if roots != self.roots():
+            with contextlib.suppress(OSError):
+                self._update_record(roots=json.dumps(roots))
+                self._roots = set(roots)
 
     def _notice_missing_vectors(self) -> None:
         """After a write that used the vectors: say so when fewer vectors than chunk rows
@@ -248,10 +258,7 @@ class Index:
         return read_record(self.path)
 
     def _update_record(self, **fields: str) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        tmp = self.path / (BUILD_FILE + ".tmp")
-        tmp.write_text(json.dumps({**self._record(), **fields}), encoding="utf-8")
-        os.replace(tmp, self.path / BUILD_FILE)  # atomic: readers see old or new
+        update_record(self.path, **fields)
 
     def note_embedder(self, name: str, precision: str) -> None:
         """Record which model and precision make this index's vectors, so questions are
@@ -293,27 +300,6 @@ class Index:
             return int(self._record().get("scanned_ns", "0"))
         except ValueError:
             return 0
-
-
-def read_record(index_dir: Path) -> dict[str, str]:
-    """The build record of the index in `index_dir` ({} where there is none, or it cannot
-    be read): a file beside the catalog, readable when the catalog is not."""
-    try:
-        record = json.loads((index_dir / BUILD_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return (
-        {k: v for k, v in record.items() if isinstance(v, str)} if isinstance(record, dict) else {}
-    )
-
-
-def recorded_roots(index_dir: Path) -> list[str]:
-    """The folders and files ingest was given, as the build record keeps them."""
-    try:
-        roots = json.loads(read_record(index_dir).get("roots", "[]"))
-    except ValueError:
-        return []
-    return [r for r in roots if isinstance(r, str)] if isinstance(roots, list) else []
 
 
 def _satisfies_the_protocols(index: Index) -> IndexWriter:
