@@ -168,3 +168,35 @@ def test_an_index_from_before_roots_were_kept_gets_them_at_its_next_write(
     catalog.write_bytes(catalog.read_bytes()[:8192])
     assert invoke("index", "repair")[0] == 0
     assert chunk_texts(damaged) == built.chunks
+
+
+def test_a_catalog_whose_rows_still_read_is_rebuilt_from_them_without_the_files(
+    built: Built, damaged: Settings
+) -> None:
+    import sqlite3
+
+    catalog = damaged.index_dir / "catalog.sqlite"
+    db = sqlite3.connect(catalog)
+    pages = [
+        row[0] for row in db.execute("SELECT pageno FROM dbstat WHERE name = 'chunks_fts_data'")
+    ]
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    with catalog.open("r+b") as handle:  # the FTS5 index's pages, not the rows
+        for page in pages:
+            handle.seek((page - 1) * page_size)
+            handle.write(os.urandom(page_size))
+    code, integrity = doctor()
+    assert code == 4, integrity
+    hidden = built.docs.with_name("docs-away")
+    built.docs.rename(hidden)  # the files are gone: a re-ingest could not rebuild it
+    try:
+        code, _, err = invoke("index", "repair")
+    finally:
+        hidden.rename(built.docs)
+    assert code == 0, err
+    assert "read back into a new catalog (no file re-read)" in err
+    assert not list((damaged.index_dir / "set-aside").glob("*/chroma"))  # vectors kept in use
+    assert chunk_texts(damaged) == built.chunks
+    assert vector_ids(damaged) == set(built.chunks)
+    assert doctor()[0] == 0
