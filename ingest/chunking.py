@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from localqa.errors import UsageError
 from localqa.ingest.splitter import TokenSplitter
+from localqa.ingest.subject import FACT_PAGES, document_facts, with_facts
 from localqa.ingest.textfix import repair_page, strip_furniture
 from localqa.schema import Chunk, Page, chunk_header, ocr_page_kind, text_hash
 
@@ -55,11 +57,15 @@ class Chunker:
 
     def chunks(self, doc: DocumentIdentity, pages: Iterator[Page]) -> Iterator[tuple[Page, Chunk]]:
         """Chunks of the pages once repaired (ingest/textfix.py); running headers and
-        footers of paged documents are left out."""
+        footers of paged documents are left out. Every chunk's title carries what the
+        first pages say the document is about (ingest/subject.py)."""
         section = ""
         ordinal = 0
         salt = f"\0{doc.id_salt}" if doc.id_salt else ""
-        repaired = (repair_page(page) for page in pages)
+        first = list(islice(pages, FACT_PAGES))
+        facts = document_facts("\n".join(page.text for page in first))
+        doc_title = with_facts(doc.title, facts)
+        repaired = (repair_page(page) for page in chain(first, pages))
         for page in strip_furniture(repaired) if doc.page_kind == "page" else repaired:
             headings = sorted(page.headings)
             kind = doc.page_kind
@@ -67,7 +73,7 @@ class Chunker:
                 kind = ocr_page_kind(kind, page.ocr_confidence)
             for span in self._splitter.split(page.text):
                 section = _section_at(headings, span.char_start, section)
-                title, fitted_section = self._fit_header(doc.source, doc.title, section)
+                title, fitted_section = self._fit_header(doc.source, doc_title, section)
                 yield (
                     page,
                     Chunk(

@@ -53,7 +53,10 @@ from localqa.store.base import IndexWriter
 # 4: what is embedded and searched names the file (`Chunk.embedding_text`: "budget-2024"),
 # and a piece of text ends with its full stop, not the next one starting with it
 # (ingest/splitter.py; ". Курить ..." in indexes of 3).
-PIPELINE_VERSION = "4"
+# 5: every chunk's header carries what the first pages say the document is about
+# (ingest/subject.py: "3M COMPANY · fiscal year 2018 FY2018"), and PDF pages in columns
+# drawn row by row are read column by column (ingest/loaders/pdf_columns.py).
+PIPELINE_VERSION = "5"
 # Chunk text in scripts other than Latin kept to name them in the report's embedding note
 # (a chunk at least half in one: an English article quoting a Chinese name is not;
 # SQuAD's "Yuan dynasty" would otherwise earn the note: coverage.needs_note).

@@ -234,13 +234,20 @@ class Builder:
             layout_reason=layout.reason,
         )
 
-    def answerer(self, index: IndexReader, model: LanguageModel | None = None) -> Answerer:
-        """An answerer over `index` with the query embedder; `model` None: extractive."""
+    def answerer(
+        self,
+        index: IndexReader,
+        model: LanguageModel | None = None,
+        embedder: Embedder | None = None,
+    ) -> Answerer:
+        """An answerer over `index` with `embedder` for questions (default: a new query
+        embedder); `model` None: extractive."""
         from localqa.answering.answerer import Answerer, AnswererSettings
 
         s = self.settings
         sections = AnswererSettings(s.retrieval, s.answering, s.generation)
-        return Answerer(sections, self.retriever(index), model, rarity=index.lexical)
+        retriever = self.retriever(index, embedder)
+        return Answerer(sections, retriever, model, rarity=index.lexical)
 
     def conversation_store(self) -> ConversationStore:
         """The saved chat conversations beside the indexes."""

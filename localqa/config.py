@@ -138,6 +138,10 @@ class Settings(BaseModel):
     # context sentence's relevance to the question is below this (0..1; 0: never).
     # Tuned on SQuAD 2.0 dev questions apart from the reported ones (answering/abstain.py).
     abstain_below: float = Field(0.3, ge=0.0, le=1.0)
+    # A question about a whole document ("Summarise the memo", "List every deadline in
+    # the lease") reads every chunk of it for at most this long (s); the answer says what
+    # was left unread (answering/whole.py).
+    whole_document_seconds: float = Field(30.0, gt=0.0)
     # 0: greedy, so the same question over the same documents gets the same answer (an
     # answer someone may have to justify later should be reproducible); raise for variety.
     temperature: float = Field(0.0, ge=0.0)

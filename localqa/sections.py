@@ -126,11 +126,13 @@ class RetrievalSettings:
 
 @dataclass(frozen=True, slots=True)
 class AnsweringSettings:
-    """When to abstain (best sentence's relevance below `abstain_below`, 0..1) and how a
-    generated answer that does not stand alone is shown."""
+    """When to abstain (best sentence's relevance below `abstain_below`, 0..1), how a
+    generated answer that does not stand alone is shown, and how long (s) a question
+    about a whole document may read it."""
 
     abstain_below: float
     unsupported_answer: Literal["with-quotes", "quotes-only"]
+    whole_document_seconds: float
 
     @property
     def quotes_only(self) -> bool:

@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 from localqa.cli.main import cli
 
 runner = CliRunner()
-COMMANDS = ["ingest", "ask", "chat", "eval", "sources", "forget", "doctor", "serve", "version"]
+COMMANDS = [
+    *("ingest", "ask", "chat", "eval", "sources", "forget", "doctor", "serve", "mcp", "version")
+]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])

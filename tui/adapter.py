@@ -110,7 +110,8 @@ class SessionCore:
         wait for it."""
 
         def release() -> None:
-            self._session.store.close()
+            if self._session.store is not None:
+                self._session.store.close()
             if self._parts is None:
                 return
             self._parts.index.close()

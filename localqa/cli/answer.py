@@ -15,6 +15,7 @@ from localqa.cli.common import (
     IndexOpt,
     JsonOpt,
     ModelOpt,
+    ServerOpt,
     emit_json,
     make_builder,
 )
@@ -90,6 +91,12 @@ def report_diagnostics(answer: Answer) -> None:
         print("warning: not every sentence of this answer is supported by the sources", file=err)
 
 
+def show_answer(shown: Presentation) -> None:
+    """After the streamed tokens: the answer as shown, then the diagnostics on stderr."""
+    print_shown(shown)
+    report_diagnostics(shown.shown)
+
+
 def _documents(store: IndexReader, name: str) -> list[IndexedDocument]:
     from localqa.store.index import SourceNotFound
 
@@ -116,8 +123,17 @@ def ask(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    server: ServerOpt = None,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
+    if server:
+        from localqa.cli.remote import ask_server, refuse_local_options
+
+        refuse_local_options(
+            index=index, home=home, model=model, n_gpu_layers=n_gpu_layers, extractive=extractive
+        )
+        ask_server(server, question, config, top_k, source or (), as_json, show_answer)
+        return
     from localqa.answering.presentation import Shown, shown_stream
 
     builder = make_builder(
@@ -139,8 +155,7 @@ def ask(
     if as_json:
         emit_json({**shown.answer.as_json(), "question_cut": cut})
     else:
-        print_shown(shown)
-        report_diagnostics(shown.shown)
+        show_answer(shown)
     if cut:
         sys.stdout.flush()
         print(

@@ -33,6 +33,13 @@ ModelOpt = Annotated[
 GpuOpt = Annotated[
     str | None, typer.Option("--n-gpu-layers", help="Layers to offload: a number or 'auto'.")
 ]
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Ask a `localqa serve` at this URL (http://host:port) instead of a local index.",
+    ),
+]
 ExtractiveOpt = Annotated[
     bool, typer.Option("--extractive", help="Quote passages; do not load a model.")
 ]

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate, serve
+from localqa.cli import answer, chat, documents, evaluate, mcp_command, serve
 from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
@@ -118,6 +118,7 @@ cli.command()(documents.sources)
 cli.command()(documents.forget)
 cli.command()(answer.doctor)
 cli.command()(serve.serve)
+cli.command()(mcp_command.mcp)
 cli.command()(version)
 
 

@@ -133,6 +133,11 @@ class Retriever:
         self._reranker = reranker
 
     @property
+    def index(self) -> IndexReader:
+        """The index searched (whole-document answers read every chunk of a document)."""
+        return self._index
+
+    @property
     def embedder(self) -> Embedder:
         """The question encoder (also what answer checks embed with)."""
         return self._embedder

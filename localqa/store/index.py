@@ -84,7 +84,18 @@ class Index:
         return self._vectors
 
     def close(self) -> None:
+        """Close the SQLite connection and the vector store's client (its files are let go
+        once no other open Index in this process uses the same folder)."""
         self._db.close()
+        if self._vectors is not None:
+            self._vectors.close()
+            self._vectors = None
+
+    def data_version(self) -> int:
+        """A stamp that changes whenever another connection (an ingest, a forget, in this
+        process or another) has committed to the catalog since the last call: SQLite's
+        `PRAGMA data_version`. Only this Index's own stamps compare."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def __enter__(self) -> Self:
         return self

@@ -46,6 +46,7 @@ class ChromaVectorStore:
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+            self._client = client
             self._collection = client.get_or_create_collection(
                 name=f"{namespace}-{COLLECTION}" if namespace else COLLECTION,
                 metadata={"hnsw:space": "cosine"},
@@ -54,6 +55,12 @@ class ChromaVectorStore:
         except Exception as err:
             where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
             raise VectorStoreError(f"{where}: {err}") from err
+
+    def close(self) -> None:
+        """Let go of the client: an embedded store's files and memory once no other
+        client in this process has the same folder open (Chroma counts them). A client
+        opened afterwards reads the folder afresh, with what other processes wrote."""
+        self._client.close()
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         if not ids:
