@@ -115,7 +115,7 @@ class Ingestor:
             recall(self.memory, plan, report)
             self._foresee(plan.new + plan.changed, report)
         else:
-            with self._index.writing():
+            with self._writing():
                 self._index.collect_orphans()  # leftovers of an interrupted run
                 if upgraded := self._index.upgrade_lexical():
                     report.notes.append(
@@ -139,7 +139,7 @@ class Ingestor:
                         self._index, plan.moved, embed
                     )
                 if work := plan.new + plan.changed:
-                    self._ingest(work, report)
+                    self._ingest_work(work, report)
                 if not trust:  # every document read now has this salt
                     self._index.note_settings(self._salt)
                 self._index.note_scan(scanned_ns)
@@ -149,6 +149,14 @@ class Ingestor:
         if note := script_note(self._embedder.coverage, report.script_sample):
             report.notes.append(note)
         return report
+
+    def _writing(self) -> contextlib.AbstractContextManager[object]:
+        """Hold the index for this run (ingest/shared.py: beside other runs)."""
+        return self._index.writing()
+
+    def _ingest_work(self, work: list[WorkItem], report: IngestReport) -> None:
+        """Read, embed and store `work` (ingest/shared.py: the part this run claims)."""
+        self._ingest(work, report)
 
     def _plan(self, files: list[SourceFile], folders: list[Path]) -> tuple[Plan, list[FileProblem]]:
         plan, unreadable = make_plan(

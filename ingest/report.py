@@ -32,6 +32,9 @@ class IngestReport:
     chars_written: int = 0  # characters of chunk text written
     script_sample: str = ""  # some text not in Latin script that was written (empty: none)
     notes: list[str] = field(default_factory=list)  # one line each, after the counts
+    # Files of this run's plan that other ingest runs, sharing the index, did meanwhile
+    # (ingest/shared.py); they are in none of this report's lists.
+    by_others: int = 0
 
     def stored(self) -> int:
         """Files whose content this run stored or re-pointed (all kept, if it is stopped)."""
@@ -67,6 +70,7 @@ class IngestReport:
             "chars_per_second": round(self.chars_per_second, 1),
             "notes": self.notes,
             "dry_run": self.dry_run,
+            "by_others": self.by_others,
             "files": {
                 "added": self.added,
                 "updated": self.updated,
@@ -94,6 +98,8 @@ class IngestReport:
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s, "
                 f"{self.chars_per_second:,.0f} chars/s)"
             )
+        if self.by_others:
+            lines.append(f"{self.by_others} more done by other ingest runs sharing the index")
         lines += self.notes
         skip, fail = ("would skip", "would FAIL") if self.dry_run else ("skipped", "FAILED")
         lines += [f"  {skip} {p.path}: {p.reason}" for p in self.skipped]

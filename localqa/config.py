@@ -117,6 +117,14 @@ class Settings(BaseModel):
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000
+    # The shared index (localqa/store/postgres/): "" = embedded (SQLite beside the vectors);
+    # postgresql://user:password@host:port/database = the catalog, the chunk text and
+    # lexical search in that database (the password is never printed: SecretStr). With
+    # chroma_host as well, nothing of the index is on this machine.
+    database_url: SecretStr = SecretStr("")
+    # Seconds a worker's claim on a document lasts without being renewed: an ingest that
+    # dies (kill -9, a machine lost) gives its documents up after this; others take them.
+    claim_lease_s: float = Field(60.0, ge=1.0)
     # Retrieval and answering.
     top_k: int = Field(10, ge=1, le=100)
     context_chars: int = Field(4000, ge=200)

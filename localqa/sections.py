@@ -50,12 +50,16 @@ DEFAULT_EXCLUDES = (
 @dataclass(frozen=True, slots=True)
 class StoreSettings:
     """Where the index lives: `home`/indexes/`index`; vectors in Chroma, embedded or on
-    the server `chroma_host`:`chroma_port`."""
+    the server `chroma_host`:`chroma_port`; with `database_url` (never printed), the
+    catalog, chunks and lexical search in PostgreSQL, where ingest workers claim documents
+    for `claim_lease_s` seconds at a time."""
 
     home: Path
     index: str
     chroma_host: str
     chroma_port: int
+    database_url: SecretStr
+    claim_lease_s: float
 
     @property
     def index_dir(self) -> Path:

@@ -3,6 +3,7 @@ and SmolLM2 through llama.cpp for a generated answer, with the default `abstain_
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ from typer.testing import CliRunner
 from localqa.answer_eval import abstains
 from localqa.answering.abstain import ABSTAINED
 from localqa.answering.answerer import Answer, Answerer
+from localqa.answering.extractive import NOTHING_FOUND
 from localqa.builder import Builder
 from localqa.config import Settings
+from localqa.embedding.embedder import Embedder
 from localqa.generation.model import LocalModel
+from tests.conftest import ingest_paths
 
 LEAVE = "How many weeks of parental leave do employees get?"
 # Nothing in sample_docs is about football, and no passage shares the question's words.
@@ -80,3 +84,43 @@ def test_ask_says_the_documents_do_not_answer(
     assert ABSTAINED in result.stdout
     assert "\nNearest passages:" in result.stdout and "no answer was written" in result.stderr
     assert "abstained" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the boiling point of mercury?",  # a temperature; the specs hold others
+        "What is the minimum age to be a Senator?",  # an age, for a role never mentioned
+    ],
+)
+def test_a_measure_no_candidate_sentence_states_is_declined(
+    extractive: Answerer, question: str
+) -> None:
+    assert_abstains(extractive.ask(question))
+
+
+def test_a_measure_a_table_row_states_is_answered(extractive: Answerer) -> None:
+    answer = extractive.ask("What is the maximum temperature of the TP-450 probe?")
+    assert not answer.abstained and "Max (C): 450" in answer.text
+
+
+def test_an_english_question_over_a_chinese_passage_is_not_declined(
+    shared_dir: Path, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Word and MiniLM agreement between an English question and a Chinese sentence is
+    nil whether or not it answers: the check is not sure, so it does not say the
+    passages do not answer (CMRC 2018 trial, its first passage; the question is its
+    "若游戏中离，则多少分钟内不得进行配对？" in English)."""
+    data = json.loads((shared_dir / "eval" / "cmrc2018-trial.json").read_text(encoding="utf-8"))
+    passage = data["data"][0]["paragraphs"][0]["context"]
+    folder = tmp_path_factory.mktemp("cmrc")
+    (folder / "bubble-fighter.txt").write_text(passage, encoding="utf-8")
+    settings = Settings(home=tmp_path_factory.mktemp("home"))
+    assert not ingest_paths(settings, embedder, folder).failed
+    builder = Builder(settings)
+    with builder.existing_index() as index:
+        answer = builder.answerer(index).ask(
+            "If a player leaves a game midway, for how many minutes can they not be matched?"
+        )
+    assert not answer.abstained and answer.text not in {ABSTAINED, NOTHING_FOUND}
+    assert answer.citations and answer.citations[0].chunk.source == "bubble-fighter.txt"

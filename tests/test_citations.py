@@ -10,8 +10,8 @@ from localqa.answering.citations import (
     SupportChecker,
     check_answer,
     held_back,
-    stated_facts,
 )
+from localqa.answering.facts import facts_of
 from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk
 
@@ -70,22 +70,18 @@ def test_a_changed_fact_or_an_invented_one_is_not(
 
 
 def test_stated_facts_are_numbers_their_units_and_names() -> None:
-    assert stated_facts("Jonas Aasen ships 4.2 on 14 March with the GPU build.") == {
-        "aasen",
-        "4",
-        "2",
-        "14",
-        "march",
-        "gpu",
-    }
-    assert stated_facts("Employees may take 18 weeks of leave.") == {"18", "weeks"}
-    assert stated_facts("Employees may take leave.") == set()
+    facts = facts_of("Jonas Aasen ships 4.2 on 14 March with the GPU build.")
+    assert facts.numbers == {4.2, 14.0} and facts.words == {"aasen", "march", "gpu"}
+    facts = facts_of("Employees may take 18 weeks of leave.")
+    assert facts.numbers == {18.0} and facts.words == {"week"}
+    assert not facts_of("Employees may take leave.")
 
 
 def test_a_source_lacking_a_fact_caps_the_score_below_the_threshold() -> None:
-    assert held_back(0.9, {"18"}, "Leave is 18 weeks.") == 0.9
-    assert held_back(0.9, {"18", "weeks"}, "Leave is 27 weeks.") < LEXICAL_SUPPORTED
-    assert held_back(0.9, {"18"}, "Leave is 27 weeks.") == 0.0
+    claim = "Leave is 18 weeks."
+    assert held_back(0.9, facts_of(claim), claim, "Leave is 18 weeks.") == 0.9
+    assert held_back(0.9, facts_of(claim), claim, "Leave is 27 weeks.") < LEXICAL_SUPPORTED
+    assert held_back(0.9, facts_of("18"), "18", "Leave is 27 weeks.") == 0.0
 
 
 def test_check_answer_judges_each_sentence_against_what_it_cites(checker: SupportChecker) -> None:

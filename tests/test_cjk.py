@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answering.citations import stated_facts
+from localqa.answering.facts import facts_of
 from localqa.answering.followup import needs_context, rewrite_by_rule
 from localqa.config import Settings
 from localqa.embedding.coverage import cjk_coverage, coverage_line, dense_weight
@@ -78,7 +78,8 @@ def test_support_and_facts_read_chinese() -> None:
     claim = "入职满一年的员工有几天年假？"
     assert lexical_support(claim, HANDBOOK[0]) > 0.6
     assert lexical_support(claim, HANDBOOK[1]) < 0.2
-    assert stated_facts("每日餐补为300元人民币") == {"300"}  # not the whole run as one fact
+    facts = facts_of("每日餐补为300元人民币")
+    assert facts.numbers == {300.0} and not facts.words  # not the whole run as one fact
 
 
 def test_chinese_follow_ups_carry_the_subject() -> None:

@@ -19,9 +19,28 @@ from localqa.schema import Chunk, IndexedDocument, Vectors
 from localqa.store.base import IndexWriter
 from localqa.store.index import Index
 from localqa.store.lock import IndexBusy
+from tests.support.servers import shared_settings
 
 OpenStore = Callable[[Settings], IndexWriter]
-STORES: dict[str, OpenStore] = {"embedded": Index}
+
+
+def _embedded(request: pytest.FixtureRequest) -> OpenStore:
+    return Index
+
+
+def _shared(request: pytest.FixtureRequest) -> OpenStore:
+    """PostgreSQL and a Chroma server, both real (tests/support/servers.py)."""
+    from localqa.store.postgres.index import PgIndex
+
+    server, chroma = request.getfixturevalue("postgres"), request.getfixturevalue("chroma_port")
+    return lambda settings: PgIndex(shared_settings(settings, server, chroma).store)
+
+
+# Each implementation, opened from the fixtures it needs (servers are started once).
+STORES: dict[str, Callable[[pytest.FixtureRequest], OpenStore]] = {
+    "embedded": _embedded,
+    "postgres": _shared,
+}
 DIM = 8
 MEMO = "/docs/memo.txt"
 HARBOUR = [
@@ -69,7 +88,7 @@ NONE = np.zeros((0, DIM), dtype=np.float32)
 
 @pytest.fixture(params=sorted(STORES))
 def open_store(request: pytest.FixtureRequest) -> OpenStore:
-    return STORES[request.param]
+    return STORES[request.param](request)
 
 
 @pytest.fixture

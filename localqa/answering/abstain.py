@@ -12,7 +12,18 @@ sample reported in docs/BENCHMARKS-LOG.md (`benchmarks/tune_abstention.py`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from localqa.answering.asked import states_unit, unit_asked
 from localqa.answering.extractive import Extract
+from localqa.answering.facts import stem
+from localqa.text import content_words
+
+# Words that ask for a measure, not what it is of.
+MEASURE_WORDS = frozenset(
+    """temperature boiling melting freezing point hot cold old age minimum maximum legal
+    retirement degree celsius fahrenheit year""".split()
+)
 
 ABSTAINED = (
     "The indexed documents do not answer this question. "
@@ -20,6 +31,32 @@ ABSTAINED = (
 )
 
 
-def abstains(extract: Extract, abstain_below: float) -> bool:
-    """True when the best sentence's relevance (0..1) is below `abstain_below` (0: never)."""
-    return extract.relevance < abstain_below or not extract.nearest
+def abstains(extract: Extract, abstain_below: float, question: str = "") -> bool:
+    """True when the answer should say the documents do not answer (0: never): the best
+    sentence's relevance (0..1) is below `abstain_below`, unless the question is in another
+    script than that sentence (an English question over a Chinese passage: the score
+    cannot tell, so the answer is not declined); or the question asks for a measure
+    (a temperature, an age: asked.py) that no candidate sentence states together with
+    a word of what it is asked about."""
+    if not extract.nearest:
+        return True
+    if abstain_below <= 0:
+        return False
+    if extract.relevance < abstain_below and not extract.cross_script:
+        return True
+    return bool(question) and lacks_asked_measure(question, extract.candidates)
+
+
+def lacks_asked_measure(question: str, candidates: Sequence[str]) -> bool:
+    """The question asks for a measure (`unit_asked`) and no candidate sentence states one
+    while sharing a word of the question's subject (its content words other than those
+    that ask for the measure: "mercury" in "What is the boiling point of mercury?")."""
+    unit = unit_asked(question)
+    if unit is None:
+        return False
+    subject = {stem(w) for w in content_words(question)} - MEASURE_WORDS
+    for sentence in candidates:
+        about = not subject or subject & {stem(w) for w in content_words(sentence)}
+        if about and states_unit(unit, sentence):
+            return False
+    return True

@@ -25,6 +25,7 @@ from localqa.answering.guard import StreamGuard
 from localqa.answering.relevance import QUOTES_BECAUSE, why_quotes
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.errors import LocalqaError
+from localqa.injection import addresses_model, instruction_lines
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
 from localqa.schema import Chunk, ScoredChunk
@@ -74,6 +75,12 @@ class Answer:
     token_counts: str = "exact"
 
     @property
+    def instruction_sources(self) -> tuple[int, ...]:
+        """The numbers (1-based, as `contexts` counts them) of the passages that address the
+        model (localqa/injection.py)."""
+        return tuple(n for n, c in enumerate(self.contexts, 1) if addresses_model(c.text))
+
+    @property
     def unsupported(self) -> list[str]:
         return [c.sentence for c in self.checks if not c.supported]
 
@@ -109,6 +116,18 @@ class Answer:
                 for i, c in enumerate(self.contexts, start=1)
             ],
             "unsupported_sentences": self.unsupported,
+            # passages that address the model: shown to it as quoted material, never
+            # enough to support an answer alone (localqa/injection.py)
+            "instruction_sources": [
+                {
+                    "n": n,
+                    "source": self.contexts[n - 1].source,
+                    "page": self.contexts[n - 1].page,
+                    "lines": [self.contexts[n - 1].line_start, self.contexts[n - 1].line_end],
+                    "instructions": list(instruction_lines(self.contexts[n - 1].text)),
+                }
+                for n in self.instruction_sources
+            ],
             "sources_used": len(self.contexts),
             "sources_dropped": self.sources_dropped,
             "cancelled": self.cancelled,
@@ -239,7 +258,7 @@ class Answerer:
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
         extract = self._extract(question, retrieved.results, checker, timings)
-        if abstains(extract, self._settings.answering.abstain_below):
+        if abstains(extract, self._settings.answering.abstain_below, question):
             abstained = self._abstained(question, extract, timings)
             yield Token(abstained.text)
             yield Final(abstained)
@@ -347,7 +366,12 @@ class Answerer:
         guard = StreamGuard(len(packed.sources), packed.layout.stops)
         prefix = packed.fixed_prefix
         pieces = model.stream(packed.tokens, answer_tokens, sampling, job.stop, fixed_prefix=prefix)
-        yield from _guarded(pieces, guard)
+        # with a source that addresses the model, nothing is shown before the check: the
+        # answer may be what the source told the model to write (presentation.py)
+        held = any(addresses_model(r.chunk.text) for r in packed.sources)
+        for token in _guarded(pieces, guard):
+            if not held:
+                yield token
         yield Final(self._generated(model, job, packed, guard))
 
     def _pack(self, model: LanguageModel, job: _Generation) -> tuple[PackedPrompt, int]:
@@ -376,10 +400,12 @@ class Answerer:
         question, extract = job.question, job.extract
         sources = [r.chunk for r in packed.sources]
         text = guard.text.strip()  # the guard already dropped markers of absent sources
-        checks, citations = check_answer(text, sources, job.checker, question)
+        flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
+        checks, citations = check_answer(text, sources, job.checker, question, flagged)
         stats = model.last_stats
         job.timings.update(stats.timings())
-        reason = why_quotes(checks, extract.quotes, question)
+        passages = [c.chunk.text for c in extract.citations]
+        reason = why_quotes(checks, extract.quotes, question, passages)
         return Answer(
             question=question,
             text=text,

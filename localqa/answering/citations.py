@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from localqa.answering.facts import (
+    Facts,
+    contradicts,
+    evidence_facts,
+    facts_of,
+    numerals_as_digits,
+    share_held,
+    without,
+)
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
 from localqa.sentences import split_sentences
-from localqa.text import (
-    CJK_CHAR,
-    STOPWORDS,
-    TOKEN,
-    content_words,
-    fold,
-    lexical_support,
-    unlisted,
-    words,
-)
+from localqa.text import content_words, lexical_support, unlisted
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -62,6 +62,8 @@ class SentenceCheck:
     support: float
     supported: bool
     evidence: str = ""  # the source sentence that supports it best
+    # that sentence is in a source that addresses the model (localqa/injection.py)
+    from_instructions: bool = False
 
 
 def cited_numbers(sentence: str) -> tuple[int, ...]:
@@ -82,35 +84,19 @@ def clean_markers(text: str, n_sources: int) -> str:
     return MARKER.sub(keep_valid, text)
 
 
-def stated_facts(claim: str) -> set[str]:
-    """The numbers and names a claim states, lower-cased: words holding a digit, the word
-    after a number (its unit: "18 weeks"), and capitalised words after the first. Meaning
-    alone cannot check them: MiniLM puts "18 weeks of leave" and "27 weeks of leave" close
-    together, and the two share most of their words. A CJK run is no fact of itself (it
-    is a phrase, checked by its bigrams); a number beside one still is ("10天": "10")."""
-    facts: set[str] = set()
-    after_number = False
-    for position, match in enumerate(TOKEN.finditer(fold(claim))):
-        word = match.group()
-        if CJK_CHAR.match(word):
-            after_number = False
-            continue
-        lower = word.lower()
-        number = any(ch.isdigit() for ch in word)
-        named = position > 0 and word[0].isupper()
-        if number or ((named or after_number) and lower not in STOPWORDS):
-            facts.add(lower)
-        after_number = number
-    return facts
-
-
-def held_back(score: float, facts: set[str], evidence: str) -> float:
-    """`score`, unless the evidence lacks some of the claim's stated facts: then at most
-    LEXICAL_SUPPORTED times the share it holds, which is below the threshold."""
-    if not facts:
-        return score
-    present = len(facts & set(words(evidence))) / len(facts)
-    return score if present == 1 else min(score, LEXICAL_SUPPORTED * present)
+def held_back(score: float, facts: Facts, claim: str, evidence: str, around: str = "") -> float:
+    """`score`, unless the evidence (with the sentences `around` it: a claim may join two
+    neighbouring sentences) lacks some of the claim's stated `facts` (then at most
+    LEXICAL_SUPPORTED times the share it holds, which is below the threshold) or the
+    evidence contradicts the claim (a negation or an antonym: facts.py `contradicts`; then
+    at most half the threshold)."""
+    if facts:
+        present = share_held(facts, evidence_facts(f"{around} {evidence}" if around else evidence))
+        if present < 1:
+            score = min(score, LEXICAL_SUPPORTED * present)
+    if score >= LEXICAL_SUPPORTED / 2 and contradicts(claim, evidence):
+        score = min(score, LEXICAL_SUPPORTED / 2)
+    return score
 
 
 class SupportChecker:
@@ -135,8 +121,9 @@ class SupportChecker:
         """How well each sentence agrees with the claim (0..1): lexically or in meaning.
         `lexical`: each sentence's lexical score, when the caller weighs words its own way
         (default: `lexical_support`, every content word alike)."""
-        if lexical is None:
-            lexical = [lexical_support(claim, s) for s in sentences]
+        if lexical is None:  # numbers compared as digits: "thirteenth" holds "13th"
+            said = numerals_as_digits(claim)
+            lexical = [lexical_support(said, numerals_as_digits(s)) for s in sentences]
         scores = np.array(lexical, dtype=np.float64)
         # meaning counts as far as the model understands the claim's script (coverage.py)
         coverage = self._embedder.coverage if self._embedder else None
@@ -149,25 +136,40 @@ class SupportChecker:
             scores = np.maximum(scores, semantic * scale)
         return [float(min(v, 1.0)) for v in scores]
 
-    def sentence_scores(self, claim: str, chunk: Chunk) -> list[tuple[str, float]]:
+    def sentence_scores(
+        self, claim: str, chunk: Chunk, facts: Facts | None = None, said: str = ""
+    ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
-        agreement, held back when it lacks a number or name the claim states."""
+        agreement, held back when it lacks a number or name the claim states (`facts`;
+        default: all the claim states) or contradicts what is `said` (default: the claim)."""
         sentences = split_sentences(chunk.text) or [chunk.text]
-        facts = stated_facts(claim)
+        facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
-        return [(s, held_back(a, facts, s)) for s, a in zip(sentences, agreement, strict=True)]
+        return [
+            (s, held_back(a, facts, said or claim, s, " ".join(sentences[max(0, i - 1) : i + 2])))
+            for i, (s, a) in enumerate(zip(sentences, agreement, strict=True))
+        ]
 
-    def best_evidence(self, claim: str, chunk: Chunk) -> tuple[str, float]:
+    def best_evidence(
+        self, claim: str, chunk: Chunk, facts: Facts | None = None, said: str = ""
+    ) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score."""
-        return max(self.sentence_scores(claim, chunk), key=lambda pair: pair[1])
+        return max(self.sentence_scores(claim, chunk, facts, said), key=lambda pair: pair[1])
 
 
 def check_answer(
-    text: str, sources: Sequence[Chunk], checker: SupportChecker, question: str = ""
+    text: str,
+    sources: Sequence[Chunk],
+    checker: SupportChecker,
+    question: str = "",
+    instructions: frozenset[int] = frozenset(),
 ) -> tuple[list[SentenceCheck], list[Citation]]:
     """Check every sentence against the sources it cites (all sources when it cites none).
-    A short answer that states a number or name ("18 weeks.") is checked together with
-    the `question` it answers.
+    A short answer ("18 weeks.") is checked together with the `question` it answers. The
+    facts that must be in the evidence are those the sentence adds to the question (its
+    numbers, names and units: facts.py): the question's own words may sit in the sentence
+    before. `instructions`: the numbers (1-based) of the sources that address the model
+    (localqa/injection.py); a sentence resting on one of them says so (`SentenceCheck`).
     Citations: every cited source with its best quote, and for a supported sentence that
     cites nothing, the source that supports it best."""
     checks: list[SentenceCheck] = []
@@ -176,15 +178,19 @@ def check_answer(
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
         judged = unlisted(claim)  # a list item's "2." is no number it states
+        facts = facts_of(judged)
         if len(content_words(judged)) < MIN_CLAIM_WORDS:
-            if not (question and stated_facts(judged)):
+            facts = facts_of(judged, first_is_name=True)
+            if not (question and facts):
                 continue  # "Yes." or a heading: nothing to check
             judged = f"{question.strip()} {judged}"  # "18 weeks." says what it answers
+        if question:
+            facts = without(facts, question)
         evidence = {
-            n: checker.best_evidence(judged, sources[n - 1])
+            n: checker.best_evidence(judged, sources[n - 1], facts, claim)
             for n in cited or range(1, len(sources) + 1)
         }
-        best = max(evidence, key=lambda n: evidence[n][1], default=0)
+        best = max(evidence, key=lambda n: (evidence[n][1], n not in instructions), default=0)
         support = evidence[best][1] if best else 0.0
         # what it cites; a supported sentence that cites nothing points at its best source
         shown = cited or ((best,) if support >= LEXICAL_SUPPORTED else ())
@@ -192,7 +198,12 @@ def check_answer(
             if evidence[n][1] > best_quote.get(n, ("", -1.0))[1]:
                 best_quote[n] = evidence[n]
         quote = evidence[best][0] if best else ""
-        checks.append(SentenceCheck(claim, cited, support, support >= LEXICAL_SUPPORTED, quote))
+        # only from instructions: no other source supports it
+        hostile = best in instructions and not any(
+            evidence[n][1] >= LEXICAL_SUPPORTED for n in evidence if n not in instructions
+        )
+        supported = support >= LEXICAL_SUPPORTED
+        checks.append(SentenceCheck(claim, cited, support, supported, quote, hostile))
     citations = [
         Citation(n, sources[n - 1], quote, score)
         for n, (quote, score) in sorted(best_quote.items())

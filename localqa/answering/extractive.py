@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation, SupportChecker
+from localqa.injection import in_instructions
 from localqa.retrieval.scoring import term_weights, weighted_support, word_set
 from localqa.schema import ScoredChunk
 from localqa.sentences import is_title, sentence_units
-from localqa.text import content_words, unlisted
+from localqa.text import cjk_share, content_words, unlisted
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.
@@ -33,6 +34,12 @@ class Extract:
     relevance: float = 0.0
     # the best sentences whatever their score, cited: shown when the answer abstains
     nearest: tuple[Citation, ...] = ()
+    # the sentences scored (the shortlist), best first: what abstention looks through for
+    # the fact the question asks for (abstain.py)
+    candidates: tuple[str, ...] = ()
+    # the question is in another script than the best sentences (English over Chinese): the
+    # scores cannot say they do not answer it (abstain.py)
+    cross_script: bool = False
 
 
 def extract_answer(
@@ -60,8 +67,11 @@ def extract_answer(
     quotable = [
         (number, sentence, weighted_support(sentence, weights, named[number - 1]))
         for number, sentence, record in units
-        # titles say nothing; a record (a table row) is no title however it is capitalised
-        if len(content_words(sentence)) >= 3 and (record or not is_title(sentence))
+        # titles say nothing; a record (a table row) is no title however it is capitalised;
+        # a line addressed to the model is no answer (localqa/injection.py)
+        if len(content_words(sentence)) >= 3
+        and (record or not is_title(sentence))
+        and not in_instructions(sentence, contexts[number - 1].chunk.text)
     ]
     # none qualifies: the answer says so, with the best passages all the same
     candidates = quotable or [
@@ -74,15 +84,30 @@ def extract_answer(
     if not quotable:  # titles and fragments answer nothing: abstain, showing them
         relevance = 0.0
     picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE] if quotable else []
+    shortlisted = tuple(sentence for _, _, sentence in scored)
+    crossed = bool(scored) and crosses_script(question, scored[0][2])
+    if not picked and quotable and crossed:  # low scores across scripts say nothing: quote
+        picked = scored[:sentences]
     if not picked:
-        return Extract(NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest)
+        return Extract(
+            NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest, candidates=shortlisted
+        )
     # renumber so the answer's [n] and its contexts list only the chunks quoted
     renumber = _renumber(picked)
     lines = [LABEL] + [
         f"- {unlisted(sentence)} [{renumber[number]}]" for _, number, sentence in picked
     ]  # a list item's own dash or number is not doubled; the sources below quote it whole
     quotes = tuple(sentence for _, _, sentence in picked)
-    return Extract("\n".join(lines), _cite(picked, contexts), True, quotes, relevance, nearest)
+    citations = _cite(picked, contexts)
+    return Extract(
+        "\n".join(lines), citations, True, quotes, relevance, nearest, shortlisted, crossed
+    )
+
+
+def crosses_script(question: str, sentence: str) -> bool:
+    """One of the two is mostly Chinese, Japanese or Korean and the other is not: word
+    agreement between them is nil whether or not the sentence answers."""
+    return (cjk_share(question) > 0.3) != (cjk_share(sentence) > 0.3)
 
 
 def _score(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from localqa.answering.answerer import Answer, Final, Token
 from localqa.answering.conversations import Source, sources_of
-from localqa.answering.relevance import QUOTES_BECAUSE, SHORT_REASON
+from localqa.answering.relevance import QUOTES_BECAUSE, REPLACED_BECAUSE, SHORT_REASON
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
@@ -88,15 +88,18 @@ def present(answer: Answer, quotes_only: bool) -> Presentation:
     """How `answer` is shown; `quotes_only`: `Answerer.quotes_only`. The extractive quotes
     of an answer that does not stand alone (answering/relevance.py) are shown under it,
     or instead of it with `quotes_only`. An answer cut short by a cancel is shown as it
-    was cut, unjudged: its last sentence may be half written."""
-    live = not quotes_only
+    was cut, unjudged: its last sentence may be half written. An answer that rests on a
+    source's instructions to the model (REPLACED_BECAUSE) is always replaced: its text was
+    shown as it streamed, but the final presentation is the quotes."""
+    # an answer over a source that addresses the model was not streamed (answerer.py)
+    live = not quotes_only and not (answer.mode == "generative" and answer.instruction_sources)
     quotes = answer.fallback
     if quotes is None or answer.cancelled:
         unsupported = () if answer.cancelled else tuple(answer.unsupported)
         return Presentation(answer, answer, unsupported=unsupported, live=live)
     because = QUOTES_BECAUSE[answer.fallback_reason]
     short = SHORT_REASON[answer.fallback_reason]
-    if quotes_only:
+    if quotes_only or answer.fallback_reason in REPLACED_BECAUSE:
         return Presentation(
             answer,
             quotes,

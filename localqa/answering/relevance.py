@@ -7,8 +7,11 @@ what country?" it repeated the question, which its sources support word for word
 SQuAD 2.0 sample, 20 of its 100 answers were supported but lacked the gold answer the
 extractive quotes held, and were shown without those quotes (docs/BENCHMARKS-LOG.md).
 
-So an answer is shown alone only when every sentence it checks is supported, it says more
-than the question, and its first claim (the answer; what follows may add detail from
+So an answer is shown alone only when every sentence it checks is supported, none rests
+only on a source that addresses the model (localqa/injection.py: then the answer is
+replaced by the quotes, whatever the setting), it says more than the question, it states
+the kind of fact the question asks for (a number for "how many", a name for "who":
+asked.py), and its first claim (the answer; what follows may add detail from
 around it) rests on the sentence the extractive answer quotes first: the passages'
 sentence that best matches the question. Otherwise the extractive quotes are shown with
 it (setting `unsupported_answer`), under one line saying why (`QUOTES_BECAUSE`). Resting
@@ -22,12 +25,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from localqa.answering.asked import asked_kind, gives
+from localqa.answering.facts import facts_of, without
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
     from localqa.answering.citations import SentenceCheck
 
-Reason = Literal["no-claim", "unsupported", "partly-unsupported", "echo", "off-question"]
+Reason = Literal[
+    "no-claim",
+    "unsupported",
+    "partly-unsupported",
+    "echo",
+    "off-question",
+    "not-answered",
+    "instructions",
+]
 
 # The line shown above the extractive quotes, by reason.
 QUOTES_BECAUSE: dict[str, str] = {
@@ -39,6 +52,14 @@ QUOTES_BECAUSE: dict[str, str] = {
         "The answer comes from another passage than the one that best matches the "
         "question; check it against these:"
     ),
+    "not-answered": (
+        "The answer does not state the number or name the question asks for; here is what "
+        "the sources say:"
+    ),
+    "instructions": (
+        "A source contains instructions addressed to the model, and the answer rests only on "
+        "it; here is what the sources say:"
+    ),
 }
 # The same, short: the chat's line under an answer.
 SHORT_REASON: dict[str, str] = {
@@ -47,7 +68,12 @@ SHORT_REASON: dict[str, str] = {
     "partly-unsupported": "not every sentence is supported",
     "echo": "it restates the question",
     "off-question": "it comes from another passage than the best match",
+    "not-answered": "it does not state what the question asks for",
+    "instructions": "a source contains instructions to the model",
 }
+# Reasons whose answer is never shown, whatever `unsupported_answer` says: the quotes
+# replace it (presentation.py).
+REPLACED_BECAUSE = frozenset({"instructions"})
 
 
 def _same(a: str, b: str) -> bool:
@@ -59,14 +85,49 @@ def restates(sentence: str, question: str) -> bool:
     return content_words(sentence) <= content_words(question)
 
 
+def next_to(a: str, b: str, passages: Sequence[str]) -> bool:
+    """`a` and `b` are neighbouring sentences of one of the `passages` (whitespace aside)."""
+    a, b = " ".join(a.split()), " ".join(b.split())
+    for passage in passages:
+        flat = " ".join(passage.split())
+        i, j = flat.find(a), flat.find(b)
+        if (
+            i >= 0
+            and j >= 0
+            and (not flat[i + len(a) : j].strip() or not flat[j + len(b) : i].strip())
+        ):
+            return True
+    return False
+
+
+def rests_on_best(
+    check: SentenceCheck, quotes: Sequence[str], question: str, passages: Sequence[str]
+) -> bool:
+    """The first claim rests on the best-matching sentence (`quotes[0]`), or on the
+    sentence beside it in its passage while stating a name or number the question does not
+    (the question's words in one sentence, the answer in the next: "... nominating someone
+    to serve on the United States Supreme Court. And I did that 4 days ago, when I
+    nominated ... Ketanji Brown Jackson.")."""
+    if _same(check.evidence, quotes[0]):
+        return True
+    added = without(facts_of(check.sentence, first_is_name=True), question)
+    return bool(added) and next_to(check.evidence, quotes[0], passages)
+
+
 def why_quotes(
-    checks: Sequence[SentenceCheck], quotes: Sequence[str], question: str
+    checks: Sequence[SentenceCheck],
+    quotes: Sequence[str],
+    question: str,
+    passages: Sequence[str] = (),
 ) -> Reason | None:
     """Why the extractive quotes (`quotes`, best first) must be shown with the answer whose
     sentences were `checks`ed, or None when the answer stands alone (module docstring).
-    With no quotes (nothing matched well enough to quote) there is nothing to rest on."""
+    With no quotes (nothing matched well enough to quote) there is nothing to rest on.
+    `passages`: the texts the quotes come from (`rests_on_best`)."""
     if not checks:
         return "no-claim"
+    if any(c.from_instructions for c in checks):
+        return "instructions"
     supported = [c for c in checks if c.supported]
     if not supported:
         return "unsupported"
@@ -74,6 +135,9 @@ def why_quotes(
         return "partly-unsupported"
     if all(restates(c.sentence, question) for c in checks):
         return "echo"
-    if quotes and not _same(checks[0].evidence, quotes[0]):
+    kind = asked_kind(question)
+    if kind is not None and not any(gives(kind, c.sentence, question) for c in checks):
+        return "not-answered"
+    if quotes and not rests_on_best(checks[0], quotes, question, passages):
         return "off-question"
     return None

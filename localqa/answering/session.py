@@ -139,7 +139,7 @@ class ChatSession:
             self.store.append_turn(held.id, turn)
         except Exception as err:  # noqa: BLE001 - sqlite3.Error or OSError: the chat goes on
             return f"could not save the conversation: {err}"
-        return ""
+        return self.store.unsaved
 
     def new(self) -> None:
         """Leave the conversation for a new, empty one (saved at its first turn). Safe from

@@ -179,9 +179,11 @@ def doctor(
     report = run_checks(make_builder(config, index=index, home=home, model_path=model))
     if as_json:
         emit_json(report)
-        return
-    for line in report_lines(report):
-        typer.echo(terminal_safe(line, one_line=True))
+    else:
+        for line in report_lines(report):
+            typer.echo(terminal_safe(line, one_line=True))
+    if code := report["integrity"]["exit_code"]:  # 4: damaged, 3: storage, 1: server down
+        raise typer.Exit(code)
 
 
 def report_lines(values: Any, depth: int = 0) -> Iterator[str]:

@@ -36,8 +36,12 @@ def logging_to(path: Path) -> Iterator[None]:
     would land in the middle of the screen."""
     root = logging.getLogger()
     saved = root.handlers[:]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:  # a read-only home: the chat runs all the same, unlogged
+        handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.handlers = [handler]
     try:

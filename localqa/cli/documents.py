@@ -89,20 +89,20 @@ def ingest(
 def _ingest(
     builder: Builder, paths: list[Path], quiet: bool, own: bool, retry_failed: bool
 ) -> IngestReport:
-    from localqa.ingest.pipeline import Ingestor
     from localqa.ingest.progress import make_progress
     from localqa.ingest.report import IngestReport
     from localqa.ingest.scan import scan
-    from localqa.store.index import Index
+    from localqa.ingest.shared import make_ingestor
+    from localqa.store.open import index_exists
 
-    if not Index.exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
+    if not index_exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
         settings = builder.settings.ingest
         found = scan(paths, settings.follow_outside_links, settings.exclude)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
     with builder.index() as store:
         progress = make_progress(quiet=quiet)
-        ingestor = Ingestor(
+        ingestor = make_ingestor(
             store,
             builder.embedder(),
             builder.settings.ingest,
@@ -125,14 +125,17 @@ def _ingest(
 
 def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     """The plan against the index as it is; an index not built yet is not created."""
+    from pydantic import SecretStr
+
     from localqa.builder import Builder
     from localqa.ingest.pipeline import Ingestor
-    from localqa.store.index import Index
+    from localqa.store.open import index_exists
 
     with contextlib.ExitStack() as stack:
-        if not Index.exists(builder.settings.store):  # plan against an empty index that goes away
+        if not index_exists(builder.settings.store):  # plan against an empty index that goes away
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="localqa-")))
-            builder = Builder(builder.settings.model_copy(update={"home": scratch}))
+            empty = {"home": scratch, "database_url": SecretStr("")}
+            builder = Builder(builder.settings.model_copy(update=empty))
         store = stack.enter_context(builder.index())
         ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, own_process=own)
         return ingestor.run(paths, dry_run=True)
@@ -196,7 +199,7 @@ def forget(
     if (path is None) == (not missing):
         raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
-    with builder.existing_index() as store:
+    with builder.existing_index(write=True) as store:
         matches = store.catalog.missing() if missing else store.catalog.find(path or "")
         if not matches and not missing:
             raise SourceNotFound(

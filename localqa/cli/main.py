@@ -11,13 +11,14 @@ import functools
 import inspect
 import logging
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
 from localqa.cli import answer, chat, documents, evaluate, mcp_command, serve
+from localqa.cli import index as index_commands
 from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
@@ -26,26 +27,46 @@ from localqa.text import terminal_safe
 class LocalqaGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for command in [self, *self.commands.values()]:
-            if command.help:  # a docstring's first paragraph is one line in --help
-                first, gap, rest = inspect.cleandoc(command.help).partition("\n\n")
-                command.help = " ".join(first.split()) + gap + rest
-            # `--json`, not `--json <bool>`; `--top-k NUMBER`, not `<int>`
-            for param in command.params:
-                setattr(param, "display_type_rich", functools.partial(_in_words, param))  # noqa: B010
-            setattr(command, "get_help_option", _wordy_help(command.get_help_option))  # noqa: B010
+        _in_plain_words(self)
 
     def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors its own click
         try:
             return super().invoke(ctx)
         except LocalqaError as err:
-            typer.echo(f"localqa: error: {terminal_safe(str(err), one_line=True)}", err=True)
-            for line in err.details if isinstance(err, CommandError) else ():
-                typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
-            raise typer.Exit(err.exit_code) from None
+            fail(err)
+        except Exception as err:
+            # a storage fault met outside the store's own translation (a full disk under
+            # a cache folder, say) is one line too; anything else keeps its traceback
+            from localqa.store.faults import translate
+
+            if (known := translate(err)) is None:
+                raise
+            fail(known)
+
         except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (ingest says more)
             typer.echo("localqa: interrupted", err=True)
             raise typer.Exit(INTERRUPTED) from None
+
+
+def fail(err: LocalqaError) -> NoReturn:
+    """One line for `err` (and a CommandError's details), then its exit code."""
+    typer.echo(f"localqa: error: {terminal_safe(str(err), one_line=True)}", err=True)
+    for line in err.details if isinstance(err, CommandError) else ():
+        typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
+    raise typer.Exit(err.exit_code) from None
+
+
+def _in_plain_words(command: Any) -> None:
+    """`command`'s --help, and its subcommands', in words: a docstring's first paragraph
+    as one line; `--json`, not `--json <bool>`; `--top-k NUMBER`, not `<int>`."""
+    if command.help:
+        first, gap, rest = inspect.cleandoc(command.help).partition("\n\n")
+        command.help = " ".join(first.split()) + gap + rest
+    for param in command.params:
+        setattr(param, "display_type_rich", functools.partial(_in_words, param))  # noqa: B010
+    setattr(command, "get_help_option", _wordy_help(command.get_help_option))  # noqa: B010
+    for sub in getattr(command, "commands", {}).values():
+        _in_plain_words(sub)
 
 
 def _in_words(param: Any, ctx: Any = None) -> str | None:
@@ -120,6 +141,7 @@ cli.command()(answer.doctor)
 cli.command()(serve.serve)
 cli.command()(mcp_command.mcp)
 cli.command()(version)
+cli.add_typer(index_commands.app)
 
 
 def main() -> None:

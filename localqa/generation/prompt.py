@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from localqa.errors import LocalqaError
 from localqa.generation.base import Vocabulary
 from localqa.generation.layouts import Layout, Renderer, choose_layout
+from localqa.injection import QUOTED_NOTE, addresses_model, as_quoted
 from localqa.schema import ScoredChunk, Turn
 
 SYSTEM_PROMPT = (
@@ -76,12 +77,19 @@ def user_message(sources: Sequence[ScoredChunk], question: str) -> str:
     """The last user message: the numbered sources, each under its file's name, then the
     question. No page or lines: a small model copied them into its answer (SmolLM2-135M in
     40 of 600 SQuAD answers, docs/BENCHMARKS-LOG.md); the citations give them."""
-    blocks = [
-        f"[{n}] {neutralise(s.chunk.source)}\n{neutralise(s.chunk.text.strip())}"
-        for n, s in enumerate(sources, 1)
-    ]
+    blocks = [_block(n, s) for n, s in enumerate(sources, 1)]
     body = "\n\n".join(blocks) if blocks else NO_SOURCES
     return f"Sources:\n{body}\n\nQuestion: {neutralise(question.strip())}"
+
+
+def _block(n: int, source: ScoredChunk) -> str:
+    """One numbered source. One that addresses the model (localqa/injection.py) is marked
+    as quoted material, its every line opened with "> " so that none passes for a turn of
+    the layout; the others are as they are (a prompt without such a source is unchanged)."""
+    name, text = neutralise(source.chunk.source), neutralise(source.chunk.text.strip())
+    if addresses_model(text):
+        return f"[{n}] {name} ({QUOTED_NOTE})\n{as_quoted(text)}"
+    return f"[{n}] {name}\n{text}"
 
 
 def _clean_turn(turn: Turn) -> Turn:

@@ -84,15 +84,17 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
         headers = {SHOWN_HEADER: "quotes-only" if engine.quotes_only else "answer"}
         try:
             documents = await engine.documents(body.sources)
+            # as `ask --json` says it: only the question's first part was embedded
+            extra = {"question_cut": await engine.question_cut(body.question, body.top_k)}
             if body.stream:
                 streaming = True  # the events release the place when they end
-                events = _events(engine, _asked(engine, body, documents), request)
+                events = _events(engine, _asked(engine, body, documents), request, extra)
                 return StreamingResponse(events, media_type="text/event-stream", headers=headers)
             shown = await _final(_asked(engine, body, documents))
         finally:
             if not streaming:
                 engine.release()
-        return JSONResponse(shown.answer.as_json(), headers=headers)
+        return JSONResponse({**shown.answer.as_json(), **extra}, headers=headers)
 
     add_openai_routes(app, engine)
     return app
@@ -128,7 +130,7 @@ def _sse(event: str, data: Any) -> str:
 
 
 async def _events(
-    engine: Engine, asked: AsyncGenerator[Any], request: Request
+    engine: Engine, asked: AsyncGenerator[Any], request: Request, extra: dict[str, Any]
 ) -> AsyncIterator[str]:
     """The answer's server-sent events. When the client has gone, the engine's stream is
     closed at the next token: that sets its stop event, and generation ends."""
@@ -141,7 +143,7 @@ async def _events(
                     return
                 shown = _shown(event)
                 if shown is not None:
-                    yield _sse("answer", shown.answer.as_json())
+                    yield _sse("answer", {**shown.answer.as_json(), **extra})
                 elif isinstance(event, Searched):
                     yield _sse("searched", {"text": event.text})
                 else:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
     from localqa.generation.base import LanguageModel
     from localqa.schema import ScoredChunk
-    from localqa.store.index import Index
+    from localqa.store.base import IndexReader
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ class Busy(LocalqaError):
 
 @dataclass
 class _Parts:
-    index: Index
+    index: IndexReader
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
     info: PartsInfo  # as last counted
@@ -189,6 +189,12 @@ class Engine:
 
         result: list[ScoredChunk] = await self._run(found)
         return result
+
+    async def question_cut(self, question: str, top_k: int | None = None) -> bool:
+        """Whether `question` is longer than the question encoder's window, so only its
+        first part was embedded (`Answerer.question_cut`; `ask --json`'s `question_cut`)."""
+        cut: bool = await self._run(lambda: self._answerer(top_k).question_cut(question))
+        return cut
 
     def admit(self) -> None:
         """Take a place in the queue (give it back with `release`); raises Busy when the

@@ -156,6 +156,12 @@ class IndexReader(Protocol):
 
     def close(self) -> None: ...
 
+    def data_version(self) -> int:
+        """A stamp that changes whenever a commit from another connection (an ingest, a
+        forget, in this process or another) changed the catalog since the last call; only
+        one index's own stamps compare (`localqa serve` reopens on a change)."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(

@@ -1,0 +1,305 @@
+"""The facts a sentence states, normalised, and whether a piece of evidence states the same.
+
+Meaning alone cannot check a fact: MiniLM puts "eighteen years" close to "twenty five
+Years", and the two share most of their words. So the support check (citations.py) also
+compares the facts themselves:
+
+- **numbers in every form**, as values: digits ("25", "1,000", "3.5", "13th"), English
+  words ("twenty five", "thirty-five", "thirteenth": `text2num`), Chinese numerals ("十五",
+  "一九八七": `cn2an`), Roman numerals ("Amendment XIII": `roman`), with their scale
+  ("$20 billion" is 2e10, as "20,000,000,000" is);
+- **names and units**: capitalised words after the first and the word after a number,
+  compared without plural or possessive endings ("Senator's" is "senators" is "senator");
+- **polarity**: a claim that negates what the evidence states, or states what it negates
+  ("is not reimbursed" / "is reimbursed"), or uses the antonym of its word ("prohibited" /
+  "allowed"), contradicts it (`contradicts`).
+
+Number words are converted with a threshold: in a claim, "one" and "two" are no facts
+(they are as often pronouns or idioms: "one of the"); in evidence, every number word
+counts, since an extra number there costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from localqa.text import CJK_CHAR, STOPWORDS, TOKEN, fold
+
+# Digits with thousands separators or a decimal part, and an ordinal's ending: "1,000.5", "13th".
+NUMBER = re.compile(r"(?<![A-Za-z\d_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:st|nd|rd|th)?(?![\d])")
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9}
+SCALED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn)\b", re.I)
+# Roman numerals of two letters or more (a lone "I" is a pronoun), in capitals.
+ROMAN = re.compile(
+    r"\b(?=[MDCLXVI]{2,}\b)M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})\b"
+)
+# A lone I, V or X is a numeral after these ("Article I", "Title V", "Amendment X").
+ROMAN_AFTER = re.compile(
+    r"\b(Article|Amendment|Section|Chapter|Title|Part|Book|Volume|Schedule|Phase|Class|Type|"
+    r"Appendix|Annex|World War)\s+([IVX])\b"
+)
+CHINESE_NUMERAL = re.compile("[零〇一二两三四五六七八九十百千万亿]")
+# English number words text2num reads (one check before calling it: most text has none).
+NUMBER_WORD = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion|first|second|third|"
+    r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|twelfth|\w+teenth|\w+tieth)\b",
+    re.I,
+)
+# Capitalised words that name nothing: pronouns, determiners, a sentence's opening words.
+NOT_NAMES = frozenset(
+    """i he she it we they you his her its our their my your this that these those there
+    here the a an yes no not none some all one answer source sources according based
+    however also in on at by for from to of with as and but or so if""".split()
+)
+CLAIM_THRESHOLD = 3.0  # text2num: isolated number words up to this stay words
+NEGATORS = frozenset(
+    "not no never none nobody nothing neither nor without cannot cant nowhere".split()
+)
+# Words between a negator and what it negates ("shall not have attained").
+AUXILIARIES = frozenset(
+    """a an the any be been being is are was were am have has had do does did shall will
+    can could may might must should would to of ever yet also be""".split()
+)
+_ANTONYM_PAIRS = (
+    ("allowed", "prohibited"),
+    ("allowed", "forbidden"),
+    ("permitted", "prohibited"),
+    ("permitted", "forbidden"),
+    ("required", "optional"),
+    ("mandatory", "optional"),
+    ("mandatory", "voluntary"),
+    ("increase", "decrease"),
+    ("increased", "decreased"),
+    ("rise", "fall"),
+    ("rose", "fell"),
+    ("higher", "lower"),
+    ("maximum", "minimum"),
+    ("earliest", "latest"),
+    ("true", "false"),
+    ("open", "closed"),
+    ("included", "excluded"),
+    ("paid", "unpaid"),
+    ("approved", "rejected"),
+    ("accepted", "rejected"),
+    ("profit", "loss"),
+    ("won", "lost"),
+    ("north", "south"),
+    ("east", "west"),
+    ("male", "female"),
+    ("legal", "illegal"),
+    ("eligible", "ineligible"),
+    ("largest", "smallest"),
+    ("biggest", "smallest"),
+    ("oldest", "youngest"),
+    ("longest", "shortest"),
+    ("highest", "lowest"),
+    ("import", "export"),
+    ("succeeded", "failed"),
+    ("supported", "opposed"),
+    ("允许", "禁止"),
+    ("增加", "减少"),
+    ("最高", "最低"),
+    ("必须", "可选"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a text states: number values (scaled: "$20 billion" is 2e10) and the values as
+    written before scaling; name and unit words (`stem`med)."""
+
+    numbers: frozenset[float] = frozenset()
+    unscaled: frozenset[float] = frozenset()
+    words: frozenset[str] = field(default_factory=frozenset)
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.words)
+
+    def count(self) -> int:
+        return len(self.numbers) + len(self.words)
+
+
+def stem(word: str) -> str:
+    """A word without its possessive or plural ending, lower-cased: "Senator's",
+    "Senators" and "senator" are one name; "years" is "year"."""
+    word = word.lower().removesuffix("'s").removesuffix("\u2019s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+ANTONYMS: dict[str, frozenset[str]] = {}
+for _pair in _ANTONYM_PAIRS:
+    _a, _b = (stem(w) for w in _pair)
+    ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
+    ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
+
+
+def _roman(numeral: str) -> str:
+    import roman
+
+    try:
+        return str(roman.fromRoman(numeral))
+    except roman.RomanError:
+        return numeral
+
+
+def _scaled(match: re.Match[str]) -> str:
+    value = float(match.group(1).replace(",", "")) * SCALES[match.group(2).lower()]
+    return f"{value:.0f}" if value.is_integer() else str(value)
+
+
+@lru_cache(maxsize=4096)
+def spelt_as_digits(text: str, threshold: float = 0.0) -> str:
+    """`text` with numbers in words, Chinese and Roman numerals written in digits, and a
+    scale word applied ("20 billion" -> "20000000000"); NFKC-folded. Number words up to
+    `threshold` stay words (text2num's rule for isolated numbers)."""
+    text = fold(text)
+    if CHINESE_NUMERAL.search(text):
+        import cn2an  # ~0.2 s to import: only for text that may hold a Chinese numeral
+
+        with contextlib.suppress(ValueError, KeyError, IndexError):  # an odd run: left as is
+            text = cn2an.transform(text, "cn2an")
+    if NUMBER_WORD.search(text):
+        from text_to_num import alpha2digit
+
+        text = alpha2digit(text, "en", threshold=threshold)
+    text = ROMAN_AFTER.sub(lambda m: f"{m.group(1)} {_roman(m.group(2))}", text)
+    text = ROMAN.sub(lambda m: _roman(m.group()), text)
+    # alpha2digit writes "twenty billion" as "20 1000000000": a digit scale, applied too
+    text = re.sub(r"(\d[\d,]*(?:\.\d+)?) (1000(?:000){0,4})\b", _times, text)
+    return SCALED.sub(_scaled, text)
+
+
+def numerals_as_digits(text: str) -> str:
+    """`text` as the word-agreement score reads it: every number in digits
+    (`spelt_as_digits`, every number word counted), ordinals without their ending, so
+    "the thirteenth", "the 13th" and "XIII" all hold the word "13"."""
+    return ORDINAL_END.sub(r"\1", spelt_as_digits(text, 0.0))
+
+
+ORDINAL_END = re.compile(r"(?<![A-Za-z\d])(\d+)(?:st|nd|rd|th)\b")
+
+
+def _times(match: re.Match[str]) -> str:
+    value = float(match.group(1).replace(",", "")) * float(match.group(2))
+    return f"{value:.0f}" if value.is_integer() else str(value)
+
+
+def _values(text: str) -> set[float]:
+    """The values of the numbers written in digits in `text`."""
+    return {float(m.group(1).replace(",", "") + (m.group(2) or "")) for m in NUMBER.finditer(text)}
+
+
+def facts_of(text: str, threshold: float = CLAIM_THRESHOLD, first_is_name: bool = False) -> Facts:
+    """The facts `text` states (module docstring): its number values, the word after each
+    number (its unit: "18 weeks"), and its capitalised words after the first (all of them
+    with `first_is_name`), stopwords aside. A CJK run is no fact of itself (it is a phrase,
+    checked by its bigrams); a number beside one still is ("10天": 10)."""
+    raw = fold(text)
+    digits = spelt_as_digits(raw, threshold)
+    scaled = _values(digits)
+    unscaled = _values(raw) if raw != digits else scaled
+    names: set[str] = set()
+    after_number = False
+    for position, match in enumerate(TOKEN.finditer(digits)):
+        word = match.group()
+        if CJK_CHAR.match(word):
+            after_number = False
+            continue
+        number = any(ch.isdigit() for ch in word)
+        named = (position > 0 or first_is_name) and word[0].isupper()
+        if not number and (named or after_number) and word.lower() not in STOPWORDS | NOT_NAMES:
+            names.add(stem(word))
+        after_number = number
+    return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(names))
+
+
+def evidence_facts(evidence: str) -> Facts:
+    """What the evidence states, every number word counted (module docstring), and all
+    its words (stemmed), since a claim's name may be any word of it."""
+    digits = spelt_as_digits(evidence, 0.0)
+    scaled = _values(digits)
+    unscaled = _values(fold(evidence))
+    every = {stem(m.group()) for m in TOKEN.finditer(digits)}
+    return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(every))
+
+
+def share_held(claim: Facts, evidence: Facts) -> float:
+    """Share (0..1) of the claim's facts the evidence states; 1 when it states none. A
+    number is held when the evidence has its value, scaled or as written."""
+    if not claim:
+        return 1.0
+    held = sum(1 for v in claim.numbers if v in evidence.numbers or v in evidence.unscaled)
+    held += len(claim.words & evidence.words)
+    return held / claim.count()
+
+
+def without(facts: Facts, question: str) -> Facts:
+    """`facts` less those the question states: what an answer adds to its question."""
+    asked = facts_of(question, 0.0, first_is_name=True)
+    everything = {stem(m.group()) for m in TOKEN.finditer(spelt_as_digits(question, 0.0))}
+    return Facts(
+        facts.numbers - asked.numbers,
+        facts.unscaled - asked.unscaled,
+        facts.words - everything,
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    text = re.sub(r"n[\u2019']t\b", " not", fold(text), flags=re.I)
+    return [m.group().lower() for m in TOKEN.finditer(text)]
+
+
+def polarity(text: str) -> tuple[set[str], set[str]]:
+    """(negated, stated) content words of `text`, stemmed: a negated word is the first
+    word after a negator ("not", "no", "never", "n't", ...) past auxiliaries and articles
+    ("shall not have attained": "attained"); stated words are every other content word."""
+    tokens = _tokens(text)
+    negated: set[str] = set()
+    stated: set[str] = set()
+    pending = False
+    for token in tokens:
+        if token in NEGATORS:
+            pending = True
+        elif pending and token in AUXILIARIES:
+            continue
+        elif pending:
+            negated.add(stem(token))
+            pending = False
+        elif token not in STOPWORDS:
+            stated.add(stem(token))
+    return negated, stated - negated
+
+
+def contradicts(claim: str, evidence: str) -> bool:
+    """The claim negates a word the evidence states while the evidence negates nothing, or
+    states one the evidence negates while the claim negates nothing, or states a word
+    whose antonym the evidence states while the evidence lacks the word itself
+    ("prohibited" against "allowed"). Only where one side negates nothing: which word a
+    negation governs is not known ("Neither slavery nor servitude shall exist" is "slavery
+    shall not exist")."""
+    claim_negated, claim_stated = polarity(claim)
+    evidence_negated, evidence_stated = polarity(evidence)
+    if claim_negated & evidence_stated and not evidence_negated:
+        return True
+    if evidence_negated & claim_stated and not claim_negated:
+        return True
+    evidence_words = evidence_negated | evidence_stated
+    return any(_opposed(word, evidence_words) for word in claim_stated)
+
+
+def _opposed(word: str, evidence_words: Iterable[str]) -> bool:
+    opposites = ANTONYMS.get(word)
+    if not opposites:
+        return False
+    present = set(evidence_words)
+    return word not in present and bool(opposites & present)
