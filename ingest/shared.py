@@ -13,8 +13,9 @@ those the others did (`IngestReport.by_others`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import cast
 
 from localqa.embedding.embedder import Embedder
@@ -45,9 +46,16 @@ class SharedIngestor(Ingestor):
         *,
         own_process: bool = False,
         retry_failed: bool = False,
+        never: Sequence[Path] = (),
     ) -> None:
         super().__init__(
-            index, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+            index,
+            embedder,
+            settings,
+            progress,
+            own_process=own_process,
+            retry_failed=retry_failed,
+            never=never,
         )
         self._shared = index
         self._claims: WorkClaims | None = None
@@ -98,14 +106,27 @@ def make_ingestor(
     *,
     own_process: bool = False,
     retry_failed: bool = False,
+    never: Sequence[Path] = (),
 ) -> Ingestor:
     """The ingestor for `index`: one that shares the work with other runs where the store
     allows several at once, else the lone `Ingestor`."""
     if callable(getattr(type(index), "sharing", None)):  # the type's: no property is run
         shared = cast(SharedIndexWriter, index)
         return SharedIngestor(
-            shared, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+            shared,
+            embedder,
+            settings,
+            progress,
+            own_process=own_process,
+            retry_failed=retry_failed,
+            never=never,
         )
     return Ingestor(
-        index, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+        index,
+        embedder,
+        settings,
+        progress,
+        own_process=own_process,
+        retry_failed=retry_failed,
+        never=never,
     )
