@@ -74,7 +74,9 @@ class Ingestor:
         *,
         own_process: bool = False,
         retry_failed: bool = False,
+        never: Sequence[Path] = (),
     ) -> None:
+        self._never = never  # localqa's own folders: never ingested (scan)
         self._settings = settings
         self._own_process = own_process
         self._index = index
@@ -101,7 +103,9 @@ class Ingestor:
         started = time.perf_counter()
         report = self.report = IngestReport(dry_run=dry_run)  # read on an interruption
         scanned_ns = time.time_ns()  # before any file is looked at (scan.make_plan)
-        found = scan(paths, self._settings.follow_outside_links, self._settings.exclude)
+        found = scan(
+            paths, self._settings.follow_outside_links, self._settings.exclude, self._never
+        )
         files, folders = found.files, found.folders
         report.failed.extend(found.failed)
         report.skipped.extend(found.skipped)

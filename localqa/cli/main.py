@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate, mcp_command, serve
+from localqa.cli import answer, chat, copying, documents, evaluate, mcp_command, serve
 from localqa.cli import index as index_commands
 from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
@@ -136,11 +136,13 @@ cli.command()(answer.ask)
 cli.command()(chat.chat)
 cli.command("eval")(evaluate.eval_command)
 cli.command()(documents.sources)
-cli.command()(documents.forget)
+# a file name beginning with a dash is a name, not an option (`forget -notes.txt`)
+cli.command(context_settings={"ignore_unknown_options": True})(documents.forget)
 cli.command()(answer.doctor)
 cli.command()(serve.serve)
 cli.command()(mcp_command.mcp)
 cli.command()(version)
+index_commands.app.command("copy")(copying.copy)
 cli.add_typer(index_commands.app)
 
 
