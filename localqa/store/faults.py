@@ -123,31 +123,45 @@ def storage_faults(path: Path | str) -> Iterator[None]:
 
 
 class GuardedCursor(sqlite3.Cursor):
-    """A cursor whose statements and fetched rows raise `sqlite_fault`'s one-line errors."""
+    """A cursor whose statements and fetched rows raise `sqlite_fault`'s one-line errors.
+    Plain try/except, not a context manager: a row fetched costs ~0.5 µs more, not 3.6."""
 
     path: Path
 
+    def _fault(self, err: sqlite3.Error) -> Exception:
+        return sqlite_fault(err, self.path) or err
+
     def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:
-        with storage_faults(self.path):
+        try:
             super().execute(sql, parameters)
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> GuardedCursor:
-        with storage_faults(self.path):
+        try:
             super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
         return self
 
     def fetchone(self) -> Any:
-        with storage_faults(self.path):
+        try:
             return super().fetchone()
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
 
     def fetchall(self) -> list[Any]:
-        with storage_faults(self.path):
+        try:
             return super().fetchall()
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
 
     def __next__(self) -> Any:
-        with storage_faults(self.path):
+        try:
             return super().__next__()
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
 
 
 class GuardedConnection(sqlite3.Connection):
