@@ -85,8 +85,9 @@ def sqlite_fault(err: sqlite3.Error, path: Path | str) -> LocalqaError | None:
     return None
 
 
-def vector_fault(err: Exception, where: str) -> LocalqaError:
-    """One line for any error of Chroma at `where` (its folder or its server)."""
+def vector_fault(err: Exception, where: str, advice: str = "") -> LocalqaError:
+    """One line for any error of Chroma at `where` (its folder or its server); `advice`,
+    what to do, ends a VectorStoreError's line."""
     if isinstance(err, LocalqaError):
         return err
     if isinstance(err, OSError) and (storage := storage_error(err, where)):
@@ -103,7 +104,7 @@ def vector_fault(err: Exception, where: str) -> LocalqaError:
     ):
         if needle in lowered:
             return StorageError(storage_message(code, where) + f" ({text[:200]})")
-    return VectorStoreError(f"{where}: {text[:300]}")
+    return VectorStoreError(f"{where}: {text[:300]}" + (f"; {advice}" if advice else ""))
 
 
 @contextmanager
