@@ -27,8 +27,10 @@ from localqa.sections import IngestSettings
 from localqa.store.base import IndexWriter
 from localqa.store.sharing import SharedIndexWriter, WorkClaims
 
-# Documents claimed at a time, at most: few enough that runs starting together share a
-# small folder, enough that a batch keeps the reader and the embedder busy.
+# Documents claimed at a time: a quarter of what is left, so that runs starting together
+# share even a small folder, between MIN_BATCH and MAX_BATCH: each batch starts a reader
+# process (about a second, several on a loaded machine), so a few files go in one.
+MIN_BATCH = 4
 MAX_BATCH = 16
 
 
@@ -72,7 +74,7 @@ class SharedIngestor(Ingestor):
         assert claims is not None, "inside _writing only"
         remaining = {item.file.abs_path: item for item in work}
         while remaining:
-            limit = min(MAX_BATCH, max(1, len(remaining) // 4))
+            limit = min(MAX_BATCH, max(MIN_BATCH, len(remaining) // 4))
             mine = claims.claim([(p, i.doc_hash) for p, i in remaining.items()], limit)
             if mine:
                 self._ingest_counted([remaining.pop(path) for path in mine], report)
