@@ -109,6 +109,9 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
     in the buffer or has finished; `state` says which item it reads, since when;
     `given_up[item]` is set as soon as an item is rejected."""
     _die_with_parent()
+    # Ctrl-C reaches the whole process group: the parent reports it in one line and
+    # stops this helper; a traceback from here would only repeat it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     few_heap_arenas()
     parent = os.getppid()
     buffer: queue.Queue[object] = queue.Queue(QUEUE_MESSAGES)
@@ -153,6 +156,19 @@ def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up:
     sender.join()
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored in this process meanwhile (only the main thread may say so)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Helper:
     """One helper process, its pipe and its watchdog."""
 
@@ -164,7 +180,8 @@ class _Helper:
         self.process = context.Process(
             target=_produce, args=(job, sender, self.state, self.busy, given_up), daemon=True
         )
-        self.process.start()
+        with _sigint_ignored():  # inherited through exec: no traceback while it starts
+            self.process.start()
         sender.close()  # the helper holds the only writer: its death is an end of file here
         self._receiver: Connection = receiver
         self._limits = job.limits

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from localqa.errors import UsageError
 from localqa.ingest.splitter import TokenSplitter
+from localqa.ingest.subject import FACT_PAGES, document_facts, with_facts
 from localqa.ingest.textfix import repair_page, strip_furniture
 from localqa.schema import Chunk, Page, chunk_header, ocr_page_kind, text_hash
 
@@ -26,6 +28,10 @@ class DocumentIdentity:
     doc_hash: str
     title: str
     page_kind: str
+    # Part of every chunk id: the file's inode change time when read. A moved document
+    # keeps its chunks' ids (Index.move), made from its old path; a copy of it later put
+    # at that old path is read anew, and its ids must differ from those.
+    id_salt: str = ""
 
 
 def header_budget(max_tokens: int, chunk_tokens: int) -> int:
@@ -51,10 +57,15 @@ class Chunker:
 
     def chunks(self, doc: DocumentIdentity, pages: Iterator[Page]) -> Iterator[tuple[Page, Chunk]]:
         """Chunks of the pages once repaired (ingest/textfix.py); running headers and
-        footers of paged documents are left out."""
+        footers of paged documents are left out. Every chunk's title carries what the
+        first pages say the document is about (ingest/subject.py)."""
         section = ""
         ordinal = 0
-        repaired = (repair_page(page) for page in pages)
+        salt = f"\0{doc.id_salt}" if doc.id_salt else ""
+        first = list(islice(pages, FACT_PAGES))
+        facts = document_facts("\n".join(page.text for page in first))
+        doc_title = with_facts(doc.title, facts)
+        repaired = (repair_page(page) for page in chain(first, pages))
         for page in strip_furniture(repaired) if doc.page_kind == "page" else repaired:
             headings = sorted(page.headings)
             kind = doc.page_kind
@@ -62,11 +73,11 @@ class Chunker:
                 kind = ocr_page_kind(kind, page.ocr_confidence)
             for span in self._splitter.split(page.text):
                 section = _section_at(headings, span.char_start, section)
-                title, fitted_section = self._fit_header(doc.source, doc.title, section)
+                title, fitted_section = self._fit_header(doc.source, doc_title, section)
                 yield (
                     page,
                     Chunk(
-                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}"),
+                        id=text_hash(f"{doc.abs_path}\0{doc.doc_hash}\0{ordinal}{salt}"),
                         text=span.text,
                         source=doc.source,
                         abs_path=doc.abs_path,

@@ -25,7 +25,9 @@ from localqa.ingest.background import BackgroundReader, ReadFunction
 from localqa.ingest.chunking import Chunker, header_budget
 from localqa.ingest.dryrun import foresee_document
 from localqa.ingest.excludes import lock_file
+from localqa.ingest.failures import IngestMemory
 from localqa.ingest.loaders.limits import Limits
+from localqa.ingest.moves import apply_moves, find_moves
 from localqa.ingest.progress import PlainProgress, Progress
 from localqa.ingest.reader import (
     ChunkerSpec,
@@ -36,6 +38,7 @@ from localqa.ingest.reader import (
     read_document,
     read_inline,
 )
+from localqa.ingest.remembering import recall, remembered, settle
 from localqa.ingest.report import IngestReport
 from localqa.ingest.scan import Plan, SourceFile, WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
@@ -50,7 +53,10 @@ from localqa.store.base import IndexWriter
 # 4: what is embedded and searched names the file (`Chunk.embedding_text`: "budget-2024"),
 # and a piece of text ends with its full stop, not the next one starting with it
 # (ingest/splitter.py; ". Курить ..." in indexes of 3).
-PIPELINE_VERSION = "4"
+# 5: every chunk's header carries what the first pages say the document is about
+# (ingest/subject.py: "3M COMPANY · fiscal year 2018 FY2018"), and PDF pages in columns
+# drawn row by row are read column by column (ingest/loaders/pdf_columns.py).
+PIPELINE_VERSION = "5"
 # Chunk text in scripts other than Latin kept to name them in the report's embedding note
 # (a chunk at least half in one: an English article quoting a Chinese name is not;
 # SQuAD's "Yuan dynasty" would otherwise earn the note: coverage.needs_note).
@@ -135,6 +141,7 @@ class Ingestor:
         progress: Progress | None = None,
         *,
         own_process: bool = False,
+        retry_failed: bool = False,
     ) -> None:
         self._settings = settings
         self._own_process = own_process
@@ -144,10 +151,23 @@ class Ingestor:
         # Every setting that changes chunk text, so that changing one re-reads every file.
         self._salt = f"{PIPELINE_VERSION}|{embedder.name}|{settings.text_fingerprint()}"
         self._batch = max(settings.embed_batch_size * 2, 64)
+        # a store with a folder keeps the memory there; one without remembers one run
+        folder = getattr(index, "path", None)
+        self.memory = IngestMemory(folder if isinstance(folder, Path) else None, self._reading())
+        if retry_failed:
+            self.memory.forget_failures()
+        self._failed_now: set[str] = set()
+        self.report = IngestReport()
+
+    def _reading(self) -> str:
+        """What decides how a file reads: chunk text and every per-file limit."""
+        settings = dataclasses.asdict(self._settings)
+        settings.pop("embed_batch_size")
+        return f"{self._salt}|{sorted(settings.items())}"
 
     def run(self, paths: Sequence[Path], dry_run: bool = False) -> IngestReport:
         started = time.perf_counter()
-        report = IngestReport(dry_run=dry_run)
+        report = self.report = IngestReport(dry_run=dry_run)  # read on an interruption
         scanned_ns = time.time_ns()  # before any file is looked at (scan.make_plan)
         found = scan(paths, self._settings.follow_outside_links, self._settings.exclude)
         files, folders = found.files, found.folders
@@ -159,9 +179,11 @@ class Ingestor:
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
             report.removed = [d.source for d in plan.removed]
+            report.moved = [f"{f.source} (was {d.abs_path})" for f, d in plan.moved]
+            recall(self.memory, plan, report)
             self._foresee(plan.new + plan.changed, report)
         else:
-            with self._index.writing():
+            with self._writing():
                 self._index.collect_orphans()  # leftovers of an interrupted run
                 if upgraded := self._index.upgrade_lexical():
                     report.notes.append(
@@ -175,29 +197,47 @@ class Ingestor:
                     self._index.touch(file.abs_path, file.size, file.mtime_ns, file.ctime_ns)
                 report.failed.extend(unreadable)
                 report.unchanged = [f.source for f in plan.unchanged]
+                recall(self.memory, plan, report)
                 for doc in plan.removed:
                     self._index.forget(doc)
                     report.removed.append(doc.source)
+                if plan.moved:
+                    embed = functools.partial(self._embedder.embed, spare_cores=0)
+                    report.moved, report.moved_embedded = apply_moves(
+                        self._index, plan.moved, embed
+                    )
                 if work := plan.new + plan.changed:
-                    self._ingest(work, report)
+                    self._ingest_work(work, report)
                 if not trust:  # every document read now has this salt
                     self._index.note_settings(self._salt)
                 self._index.note_scan(scanned_ns)
+                settle(self.memory, plan, files, folders, self._failed_now)
         report.chunks = self._index.chunks.count()
         report.seconds = time.perf_counter() - started
         if note := script_note(self._embedder.coverage, report.script_sample):
             report.notes.append(note)
         return report
 
+    def _writing(self) -> contextlib.AbstractContextManager[object]:
+        """Hold the index for this run (ingest/shared.py: beside other runs)."""
+        return self._index.writing()
+
+    def _ingest_work(self, work: list[WorkItem], report: IngestReport) -> None:
+        """Read, embed and store `work` (ingest/shared.py: the part this run claims)."""
+        self._ingest(work, report)
+
     def _plan(self, files: list[SourceFile], folders: list[Path]) -> tuple[Plan, list[FileProblem]]:
-        return make_plan(
+        plan, unreadable = make_plan(
             self._index.catalog,
             files,
             folders,
             self._salt,
             trust_stat=self._salt_unchanged(),
             last_scan_ns=self._index.last_scan_ns(),
+            failed_before=self.memory.failures,
         )
+        find_moves(plan, self._index.catalog.documents() if plan.new else [])
+        return plan, unreadable
 
     def _salt_unchanged(self) -> bool:
         """Whether the settings that shape chunks and vectors are those of the last complete
@@ -218,7 +258,9 @@ class Ingestor:
                 (report.updated if item.previous else report.added).append(item.file.source)
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
-        self._progress.start(len(work))
+        self._progress.start(len(work), sum(item.file.size for item in work))
+        self._progress.reading(work[0].file.source, work[0].file.size)
+        self._ocr: set[int] = set()  # items with text read by OCR
         events = self._read(work)
         # the embedder leaves the reader process a core while it reads
         busy = events.reading if isinstance(events, BackgroundReader) else lambda: False
@@ -265,25 +307,39 @@ class Ingestor:
         if isinstance(event, ChunksRead):
             for chunk in event.chunks:
                 writer.add(chunk)
-        elif isinstance(event, DocumentRejected):
+                if chunk.ocr_confidence is not None:
+                    self._ocr.add(event.item)
+            return
+        if event.item + 1 < len(work):  # the reader reads the files in order
+            self._progress.reading(work[event.item + 1].file.source, work[event.item + 1].file.size)
+        if isinstance(event, DocumentRejected):
             event = _lock_file_skipped(event, source)
             if event.skipped:
                 report.skipped.append(FileProblem(source, event.reason))
             else:
                 writer.discard(item.file.abs_path)
                 report.failed.append(FileProblem(source, event.reason))
-            self._progress.file_done(source, "skipped" if event.skipped else "failed", 0)
+            self._failed_now.add(item.file.abs_path)
+            self.memory.failed(remembered(item, event.reason, event.skipped))
+            outcome = "skipped" if event.skipped else "failed"
+            self._progress.file_done(source, outcome, 0, event.reason, item.file.size)
         else:
             report.warnings.extend(FileProblem(source, w) for w in event.warnings)
             record = _record(item, event.title, event.page_kind, event.last_page)
             writer.complete(record, functools.partial(self._committed, item, event, report))
 
     def _committed(self, item: WorkItem, event: DocumentRead, report: IngestReport) -> None:
+        self.memory.stored(item.file.abs_path, item.doc_hash, event.warnings)
         source = item.file.source
         (report.updated if item.previous else report.added).append(source)
         report.pages += event.last_page
         outcome = "updated" if item.previous else "added"
-        self._progress.file_done(source, outcome, event.chunks)
+        said = any(w.startswith("read by OCR") for w in event.warnings)  # the PDF loader's
+        notes = ["read by OCR"] if event.item in self._ocr and not said else []
+        if event.warnings:
+            more = len(event.warnings) - 1
+            notes.append(f"warning: {event.warnings[0]}" + (f" (+{more} more)" if more else ""))
+        self._progress.file_done(source, outcome, event.chunks, "; ".join(notes), item.file.size)
 
 
 def _lock_file_skipped(event: DocumentRejected, source: str) -> DocumentRejected:

@@ -103,7 +103,7 @@ def read_document(
         doc = open_document(Path(file.disk_path), limits, LoadOptions(ocr=limits.ocr))
         doc.title = escape_undecodable(doc.title)  # e.g. a file name's stem
         identity = DocumentIdentity(
-            file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind
+            file.source, file.abs_path, item.doc_hash, doc.title, doc.page_kind, str(file.ctime_ns)
         )
         pages: set[int] = set()
         count = 0

@@ -14,9 +14,14 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # re-pointed, not read: "NEW NAME (was OLD PATH)" each (ingest/moves.py)
+    moved: list[str] = field(default_factory=list)
+    moved_embedded: int = 0  # chunks of moved documents embedded again (a file renamed)
     skipped: list[FileProblem] = field(default_factory=list)
     failed: list[FileProblem] = field(default_factory=list)
     warnings: list[FileProblem] = field(default_factory=list)
+    # failed as a complete run already reported, unchanged since: not read, not an error
+    failed_before: list[FileProblem] = field(default_factory=list)
     chunks: int = 0
     chunks_written: int = 0
     pages: int = 0
@@ -27,6 +32,13 @@ class IngestReport:
     chars_written: int = 0  # characters of chunk text written
     script_sample: str = ""  # some text not in Latin script that was written (empty: none)
     notes: list[str] = field(default_factory=list)  # one line each, after the counts
+    # Files of this run's plan that other ingest runs, sharing the index, did meanwhile
+    # (ingest/shared.py); they are in none of this report's lists.
+    by_others: int = 0
+
+    def stored(self) -> int:
+        """Files whose content this run stored or re-pointed (all kept, if it is stopped)."""
+        return len(self.added) + len(self.updated) + len(self.moved)
 
     @property
     def chunks_per_second(self) -> float:
@@ -42,8 +54,11 @@ class IngestReport:
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
             "removed": len(self.removed),
+            "moved": len(self.moved),
+            "moved_embedded": self.moved_embedded,
             "skipped": [p.as_dict() for p in self.skipped],
             "failed": [p.as_dict() for p in self.failed],
+            "failed_before": [p.as_dict() for p in self.failed_before],
             "warnings": [p.as_dict() for p in self.warnings],
             "chunks": self.chunks,
             "chunks_written": self.chunks_written,
@@ -55,33 +70,45 @@ class IngestReport:
             "chars_per_second": round(self.chars_per_second, 1),
             "notes": self.notes,
             "dry_run": self.dry_run,
+            "by_others": self.by_others,
             "files": {
                 "added": self.added,
                 "updated": self.updated,
                 "removed": self.removed,
+                "moved": self.moved,
             },
         }
 
     def summary_lines(self) -> list[str]:
         verb = "would be " if self.dry_run else ""
+        before = f" (+{len(self.failed_before)} as before)" if self.failed_before else ""
         lines = [
-            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.moved)} moved, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-            f"{len(self.skipped)} skipped, {len(self.failed)} failed {verb}".rstrip()
+            f"{len(self.skipped)} skipped, {len(self.failed)} failed{before} {verb}".rstrip()
         ]
         if self.dry_run:
             lines += [f"  would add: {p}" for p in self.added]
             lines += [f"  would update: {p}" for p in self.updated]
             lines += [f"  would remove: {p}" for p in self.removed]
+            lines += [f"  would move: {p}" for p in self.moved]
         else:
             lines.append(
                 f"{self.chunks} chunks in the index; {self.chunks_written} written in "
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s, "
                 f"{self.chars_per_second:,.0f} chars/s)"
             )
+        if self.by_others:
+            lines.append(f"{self.by_others} more done by other ingest runs sharing the index")
         lines += self.notes
         skip, fail = ("would skip", "would FAIL") if self.dry_run else ("skipped", "FAILED")
         lines += [f"  {skip} {p.path}: {p.reason}" for p in self.skipped]
         lines += [f"  warning {p.path}: {p.reason}" for p in self.warnings]
+        lines += [f"  moved {p}" for p in self.moved if not self.dry_run]
         lines += [f"  {fail} {p.path}: {p.reason}" for p in self.failed]
+        lines += [
+            f"  failed before {p.path}: {p.reason} (unchanged since: not read again; "
+            "`--retry-failed` reads it)"
+            for p in self.failed_before
+        ]
         return lines

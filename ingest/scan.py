@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from localqa.ingest.excludes import excluded
+from localqa.ingest.failures import Remembered
 from localqa.schema import FileProblem, IndexedDocument
 from localqa.store.base import DocumentCatalog
 
@@ -47,6 +48,11 @@ class Plan:
     # unchanged files whose size or time changed: the catalog should record the new ones
     touched: list[SourceFile] = field(default_factory=list)
     removed: list[IndexedDocument] = field(default_factory=list)
+    # files that failed (or were skipped) when last read and have not changed since:
+    # listed, not read again; each as it is now, with what is remembered
+    failed_before: list[tuple[SourceFile, Remembered]] = field(default_factory=list)
+    # new files whose content is that of an indexed document whose file is gone: re-pointed
+    moved: list[tuple[SourceFile, IndexedDocument]] = field(default_factory=list)
 
 
 @dataclass
@@ -276,14 +282,19 @@ def make_plan(
     salt: str,
     trust_stat: bool = True,
     last_scan_ns: int = 0,
+    failed_before: Mapping[str, Remembered] | None = None,
 ) -> tuple[Plan, list[FileProblem]]:
     """What to add, replace, keep and remove. A file is trusted unchanged without reading
     it only when its size, modification time and inode change time are those recorded
     and it was last changed before the previous run looked (`last_scan_ns`, less a clock
     tick: STAT_TICK_NS); any other is hashed. A file whose stat changed but whose content
     did not is kept, and listed in `touched` (for its new stat). `trust_stat` False: the
-    salt changed since the last complete run, so every file is hashed again."""
+    salt changed since the last complete run, so every file is hashed again.
+    `failed_before`: remembered failures by absolute path (ingest/failures.py); a file
+    that is one, unchanged by the same rules (or by its content hash), goes to
+    `plan.failed_before` and is not read."""
     plan = Plan()
+    failed_before = failed_before or {}
     unreadable: list[FileProblem] = []
     known = {d.abs_path: d for d in catalog.documents()}
     settled = last_scan_ns - STAT_TICK_NS
@@ -292,6 +303,11 @@ def make_plan(
         same_stat = previous is not None and _stat(previous) == file.stat()
         if same_stat and trust_stat and max(file.mtime_ns, file.ctime_ns) < settled:
             plan.unchanged.append(file)
+            continue
+        failure = failed_before.get(file.abs_path)
+        settled_stat = trust_stat and max(file.mtime_ns, file.ctime_ns) < settled
+        if failure is not None and failure.stat() == file.stat() and settled_stat:
+            plan.failed_before.append((file, failure))
             continue
         try:
             digest = file_hash(file.disk_path, salt)
@@ -304,6 +320,10 @@ def make_plan(
             plan.unchanged.append(file)
             if not same_stat:
                 plan.touched.append(file)
+        elif failure is not None and failure.digest == digest:
+            plan.failed_before.append((file, failure))
+        elif (moved := _moved_failure(failed_before, digest, previous)) is not None:
+            plan.failed_before.append((file, moved))
         else:
             (plan.changed if previous else plan.new).append(WorkItem(file, digest, previous))
     seen = {f.abs_path for f in files}
@@ -312,6 +332,19 @@ def make_plan(
         if inside and doc.abs_path not in seen:
             plan.removed.append(doc)
     return plan, unreadable
+
+
+def _moved_failure(
+    failed_before: Mapping[str, Remembered], digest: str, previous: IndexedDocument | None
+) -> Remembered | None:
+    """The remembered failure of a new file's content at a path that is gone (its file or
+    folder moved or renamed), if any."""
+    if previous is not None:
+        return None
+    for failure in failed_before.values():
+        if failure.digest == digest and not os.path.lexists(failure.abs_path):
+            return failure
+    return None
 
 
 def _stat(document: IndexedDocument) -> tuple[int, int, int]:

@@ -8,6 +8,7 @@ the methods that need them, never at import.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localqa.config import Settings, config_source, load_settings
-from localqa.store.index import Index
+from localqa.store.faults import VectorStoreError
+from localqa.store.open import open_existing, open_index
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
-    from localqa.store.base import IndexReader
+    from localqa.store.base import IndexReader, IndexWriter
 
 
 def _to_stderr(line: str) -> None:
@@ -122,13 +124,16 @@ class Builder:
 
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
 
-    def index(self) -> Index:
-        """The configured index, created on first write."""
-        return Index(self.settings.store)
+    def index(self) -> IndexWriter:
+        """The configured index (embedded, or shared with `database_url`: store/open.py),
+        created on first write."""
+        return open_index(self.settings.store)
 
-    def existing_index(self) -> Index:
-        """The configured index; raises IndexMissing when nothing was ingested yet."""
-        return Index.open_existing(self.settings.store)
+    def existing_index(self, write: bool = False) -> IndexWriter:
+        """The configured index, opened for reading only unless `write` (readers never
+        write: a read-only LOCALQA_HOME answers too); raises IndexMissing when nothing was
+        ingested yet, StorageError or IndexDamaged when its catalog cannot be opened."""
+        return open_existing(self.settings.store, read_only=not write)
 
     def reranker(self) -> CrossEncoderReranker | None:
         """The cross-encoder of `reranker_model`, or None when none is configured."""
@@ -206,7 +211,8 @@ class Builder:
 
         with ThreadPoolExecutor(1, thread_name_prefix="localqa-model") as pool:
             pending = pool.submit(self.load_model, report)
-            index.vectors  # noqa: B018 - opened now, for the question that follows
+            with contextlib.suppress(VectorStoreError):  # the search says it goes without
+                index.vectors  # noqa: B018 - opened now, for the question that follows
             return pending.result()
 
     def describe(
@@ -234,13 +240,20 @@ class Builder:
             layout_reason=layout.reason,
         )
 
-    def answerer(self, index: IndexReader, model: LanguageModel | None = None) -> Answerer:
-        """An answerer over `index` with the query embedder; `model` None: extractive."""
+    def answerer(
+        self,
+        index: IndexReader,
+        model: LanguageModel | None = None,
+        embedder: Embedder | None = None,
+    ) -> Answerer:
+        """An answerer over `index` with `embedder` for questions (default: a new query
+        embedder); `model` None: extractive."""
         from localqa.answering.answerer import Answerer, AnswererSettings
 
         s = self.settings
         sections = AnswererSettings(s.retrieval, s.answering, s.generation)
-        return Answerer(sections, self.retriever(index), model, rarity=index.lexical)
+        retriever = self.retriever(index, embedder)
+        return Answerer(sections, retriever, model, rarity=index.lexical)
 
     def conversation_store(self) -> ConversationStore:
         """The saved chat conversations beside the indexes."""

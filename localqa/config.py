@@ -117,6 +117,14 @@ class Settings(BaseModel):
     # Chroma: embedded by default; a server when chroma_host is set.
     chroma_host: str = ""
     chroma_port: int = 8000
+    # The shared index (localqa/store/postgres/): "" = embedded (SQLite beside the vectors);
+    # postgresql://user:password@host:port/database = the catalog, the chunk text and
+    # lexical search in that database (the password is never printed: SecretStr). With
+    # chroma_host as well, nothing of the index is on this machine.
+    database_url: SecretStr = SecretStr("")
+    # Seconds a worker's claim on a document lasts without being renewed: an ingest that
+    # dies (kill -9, a machine lost) gives its documents up after this; others take them.
+    claim_lease_s: float = Field(60.0, ge=1.0)
     # Retrieval and answering.
     top_k: int = Field(10, ge=1, le=100)
     context_chars: int = Field(4000, ge=200)
@@ -138,6 +146,10 @@ class Settings(BaseModel):
     # context sentence's relevance to the question is below this (0..1; 0: never).
     # Tuned on SQuAD 2.0 dev questions apart from the reported ones (answering/abstain.py).
     abstain_below: float = Field(0.3, ge=0.0, le=1.0)
+    # A question about a whole document ("Summarise the memo", "List every deadline in
+    # the lease") reads every chunk of it for at most this long (s); the answer says what
+    # was left unread (answering/whole.py).
+    whole_document_seconds: float = Field(30.0, gt=0.0)
     # 0: greedy, so the same question over the same documents gets the same answer (an
     # answer someone may have to justify later should be reproducible); raise for variety.
     temperature: float = Field(0.0, ge=0.0)
@@ -230,15 +242,18 @@ class Settings(BaseModel):
         return kind(**{f.name: getattr(self, f.name) for f in fields(kind)})
 
 
-def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
+def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Settings from LOCALQA_* variables, and the variable each came from."""
     fields = Settings.model_fields
     layer: dict[str, Any] = {}
+    names: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith(ENV_PREFIX):
             name = key[len(ENV_PREFIX) :].lower()
             if name in fields:
                 layer[name] = value
-    return layer
+                names[name] = key
+    return layer, names
 
 
 def config_source(
@@ -262,19 +277,25 @@ def config_source(
     return None, "none: defaults, LOCALQA_* variables and flags only"
 
 
-def _toml_layer(path: Path | None) -> dict[str, Any]:
+def _toml_layer(path: Path | None, found: str = "") -> tuple[dict[str, Any], str]:
+    """The settings of the TOML file at `path` (found as `found` says), and its text."""
     if path is None:
-        return {}
+        return {}, ""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError as err:
+        how = f" ({found})" if found else ""
+        raise ConfigError(f"config file {path}{how} does not exist; check the path") from err
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"config file {path}: {err}") from err
+        why = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise ConfigError(f"config file {path}: {why}") from err
     section = data.get("localqa", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {path}: [localqa] must be a table")
     # section tables count beside [localqa] too: [ingest] as well as [localqa.ingest]
     beside = {name: data[name] for name in SECTIONS if name in data and section is not data}
-    return _flattened(beside, path) | _flattened(section, path)
+    return _flattened(beside, path) | _flattened(section, path), text
 
 
 def _flattened(table: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -287,10 +308,16 @@ def _flattened(table: dict[str, Any], path: Path) -> dict[str, Any]:
         for key, value in keys.items():
             if key not in section_keys(name):
                 home = [n for n in SECTIONS if key in section_keys(n)]
-                where = f"; it belongs under [{home[0]}]" if home else ""
+                where = f"; it belongs under [{home[0]}]" if home else _nearest_in(name, key)
                 raise ConfigError(f"config file {path}: [{name}] has no setting {key!r}{where}")
             flat[key] = value
     return flat
+
+
+def _nearest_in(section: str, key: str) -> str:
+    from localqa.config_messages import nearest
+
+    return nearest(key, section_keys(section))
 
 
 def load_settings(
@@ -301,13 +328,15 @@ def load_settings(
 ) -> Settings:
     """Merge the layers; `overrides` are CLI flags (None values are ignored)."""
     env = os.environ if environ is None else environ
-    merged: dict[str, Any] = {}
-    merged.update(_toml_layer(config_source(config_file, env)[0]))
-    merged.update(_env_layer(env))
-    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    path, found = config_source(config_file, env)
+    toml, text = _toml_layer(path, found)
+    env_values, env_names = _env_layer(env)
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    merged: dict[str, Any] = toml | env_values | flags
     try:
         return Settings.model_validate(merged)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"invalid setting {where!r}: {first['msg']}") from err
+        from localqa.config_messages import Layers, describe
+
+        layers = Layers(path, text, frozenset(toml), env_names, frozenset(flags))
+        raise ConfigError(describe(err, merged, Settings.model_fields, layers)) from err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import platform
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from localqa.errors import LocalqaError
 from localqa.store.index import Index
+from localqa.store.open import check_servers, shared
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
@@ -164,10 +166,39 @@ def _gpu() -> dict[str, Any]:
 
 
 def _index(builder: Builder) -> dict[str, Any]:
+    if shared(builder.settings.store):  # PostgreSQL: checked under "servers"
+        return {"shared": "in PostgreSQL (database_url): see servers"}
     path = builder.settings.index_dir
     if not Index.exists(builder.settings.store):
         return {"path": str(path), "state": "not built yet: run `localqa ingest PATH`"}
-    with builder.existing_index() as index:
+    try:
+        return _index_facts(builder)
+    except LocalqaError as err:  # the integrity section says what to do
+        return {"path": str(path), "state": f"cannot be read: {err}"}
+
+
+def _integrity(builder: Builder) -> dict[str, Any]:
+    """Whether the index is whole, part by part, and what repairs it (store/integrity.py)."""
+    from localqa.store.integrity import check
+
+    if not Index.exists(builder.settings.store):
+        return {"verdict": "no index yet", "exit_code": 0}
+    found = check(builder.settings.store)
+    return {**found.as_dict(), "exit_code": found.exit_code}
+
+
+def _guarded(section: Callable[[Builder], dict[str, Any]], builder: Builder) -> dict[str, Any]:
+    """A section that opens the index: its error as a line when the index cannot be read."""
+    try:
+        return section(builder)
+    except LocalqaError as err:
+        return {"problem": str(err)}
+
+
+def _index_facts(builder: Builder) -> dict[str, Any]:
+    path = builder.settings.index_dir
+    # the embedded index's own facts (a shared one's are under "servers")
+    with Index.open_existing(builder.settings.store, read_only=True) as index:
         info = builder.describe(index)
         fresh = index.lexical.fresh_arrays() is not None
     return {
@@ -212,7 +243,7 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         index: Index | None = None
         if Index.exists(builder.settings.store):
-            index = stack.enter_context(builder.existing_index())
+            index = stack.enter_context(Index.open_existing(builder.settings.store))
         for role, embedder in (
             ("ingest", builder.embedder()),
             ("questions", builder.query_embedder(index)),
@@ -235,7 +266,7 @@ def _search(builder: Builder) -> dict[str, Any]:
     folder = Path(model) if model else default_model_path()
     facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
     if Index.exists(builder.settings.store):
-        with builder.existing_index() as index:
+        with Index.open_existing(builder.settings.store) as index:
             outdated = index.lexical.outdated()
         facts["lexical_index"] = (
             "outdated: CJK text (and words abbreviated as `ref.`) are not found lexically "
@@ -267,7 +298,9 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         **server,
         "gpu": _gpu(),
         "index": _index(builder),
+        **({"servers": servers} if (servers := check_servers(builder.settings.store)) else {}),
+        "integrity": _integrity(builder),
         "network": _network(builder),
-        "embedding": _embedding(builder),
-        "search": _search(builder),
+        "embedding": _guarded(_embedding, builder),
+        "search": _guarded(_search, builder),
     }

@@ -14,6 +14,10 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 
+# What joins a table row to its column header in a quote ("Year ended December 31 2021
+# 2020 … Total revenue 19,984 18,200", localqa/sentences.py); `Chunk.quote_lines` finds
+# each part.
+JOINED = " \u2026 "
 # A file name longer than this is cut in a chunk's header (it must leave the chunk room).
 NAME_CHARS = 60
 
@@ -122,15 +126,19 @@ class Chunk:
 
     def quote_lines(self, quote: str) -> tuple[int, int]:
         """The first and last line of the page that `quote` (a sentence of this chunk,
-        whitespace-normalised, as split_sentences gives it) spans; the chunk's lines when
-        it is not found. Chunk text keeps the page's line breaks, so lines count from
-        `line_start`."""
-        words = quote.split()
-        found = re.search(r"\s+".join(map(re.escape, words)), self.text) if words else None
-        if found is None:
-            return self.line_start, self.line_end
-        first = self.line_start + self.text.count("\n", 0, found.start())
-        return first, first + self.text.count("\n", found.start(), found.end())
+        whitespace-normalised, as split_sentences gives it) spans, from a table's header
+        to its row for a quote of both (JOINED); the chunk's lines when it is not found.
+        Chunk text keeps the page's line breaks, so lines count from `line_start`."""
+        start, end = 0, -1
+        for n, part in enumerate(quote.split(JOINED)):
+            words = part.split()
+            pattern = r"\s+".join(map(re.escape, words))
+            found = re.compile(pattern).search(self.text, end if n else 0) if words else None
+            if found is None:
+                return self.line_start, self.line_end
+            start, end = (found.start() if n == 0 else start), found.end()
+        first = self.line_start + self.text.count("\n", 0, start)
+        return first, first + self.text.count("\n", start, end)
 
 
 @dataclass(frozen=True, slots=True)

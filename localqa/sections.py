@@ -50,12 +50,16 @@ DEFAULT_EXCLUDES = (
 @dataclass(frozen=True, slots=True)
 class StoreSettings:
     """Where the index lives: `home`/indexes/`index`; vectors in Chroma, embedded or on
-    the server `chroma_host`:`chroma_port`."""
+    the server `chroma_host`:`chroma_port`; with `database_url` (never printed), the
+    catalog, chunks and lexical search in PostgreSQL, where ingest workers claim documents
+    for `claim_lease_s` seconds at a time."""
 
     home: Path
     index: str
     chroma_host: str
     chroma_port: int
+    database_url: SecretStr
+    claim_lease_s: float
 
     @property
     def index_dir(self) -> Path:
@@ -126,11 +130,13 @@ class RetrievalSettings:
 
 @dataclass(frozen=True, slots=True)
 class AnsweringSettings:
-    """When to abstain (best sentence's relevance below `abstain_below`, 0..1) and how a
-    generated answer that does not stand alone is shown."""
+    """When to abstain (best sentence's relevance below `abstain_below`, 0..1), how a
+    generated answer that does not stand alone is shown, and how long (s) a question
+    about a whole document may read it."""
 
     abstain_below: float
     unsupported_answer: Literal["with-quotes", "quotes-only"]
+    whole_document_seconds: float
 
     @property
     def quotes_only(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from localqa.schema import JOINED
 from localqa.text import STOPWORDS
 
 # Sentences end where sentencex (Wikimedia's rule-based segmenter, MIT, ~300 languages)
@@ -54,6 +55,12 @@ ABBREVIATIONS = frozenset(
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
 _LINE_MARKS = " \t#>*-\u2022"  # before a line's number: "## 1. Scope", "- 2. Booking"
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# "December 31" in a header of years ("Year ended December 31 2021 2020") is no figure
+_MONTH_DAY = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.IGNORECASE
+)
 
 
 def _has_cells(line: str) -> bool:
@@ -181,18 +188,39 @@ def sentence_units(text: str) -> list[tuple[str, bool]]:
     """(sentence, whether it is a record) for each sentence, list item or record of a
     text, whitespace-normalised, empty ones dropped. A record (a line of a table, a CSV or
     sheet row, a line of an inventory) is quotable however it is capitalised: it is never
-    a title (`is_title`)."""
+    a title (`is_title`). A row of figures below a header of years, in one run of records,
+    comes with that header, joined by JOINED ("Year ended December 31 2021 2020 … Total
+    revenue 19,984 18,200"): a figure means nothing without its year."""
     records = _record_spans(text)
     parts: list[tuple[str, bool]] = []
+    header = ""
     start = 0
     for end, resume in [*sentence_breaks(text), (len(text), len(text))]:
         piece = text[start:end]
         if piece.strip():
             lead = start + len(piece) - len(piece.lstrip())
             record = any(a <= lead < b for a, b in records) or _has_cells(piece)
-            parts.append((" ".join(piece.split()), record))
+            unit = " ".join(piece.split())
+            if not record:
+                header = ""
+            elif _is_year_header(unit):
+                header = unit
+            elif header and _has_figures(unit):
+                unit = f"{header}{JOINED}{unit}"
+            parts.append((unit, record))
         start = resume
     return parts
+
+
+def _is_year_header(line: str) -> bool:
+    """Whether a line's numbers are all years, two or more ("Year ended December 31 2021
+    2020 2019", "| 2021 | 2020"): a table's column header."""
+    numbers = _NUMBER.findall(_MONTH_DAY.sub(" ", line))
+    return len(numbers) >= 2 and all(_YEAR.fullmatch(n) for n in numbers)
+
+
+def _has_figures(unit: str) -> bool:
+    return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(unit))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -18,8 +18,9 @@ from localqa.store.index import Index
 if TYPE_CHECKING:
     from localqa.ingest.report import IngestReport
 
-# the tiny random-weight llama.cpp model fixtures (tiny_gguf, tiny_model)
-pytest_plugins = ["tests.support.fixtures"]
+# the tiny random-weight llama.cpp model fixtures (tiny_gguf, tiny_model); the shared
+# index's real servers (postgres, chroma_port)
+pytest_plugins = ["tests.support.fixtures", "tests.support.postgres", "tests.support.servers"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LOCALQA_SHARED", REPO.parent / "shared"))

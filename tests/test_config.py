@@ -51,3 +51,62 @@ def test_broken_toml(tmp_path: Path) -> None:
     toml.write_text("top_k = = 3")
     with pytest.raises(ConfigError, match=r"bad\.toml"):
         load_settings(config_file=toml, environ={"LOCALQA_HOME": str(tmp_path)})
+
+
+def test_a_misspelt_setting_names_its_line_and_the_nearest_name(tmp_path: Path) -> None:
+    toml = tmp_path / "localqa.toml"
+    toml.write_text('[localqa]\nindex = "work"\ntopk = 3\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(config_file=toml, environ={"LOCALQA_HOME": str(tmp_path)})
+    assert str(err.value) == f"{toml} line 3: unknown setting 'topk'; did you mean 'top_k'?"
+
+
+def test_a_misspelt_setting_under_a_section_gets_the_nearest_name(tmp_path: Path) -> None:
+    toml = tmp_path / "localqa.toml"
+    toml.write_text("[retrieval]\ntopk = 3\n")
+    with pytest.raises(ConfigError, match=r"\[retrieval\] has no setting 'topk'; did you mean"):
+        load_settings(config_file=toml, environ={"LOCALQA_HOME": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    ("layer", "origin"),
+    [
+        ("toml", "line 2"),
+        ("env", "environment variable LOCALQA_N_GPU_LAYERS"),
+        ("flag", "option --n-gpu-layers"),
+    ],
+)
+def test_a_bad_value_says_where_it_came_from_in_plain_words(
+    tmp_path: Path, layer: str, origin: str
+) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('[localqa]\nn_gpu_layers = "many"\n' if layer == "toml" else "")
+    env = {"LOCALQA_HOME": str(tmp_path)}
+    if layer == "env":
+        env["LOCALQA_N_GPU_LAYERS"] = "many"
+    flags = {"n_gpu_layers": "many"} if layer == "flag" else {}
+    with pytest.raises(ConfigError) as err:
+        load_settings(flags, config_file=toml, environ=env)
+    message = str(err.value)
+    assert origin in message
+    assert message.endswith("n_gpu_layers = 'many' is not valid: give a whole number or \"auto\"")
+    assert ".int" not in message and "literal" not in message.lower()
+
+
+def test_a_value_out_of_range_says_the_range(tmp_path: Path) -> None:
+    env = {"LOCALQA_HOME": str(tmp_path), "LOCALQA_TOP_K": "0"}
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env)
+    assert str(err.value) == (
+        "environment variable LOCALQA_TOP_K: top_k = '0' is not valid: "
+        "give a whole number (at least 1, at most 100)"
+    )
+
+
+def test_a_missing_config_file_is_one_plain_sentence(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as err:
+        load_settings(config_file=missing, environ={"LOCALQA_HOME": str(tmp_path)})
+    assert str(err.value) == (
+        f"config file {missing} (given with --config) does not exist; check the path"
+    )

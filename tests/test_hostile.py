@@ -243,11 +243,14 @@ def test_a_file_is_reported_added_only_once_it_is_committed(
     seen: list[tuple[str, bool]] = []
 
     class Checking:
-        def start(self, files: int) -> None: ...
+        def start(self, files: int, total_bytes: int = 0) -> None: ...
+        def reading(self, source: str, size: int) -> None: ...
         def chunks_stored(self, count: int) -> None: ...
         def finish(self) -> None: ...
 
-        def file_done(self, source: str, outcome: str, chunks: int) -> None:
+        def file_done(
+            self, source: str, outcome: str, chunks: int, note: str = "", size: int = 0
+        ) -> None:
             stored = {d.source for d in index.catalog.documents()}
             seen.append((source, source in stored))
 

@@ -19,6 +19,7 @@ HEAVY = [
     "fastapi",
     "uvicorn",
     "starlette",
+    "mcp",
 ]
 
 

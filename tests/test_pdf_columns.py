@@ -14,10 +14,9 @@ from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.loaders.pdf_columns import column_order
 from tests.conftest import ingest_paths
+from tests.support.pdfs import Placed, placed_pdf
 from tests.test_cases import ask, quoted
 from tests.test_loaders import load
-
-Placed = tuple[float, float, str]  # x, y (points from the bottom left), text
 
 LEFT = [
     "The north wing holds the archive of",
@@ -31,39 +30,6 @@ RIGHT = [
     "its reading room moves to the hall.",
     "Lunch is served in the east garden.",
 ]
-
-
-def placed_pdf(pages: list[list[Placed]], size: int = 10) -> bytes:
-    """A PDF whose pages draw each text at its place, one text object each, in the order
-    given (the content stream's order)."""
-    objects: dict[int, bytes] = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [%s] /Count %d >>"
-        % (" ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages))).encode(), len(pages)),
-        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    }
-    for i, page in enumerate(pages):
-        stream = "\n".join(
-            f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET" for x, y, text in page
-        ).encode()
-        objects[4 + 2 * i] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i)
-        )
-        objects[5 + 2 * i] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def columns(texts: list[list[str]], xs: list[float], top: float = 700) -> list[list[Placed]]:

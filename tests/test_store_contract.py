@@ -6,6 +6,7 @@ The last tests are the embedded store's own: closing, and indexes written before
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,9 +19,28 @@ from localqa.schema import Chunk, IndexedDocument, Vectors
 from localqa.store.base import IndexWriter
 from localqa.store.index import Index
 from localqa.store.lock import IndexBusy
+from tests.support.servers import shared_settings
 
 OpenStore = Callable[[Settings], IndexWriter]
-STORES: dict[str, OpenStore] = {"embedded": Index}
+
+
+def _embedded(request: pytest.FixtureRequest) -> OpenStore:
+    return Index
+
+
+def _shared(request: pytest.FixtureRequest) -> OpenStore:
+    """PostgreSQL and a Chroma server, both real (tests/support/servers.py)."""
+    from localqa.store.postgres.index import PgIndex
+
+    server, chroma = request.getfixturevalue("postgres"), request.getfixturevalue("chroma_port")
+    return lambda settings: PgIndex(shared_settings(settings, server, chroma).store)
+
+
+# Each implementation, opened from the fixtures it needs (servers are started once).
+STORES: dict[str, Callable[[pytest.FixtureRequest], OpenStore]] = {
+    "embedded": _embedded,
+    "postgres": _shared,
+}
 DIM = 8
 MEMO = "/docs/memo.txt"
 HARBOUR = [
@@ -68,7 +88,7 @@ NONE = np.zeros((0, DIM), dtype=np.float32)
 
 @pytest.fixture(params=sorted(STORES))
 def open_store(request: pytest.FixtureRequest) -> OpenStore:
-    return STORES[request.param]
+    return STORES[request.param](request)
 
 
 @pytest.fixture
@@ -194,6 +214,43 @@ def test_the_catalog_finds_documents_by_path_or_name_and_sees_missing_files(
     after = store.catalog.document(b)
     assert before is not None and after is not None
     assert (after.size, after.mtime_ns, after.doc_hash) == (99, 123, before.doc_hash)
+
+
+def test_a_moved_document_keeps_its_chunks_and_vectors_under_its_new_path(
+    store: IndexWriter,
+) -> None:
+    harbour = chunks_of("/docs/harbour.txt", "1", HARBOUR)
+    with store.writing():
+        store.store(harbour, vectors(3), [entry(harbour)])
+    old = entry(harbour)
+    folder_moved = dataclasses.replace(old, abs_path="/manuals/harbour.txt", root="/manuals")
+    renamed = dataclasses.replace(folder_moved, abs_path="/manuals/port.txt", source="port.txt")
+    embedded: list[list[str]] = []
+
+    def embed(texts: list[str]) -> Vectors:
+        embedded.append(texts)
+        return vectors(len(texts), seed=7)
+
+    with store.writing():
+        assert store.move(old, folder_moved, embed) == 0  # same name: nothing embedded
+    assert embedded == [] and store.chunks.of_document("/docs/harbour.txt") == []
+    moved = store.chunks.of_document("/manuals/harbour.txt")
+    assert [c.id for c in moved] == [c.id for c in harbour]
+    assert [d.abs_path for d in store.catalog.documents()] == ["/manuals/harbour.txt"]
+    assert {i for i, _ in store.vectors.query(vectors(1), 5, ["/manuals/harbour.txt"])} == {
+        c.id for c in harbour
+    }
+    assert store.vectors.query(vectors(1), 5, ["/docs/harbour.txt"]) == []
+    with store.writing():  # the file's own name is in its chunks' header: embedded again
+        assert store.move(folder_moved, renamed, embed) == 3
+    assert [len(texts) for texts in embedded] == [3]
+    assert all(text.startswith("port | Memo") for text in embedded[0])
+    assert [c.source for c, _ in store.lexical.search("port harbour", 1)] == ["port.txt"]
+    (document,) = store.catalog.documents()
+    assert (document.abs_path, document.chunks) == ("/manuals/port.txt", 3)
+    assert store.vectors.count() == 3
+    with store.writing():
+        assert store.collect_orphans() == 0
 
 
 def test_the_build_record_is_kept(open_store: OpenStore, settings: Settings) -> None:

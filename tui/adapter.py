@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from localqa.answering.conversations import Conversation, ConversationStore, SavedTurn
     from localqa.answering.session import SessionEvent
     from localqa.builder import Builder, PartsInfo
-    from localqa.store.index import Index
+    from localqa.store.base import IndexReader
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ class CoreParts:
     """What the chat answers with: the answerer `ask` would use, and what it is."""
 
     answerer: Answerer
-    index: Index
+    index: IndexReader
     info: PartsInfo
 
 
@@ -110,7 +110,8 @@ class SessionCore:
         wait for it."""
 
         def release() -> None:
-            self._session.store.close()
+            if self._session.store is not None:
+                self._session.store.close()
             if self._parts is None:
                 return
             self._parts.index.close()

@@ -23,6 +23,7 @@ from localqa.answering.citations import (
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
 from localqa.answering.guard import StreamGuard
 from localqa.answering.relevance import QUOTES_BECAUSE, why_quotes
+from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.errors import LocalqaError
 from localqa.injection import addresses_model, instruction_lines
 from localqa.retrieval.retriever import Retriever
@@ -110,6 +111,7 @@ class Answer:
                     "page": c.page,
                     "lines": [c.line_start, c.line_end],
                     "text": c.text,
+                    "page_kind": c.page_kind,  # page, slide or sheet, and any OCR mark
                 }
                 for i, c in enumerate(self.contexts, start=1)
             ],
@@ -143,6 +145,7 @@ class Answer:
                     "support": round(c.support, 4),
                     "cited": list(c.cited),
                     "evidence": c.evidence,
+                    "from_instructions": c.from_instructions,
                 }
                 for c in self.checks
             ]
@@ -202,6 +205,18 @@ class Answerer:
         self._embedder = retriever.embedder
         self.model = model
 
+    def question_cut(self, question: str) -> bool:
+        """Whether `question` is longer than the question encoder's window (its word
+        pieces plus [CLS] and [SEP]): then only its first part is embedded for the dense
+        search; the lexical search reads it whole."""
+        return self._embedder.count_tokens(question) + 2 > self._embedder.max_tokens
+
+    @property
+    def retriever(self) -> Retriever:
+        """The hybrid retrieval this answerer's sources come from (the MCP `search` tool
+        shows its ranking)."""
+        return self._retriever
+
     @property
     def quotes_only(self) -> bool:
         """Setting `unsupported_answer = "quotes-only"`, with a model: a model answer that
@@ -232,6 +247,14 @@ class Answerer:
         question = question.strip()
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
+        asked = (
+            whole_question(question, self._retriever.index.catalog.documents())
+            if looks_whole(question)
+            else None
+        )
+        if asked is not None:
+            yield from self._whole(question, asked, history, stop, documents)
+            return
         retrieved = self._retriever.search(question, documents)
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
@@ -293,6 +316,45 @@ class Answerer:
             model=None if self.model is None else self.model.location,
             abstained=True,
         )
+
+    def _whole(
+        self,
+        question: str,
+        asked: WholeQuestion,
+        history: Sequence[Turn],
+        stop: threading.Event | None,
+        documents: Sequence[str],
+    ) -> Iterator[AnswerEvent]:
+        """A whole-document question (answering/whole.py): every chunk of the documents
+        it names (else of the best-matching one) read; quoted, or, with a model, the
+        chunks of those quotes are its sources."""
+        from localqa.answering.whole import read_whole
+
+        started = time.perf_counter()
+        budget = self._settings.answering.whole_document_seconds
+        paths = asked.documents or tuple(documents[:1]) or self._best_document(question)
+        found = read_whole(asked, self._retriever.index, paths, budget)
+        timings = {"whole_ms": round((time.perf_counter() - started) * 1000, 2)}
+        # a context per citation: [n] is the n-th quote's passage (one may hold several)
+        contexts = tuple(c.chunk for c in found.citations)
+        if self.model is None or not found.found:
+            answer = Answer(
+                question, found.text, "extractive", found.citations, contexts, timings=timings
+            )
+            yield Token(answer.text)
+            yield Final(answer)
+            return
+        quotes = tuple(c.quote for c in found.citations)
+        extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
+        results = [ScoredChunk(chunk, 1.0) for chunk in dict.fromkeys(contexts)]
+        checker = SupportChecker(self._embedder)
+        yield from self._generate(
+            _Generation(question, history, results, extract, checker, timings, stop)
+        )
+
+    def _best_document(self, question: str) -> tuple[str, ...]:
+        results = self._retriever.search(question).results
+        return (results[0].chunk.abs_path,) if results else ()
 
     def _generate(self, job: _Generation) -> Iterator[AnswerEvent]:
         from localqa.generation.base import Sampling

@@ -112,11 +112,19 @@ class ConversationStore:
     """Create, list, load and extend conversations. Not thread-safe: one thread uses it."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        self.unsaved = ""  # why conversations are kept in memory only ("": they are saved)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.OperationalError) as err:
+            # a read-only home (a snapshot, a shared mount): the chat answers all the same
+            self.unsaved = f"{path} cannot be written ({err}); conversations are not saved"
+            self._db = sqlite3.connect(":memory:", isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
 
     @classmethod
     def in_home(cls, home: Path) -> ConversationStore:

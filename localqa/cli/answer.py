@@ -15,6 +15,7 @@ from localqa.cli.common import (
     IndexOpt,
     JsonOpt,
     ModelOpt,
+    ServerOpt,
     emit_json,
     make_builder,
 )
@@ -90,6 +91,12 @@ def report_diagnostics(answer: Answer) -> None:
         print("warning: not every sentence of this answer is supported by the sources", file=err)
 
 
+def show_answer(shown: Presentation) -> None:
+    """After the streamed tokens: the answer as shown, then the diagnostics on stderr."""
+    print_shown(shown)
+    report_diagnostics(shown.shown)
+
+
 def _documents(store: IndexReader, name: str) -> list[IndexedDocument]:
     from localqa.store.index import SourceNotFound
 
@@ -116,8 +123,17 @@ def ask(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    server: ServerOpt = None,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
+    if server:
+        from localqa.cli.remote import ask_server, refuse_local_options
+
+        refuse_local_options(
+            index=index, home=home, model=model, n_gpu_layers=n_gpu_layers, extractive=extractive
+        )
+        ask_server(server, question, config, top_k, source or (), as_json, show_answer)
+        return
     from localqa.answering.presentation import Shown, shown_stream
 
     builder = make_builder(
@@ -135,11 +151,19 @@ def ask(
             sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
     assert shown is not None  # every stream ends with Shown
+    cut = answerer.question_cut(question)
     if as_json:
-        emit_json(shown.answer.as_json())
-        return
-    print_shown(shown)
-    report_diagnostics(shown.shown)
+        emit_json({**shown.answer.as_json(), "question_cut": cut})
+    else:
+        show_answer(shown)
+    if cut:
+        sys.stdout.flush()
+        print(
+            "note: the question is longer than the embedder's window: only its first part "
+            "was used for the dense search (the keyword search used all of it); a shorter "
+            "question matches better",
+            file=sys.stderr,
+        )
 
 
 def doctor(
@@ -155,9 +179,11 @@ def doctor(
     report = run_checks(make_builder(config, index=index, home=home, model_path=model))
     if as_json:
         emit_json(report)
-        return
-    for line in report_lines(report):
-        typer.echo(terminal_safe(line, one_line=True))
+    else:
+        for line in report_lines(report):
+            typer.echo(terminal_safe(line, one_line=True))
+    if code := report["integrity"]["exit_code"]:  # 4: damaged, 3: storage, 1: server down
+        raise typer.Exit(code)
 
 
 def report_lines(values: Any, depth: int = 0) -> Iterator[str]:

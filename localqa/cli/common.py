@@ -20,6 +20,9 @@ from localqa.errors import LocalqaError
 if TYPE_CHECKING:
     from localqa.builder import Builder
 
+# The exit status of an interrupted command (128 + SIGINT), as shells give it.
+INTERRUPTED = 130
+
 IndexOpt = Annotated[str | None, typer.Option("--index", help="Named index to use.")]
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="Where indexes live (LOCALQA_HOME).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A TOML settings file.")]
@@ -29,6 +32,13 @@ ModelOpt = Annotated[
 ]
 GpuOpt = Annotated[
     str | None, typer.Option("--n-gpu-layers", help="Layers to offload: a number or 'auto'.")
+]
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Ask a `localqa serve` at this URL (http://host:port) instead of a local index.",
+    ),
 ]
 ExtractiveOpt = Annotated[
     bool, typer.Option("--extractive", help="Quote passages; do not load a model.")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from localqa.cli.common import (
+    INTERRUPTED,
     CommandError,
     ConfigOpt,
     HomeOpt,
@@ -20,6 +21,7 @@ from localqa.cli.common import (
     make_builder,
     own_process,
 )
+from localqa.errors import UsageError
 from localqa.text import terminal_safe
 
 if TYPE_CHECKING:
@@ -50,51 +52,90 @@ def ingest(
             "dependency, build and version-control folders).",
         ),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Read again the files that failed before and have not changed since.",
+        ),
+    ] = False,
 ) -> None:
-    """Read, split, embed and store documents; only what changed is redone."""
+    """Read, split, embed and store documents; only what changed is redone.
+
+    Exit status:
+    0: done (files that failed before and have not changed are listed, not read)
+    1: a file failed (its line says why and what to do)
+    2: could not run: no path given exists, or a setting is wrong
+    130: interrupted; what was stored stays: run it again to continue
+    """
     exclude = () if no_default_excludes else None
     builder = make_builder(config, index=index, home=home, ocr=ocr, exclude=exclude)
     own = own_process(ctx)
-    report = _dry_run(builder, paths, own) if dry_run else _ingest(builder, paths, quiet, own)
+    if dry_run:
+        report = _dry_run(builder, paths, own)
+    else:
+        report = _ingest(builder, paths, quiet, own, retry_failed)
     if as_json:
         emit_json(report.as_json())
     if not quiet:
         for line in report.summary_lines():
             typer.echo(terminal_safe(line, one_line=True), err=True)
+    if not any(p.expanduser().exists() for p in paths):
+        raise typer.Exit(UsageError.exit_code)  # not one path exists: nothing could run
     if report.failed:
         raise typer.Exit(1)
 
 
-def _ingest(builder: Builder, paths: list[Path], quiet: bool, own: bool) -> IngestReport:
-    from localqa.ingest.pipeline import Ingestor
+def _ingest(
+    builder: Builder, paths: list[Path], quiet: bool, own: bool, retry_failed: bool
+) -> IngestReport:
     from localqa.ingest.progress import make_progress
     from localqa.ingest.report import IngestReport
     from localqa.ingest.scan import scan
-    from localqa.store.index import Index
+    from localqa.ingest.shared import make_ingestor
+    from localqa.store.open import index_exists
 
-    if not Index.exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
+    if not index_exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
         settings = builder.settings.ingest
         found = scan(paths, settings.follow_outside_links, settings.exclude)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
 
     with builder.index() as store:
         progress = make_progress(quiet=quiet)
-        ingestor = Ingestor(
-            store, builder.embedder(), builder.settings.ingest, progress, own_process=own
+        ingestor = make_ingestor(
+            store,
+            builder.embedder(),
+            builder.settings.ingest,
+            progress,
+            own_process=own,
+            retry_failed=retry_failed,
         )
-        return ingestor.run(paths)
+        try:
+            return ingestor.run(paths)
+        except KeyboardInterrupt:
+            progress.finish()
+            stored = ingestor.report.stored()
+            typer.echo(
+                f"localqa: interrupted: {stored} file(s) stored and kept; run the same "
+                "`localqa ingest` again to continue",
+                err=True,
+            )
+            raise typer.Exit(INTERRUPTED) from None
 
 
 def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     """The plan against the index as it is; an index not built yet is not created."""
+    from pydantic import SecretStr
+
     from localqa.builder import Builder
     from localqa.ingest.pipeline import Ingestor
-    from localqa.store.index import Index
+    from localqa.store.open import index_exists
 
     with contextlib.ExitStack() as stack:
-        if not Index.exists(builder.settings.store):  # plan against an empty index that goes away
+        if not index_exists(builder.settings.store):  # plan against an empty index that goes away
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="localqa-")))
-            builder = Builder(builder.settings.model_copy(update={"home": scratch}))
+            empty = {"home": scratch, "database_url": SecretStr("")}
+            builder = Builder(builder.settings.model_copy(update=empty))
         store = stack.enter_context(builder.index())
         ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, own_process=own)
         return ingestor.run(paths, dry_run=True)
@@ -138,7 +179,11 @@ def sources(
 
 def forget(
     path: Annotated[
-        str | None, typer.Argument(help="A document as `sources` lists it, or its path.")
+        str | None,
+        typer.Argument(
+            help="A document: its file name when no other has it, its name as `sources` "
+            "lists it, or its path."
+        ),
     ] = None,
     missing: Annotated[
         bool, typer.Option("--missing", help="Forget every document whose file is gone.")
@@ -154,7 +199,7 @@ def forget(
     if (path is None) == (not missing):
         raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
-    with builder.existing_index() as store:
+    with builder.existing_index(write=True) as store:
         matches = store.catalog.missing() if missing else store.catalog.find(path or "")
         if not matches and not missing:
             raise SourceNotFound(

@@ -7,29 +7,84 @@ their own: they raise (a `CommandError`, whose detail lines follow, or a `UsageE
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate, serve
-from localqa.cli.common import CommandError, Launch
+from localqa.cli import answer, chat, documents, evaluate, mcp_command, serve
+from localqa.cli import index as index_commands
+from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
 from localqa.text import terminal_safe
 
 
 class LocalqaGroup(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in [self, *self.commands.values()]:
+            if command.help:  # a docstring's first paragraph is one line in --help
+                first, gap, rest = inspect.cleandoc(command.help).partition("\n\n")
+                command.help = " ".join(first.split()) + gap + rest
+            # `--json`, not `--json <bool>`; `--top-k NUMBER`, not `<int>`
+            for param in command.params:
+                setattr(param, "display_type_rich", functools.partial(_in_words, param))  # noqa: B010
+            setattr(command, "get_help_option", _wordy_help(command.get_help_option))  # noqa: B010
+
     def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors its own click
         try:
             return super().invoke(ctx)
         except LocalqaError as err:
-            typer.echo(f"localqa: error: {terminal_safe(str(err), one_line=True)}", err=True)
-            for line in err.details if isinstance(err, CommandError) else ():
-                typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
-            raise typer.Exit(err.exit_code) from None
+            fail(err)
+        except Exception as err:
+            # a storage fault met outside the store's own translation (a full disk under
+            # a cache folder, say) is one line too; anything else keeps its traceback
+            from localqa.store.faults import translate
+
+            if (known := translate(err)) is None:
+                raise
+            fail(known)
+
+        except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (ingest says more)
+            typer.echo("localqa: interrupted", err=True)
+            raise typer.Exit(INTERRUPTED) from None
+
+
+def fail(err: LocalqaError) -> NoReturn:
+    """One line for `err` (and a CommandError's details), then its exit code."""
+    typer.echo(f"localqa: error: {terminal_safe(str(err), one_line=True)}", err=True)
+    for line in err.details if isinstance(err, CommandError) else ():
+        typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
+    raise typer.Exit(err.exit_code) from None
+
+
+def _in_words(param: Any, ctx: Any = None) -> str | None:
+    """An option's value in words for --help: nothing for a flag, else TEXT, NUMBER or
+    PATH, with "..." when it may be given several times."""
+    if getattr(param, "is_flag", False):
+        return None
+    described = param.type_descriptor  # typer's reading of the annotation
+    kind = "PATH" if described.is_path or "Path" in str(described.annotation) else "TEXT"
+    if described.annotation in (int, float, list[int]):
+        kind = "NUMBER"
+    return f"{kind}..." if described.is_list else kind
+
+
+def _wordy_help(get_help_option: Any) -> Any:
+    """A command's `get_help_option`, its `--help` shown without a type, as a flag."""
+
+    def help_option(ctx: Any) -> Any:
+        option = get_help_option(ctx)
+        if option is not None:
+            setattr(option, "display_type_rich", functools.partial(_in_words, option))  # noqa: B010
+        return option
+
+    return help_option
 
 
 cli = typer.Typer(
@@ -78,7 +133,9 @@ cli.command()(documents.sources)
 cli.command()(documents.forget)
 cli.command()(answer.doctor)
 cli.command()(serve.serve)
+cli.command()(mcp_command.mcp)
 cli.command()(version)
+cli.add_typer(index_commands.app)
 
 
 def main() -> None:

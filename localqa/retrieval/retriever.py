@@ -10,6 +10,7 @@ The sentence scores also let packing (localqa/retrieval/packing.py) cut chunks t
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from localqa.retrieval.naming import named_documents
 from localqa.retrieval.packing import FocusedChunk, pack_context, widen
 from localqa.retrieval.scoring import LexicalSentenceScorer, SentenceScorer, word_set
 from localqa.schema import Chunk, ScoredChunk
+from localqa.store.faults import VectorStoreError
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -131,6 +133,12 @@ class Retriever:
         self._sentence_weight = sentence_weight
         self._sentences = sentences or LexicalSentenceScorer()
         self._reranker = reranker
+        self._skipped: set[str] = set()  # why dense search was skipped, each said once
+
+    @property
+    def index(self) -> IndexReader:
+        """The index searched (whole-document answers read every chunk of a document)."""
+        return self._index
 
     @property
     def embedder(self) -> Embedder:
@@ -179,7 +187,15 @@ class Retriever:
         return widen(packed, chars, self._index.chunks.neighbours)
 
     def _dense(self, vector: Vectors, documents: Sequence[str]) -> list[Chunk]:
-        hits = self._index.vectors.query(vector, self._candidates, documents)
+        try:
+            hits = self._index.vectors.query(vector, self._candidates, documents)
+        except VectorStoreError as err:  # lexical search and extraction need no vectors
+            if str(err) not in self._skipped:
+                self._skipped.add(str(err))
+                logging.getLogger("localqa").warning(
+                    "dense search skipped, answering from lexical search only: %s", err
+                )
+            return []
         by_id = self._index.chunks.by_id([i for i, _ in hits])
         return [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
 

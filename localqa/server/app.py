@@ -1,5 +1,7 @@
 """The HTTP API of `localqa serve`: `POST /v1/ask` (JSON, or server-sent events with
-`stream`), `GET /v1/sources`, `GET /healthz` and the OpenAPI schema at /openapi.json.
+`stream`), the OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`
+(completions.py), `GET /v1/sources`, `GET /healthz` and the OpenAPI schema at
+/openapi.json.
 
 An answer's JSON is `Answer.as_json()`, exactly what `localqa ask --json` prints. No page
 loads anything from the internet: FastAPI's /docs and /redoc pages (scripts from a CDN)
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import aclosing, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +23,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import SecretStr
 
 from localqa.errors import LocalqaError, UsageError
-from localqa.server.engine import Busy, Engine
+from localqa.server.engine import Busy, Engine, one_line
+from localqa.server.openai_api import add_openai_routes
 from localqa.server.requests import AskRequest, reason
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ ASGIApp = Callable[
     [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
 ]
 RETRY_AFTER_S = 5
+SHOWN_HEADER = "localqa-shown"
 
 
 def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
@@ -60,9 +64,9 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
-        """ok, the index's name, its documents and chunks at start, the model (null:
-        extractive) and the questions being answered or waiting."""
-        return engine.describe()
+        """ok, the index's name, its documents and chunks (an ingest beside the server
+        counted), the model (null: extractive) and the questions answered or waiting."""
+        return await engine.describe()
 
     @app.get("/v1/sources")
     async def sources() -> list[dict[str, Any]]:
@@ -72,33 +76,53 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
     @app.post("/v1/ask", response_model=None)
     async def ask(body: AskRequest, request: Request) -> JSONResponse | StreamingResponse:
         """The answer as `localqa ask --json` prints it; with `stream`, server-sent events:
-        `token` ({"text"}) as written, then one `answer` with that object."""
+        (`searched` ({"text"}) with `history`,) `token` ({"text"}) as written, then one
+        `answer` with that object. Header `localqa-shown`: "quotes-only" when a model
+        answer that does not stand alone is replaced by its quotes, else "answer"."""
         engine.admit()  # first: a question waiting for the engine holds its place
         streaming = False
+        headers = {SHOWN_HEADER: "quotes-only" if engine.quotes_only else "answer"}
         try:
             documents = await engine.documents(body.sources)
+            # as `ask --json` says it: only the question's first part was embedded
+            extra = {"question_cut": await engine.question_cut(body.question, body.top_k)}
             if body.stream:
                 streaming = True  # the events release the place when they end
-                return StreamingResponse(
-                    _events(engine, body, documents, request), media_type="text/event-stream"
-                )
-            shown = await _answer(engine, body, documents)
+                events = _events(engine, _asked(engine, body, documents), request, extra)
+                return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+            shown = await _final(_asked(engine, body, documents))
         finally:
             if not streaming:
                 engine.release()
-        return JSONResponse(shown.answer.as_json())
+        return JSONResponse({**shown.answer.as_json(), **extra}, headers=headers)
 
+    add_openai_routes(app, engine)
     return app
 
 
-async def _answer(engine: Engine, body: AskRequest, documents: list[str]) -> Presentation:
-    from localqa.answering.presentation import Shown
+def _asked(engine: Engine, body: AskRequest, documents: list[str]) -> AsyncGenerator[Any]:
+    """The engine's events for the question: alone, or after its `history`."""
+    if body.history is None:
+        return engine.stream(body.question, body.top_k, documents)
+    exchanges = [(e.question, e.answer) for e in body.history]
+    return engine.converse(exchanges, body.question, body.top_k, documents)
 
-    async with aclosing(engine.stream(body.question, body.top_k, documents)) as events:
+
+def _shown(event: Any) -> Presentation | None:
+    """The answer as shown, from the last event of either stream."""
+    from localqa.answering.presentation import Shown
+    from localqa.answering.session import Answered
+
+    return event.presentation if isinstance(event, Shown | Answered) else None
+
+
+async def _final(asked: AsyncGenerator[Any]) -> Presentation:
+    async with aclosing(asked) as events:
         async for event in events:
-            if isinstance(event, Shown):
-                return event.presentation
-    raise AssertionError("every shown_stream ends with Shown")
+            shown = _shown(event)
+            if shown is not None:
+                return shown
+    raise AssertionError("every answer stream ends with the answer shown")
 
 
 def _sse(event: str, data: Any) -> str:
@@ -106,29 +130,28 @@ def _sse(event: str, data: Any) -> str:
 
 
 async def _events(
-    engine: Engine, body: AskRequest, documents: list[str], request: Request
+    engine: Engine, asked: AsyncGenerator[Any], request: Request, extra: dict[str, Any]
 ) -> AsyncIterator[str]:
     """The answer's server-sent events. When the client has gone, the engine's stream is
     closed at the next token: that sets its stop event, and generation ends."""
-    from localqa.answering.presentation import Shown
+    from localqa.answering.session import Searched
 
     try:
-        async with aclosing(engine.stream(body.question, body.top_k, documents)) as events:
+        async with aclosing(asked) as events:
             async for event in events:
                 if await request.is_disconnected():
                     return
-                if isinstance(event, Shown):
-                    yield _sse("answer", event.presentation.answer.as_json())
+                shown = _shown(event)
+                if shown is not None:
+                    yield _sse("answer", {**shown.answer.as_json(), **extra})
+                elif isinstance(event, Searched):
+                    yield _sse("searched", {"text": event.text})
                 else:
                     yield _sse("token", {"text": event.text})
     except LocalqaError as err:
-        yield _sse("error", {"detail": _one_line(err)})
+        yield _sse("error", {"detail": one_line(err)})
     finally:
         engine.release()
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -141,13 +164,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def refused(_: Request, err: Exception) -> JSONResponse:
         if isinstance(err, Busy):
             return JSONResponse(
-                {"detail": _one_line(err)},
+                {"detail": one_line(err)},
                 status_code=503,
                 headers={"Retry-After": str(RETRY_AFTER_S)},
             )
         status = 422 if isinstance(err, SourceNotFound | UsageError) else 500
-        log.warning("request failed: %s", _one_line(err))
-        return JSONResponse({"detail": _one_line(err)}, status_code=status)
+        log.warning("request failed: %s", one_line(err))
+        return JSONResponse({"detail": one_line(err)}, status_code=status)
 
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(LocalqaError, refused)

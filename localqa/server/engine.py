@@ -2,6 +2,11 @@
 their own (the index's SQLite connections belong to the thread that opened them), and
 the bounded queue of questions waiting for it.
 
+An ingest beside the server is seen without a restart: before each use, the engine asks
+the index whether another connection committed to its catalog since (`data_version`);
+then it reopens the index (an embedded Chroma client keeps the vectors it loaded, SQLite
+does not), keeping the model and the question embedder, and counts its documents again.
+
 Async endpoints await the engine; they never touch the parts themselves.
 """
 
@@ -10,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from localqa.errors import LocalqaError
 from localqa.threads import OwnThread
@@ -19,9 +25,19 @@ from localqa.threads import OwnThread
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
     from localqa.answering.presentation import ShownEvent
+    from localqa.answering.session import SessionEvent
     from localqa.builder import Builder, PartsInfo
+    from localqa.embedding.embedder import Embedder
     from localqa.generation.base import LanguageModel
-    from localqa.store.index import Index
+    from localqa.schema import ScoredChunk
+    from localqa.store.base import IndexReader
+
+T = TypeVar("T")
+
+
+def one_line(err: BaseException) -> str:
+    """An error as the one line an HTTP client is told."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 class Busy(LocalqaError):
@@ -30,10 +46,13 @@ class Busy(LocalqaError):
 
 @dataclass
 class _Parts:
-    index: Index
+    index: IndexReader
     model: LanguageModel | None
     answerers: dict[int, Answerer]  # by top_k
-    info: PartsInfo  # as loaded
+    info: PartsInfo  # as last counted
+    version: int  # the index's data_version when it was (re)opened
+    # the question embedders by the precision of the index's vectors, kept when it reopens
+    embedders: dict[str, Embedder] = field(default_factory=dict)
 
 
 class Engine:
@@ -57,7 +76,28 @@ class Engine:
     def _load(self) -> None:
         index = self._builder.existing_index()
         model = self._builder.load_model(report=None) if self._use_model else None
-        self._parts = _Parts(index, model, {}, self._builder.describe(index, model))
+        info = self._builder.describe(index, model)
+        self._parts = _Parts(index, model, {}, info, index.data_version())
+
+    def _fresh(self) -> _Parts:
+        """The parts, the index reopened first when another connection (an ingest, a
+        forget) committed to it since it was opened. On the engine's thread. Raises
+        IndexMissing (the index was deleted)."""
+        parts = self.parts
+        if parts.index.data_version() == parts.version:
+            return parts
+        parts.index.close()  # first: a Chroma client opened beside it would share its state
+        index = self._builder.existing_index()
+        fresh = _Parts(
+            index,
+            parts.model,
+            {},
+            self._builder.describe(index, parts.model),
+            index.data_version(),
+            parts.embedders,
+        )
+        self._parts = fresh
+        return fresh
 
     def close(self) -> None:
         def last() -> None:
@@ -74,10 +114,19 @@ class Engine:
         assert self._parts is not None, "Engine.load first"
         return self._parts
 
-    def describe(self) -> dict[str, Any]:
-        """/healthz, without waiting for the answer being written: the index's name, its
-        documents and chunks when the server started, the model (None: extractive), and
-        the questions being answered or waiting."""
+    @property
+    def quotes_only(self) -> bool:
+        """A model answer that does not stand alone is replaced by its quotes
+        (`Answerer.quotes_only`: setting `unsupported_answer`, with a model)."""
+        return self.parts.model is not None and self._builder.settings.answering.quotes_only
+
+    async def describe(self) -> dict[str, Any]:
+        """/healthz, without waiting for an answer being written: the index's name, its
+        documents and chunks (counted again when no question is in hand and the index
+        changed; else as last counted), the model (None: extractive), and the questions
+        being answered or waiting."""
+        if self._admitted == 0:
+            await self._run(self._fresh)
         info = self.parts.info
         return {
             "status": "ok",
@@ -101,7 +150,7 @@ class Engine:
                     "abs_path": d.abs_path,
                     "missing": d.file_missing(),
                 }
-                for d in self.parts.index.catalog.documents()
+                for d in self._fresh().index.catalog.documents()
             ]
 
         result: list[dict[str, Any]] = await self._run(listed)
@@ -118,7 +167,7 @@ class Engine:
         def find() -> list[str]:
             paths: list[str] = []
             for name in names:
-                found = self.parts.index.catalog.find(name)
+                found = self._fresh().index.catalog.find(name)
                 if not found:
                     raise SourceNotFound(f"source {name!r} is not in the index; see /v1/sources")
                 paths += [d.abs_path for d in found]
@@ -126,6 +175,26 @@ class Engine:
 
         result: list[str] = await self._run(find)
         return result
+
+    async def search(
+        self, question: str, top_k: int, documents: Sequence[str]
+    ) -> list[ScoredChunk]:
+        """The `top_k` passages hybrid retrieval ranks first for `question` (the ranking an
+        answer's sources are packed from), only from `documents` (absolute paths) when
+        given. Raises what `Retriever.search` raises."""
+
+        def found() -> list[ScoredChunk]:
+            retriever = self._answerer(None).retriever
+            return retriever.search(question, documents).results[:top_k]
+
+        result: list[ScoredChunk] = await self._run(found)
+        return result
+
+    async def question_cut(self, question: str, top_k: int | None = None) -> bool:
+        """Whether `question` is longer than the question encoder's window, so only its
+        first part was embedded (`Answerer.question_cut`; `ask --json`'s `question_cut`)."""
+        cut: bool = await self._run(lambda: self._answerer(top_k).question_cut(question))
+        return cut
 
     def admit(self) -> None:
         """Take a place in the queue (give it back with `release`); raises Busy when the
@@ -138,14 +207,19 @@ class Engine:
         self._admitted -= 1
 
     def _answerer(self, top_k: int | None) -> Answerer:
+        """The answerer for `top_k` sources over the index as it is now."""
         from localqa.builder import Builder
 
-        parts = self.parts
+        parts = self._fresh()
         k = top_k or self._builder.settings.top_k
         if k not in parts.answerers:
             settings = self._builder.settings.model_copy(update={"top_k": k})
             builder = Builder(settings, self._builder.config_file)
-            parts.answerers[k] = builder.answerer(parts.index, parts.model)
+            precision = parts.index.embedder_precision()
+            if precision not in parts.embedders:
+                parts.embedders[precision] = builder.query_embedder(parts.index)
+            embedder = parts.embedders[precision]
+            parts.answerers[k] = builder.answerer(parts.index, parts.model, embedder)
         return parts.answerers[k]
 
     async def stream(
@@ -156,6 +230,38 @@ class Engine:
         token. Raises what `Answerer.stream` raises."""
         from localqa.answering.presentation import shown_stream
 
+        def start(stop: threading.Event) -> Iterator[ShownEvent]:
+            return shown_stream(self._answerer(top_k), question, stop=stop, documents=documents)
+
+        async with aclosing(self._relay(start)) as events:
+            async for event in events:
+                yield event
+
+    async def converse(
+        self,
+        exchanges: Sequence[tuple[str, str]],
+        question: str,
+        top_k: int | None = None,
+        documents: Sequence[str] = (),
+    ) -> AsyncGenerator[SessionEvent]:
+        """`ChatSession.ask` of `question` after the conversation `exchanges` ((question,
+        answer) pairs, oldest first; nothing saved), on the engine's thread: `Searched`,
+        tokens, then one `Answered`. Closing it early stops generation at the next token.
+        Raises what `ChatSession.ask` raises."""
+        from localqa.answering.session import ChatSession
+
+        def start(stop: threading.Event) -> Iterator[SessionEvent]:
+            session = ChatSession(None, self.parts.info.index_name, self._answerer(top_k))
+            session.follow(exchanges)
+            return session.ask(question, stop, documents)
+
+        async with aclosing(self._relay(start)) as events:
+            async for event in events:
+                yield event
+
+    async def _relay(self, start: Callable[[threading.Event], Iterator[T]]) -> AsyncGenerator[T]:
+        """The events of `start(stop)`, iterated on the engine's thread and handed to the
+        loop. Closing this early sets `stop` and closes the iterator at its next event."""
         loop = asyncio.get_running_loop()
         events: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
         stop = threading.Event()
@@ -167,11 +273,9 @@ class Engine:
                 stop.set()
 
         def pump() -> None:
-            source: Iterator[ShownEvent] | None = None
+            source: Iterator[T] | None = None
             try:
-                source = shown_stream(
-                    self._answerer(top_k), question, stop=stop, documents=documents
-                )
+                source = start(stop)
                 for event in source:
                     hand((True, event))
                     if stop.is_set():

@@ -9,12 +9,26 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUESTION_CHARS = 4000
+MAX_ANSWER_CHARS = 100_000
+MAX_HISTORY = 100
+
+
+class Exchange(BaseModel):
+    """One earlier question of a conversation and the answer it got."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    question: str = Field(max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
 
 
 class AskRequest(BaseModel):
     """`POST /v1/ask`: the question (1..4000 characters, at least one word), the sources
     to consider (1..100; null: the `top_k` setting), the documents to answer from (as
-    `/v1/sources` lists them, or their paths; none: all) and whether to stream."""
+    `/v1/sources` lists them, or their paths; none: all), whether to stream, and the
+    conversation it follows (`history`, oldest first, up to 100; given, even empty, the
+    question is a chat's: a follow-up is searched standalone, and a stream opens with a
+    `searched` event)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -22,6 +36,7 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=100)
     sources: list[str] = Field(default_factory=list, max_length=100)
     stream: bool = False
+    history: list[Exchange] | None = Field(None, max_length=MAX_HISTORY)
 
     @field_validator("question")
     @classmethod

@@ -24,7 +24,7 @@ The contract each implementation keeps, whatever it stores in:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -47,7 +47,9 @@ class DocumentCatalog(Protocol):
     def find(self, path: str) -> list[IndexedDocument]:
         """Documents matching a path as a person gives it: the one at that absolute path
         (or that path relative to the working folder), else every document listed under
-        that name (copies of one folder ingested under two names share names)."""
+        that name (copies of one folder ingested under two names share names), else every
+        document whose path ends with it, whole names only (its file name alone, or
+        "docx/handbook.docx")."""
         ...
 
     def missing(self) -> list[IndexedDocument]:
@@ -107,6 +109,11 @@ class VectorStore(Protocol):
         """Store one vector (a row of `vectors`, float32, L2-normalised) per id."""
         ...
 
+    def retag(self, ids: Sequence[str], abs_path: str) -> None:
+        """Tag these ids' vectors with another document's absolute path (a moved file);
+        the vectors stay as they are."""
+        ...
+
     def delete(self, ids: Sequence[str]) -> None:
         """Delete these ids' vectors; ids without one are ignored."""
         ...
@@ -149,6 +156,12 @@ class IndexReader(Protocol):
 
     def close(self) -> None: ...
 
+    def data_version(self) -> int:
+        """A stamp that changes whenever a commit from another connection (an ingest, a
+        forget, in this process or another) changed the catalog since the last call; only
+        one index's own stamps compare (`localqa serve` reopens on a change)."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -184,6 +197,18 @@ class IndexWriter(IndexReader, Protocol):
         chunk without its vector. A document's chunks may span several calls: pass its
         entry (`doc_hash` naming the chunks' version) with the last of them; `chunks` in
         the committed entry is counted by the store."""
+        ...
+
+    def move(
+        self,
+        old: IndexedDocument,
+        new: IndexedDocument,
+        embed: Callable[[list[str]], Vectors],
+    ) -> int:
+        """Re-point document `old` at `new`, the same content (`doc_hash`) at another
+        path, without reading the file: its chunks, ids and vectors stay, their path and
+        name change; the chunks whose header names the file differently (a renamed
+        file) are embedded again from their stored text by `embed`. How many were."""
         ...
 
     def discard(self, abs_path: str) -> None:

@@ -5,10 +5,11 @@ committing a row is what makes a version's chunks visible."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
-from localqa.schema import IndexedDocument
-from localqa.store.database import Transaction
+from localqa.schema import Chunk, IndexedDocument
+from localqa.store.database import BUMP_GENERATION_SQL, Transaction, fts_body
 
 
 class SqliteCatalog:
@@ -26,13 +27,22 @@ class SqliteCatalog:
         return IndexedDocument(*row) if row else None
 
     def find(self, path: str) -> list[IndexedDocument]:
-        """Documents matching a path as given: the one at that absolute path (or relative
-        to cwd) if any, else every document listed under that name (copies of one folder
-        ingested under two names share names)."""
+        """Documents matching a path as given, the first rule that matches any: the one at
+        that absolute path (or relative to cwd); those listed under that name (copies of
+        one folder ingested under two names share names); those whose path ends with it
+        ("docx/handbook.docx"), whole names only, so also its file name alone."""
         wanted = {path, str(Path(path).expanduser().resolve())}
         documents = self.documents()
-        exact = [d for d in documents if d.abs_path in wanted]
-        return exact or [d for d in documents if d.source in wanted]
+        tail = "/" + path.strip("/")
+        rules = (
+            lambda d: d.abs_path in wanted,
+            lambda d: d.source in wanted,
+            lambda d: d.abs_path.endswith(tail),
+        )
+        for rule in rules:
+            if found := [d for d in documents if rule(d)]:
+                return found
+        return []
 
     def missing(self) -> list[IndexedDocument]:
         """Documents whose file is no longer where it was ingested from."""
@@ -44,28 +54,56 @@ class SqliteCatalog:
         """Make the chunks with `document.doc_hash` the document's visible version, in one
         transaction; the row's chunk count is counted here."""
         with Transaction(self._db):
-            count = self._db.execute(
-                "SELECT count(*) FROM chunks WHERE abs_path = ? AND doc_hash = ?",
-                (document.abs_path, document.doc_hash),
-            ).fetchone()[0]
-            d = document
+            self._write_row(document)
+
+    def _write_row(self, document: IndexedDocument) -> None:
+        """Insert or replace `document`'s row, its chunk count counted (in a transaction)."""
+        count = self._db.execute(
+            "SELECT count(*) FROM chunks WHERE abs_path = ? AND doc_hash = ?",
+            (document.abs_path, document.doc_hash),
+        ).fetchone()[0]
+        d = document
+        self._db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                d.abs_path,
+                d.source,
+                d.root,
+                d.doc_hash,
+                d.size,
+                d.mtime_ns,
+                d.title,
+                d.page_kind,
+                d.last_page,
+                count,
+                d.ingested_at,
+                d.ctime_ns,
+            ),
+        )
+
+    def move(
+        self, old: IndexedDocument, new: IndexedDocument, reindex: Sequence[Chunk] = ()
+    ) -> None:
+        """In one transaction: `old`'s chunks (its visible version, which `new.doc_hash`
+        names too) and its entry now belong to `new`'s path and name; the chunks in
+        `reindex` (already so re-pointed) get their lexical rows again."""
+        with Transaction(self._db):
             self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    d.abs_path,
-                    d.source,
-                    d.root,
-                    d.doc_hash,
-                    d.size,
-                    d.mtime_ns,
-                    d.title,
-                    d.page_kind,
-                    d.last_page,
-                    count,
-                    d.ingested_at,
-                    d.ctime_ns,
-                ),
+                "UPDATE chunks SET abs_path = ?, source = ? WHERE abs_path = ? AND doc_hash = ?",
+                (new.abs_path, new.source, old.abs_path, old.doc_hash),
             )
+            for chunk in reindex:
+                (rowid,) = self._db.execute(
+                    "SELECT rowid FROM chunks WHERE id = ?", (chunk.id,)
+                ).fetchone()
+                self._db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (rowid,))
+                self._db.execute(
+                    "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (rowid, fts_body(chunk))
+                )
+            if reindex:
+                self._db.execute(BUMP_GENERATION_SQL)
+            self._db.execute("DELETE FROM documents WHERE abs_path = ?", (old.abs_path,))
+            self._write_row(new)
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         """Record a new size, mtime and ctime for a file whose content did not change."""

@@ -15,7 +15,9 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from localqa.errors import StorageError
 from localqa.schema import Chunk
+from localqa.store.faults import GuardedConnection, sqlite_fault, storage_faults
 from localqa.text import lexical_text
 
 # One tokenizer for the index and for questions: the BM25 arrays look questions' terms up
@@ -66,16 +68,48 @@ BUMP_GENERATION_SQL = (
 )
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if need be) the catalog at `path`, in autocommit: writes go through
-    `Transaction`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """Open the catalog at `path`, in autocommit: writes go through `Transaction`. A
+    writer creates it (and its folder) if need be; a reader (`read_only`) writes nothing,
+    not even its WAL index on a read-only folder (`_open_read_only`). Its errors are one
+    line each (faults.GuardedConnection): StorageError, IndexDamaged."""
+    if read_only:
+        return _open_read_only(path)
+    with storage_faults(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30.0, isolation_level=None, factory=GuardedConnection)
+    db.path = path
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(SCHEMA)
     _add_columns(db)
     return db
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """`mode=ro`; where that cannot open a WAL catalog (a read-only folder: no -shm file
+    can be made), `immutable=1`, which reads the file as it is and takes no locks (a
+    writer on a read-only folder is impossible anyway)."""
+    last: Exception | None = None
+    for flag in ("mode=ro", "immutable=1"):
+        uri = f"{path.resolve().as_uri()}?{flag}"
+        try:
+            db = sqlite3.connect(
+                uri, uri=True, timeout=30.0, isolation_level=None, factory=GuardedConnection
+            )
+        except sqlite3.Error as err:
+            last = sqlite_fault(err, path) or err
+            continue
+        db.path = path
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except StorageError as err:  # cannot open (the WAL index): try the next way
+            db.close()
+            last = err
+            continue
+        return db
+    assert last is not None
+    raise last
 
 
 def _add_columns(db: sqlite3.Connection) -> None:

@@ -54,10 +54,12 @@ class SqliteLexicalIndex:
     """`LexicalIndex` over chunks_fts and its array copy in `arrays_dir`, plus what the
     embedded index needs to keep them current (`refresh_arrays`, `upgrade`)."""
 
-    def __init__(self, db: sqlite3.Connection, arrays_dir: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, arrays_dir: Path, read_only: bool = False) -> None:
         self._db = db
         self.arrays_dir = arrays_dir
-        if not db.execute(FORMAT_SQL).fetchone()[0] and not has_chunks(db):
+        if read_only:
+            pass  # a reader writes nothing; an empty index has nothing to search anyway
+        elif not db.execute(FORMAT_SQL).fetchone()[0] and not has_chunks(db):
             db.execute(SET_FORMAT_SQL, (LEXICAL_FORMAT,))  # new: all it gets is current
         self._arrays: LexicalSnapshot | None = None
         self._tokenizer: QuestionTokenizer | None = None

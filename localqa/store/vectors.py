@@ -2,28 +2,31 @@
 
 Chroma only holds vectors keyed by chunk id plus the owning document; the catalog holds
 the chunks themselves. Embeddings are always passed in: Chroma's own embedding function
-would download a model.
+would download a model. Every Chroma error becomes one line (faults.vector_fault): a
+`VectorStoreError`, or a `StorageError` for a full or read-only disk.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from localqa.errors import LocalqaError
+from localqa.store.faults import VectorStoreError, vector_fault
 
 if TYPE_CHECKING:
     from localqa.schema import Vectors
 
 COLLECTION = "chunks"
+# The collection's metadata key naming the index (identity.py) it belongs to.
+INDEX_KEY = "localqa_index"
+PAGE = 1000  # ids per Chroma call
 
-
-class VectorStoreError(LocalqaError):
-    """Chroma could not be opened or reached."""
+__all__ = ["COLLECTION", "ChromaVectorStore", "VectorStoreError"]
 
 
 def _chroma_settings() -> Any:
@@ -33,43 +36,133 @@ def _chroma_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False)
 
 
+def open_client(path: Path, host: str = "", port: int = 8000, read_only: bool = False) -> Any:
+    """A Chroma client: of the server `host`:`port`, else of the folder `path` (created
+    unless `read_only`, where a folder that is not there is a VectorStoreError)."""
+    import chromadb
+
+    where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+        if read_only and not path.is_dir():
+            raise VectorStoreError(f"{where} is not there")
+        if not read_only:
+            path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    except Exception as err:
+        fault = vector_fault(err, where)
+        if read_only and not isinstance(fault, VectorStoreError):
+            # chromadb writes its SQLite file on opening (1.5: even with migrations off),
+            # so a read-only folder cannot be opened at all: a reader goes without it
+            why = " ".join(str(err).split())[:200]
+            fault = VectorStoreError(
+                f"{where} cannot be opened read-only: chromadb writes on opening ({why})"
+            )
+        raise fault from err
+
+
 class ChromaVectorStore:
     """`VectorStore` in a Chroma collection: embedded (a folder) or on a server (`host`),
-    where one server holds the collections of several indexes (`namespace`)."""
+    where one server holds the collections of several indexes, each named by its index's
+    id (`collection`: identity.collection_name). `read_only`: a reader's, which never
+    creates the collection; `index_id` labels a collection it creates."""
 
-    def __init__(self, path: Path, host: str = "", port: int = 8000, namespace: str = "") -> None:
-        import chromadb
-
-        try:
-            if host:
-                client: Any = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+    def __init__(
+        self,
+        path: Path,
+        host: str = "",
+        port: int = 8000,
+        collection: str = COLLECTION,
+        read_only: bool = False,
+        index_id: str = "",
+    ) -> None:
+        self.where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
+        self.name = collection
+        self.client = open_client(path, host, port, read_only)
+        with self._faults():
+            if read_only:
+                self._collection = self.client.get_collection(name=collection)
             else:
-                path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-            self._collection = client.get_or_create_collection(
-                name=f"{namespace}-{COLLECTION}" if namespace else COLLECTION,
-                metadata={"hnsw:space": "cosine"},
-                embedding_function=None,
-            )
+                metadata = {"hnsw:space": "cosine"} | ({INDEX_KEY: index_id} if index_id else {})
+                self._collection = self.client.get_or_create_collection(
+                    name=collection, metadata=metadata, embedding_function=None
+                )
+
+    @contextmanager
+    def _faults(self) -> Iterator[None]:
+        try:
+            yield
         except Exception as err:
-            where = f"Chroma server {host}:{port}" if host else f"Chroma store {path}"
-            raise VectorStoreError(f"{where}: {err}") from err
+            raise vector_fault(err, f"{self.where} (collection {self.name})") from err
+
+    @property
+    def label(self) -> str:
+        """The index id the collection was made for ("" for one made before ids)."""
+        with self._faults():
+            metadata = self._collection.metadata or {}
+        return str(metadata.get(INDEX_KEY, ""))
+
+    def close(self) -> None:
+        """Let go of the client: an embedded store's files and memory once no other
+        client in this process has the same folder open (Chroma counts them). A client
+        opened afterwards reads the folder afresh, with what other processes wrote."""
+        self.client.close()
+
+    def retag(self, ids: Sequence[str], abs_path: str) -> None:
+        """Tag these ids' vectors with another document (a moved file); vectors unchanged."""
+        with self._faults():
+            for start in range(0, len(ids), PAGE):
+                batch = list(ids[start : start + PAGE])
+                self._collection.update(ids=batch, metadatas=[{"doc": abs_path}] * len(batch))
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         if not ids:
             return
-        self._collection.upsert(
-            ids=list(ids),
-            embeddings=np.asarray(vectors, dtype=np.float32),
-            metadatas=[{"doc": p} for p in abs_paths],
-        )
+        with self._faults():
+            self._collection.upsert(
+                ids=list(ids),
+                embeddings=np.asarray(vectors, dtype=np.float32),
+                metadatas=[{"doc": p} for p in abs_paths],
+            )
 
     def delete(self, ids: Sequence[str]) -> None:
-        for start in range(0, len(ids), 1000):
-            self._collection.delete(ids=list(ids[start : start + 1000]))
+        with self._faults():
+            for start in range(0, len(ids), PAGE):
+                self._collection.delete(ids=list(ids[start : start + PAGE]))
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._faults():
+            return int(self._collection.count())
+
+    def ids(self) -> set[str]:
+        """Every id stored (paged: bounded memory per call)."""
+        found: set[str] = set()
+        with self._faults():
+            total = int(self._collection.count())
+            for offset in range(0, total, PAGE * 10):
+                page = self._collection.get(include=[], limit=PAGE * 10, offset=offset)
+                found.update(page["ids"])
+        return found
+
+    def documents_of(self) -> set[str]:
+        """The absolute paths the stored vectors belong to (their `doc` tags)."""
+        found: set[str] = set()
+        with self._faults():
+            total = int(self._collection.count())
+            for offset in range(0, total, PAGE * 10):
+                page = self._collection.get(include=["metadatas"], limit=PAGE * 10, offset=offset)
+                found.update(str(m.get("doc", "")) for m in page["metadatas"] or () if m)
+        return found - {""}
+
+    def get(self, ids: Sequence[str]) -> tuple[list[str], Vectors, list[str]]:
+        """(ids found, their vectors, their documents) among `ids`."""
+        with self._faults():
+            got = self._collection.get(ids=list(ids), include=["embeddings", "metadatas"])
+        found = list(got["ids"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(found), -1)
+        docs = [str((m or {}).get("doc", "")) for m in got["metadatas"] or ()]
+        return found, vectors, docs
 
     def query(
         self, vector: Vectors, limit: int, documents: Sequence[str] = ()
@@ -80,12 +173,22 @@ class ChromaVectorStore:
         # an empty collection, or a limit above its size, with what it has
         if limit <= 0:
             return []
-        result = self._collection.query(
-            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-            n_results=limit,
-            include=["distances"],
-            where={"doc": {"$in": list(documents)}} if documents else None,
-        )
+        with self._faults():
+            result = self._collection.query(
+                query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+                n_results=limit,
+                include=["distances"],
+                where={"doc": {"$in": list(documents)}} if documents else None,
+            )
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def vectors_of(self, ids: Sequence[str]) -> Vectors:
+        """The stored vectors of `ids`, one float32 row each in their order (`localqa index
+        copy`: vectors move, never re-embedded); KeyError for an id that has none."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), 1000):
+            got = self._collection.get(ids=list(ids[start : start + 1000]), include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        return np.asarray([found[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)

@@ -1,0 +1,78 @@
+"""An `Answer` read back from its JSON (`Answer.as_json`, what `ask --json` prints and
+`localqa serve` returns), so a client of the server shows it exactly as a local answer is
+shown (presentation.py): the text, its numbered sources with their quotes and lines, the
+unsupported sentences, the quotes shown under it.
+
+What the JSON leaves out is what no front end shows: chunk ids, character offsets,
+document hashes, titles and sections come back empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localqa.answering.answerer import ESTIMATED, Answer
+from localqa.answering.citations import Citation, SentenceCheck
+from localqa.schema import Chunk
+
+_COUNTING = {text: name for name, text in ESTIMATED.items()}
+
+
+def _chunk(context: dict[str, Any]) -> Chunk:
+    first, last = context["lines"]
+    return Chunk(
+        id="",
+        text=str(context["text"]),
+        source=str(context["source"]),
+        abs_path=str(context["abs_path"]),
+        page=int(context["page"]),
+        line_start=int(first),
+        line_end=int(last),
+        char_start=0,
+        char_end=0,
+        doc_hash="",
+        page_kind=str(context.get("page_kind", "page")),
+    )
+
+
+def answer_from_json(data: dict[str, Any]) -> Answer:
+    """The Answer `data` (`Answer.as_json()`) was made from, as far as it is shown.
+    Raises KeyError, TypeError or ValueError on JSON of another shape."""
+    contexts = tuple(_chunk(c) for c in data["contexts"])
+    citations = tuple(
+        Citation(int(c["n"]), contexts[int(c["n"]) - 1], str(c["quote"]), float(c["score"]))
+        for c in data["citations"]
+    )
+    checks = tuple(
+        SentenceCheck(
+            str(s["text"]),
+            tuple(int(n) for n in s["cited"]),
+            float(s["support"]),
+            bool(s["supported"]),
+            str(s.get("evidence", "")),
+            bool(s.get("from_instructions", False)),
+        )
+        for s in data.get("sentences") or ()
+    )
+    layout = data.get("layout") or {}
+    fallback = data.get("extractive")
+    return Answer(
+        question=str(data["question"]),
+        text=str(data["answer"]),
+        mode=str(data["mode"]),
+        citations=citations,
+        contexts=contexts,
+        checks=checks,
+        timings=dict(data.get("timings") or {}),
+        model=data.get("model"),
+        gpu_layers=data.get("gpu_layers"),
+        sources_dropped=int(data.get("sources_dropped", 0)),
+        cancelled=bool(data.get("cancelled", False)),
+        layout=str(layout.get("name", "")),
+        layout_reason=str(layout.get("reason", "")),
+        finish_reason=str(data.get("finish_reason", "")),
+        fallback=answer_from_json(fallback) if fallback else None,
+        fallback_reason=str(data.get("extractive_shown_because") or ""),
+        abstained=bool(data.get("abstained", False)),
+        token_counts=_COUNTING.get(str(data.get("token_budget")), "exact"),
+    )

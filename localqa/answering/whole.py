@@ -1,0 +1,234 @@
+"""Answers read from every chunk of a document (issue 25, whole-document questions):
+a summary, a list, or what changed between two documents, each line a quote of the
+document cited to its file, page and lines, in document order.
+
+Every chunk is read within a time budget (`whole_document_seconds`); what the budget cut
+off is said in the answer, never left out silently. With a model, the chunks these quotes
+come from are its sources, and its answer is checked sentence by sentence as any other.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from localqa.answering.citations import Citation
+from localqa.answering.whole_question import WholeQuestion
+from localqa.schema import Chunk
+from localqa.sentences import is_title, sentence_units
+from localqa.store.base import IndexReader
+from localqa.text import content_words, unlisted, words
+
+# Sentences a summary quotes: about the square root of the document's, within these.
+SUMMARY_MIN, SUMMARY_MAX = 3, 10
+LIST_MAX = 30
+CHANGES_MAX = 15
+# Word overlap (Jaccard) of two sentences that say the same thing, one changed.
+SAME_SENTENCE = 0.5
+_TIME_WORDS = frozenset(
+    "deadline deadlines date dates due when day days time timeline milestone milestones "
+    "period periods term terms".split()
+)
+_WHEN = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\bwithin\s+\w+\s+(?:business\s+|working\s+|calendar\s+)?(?:hours?|days?|weeks?|months?|years?)\b"
+    r"|\bno\s+later\s+than\b|\bdeadline\b|\bdue\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    """One sentence (or record) of a document and the chunk it stands in."""
+
+    chunk: Chunk
+    text: str
+    record: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A document's sentences in order, each once (chunks overlap), and how much of the
+    document was read (chunks) before the time budget ran out."""
+
+    source: str
+    sentences: tuple[Quoted, ...]
+    chunks_read: int
+    chunks_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class WholeAnswer:
+    """The answer's text with [n] markers, its citations (one per quoted sentence), and
+    whether anything was found."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    found: bool
+
+
+def read_document(source: str, chunks: Sequence[Chunk], deadline: float) -> Reading:
+    """The sentences of `chunks` (one document's, in order) read until `deadline`
+    (time.monotonic() seconds)."""
+    seen: set[str] = set()
+    found: list[Quoted] = []
+    for read, chunk in enumerate(chunks):
+        if time.monotonic() > deadline:
+            return Reading(source, tuple(found), read, len(chunks))
+        for text, record in sentence_units(chunk.text):
+            key = " ".join(words(text))
+            if key and key not in seen and len(content_words(text)) >= 2:
+                seen.add(key)
+                found.append(Quoted(chunk, text, record))
+    return Reading(source, tuple(found), len(chunks), len(chunks))
+
+
+def read_whole(
+    asked: WholeQuestion, index: IndexReader, paths: Sequence[str], budget_s: float
+) -> WholeAnswer:
+    """`asked` answered from every chunk of the documents at `paths` (absolute), read
+    within `budget_s` seconds in all."""
+    deadline = time.monotonic() + budget_s
+    readings = []
+    for path in paths:
+        known = index.catalog.document(path)
+        source = known.source if known else PurePath(path).name
+        readings.append(read_document(source, index.chunks.of_document(path), deadline))
+    if not readings or (asked.kind == "compare" and len(readings) < 2):
+        return WholeAnswer("No document of the index matches what the question names.", (), False)
+    return answer_whole(asked, readings, budget_s)
+
+
+def answer_whole(asked: WholeQuestion, readings: Sequence[Reading], budget_s: float) -> WholeAnswer:
+    """The answer to `asked` from `readings` (one per document, in `asked.documents`'
+    order); a line saying what the budget of `budget_s` seconds left unread."""
+    if asked.kind == "compare":
+        lines, quoted = _compare(readings[0], readings[1])
+    elif asked.kind == "list":
+        lines, quoted = _listing(readings[0], asked.target)
+    else:
+        lines, quoted = _summary(readings[0])
+    unread = [
+        f"Read {r.chunks_read} of {r.chunks_total} passages of {r.source} within "
+        f"whole_document_seconds = {budget_s:g}; the rest was not read."
+        for r in readings
+        if r.chunks_read < r.chunks_total
+    ]
+    citations = tuple(Citation(n, q.chunk, q.text, 1.0) for n, q in enumerate(quoted, start=1))
+    return WholeAnswer("\n".join(lines + unread), citations, bool(quoted))
+
+
+def summary_sentences(reading: Reading) -> list[Quoted]:
+    """SumBasic (Nenkova and Vanderwende, 2005): the sentence whose words are the most
+    frequent in the document, then again with the words already said counting less;
+    returned in document order."""
+    pool = [q for q in reading.sentences if not q.record and not is_title(q.text)]
+    pool = [q for q in pool if len(content_words(q.text)) >= 4] or list(reading.sentences)
+    said = [content_words(q.text) for q in pool]
+    counts = Counter(w for ws in said for w in ws)
+    total = sum(counts.values()) or 1
+    weight = {w: c / total for w, c in counts.items()}
+    size = min(SUMMARY_MAX, max(SUMMARY_MIN, round(math.sqrt(len(reading.sentences)))))
+    chosen: list[int] = []
+    while len(chosen) < min(size, len(pool)):
+        best = max(
+            (i for i in range(len(pool)) if i not in chosen),
+            key=lambda i: sum(weight[w] for w in said[i]) / len(said[i]) if said[i] else 0.0,
+        )
+        chosen.append(best)
+        for w in said[best]:
+            weight[w] **= 2
+    return [pool[i] for i in sorted(chosen)]
+
+
+def _summary(reading: Reading) -> tuple[list[str], list[Quoted]]:
+    picked = summary_sentences(reading)
+    head = (
+        f"{reading.source} in {len(picked)} of its {len(reading.sentences)} sentences, "
+        "in document order (quotes, not a written summary):"
+    )
+    return [head] + [f"- {unlisted(q.text)} [{n}]" for n, q in enumerate(picked, start=1)], picked
+
+
+def listed_sentences(reading: Reading, target: frozenset[str]) -> list[Quoted]:
+    """The sentences that hold a word of `target` (singular or plural), and, when dates
+    are asked for ("deadline", "when"), those that state a date or a time limit."""
+    stems = {_singular(w) for w in target}
+    timely = bool(target & _TIME_WORDS)
+    return [
+        q
+        for q in reading.sentences
+        if {_singular(w) for w in content_words(q.text)} & stems
+        or (timely and _WHEN.search(q.text))
+    ][:LIST_MAX]
+
+
+def _listing(reading: Reading, target: frozenset[str]) -> tuple[list[str], list[Quoted]]:
+    picked = listed_sentences(reading, target)
+    asked = ", ".join(sorted(target))
+    if not picked:
+        return [f"Nothing in {reading.source} mentions {asked}."], []
+    head = f"What {reading.source} says of {asked}: {len(picked)} passages, in document order:"
+    return [head] + [f"- {unlisted(q.text)} [{n}]" for n, q in enumerate(picked, start=1)], picked
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Sentences of `old` said differently in `new` (pairs), only in `new`, only in `old`."""
+
+    changed: list[tuple[Quoted, Quoted]]
+    added: list[Quoted]
+    removed: list[Quoted]
+
+
+def changes(old: Reading, new: Reading) -> Changes:
+    """Each sentence of `new` against its closest of `old` by word overlap: the same
+    words, the same sentence; SAME_SENTENCE or more, the same sentence changed; less,
+    a sentence of its own."""
+    old_words = [frozenset(words(q.text)) for q in old.sentences]
+    matched: set[int] = set()
+    changed, added = [], []
+    for q in new.sentences:
+        mine = frozenset(words(q.text))
+        scores = [len(mine & theirs) / (len(mine | theirs) or 1) for theirs in old_words]
+        best = max(range(len(scores)), key=scores.__getitem__, default=-1)
+        if best >= 0 and scores[best] >= SAME_SENTENCE:
+            matched.add(best)
+            if scores[best] < 1.0:
+                changed.append((old.sentences[best], q))
+        else:
+            added.append(q)
+    removed = [q for i, q in enumerate(old.sentences) if i not in matched]
+    return Changes(changed[:CHANGES_MAX], added[:CHANGES_MAX], removed[:CHANGES_MAX])
+
+
+def _compare(old: Reading, new: Reading) -> tuple[list[str], list[Quoted]]:
+    found = changes(old, new)
+    a, b = PurePath(old.source).name, PurePath(new.source).name
+    if not (found.changed or found.added or found.removed):
+        return [f"{a} and {b} say the same thing, sentence for sentence."], []
+    lines, quoted = [f"What changed from {a} to {b} (quotes of both, in document order):"], []
+    if found.changed:
+        lines.append("Changed:")
+        for before, after in found.changed:
+            quoted += [before, after]
+            was, now = unlisted(before.text), unlisted(after.text)
+            lines.append(f"- {was} [{len(quoted) - 1}] → {now} [{len(quoted)}]")
+    for title, only in ((f"Only in {b}:", found.added), (f"Only in {a}:", found.removed)):
+        if only:
+            lines.append(title)
+            for q in only:
+                quoted.append(q)
+                lines.append(f"- {unlisted(q.text)} [{len(quoted)}]")
+    return lines, quoted

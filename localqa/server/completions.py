@@ -1,0 +1,200 @@
+"""The OpenAI-compatible face of `localqa serve`: `POST /v1/chat/completions` and
+`GET /v1/models`, so chat front ends and editor plugins that speak that protocol use
+localqa as a model named "localqa".
+
+The conversation in `messages` drives a ChatSession (localqa/answering/session.py), as the
+chat does: a follow-up is searched as its standalone form. The reply's text is the answer
+as `localqa ask` shows it, its citations as footnotes (`[1] file, page 3, lines 10-12:
+"quote"`); an extra top-level `citations` field carries them as `ask --json` does, and
+`searched` what the question was searched as. With
+`stream`, `chat.completion.chunk` server-sent events, the footnotes and `citations` in the
+last ones, then `data: [DONE]`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from localqa.server.requests import MAX_QUESTION_CHARS
+
+if TYPE_CHECKING:
+    from localqa.answering.conversations import Source
+    from localqa.answering.presentation import Presentation
+
+MODEL_NAME = "localqa"
+MAX_MESSAGES = 200
+UNSUPPORTED = "[not supported by the sources]"
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content; only text parts are read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: str
+    text: str = ""
+
+
+class ChatMessage(BaseModel):
+    """One message of the conversation, as OpenAI's API takes it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(p.text for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """`POST /v1/chat/completions`: `model` "localqa", the conversation (1..200 messages,
+    the last a user's question of 1..4000 characters with a word in it) and whether to
+    stream. Other OpenAI parameters (temperature, max_tokens, ...) are accepted and
+    ignored: the answer's sampling is the server's settings."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    model: str = MODEL_NAME
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    stream: bool = False
+
+    @field_validator("model")
+    @classmethod
+    def _is_localqa(cls, value: str) -> str:
+        if value != MODEL_NAME:
+            raise ValueError(f"the only model here is {MODEL_NAME!r}, not {value!r}")
+        return value
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_a_question(cls, value: list[ChatMessage]) -> list[ChatMessage]:
+        last = value[-1]
+        if last.role != "user":
+            raise ValueError("the last message must be the user's question")
+        question = last.text
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
+        if not any(ch.isalnum() for ch in question):
+            raise ValueError("the question has no word in it")
+        return value
+
+    def conversation(self) -> tuple[list[tuple[str, str]], str]:
+        """The (question, answer) pairs before the last question, oldest first (the
+        footnotes localqa added to an answer taken off), and that question. System
+        messages are left out: localqa answers with its own prompt."""
+        exchanges: list[tuple[str, str]] = []
+        asked: str | None = None
+        for message in self.messages[:-1]:
+            if message.role == "user":
+                asked = message.text if asked is None else f"{asked}\n{message.text}"
+            elif message.role == "assistant" and asked is not None:
+                exchanges.append((asked, without_footnotes(message.text)))
+                asked = None
+        return exchanges, self.messages[-1].text
+
+
+def without_footnotes(reply: str) -> str:
+    """An answer as localqa wrote it, from a reply of `reply_text`'s (what follows the
+    answer, from its first blank-line-separated footnote block on, taken off)."""
+    blocks = reply.split("\n\n")
+    for i, block in enumerate(blocks[1:], start=1):
+        if block.startswith(("Sources:", "Nearest passages:", UNSUPPORTED)):
+            return "\n\n".join(blocks[:i]).rstrip()
+    return reply.rstrip()
+
+
+def footnotes(sources: Sequence[Source], heading: str) -> str:
+    """`heading`, then one line per cited source: `[n] file, page p, lines a-b: "quote"`
+    (the quote's own lines); "" when none is cited."""
+    from localqa.answering.presentation import cited
+
+    lines = [
+        f'[{s.number}] {s.chunk.location(s.chunk.quote_lines(s.quote))}: "{s.quote}"'
+        for s in cited(sources)
+    ]
+    return f"\n\n{heading}\n" + "\n".join(lines) if lines else ""
+
+
+def reply_head(shown: Presentation) -> str:
+    """The text of the reply before its footnotes, when it was not streamed token by
+    token: the line saying why quotes replaced the answer, then the text shown."""
+    return f"{shown.because}\n\n{shown.text}" if shown.replaced else shown.text
+
+
+def reply_tail(shown: Presentation) -> str:
+    """What follows the answer's text in the reply, as `localqa ask` prints it: the
+    footnotes of its sources, the sentences they do not support, and the quotes shown
+    under it (with the line saying why) and their own footnotes."""
+    heading = "Nearest passages:" if shown.nearest else "Sources:"
+    tail = footnotes(shown.sources, heading)
+    tail += "".join(f"\n\n{UNSUPPORTED} {sentence}" for sentence in shown.unsupported)
+    if shown.under is not None:
+        tail += f"\n\n{shown.because}\n\n{shown.under.text}"
+        tail += footnotes(shown.under_sources, "Sources of these quotes:")
+    return tail
+
+
+def citations(shown: Presentation) -> list[dict[str, Any]]:
+    """The footnotes of the text shown, as `ask --json` gives citations."""
+    return [c.as_json() for c in shown.shown.citations]
+
+
+def finish_reason(shown: Presentation) -> str:
+    """OpenAI's finish_reason: "length" when the model ran out of tokens, else "stop"."""
+    return "length" if shown.answer.finish_reason == "length" else "stop"
+
+
+class Reply:
+    """One reply's identity (`id`, `created`) and its objects: the whole
+    `chat.completion`, or its `chat.completion.chunk`s."""
+
+    def __init__(self) -> None:
+        self.id = f"chatcmpl-{uuid.uuid4().hex}"
+        self.created = int(time.time())
+
+    def _object(self, kind: str, choice: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": kind,
+            "created": self.created,
+            "model": MODEL_NAME,
+            "choices": [{"index": 0, **choice}],
+        }
+
+    def completion(self, shown: Presentation, searched: str) -> dict[str, Any]:
+        message = {"role": "assistant", "content": reply_head(shown) + reply_tail(shown)}
+        choice = {"message": message, "finish_reason": finish_reason(shown)}
+        return {**self._object("chat.completion", choice), **_extra(shown, searched)}
+
+    def chunk(self, content: str | None = None, role: bool = False) -> dict[str, Any]:
+        delta: dict[str, Any] = {"role": "assistant"} if role else {}
+        if content is not None:
+            delta["content"] = content
+        return self._object("chat.completion.chunk", {"delta": delta, "finish_reason": None})
+
+    def last_chunk(self, shown: Presentation, searched: str) -> dict[str, Any]:
+        choice = {"delta": {}, "finish_reason": finish_reason(shown)}
+        return {**self._object("chat.completion.chunk", choice), **_extra(shown, searched)}
+
+
+def _extra(shown: Presentation, searched: str) -> dict[str, Any]:
+    """localqa's fields beside OpenAI's: the footnotes as `ask --json`'s citations, and
+    what the question was searched as (a follow-up made standalone)."""
+    return {"citations": citations(shown), "searched": searched}
+
+
+def models() -> dict[str, Any]:
+    """`GET /v1/models`: the one model, "localqa"."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "localqa"}],
+    }

@@ -1,0 +1,226 @@
+"""`POST /v1/chat/completions` and `GET /v1/models` of a real `localqa serve` (uvicorn in
+its own process, extractive) over the sample index, asked by a real HTTP client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from localqa.config import Settings
+from tests.test_server import QUESTION, start, stop
+
+CARD = "I lost my access card. What do I do?"
+COST = "How much does it cost?"
+FOOTNOTE = r'\[(\d+)\] ([^,\n]+), (page|slide|sheet) (\d+), lines? (\d+)(?:-(\d+))?: "'
+
+
+@pytest.fixture(scope="module")
+def base(sample_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server, url = start(sample_index, tmp_path_factory.mktemp("serve-chat"))
+    yield url
+    log = stop(server)
+    assert "Traceback" not in log, log
+
+
+def chat(base: str, messages: list[dict[str, Any]], **extra: Any) -> httpx.Response:
+    body = {"model": "localqa", "messages": messages, **extra}
+    return httpx.post(f"{base}/v1/chat/completions", json=body, timeout=120)
+
+
+def user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+def streamed(base: str, messages: list[dict[str, Any]]) -> list[Any]:
+    """The `data:` payloads of a streamed reply, parsed; "[DONE]" as it is."""
+    body = {"model": "localqa", "messages": messages, "stream": True}
+    with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=120) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in response.iter_lines() if line]
+    assert all(line.startswith("data: ") for line in lines), lines
+    payloads = [line.removeprefix("data: ") for line in lines]
+    return [p if p == "[DONE]" else json.loads(p) for p in payloads]
+
+
+def test_models_lists_localqa(base: str) -> None:
+    listed = httpx.get(f"{base}/v1/models").json()
+    assert listed["object"] == "list"
+    assert [m["id"] for m in listed["data"]] == ["localqa"]
+
+
+def test_a_completion_carries_the_answer_its_footnotes_and_citations(base: str) -> None:
+    import re
+
+    response = chat(base, [{"role": "system", "content": "Be brief."}, user(QUESTION)])
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["object"] == "chat.completion" and reply["model"] == "localqa"
+    assert reply["id"].startswith("chatcmpl-") and isinstance(reply["created"], int)
+    [choice] = reply["choices"]
+    assert choice["index"] == 0 and choice["finish_reason"] == "stop"
+    assert choice["message"]["role"] == "assistant"
+    content = choice["message"]["content"]
+    asked = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=120).json()
+    # the answer as /v1/ask gives it, then its footnotes, one per citation
+    assert content.startswith(asked["answer"] + "\n\nSources:\n")
+    assert reply["citations"] == asked["citations"] and reply["citations"]
+    assert reply["searched"] == QUESTION
+    notes = re.findall(FOOTNOTE, content)
+    assert len(notes) == len(reply["citations"])
+    for note, cited in zip(notes, reply["citations"], strict=True):
+        number, source, _, page, first, last = note
+        assert (int(number), source, int(page)) == (cited["n"], cited["source"], cited["page"])
+        assert [int(first), int(last or first)] == cited["quote_lines"]
+        assert f'{first}{"-" + last if last else ""}: "{cited["quote"]}"' in content
+    assert "20th" in content
+
+
+def test_a_streamed_completion_is_the_same_reply_in_chunks(base: str) -> None:
+    whole = chat(base, [user(QUESTION)]).json()
+    events = streamed(base, [user(QUESTION)])
+    assert events[-1] == "[DONE]"
+    chunks = events[:-1]
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    assert len({c["id"] for c in chunks}) == 1 and chunks[0]["id"].startswith("chatcmpl-")
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    *body, last = chunks
+    assert last["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
+    assert last["citations"] == whole["citations"] and last["searched"] == QUESTION
+    assert all(c["choices"][0]["finish_reason"] is None for c in body)
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in body)
+    assert text == whole["choices"][0]["message"]["content"]
+
+
+def test_a_follow_up_is_searched_with_its_conversation(base: str) -> None:
+    first = chat(base, [user(CARD)]).json()
+    said = first["choices"][0]["message"]["content"]
+    conversation = [user(CARD), {"role": "assistant", "content": said}, user(COST)]
+    follow = chat(base, conversation).json()
+    # the follow-up carried the card over, so retrieval found its price
+    assert follow["searched"].startswith(COST)
+    assert "access" in follow["searched"] and "card" in follow["searched"]
+    assert "NOK 150" in follow["choices"][0]["message"]["content"]
+    alone = chat(base, [user(COST)]).json()
+    assert alone["searched"] == COST  # no conversation: nothing to build on
+    # streamed, the same follow-up, and OpenAI's content parts are read as text
+    parts = [{"type": "text", "text": COST}]
+    events = streamed(base, [*conversation[:2], {"role": "user", "content": parts}])
+    assert events[-2]["searched"] == follow["searched"]
+    assert events[-2]["citations"] == follow["citations"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            {"model": "gpt-4o", "messages": [user(QUESTION)]},
+            "model: the only model here is 'localqa', not 'gpt-4o'",
+        ),
+        (
+            {"model": "localqa", "messages": []},
+            "messages: List should have at least 1 item after validation, not 0",
+        ),
+        (
+            {"model": "localqa", "messages": [user(QUESTION), {"role": "assistant"}]},
+            "messages: the last message must be the user's question",
+        ),
+        (
+            {"model": "localqa", "messages": [user(" ?! ")]},
+            "messages: the question has no word in it",
+        ),
+        (
+            {"model": "localqa", "messages": [user("x" * 4001)]},
+            "messages: the question is longer than 4000 characters",
+        ),
+        ({"model": "localqa"}, "messages: Field required"),
+    ],
+)
+def test_a_bad_chat_request_is_a_422_with_one_reason(base: str, body: Any, reason: str) -> None:
+    response = httpx.post(f"{base}/v1/chat/completions", json=body, timeout=60)
+    assert response.status_code == 422
+    assert response.json() == {"detail": reason}
+
+
+def test_the_schema_lists_the_openai_endpoints(base: str) -> None:
+    paths = set(httpx.get(f"{base}/openapi.json").json()["paths"])
+    assert {"/v1/chat/completions", "/v1/models"} <= paths
+
+
+def test_footnotes_are_taken_off_an_answer_sent_back() -> None:
+    from localqa.server.completions import without_footnotes
+
+    reply = 'Paid on the 20th [1].\n\nSources:\n[1] faq.txt, page 1, lines 7-8: "Salary is"'
+    assert without_footnotes(reply) == "Paid on the 20th [1]."
+    flagged = "It is blue.\n\n[not supported by the sources] It is blue."
+    assert without_footnotes(flagged) == "It is blue."
+    assert without_footnotes("Two\n\nparagraphs.") == "Two\n\nparagraphs."
+
+
+def test_closing_a_conversation_stream_stops_its_answer(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What a client gone away does to a chat completion: the endpoint closes the engine's
+    stream, and the answer being written (a stand-in writing until stopped) ends."""
+    import asyncio
+    import threading
+
+    import localqa.answering.session as session
+    from localqa.answering.answerer import Token
+    from localqa.answering.session import Searched
+    from localqa.builder import Builder
+    from localqa.server.engine import Engine
+
+    ended = threading.Event()
+
+    def endless(*_: Any, **__: Any) -> Iterator[Token]:
+        stop: threading.Event = _[3]
+        try:
+            while not stop.wait(0.01):
+                yield Token("word ")
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(session, "shown_stream", endless)
+    engine = Engine(Builder(sample_index), max_queue=1, use_model=False)
+
+    async def first_token_then_leave() -> list[Any]:
+        await engine.load()
+        events = engine.converse([(CARD, "Go to reception.")], COST)
+        got = [await anext(events), await anext(events)]
+        await events.aclose()
+        return got
+
+    searched, token = asyncio.run(first_token_then_leave())
+    assert isinstance(searched, Searched) and "card" in searched.text
+    assert token == Token("word ")
+    assert ended.wait(10)
+    engine.close()
+
+
+def test_ask_with_history_searches_a_follow_up_standalone(base: str) -> None:
+    """`/v1/ask` with `history` answers as a chat turn: what `localqa chat --server` uses."""
+    first = httpx.post(f"{base}/v1/ask", json={"question": CARD}, timeout=120).json()
+    body = {"question": COST, "history": [{"question": CARD, "answer": first["answer"]}]}
+    plain = httpx.post(f"{base}/v1/ask", json=body, timeout=120)
+    assert plain.status_code == 200 and plain.headers["localqa-shown"] == "answer"
+    answer = plain.json()
+    assert answer["question"].startswith(COST) and "card" in answer["question"]
+    assert "NOK 150" in answer["answer"]
+    with httpx.stream(
+        "POST", f"{base}/v1/ask", json={**body, "stream": True}, timeout=120
+    ) as response:
+        from tests.test_server import events_of
+
+        events = events_of(response.read().decode())
+    assert events[0] == ("searched", {"text": answer["question"]})
+    assert events[-1][0] == "answer" and events[-1][1]["citations"] == answer["citations"]
+    empty = {"question": CARD, "history": [], "stream": True}
+    with httpx.stream("POST", f"{base}/v1/ask", json=empty, timeout=120) as response:
+        kinds = [kind for kind, _ in events_of(response.read().decode())]
+    assert kinds[0] == "searched" and kinds[-1] == "answer"
