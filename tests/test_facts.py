@@ -208,3 +208,14 @@ def test_the_answer_beside_the_best_matching_sentence_stands_alone(
     )
     assert checks[0].supported
     assert why_quotes(checks, extract.quotes, question, passages) == "not-answered"
+
+
+def test_a_sentence_about_the_sources_makes_no_claim(checker: SupportChecker) -> None:
+    sources = [chunk("The customary law of Normandy was developed between 1000 and 1300.")]
+    said = (
+        "The source you provided is a reference to the Normans.txt file, which contains the "
+        "customary law of Normandy."
+    )
+    assert check_answer(said, sources, checker, "Where are Jersey and Guernsey")[0] == []
+    claim = "Based on the sources, the customary law of Normandy was developed from 1000."
+    assert len(check_answer(claim, sources, checker)[0]) == 1

@@ -32,6 +32,15 @@ MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 LEXICAL_SUPPORTED = 0.5
 SEMANTIC_SUPPORTED = 0.65
 MIN_CLAIM_WORDS = 3
+# A sentence about the sources rather than the world ("The source you provided is a
+# reference to the Normans.txt file", SmolLM2-135M): it makes no claim to check, and its
+# words are all in the sources. Not "Based on the sources, X is Y": that claims X is Y.
+ABOUT_THE_SOURCES = re.compile(
+    r"\s*(?:the|this|these|your|each)\s+(?:provided\s+)?(?:source|sources|document|documents|"
+    r"passage|passages|file|files)\b(?:\s+(?:you|that\s+you)\s+(?:provided|gave|shared))?\s+"
+    r"(?:is|are|was|contains?|says?|provides?|mentions?|refers?|includes?|lists?|has|have)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +205,8 @@ def check_answer(
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
         judged = unlisted(claim)  # a list item's "2." is no number it states
+        if ABOUT_THE_SOURCES.match(judged):
+            continue  # "The source you provided is a reference to ...": no claim to check
         facts = facts_of(judged)
         short = len(content_words(judged)) < MIN_CLAIM_WORDS
         if short:
