@@ -10,12 +10,12 @@ import pytest
 from localqa.answering.asked import asked_kind, gives, states_unit, unit_asked
 from localqa.answering.citations import SupportChecker, check_answer
 from localqa.answering.facts import (
-    contradicts,
     evidence_facts,
     facts_of,
     share_held,
     spelt_as_digits,
 )
+from localqa.answering.polarity import contradicts
 from localqa.answering.relevance import why_quotes
 from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk

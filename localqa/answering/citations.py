@@ -12,7 +12,6 @@ import numpy as np
 
 from localqa.answering.facts import (
     Facts,
-    contradicts,
     evidence_facts,
     facts_of,
     in_asked_unit,
@@ -20,6 +19,7 @@ from localqa.answering.facts import (
     share_held,
     without,
 )
+from localqa.answering.polarity import contradicts
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
 from localqa.sentences import split_sentences
