@@ -58,7 +58,10 @@ def without_timings(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in answer.items() if k != "timings"}
 
 
-@pytest.mark.parametrize("question", [QUESTION, "How many weeks of parental leave?"])
+LONG = "Tell me about the salary and the payslips " * 40 + QUESTION  # past the encoder
+
+
+@pytest.mark.parametrize("question", [QUESTION, "How many weeks of parental leave?", LONG])
 def test_ask_server_prints_what_a_local_ask_prints(
     base: str, sample_index: Settings, tmp_path: Path, question: str
 ) -> None:
@@ -67,9 +70,12 @@ def test_ask_server_prints_what_a_local_ask_prints(
     assert local.returncode == remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout and "Sources:" in remote.stdout
     assert remote.stderr == local.stderr
+    assert ("longer than the embedder's window" in remote.stderr) is (question == LONG)
 
 
-def test_ask_server_json_is_the_servers_object(base: str, tmp_path: Path) -> None:
+def test_ask_server_json_is_the_servers_object(
+    base: str, sample_index: Settings, tmp_path: Path
+) -> None:
     remote = localqa(
         "ask", QUESTION, "--server", base, "--json", cwd=tmp_path, env=client_env(tmp_path)
     )
@@ -78,6 +84,9 @@ def test_ask_server_json_is_the_servers_object(base: str, tmp_path: Path) -> Non
     served = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=120).json()
     assert without_timings(printed) == without_timings(served)
     assert list(printed) == list(served) and set(printed["timings"]) == set(served["timings"])
+    env = serve_env(sample_index)
+    local = localqa("ask", QUESTION, "--extractive", "--json", cwd=tmp_path, env=env)
+    assert list(json.loads(local.stdout)) == list(printed)  # what a local --json prints
 
 
 def test_ask_server_loads_no_index_embedder_or_model(base: str) -> None:
@@ -89,7 +98,12 @@ try:
 except SystemExit as done:
     assert done.code in (0, None), done.code
 """
-    assert loaded_after(code) == []  # no torch, chromadb, llama_cpp, onnx, textual, fastapi
+    assert loaded_after(code) == []  # no torch, chromadb, llama_cpp, textual, fastapi
+    more = ["onnxruntime", "localqa.store.index", "localqa.embedding.onnx_encoder", "gguf"]
+    probe = code + f"\nprint([m for m in {more!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + probe], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().strip().splitlines()[-1] == "[]"  # nor onnxruntime, an index
 
 
 def test_a_server_that_is_down_is_one_line_and_exit_1(tmp_path: Path) -> None:
@@ -172,6 +186,17 @@ def test_refusals_and_failures_are_one_line(base: str, tmp_path: Path) -> None:
     with pytest.raises(ServerError, match="ended the answer before it was whole"):
         list(client.ask(QUESTION).events)
 
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    client = ServerClient("http://team-box:8000", None, 30, httpx.MockTransport(slow))
+    with pytest.raises(ServerError) as stalled:
+        client.health()
+    assert str(stalled.value) == (
+        "the localqa server at http://team-box:8000 sent nothing for 30 s; it may be "
+        "overloaded: check http://team-box:8000/healthz"
+    )
+
 
 def test_remote_chat_core_follows_up_saves_and_resumes(base: str, tmp_path: Path) -> None:
     import threading
@@ -227,3 +252,30 @@ async def test_chat_server_under_pilot_shows_the_answer_its_sources_and_a_follow
         view = await ask(pilot, COST)
         assert "NOK 150" in view.text
         assert "searched for" in str(app.exchanges[-1].question_view.visual)
+
+
+@pytest.mark.anyio
+async def test_chat_server_that_is_down_is_one_message_in_the_app(tmp_path: Path) -> None:
+    from localqa.builder import Builder
+    from localqa.cli.chat import remote_factory
+    from localqa.tui.app import ChatApp
+    from tests.test_tui import settle
+
+    url = f"http://127.0.0.1:{free_port()}"
+    client_home = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "client")})
+    app = ChatApp(remote_factory(Builder(client_home), url))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.core_error == (
+            f"cannot reach the localqa server at {url} (connection refused); start it with "
+            "`localqa serve`, or check the URL"
+        )
+
+
+def test_chat_server_needs_a_url(tmp_path: Path) -> None:
+    done = localqa("chat", "--server", "team-box:8000", cwd=tmp_path, env=client_env(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == (
+        "localqa: error: --server team-box:8000: give the server's URL, e.g. "
+        "http://127.0.0.1:8000\n"
+    )

@@ -28,42 +28,41 @@ MODEL_ENV = {
 }
 
 
-@pytest.fixture(scope="module")
-def served(
-    sample_index: Settings, smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """`localqa serve --model SmolLM2` over the sample index; its URL."""
+def serve_model(
+    settings: Settings, gguf: Path, cwd: Path, **env: str
+) -> tuple[subprocess.Popen[str], str]:
+    """`localqa serve --model GGUF` over `settings`' index, with MODEL_ENV and `env`;
+    the process and its URL, once it listens (uvicorn does once the model is loaded)."""
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "localqa",
-            "serve",
-            "--port",
-            str(port),
-            "--model",
-            str(smollm2_gguf),
-        ],
-        env=serve_env(sample_index, **MODEL_ENV),
-        cwd=tmp_path_factory.mktemp("serve-gguf"),
+        [sys.executable, "-m", "localqa", "serve", "--port", str(port), "--model", str(gguf)],
+        env=serve_env(settings, **MODEL_ENV, **env),
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     deadline = time.monotonic() + 300
-    while True:  # uvicorn listens once the model is loaded (the app's lifespan)
+    while True:
         if server.poll() is not None:
             pytest.fail(f"localqa serve exited: {server.communicate()[0]}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
+            return server, f"http://127.0.0.1:{port}"
         except OSError:
             if time.monotonic() > deadline:
                 server.kill()
                 pytest.fail("localqa serve did not start")
             time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def served(
+    sample_index: Settings, smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`localqa serve --model SmolLM2` over the sample index; its URL."""
+    server, url = serve_model(sample_index, smollm2_gguf, tmp_path_factory.mktemp("serve-gguf"))
+    yield url
     log = stop(server)
     assert "Traceback" not in log, log
 
@@ -134,3 +133,92 @@ def test_ask_server_shows_the_real_models_answer(served: str, tmp_path: Path) ->
     shown = localqa("ask", QUESTION, "--server", served, cwd=tmp_path, env=env)
     assert shown.returncode == 0 and "Sources:" in shown.stdout
     assert "[generative]" in shown.stderr and "prompt layout:" in shown.stderr
+
+
+def test_esc_in_a_chat_with_the_server_keeps_the_answer_as_written(
+    served: str, tmp_path: Path
+) -> None:
+    """What Esc does in `localqa chat --server`: the core hangs up after the token it was
+    given, the server stops, and the turn is kept as cancelled with the text written."""
+    import threading
+
+    from localqa.answering.answerer import Token
+    from localqa.answering.conversations import ConversationStore
+    from localqa.answering.session import Answered
+    from localqa.client.chat import RemoteCore
+    from localqa.client.http import ServerClient
+
+    core = RemoteCore(ServerClient(served), lambda: ConversationStore(tmp_path / "c.sqlite"))
+    stop = threading.Event()
+    written = ""
+    events = core.ask(QUESTION, stop)
+    for event in events:
+        if isinstance(event, Token):
+            written += event.text
+            stop.set()  # Esc, once the first token is shown
+        elif isinstance(event, Answered):
+            break
+    assert isinstance(event, Answered)
+    assert event.turn.cancelled and event.presentation.text == written != ""
+    assert event.presentation.answer.finish_reason == "cancelled"
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{served}/healthz").json()["questions"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert httpx.get(f"{served}/healthz").json()["questions"] == 0
+    [saved] = core.conversations()
+    assert saved.turns == 1
+    core.close()
+
+
+def test_ask_server_prints_what_a_local_ask_with_the_same_model_prints(
+    served: str, sample_index: Settings, smollm2_gguf: Path, tmp_path: Path
+) -> None:
+    from tests.test_client import client_env, localqa
+
+    model = ["--model", str(smollm2_gguf)]
+    local = localqa("ask", QUESTION, *model, cwd=tmp_path, env=serve_env(sample_index, **MODEL_ENV))
+    remote = localqa("ask", QUESTION, "--server", served, cwd=tmp_path, env=client_env(tmp_path))
+    assert local.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout  # greedy: the same answer, sources, marks
+    # the same diagnostics; loading a model is the server's, said when it started
+    loaded = f"model {smollm2_gguf.name}: "
+    assert local.stderr.startswith(loaded) and loaded not in remote.stderr
+    assert remote.stderr == local.stderr.split("\n", 1)[1]
+
+
+def test_quotes_only_is_shown_the_same_through_the_server(
+    sample_index: Settings, smollm2_gguf: Path, tmp_path: Path
+) -> None:
+    """With `unsupported_answer = "quotes-only"` a model answer that does not stand alone
+    is replaced by its quotes: the server says so in its header, streams no token of it,
+    and `ask --server` shows what a local ask shows."""
+    from tests.test_client import client_env, localqa
+
+    quotes_only = {"LOCALQA_UNSUPPORTED_ANSWER": "quotes-only"}
+    server, url = serve_model(sample_index, smollm2_gguf, tmp_path, **quotes_only)
+    try:
+        question = "Can I bring my dog to the office?"
+        body = {"question": question, "stream": True}
+        with httpx.stream("POST", f"{url}/v1/ask", json=body, timeout=300) as response:
+            assert response.headers["localqa-shown"] == "quotes-only"
+            from tests.test_server import events_of
+
+            events = events_of(response.read().decode())
+        assert [kind for kind, _ in events] == ["answer"]  # no token: it may be replaced
+        env = serve_env(sample_index, **MODEL_ENV, **quotes_only)
+        local = localqa("ask", question, "--model", str(smollm2_gguf), cwd=tmp_path, env=env)
+        remote = localqa("ask", question, "--server", url, cwd=tmp_path, env=client_env(tmp_path))
+        assert local.returncode == remote.returncode == 0, remote.stderr
+        assert remote.stdout == local.stdout
+        completion = {"model": "localqa", "messages": [{"role": "user", "content": question}]}
+        reply = httpx.post(f"{url}/v1/chat/completions", json=completion, timeout=300).json()
+        content = reply["choices"][0]["message"]["content"]
+        answer = events[-1][1]
+        # SmolLM2's greedy "The answer is no." claims nothing: replaced by the quotes, and
+        # the reply says why, then gives them
+        assert answer["extractive_shown_because"] == "no-claim", answer["answer"]
+        assert content.startswith("The model's answer is not shown.")
+        assert answer["extractive"]["answer"] in content
+        assert "Sources:" in remote.stdout and "The model's answer is not shown." in remote.stdout
+    finally:
+        stop(server)

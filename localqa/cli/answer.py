@@ -132,7 +132,8 @@ def ask(
         refuse_local_options(
             index=index, home=home, model=model, n_gpu_layers=n_gpu_layers, extractive=extractive
         )
-        ask_server(server, question, config, top_k, source or (), as_json, show_answer)
+        shown_by = (show_answer, note_question_cut)
+        ask_server(server, question, config, top_k, source or (), as_json, *shown_by)
         return
     from localqa.answering.presentation import Shown, shown_stream
 
@@ -156,6 +157,11 @@ def ask(
         emit_json({**shown.answer.as_json(), "question_cut": cut})
     else:
         show_answer(shown)
+    note_question_cut(cut)
+
+
+def note_question_cut(cut: bool) -> None:
+    """The note on stderr when the question was longer than the embedder's window."""
     if cut:
         sys.stdout.flush()
         print(

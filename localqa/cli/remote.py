@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from localqa.errors import UsageError
 from localqa.text import terminal_safe
@@ -33,10 +33,12 @@ def ask_server(
     sources: Sequence[str],
     as_json: bool,
     show: Callable[[Presentation], None],
+    note_cut: Callable[[bool], None],
 ) -> None:
     """Ask the server at `url`, with the `api_token` setting (LOCALQA_API_TOKEN) as its
     token: the tokens printed as they come, then the answer `show`n as `localqa ask`
-    shows a local one; `--json` the server's object as it came. Raises ServerError (one
+    shows a local one; `--json` the server's object as it came; then `note_cut` says
+    whether the question was cut for the dense search. Raises ServerError (one
     line, exit 1), UsageError, ConfigError."""
     from localqa.client.http import ServerClient
     from localqa.config import load_settings
@@ -47,20 +49,25 @@ def ask_server(
         if as_json:
             from localqa.cli.common import emit_json
 
-            emit_json(client.answer(question, top_k, sources))
-            return
-        _streamed(client.ask(question, top_k, sources), show)
+            answer = client.answer(question, top_k, sources)
+            emit_json(answer)
+        else:
+            answer = _streamed(client.ask(question, top_k, sources), show)
+        note_cut(bool(answer.get("question_cut")))
     finally:
         client.close()
 
 
-def _streamed(asked: Asked, show: Callable[[Presentation], None]) -> None:
+def _streamed(asked: Asked, show: Callable[[Presentation], None]) -> dict[str, Any]:
+    """The tokens as they come, then the answer shown; its JSON."""
     from localqa.answering.answer_json import answer_from_json
     from localqa.answering.presentation import present
 
     for event in asked.events:
         if event.answer is not None:
             show(present(answer_from_json(event.answer), asked.quotes_only))
-        elif event.kind == "token":
+            return event.answer
+        if event.kind == "token":
             sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()
+    raise AssertionError("the events end with the answer or raise ServerError")

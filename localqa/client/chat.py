@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class _Held:
+    """The conversation being held: its id once saved, and its turns."""
+
     id: int | None = None
     turns: list[SavedTurn] = field(default_factory=list)
 

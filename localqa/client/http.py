@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,14 +99,14 @@ class ServerClient:
         Closing `events` early hangs up, which stops the server's generation. Raises
         ServerError, at once or while the events are read."""
         body = _body(question, top_k, sources, history, stream=True)
-        request = self._request("POST", "/v1/ask", body)
-        response = request.__enter__()
+        held = ExitStack()
+        response = held.enter_context(self._request("POST", "/v1/ask", body))
         quotes_only = response.headers.get(SHOWN_HEADER) == "quotes-only"
-        return Asked(quotes_only, self._events(request, response))
+        return Asked(quotes_only, self._events(held, response))
 
-    def _events(self, request: Any, response: httpx.Response) -> Iterator[ServerEvent]:
-        try:
-            for kind, data in _sse(self._read(response.iter_lines())):
+    def _events(self, held: ExitStack, response: httpx.Response) -> Iterator[ServerEvent]:
+        with held:  # the response, and the failures made ServerErrors
+            for kind, data in _sse(response.iter_lines()):
                 if kind == "error":
                     raise ServerError(f"the localqa server at {self.url}: {data.get('detail')}")
                 if kind == "answer":
@@ -116,28 +117,32 @@ class ServerClient:
                 f"the localqa server at {self.url} ended the answer before it was whole; "
                 "see its log, and ask again"
             )
-        finally:
-            request.__exit__(None, None, None)
 
-    def _read(self, lines: Iterator[str]) -> Iterator[str]:
+    @contextmanager
+    def _request(self, method: str, path: str, body: Any = None) -> Iterator[httpx.Response]:
+        """The response to one request, open while the block runs; httpx's failures, in
+        the request or while the block reads it, made one ServerError line."""
+        where = f"the localqa server at {self.url}"
         try:
-            yield from lines
+            with self._http.stream(method, path, json=body) as response:
+                if response.status_code != 200:
+                    raise self._refused(response)
+                yield response
+        except httpx.ConnectError as err:
+            raise ServerError(
+                f"cannot reach {where} ({_reason(err)}); start it with `localqa serve`, "
+                "or check the URL"
+            ) from None
         except httpx.TimeoutException:
-            raise ServerError(self._slow()) from None
+            raise ServerError(
+                f"{where} sent nothing for {self._timeout_s:g} s; it may be overloaded: "
+                f"check {self.url}/healthz"
+            ) from None
         except httpx.HTTPError as err:
             raise ServerError(
-                f"the connection to the localqa server at {self.url} was cut ({err}); "
-                "check that it is still running, and ask again"
+                f"the connection to {where} failed or was cut ({_reason(err)}); check that "
+                "it is still running, and ask again"
             ) from None
-
-    def _slow(self) -> str:
-        return (
-            f"the localqa server at {self.url} sent nothing for {self._timeout_s:g} s; "
-            f"it may be overloaded: check {self.url}/healthz"
-        )
-
-    def _request(self, method: str, path: str, body: Any = None) -> _Request:
-        return _Request(self, method, path, body)
 
     def _refused(self, response: httpx.Response) -> ServerError:
         try:
@@ -157,36 +162,6 @@ class ServerClient:
         if status == 422:
             return ServerError(f"{where} refused the question: {detail}")
         return ServerError(f"{where} failed ({status}: {detail or response.reason_phrase})")
-
-
-class _Request:
-    """One request's response, opened on entry, the failures made ServerErrors."""
-
-    def __init__(self, client: ServerClient, method: str, path: str, body: Any) -> None:
-        self._client = client
-        self._stream = client._http.stream(method, path, json=body)
-
-    def __enter__(self) -> httpx.Response:
-        client = self._client
-        try:
-            response = self._stream.__enter__()
-        except httpx.ConnectError as err:
-            raise ServerError(
-                f"cannot reach the localqa server at {client.url} ({_reason(err)}); "
-                "start it with `localqa serve`, or check the URL"
-            ) from None
-        except httpx.TimeoutException:
-            raise ServerError(client._slow()) from None
-        except httpx.HTTPError as err:
-            raise ServerError(f"the localqa server at {client.url}: {_reason(err)}") from None
-        if response.status_code != 200:
-            error = client._refused(response)
-            self._stream.__exit__(None, None, None)
-            raise error
-        return response
-
-    def __exit__(self, *exc: object) -> None:
-        self._stream.__exit__(None, None, None)
 
 
 def _reason(err: Exception) -> str:
