@@ -4,7 +4,9 @@ A claim that negates what the evidence states ("Alcohol is reimbursed" against "
 not reimbursed"), or uses the antonym of its word ("allowed" against "prohibited"), agrees
 with it word for word and in MiniLM's meaning, and is not supported by it. Which word a
 negation governs is not parsed: the word after the negator, past auxiliaries, is taken, and
-a negation counts only where the other side negates nothing (`contradicts`).
+a negation counts only where the other side negates nothing (`contradicts`). Chinese is
+read the same way, its runs as bigrams, a negator character (不, 没, 未, 无, 非) before the
+bigram it negates ("不可以报销" against "可以报销").
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 from localqa.answering.facts import stem
-from localqa.text import STOPWORDS, TOKEN, fold
+from localqa.text import CJK_CHAR, STOPWORDS, TOKEN, bigrams, fold
 
 NEGATORS = frozenset(
     "not no never none nobody nothing neither nor without cannot cant nowhere".split()
@@ -71,9 +73,30 @@ for _pair in _ANTONYM_PAIRS:
     ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
 
 
+# Chinese negators, written before what they negate ("不可以", "没有", "未经"); the
+# character after one starts the negated word.
+CJK_NEGATORS = frozenset("不没未无非勿别")
+
+
 def _tokens(text: str) -> list[str]:
+    """Lower-cased words, "n't" as "not"; a CJK run as a negator ("not") before the rest
+    of the run, which is read as its bigrams ("不可以报销": not, 可以, 以报, 报销)."""
     text = re.sub(r"n[\u2019']t\b", " not", fold(text), flags=re.I)
-    return [m.group().lower() for m in TOKEN.finditer(text)]
+    tokens: list[str] = []
+    for match in TOKEN.finditer(text):
+        word = match.group().lower()
+        if not CJK_CHAR.match(word):
+            tokens.append(word)
+            continue
+        start = 0
+        for at, char in enumerate(word):
+            if char in CJK_NEGATORS:
+                tokens.extend(bigrams(word[start:at]) if at > start else [])
+                tokens.append("not")
+                start = at + 1
+        if start < len(word):
+            tokens.extend(bigrams(word[start:]))
+    return tokens
 
 
 def polarity(text: str) -> tuple[set[str], set[str]]:
