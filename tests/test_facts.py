@@ -106,6 +106,7 @@ def test_scale_and_plural_and_possessive_do_not_hide_a_fact() -> None:
         ("公司允许在家办公。", "公司禁止在家办公。", True),
         ("每晚住宿费不超过900元。", "住宿费按实际发生金额报销，但每晚不得超过900元。", False),
         ("每日餐补为300元。", "在中国出差期间，每日餐补标准为300元人民币。", False),
+        ("这项规定非常重要。", "这项规定很重要。", False),  # 非常: "very"
         ("The minimum age of a Representative is 25 years.", HOUSE, False),
         ("Slavery shall not exist in the United States.", SLAVERY, False),
     ],

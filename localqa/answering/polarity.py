@@ -76,6 +76,8 @@ for _pair in _ANTONYM_PAIRS:
 # Chinese negators, written before what they negate ("不可以", "没有", "未经"); the
 # character after one starts the negated word.
 CJK_NEGATORS = frozenset("不没未无非勿别")
+# Words that open with a negator character and negate nothing ("very", "the future").
+NOT_NEGATING = frozenset("非常 无论 不仅 不但 不过 不断 别的 别人 未来 无数 非洲".split())
 
 
 def _tokens(text: str) -> list[str]:
@@ -90,7 +92,7 @@ def _tokens(text: str) -> list[str]:
             continue
         start = 0
         for at, char in enumerate(word):
-            if char in CJK_NEGATORS:
+            if char in CJK_NEGATORS and word[at : at + 2] not in NOT_NEGATING:
                 tokens.extend(bigrams(word[start:at]) if at > start else [])
                 tokens.append("not")
                 start = at + 1
