@@ -31,6 +31,11 @@ SENATE = (
     "each State, [chosen by the Legislature thereof,]* for six Years; and each Senator "
     "shall have one Vote."
 )
+CENSUS = (
+    "The actual Enumeration shall be made within three Years after the first Meeting of the "
+    "Congress of the United States, and within every subsequent Term of ten Years, in such "
+    "Manner as they shall by Law direct."
+)
 SLAVERY = (
     "Amendment XIII. Passed by Congress January 31, 1865. Ratified December 6, \n1865.\n"
     "(Note: A portion of Article IV, Section 2 of the Constitution\nwas changed by the 13th "
@@ -150,6 +155,8 @@ SEEN = [
     # flagged although the sources state them
     ("How much is Intel investing in its Ohio mega site?", INTEL, "$20 billion.", True),
     ("How long is a Senator's term?", SENATE, "6 years.", True),
+    # Gemma, over the census clause: the number is there, but not about a Senator
+    ("How long is a Senator's term?", CENSUS, "10 years.", False),
     ("Which amendment abolished slavery?", SLAVERY, "the 13th Amendment", True),
     (
         "Who did the President nominate to the Supreme Court?",

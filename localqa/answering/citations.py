@@ -153,17 +153,25 @@ class SupportChecker:
         facts: Facts | None = None,
         said: str = "",
         window: bool = True,
+        subject: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
         agreement, held back when it lacks a number or name the claim states (`facts`;
-        default: all the claim states) or contradicts what is `said` (default: the claim)."""
+        default: all the claim states) or contradicts what is `said` (default: the claim),
+        and when neither it nor a sentence beside it names any of `subject` (the names a
+        short answer's question asks about: "10 years." to "How long is a Senator's
+        term?" is not stated by a census clause's "ten Years")."""
         sentences = split_sentences(chunk.text) or [chunk.text]
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
-        return [
-            (s, held_back(a, facts, said or claim, s, _around(sentences, i) if window else ""))
-            for i, (s, a) in enumerate(zip(sentences, agreement, strict=True))
-        ]
+        scores: list[tuple[str, float]] = []
+        for i, (s, a) in enumerate(zip(sentences, agreement, strict=True)):
+            around = _around(sentences, i)
+            score = held_back(a, facts, said or claim, s, around if window else "")
+            if subject and not subject & evidence_facts(around).words:
+                score = min(score, LEXICAL_SUPPORTED / 2)  # about something else
+            scores.append((s, score))
+        return scores
 
     def best_evidence(
         self,
@@ -172,11 +180,12 @@ class SupportChecker:
         facts: Facts | None = None,
         said: str = "",
         window: bool = True,
+        subject: frozenset[str] = frozenset(),
     ) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score. `window`: the
         claim's facts may be in the sentences beside it too (a claim may join two); a
         bare answer ("3.") states one fact, which its own sentence must hold."""
-        scores = self.sentence_scores(claim, chunk, facts, said, window)
+        scores = self.sentence_scores(claim, chunk, facts, said, window, subject)
         return max(scores, key=lambda pair: pair[1])
 
 
@@ -209,6 +218,8 @@ def check_answer(
             continue  # "The source you provided is a reference to ...": no claim to check
         facts = facts_of(judged)
         short = len(content_words(judged)) < MIN_CLAIM_WORDS
+        # what a bare answer is about: the names its question asks about
+        subject = facts_of(question).words if short and question else frozenset()
         if short:
             facts = facts_of(judged, first_is_name=True)
             if not (question and facts):
@@ -218,7 +229,7 @@ def check_answer(
         if question:
             facts = without(facts, question)
         evidence = {
-            n: checker.best_evidence(judged, sources[n - 1], facts, claim, not short)
+            n: checker.best_evidence(judged, sources[n - 1], facts, claim, not short, subject)
             for n in cited or range(1, len(sources) + 1)
         }
         best = max(evidence, key=lambda n: (evidence[n][1], n not in instructions), default=0)
