@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from localqa.cli.main import cli
 from localqa.config import Settings
+from localqa.embedding.embedder import Embedder
 
 SALARY = "When is salary paid?"  # sample_docs/faq.txt, line 7: "... paid on the 20th ..."
 VACATION = "How many days of paid vacation do I get each year?"  # the PDF's page 2
@@ -266,3 +268,35 @@ def test_the_extractive_flag_leaves_the_model_out(
         sample_index, tmp_path, one_answer, "--model", str(smollm2_gguf), "--extractive"
     )
     assert ok(calls["ask"])["mode"] == "extractive"
+
+
+def test_a_document_ingested_meanwhile_is_found_without_a_restart(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    """One session of `localqa mcp` while an ingest adds a document beside it: the next
+    calls list it and find it (the engine reopens the index it holds)."""
+    from tests.conftest import SAMPLE_DOCS, ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SAMPLE_DOCS / "faq.txt", docs / "faq.txt")
+    settings = Settings(home=tmp_path / "home")
+    ingest_paths(settings, embedder, docs)
+    parking = "What is the door code of the parking garage?"
+
+    async def ingest_between(client: Any) -> Calls:
+        calls: Calls = {"before": await client.call_tool("sources", {})}
+        (docs / "parking.md").write_text(
+            "# Parking\n\nThe parking garage under the Oslo office opens with door code 4417.\n",
+            encoding="utf-8",
+        )
+        await anyio.to_thread.run_sync(lambda: ingest_paths(settings, embedder, docs))
+        calls["after"] = await client.call_tool("sources", {})
+        calls["search"] = await client.call_tool("search", {"query": parking, "top_k": 1})
+        return calls
+
+    calls = run_session(settings, tmp_path, ingest_between, "--extractive")
+    assert [s["path"] for s in ok(calls["before"])["sources"]] == ["faq.txt"]
+    assert sorted(s["path"] for s in ok(calls["after"])["sources"]) == ["faq.txt", "parking.md"]
+    [found] = ok(calls["search"])["passages"]
+    assert found["file"] == "parking.md" and "4417" in found["text"]

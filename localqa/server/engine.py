@@ -190,9 +190,9 @@ class Engine:
         result: list[ScoredChunk] = await self._run(found)
         return result
 
-    async def question_cut(self, question: str, top_k: int | None) -> bool:
-        """Whether `question` is longer than the question encoder's window (only its first
-        part was embedded: `Answerer.question_cut`)."""
+    async def question_cut(self, question: str, top_k: int | None = None) -> bool:
+        """Whether `question` is longer than the question encoder's window, so only its
+        first part was embedded (`Answerer.question_cut`; `ask --json`'s `question_cut`)."""
         cut: bool = await self._run(lambda: self._answerer(top_k).question_cut(question))
         return cut
 

@@ -134,7 +134,8 @@ def create_server(engine: Engine) -> LocalqaMCP:
         `localqa ask --json`: `answer`, `mode` (extractive: quoted passages; generative:
         written by the model), `grounded`, `abstained` (the documents do not answer it),
         `citations` (file, page, lines, quote, support), `unsupported_sentences`,
-        `contexts` and `timings`."""
+        `contexts`, `timings` and `question_cut` (only the question's first part was
+        embedded)."""
         documents = await _documents(engine, sources or ())
         with _place(engine):
             return await _answer(engine, question, top_k, documents)
@@ -180,8 +181,8 @@ async def _answer(
     async with aclosing(engine.stream(question, top_k, documents)) as events:
         async for event in events:
             if isinstance(event, Shown):
-                answer: dict[str, Any] = event.presentation.answer.as_json()
-                return answer
+                cut = await engine.question_cut(question, top_k)
+                return {**event.presentation.answer.as_json(), "question_cut": cut}
     raise AssertionError("every shown_stream ends with Shown")
 
 
