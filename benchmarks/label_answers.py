@@ -40,7 +40,7 @@ def cpu_model() -> str:
             flags = Path("/proc/cpuinfo").read_text()
             avx = "AVX2" if " avx2" in flags else "no AVX2"
             return f"{line.split(':', 1)[1].strip()}, {avx}" + (
-                ", AVX-512" if " avx512f" in flags else ", no AVX-512"
+                ", avx512f in /proc/cpuinfo" if " avx512f" in flags else ", no AVX-512"
             )
     return platform.machine()
 
@@ -170,7 +170,8 @@ def main() -> None:
                 for qid, done in answer_all(home, paths[name], rows, recorder).items():
                     questions[qid]["answers_by_model"][name] = done
             for row in rows:
-                questions[row["id"]] |= recorder.seen.get(row["question"], {})
+                # `ask` strips the question (two SQuAD questions end in a space)
+                questions[row["id"]] |= recorder.seen.get(row["question"].strip(), {})
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
     ).stdout.strip()

@@ -35,7 +35,8 @@ from localqa.retrieval.packing import Sentence, pack_context
 from localqa.retrieval.retriever import SENTENCE_POOL, SENTENCE_WEIGHT, Retriever
 from localqa.retrieval.scoring import LexicalSentenceScorer, SentenceScorer, sentence_spans
 from localqa.schema import Chunk, Vectors
-from localqa.store.index import Index
+from localqa.store.base import IndexReader
+from localqa.store.open import open_existing
 from localqa.text import lexical_support
 
 DENSE_SHARE = 0.5  # cosine's weight next to the lexical share (both 0..1)
@@ -101,7 +102,7 @@ def _budgets(text: str) -> list[tuple[int, int]]:
 
 def _retriever(
     variant: str,
-    index: Index,
+    index: IndexReader,
     embedder: PrecomputedQuestions,
     model: SentenceTransformerEmbedder,
     args: argparse.Namespace,
@@ -166,7 +167,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     settings = load_settings({"home": args.home, "index": args.index})
-    index = Index.open_existing(settings.store)
+    index = open_existing(settings.store)  # embedded, or shared with LOCALQA_DATABASE_URL
     questions = [q for q in load_questions(args.questions) if q.answers or q.reference]
     questions = questions[: args.limit]
     model = SentenceTransformerEmbedder(device=args.device)

@@ -13,15 +13,14 @@ import contextlib
 import dataclasses
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
-from localqa.embedding.coverage import needs_note, script_note
+from localqa.embedding.coverage import script_note
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.background import BackgroundReader, ReadFunction
+from localqa.ingest.batches import BatchWriter
 from localqa.ingest.chunking import Chunker, header_budget
 from localqa.ingest.dryrun import foresee_document
 from localqa.ingest.excludes import lock_file
@@ -42,7 +41,7 @@ from localqa.ingest.remembering import recall, remembered, settle
 from localqa.ingest.report import IngestReport
 from localqa.ingest.scan import Plan, SourceFile, WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
-from localqa.schema import Chunk, FileProblem, IndexedDocument
+from localqa.schema import FileProblem, IndexedDocument
 from localqa.sections import IngestSettings
 from localqa.store.base import IndexWriter
 
@@ -57,73 +56,6 @@ from localqa.store.base import IndexWriter
 # (ingest/subject.py: "3M COMPANY · fiscal year 2018 FY2018"), and PDF pages in columns
 # drawn row by row are read column by column (ingest/loaders/pdf_columns.py).
 PIPELINE_VERSION = "5"
-# Chunk text in scripts other than Latin kept to name them in the report's embedding note
-# (a chunk at least half in one: an English article quoting a Chinese name is not;
-# SQuAD's "Yuan dynasty" would otherwise earn the note: coverage.needs_note).
-SCRIPT_SAMPLE_CHARS = 2_000
-
-
-class BatchWriter:
-    """Buffers chunks across files; embeds and stores them in full batches."""
-
-    def __init__(
-        self,
-        index: IndexWriter,
-        embedder: Embedder,
-        batch: int,
-        progress: Progress,
-        reader_busy: Callable[[], bool] = lambda: False,
-    ) -> None:
-        self._index = index
-        self._reader_busy = reader_busy
-        self._embedder = embedder
-        self._batch = batch
-        self._progress = progress
-        self._chunks: list[Chunk] = []
-        self._complete: list[tuple[IndexedDocument, Callable[[], None]]] = []
-        self.embed_seconds = 0.0
-        self.store_seconds = 0.0
-        self.written = 0
-        self.chars = 0  # of chunk text, overlaps counted twice: the ingest speed in chars/s
-        self.script_sample = ""  # some text not in Latin script, for script_note
-
-    def add(self, chunk: Chunk) -> None:
-        self._chunks.append(chunk)
-        self.chars += len(chunk.text)
-        if len(self.script_sample) < SCRIPT_SAMPLE_CHARS and needs_note(chunk.text):
-            self.script_sample += chunk.text[: SCRIPT_SAMPLE_CHARS - len(self.script_sample)]
-        if len(self._chunks) >= self._batch:
-            self.flush()
-
-    def complete(self, record: IndexedDocument, committed: Callable[[], None]) -> None:
-        """All of this document's chunks have been added; commit it at the next flush,
-        then call `committed` (which reports it)."""
-        self._complete.append((record, committed))
-
-    def discard(self, abs_path: str) -> None:
-        """Drop a failed document's unstored chunks; stored ones become orphans."""
-        self._chunks = [c for c in self._chunks if c.abs_path != abs_path]
-        self._index.discard(abs_path)
-
-    def flush(self) -> None:
-        chunks, self._chunks = self._chunks, []
-        complete, self._complete = self._complete, []
-        started = time.perf_counter()
-        vectors = np.zeros((0, 0), dtype=np.float32)
-        if chunks:
-            spare = 1 if self._reader_busy() else 0
-            vectors = self._embedder.embed([c.embedding_text() for c in chunks], spare_cores=spare)
-            if not self.written:  # questions must be embedded the same way (Index docs)
-                self._index.note_embedder(self._embedder.name, self._embedder.precision)
-        stored = time.perf_counter()
-        self.embed_seconds += stored - started
-        self._index.store(chunks, vectors, [record for record, _ in complete])
-        self.store_seconds += time.perf_counter() - stored
-        if chunks:
-            self.written += len(chunks)
-            self._progress.chunks_stored(len(chunks))
-        for _, committed in complete:
-            committed()
 
 
 class Ingestor:
@@ -142,7 +74,9 @@ class Ingestor:
         *,
         own_process: bool = False,
         retry_failed: bool = False,
+        never: Sequence[Path] = (),
     ) -> None:
+        self._never = never  # localqa's own folders: never ingested (scan)
         self._settings = settings
         self._own_process = own_process
         self._index = index
@@ -169,7 +103,9 @@ class Ingestor:
         started = time.perf_counter()
         report = self.report = IngestReport(dry_run=dry_run)  # read on an interruption
         scanned_ns = time.time_ns()  # before any file is looked at (scan.make_plan)
-        found = scan(paths, self._settings.follow_outside_links, self._settings.exclude)
+        found = scan(
+            paths, self._settings.follow_outside_links, self._settings.exclude, self._never
+        )
         files, folders = found.files, found.folders
         report.failed.extend(found.failed)
         report.skipped.extend(found.skipped)

@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING
 
 from localqa.errors import IndexDamaged
 from localqa.store.faults import VectorStoreError
-from localqa.store.index import CATALOG_FILE, Index, IndexMissing, recorded_roots
+from localqa.store.index import CATALOG_FILE, Index, IndexMissing
 from localqa.store.integrity import Integrity, check
+from localqa.store.record import recorded_roots
 from localqa.store.repair import (
     CATALOG_FILES,
     catalog_unreadable,
     rebuild_lexical,
     reembed,
+    salvage_catalog,
     salvage_roots,
     set_aside,
     set_vectors_aside,
@@ -61,15 +63,25 @@ def _rebuild_catalog(
 
     path = store.index_dir / CATALOG_FILE
     roots = recorded_roots(store.index_dir) or salvage_roots(path)  # beside the catalog
-    moved = [*CATALOG_FILES, "lexical"] + ([] if store.chroma_host else ["chroma"])
-    aside = set_aside(store.index_dir, moved, copy=["build.json"])
+    aside = set_aside(store.index_dir, [*CATALOG_FILES, "lexical"], copy=["build.json"])
+    if counts := salvage_catalog(aside / CATALOG_FILE, path):
+        say(
+            f"the catalog {path} could not be read as it was ({why}): set aside in {aside}; "
+            f"its {counts[0]} documents and {counts[1]} chunks were read back into a new "
+            "catalog (no file re-read)"
+        )
+        _repair_parts(store, embedder, check(store), say)  # its FTS5 index is new: arrays
+        return
+    if not store.chroma_host:  # its vectors are of chunks that are re-made: kept aside too
+        set_aside(store.index_dir, ["chroma"])
     if not roots:
         raise IndexDamaged(
             f"the catalog {path} could not be read ({why}); set aside in {aside}. Nothing "
             "records which folders were ingested: run `localqa ingest PATH` again"
         )
     with Index(store) as index:
-        report = Ingestor(index, embedder, ingest, PlainProgress(quiet=True)).run(
+        quiet = PlainProgress(quiet=True)
+        report = Ingestor(index, embedder, ingest, quiet, never=[store.home]).run(
             [Path(r) for r in roots]
         )
     where = "" if not store.chroma_host else "; the old collection stays on the server"

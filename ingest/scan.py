@@ -86,6 +86,9 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+OWN_FOLDER = "localqa's own folder (LOCALQA_HOME or the cache): never ingested"
+
+
 class _Walker:
     """Files under `root` in a stable order: what `exclude` names is left out and reported
     skipped, then hidden entries (a name starting with a dot) silently. Links that stay in
@@ -93,8 +96,14 @@ class _Walker:
     leave it only with `follow_outside`."""
 
     def __init__(
-        self, root: Path, follow_outside: bool, out: Scan, exclude: Sequence[str] = ()
+        self,
+        root: Path,
+        follow_outside: bool,
+        out: Scan,
+        exclude: Sequence[str] = (),
+        never: Sequence[str] = (),
     ) -> None:
+        self.never = never  # localqa's own folders (real paths): never read, linked or not
         self.root = root
         self.real_root = os.path.realpath(root)
         self.follow_outside = follow_outside
@@ -126,6 +135,9 @@ class _Walker:
         except OSError:
             return False
         identity = (stat.st_dev, stat.st_ino)
+        if any(_inside(os.path.realpath(folder), own) for own in self.never):
+            self._skip(folder, OWN_FOLDER)
+            return False
         if identity in self.seen_folders:
             self._skip(
                 folder,
@@ -233,17 +245,24 @@ def _add(found: Scan, seen: set[str], path: Path, root: Path) -> None:
 
 
 def scan(
-    paths: Sequence[Path], follow_outside_links: bool = False, exclude: Sequence[str] = ()
+    paths: Sequence[Path],
+    follow_outside_links: bool = False,
+    exclude: Sequence[str] = (),
+    never: Sequence[Path] = (),
 ) -> Scan:
     """The files under `paths` (folders whole, less what `exclude` names; files as given)
-    and what to report."""
+    and what to report. Nothing inside `never` (localqa's home and cache folders) is read,
+    however it is reached."""
     found = Scan()
     seen: set[str] = set()
+    own = [os.path.realpath(folder) for folder in never]
     for given in paths:
         path = given.expanduser().resolve()
-        if path.is_dir():
+        if any(_inside(str(path), folder) for folder in own):
+            found.skipped.append(FileProblem(escape_undecodable(str(given)), OWN_FOLDER))
+        elif path.is_dir():
             found.folders.append(path)
-            for file in _Walker(path, follow_outside_links, found, exclude).walk():
+            for file in _Walker(path, follow_outside_links, found, exclude, own).walk():
                 _add(found, seen, file, path)
         elif path.is_file() and (why := excluded(path.name, path.name, exclude)):
             found.skipped.append(FileProblem(escape_undecodable(path.name), why))

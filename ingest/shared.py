@@ -13,8 +13,9 @@ those the others did (`IngestReport.by_others`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import cast
 
 from localqa.embedding.embedder import Embedder
@@ -26,8 +27,10 @@ from localqa.sections import IngestSettings
 from localqa.store.base import IndexWriter
 from localqa.store.sharing import SharedIndexWriter, WorkClaims
 
-# Documents claimed at a time, at most: few enough that runs starting together share a
-# small folder, enough that a batch keeps the reader and the embedder busy.
+# Documents claimed at a time: a quarter of what is left, so that runs starting together
+# share even a small folder, between MIN_BATCH and MAX_BATCH: each batch starts a reader
+# process (about a second, several on a loaded machine), so a few files go in one.
+MIN_BATCH = 4
 MAX_BATCH = 16
 
 
@@ -43,9 +46,16 @@ class SharedIngestor(Ingestor):
         *,
         own_process: bool = False,
         retry_failed: bool = False,
+        never: Sequence[Path] = (),
     ) -> None:
         super().__init__(
-            index, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+            index,
+            embedder,
+            settings,
+            progress,
+            own_process=own_process,
+            retry_failed=retry_failed,
+            never=never,
         )
         self._shared = index
         self._claims: WorkClaims | None = None
@@ -64,7 +74,7 @@ class SharedIngestor(Ingestor):
         assert claims is not None, "inside _writing only"
         remaining = {item.file.abs_path: item for item in work}
         while remaining:
-            limit = min(MAX_BATCH, max(1, len(remaining) // 4))
+            limit = min(MAX_BATCH, max(MIN_BATCH, len(remaining) // 4))
             mine = claims.claim([(p, i.doc_hash) for p, i in remaining.items()], limit)
             if mine:
                 self._ingest_counted([remaining.pop(path) for path in mine], report)
@@ -96,14 +106,27 @@ def make_ingestor(
     *,
     own_process: bool = False,
     retry_failed: bool = False,
+    never: Sequence[Path] = (),
 ) -> Ingestor:
     """The ingestor for `index`: one that shares the work with other runs where the store
     allows several at once, else the lone `Ingestor`."""
     if callable(getattr(type(index), "sharing", None)):  # the type's: no property is run
         shared = cast(SharedIndexWriter, index)
         return SharedIngestor(
-            shared, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+            shared,
+            embedder,
+            settings,
+            progress,
+            own_process=own_process,
+            retry_failed=retry_failed,
+            never=never,
         )
     return Ingestor(
-        index, embedder, settings, progress, own_process=own_process, retry_failed=retry_failed
+        index,
+        embedder,
+        settings,
+        progress,
+        own_process=own_process,
+        retry_failed=retry_failed,
+        never=never,
     )

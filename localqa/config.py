@@ -7,6 +7,7 @@ each stage receives only its section (localqa/sections.py: `Settings.ingest`, ..
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -253,7 +254,20 @@ def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, st
             if name in fields:
                 layer[name] = value
                 names[name] = key
+            elif hint := _misspelt(name):
+                logging.getLogger("localqa").warning(
+                    "environment variable %s is not a setting and is ignored%s", key, hint
+                )
     return layer, names
+
+
+def _misspelt(name: str) -> str:
+    """ "; did you mean LOCALQA_TOP_K?" for a LOCALQA_* variable close to a setting's name,
+    "" for one that is not (LOCALQA_SHARED and the like are the tests' own)."""
+    from localqa.config_messages import nearest_name
+
+    found = nearest_name(name, Settings.model_fields, cutoff=0.8)
+    return f"; did you mean {ENV_PREFIX}{found.upper()}?" if found else ""
 
 
 def config_source(

@@ -50,12 +50,20 @@ class Layers:
         return ""
 
 
+def nearest_name(name: str, valid: typing.Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The valid name closest to `name` (difflib's ratio at least `cutoff`, or the same
+    letters without underscores), or None."""
+    names = list(valid)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=cutoff)
+    if not close:
+        close = [v for v in names if v.replace("_", "") == name.replace("_", "").lower()]
+    return close[0] if close else None
+
+
 def nearest(name: str, valid: typing.Iterable[str]) -> str:
     """ "; did you mean 'top_k'?" for the closest valid name, or ""."""
-    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
-    if not close:
-        close = [v for v in valid if v.replace("_", "") == name.replace("_", "").lower()]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    found = nearest_name(name, valid)
+    return f"; did you mean {found!r}?" if found else ""
 
 
 def expected(info: FieldInfo) -> str:

@@ -181,6 +181,11 @@ def _integrity(builder: Builder) -> dict[str, Any]:
     """Whether the index is whole, part by part, and what repairs it (store/integrity.py)."""
     from localqa.store.integrity import check
 
+    if shared(builder.settings.store):
+        return {
+            "verdict": "a shared index: PostgreSQL checks its own (see servers)",
+            "exit_code": 0,
+        }
     if not Index.exists(builder.settings.store):
         return {"verdict": "no index yet", "exit_code": 0}
     found = check(builder.settings.store)
@@ -243,7 +248,7 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         index: Index | None = None
         if Index.exists(builder.settings.store):
-            index = stack.enter_context(Index.open_existing(builder.settings.store))
+            index = stack.enter_context(Index.open_existing(builder.settings.store, read_only=True))
         for role, embedder in (
             ("ingest", builder.embedder()),
             ("questions", builder.query_embedder(index)),
@@ -266,7 +271,7 @@ def _search(builder: Builder) -> dict[str, Any]:
     folder = Path(model) if model else default_model_path()
     facts: dict[str, Any] = {"embedding_languages": coverage_line(cjk_coverage(folder))}
     if Index.exists(builder.settings.store):
-        with Index.open_existing(builder.settings.store) as index:
+        with Index.open_existing(builder.settings.store, read_only=True) as index:
             outdated = index.lexical.outdated()
         facts["lexical_index"] = (
             "outdated: CJK text (and words abbreviated as `ref.`) are not found lexically "

@@ -12,10 +12,13 @@ from typer.testing import CliRunner
 from localqa.cli.main import cli
 
 runner = CliRunner()
-COMMANDS = ["ingest", "ask", "chat", "eval", "sources", "forget", "doctor", "serve", "version"]
+COMMANDS = [
+    *("ingest", "ask", "chat", "eval", "sources", "forget", "doctor", "serve", "mcp", "version"),
+    *("index", "index repair"),
+]
 
 
-@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+@pytest.mark.parametrize("command", [[], *(c.split() for c in COMMANDS)])
 def test_help_gives_option_types_in_words(command: list[str]) -> None:
     result = runner.invoke(cli, [*command, "--help"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
@@ -33,6 +36,9 @@ def test_ingest_help_lists_the_exit_codes_and_ask_says_number() -> None:
 def test_command_summaries_are_one_phrase_each() -> None:
     group = typer.main.get_command(cli)
     assert isinstance(group, typer.core.TyperGroup)
-    for name, command in group.commands.items():
+    commands = list(group.commands.items())
+    while commands:
+        name, command = commands.pop()
         first = (command.help or "").split("\n\n")[0]
         assert first and "\n" not in first, name
+        commands += [(f"{name} {n}", c) for n, c in getattr(command, "commands", {}).items()]

@@ -110,3 +110,16 @@ def test_a_missing_config_file_is_one_plain_sentence(tmp_path: Path) -> None:
     assert str(err.value) == (
         f"config file {missing} (given with --config) does not exist; check the path"
     )
+
+
+def test_a_misspelt_environment_variable_is_named_with_the_nearest_setting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {"LOCALQA_HOME": str(tmp_path), "LOCALQA_TOPK": "3", "LOCALQA_SHARED": "/x"}
+    with caplog.at_level("WARNING", logger="localqa"):
+        settings = load_settings(environ=env)
+    assert settings.top_k == 10  # ignored, as before, but not silently
+    assert [r.getMessage() for r in caplog.records] == [
+        "environment variable LOCALQA_TOPK is not a setting and is ignored; "
+        "did you mean LOCALQA_TOP_K?"
+    ]

@@ -117,8 +117,17 @@ def test_a_negated_claim_is_not_supported(checker: SupportChecker) -> None:
     assert claim.supported
 
 
+LEAVE = (
+    "Parental leave is 18 weeks at full pay for every employee. "
+    "It may be taken in up to three blocks before the child turns two."
+)
+
 # The seen cases: (question, passage, answer as the model wrote it, supported).
 SEEN = [
+    # SmolLM2 over sample_docs: the passage says "three", but of blocks, not weeks
+    ("How many weeks of parental leave do employees get?", LEAVE, "The answer is: 3", False),
+    ("How many weeks of parental leave do employees get?", LEAVE, "Employees get 3 weeks.", False),
+    ("How many weeks of parental leave do employees get?", LEAVE, "Eighteen weeks.", True),
     # Gemma: shown as supported (0.50) over "twenty five Years"
     (
         "What is the minimum age to be a Representative?",

@@ -136,3 +136,67 @@ def test_lexical_rows_lost_are_rebuilt_from_the_stored_text(
     code, integrity = doctor()
     assert code == 4 and "5 chunk(s) not in the FTS5 index" in integrity["lexical_index"]
     assert_repaired(built, damaged)
+
+
+def test_vectors_missing_and_strays_are_named_and_repaired(built: Built, damaged: Settings) -> None:
+    import numpy as np
+
+    from localqa.store.index import Index
+
+    some = sorted(built.chunks)[:4]
+    with Index(damaged.store) as index:
+        index.vectors.delete(some)  # lost: another program, a damaged store
+        index.vectors.upsert(["stray-1"], np.ones((1, 384), dtype=np.float32), ["/elsewhere"])
+    code, integrity = doctor()
+    assert code == 4, integrity
+    assert "4 chunk(s) without a vector" in integrity["vectors"]
+    assert "1 vector(s) of no chunk of this catalog (stray-1)" in integrity["vectors"]
+    assert_repaired(built, damaged)
+
+
+def test_an_index_from_before_roots_were_kept_gets_them_at_its_next_write(
+    built: Built, damaged: Settings
+) -> None:
+    from localqa.store.record import BUILD_FILE, read_record, recorded_roots
+
+    record = read_record(damaged.index_dir)
+    del record["roots"]  # as an index made before the record kept them
+    (damaged.index_dir / BUILD_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert invoke("ingest", str(built.docs), "--quiet")[0] == 0  # nothing changed
+    assert recorded_roots(damaged.index_dir) == [str(built.docs)]
+    catalog = damaged.index_dir / "catalog.sqlite"
+    catalog.write_bytes(catalog.read_bytes()[:8192])
+    assert invoke("index", "repair")[0] == 0
+    assert chunk_texts(damaged) == built.chunks
+
+
+def test_a_catalog_whose_rows_still_read_is_rebuilt_from_them_without_the_files(
+    built: Built, damaged: Settings
+) -> None:
+    import sqlite3
+
+    catalog = damaged.index_dir / "catalog.sqlite"
+    db = sqlite3.connect(catalog)
+    pages = [
+        row[0] for row in db.execute("SELECT pageno FROM dbstat WHERE name = 'chunks_fts_data'")
+    ]
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    with catalog.open("r+b") as handle:  # the FTS5 index's pages, not the rows
+        for page in pages:
+            handle.seek((page - 1) * page_size)
+            handle.write(os.urandom(page_size))
+    code, integrity = doctor()
+    assert code == 4, integrity
+    hidden = built.docs.with_name("docs-away")
+    built.docs.rename(hidden)  # the files are gone: a re-ingest could not rebuild it
+    try:
+        code, _, err = invoke("index", "repair")
+    finally:
+        hidden.rename(built.docs)
+    assert code == 0, err
+    assert "read back into a new catalog (no file re-read)" in err
+    assert not list((damaged.index_dir / "set-aside").glob("*/chroma"))  # vectors kept in use
+    assert chunk_texts(damaged) == built.chunks
+    assert vector_ids(damaged) == set(built.chunks)
+    assert doctor()[0] == 0

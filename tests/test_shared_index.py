@@ -329,6 +329,36 @@ def test_an_embedded_index_is_copied_without_re_embedding(
     assert len(report.unchanged) == 10 and report.chunks_written == 0
 
 
+def test_index_copy_to_postgresql_and_back(
+    sample_index: Settings, shared: Settings, tmp_path: Path
+) -> None:
+    """`localqa index copy --to postgresql://...`, then from there `--to embedded` in
+    another home: the same documents and chunks each way, vectors included."""
+    url = shared.database_url.get_secret_value()
+    out = {**os.environ, "PYTHONPATH": str(REPO), "LOCALQA_HOME": str(sample_index.home)}
+    chroma = f"127.0.0.1:{shared.chroma_port}"
+    there = run_cli(
+        out, "index", "copy", "--to", url, "--to-chroma", chroma, "--index", sample_index.index
+    )
+    assert there.returncode == 0, there.stderr
+    assert there.stderr.startswith("10 documents copied") and PASSWORD not in there.stderr
+    back_home = tmp_path / "back"
+    back = run_cli(
+        {**environment(shared, back_home), "LOCALQA_INDEX": sample_index.index},
+        "index",
+        "copy",
+        "--to",
+        "embedded",
+        "--to-chroma",
+        "embedded",
+    )
+    assert back.returncode == 0, back.stderr
+    copied = load_settings({"home": back_home, "index": sample_index.index}, environ={})
+    with Index(sample_index.store) as source, Index(copied.store) as target:
+        assert visible(target) == visible(source)
+        assert target.vectors.count() == source.chunks.count()
+
+
 def test_a_renamed_file_is_moved_in_the_shared_index_without_reading_it(
     shared: Settings, tmp_path: Path, embedder: Embedder
 ) -> None:

@@ -54,8 +54,11 @@ def test_readers_answer_from_a_read_only_home(
         code, out, _ = invoke("eval", str(REPO / "tests" / "sample_questions.jsonl"), "--json")
         assert code == 0 and json.loads(out)["summary"]
         code, out, _ = invoke("doctor", "--json")
-        integrity = json.loads(out)["integrity"]
+        report = json.loads(out)
+        integrity = report["integrity"]
         assert code == 0 and integrity["verdict"] == "whole", integrity
+        assert report["index"]["documents"] == 10, report["index"]  # every section read it
+        assert "problem" not in report["embedding"] and "problem" not in report["search"]
         assert integrity["vectors"].startswith("ok: not checked")
         # the chat's core: answers, and says its conversation is not saved
         builder = Builder(Settings(home=home))

@@ -5,9 +5,10 @@ Gemma-3-270M, asked "Whose legacy will she continue?", wrote "I will continue to
 justice for all.": its words are in the sources, but it names nobody. So:
 
 - `asked_kind(question)`: "number" (how many, how much, how long, how old, what year,
-  what percentage, ...; 多少, 几, 多久), "person" (who, whom, whose; 谁), or None when the
-  kind cannot be told from the question's words (what, which, why, how, when: "when" is
-  answered by "after the war" as often as by a date);
+  what percentage, ...; 多少, 几, 多久), "person" (who, whom, whose, where: a name; 谁),
+  "time" (when: a number, a month, a day, a season, or a word placing it, "after the
+  war"), or None when the kind cannot be told from the question's words (what, which,
+  why, how);
 - `gives(kind, sentence, question)`: the sentence states a fact of that kind that the
   question does not (a number; a name: a capitalised word that is no pronoun or
   determiner, or CJK text, whose names have no capitals);
@@ -24,7 +25,7 @@ from typing import Literal
 from localqa.answering.facts import NOT_NAMES, NUMBER, facts_of, spelt_as_digits, stem, without
 from localqa.text import CJK_CHAR, STOPWORDS, TOKEN, fold
 
-Kind = Literal["number", "person"]
+Kind = Literal["number", "person", "time"]
 
 NUMBER_QUESTION = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|tall|high|big|large|often|wide|deep|heavy)\b|"
@@ -32,7 +33,25 @@ NUMBER_QUESTION = re.compile(
     r"\bin\s+what\s+year\b|多少|几|多久|多长|多大|哪一年|哪年",
     re.IGNORECASE,
 )
-PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:whose)\b|谁", re.IGNORECASE)
+PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose|where)\b|\b(?:whose)\b|谁|哪里", re.IGNORECASE)
+TIME_QUESTION = re.compile(r"^\s*when\b|什么时候|何时", re.IGNORECASE)
+# A number that says when: a year, a clock time, a number of days, weeks, ... ("eight
+# people" says no time).
+TIME_NUMBER = re.compile(
+    r"\b[12]\d{3}s?\b|\d{1,2}[:.]\d{2}\b|\d+\s*(?:st|nd|rd|th)?\s*(?:of\s+)?(?:second|minute|hour|"
+    r"day|week|month|year|decade|centur|am\b|pm\b|a\.m\.|p\.m\.|o'clock)",
+    re.IGNORECASE,
+)
+# Words that say when, besides numbers: months, days, seasons, spans, and the words that
+# place a time against an event ("after the war").
+TIME_WORDS = frozenset(
+    """january february march april may june july august september october november
+    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
+    thursday friday saturday sunday spring summer autumn fall winter century centuries
+    decade decades era age ages period year years month months week weeks day days
+    morning afternoon evening night today tomorrow yesterday before after during until
+    since when once while ago later earlier early late""".split()
+)
 # Measures a question can ask for, the words that ask for them, and how a sentence states one.
 UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "temperature": (
@@ -68,6 +87,8 @@ def asked_kind(question: str) -> Kind | None:
         return "number"
     if PERSON_QUESTION.search(question):
         return "person"
+    if TIME_QUESTION.search(question):
+        return "time"
     return None
 
 
@@ -76,6 +97,12 @@ def gives(kind: Kind, sentence: str, question: str) -> bool:
     if kind == "number":
         added = without(facts_of(sentence, threshold=0.0, first_is_name=True), question)
         return bool(added.numbers)
+    if kind == "time":
+        if CJK_CHAR.search(sentence) or TIME_NUMBER.search(spelt_as_digits(sentence, 0.0)):
+            return True
+        asked = {m.group() for m in TOKEN.finditer(fold(question.lower()))}
+        said = {m.group() for m in TOKEN.finditer(fold(sentence.lower()))}
+        return bool((said & TIME_WORDS) - asked)
     asked = {stem(m.group()) for m in TOKEN.finditer(fold(question))}
     for match in TOKEN.finditer(fold(sentence)):
         word = match.group()

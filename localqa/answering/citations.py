@@ -15,6 +15,7 @@ from localqa.answering.facts import (
     contradicts,
     evidence_facts,
     facts_of,
+    in_asked_unit,
     numerals_as_digits,
     share_held,
     without,
@@ -137,7 +138,12 @@ class SupportChecker:
         return [float(min(v, 1.0)) for v in scores]
 
     def sentence_scores(
-        self, claim: str, chunk: Chunk, facts: Facts | None = None, said: str = ""
+        self,
+        claim: str,
+        chunk: Chunk,
+        facts: Facts | None = None,
+        said: str = "",
+        window: bool = True,
     ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
         agreement, held back when it lacks a number or name the claim states (`facts`;
@@ -146,15 +152,27 @@ class SupportChecker:
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
         return [
-            (s, held_back(a, facts, said or claim, s, " ".join(sentences[max(0, i - 1) : i + 2])))
+            (s, held_back(a, facts, said or claim, s, _around(sentences, i) if window else ""))
             for i, (s, a) in enumerate(zip(sentences, agreement, strict=True))
         ]
 
     def best_evidence(
-        self, claim: str, chunk: Chunk, facts: Facts | None = None, said: str = ""
+        self,
+        claim: str,
+        chunk: Chunk,
+        facts: Facts | None = None,
+        said: str = "",
+        window: bool = True,
     ) -> tuple[str, float]:
-        """The chunk sentence that supports the claim best, and the score."""
-        return max(self.sentence_scores(claim, chunk, facts, said), key=lambda pair: pair[1])
+        """The chunk sentence that supports the claim best, and the score. `window`: the
+        claim's facts may be in the sentences beside it too (a claim may join two); a
+        bare answer ("3.") states one fact, which its own sentence must hold."""
+        scores = self.sentence_scores(claim, chunk, facts, said, window)
+        return max(scores, key=lambda pair: pair[1])
+
+
+def _around(sentences: Sequence[str], i: int) -> str:
+    return " ".join(sentences[max(0, i - 1) : i + 2])
 
 
 def check_answer(
@@ -179,15 +197,17 @@ def check_answer(
         claim = MARKER.sub("", sentence).strip()
         judged = unlisted(claim)  # a list item's "2." is no number it states
         facts = facts_of(judged)
-        if len(content_words(judged)) < MIN_CLAIM_WORDS:
+        short = len(content_words(judged)) < MIN_CLAIM_WORDS
+        if short:
             facts = facts_of(judged, first_is_name=True)
             if not (question and facts):
                 continue  # "Yes." or a heading: nothing to check
             judged = f"{question.strip()} {judged}"  # "18 weeks." says what it answers
+            facts = in_asked_unit(facts, question)  # "3." to "How many weeks": 3 weeks
         if question:
             facts = without(facts, question)
         evidence = {
-            n: checker.best_evidence(judged, sources[n - 1], facts, claim)
+            n: checker.best_evidence(judged, sources[n - 1], facts, claim, not short)
             for n in cited or range(1, len(sources) + 1)
         }
         best = max(evidence, key=lambda n: (evidence[n][1], n not in instructions), default=0)

@@ -117,12 +117,15 @@ class Facts:
     numbers: frozenset[float] = frozenset()
     unscaled: frozenset[float] = frozenset()
     words: frozenset[str] = field(default_factory=frozenset)
+    # (value, unit): a number with the word after it ("18 weeks": (18.0, "week")); in
+    # evidence, with each of the UNIT_REACH words after it ("18 working days")
+    quantities: frozenset[tuple[float, str]] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.numbers or self.words)
 
     def count(self) -> int:
-        return len(self.numbers) + len(self.words)
+        return len(self.numbers) + len(self.words) + len(self.quantities)
 
 
 def stem(word: str) -> str:
@@ -199,6 +202,44 @@ def _values(text: str) -> set[float]:
     return {float(m.group(1).replace(",", "") + (m.group(2) or "")) for m in NUMBER.finditer(text)}
 
 
+UNIT_REACH = 3
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+# Units a "how many ..." question names, which a bare number in its answer is read in.
+ASKED_UNIT = re.compile(r"\bhow\s+(?:many|much)\s+([A-Za-z]+)", re.IGNORECASE)
+UNITS = frozenset(
+    """second minute hour day week month year decade century time percent meter metre
+    kilometer kilometre mile kilogram gram ton tonne litre liter degree people person
+    employee member seat vote""".split()
+)
+
+
+def _quantities(digits: str, reach: int) -> set[tuple[float, str]]:
+    """(value, stemmed word) for each number of digit text and the `reach` words after it
+    (a claim's unit: the first, unless a stopword; evidence: any of the first three)."""
+    found: set[tuple[float, str]] = set()
+    for match in NUMBER.finditer(digits):
+        value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+        after = LATIN_WORD.findall(digits[match.end() : match.end() + 60])[:reach]
+        for word in after:
+            if reach == 1 and word.lower() in STOPWORDS | NOT_NAMES:
+                break
+            found.add((value, stem(word)))
+    return found
+
+
+def in_asked_unit(facts: Facts, question: str) -> Facts:
+    """`facts` with each number that has no unit of its own read in the unit a "how many
+    weeks" question asks for: "3." answers it as 3 weeks, which "three blocks" does not
+    state."""
+    match = ASKED_UNIT.search(question)
+    unit = stem(match.group(1)) if match else ""
+    if unit not in UNITS:
+        return facts
+    paired = {value for value, _ in facts.quantities}
+    added = {(value, unit) for value in facts.numbers - paired}
+    return Facts(facts.numbers, facts.unscaled, facts.words, facts.quantities | added)
+
+
 def facts_of(text: str, threshold: float = CLAIM_THRESHOLD, first_is_name: bool = False) -> Facts:
     """The facts `text` states (module docstring): its number values, the word after each
     number (its unit: "18 weeks"), and its capitalised words after the first (all of them
@@ -220,7 +261,8 @@ def facts_of(text: str, threshold: float = CLAIM_THRESHOLD, first_is_name: bool 
         if not number and (named or after_number) and word.lower() not in STOPWORDS | NOT_NAMES:
             names.add(stem(word))
         after_number = number
-    return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(names))
+    quantities = frozenset(_quantities(digits, 1))
+    return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(names), quantities)
 
 
 def evidence_facts(evidence: str) -> Facts:
@@ -230,16 +272,18 @@ def evidence_facts(evidence: str) -> Facts:
     scaled = _values(digits)
     unscaled = _values(fold(evidence))
     every = {stem(m.group()) for m in TOKEN.finditer(digits)}
-    return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(every))
+    quantities = frozenset(_quantities(digits, UNIT_REACH))
+    return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(every), quantities)
 
 
 def share_held(claim: Facts, evidence: Facts) -> float:
     """Share (0..1) of the claim's facts the evidence states; 1 when it states none. A
-    number is held when the evidence has its value, scaled or as written."""
+    number is held when the evidence has its value, scaled or as written; a quantity when
+    the evidence has the value with that unit among the words after it."""
     if not claim:
         return 1.0
     held = sum(1 for v in claim.numbers if v in evidence.numbers or v in evidence.unscaled)
-    held += len(claim.words & evidence.words)
+    held += len(claim.words & evidence.words) + len(claim.quantities & evidence.quantities)
     return held / claim.count()
 
 
@@ -251,6 +295,7 @@ def without(facts: Facts, question: str) -> Facts:
         facts.numbers - asked.numbers,
         facts.unscaled - asked.unscaled,
         facts.words - everything,
+        frozenset(q for q in facts.quantities if q[0] not in asked.numbers),
     )
 
 

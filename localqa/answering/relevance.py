@@ -103,13 +103,17 @@ def next_to(a: str, b: str, passages: Sequence[str]) -> bool:
 def rests_on_best(
     check: SentenceCheck, quotes: Sequence[str], question: str, passages: Sequence[str]
 ) -> bool:
-    """The first claim rests on the best-matching sentence (`quotes[0]`), or on the
-    sentence beside it in its passage while stating a name or number the question does not
+    """The first claim rests on the best-matching sentence (`quotes[0]`), or, when the
+    question says what kind of fact it asks for (asked.py; a "what" question does not), on
+    the sentence beside it in its passage while stating a name or number the question does
+    not
     (the question's words in one sentence, the answer in the next: "... nominating someone
     to serve on the United States Supreme Court. And I did that 4 days ago, when I
     nominated ... Ketanji Brown Jackson.")."""
     if _same(check.evidence, quotes[0]):
         return True
+    if asked_kind(question) is None:  # what it must state is not known: no leeway
+        return False
     added = without(facts_of(check.sentence, first_is_name=True), question)
     return bool(added) and next_to(check.evidence, quotes[0], passages)
 

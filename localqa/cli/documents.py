@@ -109,6 +109,7 @@ def _ingest(
             progress,
             own_process=own,
             retry_failed=retry_failed,
+            never=own_folders(builder),
         )
         try:
             return ingestor.run(paths)
@@ -123,6 +124,11 @@ def _ingest(
             raise typer.Exit(INTERRUPTED) from None
 
 
+def own_folders(builder: Builder) -> tuple[Path, ...]:
+    """localqa's own folders, never ingested: the home (the indexes) and the cache."""
+    return (builder.settings.home, builder.settings.cache_dir)
+
+
 def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     """The plan against the index as it is; an index not built yet is not created."""
     from pydantic import SecretStr
@@ -131,13 +137,20 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
     from localqa.ingest.pipeline import Ingestor
     from localqa.store.open import index_exists
 
+    never = own_folders(builder)  # the real home's, not the scratch one's below
     with contextlib.ExitStack() as stack:
         if not index_exists(builder.settings.store):  # plan against an empty index that goes away
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="localqa-")))
             empty = {"home": scratch, "database_url": SecretStr("")}
             builder = Builder(builder.settings.model_copy(update=empty))
         store = stack.enter_context(builder.index())
-        ingestor = Ingestor(store, builder.embedder(), builder.settings.ingest, own_process=own)
+        ingestor = Ingestor(
+            store,
+            builder.embedder(),
+            builder.settings.ingest,
+            own_process=own,
+            never=never,
+        )
         return ingestor.run(paths, dry_run=True)
 
 

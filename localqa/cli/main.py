@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from localqa import __version__
-from localqa.cli import answer, chat, documents, evaluate, mcp_command, serve
+from localqa.cli import answer, chat, copying, documents, evaluate, mcp_command, serve
 from localqa.cli import index as index_commands
 from localqa.cli.common import INTERRUPTED, CommandError, Launch
 from localqa.errors import LocalqaError
@@ -27,14 +27,7 @@ from localqa.text import terminal_safe
 class LocalqaGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for command in [self, *self.commands.values()]:
-            if command.help:  # a docstring's first paragraph is one line in --help
-                first, gap, rest = inspect.cleandoc(command.help).partition("\n\n")
-                command.help = " ".join(first.split()) + gap + rest
-            # `--json`, not `--json <bool>`; `--top-k NUMBER`, not `<int>`
-            for param in command.params:
-                setattr(param, "display_type_rich", functools.partial(_in_words, param))  # noqa: B010
-            setattr(command, "get_help_option", _wordy_help(command.get_help_option))  # noqa: B010
+        _in_plain_words(self)
 
     def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors its own click
         try:
@@ -61,6 +54,19 @@ def fail(err: LocalqaError) -> NoReturn:
     for line in err.details if isinstance(err, CommandError) else ():
         typer.echo(f"  {terminal_safe(line, one_line=True)}", err=True)
     raise typer.Exit(err.exit_code) from None
+
+
+def _in_plain_words(command: Any) -> None:
+    """`command`'s --help, and its subcommands', in words: a docstring's first paragraph
+    as one line; `--json`, not `--json <bool>`; `--top-k NUMBER`, not `<int>`."""
+    if command.help:
+        first, gap, rest = inspect.cleandoc(command.help).partition("\n\n")
+        command.help = " ".join(first.split()) + gap + rest
+    for param in command.params:
+        setattr(param, "display_type_rich", functools.partial(_in_words, param))  # noqa: B010
+    setattr(command, "get_help_option", _wordy_help(command.get_help_option))  # noqa: B010
+    for sub in getattr(command, "commands", {}).values():
+        _in_plain_words(sub)
 
 
 def _in_words(param: Any, ctx: Any = None) -> str | None:
@@ -130,11 +136,13 @@ cli.command()(answer.ask)
 cli.command()(chat.chat)
 cli.command("eval")(evaluate.eval_command)
 cli.command()(documents.sources)
-cli.command()(documents.forget)
+# a file name beginning with a dash is a name, not an option (`forget -notes.txt`)
+cli.command(context_settings={"ignore_unknown_options": True})(documents.forget)
 cli.command()(answer.doctor)
 cli.command()(serve.serve)
 cli.command()(mcp_command.mcp)
 cli.command()(version)
+index_commands.app.command("copy")(copying.copy)
 cli.add_typer(index_commands.app)
 
 

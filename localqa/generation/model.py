@@ -114,6 +114,11 @@ def _open_llama(path: Path, n_ctx: int, layers: int, plan: ComputePlan, extra_bu
                 verbose=False,
             )
     except (ValueError, RuntimeError, OSError) as err:
+        if "llama_context" in str(err):  # the weights loaded; the context did not fit
+            raise ModelError(
+                f"llama.cpp read {path} but could not make a context of {n_ctx} tokens "
+                f"({err}): not enough memory for it; set a smaller n_ctx"
+            ) from err
         raise ModelError(
             f"llama.cpp could not load {path} ({err}); the file may be truncated or need "
             "a newer llama-cpp-python: download it again or upgrade"

@@ -4,8 +4,9 @@
 /openapi.json.
 
 An answer's JSON is `Answer.as_json()` and `question_cut`, exactly what `localqa ask
---json` prints. No page loads anything from the internet: FastAPI's /docs and /redoc pages
-(scripts from a CDN) are left out. Every error is `{"detail": "one line"}`, never a traceback.
+--json` prints. No page
+loads anything from the internet: FastAPI's /docs and /redoc pages (scripts from a CDN)
+are left out. Every error is `{"detail": "one line"}`, never a traceback.
 """
 
 from __future__ import annotations
@@ -84,17 +85,16 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
         headers = {SHOWN_HEADER: "quotes-only" if engine.quotes_only else "answer"}
         try:
             documents = await engine.documents(body.sources)
-            # as `ask --json` says it: only the question's first part was embedded
-            extra = {"question_cut": await engine.question_cut(body.question, body.top_k)}
             if body.stream:
                 streaming = True  # the events release the place when they end
-                events = _events(engine, _asked(engine, body, documents), request, extra)
+                events = _events(engine, body, _asked(engine, body, documents), request)
                 return StreamingResponse(events, media_type="text/event-stream", headers=headers)
             shown = await _final(_asked(engine, body, documents))
+            answer = await _answer_json(engine, body, shown)
         finally:
             if not streaming:
                 engine.release()
-        return JSONResponse({**shown.answer.as_json(), **extra}, headers=headers)
+        return JSONResponse(answer, headers=headers)
 
     add_openai_routes(app, engine)
     return app
@@ -125,12 +125,19 @@ async def _final(asked: AsyncGenerator[Any]) -> Presentation:
     raise AssertionError("every answer stream ends with the answer shown")
 
 
+async def _answer_json(engine: Engine, body: AskRequest, shown: Presentation) -> dict[str, Any]:
+    """What `localqa ask --json` prints: the answer's JSON and whether the question (as
+    searched) was cut for the dense search."""
+    cut = await engine.question_cut(shown.answer.question, body.top_k)
+    return {**shown.answer.as_json(), "question_cut": cut}
+
+
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 async def _events(
-    engine: Engine, asked: AsyncGenerator[Any], request: Request, extra: dict[str, Any]
+    engine: Engine, body: AskRequest, asked: AsyncGenerator[Any], request: Request
 ) -> AsyncIterator[str]:
     """The answer's server-sent events. When the client has gone, the engine's stream is
     closed at the next token: that sets its stop event, and generation ends."""
@@ -143,7 +150,7 @@ async def _events(
                     return
                 shown = _shown(event)
                 if shown is not None:
-                    yield _sse("answer", {**shown.answer.as_json(), **extra})
+                    yield _sse("answer", await _answer_json(engine, body, shown))
                 elif isinstance(event, Searched):
                     yield _sse("searched", {"text": event.text})
                 else:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from localqa.schema import Chunk, IndexedDocument
 from localqa.store.database import BUMP_GENERATION_SQL, Transaction, fts_body
+from localqa.text import terminal_safe
 
 
 class SqliteCatalog:
@@ -42,7 +43,7 @@ class SqliteCatalog:
         for rule in rules:
             if found := [d for d in documents if rule(d)]:
                 return found
-        return []
+        return _as_shown(documents, path)  # as `sources` prints it: \x09 for a tab
 
     def missing(self) -> list[IndexedDocument]:
         """Documents whose file is no longer where it was ingested from."""
@@ -117,3 +118,10 @@ class SqliteCatalog:
         """Forget a document; its chunks become orphans (`SqliteChunks.orphan_ids`)."""
         with Transaction(self._db):
             self._db.execute("DELETE FROM documents WHERE abs_path = ?", (abs_path,))
+
+
+def _as_shown(documents: list[IndexedDocument], path: str) -> list[IndexedDocument]:
+    """Documents whose name or path `localqa sources` prints as `path`: a control
+    character in a file name is shown escaped (\\x09), and pasted back so."""
+    shown = [d for d in documents if terminal_safe(d.abs_path, one_line=True) == path]
+    return shown or [d for d in documents if terminal_safe(d.source, one_line=True) == path]

@@ -13,16 +13,18 @@ collection; the old collection is left as it is, for any other catalog that uses
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from localqa.store.database import Transaction
-from localqa.store.vectors import COLLECTION
+from localqa.store.faults import VectorStoreError
+from localqa.store.vectors import COLLECTION, ChromaVectorStore
 
 if TYPE_CHECKING:
-    from localqa.store.vectors import ChromaVectorStore
+    from localqa.sections import StoreSettings
 
 TABLE_SQL = "CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 COPY_BATCH = 1000
@@ -72,3 +74,25 @@ def upgrade_collection(
             new.upsert(ids, vectors, docs)
             copied += len(ids)
     return copied
+
+
+def open_vectors(db: sqlite3.Connection, s: StoreSettings, read_only: bool) -> ChromaVectorStore:
+    """The own collection of the index whose catalog is `db`; a writer makes the catalog's
+    id if it has none, and copies an old index's vectors from the collection it shared
+    (`upgrade_collection`). Raises VectorStoreError, StorageError."""
+    made = False
+    if read_only:
+        ident = index_id(db)
+    else:
+        ident, made = ensure_index_id(db)
+    where = s.index_dir / "chroma"
+    name = collection_name(s.index, ident, bool(s.chroma_host))
+    store = ChromaVectorStore(where, s.chroma_host, s.chroma_port, name, read_only, ident)
+    old_catalog = db.execute("SELECT 1 FROM documents LIMIT 1").fetchone()
+    if made and s.chroma_host and old_catalog:
+        ids = [row[0] for row in db.execute("SELECT id FROM chunks")]
+        legacy = collection_name(s.index, "", server=True)
+        with contextlib.suppress(VectorStoreError):  # none there: doctor finds them gone
+            old = ChromaVectorStore(where, s.chroma_host, s.chroma_port, legacy, True)
+            upgrade_collection(old, store, ids)
+    return store

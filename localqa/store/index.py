@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -22,9 +20,11 @@ from localqa.sections import StoreSettings
 from localqa.store.catalog import SqliteCatalog
 from localqa.store.chunks import SqliteChunks
 from localqa.store.database import connect
-from localqa.store.faults import VectorStoreError, storage_faults
+from localqa.store.faults import storage_faults
 from localqa.store.fts import SqliteLexicalIndex
+from localqa.store.identity import index_id
 from localqa.store.lock import WriterLock
+from localqa.store.record import read_record, recorded_roots, update_record
 
 if TYPE_CHECKING:
     from localqa.store.base import IndexWriter
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 # Texts to vectors, for the chunks of a renamed file (Index.move).
 Embed = Callable[[list[str]], Vectors]
 CATALOG_FILE = "catalog.sqlite"
-BUILD_FILE = "build.json"  # how the index was made: embedder, precision, settings
 
 
 class SourceNotFound(LocalqaError):
@@ -82,41 +81,10 @@ class Index:
         """The index's own collection (identity.py), opened on first use (chromadb is slow
         to import). Raises VectorStoreError (a reader answers without it) or StorageError."""
         if self._vectors is None:
-            self._vectors = self._open_vectors()
+            from localqa.store.identity import open_vectors
+
+            self._vectors = open_vectors(self._db, self.settings, self.read_only)
         return self._vectors
-
-    def _open_vectors(self) -> ChromaVectorStore:
-        from localqa.store.identity import (
-            collection_name,
-            ensure_index_id,
-            index_id,
-            upgrade_collection,
-        )
-        from localqa.store.vectors import ChromaVectorStore
-
-        s = self.settings
-        made = False
-        if self.read_only:
-            ident = index_id(self._db)
-        else:
-            ident, made = ensure_index_id(self._db)
-        where = self.path / "chroma"
-        store = ChromaVectorStore(
-            where,
-            s.chroma_host,
-            s.chroma_port,
-            collection_name(s.index, ident, bool(s.chroma_host)),
-            self.read_only,
-            ident,
-        )
-        old_catalog = self._db.execute("SELECT 1 FROM documents LIMIT 1").fetchone()
-        if made and s.chroma_host and old_catalog and (ids := self.all_chunk_ids()):
-            # an index from before ids: its vectors are in the collection it shared
-            legacy = collection_name(s.index, "", server=True)
-            with contextlib.suppress(VectorStoreError):  # none there: doctor finds them gone
-                old = ChromaVectorStore(where, s.chroma_host, s.chroma_port, legacy, True)
-                upgrade_collection(old, store, ids)
-        return store
 
     def collection_name(self) -> str:
         """The name of the index's vector collection (identity.collection_name)."""
@@ -170,6 +138,8 @@ class Index:
         if self.read_only:
             raise StorageError(f"{self.path}: opened for reading only; nothing can be written")
         with storage_faults(self.path), self.writer_lock():
+            if self.settings.chroma_host and not index_id(self._db):
+                self.vectors  # noqa: B018 - an index from before ids is upgraded now (identity.py)
             yield
             try:
                 self.lexical.refresh_arrays()
@@ -182,6 +152,17 @@ class Index:
                     err,
                 )
             self._notice_missing_vectors()
+            self._sync_roots()
+
+    def _sync_roots(self) -> None:
+        """Make the build record's roots the catalog's, after a write: an index from before
+        the record kept them gets them, a root whose documents were all forgotten goes.
+        Best effort: the record only helps a repair."""
+        roots = sorted({row[0] for row in self._db.execute("SELECT DISTINCT root FROM documents")})
+        if roots != self.roots():
+            with contextlib.suppress(OSError):
+                self._update_record(roots=json.dumps(roots))
+                self._roots = set(roots)
 
     def _notice_missing_vectors(self) -> None:
         """After a write that used the vectors: say so when fewer vectors than chunk rows
@@ -277,10 +258,7 @@ class Index:
         return read_record(self.path)
 
     def _update_record(self, **fields: str) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        tmp = self.path / (BUILD_FILE + ".tmp")
-        tmp.write_text(json.dumps({**self._record(), **fields}), encoding="utf-8")
-        os.replace(tmp, self.path / BUILD_FILE)  # atomic: readers see old or new
+        update_record(self.path, **fields)
 
     def note_embedder(self, name: str, precision: str) -> None:
         """Record which model and precision make this index's vectors, so questions are
@@ -322,27 +300,6 @@ class Index:
             return int(self._record().get("scanned_ns", "0"))
         except ValueError:
             return 0
-
-
-def read_record(index_dir: Path) -> dict[str, str]:
-    """The build record of the index in `index_dir` ({} where there is none, or it cannot
-    be read): a file beside the catalog, readable when the catalog is not."""
-    try:
-        record = json.loads((index_dir / BUILD_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return (
-        {k: v for k, v in record.items() if isinstance(v, str)} if isinstance(record, dict) else {}
-    )
-
-
-def recorded_roots(index_dir: Path) -> list[str]:
-    """The folders and files ingest was given, as the build record keeps them."""
-    try:
-        roots = json.loads(read_record(index_dir).get("roots", "[]"))
-    except ValueError:
-        return []
-    return [r for r in roots if isinstance(r, str)] if isinstance(roots, list) else []
 
 
 def _satisfies_the_protocols(index: Index) -> IndexWriter:

@@ -166,7 +166,7 @@ def _vectors(index: Index) -> tuple[Finding, list[str], list[str]]:
         if not index.settings.chroma_host and not os.access(index.path, os.W_OK):
             # chromadb cannot open a read-only folder at all: not checked, not damaged
             return Finding("vectors", True, f"not checked ({err})"), [], []
-        damaged = not index.settings.chroma_host
+        damaged = not index.settings.chroma_host or _server_up(index)  # up: collection gone
         repair = REPAIR_COMMAND if damaged else ""
         detail = f"{err}" + (f"; {REPAIR}" if damaged else "; start the server, then run again")
         return Finding("vectors", False, detail, repair), [], []
@@ -181,6 +181,18 @@ def _vectors(index: Index) -> tuple[Finding, list[str], list[str]]:
         return Finding("vectors", False, "; ".join(problems), REPAIR_COMMAND), missing, extra
     where = f"{store.where}, collection {store.name}"
     return Finding("vectors", True, f"{len(rows)} vectors, one per chunk ({where})"), [], []
+
+
+def _server_up(index: Index) -> bool:
+    """Whether the Chroma server of `index` answers at all."""
+    from localqa.store.vectors import open_client
+
+    s = index.settings
+    try:
+        open_client(index.path, s.chroma_host, s.chroma_port).heartbeat()
+    except Exception:  # noqa: BLE001 - down, whatever the error says
+        return False
+    return True
 
 
 def _vector_problems(

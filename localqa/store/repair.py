@@ -15,7 +15,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from localqa.errors import IndexDamaged, LocalqaError
 from localqa.store.database import (
@@ -94,6 +94,70 @@ def salvage_roots(path: Path) -> list[str]:
             db.close()
     except sqlite3.Error:
         return []
+
+
+def salvage_catalog(damaged: Path, target: Path) -> tuple[int, int] | None:
+    """A new catalog at `target` from the rows of the `damaged` one, when every document
+    row and every chunk row still reads and each document has all its chunks (SQLite's
+    integrity_check may fail on an index or the FTS5 tables alone); its FTS5 index is made
+    anew from the chunk text, its id kept (so its vectors stay its own). (documents,
+    chunks), or None when rows are lost: then only a re-ingest rebuilds it."""
+    try:
+        old = connect(damaged, read_only=True)
+    except LocalqaError:
+        return None
+    try:
+        documents = old.execute("SELECT * FROM documents").fetchall()
+        chunks = old.execute(f"SELECT rowid, {CHUNK_COLUMNS} FROM chunks").fetchall()
+        meta = old.execute("SELECT key, value FROM meta").fetchall()
+        info = old.execute("SELECT key, value FROM info").fetchall() if _has_info(old) else []
+    except (LocalqaError, sqlite3.Error):
+        return None
+    finally:
+        old.close()
+    held: dict[tuple[str, str], int] = {}
+    for row in chunks:
+        key = (row[4], row[10])  # abs_path, doc_hash (CHUNK_COLUMNS after the rowid)
+        held[key] = held.get(key, 0) + 1
+    if any(held.get((d[0], d[3]), 0) != d[9] for d in documents):
+        return None
+    _write_salvaged(target, documents, chunks, meta, info)
+    return len(documents), len(chunks)
+
+
+def _has_info(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'info'").fetchone() is not None
+
+
+def _write_salvaged(
+    target: Path,
+    documents: list[Any],
+    chunks: list[Any],
+    meta: list[Any],
+    info: list[Any],
+) -> None:
+    db = connect(target)
+    try:
+        with Transaction(db):
+            for d in documents:  # a catalog from before ctime_ns has one column less
+                db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (*d, 0)[:12])
+            db.executemany(
+                f"INSERT INTO chunks(rowid, {CHUNK_COLUMNS}, content_hash) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'')",
+                chunks,
+            )
+            db.executemany(
+                "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)",
+                ((row[0], fts_body(to_chunk(row[1:]))) for row in chunks),
+            )
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+            db.execute(SET_FORMAT_SQL, (LEXICAL_FORMAT,))
+            db.execute(BUMP_GENERATION_SQL)
+            if info:
+                db.execute("CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT)")
+                db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", info)
+    finally:
+        db.close()
 
 
 def rebuild_lexical(index: Index) -> int:

@@ -1,0 +1,84 @@
+"""Embedding and storing in full batches, across files: chunks from several files share an
+embedding pass (small files would otherwise waste the embedder); a file is committed, and
+so becomes visible, only once all its chunks are stored (`Index.store`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from localqa.embedding.coverage import needs_note
+from localqa.embedding.embedder import Embedder
+from localqa.ingest.progress import Progress
+from localqa.schema import Chunk, IndexedDocument
+from localqa.store.base import IndexWriter
+
+# Chunk text in scripts other than Latin kept to name them in the report's embedding note
+# (a chunk at least half in one: an English article quoting a Chinese name is not;
+# SQuAD's "Yuan dynasty" would otherwise earn the note: coverage.needs_note).
+SCRIPT_SAMPLE_CHARS = 2_000
+
+
+class BatchWriter:
+    """Buffers chunks across files; embeds and stores them in full batches."""
+
+    def __init__(
+        self,
+        index: IndexWriter,
+        embedder: Embedder,
+        batch: int,
+        progress: Progress,
+        reader_busy: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._index = index
+        self._reader_busy = reader_busy
+        self._embedder = embedder
+        self._batch = batch
+        self._progress = progress
+        self._chunks: list[Chunk] = []
+        self._complete: list[tuple[IndexedDocument, Callable[[], None]]] = []
+        self.embed_seconds = 0.0
+        self.store_seconds = 0.0
+        self.written = 0
+        self.chars = 0  # of chunk text, overlaps counted twice: the ingest speed in chars/s
+        self.script_sample = ""  # some text not in Latin script, for script_note
+
+    def add(self, chunk: Chunk) -> None:
+        self._chunks.append(chunk)
+        self.chars += len(chunk.text)
+        if len(self.script_sample) < SCRIPT_SAMPLE_CHARS and needs_note(chunk.text):
+            self.script_sample += chunk.text[: SCRIPT_SAMPLE_CHARS - len(self.script_sample)]
+        if len(self._chunks) >= self._batch:
+            self.flush()
+
+    def complete(self, record: IndexedDocument, committed: Callable[[], None]) -> None:
+        """All of this document's chunks have been added; commit it at the next flush,
+        then call `committed` (which reports it)."""
+        self._complete.append((record, committed))
+
+    def discard(self, abs_path: str) -> None:
+        """Drop a failed document's unstored chunks; stored ones become orphans."""
+        self._chunks = [c for c in self._chunks if c.abs_path != abs_path]
+        self._index.discard(abs_path)
+
+    def flush(self) -> None:
+        chunks, self._chunks = self._chunks, []
+        complete, self._complete = self._complete, []
+        started = time.perf_counter()
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if chunks:
+            spare = 1 if self._reader_busy() else 0
+            vectors = self._embedder.embed([c.embedding_text() for c in chunks], spare_cores=spare)
+            if not self.written:  # questions must be embedded the same way (Index docs)
+                self._index.note_embedder(self._embedder.name, self._embedder.precision)
+        stored = time.perf_counter()
+        self.embed_seconds += stored - started
+        self._index.store(chunks, vectors, [record for record, _ in complete])
+        self.store_seconds += time.perf_counter() - stored
+        if chunks:
+            self.written += len(chunks)
+            self._progress.chunks_stored(len(chunks))
+        for _, committed in complete:
+            committed()

@@ -1,0 +1,41 @@
+"""The build record of an embedded index (`build.json` beside its catalog): how the index
+was made (embedder, precision, the settings that shaped its chunks, when its files were
+last looked at) and the folders ingest was given. A file of its own, so that it reads
+when the catalog does not: `localqa index repair` re-ingests those folders."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+BUILD_FILE = "build.json"
+
+
+def read_record(index_dir: Path) -> dict[str, str]:
+    """The record of the index in `index_dir`; {} where there is none or it cannot be read."""
+    try:
+        record = json.loads((index_dir / BUILD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {k: v for k, v in record.items() if isinstance(v, str)}
+
+
+def update_record(index_dir: Path, **fields: str) -> None:
+    """Set `fields` in the record, atomically (readers see the old record or the new).
+    Raises OSError."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / (BUILD_FILE + ".tmp")
+    tmp.write_text(json.dumps({**read_record(index_dir), **fields}), encoding="utf-8")
+    os.replace(tmp, index_dir / BUILD_FILE)
+
+
+def recorded_roots(index_dir: Path) -> list[str]:
+    """The folders and files ingest was given, as the record keeps them ([]: none kept)."""
+    try:
+        roots = json.loads(read_record(index_dir).get("roots", "[]"))
+    except ValueError:
+        return []
+    return [r for r in roots if isinstance(r, str)] if isinstance(roots, list) else []
