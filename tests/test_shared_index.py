@@ -391,3 +391,25 @@ def test_a_renamed_file_is_moved_in_the_shared_index_without_reading_it(
     (folder / "questions-answered.txt").rename(folder / "sub" / "questions-answered.txt")
     report = ingest()
     assert report.moved and report.moved_embedded == 0
+
+
+def test_a_shared_index_from_before_collection_ids_keeps_its_vectors(shared: Settings) -> None:
+    """Shared indexes of the first version named their collection `{index}-chunks` and kept
+    no id: opened now, they read that collection, not a new empty one."""
+    from localqa.store.vectors import ChromaVectorStore
+    from tests.test_store_contract import HARBOUR, chunks_of, entry, vectors
+
+    harbour = chunks_of("/docs/harbour.txt", "1", HARBOUR)
+    legacy = ChromaVectorStore(
+        shared.index_dir / "chroma", "127.0.0.1", shared.chroma_port, f"{shared.index}-chunks"
+    )
+    stored = vectors(len(harbour))
+    legacy.upsert([c.id for c in harbour], stored, [c.abs_path for c in harbour])
+    with PgIndex(shared.store) as index:
+        with index.db.transaction() as conn:  # what the first version wrote
+            conn.execute("DELETE FROM meta WHERE key = 'index_id'")
+        index.chunks.add(harbour)
+        index.catalog.commit(entry(harbour), index.worker)
+    with PgIndex(shared.store) as index:
+        assert index.vectors.count() == 3
+        assert index.vectors.query(stored[1], 1)[0][0] == harbour[1].id

@@ -56,6 +56,9 @@ class PgIndex:
         self._lock_key = int.from_bytes(
             hashlib.sha1(self.db.schema.encode()).digest()[:8], "big", signed=True
         )
+        # decided at opening, before any chunk is written: an index holding chunks and no
+        # id is one from before ids (`_index_id`)
+        self._ident = self._index_id()
 
     @property
     def vectors(self) -> ChromaVectorStore:
@@ -64,7 +67,7 @@ class PgIndex:
             from localqa.store.vectors import ChromaVectorStore
 
             s = self.settings
-            ident = self._index_id()
+            ident = self._ident
             self._vectors = ChromaVectorStore(
                 s.index_dir / "chroma",
                 s.chroma_host,
@@ -218,10 +221,13 @@ class PgIndex:
 
     def _index_id(self) -> str:
         """The shared index's own id (made by the first run to ask, kept in `meta`): its
-        collection on a Chroma server is its own, whatever each machine calls the server."""
+        collection on a Chroma server is its own, whatever each machine calls the server.
+        An index that holds chunks already, from before ids, gets "": it keeps the
+        collection its vectors are in (`{index}-chunks`)."""
         with self.db.transaction() as conn:
             conn.execute(
-                "INSERT INTO meta VALUES ('index_id', %s) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO meta VALUES ('index_id', CASE WHEN EXISTS "
+                "(SELECT 1 FROM chunks) THEN '' ELSE %s END) ON CONFLICT (key) DO NOTHING",
                 (f"pg{uuid.uuid4().hex[:10]}",),
             )
             row = conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()

@@ -33,10 +33,10 @@ WITH s AS (
     SELECT row_count::float8 AS n,
            CASE WHEN row_count > 0 THEN token_count::float8 / row_count ELSE 1 END AS avgdl
     FROM lexical_stats),
-q AS (
+q AS MATERIALIZED (
     SELECT u.term, (SELECT count(*) FROM postings p WHERE p.term = u.term) AS df
     FROM unnest(%(terms)s::text[]) AS u(term)),
-w AS (
+w AS MATERIALIZED (
     SELECT q.term, greatest(ln((s.n - q.df + 0.5) / (q.df + 0.5)), 0) AS raw
     FROM q, s WHERE q.df > 0)
 SELECT p.chunk, sum(
