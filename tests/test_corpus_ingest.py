@@ -37,5 +37,7 @@ def test_privategpt_corpus_outcomes(
     assert consistent_counts(settings) == report.chunks
     again = ingest_paths(settings, embedder, corpus)
     assert set(again.unchanged) == set(report.added) and again.chunks_written == 0
-    # failed files are tried again (they may have been fixed) but nothing is lost meanwhile
-    assert {p.path for p in again.failed} == set(FAILED) and again.chunks == report.chunks
+    # failed files that did not change are remembered, not read again (issue 28: a cron
+    # job's re-run exits 0), and nothing is lost meanwhile
+    assert again.failed == [] and {p.path for p in again.failed_before} == set(FAILED)
+    assert again.chunks == report.chunks

@@ -10,12 +10,12 @@ import pytest
 from localqa.answering.asked import asked_kind, gives, states_unit, unit_asked
 from localqa.answering.citations import SupportChecker, check_answer
 from localqa.answering.facts import (
-    contradicts,
     evidence_facts,
     facts_of,
     share_held,
     spelt_as_digits,
 )
+from localqa.answering.polarity import contradicts
 from localqa.answering.relevance import why_quotes
 from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk
@@ -30,6 +30,11 @@ SENATE = (
     "SECTION. 3\nThe Senate of the United States shall be composed of two Senators from "
     "each State, [chosen by the Legislature thereof,]* for six Years; and each Senator "
     "shall have one Vote."
+)
+CENSUS = (
+    "The actual Enumeration shall be made within three Years after the first Meeting of the "
+    "Congress of the United States, and within every subsequent Term of ten Years, in such "
+    "Manner as they shall by Law direct."
 )
 SLAVERY = (
     "Amendment XIII. Passed by Congress January 31, 1865. Ratified December 6, \n1865.\n"
@@ -101,6 +106,12 @@ def test_scale_and_plural_and_possessive_do_not_hide_a_fact() -> None:
         ("Smoking is allowed in the office.", "Smoking is prohibited in the office.", True),
         ("The maximum age is 25.", "The minimum age is 25.", True),
         ("Alcohol is not reimbursed.", "Alcohol is never reimbursed.", False),
+        ("出差期间酒精可以报销。", "出差期间酒精不可以报销。", True),
+        ("出差期间酒精不可以报销。", "出差期间酒精可以报销。", True),
+        ("公司允许在家办公。", "公司禁止在家办公。", True),
+        ("每晚住宿费不超过900元。", "住宿费按实际发生金额报销，但每晚不得超过900元。", False),
+        ("每日餐补为300元。", "在中国出差期间，每日餐补标准为300元人民币。", False),
+        ("这项规定非常重要。", "这项规定很重要。", False),  # 非常: "very"
         ("The minimum age of a Representative is 25 years.", HOUSE, False),
         ("Slavery shall not exist in the United States.", SLAVERY, False),
     ],
@@ -144,6 +155,8 @@ SEEN = [
     # flagged although the sources state them
     ("How much is Intel investing in its Ohio mega site?", INTEL, "$20 billion.", True),
     ("How long is a Senator's term?", SENATE, "6 years.", True),
+    # Gemma, over the census clause: the number is there, but not about a Senator
+    ("How long is a Senator's term?", CENSUS, "10 years.", False),
     ("Which amendment abolished slavery?", SLAVERY, "the 13th Amendment", True),
     (
         "Who did the President nominate to the Supreme Court?",
@@ -208,3 +221,14 @@ def test_the_answer_beside_the_best_matching_sentence_stands_alone(
     )
     assert checks[0].supported
     assert why_quotes(checks, extract.quotes, question, passages) == "not-answered"
+
+
+def test_a_sentence_about_the_sources_makes_no_claim(checker: SupportChecker) -> None:
+    sources = [chunk("The customary law of Normandy was developed between 1000 and 1300.")]
+    said = (
+        "The source you provided is a reference to the Normans.txt file, which contains the "
+        "customary law of Normandy."
+    )
+    assert check_answer(said, sources, checker, "Where are Jersey and Guernsey")[0] == []
+    claim = "Based on the sources, the customary law of Normandy was developed from 1000."
+    assert len(check_answer(claim, sources, checker)[0]) == 1

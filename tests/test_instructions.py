@@ -5,6 +5,8 @@ written here; the last test asks both real models over them."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from localqa.answering.answerer import Answer
@@ -150,3 +152,22 @@ def test_real_models_over_hostile_documents(
     finally:
         index.close()
         llm.close()
+
+
+def test_ask_json_lists_the_passages_that_address_the_model(
+    hostile_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from localqa.cli.main import cli
+
+    monkeypatch.setenv("LOCALQA_HOME", str(hostile_index.home))
+    monkeypatch.chdir(hostile_index.home)
+    result = CliRunner().invoke(cli, ["ask", "How long is the backup kept?", "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "35 days" in data["answer"] and "SWORDFISH" not in data["answer"]
+    [listed] = [s for s in data["instruction_sources"] if s["source"] == "backup-policy.txt"]
+    assert "Question: How long is the backup kept?" in listed["instructions"]
+    n = listed["n"]
+    assert data["contexts"][n - 1]["source"] == "backup-policy.txt"

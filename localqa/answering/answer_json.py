@@ -50,6 +50,7 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
             float(s["support"]),
             bool(s["supported"]),
             str(s.get("evidence", "")),
+            bool(s.get("from_instructions", False)),
         )
         for s in data.get("sentences") or ()
     )

@@ -145,6 +145,7 @@ class Answer:
                     "support": round(c.support, 4),
                     "cited": list(c.cited),
                     "evidence": c.evidence,
+                    "from_instructions": c.from_instructions,
                 }
                 for c in self.checks
             ]

@@ -12,7 +12,6 @@ import numpy as np
 
 from localqa.answering.facts import (
     Facts,
-    contradicts,
     evidence_facts,
     facts_of,
     in_asked_unit,
@@ -20,6 +19,7 @@ from localqa.answering.facts import (
     share_held,
     without,
 )
+from localqa.answering.polarity import contradicts
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
 from localqa.sentences import split_sentences
@@ -32,6 +32,15 @@ MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 LEXICAL_SUPPORTED = 0.5
 SEMANTIC_SUPPORTED = 0.65
 MIN_CLAIM_WORDS = 3
+# A sentence about the sources rather than the world ("The source you provided is a
+# reference to the Normans.txt file", SmolLM2-135M): it makes no claim to check, and its
+# words are all in the sources. Not "Based on the sources, X is Y": that claims X is Y.
+ABOUT_THE_SOURCES = re.compile(
+    r"\s*(?:the|this|these|your|each)\s+(?:provided\s+)?(?:source|sources|document|documents|"
+    r"passage|passages|file|files)\b(?:\s+(?:you|that\s+you)\s+(?:provided|gave|shared))?\s+"
+    r"(?:is|are|was|contains?|says?|provides?|mentions?|refers?|includes?|lists?|has|have)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,17 +153,25 @@ class SupportChecker:
         facts: Facts | None = None,
         said: str = "",
         window: bool = True,
+        subject: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
         agreement, held back when it lacks a number or name the claim states (`facts`;
-        default: all the claim states) or contradicts what is `said` (default: the claim)."""
+        default: all the claim states) or contradicts what is `said` (default: the claim),
+        and when neither it nor a sentence beside it names any of `subject` (the names a
+        short answer's question asks about: "10 years." to "How long is a Senator's
+        term?" is not stated by a census clause's "ten Years")."""
         sentences = split_sentences(chunk.text) or [chunk.text]
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
-        return [
-            (s, held_back(a, facts, said or claim, s, _around(sentences, i) if window else ""))
-            for i, (s, a) in enumerate(zip(sentences, agreement, strict=True))
-        ]
+        scores: list[tuple[str, float]] = []
+        for i, (s, a) in enumerate(zip(sentences, agreement, strict=True)):
+            around = _around(sentences, i)
+            score = held_back(a, facts, said or claim, s, around if window else "")
+            if subject and not subject & evidence_facts(around).words:
+                score = min(score, LEXICAL_SUPPORTED / 2)  # about something else
+            scores.append((s, score))
+        return scores
 
     def best_evidence(
         self,
@@ -163,11 +180,12 @@ class SupportChecker:
         facts: Facts | None = None,
         said: str = "",
         window: bool = True,
+        subject: frozenset[str] = frozenset(),
     ) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score. `window`: the
         claim's facts may be in the sentences beside it too (a claim may join two); a
         bare answer ("3.") states one fact, which its own sentence must hold."""
-        scores = self.sentence_scores(claim, chunk, facts, said, window)
+        scores = self.sentence_scores(claim, chunk, facts, said, window, subject)
         return max(scores, key=lambda pair: pair[1])
 
 
@@ -196,8 +214,12 @@ def check_answer(
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
         judged = unlisted(claim)  # a list item's "2." is no number it states
+        if ABOUT_THE_SOURCES.match(judged):
+            continue  # "The source you provided is a reference to ...": no claim to check
         facts = facts_of(judged)
         short = len(content_words(judged)) < MIN_CLAIM_WORDS
+        # what a bare answer is about: the names its question asks about
+        subject = facts_of(question).words if short and question else frozenset()
         if short:
             facts = facts_of(judged, first_is_name=True)
             if not (question and facts):
@@ -207,7 +229,7 @@ def check_answer(
         if question:
             facts = without(facts, question)
         evidence = {
-            n: checker.best_evidence(judged, sources[n - 1], facts, claim, not short)
+            n: checker.best_evidence(judged, sources[n - 1], facts, claim, not short, subject)
             for n in cited or range(1, len(sources) + 1)
         }
         best = max(evidence, key=lambda n: (evidence[n][1], n not in instructions), default=0)

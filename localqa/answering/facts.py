@@ -10,9 +10,8 @@ compares the facts themselves:
   ("$20 billion" is 2e10, as "20,000,000,000" is);
 - **names and units**: capitalised words after the first and the word after a number,
   compared without plural or possessive endings ("Senator's" is "senators" is "senator");
-- **polarity**: a claim that negates what the evidence states, or states what it negates
-  ("is not reimbursed" / "is reimbursed"), or uses the antonym of its word ("prohibited" /
-  "allowed"), contradicts it (`contradicts`).
+- **quantities**: a number with its unit ("3 weeks" is not stated by "three blocks");
+- **polarity** (negations and antonyms): polarity.py.
 
 Number words are converted with a threshold: in a claim, "one" and "two" are no facts
 (they are as often pronouns or idioms: "one of the"); in evidence, every number word
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -58,55 +56,6 @@ NOT_NAMES = frozenset(
     however also in on at by for from to of with as and but or so if""".split()
 )
 CLAIM_THRESHOLD = 3.0  # text2num: isolated number words up to this stay words
-NEGATORS = frozenset(
-    "not no never none nobody nothing neither nor without cannot cant nowhere".split()
-)
-# Words between a negator and what it negates ("shall not have attained").
-AUXILIARIES = frozenset(
-    """a an the any be been being is are was were am have has had do does did shall will
-    can could may might must should would to of ever yet also be""".split()
-)
-_ANTONYM_PAIRS = (
-    ("allowed", "prohibited"),
-    ("allowed", "forbidden"),
-    ("permitted", "prohibited"),
-    ("permitted", "forbidden"),
-    ("required", "optional"),
-    ("mandatory", "optional"),
-    ("mandatory", "voluntary"),
-    ("increase", "decrease"),
-    ("increased", "decreased"),
-    ("rise", "fall"),
-    ("rose", "fell"),
-    ("higher", "lower"),
-    ("maximum", "minimum"),
-    ("earliest", "latest"),
-    ("true", "false"),
-    ("open", "closed"),
-    ("included", "excluded"),
-    ("paid", "unpaid"),
-    ("approved", "rejected"),
-    ("accepted", "rejected"),
-    ("profit", "loss"),
-    ("won", "lost"),
-    ("north", "south"),
-    ("east", "west"),
-    ("male", "female"),
-    ("legal", "illegal"),
-    ("eligible", "ineligible"),
-    ("largest", "smallest"),
-    ("biggest", "smallest"),
-    ("oldest", "youngest"),
-    ("longest", "shortest"),
-    ("highest", "lowest"),
-    ("import", "export"),
-    ("succeeded", "failed"),
-    ("supported", "opposed"),
-    ("允许", "禁止"),
-    ("增加", "减少"),
-    ("最高", "最低"),
-    ("必须", "可选"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +86,6 @@ def stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
-
-
-ANTONYMS: dict[str, frozenset[str]] = {}
-for _pair in _ANTONYM_PAIRS:
-    _a, _b = (stem(w) for w in _pair)
-    ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
-    ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
 
 
 def _roman(numeral: str) -> str:
@@ -297,54 +239,3 @@ def without(facts: Facts, question: str) -> Facts:
         facts.words - everything,
         frozenset(q for q in facts.quantities if q[0] not in asked.numbers),
     )
-
-
-def _tokens(text: str) -> list[str]:
-    text = re.sub(r"n[\u2019']t\b", " not", fold(text), flags=re.I)
-    return [m.group().lower() for m in TOKEN.finditer(text)]
-
-
-def polarity(text: str) -> tuple[set[str], set[str]]:
-    """(negated, stated) content words of `text`, stemmed: a negated word is the first
-    word after a negator ("not", "no", "never", "n't", ...) past auxiliaries and articles
-    ("shall not have attained": "attained"); stated words are every other content word."""
-    tokens = _tokens(text)
-    negated: set[str] = set()
-    stated: set[str] = set()
-    pending = False
-    for token in tokens:
-        if token in NEGATORS:
-            pending = True
-        elif pending and token in AUXILIARIES:
-            continue
-        elif pending:
-            negated.add(stem(token))
-            pending = False
-        elif token not in STOPWORDS:
-            stated.add(stem(token))
-    return negated, stated - negated
-
-
-def contradicts(claim: str, evidence: str) -> bool:
-    """The claim negates a word the evidence states while the evidence negates nothing, or
-    states one the evidence negates while the claim negates nothing, or states a word
-    whose antonym the evidence states while the evidence lacks the word itself
-    ("prohibited" against "allowed"). Only where one side negates nothing: which word a
-    negation governs is not known ("Neither slavery nor servitude shall exist" is "slavery
-    shall not exist")."""
-    claim_negated, claim_stated = polarity(claim)
-    evidence_negated, evidence_stated = polarity(evidence)
-    if claim_negated & evidence_stated and not evidence_negated:
-        return True
-    if evidence_negated & claim_stated and not claim_negated:
-        return True
-    evidence_words = evidence_negated | evidence_stated
-    return any(_opposed(word, evidence_words) for word in claim_stated)
-
-
-def _opposed(word: str, evidence_words: Iterable[str]) -> bool:
-    opposites = ANTONYMS.get(word)
-    if not opposites:
-        return False
-    present = set(evidence_words)
-    return word not in present and bool(opposites & present)

@@ -85,8 +85,9 @@ def sqlite_fault(err: sqlite3.Error, path: Path | str) -> LocalqaError | None:
     return None
 
 
-def vector_fault(err: Exception, where: str) -> LocalqaError:
-    """One line for any error of Chroma at `where` (its folder or its server)."""
+def vector_fault(err: Exception, where: str, advice: str = "") -> LocalqaError:
+    """One line for any error of Chroma at `where` (its folder or its server); `advice`,
+    what to do, ends a VectorStoreError's line."""
     if isinstance(err, LocalqaError):
         return err
     if isinstance(err, OSError) and (storage := storage_error(err, where)):
@@ -103,7 +104,7 @@ def vector_fault(err: Exception, where: str) -> LocalqaError:
     ):
         if needle in lowered:
             return StorageError(storage_message(code, where) + f" ({text[:200]})")
-    return VectorStoreError(f"{where}: {text[:300]}")
+    return VectorStoreError(f"{where}: {text[:300]}" + (f"; {advice}" if advice else ""))
 
 
 @contextmanager
@@ -123,31 +124,45 @@ def storage_faults(path: Path | str) -> Iterator[None]:
 
 
 class GuardedCursor(sqlite3.Cursor):
-    """A cursor whose statements and fetched rows raise `sqlite_fault`'s one-line errors."""
+    """A cursor whose statements and fetched rows raise `sqlite_fault`'s one-line errors.
+    Plain try/except, not a context manager: a row fetched costs ~0.5 µs more, not 3.6."""
 
     path: Path
 
+    def _fault(self, err: sqlite3.Error) -> Exception:
+        return sqlite_fault(err, self.path) or err
+
     def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:
-        with storage_faults(self.path):
+        try:
             super().execute(sql, parameters)
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> GuardedCursor:
-        with storage_faults(self.path):
+        try:
             super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
         return self
 
     def fetchone(self) -> Any:
-        with storage_faults(self.path):
+        try:
             return super().fetchone()
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
 
     def fetchall(self) -> list[Any]:
-        with storage_faults(self.path):
+        try:
             return super().fetchall()
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
 
     def __next__(self) -> Any:
-        with storage_faults(self.path):
+        try:
             return super().__next__()
+        except sqlite3.Error as err:
+            raise self._fault(err) from err
 
 
 class GuardedConnection(sqlite3.Connection):

@@ -166,10 +166,12 @@ def _vectors(index: Index) -> tuple[Finding, list[str], list[str]]:
         if not index.settings.chroma_host and not os.access(index.path, os.W_OK):
             # chromadb cannot open a read-only folder at all: not checked, not damaged
             return Finding("vectors", True, f"not checked ({err})"), [], []
-        damaged = not index.settings.chroma_host or _server_up(index)  # up: collection gone
-        repair = REPAIR_COMMAND if damaged else ""
-        detail = f"{err}" + (f"; {REPAIR}" if damaged else "; start the server, then run again")
-        return Finding("vectors", False, detail, repair), [], []
+        if not index.settings.chroma_host:  # the line says what to do
+            return Finding("vectors", False, str(err), REPAIR_COMMAND), [], []
+        if _server_up(index):  # it answers: the collection is what is gone
+            detail = f"{err}; the server answers, so `{REPAIR_COMMAND}` re-embeds the stored text"
+            return Finding("vectors", False, detail, REPAIR_COMMAND), [], []
+        return Finding("vectors", False, str(err)), [], []
     rows = [row[0] for row in index._db.execute("SELECT id FROM chunks")]
     missing = [i for i in rows if i not in held]
     extra = sorted(held - set(rows))

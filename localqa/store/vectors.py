@@ -25,6 +25,11 @@ COLLECTION = "chunks"
 # The collection's metadata key naming the index (identity.py) it belongs to.
 INDEX_KEY = "localqa_index"
 PAGE = 1000  # ids per Chroma call
+SERVER_ADVICE = "start the server (or check chroma_host and chroma_port), then run again"
+STORE_ADVICE = (
+    "`localqa doctor` says what is wrong; `localqa index repair` rebuilds the vectors from "
+    "the stored chunk text"
+)
 
 __all__ = ["COLLECTION", "ChromaVectorStore", "VectorStoreError"]
 
@@ -51,7 +56,7 @@ def open_client(path: Path, host: str = "", port: int = 8000, read_only: bool = 
             path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
     except Exception as err:
-        fault = vector_fault(err, where)
+        fault = vector_fault(err, where, SERVER_ADVICE if host else STORE_ADVICE)
         if read_only and not isinstance(fault, VectorStoreError):
             # chromadb writes its SQLite file on opening (1.5: even with migrations off),
             # so a read-only folder cannot be opened at all: a reader goes without it
@@ -94,7 +99,8 @@ class ChromaVectorStore:
         try:
             yield
         except Exception as err:
-            raise vector_fault(err, f"{self.where} (collection {self.name})") from err
+            advice = SERVER_ADVICE if self.where.startswith("Chroma server") else STORE_ADVICE
+            raise vector_fault(err, f"{self.where} (collection {self.name})", advice) from err
 
     @property
     def label(self) -> str:
