@@ -92,6 +92,7 @@ class Ingestor:
             self.memory.forget_failures()
         self._failed_now: set[str] = set()
         self.report = IngestReport()
+        self._work: list[WorkItem] = []  # what this run reads, embeds and stores
 
     def _reading(self) -> str:
         """What decides how a file reads: chunk text and every per-file limit."""
@@ -143,6 +144,7 @@ class Ingestor:
                         self._index, plan.moved, embed
                     )
                 if work := plan.new + plan.changed:
+                    self._work = work
                     self._ingest_work(work, report)
                 if not trust:  # every document read now has this salt
                     self._index.note_settings(self._salt)
@@ -153,6 +155,18 @@ class Ingestor:
         if note := script_note(self._embedder.coverage, report.script_sample):
             report.notes.append(note)
         return report
+
+    def stored(self) -> int:
+        """Files of this run whose content the index holds now: after an interruption the
+        report can lag the catalog (a batch committed while the interrupt unwound is kept
+        but was never reported), so the catalog is asked."""
+        catalog = self._index.catalog
+        held = 0
+        for item in self._work:
+            with contextlib.suppress(Exception):  # a store the interrupt left unusable
+                known = catalog.document(item.file.abs_path)
+                held += known is not None and known.doc_hash == item.doc_hash
+        return max(self.report.stored(), held + len(self.report.moved))
 
     def _writing(self) -> contextlib.AbstractContextManager[object]:
         """Hold the index for this run (ingest/shared.py: beside other runs)."""

@@ -115,7 +115,7 @@ def _ingest(
             return ingestor.run(paths)
         except KeyboardInterrupt:
             progress.finish()
-            stored = ingestor.report.stored()
+            stored = ingestor.stored()
             typer.echo(
                 f"localqa: interrupted: {stored} file(s) stored and kept; run the same "
                 "`localqa ingest` again to continue",
