@@ -225,18 +225,7 @@ class Index:
         Vectors first, then one transaction moves the rows: a kill in between leaves the
         old entry visible with vectors tagged for the new path, which the next run's
         move (the file still at its new place) tags again."""
-        chunks = self.chunks.of_document(old.abs_path)
-        moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
-        reindex = [
-            m
-            for c, m in zip(chunks, moved, strict=True)
-            if c.embedding_text() != m.embedding_text()
-        ]
-        renamed = {c.id for c in reindex}
-        if reindex:
-            vectors = embed([c.embedding_text() for c in reindex])
-            self.vectors.upsert([c.id for c in reindex], vectors, [new.abs_path] * len(reindex))
-        self.vectors.retag([c.id for c in moved if c.id not in renamed], new.abs_path)
+        reindex = repoint_vectors(self.vectors, self.chunks.of_document(old.abs_path), new, embed)
         self.catalog.move(old, new, reindex)
         return len(reindex)
 
@@ -306,3 +295,21 @@ def _satisfies_the_protocols(index: Index) -> IndexWriter:
     """Never called: mypy checks here that the embedded index, and so each of its parts,
     is what localqa/store/base.py asks of an implementation."""
     return index
+
+
+def repoint_vectors(
+    vectors: ChromaVectorStore, chunks: Sequence[Chunk], new: IndexedDocument, embed: Embed
+) -> list[Chunk]:
+    """The vectors of a moved document's `chunks` tagged with `new`'s path; those whose
+    embedded text names the file anew (a renamed file) embedded again from their stored
+    text. Returns those chunks, re-pointed, for the store to re-index lexically."""
+    moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
+    reindex = [
+        m for c, m in zip(chunks, moved, strict=True) if c.embedding_text() != m.embedding_text()
+    ]
+    if reindex:
+        fresh = embed([c.embedding_text() for c in reindex])
+        vectors.upsert([c.id for c in reindex], fresh, [new.abs_path] * len(reindex))
+    renamed = {c.id for c in reindex}
+    vectors.retag([c.id for c in moved if c.id not in renamed], new.abs_path)
+    return reindex

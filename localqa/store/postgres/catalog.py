@@ -30,6 +30,12 @@ HELD_ELSEWHERE_SQL = (
 )
 
 
+def commit_params(d: IndexedDocument) -> tuple[object, ...]:
+    """COMMIT_SQL's parameters for document `d` (its chunk count is counted there)."""
+    row = (d.abs_path, d.source, d.root, d.doc_hash, d.size, d.mtime_ns, d.title, d.page_kind)
+    return (*row, d.last_page, d.abs_path, d.doc_hash, d.ingested_at, d.ctime_ns)
+
+
 class PgCatalog:
     """`DocumentCatalog` over the `documents` table, plus the writes `PgIndex` makes."""
 
@@ -70,24 +76,7 @@ class PgCatalog:
         with self._db.transaction() as conn:
             if conn.execute(HELD_ELSEWHERE_SQL, (d.abs_path, worker)).fetchone():
                 return False
-            conn.execute(
-                COMMIT_SQL,
-                (
-                    d.abs_path,
-                    d.source,
-                    d.root,
-                    d.doc_hash,
-                    d.size,
-                    d.mtime_ns,
-                    d.title,
-                    d.page_kind,
-                    d.last_page,
-                    d.abs_path,
-                    d.doc_hash,
-                    d.ingested_at,
-                    d.ctime_ns,
-                ),
-            )
+            conn.execute(COMMIT_SQL, commit_params(d))
             conn.execute(
                 "UPDATE claims SET state = 'done', finished = now() "
                 "WHERE abs_path = %s AND worker = %s",

@@ -19,7 +19,6 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -169,20 +168,10 @@ class PgIndex:
     ) -> int:
         """`IndexWriter.move`: vectors first (re-embedded where the chunk header names the
         file anew, else retagged), then one transaction moves the rows."""
+        from localqa.store.index import repoint_vectors
         from localqa.store.postgres.moving import move_rows
 
-        chunks = self.chunks.of_document(old.abs_path)
-        moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
-        reindex = [
-            m
-            for c, m in zip(chunks, moved, strict=True)
-            if c.embedding_text() != m.embedding_text()
-        ]
-        renamed = {c.id for c in reindex}
-        if reindex:
-            vectors = embed([c.embedding_text() for c in reindex])
-            self.vectors.upsert([c.id for c in reindex], vectors, [new.abs_path] * len(reindex))
-        self.vectors.retag([c.id for c in moved if c.id not in renamed], new.abs_path)
+        reindex = repoint_vectors(self.vectors, self.chunks.of_document(old.abs_path), new, embed)
         move_rows(self.db, self.lexical, old, new, reindex)
         return len(reindex)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from localqa.schema import Chunk, IndexedDocument
-from localqa.store.postgres.catalog import COMMIT_SQL
+from localqa.store.postgres.catalog import COMMIT_SQL, commit_params
 from localqa.store.postgres.connection import Database
 from localqa.store.postgres.lexical import PgLexicalIndex
 
@@ -36,25 +36,7 @@ def move_rows(
         if change:
             conn.execute("UPDATE lexical_stats SET token_count = token_count + %s", (change,))
         conn.execute("DELETE FROM documents WHERE abs_path = %s", (old.abs_path,))
-        d = new
-        conn.execute(
-            COMMIT_SQL,
-            (
-                d.abs_path,
-                d.source,
-                d.root,
-                d.doc_hash,
-                d.size,
-                d.mtime_ns,
-                d.title,
-                d.page_kind,
-                d.last_page,
-                d.abs_path,
-                d.doc_hash,
-                d.ingested_at,
-                d.ctime_ns,
-            ),
-        )
+        conn.execute(COMMIT_SQL, commit_params(new))
 
 
 def _repost(conn: Any, chunk_id: str, terms: Counter[str]) -> int:
