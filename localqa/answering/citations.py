@@ -21,6 +21,7 @@ from localqa.answering.facts import (
     without,
 )
 from localqa.answering.polarity import contradicts
+from localqa.answering.rows import wrong_row
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
 from localqa.sentences import split_sentences
@@ -159,6 +160,7 @@ class SupportChecker:
         window: bool = True,
         subject: frozenset[str] = frozenset(),
         added: frozenset[str] = frozenset(),
+        question: str = "",
     ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
         agreement, held back when it lacks a number or name the claim states (`facts`;
@@ -167,7 +169,8 @@ class SupportChecker:
         short answer's question asks about: "10 years." to "How long is a Senator's
         term?" is not stated by a census clause's "ten Years"), and when it (with the
         sentences beside it) holds less than MIN_ADDED_SHARE of the words the claim adds to
-        its question (`added`: claims.py)."""
+        its question (`added`: claims.py), or states them only in a table row other than
+        the one the `question` picks out (rows.py)."""
         sentences = split_sentences(chunk.text) or [chunk.text]
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
@@ -180,6 +183,8 @@ class SupportChecker:
             share = share_added(added, around if window else s)
             if share < MIN_ADDED_SHARE:  # it says what the question says, not the answer
                 score = min(score, LEXICAL_SUPPORTED * share)
+            if wrong_row(s, chunk.text, question, added):  # another row's value
+                score = min(score, LEXICAL_SUPPORTED / 2)
             scores.append((s, score))
         return scores
 
@@ -192,11 +197,12 @@ class SupportChecker:
         window: bool = True,
         subject: frozenset[str] = frozenset(),
         added: frozenset[str] = frozenset(),
+        question: str = "",
     ) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score. `window`: the
         claim's facts may be in the sentences beside it too (a claim may join two); a
         bare answer ("3.") states one fact, which its own sentence must hold."""
-        scores = self.sentence_scores(claim, chunk, facts, said, window, subject, added)
+        scores = self.sentence_scores(claim, chunk, facts, said, window, subject, added, question)
         return max(scores, key=lambda pair: pair[1])
 
 
@@ -243,7 +249,7 @@ def check_answer(
             facts = without(facts, question)
         evidence = {
             n: checker.best_evidence(
-                judged, sources[n - 1], facts, claim, not short, subject, added
+                judged, sources[n - 1], facts, claim, not short, subject, added, question
             )
             for n in cited or range(1, len(sources) + 1)
         }
