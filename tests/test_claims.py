@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from localqa.answering.citations import SupportChecker, check_answer
-from localqa.answering.claims import added_words, claim_text, only_preamble, share_added
+from localqa.answering.claims import (
+    added_words,
+    claim_text,
+    only_preamble,
+    share_added,
+    wrong_life_date,
+)
 from localqa.answering.relevance import restates, why_quotes
 from localqa.embedding.embedder import Embedder
 from localqa.schema import Chunk
@@ -102,3 +108,23 @@ def test_an_introduction_is_not_checked(checker: SupportChecker) -> None:
     )
     checks, _ = check_answer(said, [chunk(source)], checker, "By what document?")
     assert checks and all(c.supported for c in checks)
+
+
+def test_a_life_date_is_the_asked_end_or_none() -> None:
+    evidence = "English chemist John Mayow (1641\u20131679) refined this work."
+    assert wrong_life_date(frozenset({1641.0}), "John Mayow died in what year?", evidence)
+    assert not wrong_life_date(frozenset({1679.0}), "John Mayow died in what year?", evidence)
+    assert wrong_life_date(frozenset({1679.0}), "When was John Mayow born?", evidence)
+    assert not wrong_life_date(frozenset({1641.0}), "When was John Mayow born?", evidence)
+    assert not wrong_life_date(frozenset({1641.0}), "What did John Mayow refine?", evidence)
+
+
+def test_a_birth_year_given_as_the_death_year_is_not_supported(
+    checker: SupportChecker,
+) -> None:
+    source = "English chemist John Mayow (1641\u20131679) refined this work on fire and air."
+    question = "John Mayow died in what year?"
+    checks, _ = check_answer("1641", [chunk(source)], checker, question)
+    assert [c.supported for c in checks] == [False]
+    checks, _ = check_answer("1679", [chunk(source)], checker, question)
+    assert [c.supported for c in checks] == [True]

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from localqa.answering.claims import added_words, claim_text, only_preamble, share_added
+from localqa.answering.claims import (
+    added_words,
+    claim_text,
+    only_preamble,
+    share_added,
+    wrong_life_date,
+)
 from localqa.answering.facts import (
     Facts,
     evidence_facts,
@@ -170,7 +176,8 @@ class SupportChecker:
         term?" is not stated by a census clause's "ten Years"), and when it (with the
         sentences beside it) holds less than MIN_ADDED_SHARE of the words the claim adds to
         its question (`added`: claims.py), or states them only in a table row other than
-        the one the `question` picks out (rows.py)."""
+        the one the `question` picks out (rows.py), or states the claim's year as the
+        other end of a life's dates ("(1641-1679)", asked when he died: claims.py)."""
         sentences = split_sentences(chunk.text) or [chunk.text]
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
@@ -184,6 +191,8 @@ class SupportChecker:
             if share < MIN_ADDED_SHARE:  # it says what the question says, not the answer
                 score = min(score, LEXICAL_SUPPORTED * share)
             if wrong_row(s, chunk.text, question, added):  # another row's value
+                score = min(score, LEXICAL_SUPPORTED / 2)
+            if wrong_life_date(facts.numbers, question, around):  # born, asked when died
                 score = min(score, LEXICAL_SUPPORTED / 2)
             scores.append((s, score))
         return scores

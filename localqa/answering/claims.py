@@ -13,7 +13,10 @@ reads two things besides the whole sentence:
   most directly answers the question is:") claims nothing (`only_preamble`);
 - `added_words`: the content words the claim adds to the question (stemmed, numbers as
   digits): what it says the answer is. `share_added` is the share of them a piece of
-  evidence holds; citations.py holds back evidence that holds too few of them.
+  evidence holds; citations.py holds back evidence that holds too few of them;
+- `wrong_life_date`: a year the evidence states, but as the other end of a life's dates:
+  asked "John Mayow died in what year?", Gemma-3-270M answered "1641" from "John Mayow
+  (1641-1679)", and the year is there.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ ONLY_PREAMBLE = re.compile(
     r"\s*:?\s*$",
     re.IGNORECASE,
 )
+# A life's dates after a name: "John Mayow (1641-1679)", "(b. 1902 - 1987)".
+LIFE_DATES = re.compile(r"\((?:b\.\s*|born\s+)?(\d{3,4})\s*[-\u2013\u2014]\s*(\d{3,4})\s*\)")
+DEATH = re.compile(r"\b(?:die[ds]?|death|dead|passed\s+away)\b", re.IGNORECASE)
+BIRTH = re.compile(r"\b(?:born|birth)\b", re.IGNORECASE)
 # Words about the answering rather than the world.
 META_WORDS = frozenset("answer answers question questions".split())
 
@@ -76,3 +83,16 @@ def share_added(added: frozenset[str], evidence: str) -> float:
         return 1.0
     held = stems(content_words(numerals_as_digits(evidence)) | expansions(evidence))
     return len(added & held) / len(added)
+
+
+def wrong_life_date(numbers: frozenset[float], question: str, evidence: str) -> bool:
+    """The claim's `numbers` hold the birth year of a life's dates in the evidence and not
+    its death year, to a question about a death, or the other way round."""
+    end = 2 if DEATH.search(question) else 1 if BIRTH.search(question) else 0
+    if not end or not numbers:
+        return False
+    for dates in LIFE_DATES.finditer(evidence):
+        asked, other = float(dates.group(end)), float(dates.group(3 - end))
+        if other in numbers and asked not in numbers:
+            return True
+    return False
