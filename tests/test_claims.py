@@ -128,3 +128,11 @@ def test_a_birth_year_given_as_the_death_year_is_not_supported(
     assert [c.supported for c in checks] == [False]
     checks, _ = check_answer("1679", [chunk(source)], checker, question)
     assert [c.supported for c in checks] == [True]
+
+
+def test_a_file_name_alone_claims_nothing() -> None:
+    assert only_preamble("Sky (United Kingdom).txt")
+    assert only_preamble("release-plan.pptx")
+    assert only_preamble(" Huguenot.txt ")
+    assert not only_preamble("The figures are in release-plan.pptx, on slide 3.")
+    assert not only_preamble("Version 2.0 was released.")

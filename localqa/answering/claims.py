@@ -10,7 +10,9 @@ reads two things besides the whole sentence:
 - `claim_text`: the sentence less the model's preamble ("The answer is:", "The answer to
   this question is that", "Answer:"), which is no claim and whose words ("answer",
   "question") are in no source; a sentence that is only a preamble ("The document that
-  most directly answers the question is:") claims nothing (`only_preamble`);
+  most directly answers the question is:") or only a file's name ("Sky (United
+  Kingdom).txt", "release-plan.pptx": the models repeat their sources' names) claims
+  nothing (`only_preamble`);
 - `added_words`: the content words the claim adds to the question (stemmed, numbers as
   digits): what it says the answer is. `share_added` is the share of them a piece of
   evidence holds; citations.py holds back evidence that holds too few of them;
@@ -48,6 +50,12 @@ ONLY_PREAMBLE = re.compile(
 LIFE_DATES = re.compile(r"\((?:b\.\s*|born\s+)?(\d{3,4})\s*[-\u2013\u2014]\s*(\d{3,4})\s*\)")
 DEATH = re.compile(r"\b(?:die[ds]?|death|dead|passed\s+away)\b", re.IGNORECASE)
 BIRTH = re.compile(r"\b(?:born|birth)\b", re.IGNORECASE)
+# A file's name alone on its line: "Huguenot.txt", "Sky (United Kingdom).txt".
+FILE_NAME = re.compile(
+    r"^\s*[\w()\[\] .,'&-]{1,120}\.(?:txt|md|markdown|pdf|docx?|pptx?|xlsx?|html?|csv|json|"
+    r"rtf|odt|epub|eml|xml)\s*$",
+    re.IGNORECASE,
+)
 # Words about the answering rather than the world.
 META_WORDS = frozenset("answer answers question questions".split())
 
@@ -60,8 +68,9 @@ def claim_text(sentence: str) -> str:
 
 
 def only_preamble(sentence: str) -> bool:
-    """The sentence only introduces what follows: it claims nothing."""
-    return bool(ONLY_PREAMBLE.match(sentence))
+    """The sentence only introduces what follows, or only names a file: it claims
+    nothing."""
+    return bool(ONLY_PREAMBLE.match(sentence) or FILE_NAME.match(sentence))
 
 
 def stems(words: Iterable[str]) -> frozenset[str]:
