@@ -136,3 +136,24 @@ def test_a_file_name_alone_claims_nothing() -> None:
     assert only_preamble(" Huguenot.txt ")
     assert not only_preamble("The figures are in release-plan.pptx, on slide 3.")
     assert not only_preamble("Version 2.0 was released.")
+
+
+def test_one_as_a_pronoun_is_no_number() -> None:
+    from localqa.answering.facts import evidence_facts
+
+    proof = "To show an upper bound T(n), one needs to show only that an algorithm exists."
+    assert 1.0 not in evidence_facts(proof).numbers
+    assert share_added(frozenset({"1"}), proof) == 0.0
+    assert 1.0 in evidence_facts("Each employee gets one laptop.").numbers
+    assert 1.0 in evidence_facts("One of the three founders left.").numbers
+
+
+def test_a_number_no_source_states_is_not_supported(checker: SupportChecker) -> None:
+    """Gemma-3-270M's answer on the labelled set, shown as supported by "one needs"."""
+    source = (
+        "To show an upper bound T(n) on the time complexity of a problem, one needs to show "
+        "only that there is a particular algorithm with running time at most T(n)."
+    )
+    question = "A specific algorithm demonstrating T(n) represents what measure of time complexity?"
+    checks, _ = check_answer("The answer is T(n) = 1.", [chunk(source)], checker, question)
+    assert [c.supported for c in checks] == [False]

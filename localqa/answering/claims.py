@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from localqa.answering.facts import numerals_as_digits, stem
+from localqa.answering.facts import numerals_as_digits, stem, without_pronoun_one
 from localqa.text import content_words, expansions
 
 # "The answer is:", "The correct answer to this question is that", "Answer:", "A:"
@@ -90,7 +90,8 @@ def share_added(added: frozenset[str], evidence: str) -> float:
     its word); 1 when there are none."""
     if not added:
         return 1.0
-    held = stems(content_words(numerals_as_digits(evidence)) | expansions(evidence))
+    digits = numerals_as_digits(without_pronoun_one(evidence))
+    held = stems(content_words(digits) | expansions(evidence))
     return len(added & held) / len(added)
 
 
