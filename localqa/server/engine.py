@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
     from localqa.schema import ScoredChunk
     from localqa.store.base import IndexReader
+    from localqa.store.roots import PathMap
 
 T = TypeVar("T")
 
@@ -51,6 +52,7 @@ class _Parts:
     answerers: dict[int, Answerer]  # by top_k
     info: PartsInfo  # as last counted
     version: int  # the index's data_version when it was (re)opened
+    paths: PathMap  # stored document keys to this machine's paths (read with the index)
     # the question embedders by the precision of the index's vectors, kept when it reopens
     embedders: dict[str, Embedder] = field(default_factory=dict)
 
@@ -77,7 +79,7 @@ class Engine:
         index = self._builder.existing_index()
         model = self._builder.load_model(report=None) if self._use_model else None
         info = self._builder.describe(index, model)
-        self._parts = _Parts(index, model, {}, info, index.data_version())
+        self._parts = _Parts(index, model, {}, info, index.data_version(), index.paths())
 
     def _fresh(self) -> _Parts:
         """The parts, the index reopened first when another connection (an ingest, a
@@ -94,6 +96,7 @@ class Engine:
             {},
             self._builder.describe(index, parts.model),
             index.data_version(),
+            index.paths(),
             parts.embedders,
         )
         self._parts = fresh
@@ -113,6 +116,12 @@ class Engine:
     def parts(self) -> _Parts:
         assert self._parts is not None, "Engine.load first"
         return self._parts
+
+    def localized(self, data: Any) -> Any:
+        """JSON-ready `data` with each "abs_path" this machine's (roots.localized)."""
+        from localqa.store.roots import localized
+
+        return localized(data, self.parts.paths)
 
     @property
     def quotes_only(self) -> bool:
@@ -140,20 +149,13 @@ class Engine:
     async def sources(self) -> list[dict[str, Any]]:
         """The documents as `localqa sources --json` lists them."""
 
-        def listed() -> list[dict[str, Any]]:
-            return [
-                {
-                    "path": d.source,
-                    "last_page": d.last_page,
-                    "chunks": d.chunks,
-                    "ingested_at": d.ingested_at,
-                    "abs_path": d.abs_path,
-                    "missing": d.file_missing(),
-                }
-                for d in self._fresh().index.catalog.documents()
-            ]
+        def listing() -> list[dict[str, Any]]:
+            from localqa.store.roots import listed
 
-        result: list[dict[str, Any]] = await self._run(listed)
+            parts = self._fresh()
+            return [listed(d, parts.paths) for d in parts.index.catalog.documents()]
+
+        result: list[dict[str, Any]] = await self._run(listing)
         return result
 
     async def documents(self, names: Sequence[str]) -> list[str]:
@@ -165,9 +167,12 @@ class Engine:
             return []
 
         def find() -> list[str]:
+            from localqa.store.roots import find_documents
+
             paths: list[str] = []
             for name in names:
-                found = self._fresh().index.catalog.find(name)
+                parts = self._fresh()
+                found = find_documents(parts.index.catalog, parts.paths, name)
                 if not found:
                     raise SourceNotFound(f"source {name!r} is not in the index; see /v1/sources")
                 paths += [d.abs_path for d in found]

@@ -44,7 +44,8 @@ def add_openai_routes(app: FastAPI, engine: Engine) -> None:
             done = await _conversed(engine, exchanges, question)
         finally:
             engine.release()
-        return JSONResponse(Reply().completion(done.presentation, done.turn.searched))
+        reply = Reply().completion(done.presentation, done.turn.searched)
+        return JSONResponse(engine.localized(reply))
 
 
 async def _conversed(engine: Engine, exchanges: list[tuple[str, str]], question: str) -> Answered:
@@ -81,7 +82,7 @@ async def _chunks(
                     rest = ("" if shown.live else reply_head(shown)) + reply_tail(shown)
                     if rest:
                         yield _data(reply.chunk(rest))
-                    yield _data(reply.last_chunk(shown, event.turn.searched))
+                    yield _data(engine.localized(reply.last_chunk(shown, event.turn.searched)))
         yield "data: [DONE]\n\n"
     except LocalqaError as err:
         yield _data({"error": {"message": one_line(err), "type": type(err).__name__}})
