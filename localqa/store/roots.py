@@ -50,8 +50,8 @@ def _moved(path: str, old: str, new: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PathMap:
-    """The roots an index names (`roots`: name -> the path it was first ingested from)
-    and where this machine mounts them (`mounts`: name -> folder, the `source_roots`
+    """The roots an index names (`roots`: (name, the path it was first ingested from))
+    and where this machine mounts them (`mounts`: (name, folder), the `source_roots`
     setting). Paths are absolute, "/"-separated strings."""
 
     roots: tuple[tuple[str, str], ...] = ()
@@ -108,12 +108,13 @@ class PathMap:
         there or which this machine ingested (its folder gone: its files are gone). A share
         another machine ingested and this one does not mount is out of reach: its files
         can be neither found nor said to be gone."""
+        for _, root, mount in self._pairs():  # mounted here: the mount's folder says
+            if inside(stored, root):
+                return os.path.isdir(mount)
         found = self.root_of(stored)
         if found is None:
             return True  # an older localqa's document: where it was ingested, as ever
         name, path = found
-        if name in dict(self.mounts):
-            return os.path.isdir(self.local(path))
         return name not in self.away or os.path.isdir(path)
 
     def missing(self, stored: str) -> bool:
