@@ -63,6 +63,14 @@ def test_a_root_out_of_reach_is_told_from_files_gone(tmp_path: Path) -> None:
     assert mounted.missing(f"{gone}/theirs/y.txt")
     unmounted = PathMap.of(roots, [("theirs", tmp_path / "nowhere")], "here")
     assert not unmounted.reachable(f"{gone}/theirs/x.txt")
+    # a subfolder ingested first as a root of its own, then the share: mapping the share
+    # reaches both
+    nested = {**roots, "sub": (f"{gone}/theirs/sub", "there")}
+    (tmp_path / "mount" / "sub").mkdir()
+    outer = PathMap.of(nested, [("theirs", tmp_path / "mount")], "here")
+    assert outer.root_of(f"{gone}/theirs/sub/y.txt") == ("sub", f"{gone}/theirs/sub")
+    assert outer.local(f"{gone}/theirs/sub/y.txt") == str(tmp_path / "mount" / "sub" / "y.txt")
+    assert outer.reachable(f"{gone}/theirs/sub/y.txt")
 
 
 def test_a_folder_is_placed_in_its_root_or_named_as_a_new_one() -> None:
