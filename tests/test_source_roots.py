@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from typer.testing import CliRunner
@@ -103,6 +104,26 @@ def test_source_roots_from_the_config_file_and_the_environment(tmp_path: Path) -
     config.write_text("source_roots = 3\n")
     with pytest.raises(ConfigError, match="give a table of root names and folders"):
         load_settings(config_file=config, environ={})
+
+
+def test_the_chats_o_opens_the_file_where_this_machine_mounts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localqa.answering.conversations import Source
+    from localqa.schema import Chunk
+    from localqa.tui.opener import open_in_viewer
+
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "faq.txt").write_text("Salary is paid on the 20th.\n")
+    text = "Salary is paid on the 20th."
+    cited = Chunk("i", text, "faq.txt", "/a/policies/faq.txt", 1, 1, 1, 0, len(text), "d")
+    source = Source(1, cited, quote=text)
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no viewer: the extract is shown
+    monkeypatch.delenv("PAGER", raising=False)
+    app = cast(Any, None)  # not used where nothing can be opened
+    assert "/a/policies/faq.txt is no longer there" in (open_in_viewer(app, source) or "")
+    paths = PathMap.of({"policies": ("/a/policies", "a")}, [("policies", tmp_path / "b")], "b")
+    assert (open_in_viewer(app, source, paths) or "").startswith("Nothing here can open files")
 
 
 def _json(*args: str) -> object:
@@ -247,3 +268,51 @@ def test_a_shared_index_on_two_machines_that_mount_the_share_at_two_paths(
             assert "0 document(s)" in _cli(env_b, "forget", "--missing").stderr
         finally:
             away.rename(share)
+
+
+def test_serve_and_mcp_cite_where_this_machine_mounts_the_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`localqa serve` (/v1/sources, /v1/ask, /v1/chat/completions) and `localqa mcp`
+    (search, ask, sources) on machine B give B's paths, A's folder not being there."""
+    import httpx
+
+    from tests.test_mcp import ok, run_session
+    from tests.test_server import start, stop
+
+    share = tmp_path / "a" / "policies"
+    shutil.copytree(SAMPLE_DOCS, share)
+    monkeypatch.setenv("LOCALQA_HOME", str(tmp_path / "home-a"))
+    assert runner.invoke(cli, ["ingest", "-q", str(share)]).exit_code == 0
+    shutil.copytree(tmp_path / "home-a", tmp_path / "home-b")
+    machine_b = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "home-b")})
+    with same_folder_elsewhere(share, tmp_path / "b" / "policies") as mount:
+        away = share.rename(tmp_path / "a" / "unmounted")
+        server, url = start(machine_b, tmp_path, LOCALQA_SOURCE_ROOTS=f"policies={mount}")
+        try:
+            listed = httpx.get(f"{url}/v1/sources", timeout=120).json()
+            asked = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=300).json()
+            chat = {"model": "localqa", "messages": [{"role": "user", "content": QUESTION}]}
+            replied = httpx.post(f"{url}/v1/chat/completions", json=chat, timeout=300).json()
+        finally:
+            stop(server)
+        config = tmp_path / "machine-b.toml"
+        config.write_text(f'source_roots = {{ policies = "{mount}" }}\n')
+
+        async def script(client: Any) -> dict[str, Any]:
+            return {
+                "search": await client.call_tool("search", {"query": QUESTION, "top_k": 3}),
+                "ask": await client.call_tool("ask", {"question": QUESTION}),
+                "sources": await client.call_tool("sources", {}),
+            }
+
+        calls = run_session(machine_b, tmp_path, script, "--extractive", "--config", str(config))
+        away.rename(share)
+    paths = [d["abs_path"] for d in listed] + [c["abs_path"] for c in asked["citations"]]
+    paths += [c["abs_path"] for c in replied["citations"]]
+    paths += [p["abs_path"] for p in ok(calls["search"])["passages"]]
+    paths += [c["abs_path"] for c in ok(calls["ask"])["citations"]]
+    paths += [d["abs_path"] for d in ok(calls["sources"])["sources"]]
+    assert len(listed) == 10 and asked["citations"] and replied["citations"]
+    assert paths and all(p.startswith(f"{mount}/") for p in paths), paths
+    assert all(d["reachable"] and not d["missing"] for d in listed)
