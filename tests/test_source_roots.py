@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from localqa.cli.main import cli
 from localqa.config import ConfigError, Settings, load_settings
+from localqa.embedding.embedder import Embedder
 from localqa.store.roots import PathMap, localized, name_roots
-from tests.conftest import SAMPLE_DOCS
+from tests.conftest import SAMPLE_DOCS, ingest_paths
 from tests.support.mounts import same_folder_elsewhere
 from tests.support.postgres import PostgresServer
 from tests.support.servers import shared_settings
@@ -124,6 +125,31 @@ def test_the_chats_o_opens_the_file_where_this_machine_mounts_it(
     assert "/a/policies/faq.txt is no longer there" in (open_in_viewer(app, source) or "")
     paths = PathMap.of({"policies": ("/a/policies", "a")}, [("policies", tmp_path / "b")], "b")
     assert (open_in_viewer(app, source, paths) or "").startswith("Nothing here can open files")
+
+
+def test_an_embedded_index_from_before_roots_names_them_in_place(
+    settings: Settings, embedder: Embedder, docs: Path
+) -> None:
+    """A catalog without the roots table (an older localqa's): read as it is, its folder
+    named as the next writer names it; that writer names it in place, nothing re-keyed."""
+    import sqlite3
+
+    from localqa.store.index import CATALOG_FILE, Index
+
+    assert ingest_paths(settings, embedder, docs).failed == []
+    with Index(settings.store) as index:
+        keys = sorted(d.abs_path for d in index.catalog.documents())
+    with sqlite3.connect(settings.index_dir / CATALOG_FILE) as db:
+        db.execute("DROP TABLE roots")
+    with Index(settings.store, read_only=True) as index:
+        assert index.catalog.named_roots() == {"docs": (str(docs), "")}
+        assert index.paths().root_of(keys[0]) == ("docs", str(docs))
+    with sqlite3.connect(settings.index_dir / CATALOG_FILE) as db:
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'roots'").fetchone()
+    with Index(settings.store) as index:
+        assert sorted(d.abs_path for d in index.catalog.documents()) == keys
+    with sqlite3.connect(settings.index_dir / CATALOG_FILE) as db:
+        assert db.execute("SELECT * FROM roots").fetchall() == [("docs", str(docs), "")]
 
 
 def _json(*args: str) -> object:

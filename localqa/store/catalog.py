@@ -57,10 +57,11 @@ class SqliteCatalog:
 
     def named_roots(self) -> dict[str, tuple[str, str]]:
         """The roots (name -> (the path first ingested from, the machine that named it):
-        localqa/store/roots.py); an older catalog's opened for reading named as its next
-        writer will name them."""
-        made = {name: (path, "") for name, path in unnamed_roots(self._db).items()}
-        return named_roots(self._db) | made
+        localqa/store/roots.py); those of a catalog from before roots, opened for reading,
+        as its next writer will name them."""
+        if named := named_roots(self._db):
+            return named
+        return {name: (path, "") for name, path in unnamed_roots(self._db).items()}
 
     # Writing (the writer lock held: Index.writing) ------------------------------------
 

@@ -127,8 +127,12 @@ def _add_columns(db: sqlite3.Connection) -> None:
 
 
 def _name_roots(db: sqlite3.Connection) -> None:
-    """Name the roots of documents that no named root holds (an index from before roots
-    were named, localqa/store/roots.py), in place; nothing is re-keyed."""
+    """Name the roots of the documents of an index from before roots were named
+    (localqa/store/roots.py), in place; nothing is re-keyed. An index that names some
+    roots already is left as it is (a document no named root holds is where it was
+    ingested from), so the catalog is not scanned on every opening."""
+    if db.execute("SELECT 1 FROM roots LIMIT 1").fetchone():
+        return
     made = unnamed_roots(db)
     if made:
         with Transaction(db):

@@ -244,10 +244,13 @@ def _probe(url: str) -> None:
 
 
 def _name_roots(conn: psycopg.Connection[Any]) -> None:
-    """Name the roots of documents no named root holds (a schema from before roots, or
-    documents an older localqa wrote since), in place; nothing is re-keyed."""
+    """Name the roots of the documents of a schema from before roots, in place; nothing
+    is re-keyed. A schema that names some roots already is left as it is, so the catalog
+    is not scanned on every opening."""
     from localqa.store.roots import name_roots
 
+    if conn.execute("SELECT 1 FROM roots LIMIT 1").fetchone():
+        return
     folders = [row[0] for row in conn.execute("SELECT DISTINCT root FROM documents")]
     if not folders:
         return
