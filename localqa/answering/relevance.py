@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from localqa.answering.asked import asked_kind, gives
+from localqa.answering.asked import Kind, asked_kind, gives
 from localqa.answering.claims import META_WORDS, claim_text, stems
 from localqa.answering.facts import facts_of, without
 from localqa.text import content_words
@@ -111,16 +111,28 @@ def rests_on_best(
     """The first claim rests on the best-matching sentence (`quotes[0]`), or, when the
     question says what kind of fact it asks for (asked.py; a "what" question does not), on
     the sentence beside it in its passage while stating a name or number the question does
-    not
-    (the question's words in one sentence, the answer in the next: "... nominating someone
-    to serve on the United States Supreme Court. And I did that 4 days ago, when I
-    nominated ... Ketanji Brown Jackson.")."""
+    not (the question's words in one sentence, the answer in the next: "... nominating
+    someone to serve on the United States Supreme Court. And I did that 4 days ago, when I
+    nominated ... Ketanji Brown Jackson."). No leeway when the best match answers the
+    question by itself: it holds every content word of the question and states a fact of
+    the kind asked ("Robert Boyle proved that air is necessary for combustion."; the
+    sentence beside it names John Mayow)."""
     if _same(check.evidence, quotes[0]):
         return True
-    if asked_kind(question) is None:  # what it must state is not known: no leeway
+    kind = asked_kind(question)
+    if kind is None:  # what it must state is not known: no leeway
+        return False
+    if answers_alone(quotes[0], question, kind):
         return False
     added = without(facts_of(check.sentence, first_is_name=True), question)
     return bool(added) and next_to(check.evidence, quotes[0], passages)
+
+
+def answers_alone(sentence: str, question: str, kind: Kind) -> bool:
+    """The sentence holds every content word of the question (stemmed) and states a fact
+    of the `kind` asked that the question does not."""
+    asked = stems(content_words(question))
+    return asked <= stems(content_words(sentence)) and gives(kind, sentence, question)
 
 
 def why_quotes(
