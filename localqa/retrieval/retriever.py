@@ -89,13 +89,15 @@ def drop_near_duplicates(
 def _near_duplicate_pairs(sets: Sequence[frozenset[str]]) -> npt.NDArray[np.bool_]:
     """near[i, j]: Jaccard(sets[i], sets[j]) >= NEAR_DUPLICATE (two empty sets count as
     one). All pairs at once as a product of word-incidence matrices: comparing the sets
-    pair by pair in Python took ~2 ms a search."""
-    columns: dict[str, int] = {}
-    held = [[columns.setdefault(word, len(columns)) for word in words] for words in sets]
-    incidence = np.zeros((len(sets), len(columns)), dtype=np.float32)
+    pair by pair in Python took ~2 ms a search. In integers, which numpy multiplies
+    itself: a float product goes to BLAS, whose threads wait for a core on a busy machine
+    (33 ms of CPU a search at load 17, 2 ms so; docs/BENCHMARKS-LOG.md)."""
+    columns = {word: i for i, word in enumerate(set().union(*sets))}
+    held = [[columns[word] for word in words] for words in sets]
+    incidence = np.zeros((len(sets), len(columns)), dtype=np.int32)
     for row, cols in enumerate(held):
-        incidence[row, cols] = 1.0
-    common = (incidence @ incidence.T).astype(np.float64)  # exact: counts < 2**24
+        incidence[row, cols] = 1
+    common = (incidence @ incidence.T).astype(np.float64)
     sizes = np.array([len(words) for words in sets], dtype=np.float64)
     union = sizes[:, None] + sizes[None, :] - common
     near: npt.NDArray[np.bool_] = common >= NEAR_DUPLICATE * union
