@@ -14,7 +14,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from localqa.answering.citations import Citation
@@ -123,6 +123,34 @@ def answer_whole(asked: WholeQuestion, readings: Sequence[Reading], budget_s: fl
     ]
     citations = tuple(Citation(n, q.chunk, q.text, 1.0) for n, q in enumerate(quoted, start=1))
     return WholeAnswer("\n".join(lines + unread), citations, bool(quoted))
+
+
+def quoted_passages(citations: Sequence[Citation]) -> list[Chunk]:
+    """The passages a model is given for a whole-document answer: each quote's chunk cut
+    to the lines the quote spans (page text as it is, so citations find their quotes),
+    each once, in the quotes' order. Whole chunks let a small model's budget hold one or
+    two of them, so its answer rested on the document's first page only."""
+    passages: dict[tuple[str, int, int], Chunk] = {}
+    for citation in citations:
+        chunk = citation.chunk
+        first, last = chunk.quote_lines(citation.quote)
+        lines = chunk.text.split("\n")
+        head = "\n".join(lines[: first - chunk.line_start])
+        start = len(head) + 1 if first > chunk.line_start else 0
+        text = "\n".join(lines[first - chunk.line_start : last - chunk.line_start + 1])
+        key = (chunk.id, first, last)
+        passages.setdefault(
+            key,
+            replace(
+                chunk,
+                text=text,
+                line_start=first,
+                line_end=last,
+                char_start=chunk.char_start + start,
+                char_end=chunk.char_start + start + len(text),
+            ),
+        )
+    return list(passages.values())
 
 
 def summary_sentences(reading: Reading) -> list[Quoted]:
