@@ -119,15 +119,37 @@ def noop(home: str | None = None, corpus: Path = CORPUS) -> None:
     figure("noop", "corpus", "cli_start_seconds", start_up)
 
 
-def moved(home: str, corpus: Path, folder: str = "unstructured/docx") -> None:
+def evict(*folders: Path) -> int:
+    """Drop the files under `folders` from the page cache (posix_fadvise DONTNEED), so
+    the next run reads them from disk as after a reboot: a cold run, without dropping
+    the whole machine's cache. How many files."""
+    count = 0
+    for folder in folders:
+        for path in (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                count += 1
+            finally:
+                os.close(fd)
+    return count
+
+
+def moved(home: str, corpus: Path, folder: str = "unstructured/docx", cold: bool = False) -> None:
     """A folder of an ingested corpus renamed (`folder` -> its name with "-moved"), then
     ingested: a whole `localqa ingest` process, then the same renamed back. The files are
-    re-pointed, not read or embedded again."""
+    re-pointed, not read or embedded again. `cold`: before each run, the index, the
+    Python environment and this checkout are dropped from the page cache (`evict`)."""
     env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "localqa", "ingest", "--json", str(corpus)]
     before, after = corpus / folder, corpus / f"{folder}-moved"
     for label, source, target in (("renamed", before, after), ("back", after, before)):
         source.rename(target)
+        if cold:
+            evict(Path(home), Path(sys.prefix), REPO / "localqa", corpus)
         started = time.perf_counter()
         done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
         whole = time.perf_counter() - started
@@ -195,6 +217,9 @@ def main() -> None:
     )
     parser.add_argument("--home", help="noop, moved: a LOCALQA_HOME holding the corpus")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="noop, moved: its folder")
+    parser.add_argument(
+        "--cold", action="store_true", help="moved: each run with its files out of the page cache"
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} not found: these benchmarks need ../shared/corpus")
@@ -209,7 +234,7 @@ def main() -> None:
     if "moved" in args.which:
         if not args.home:
             sys.exit("moved needs --home (and --corpus: a writable copy ingested there)")
-        moved(args.home, args.corpus)
+        moved(args.home, args.corpus, cold=args.cold)
     if "batch" in args.which:
         batch_sizes()
 

@@ -158,6 +158,17 @@ class Builder:
         ./models in the current directory (doctor says both)."""
         return [self.settings.home / "models", Path.cwd() / "models"]
 
+    def no_model_found(self) -> str:
+        """The line saying no model was found: the folders looked in and the setting that
+        names one (for `ask` and `doctor`)."""
+        folders = " and ".join(str(f) for f in self.models_dirs())
+        return (
+            f"no GGUF model found in {folders}: answers are extractive (quotes); put one "
+            ".gguf file in either (`make setup` assembles Gemma-3-270M into the checkout's "
+            "models/), or name one with --model FILE, LOCALQA_MODEL_PATH or model_path in "
+            "localqa.toml"
+        )
+
     def model_file(self) -> Path | None:
         """`model_path`, else the single .gguf in a models folder; None: extractive mode.
         Raises ModelError when a folder holds several."""

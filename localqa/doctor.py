@@ -120,7 +120,7 @@ def _models(builder: Builder) -> dict[str, Any]:
         chosen = None
     if chosen is not None and isinstance(found.get(str(chosen)), dict):
         found[str(chosen)]["prompt_layout"] = _layout(builder, chosen)
-    return found or {"none": "no GGUF model found: answers will be extractive"}
+    return found or {"none": builder.no_model_found()}
 
 
 def _model_server(builder: Builder) -> dict[str, Any]:

@@ -192,12 +192,13 @@ class PgIndex:
         new: IndexedDocument,
         embed: Callable[[list[str]], Vectors],
     ) -> int:
-        """`IndexWriter.move`: vectors first (re-embedded where the chunk header names the
-        file anew, else retagged), then one transaction moves the rows."""
+        """`IndexWriter.move`: new vectors first (where the chunk header names the file
+        anew; else the vector store is not opened), then one transaction moves the rows."""
         from localqa.store.index import repoint_vectors
         from localqa.store.postgres.moving import move_rows
 
-        reindex = repoint_vectors(self.vectors, self.chunks.of_document(old.abs_path), new, embed)
+        chunks = self.chunks.of_document(old.abs_path)
+        reindex = repoint_vectors(lambda: self.vectors, chunks, new, embed)
         move_rows(self.db, self.lexical, old, new, reindex)
         return len(reindex)
 
