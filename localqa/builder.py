@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
     from localqa.store.base import IndexReader, IndexWriter
+    from localqa.store.roots import PathMap
 
 
 def _to_stderr(line: str) -> None:
@@ -49,6 +50,8 @@ class PartsInfo:
     warnings: tuple[str, ...] = ()  # the model's, about its loading
     layout: str | None = None  # the prompt layout the model gets (generation/layouts.py)
     layout_reason: str | None = None
+    # the index's stored document keys to this machine's paths (the chat's `o` opens there)
+    paths: PathMap | None = None
 
     @property
     def offload(self) -> str:
@@ -274,7 +277,7 @@ class Builder:
         info = PartsInfo(self.settings.index)
         if index is not None:
             documents, chunks = len(index.catalog.documents()), index.chunks.count()
-            info = replace(info, documents=documents, chunks=chunks)
+            info = replace(info, documents=documents, chunks=chunks, paths=index.paths())
         if model is None:
             return info
         from localqa.generation.layouts import choose_layout
