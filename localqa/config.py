@@ -67,10 +67,12 @@ class Settings(BaseModel):
     # 0: the embedder's choice for its device (localqa/embedding/embedder.py).
     embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
-    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime int8 (1.5-2.1x
-    # torch's speed on 2 cores, retrieval within 0.002: docs/BENCHMARKS-LOG.md); onnx: fp32
-    # vectors equal to torch's. Questions always run on ONNX Runtime, at the precision the
-    # index was built with. Models ONNX cannot serve fall back to torch.
+    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime at the precision
+    # measured fastest on this CPU (int8 where it is >= 1.10x fp32's speed: 1.5-2.1x torch's
+    # on 2 cores, retrieval within 0.002; localqa/embedding/calibration.py), kept by an index
+    # once built; onnx: fp32 vectors equal to torch's; onnx-int8: int8. Questions always run on
+    # ONNX Runtime, at the precision the index was built with. Models ONNX cannot serve fall
+    # back to torch.
     embed_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     # Exported ONNX models (made once per model from its local folder; nothing downloaded)
     # and kept prompt prefixes. Default: $XDG_CACHE_HOME/localqa where XDG_CACHE_HOME is

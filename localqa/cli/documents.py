@@ -105,7 +105,7 @@ def _ingest(
         progress = make_progress(quiet=quiet)
         ingestor = make_ingestor(
             store,
-            builder.embedder(),
+            builder.embedder(store),
             builder.settings.ingest,
             progress,
             own_process=own,
@@ -147,7 +147,7 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
         store = stack.enter_context(builder.index())
         ingestor = Ingestor(
             store,
-            builder.embedder(),
+            builder.embedder(store, measure=False),
             builder.settings.ingest,
             own_process=own,
             never=never,
