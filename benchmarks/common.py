@@ -134,3 +134,11 @@ def wait_until_up(
         time.sleep(0.2)
     server.kill()
     raise SystemExit(f"{what} did not start in {seconds:.0f} s")
+
+
+def plain_cache() -> Path:
+    """The cache folder a plain `localqa` uses here (its ONNX export and calibration): for
+    runs given a fresh home, whose own cache would export and calibrate again in each."""
+    from localqa.config import load_settings
+
+    return load_settings().cache_dir
