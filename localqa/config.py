@@ -188,6 +188,9 @@ class Settings(BaseModel):
     llm_n_ctx: int = Field(0, ge=0)
     # Seconds to wait for a connection, for the first token, and between tokens.
     llm_timeout_s: float = Field(120.0, gt=0.0)
+    # Answers `localqa serve` has the model server write at once (its slots: llama.cpp's
+    # server has 4 by default); a GGUF in this process writes one at a time.
+    llm_parallel: int = Field(4, ge=1, le=64)
 
     @field_validator("llm_url")
     @classmethod

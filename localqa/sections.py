@@ -179,12 +179,14 @@ class GenerationSettings:
 @dataclass(frozen=True, slots=True)
 class ServingSettings:
     """`localqa serve`: the address it listens on, the bearer token every request needs
-    (None: none, loopback only; never printed) and how many questions may wait."""
+    (None: none, loopback only; never printed), how many questions may wait, and how
+    many answers a model server (`llm_url`) writes at once."""
 
     serve_host: str
     serve_port: int
     api_token: SecretStr | None
     max_queue: int
+    llm_parallel: int
 
 
 SECTIONS = {
