@@ -55,6 +55,28 @@ def gemma_gguf(folder: Path) -> Path:
     return path
 
 
+def first_pages(pdf: Path, pages: int, folder: Path) -> Path:
+    """A PDF of the first `pages` pages of `pdf`, written in `folder` under the same name
+    (pypdf copies the pages as they are: the same text to read)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(pdf).pages[:pages]:
+        writer.add_page(page)
+    out = folder / pdf.name
+    with out.open("wb") as handle:
+        writer.write(handle)
+    return out
+
+
+def cpu_line() -> str:
+    """The CPU's model, cores and the flags that decide the embedding path, in one line
+    (localqa/embedding/cpu.py), e.g. `AMD EPYC, 2 cores, avx2 fma avx512f ... (no amx)`."""
+    from localqa.embedding.cpu import cpu_info
+
+    return cpu_info().describe()
+
+
 def cpu() -> str:
     """lscpu's model name, CPUs, and the SIMD flags the embedder and llama.cpp's kernels
     depend on."""
