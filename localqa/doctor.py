@@ -313,10 +313,16 @@ def _configuration(builder: Builder) -> dict[str, Any]:
     directory localqa runs in."""
     path, how = builder.config_source()
     homes, here = builder.models_dirs()
-    return {
+    facts: dict[str, Any] = {
         "config_file": f"{path} ({how})" if path else how,
         "models_folders": f"{homes}, then {here} (the current directory's models folder)",
     }
+    if roots := builder.settings.source_roots:  # where this machine mounts shared folders
+        facts["source_roots"] = {
+            name: str(folder) if folder.is_dir() else f"{folder}: no such folder here"
+            for name, folder in roots
+        }
+    return facts
 
 
 def run_checks(builder: Builder) -> dict[str, Any]:
