@@ -86,8 +86,9 @@ class Ingestor:
         # Every setting that changes chunk text, so that changing one re-reads every file.
         self._salt = f"{PIPELINE_VERSION}|{embedder.name}|{settings.text_fingerprint()}"
         self._batch = max(settings.embed_batch_size * 2, 64)
-        # a store with a folder keeps the memory there; one without remembers one run
-        folder = getattr(index, "path", None)
+        # a store with a folder keeps the memory there (the shared index: its folder on
+        # this machine); one without remembers one run
+        folder = getattr(index, "memory_folder", getattr(index, "path", None))
         self.memory = IngestMemory(folder if isinstance(folder, Path) else None, self._reading())
         if retry_failed:
             self.memory.forget_failures()

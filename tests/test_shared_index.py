@@ -161,31 +161,59 @@ def test_sigkill_mid_ingest_then_a_rerun_completes(
 def test_lexical_search_ranks_as_the_embedded_bm25(
     sample_index: Settings, shared: Settings
 ) -> None:
-    """The same chunks in both stores: the same hits in the same order, the same scores."""
-    with Index(sample_index.store) as embedded, PgIndex(shared.store) as pg, pg.writing():
-        for doc in embedded.catalog.documents():
-            pg.chunks.add(embedded.chunks.of_document(doc.abs_path))
-            pg.catalog.commit(doc, pg.worker)
-        questions = [
-            "When is salary paid?",
-            "Which boat is used for sea trials?",
-            "How many weeks of parental leave do employees get?",
-            "远程办公的规定是什么",
-            "price of the sensor",
-        ]
-        for question in questions:
-            want = [(c.id, s) for c, s in embedded.lexical.search(question, 10)]
-            got = [(c.id, s) for c, s in pg.lexical.search(question, 10)]
-            assert [i for i, _ in got] == [i for i, _ in want], question
-            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-9)
-        docs = [d.abs_path for d in embedded.catalog.documents()][:3]
-        within = embedded.lexical.search_documents("policy", 5, docs)
-        assert [c.id for c, _ in pg.lexical.search_documents("policy", 5, docs)] == [
-            c.id for c, _ in within
-        ]
-        assert pg.lexical.word_rarity(["salary", "the"]) == pytest.approx(
-            embedded.lexical.word_rarity(["salary", "the"])
-        )
+    """The same chunks in both stores: the same hits in the same order, the same scores,
+    from PostgreSQL while this machine's copy of the postings is stale, and from the copy
+    once the write that changed them has ended (store/postgres/arrays.py)."""
+    with Index(sample_index.store) as embedded, PgIndex(shared.store) as pg:
+        with pg.writing():
+            for doc in embedded.catalog.documents():
+                pg.chunks.add(embedded.chunks.of_document(doc.abs_path))
+                pg.catalog.commit(doc, pg.worker)
+            assert not copy_in_use(pg)
+            ranks_as_embedded(embedded, pg)
+        assert copy_in_use(pg)  # made as the write ended
+        ranks_as_embedded(embedded, pg)
+        with PgIndex(shared.store) as again:  # another process here: the copy on disk
+            assert copy_in_use(again)
+            ranks_as_embedded(embedded, again)
+        # a write elsewhere (another machine): the copy is stale, the server answers
+        gone = [c.id for c, _ in pg.lexical.search("When is salary paid?", 2)]
+        pg.chunks.delete(gone)
+        assert not copy_in_use(pg)
+        found = [c.id for c, _ in pg.lexical.search("When is salary paid?", 10)]
+        assert found and not set(found) & set(gone)
+        pg.lexical.copy.refresh()
+        assert copy_in_use(pg)
+        assert [c.id for c, _ in pg.lexical.search("When is salary paid?", 10)] == found
+
+
+def copy_in_use(index: PgIndex) -> bool:
+    """Whether a search of `index` now scores from its copy of the postings."""
+    with index.db.transaction() as conn:
+        return index.lexical.copy.current(conn) is not None
+
+
+def ranks_as_embedded(embedded: Index, pg: PgIndex) -> None:
+    questions = [
+        "When is salary paid?",
+        "Which boat is used for sea trials?",
+        "How many weeks of parental leave do employees get?",
+        "远程办公的规定是什么",
+        "price of the sensor",
+    ]
+    for question in questions:
+        want = [(c.id, s) for c, s in embedded.lexical.search(question, 10)]
+        got = [(c.id, s) for c, s in pg.lexical.search(question, 10)]
+        assert [i for i, _ in got] == [i for i, _ in want], question
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-9)
+    docs = [d.abs_path for d in embedded.catalog.documents()][:3]
+    within = embedded.lexical.search_documents("policy", 5, docs)
+    assert [c.id for c, _ in pg.lexical.search_documents("policy", 5, docs)] == [
+        c.id for c, _ in within
+    ]
+    assert pg.lexical.word_rarity(["salary", "the"]) == pytest.approx(
+        embedded.lexical.word_rarity(["salary", "the"])
+    )
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -95,7 +95,8 @@ def _ingest(
     from localqa.ingest.shared import make_ingestor
     from localqa.store.open import index_exists
 
-    if not index_exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
+    # the paths first: asking a shared index's server whether it exists costs connections
+    if not any(p.expanduser().exists() for p in paths) and not index_exists(builder.settings.store):
         settings = builder.settings.ingest
         found = scan(paths, settings.follow_outside_links, settings.exclude)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
@@ -104,7 +105,7 @@ def _ingest(
         progress = make_progress(quiet=quiet)
         ingestor = make_ingestor(
             store,
-            builder.embedder(),
+            builder.embedder(store),
             builder.settings.ingest,
             progress,
             own_process=own,
@@ -146,7 +147,7 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
         store = stack.enter_context(builder.index())
         ingestor = Ingestor(
             store,
-            builder.embedder(),
+            builder.embedder(store, measure=False),
             builder.settings.ingest,
             own_process=own,
             never=never,

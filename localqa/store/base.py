@@ -110,15 +110,13 @@ class LexicalIndex(Protocol):
 
 
 class VectorStore(Protocol):
-    """Dense vectors keyed by chunk id, each tagged with its document's absolute path."""
+    """Dense vectors keyed by chunk id, each tagged with the absolute path of the document
+    it was embedded for. The tag is only a record: a moved document keeps its vectors as
+    they are (a move costs no vector store at all), so searches within documents go by
+    their chunk ids (`query`'s `among`), which a move keeps."""
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         """Store one vector (a row of `vectors`, float32, L2-normalised) per id."""
-        ...
-
-    def retag(self, ids: Sequence[str], abs_path: str) -> None:
-        """Tag these ids' vectors with another document's absolute path (a moved file);
-        the vectors stay as they are."""
         ...
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -126,11 +124,12 @@ class VectorStore(Protocol):
         ...
 
     def query(
-        self, vector: Vectors, limit: int, documents: Sequence[str] = ()
+        self, vector: Vectors, limit: int, among: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `limit` nearest vectors, best first; only
-        those of `documents` (absolute paths) when any are given. Ids may name chunks not
-        visible: resolve them with `ChunkReader.by_id`."""
+        among the chunk ids `among` when it is given (empty: none, []), ids without a
+        vector ignored. Ids may name chunks not visible: resolve them with
+        `ChunkReader.by_id`."""
         ...
 
     def count(self) -> int:

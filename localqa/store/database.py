@@ -207,3 +207,10 @@ class Transaction:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def copy_folder(folder: Path, generation: int) -> Path:
+    """Where the lexical array copy of `generation` lives (lexical.py; here, so that
+    seeing it is current loads no numpy): the name is the stamp, so a reader that knows
+    the catalog's generation opens that copy or none, never a copy being swapped."""
+    return folder / f"generation-{generation}"
