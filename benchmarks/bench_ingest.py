@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, SHARED, figure
+from common import REPO, SHARED, cpu_line, figure, first_pages, load_average
 
 CORPUS = SHARED / "corpus"
 BIG_PDF = CORPUS / "unstructured/pdf/DA-619p.pdf"
@@ -69,6 +69,7 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
     figure("ingest", subject, "store_seconds", report.store_seconds)
     figure("ingest", subject, "embed_only_seconds", embed_only)
     figure("ingest", subject, "ratio_total_to_embed_only", report.seconds / embed_only)
+    figure("ingest", subject, "load_after", load_average())
 
 
 def peak_rss_mb(home: str, path: Path) -> float:
@@ -220,11 +221,15 @@ def main() -> None:
     parser.add_argument(
         "--cold", action="store_true", help="moved: each run with its files out of the page cache"
     )
+    parser.add_argument("--pages", type=int, default=0, help="throughput: the first N pages")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} not found: these benchmarks need ../shared/corpus")
+    print(f"cpu {cpu_line()}; load {load_average()}", flush=True)
     if "throughput" in args.which:
-        throughput(BIG_PDF, "DA-619p.pdf")
+        with tempfile.TemporaryDirectory() as scratch:
+            pdf = first_pages(BIG_PDF, args.pages, Path(scratch)) if args.pages else BIG_PDF
+            throughput(pdf, f"DA-619p.pdf{f'[:{args.pages}]' if args.pages else ''}")
     if "memory" in args.which:
         memory()
     if "corpus" in args.which:

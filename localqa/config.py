@@ -67,10 +67,12 @@ class Settings(BaseModel):
     # 0: the embedder's choice for its device (localqa/embedding/embedder.py).
     embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
-    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime int8 (1.5-2.1x
-    # torch's speed on 2 cores, retrieval within 0.002: docs/BENCHMARKS-LOG.md); onnx: fp32
-    # vectors equal to torch's. Questions always run on ONNX Runtime, at the precision the
-    # index was built with. Models ONNX cannot serve fall back to torch.
+    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime at the precision
+    # measured fastest on this CPU (int8 where it is >= 1.10x fp32's speed: 1.5-2.1x torch's
+    # on 2 cores, retrieval within 0.002; localqa/embedding/calibration.py), kept by an index
+    # once built; onnx: fp32 vectors equal to torch's; onnx-int8: int8. Questions always run on
+    # ONNX Runtime, at the precision the index was built with. Models ONNX cannot serve fall
+    # back to torch.
     embed_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
     # Exported ONNX models (made once per model from its local folder; nothing downloaded)
     # and kept prompt prefixes. Default: $XDG_CACHE_HOME/localqa where XDG_CACHE_HOME is
@@ -129,6 +131,11 @@ class Settings(BaseModel):
     # Seconds a worker's claim on a document lasts without being renewed: an ingest that
     # dies (kill -9, a machine lost) gives its documents up after this; others take them.
     claim_lease_s: float = Field(60.0, ge=1.0)
+    # Where this machine mounts the folders an index was filled from, by root name
+    # (localqa/store/roots.py): `source_roots = { policies = "/mnt/share/policies" }`, or
+    # LOCALQA_SOURCE_ROOTS="policies=/mnt/share/policies,hr=/srv/hr". A root not named here
+    # is where it was ingested from.
+    source_roots: tuple[tuple[str, Path], ...] = ()
     # Retrieval and answering.
     top_k: int = Field(10, ge=1, le=100)
     context_chars: int = Field(4000, ge=200)
@@ -186,6 +193,9 @@ class Settings(BaseModel):
     llm_n_ctx: int = Field(0, ge=0)
     # Seconds to wait for a connection, for the first token, and between tokens.
     llm_timeout_s: float = Field(120.0, gt=0.0)
+    # Answers `localqa serve` has the model server write at once (its slots: llama.cpp's
+    # server has 4 by default); a GGUF in this process writes one at a time.
+    llm_parallel: int = Field(4, ge=1, le=64)
 
     @field_validator("llm_url")
     @classmethod
@@ -201,6 +211,24 @@ class Settings(BaseModel):
         if isinstance(value, str):  # LOCALQA_EXCLUDE="*.bak,drafts"
             return tuple(p.strip() for p in value.split(",") if p.strip())
         return value
+
+    @field_validator("source_roots", mode="before")
+    @classmethod
+    def _roots(cls, value: object) -> object:
+        if isinstance(value, str):  # LOCALQA_SOURCE_ROOTS="policies=/mnt/p,hr=/srv/hr"
+            pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+            if any(not sep for _, sep, _ in pairs):
+                raise ValueError('give name=folder pairs, e.g. "policies=/mnt/share/policies"')
+            value = {name.strip(): folder.strip() for name, _, folder in pairs}
+        if not isinstance(value, dict):
+            return value
+        roots: list[tuple[str, Path]] = []
+        for name, folder in value.items():
+            path = Path(str(folder)).expanduser()
+            if not str(name).strip() or not path.is_absolute():
+                raise ValueError(f"{name!r}: give a root's name and its folder's absolute path")
+            roots.append((str(name).strip(), Path(os.path.normpath(path))))
+        return tuple(roots)
 
     @field_validator("index")
     @classmethod

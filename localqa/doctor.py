@@ -241,23 +241,39 @@ def _network(builder: Builder) -> dict[str, Any]:
 
 
 def _embedding(builder: Builder) -> dict[str, Any]:
-    """Which backend embeds documents and questions (nothing is loaded or exported)."""
+    """Which backend embeds documents and questions, and why that precision (nothing is
+    loaded, exported or measured)."""
+    from localqa.embedding.cpu import cpu_info
     from localqa.embedding.onnx_encoder import OnnxEmbedder
 
     facts: dict[str, Any] = {"setting": builder.settings.embed_backend}
+    facts["cpu"] = cpu_info().describe()
     with contextlib.ExitStack() as stack:
         index: Index | None = None
         if Index.exists(builder.settings.store):
             index = stack.enter_context(Index.open_existing(builder.settings.store, read_only=True))
+        ingest = builder.embedder(index, measure=False)
         for role, embedder in (
-            ("ingest", builder.embedder()),
+            ("ingest", ingest),
             ("questions", builder.query_embedder(index)),
         ):
             facts[role] = f"{embedder.name} on {embedder.backend}"
             if isinstance(embedder, OnnxEmbedder):
                 state = "" if embedder.onnx_file.is_file() else " (exported at first use)"
                 facts[f"{role}_onnx_file"] = f"{embedder.onnx_file}{state}"
+        if isinstance(ingest, OnnxEmbedder):
+            facts["ingest_precision"] = _precision_line(builder, index)
     return facts
+
+
+def _precision_line(builder: Builder, index: Index | None) -> str:
+    choice = builder.ingest_precision(index, measure=False)
+    if choice.pending:
+        return (
+            "int8 or fp32, whichever is faster here: the first ingest into a new index "
+            "measures both (a second or two) and remembers it for this CPU"
+        )
+    return f"{choice.precision}: {choice.reason}"
 
 
 def _search(builder: Builder) -> dict[str, Any]:

@@ -77,8 +77,14 @@ class Answer:
     @property
     def instruction_sources(self) -> tuple[int, ...]:
         """The numbers (1-based, as `contexts` counts them) of the passages that address the
-        model (localqa/injection.py)."""
-        return tuple(n for n, c in enumerate(self.contexts, 1) if addresses_model(c.text))
+        model (localqa/injection.py), each passage once: two quotes of one passage are two
+        contexts (quoting.py), the first one counted."""
+        first = {c.id: n for n, c in reversed(list(enumerate(self.contexts, 1)))}
+        return tuple(
+            n
+            for n, c in enumerate(self.contexts, 1)
+            if first[c.id] == n and addresses_model(c.text)
+        )
 
     @property
     def unsupported(self) -> list[str]:
@@ -283,7 +289,10 @@ class Answerer:
         )
         started = time.perf_counter()
         weights = word_weights(question, [c.chunk for c in contexts], self._rarity)
-        extract = extract_answer(question, contexts, checker, weights=weights)
+        neighbours = self._retriever.index.chunks.neighbours
+        extract = extract_answer(
+            question, contexts, checker, weights=weights, neighbours=neighbours
+        )
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return extract
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from localqa.answering.citations import Citation
+from localqa.answering.quoting import Quoted, cite_each, quote_lines
 from localqa.answering.whole_question import WholeQuestion
-from localqa.answering.whole_reading import Quoted, Reading, read_document
+from localqa.answering.whole_reading import Reading, read_document
 from localqa.schema import Chunk
 from localqa.sentences import is_title
 from localqa.store.base import IndexReader
@@ -99,8 +100,7 @@ def answer_whole(asked: WholeQuestion, readings: Sequence[Reading], budget_s: fl
         for r in readings
         if r.chunks_read < r.chunks_total
     ]
-    citations = tuple(Citation(n, q.chunk, q.text, 1.0) for n, q in enumerate(quoted, start=1))
-    return WholeAnswer("\n".join(lines + unread), citations, bool(quoted))
+    return WholeAnswer("\n".join(lines + unread), cite_each(quoted), bool(quoted))
 
 
 def quoted_passages(citations: Sequence[Citation]) -> list[Chunk]:
@@ -170,7 +170,7 @@ def _summary(reading: Reading) -> tuple[list[str], list[Quoted]]:
         f"{reading.source} in {len(picked)} of its {len(reading.sentences)} sentences, "
         "in document order (quotes, not a written summary):"
     )
-    return [head] + [f"- {unlisted(q.text)} [{n}]" for n, q in enumerate(picked, start=1)], picked
+    return [head, *quote_lines(picked)], picked
 
 
 def listed_sentences(reading: Reading, target: frozenset[str]) -> list[Quoted]:
@@ -195,7 +195,7 @@ def _listing(reading: Reading, target: frozenset[str]) -> tuple[list[str], list[
     if not picked:
         return [f"Nothing in {reading.source} mentions {asked}."], []
     head = f"What {reading.source} says of {asked}: {len(picked)} passages, in document order:"
-    return [head] + [f"- {unlisted(q.text)} [{n}]" for n, q in enumerate(picked, start=1)], picked
+    return [head, *quote_lines(picked)], picked
 
 
 def _singular(word: str) -> str:

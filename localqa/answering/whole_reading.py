@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from localqa.answering.quoting import Quoted
 from localqa.schema import Chunk
 from localqa.sentences import CELL_SEPARATORS, HEADING_MAX_WORDS, sentence_units
 from localqa.text import STOPWORDS, content_words, words
@@ -27,20 +28,6 @@ _FIELD = re.compile(r"[A-Z][\w.'-]*(?:\s+[\w.'-]+){0,2}:\s+\S")
 FIELD_MAX_WORDS = 12
 # what a line of prose ends with (sentences.py), and the marks a heading never ends with
 _ENDS = ".!?\u3002\uff01\uff1f,;:"
-
-
-@dataclass(frozen=True, slots=True)
-class Quoted:
-    """One sentence (or record, or heading) of a document, the chunk it stands in, and
-    the number of the section it belongs to (0 before the first heading). A header field
-    (`field`) is a record too."""
-
-    chunk: Chunk
-    text: str
-    record: bool
-    heading: bool = False
-    field: bool = False
-    section: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +62,9 @@ def read_document(source: str, chunks: Sequence[Chunk], deadline: float) -> Read
             seen.add(key)
             section += heading
             if len(content_words(text)) >= 2:
-                found.append(Quoted(chunk, text, record and not heading, heading, field, section))
+                found.append(
+                    Quoted(chunk, text, record and not heading, 1.0, heading, field, section)
+                )
     return Reading(source, tuple(found), len(chunks), len(chunks))
 
 

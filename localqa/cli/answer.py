@@ -122,8 +122,9 @@ def show_answer(shown: Presentation) -> None:
 
 def _documents(store: IndexReader, name: str) -> list[IndexedDocument]:
     from localqa.store.index import SourceNotFound
+    from localqa.store.roots import find_documents
 
-    found = store.catalog.find(name)
+    found = find_documents(store.catalog, store.paths(), name)
     if not found:
         raise SourceNotFound(f"--source {name} is not in the index; see `localqa sources`")
     return found
@@ -177,7 +178,9 @@ def ask(
     assert shown is not None  # every stream ends with Shown
     cut = answerer.question_cut(question)
     if as_json:
-        emit_json({**shown.answer.as_json(), "question_cut": cut})
+        from localqa.store.roots import localized
+
+        emit_json(localized({**shown.answer.as_json(), "question_cut": cut}, store.paths()))
     else:
         show_answer(shown)
     note_question_cut(cut)

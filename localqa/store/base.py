@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from localqa.schema import Chunk, IndexedDocument, Vectors
+    from localqa.store.roots import PathMap
 
 
 class DocumentCatalog(Protocol):
@@ -54,6 +55,12 @@ class DocumentCatalog(Protocol):
 
     def missing(self) -> list[IndexedDocument]:
         """Documents whose file is no longer where it was ingested from."""
+        ...
+
+    def named_roots(self) -> dict[str, tuple[str, str]]:
+        """The folders ingested, by name: name -> (the path each was first ingested from,
+        the stored prefix of its documents' keys; the machine that named it, "" where not
+        known): localqa/store/roots.py."""
         ...
 
 
@@ -153,6 +160,11 @@ class IndexReader(Protocol):
         way; "fp32" where the build record does not say."""
         ...
 
+    def paths(self) -> PathMap:
+        """Stored document keys to this machine's paths and back: the named roots and
+        where the `source_roots` setting mounts them here."""
+        ...
+
     def close(self) -> None: ...
 
     def data_version(self) -> int:
@@ -218,6 +230,11 @@ class IndexWriter(IndexReader, Protocol):
     def forget(self, document: IndexedDocument) -> None:
         """Remove the document from the catalog in one transaction (its chunks are
         invisible from then on), then collect its chunks as orphans."""
+        ...
+
+    def name_root(self, name: str, path: str) -> None:
+        """Name the root this machine ingests from `path` (a stored path); kept as it is
+        when the name or the path is named already."""
         ...
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:

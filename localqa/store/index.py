@@ -28,6 +28,7 @@ from localqa.store.record import read_record, recorded_roots, update_record
 
 if TYPE_CHECKING:
     from localqa.store.base import IndexWriter, VectorStore
+    from localqa.store.roots import PathMap
     from localqa.store.vectors import ChromaVectorStore
 
 # Texts to vectors, for the chunks of a renamed file (Index.move).
@@ -213,6 +214,18 @@ class Index:
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         self.catalog.touch(abs_path, size, mtime_ns, ctime_ns)
+
+    def name_root(self, name: str, path: str) -> None:
+        from localqa.store.roots import this_machine
+
+        self.catalog.name_root(name, path, this_machine(self.settings.home))
+
+    def paths(self) -> PathMap:
+        """`IndexReader.paths`: the named roots, mounted where `source_roots` says."""
+        from localqa.store.roots import PathMap, this_machine
+
+        s = self.settings
+        return PathMap.of(self.catalog.named_roots(), s.source_roots, this_machine(s.home))
 
     def move(self, old: IndexedDocument, new: IndexedDocument, embed: Embed) -> int:
         """Re-point document `old` at `new` (the same content, `doc_hash`, found at another

@@ -139,7 +139,7 @@ def read_snapshot(db: sqlite3.Connection, generation_sql: str) -> LexicalSnapsho
     try:
         generation = int(db.execute(generation_sql).fetchone()[0])
         rowids = [rowid for (rowid,) in db.execute("SELECT rowid FROM chunks_fts ORDER BY rowid")]
-        postings = _PostingsBuilder(np.array(rowids, dtype=np.int64))
+        postings = PostingsBuilder(np.array(rowids, dtype=np.int64))
         # fts5vocab yields terms in order and, within a term, rowids in ascending order
         sql = "SELECT term, group_concat(doc) FROM temp.chunks_fts_instances GROUP BY term"
         for term, docs in db.execute(sql):
@@ -149,7 +149,7 @@ def read_snapshot(db: sqlite3.Connection, generation_sql: str) -> LexicalSnapsho
     return postings.snapshot(generation)
 
 
-class _PostingsBuilder:
+class PostingsBuilder:
     """Turns each term's list of occurrences (one rowid per occurrence) into postings of
     (row position, count), a batch of terms at a time so memory stays bounded."""
 
