@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, SHARED, cpu_line, figure, first_pages, load_average
+from common import REPO, SHARED, cpu_line, figure, first_pages, load_average, plain_cache
 
 CORPUS = SHARED / "corpus"
 BIG_PDF = CORPUS / "unstructured/pdf/DA-619p.pdf"
@@ -42,7 +42,9 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
     from localqa.ingest.progress import PlainProgress
 
     with tempfile.TemporaryDirectory() as scratch:
-        builder = Builder.from_options(home=home or scratch, embed_device="cpu")
+        builder = Builder.from_options(
+            home=home or scratch, embed_device="cpu", cache_dir=plain_cache()
+        )
         settings = builder.settings
         embedder = builder.embedder()
         embedder.embed(["warm up the model before timing"])
@@ -75,6 +77,7 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
 def peak_rss_mb(home: str, path: Path) -> float:
     """Peak resident memory of a whole `localqa ingest` process, in MB."""
     env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
+    env["LOCALQA_CACHE_DIR"] = str(plain_cache())  # no export in the measured process
     proc = subprocess.Popen(
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(path)],
         env=env,

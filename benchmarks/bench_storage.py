@@ -28,21 +28,9 @@ import time
 from pathlib import Path
 
 from bench_retrieval_latency import build_index, settings_for, sources
-from common import CACHE, figure, load_average
+from common import CACHE, cpu_line, figure, load_average
 
 SCRATCH = CACHE / "storage"
-
-
-def cpu() -> str:
-    info = Path("/proc/cpuinfo").read_text()
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in info.splitlines() if "model name" in ln), "?"
-    )
-    flags = next(
-        (ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []
-    )
-    wanted = [f for f in flags if f in {"avx2", "avx512f", "avx512_vnni", "avx_vnni"} or "amx" in f]
-    return f"{model} ({' '.join(wanted)})"
 
 
 def fresh_copy(n: int) -> Path:
@@ -97,7 +85,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--reembed", type=int, default=10000)
     args = parser.parse_args()
-    figure("storage", "machine", "cpu", cpu())
+    figure("storage", "machine", "cpu", cpu_line())
     texts = sources()
     for n in [int(s) for s in args.sizes.split(",")]:
         build_index(n, texts).close()

@@ -127,9 +127,13 @@ def localqa_command(target: Path, no_ocr: bool) -> list[str]:
     return [*command, "--no-ocr"] if no_ocr else command
 
 
-def run_pair(target: Path, rounds: int, no_ocr: bool, systems: list[str]) -> dict[str, Any]:
-    """Both systems on `target`, alternately; what was measured (for --record)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run_pair(
+    target: Path, rounds: int, no_ocr: bool, systems: list[str], cache: Path
+) -> dict[str, Any]:
+    """Both systems on `target`, alternately; what was measured (for --record). localqa's
+    runs each get a fresh LOCALQA_HOME but `cache`, the one warm_export filled (a home of
+    its own would otherwise hold the cache, and so an export and a calibration, each run)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LOCALQA_CACHE_DIR": str(cache)}
     results: dict[str, list[float]] = {system: [] for system in systems}
     counts: dict[str, dict[str, Any]] = {}
     for round_ in range(rounds):
@@ -181,9 +185,10 @@ def summary(target: Path, results: dict[str, list[float]], counts: dict[str, Any
     return ratio
 
 
-def warm_export() -> str:
+def warm_export() -> tuple[str, Path]:
     """localqa exports its ONNX model, and measures int8 against fp32 on this CPU, once per
-    machine: do both before timing. The precision chosen and why, in one line."""
+    machine: do both before timing. The precision chosen and why, in one line; the cache
+    folder that holds both."""
     from localqa.builder import Builder
 
     started = time.perf_counter()
@@ -194,11 +199,12 @@ def warm_export() -> str:
         f"export {embedder.name} ready in {time.perf_counter() - started:.1f} s (once per machine)",
         flush=True,
     )
+    cache = builder.settings.cache_dir
     if builder.embedding_backend() == "torch":
-        return f"torch: {embedder.backend}"
+        return f"torch: {embedder.backend}", cache
     choice = builder.ingest_precision()
-    print(f"precision {choice.precision}: {choice.reason}", flush=True)
-    return f"{choice.precision}: {choice.reason}"
+    print(f"precision {choice.precision}: {choice.reason} (cache {cache})", flush=True)
+    return f"{choice.precision}: {choice.reason}", cache
 
 
 def targets(paths: list[Path], pages: int, scratch: Path) -> list[Path]:
@@ -232,10 +238,11 @@ def main() -> None:
     record: dict[str, Any] = {"date": when, "cpu": cpu_line(), "load_start": load_average()}
     print(f"load {load_average()} at start, {when}")
     print(f"cpu {record['cpu']}", flush=True)
-    record["precision"] = warm_export()
+    record["precision"], cache = warm_export()
     with tempfile.TemporaryDirectory() as scratch:
         paths = targets(args.paths, args.pages, Path(scratch))
-        record["runs"] = [run_pair(p, args.rounds, args.no_ocr, args.systems) for p in paths]
+        runs = [run_pair(p, args.rounds, args.no_ocr, args.systems, cache) for p in paths]
+    record["runs"] = runs
     record |= {"pages_limit": args.pages, "rounds": args.rounds, "load_end": load_average()}
     print(f"load {record['load_end']} at end")
     if args.record:

@@ -77,22 +77,6 @@ def cpu_line() -> str:
     return cpu_info().describe()
 
 
-def cpu() -> str:
-    """lscpu's model name, CPUs, and the SIMD flags the embedder and llama.cpp's kernels
-    depend on."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no lscpu)"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    flags = [f for f in fields.get("Flags", "").split() if f.startswith(SIMD)]
-    name, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
-    return f"{name}; {cpus} CPUs; {' '.join(flags)}"
-
-
-SIMD = ("avx", "amx", "fma", "f16c")
-
-
 def sample_home(name: str) -> Path:
     """A LOCALQA_HOME in the benchmark cache (CACHE/`name`) holding sample_docs/,
     ingested the first time it is asked for."""
@@ -134,3 +118,11 @@ def wait_until_up(
         time.sleep(0.2)
     server.kill()
     raise SystemExit(f"{what} did not start in {seconds:.0f} s")
+
+
+def plain_cache() -> Path:
+    """The cache folder a plain `localqa` uses here (its ONNX export and calibration): for
+    runs given a fresh home, whose own cache would export and calibrate again in each."""
+    from localqa.config import load_settings
+
+    return load_settings().cache_dir

@@ -18,6 +18,7 @@ from localqa.store.open import check_servers, shared
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
+    from localqa.store.base import IndexReader
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PACKAGES = (
@@ -266,14 +267,23 @@ def _embedding(builder: Builder) -> dict[str, Any]:
     return facts
 
 
-def _precision_line(builder: Builder, index: Index | None) -> str:
+def _precision_line(builder: Builder, index: IndexReader | None) -> str:
+    """The precision documents are embedded with and why; the CPU's measurement too where
+    a setting or the index decided (nothing is measured here)."""
     choice = builder.ingest_precision(index, measure=False)
     if choice.pending:
         return (
             "int8 or fp32, whichever is faster here: the first ingest into a new index "
             "measures both (a second or two) and remembers it for this CPU"
         )
-    return f"{choice.precision}: {choice.reason}"
+    line = f"{choice.precision}: {choice.reason}"
+    if "measured on" in choice.reason:
+        return line
+    from localqa.embedding.calibration import calibrated
+
+    s = builder.settings
+    found = calibrated(s.embed_model, s.cache_dir, s.embed_batch_size, measure=False)
+    return line if found is None else f"{line} (this CPU measured {found.reason})"
 
 
 def _search(builder: Builder) -> dict[str, Any]:
@@ -303,10 +313,16 @@ def _configuration(builder: Builder) -> dict[str, Any]:
     directory localqa runs in."""
     path, how = builder.config_source()
     homes, here = builder.models_dirs()
-    return {
+    facts: dict[str, Any] = {
         "config_file": f"{path} ({how})" if path else how,
         "models_folders": f"{homes}, then {here} (the current directory's models folder)",
     }
+    if roots := builder.settings.source_roots:  # where this machine mounts shared folders
+        facts["source_roots"] = {
+            name: str(folder) if folder.is_dir() else f"{folder}: no such folder here"
+            for name, folder in roots
+        }
+    return facts
 
 
 def run_checks(builder: Builder) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 
 from localqa.builder import Builder
 from localqa.config import Settings, default_cache, load_settings
-from localqa.doctor import _embedding
+from localqa.doctor import _embedding, _precision_line
 from localqa.embedding import calibration
 from localqa.embedding.calibration import Calibration, cache_file, calibrated, choose, measure
 from localqa.embedding.cpu import CpuInfo, cpu_info, parse_cpuinfo
@@ -124,6 +124,9 @@ def test_the_choice_of_a_new_index_and_the_precision_an_index_keeps(
     with kept.existing_index() as index:
         assert kept.embedder(index).precision == "int8"  # type: ignore[attr-defined]
         assert "keeps" in kept.ingest_precision(index).reason
+        line = _precision_line(kept, index)
+    assert line.startswith("int8: the index was built with int8 vectors: it keeps them")
+    assert line.endswith("(this CPU measured int8 only 0.80x)")  # the figures still shown
     assert kept.embedder().precision == "int8"  # type: ignore[attr-defined]  # its record
     forced = Builder(builder.settings.model_copy(update={"embed_backend": "onnx-int8"}))
     assert forced.ingest_precision().precision == "int8"

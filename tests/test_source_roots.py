@@ -194,6 +194,9 @@ def test_an_index_read_on_a_machine_that_mounts_the_share_elsewhere(
         assert isinstance(asked, dict) and asked["citations"]
         assert all(c["abs_path"].startswith(f"{mount}/") for c in asked["citations"])
         assert all(c["abs_path"].startswith(f"{mount}/") for c in asked["contexts"])
+        doctor = _json("doctor", "--json")
+        assert isinstance(doctor, dict)
+        assert doctor["configuration"]["source_roots"] == {"policies": str(mount)}
         foreseen = _json("ingest", "--dry-run", "-q", "--json", str(mount))
         assert isinstance(foreseen, dict) and foreseen["unchanged"] == 10
         again = _json("ingest", "-q", "--json", str(mount))
