@@ -65,6 +65,7 @@ def test_ask_json_and_the_terminal_give_each_quote_its_lines(sample_index: Setti
     shown = runner.invoke(cli, ["ask", "How long is parental leave?"], env=env)
     assert shown.exit_code == 0, shown.stderr
     assert "northwind-handbook.pdf, page 3, lines 6-7" in shown.stdout
+    assert "quote(s) from 2 passage(s)" in shown.stderr  # three quotes, two of one passage
     data = json.loads(
         runner.invoke(cli, ["ask", "How long is parental leave?", "--json"], env=env).stdout
     )
