@@ -337,7 +337,7 @@ class Answerer:
         """A whole-document question (answering/whole.py): every chunk of the documents
         it names (else of the best-matching one) read; quoted, or, with a model, the
         chunks of those quotes are its sources."""
-        from localqa.answering.whole import read_whole
+        from localqa.answering.whole import quoted_passages, read_whole
 
         started = time.perf_counter()
         budget = self._settings.answering.whole_document_seconds
@@ -355,7 +355,7 @@ class Answerer:
             return
         quotes = tuple(c.quote for c in found.citations)
         extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
-        results = [ScoredChunk(chunk, 1.0) for chunk in dict.fromkeys(contexts)]
+        results = [ScoredChunk(chunk, 1.0) for chunk in quoted_passages(found.citations)]
         checker = SupportChecker(self._embedder)
         yield from self._generate(
             _Generation(question, history, results, extract, checker, timings, stop)

@@ -25,13 +25,18 @@ Neighbours = Callable[[Chunk], tuple[Chunk | None, Chunk | None]]
 
 @dataclass(frozen=True, slots=True)
 class Quoted:
-    """One sentence (or record) of a document, the chunk it stands in, and how well it
-    supports what it is quoted for (0..1; 1.0 where nothing scored it)."""
+    """One sentence (or record, or heading) of a document, the chunk it stands in, how
+    well it supports what it is quoted for (0..1; 1.0 where nothing scored it), and, for a
+    whole document's reading, whether it is a heading or a header field (`field`, a
+    record too) and the number of the section it belongs to (0 before the first heading)."""
 
     chunk: Chunk
     text: str
     record: bool
     score: float = 1.0
+    heading: bool = False
+    field: bool = False
+    section: int = 0
 
 
 def quote_lines(quoted: Sequence[Quoted], first: int = 1) -> list[str]:
