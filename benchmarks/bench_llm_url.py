@@ -3,8 +3,8 @@ and the whole answer, and whether the answers are the same.
 
 Run: `.venv/bin/python benchmarks/bench_llm_url.py [--rounds N] [--threads N] [--n-ctx N]`.
 Needs llama-cpp-python[server] (the dev extra) and SmolLM2 (`make setup`). Prints the CPU
-(lscpu's model name and SIMD flags), the load, then one line per figure:
-`<benchmark> <subject> <figure> <value>`.
+(model, cores, the flags that decide the embedding and llama.cpp paths), the load, then
+one line per figure: `<benchmark> <subject> <figure> <value>`.
 
 Both models are SmolLM2-135M-Instruct (Q4_1) with the same compute settings (--threads
 threads, flash attention, batches of 512, greedy): in process, `LocalModel`; on the server,
@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
-from common import CACHE, REPO, figure, load_average, smollm2_gguf
+from common import CACHE, cpu_line, figure, load_average, sample_home, smollm2_gguf
 
 from tests.support.model_server import start_model_server, stop_process
 
@@ -43,39 +40,6 @@ QUESTIONS = (
     "Where is the Berlin office?",
     "What does the remote work memo say about equipment?",
 )
-
-
-def cpu() -> str:
-    """lscpu's model name and the SIMD flags llama.cpp's CPU kernels depend on."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no lscpu)"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    name = fields.get("Model name", "?").strip()
-    flags = fields.get("Flags", "").split()
-    simd = [f for f in flags if f.startswith(("avx", "amx", "fma", "f16c"))]
-    return f"{name}; {fields.get('CPU(s)', '?').strip()} CPUs; {' '.join(simd)}"
-
-
-def index_home() -> Path:
-    """sample_docs/ ingested once into the benchmark cache."""
-    from localqa.builder import Builder
-    from localqa.config import load_settings
-    from localqa.ingest.pipeline import Ingestor
-    from localqa.ingest.progress import PlainProgress
-    from localqa.store.index import Index
-
-    home = CACHE / "llm-url-home"
-    settings = load_settings(environ={"LOCALQA_HOME": str(home)})
-    if not Index.exists(settings.store):
-        shutil.rmtree(home, ignore_errors=True)
-        builder = Builder(settings)
-        with builder.index() as index:
-            Ingestor(index, builder.embedder(), settings.ingest, PlainProgress(quiet=True)).run(
-                [REPO / "sample_docs"]
-            )
-    return home
 
 
 def comparable(data: dict[str, Any]) -> dict[str, Any]:
@@ -93,10 +57,10 @@ def main() -> None:
     from localqa.config import load_settings
     from localqa.generation.model import LocalModel
 
-    print(f"cpu: {cpu()}", flush=True)
+    print(f"cpu: {cpu_line()}", flush=True)
     print(f"load at start: {load_average()}", flush=True)
     gguf = smollm2_gguf()
-    home = index_home()
+    home = sample_home("llm-url-home")
     common = {
         "temperature": 0.0,
         "n_ctx": args.n_ctx,

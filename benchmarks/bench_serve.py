@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import CACHE, REPO, figure, load_average
+from common import CACHE, REPO, cpu_line, figure, load_average, sample_home, wait_until_up
 
 QUESTIONS_FILE = REPO / "tests" / "sample_questions.jsonl"
 
@@ -48,38 +47,6 @@ QUESTIONS_FILE = REPO / "tests" / "sample_questions.jsonl"
 def questions() -> list[str]:
     lines = QUESTIONS_FILE.read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["question"] for line in lines if line.strip()]
-
-
-def cpu() -> str:
-    """lscpu's model name, CPUs and SIMD flags."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no lscpu)"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    flags = [f for f in fields.get("Flags", "").split() if f.startswith(("avx", "amx"))]
-    name, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
-    return f"{name}; {cpus} CPUs; {' '.join(flags)}"
-
-
-def index_home() -> Path:
-    """sample_docs/ ingested once into the benchmark cache."""
-    from localqa.builder import Builder
-    from localqa.config import load_settings
-    from localqa.ingest.pipeline import Ingestor
-    from localqa.ingest.progress import PlainProgress
-    from localqa.store.index import Index
-
-    home = CACHE / "serve-home"
-    settings = load_settings(environ={"LOCALQA_HOME": str(home)})
-    if not Index.exists(settings.store):
-        shutil.rmtree(home, ignore_errors=True)
-        builder = Builder(settings)
-        with builder.index() as index:
-            Ingestor(index, builder.embedder(), settings.ingest, PlainProgress(quiet=True)).run(
-                [REPO / "sample_docs"]
-            )
-    return home
 
 
 def free_port() -> int:
@@ -91,8 +58,6 @@ def free_port() -> int:
 
 def start_server(home: Path, clients: int) -> tuple[subprocess.Popen[bytes], str]:
     """`localqa serve --extractive` on a free port, once /healthz answers."""
-    import httpx
-
     port = free_port()
     CACHE.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALQA_")}
@@ -106,17 +71,8 @@ def start_server(home: Path, clients: int) -> tuple[subprocess.Popen[bytes], str
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"localqa serve exited: {server.communicate()[1].decode()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("localqa serve did not start in 180 s")
+    wait_until_up(server, f"{url}/healthz", "localqa serve")
+    return server, url
 
 
 def rss_mb(pid: int) -> float:
@@ -234,7 +190,7 @@ def in_a_row(url: str, asked: list[str], count: int | None, seconds: float) -> d
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    home = args.home or index_home()
+    home = args.home or sample_home("serve-home")
     asked = questions()
     server, url = start_server(home, args.clients)
     try:
@@ -252,7 +208,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         server.terminate()
         log = server.communicate(timeout=60)[1].decode()
     return {
-        "cpu": cpu(),
+        "cpu": cpu_line(),
         "clients": args.clients,
         "baseline_in_process": baseline,
         "baseline_runs_per_s": [before["per_s"], after["per_s"]],

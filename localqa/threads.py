@@ -19,7 +19,17 @@ class OwnThread:
     """Runs calls, and whole iterations, on one long-lived thread."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localqa-core")
+        self._ident: int | None = None
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="localqa-core", initializer=self._started
+        )
+
+    def _started(self) -> None:
+        self._ident = threading.get_ident()
+
+    def owns(self, thread: threading.Thread) -> bool:
+        """Whether `thread` is this one's (a call from it must not wait for itself)."""
+        return self._ident is not None and thread.ident == self._ident
 
     def call(self, fn: Callable[[], T]) -> T:
         return self._pool.submit(fn).result()

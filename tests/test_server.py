@@ -40,9 +40,17 @@ def serve_env(settings: Settings, **extra: str) -> dict[str, str]:
 def start(
     settings: Settings, cwd: Path, *args: str, **env: str
 ) -> tuple[subprocess.Popen[str], str]:
+    """`localqa serve --extractive` over `settings`' index; the process and its URL."""
+    return serve(settings, cwd, "--extractive", *args, **env)
+
+
+def serve(
+    settings: Settings, cwd: Path, *args: str, **env: str
+) -> tuple[subprocess.Popen[str], str]:
+    """`localqa serve ARGS` over `settings`' index with `env`, once it listens."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "localqa", "serve", "--extractive", "--port", str(port), *args],
+        [sys.executable, "-m", "localqa", "serve", "--port", str(port), *args],
         env=serve_env(settings, **env),
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -50,7 +58,7 @@ def start(
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"localqa serve exited: {server.communicate()[0]}")
@@ -84,7 +92,9 @@ def guarded(sample_index: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         sample_index, tmp_path_factory.mktemp("serve-token"), LOCALQA_API_TOKEN=TOKEN
     )
     yield url
-    stop(server)
+    log = stop(server)
+    # one line a request, refused or not, and never the token
+    assert TOKEN not in log and "GET /healthz 401 " in log and "POST /v1/ask 200 " in log, log
 
 
 def without_timings(answer: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +180,17 @@ def test_sources_and_health(base: str, sample_index: Settings) -> None:
     names = {s["path"] for s in listed}
     assert "northwind-handbook.pdf" in names
     first = listed[0]
-    assert set(first) == {"path", "last_page", "chunks", "ingested_at", "abs_path", "missing"}
+    assert set(first) == {
+        "path",
+        "last_page",
+        "chunks",
+        "ingested_at",
+        "abs_path",
+        "root",
+        "missing",
+        "reachable",
+    }
+    assert first["root"] == "sample_docs" and first["reachable"] and not first["missing"]
     health = httpx.get(f"{base}/healthz").json()
     assert health["status"] == "ok" and health["index"] == sample_index.index
     assert health["documents"] == 10 and health["model"] is None and health["questions"] == 0
@@ -219,7 +239,8 @@ def test_beyond_max_queue_questions_are_refused_until_one_is_done(sample_index: 
     from localqa.server.engine import Busy, Engine
 
     engine = Engine(Builder(sample_index), max_queue=2, use_model=False)
-    for _ in range(3):  # the one answered and two waiting
+    assert engine.capacity == engine.slots + 2
+    for _ in range(engine.capacity):  # those answered at once and two waiting
         engine.admit()
     with pytest.raises(Busy, match="2 questions are waiting already"):
         engine.admit()
@@ -287,8 +308,9 @@ def test_closing_a_stream_sets_its_stop_event(
 def test_beyond_max_queue_a_503_with_retry_after(
     sample_index: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two questions held on the engine (one answered, max_queue=1 waiting) by a stand-in
-    answer that writes until released: the third is refused at once."""
+    """As many questions held on the engine as it takes (extractive: one a CPU, and
+    max_queue=1 waiting) by a stand-in answer that writes until released: the next is
+    refused at once."""
     import threading
 
     from fastapi.testclient import TestClient
@@ -307,15 +329,16 @@ def test_beyond_max_queue_a_503_with_retry_after(
     monkeypatch.setattr(presentation, "shown_stream", held)
     builder = Builder(sample_index.model_copy(update={"max_queue": 1}))
     body = {"question": QUESTION, "stream": True}
+    held = (os.cpu_count() or 1) + 1  # extractive: one answered a CPU, and max_queue
     with TestClient(create_app(builder, use_model=False)) as client:
         streams = [
             threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": body})
-            for _ in range(2)
+            for _ in range(held)
         ]
         for thread in streams:
             thread.start()
         deadline = time.monotonic() + 30
-        while client.get("/healthz").json()["questions"] < 2 and time.monotonic() < deadline:
+        while client.get("/healthz").json()["questions"] < held and time.monotonic() < deadline:
             time.sleep(0.05)
         refused = client.post("/v1/ask", json={"question": QUESTION})
         release.set()

@@ -79,6 +79,25 @@ def test_a_completion_carries_the_answer_its_footnotes_and_citations(base: str) 
         assert [int(first), int(last or first)] == cited["quote_lines"]
         assert f'{first}{"-" + last if last else ""}: "{cited["quote"]}"' in content
     assert "20th" in content
+    # no model wrote it: no token used
+    assert reply["usage"] == {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+
+
+def test_a_streamed_completion_with_include_usage_ends_with_the_usage(base: str) -> None:
+    body = {
+        "model": "localqa",
+        "messages": [user(QUESTION)],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=120) as response:
+        lines = [line.removeprefix("data: ") for line in response.iter_lines() if line]
+    assert lines[-1] == "[DONE]"
+    *chunks, last = [json.loads(line) for line in lines[:-1]]
+    assert all(c["usage"] is None and len(c["choices"]) == 1 for c in chunks)
+    assert last["choices"] == [] and last["object"] == "chat.completion.chunk"
+    assert last["usage"] == {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    assert last["id"] == chunks[0]["id"]
 
 
 def test_a_streamed_completion_is_the_same_reply_in_chunks(base: str) -> None:
@@ -116,35 +135,77 @@ def test_a_follow_up_is_searched_with_its_conversation(base: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "status", "param", "message"),
     [
         (
             {"model": "gpt-4o", "messages": [user(QUESTION)]},
+            404,
+            "model",
             "model: the only model here is 'localqa', not 'gpt-4o'",
         ),
         (
             {"model": "localqa", "messages": []},
+            400,
+            "messages",
             "messages: List should have at least 1 item after validation, not 0",
         ),
         (
             {"model": "localqa", "messages": [user(QUESTION), {"role": "assistant"}]},
+            400,
+            "messages",
             "messages: the last message must be the user's question",
         ),
         (
             {"model": "localqa", "messages": [user(" ?! ")]},
+            400,
+            "messages",
             "messages: the question has no word in it",
         ),
         (
             {"model": "localqa", "messages": [user("x" * 4001)]},
+            400,
+            "messages",
             "messages: the question is longer than 4000 characters",
         ),
-        ({"model": "localqa"}, "messages: Field required"),
+        ({"model": "localqa"}, 400, "messages", "messages: Field required"),
+        (
+            {"model": "localqa", "messages": [user(QUESTION)], "max_tokens": 0},
+            400,
+            "max_tokens",
+            "max_tokens: Input should be greater than or equal to 1",
+        ),
+        (
+            {"model": "localqa", "messages": [user(QUESTION)], "n": 2},
+            400,
+            "n",
+            "n: Input should be less than or equal to 1",
+        ),
     ],
 )
-def test_a_bad_chat_request_is_a_422_with_one_reason(base: str, body: Any, reason: str) -> None:
+def test_a_bad_chat_request_is_an_openai_error_with_one_reason(
+    base: str, body: Any, status: int, param: str, message: str
+) -> None:
     response = httpx.post(f"{base}/v1/chat/completions", json=body, timeout=60)
-    assert response.status_code == 422
-    assert response.json() == {"detail": reason}
+    assert response.status_code == status
+    code = "model_not_found" if status == 404 else None
+    kind = "invalid_request_error"
+    assert response.json() == {
+        "error": {"message": message, "type": kind, "param": param, "code": code}
+    }
+
+
+def test_malformed_json_says_so_in_words(base: str) -> None:
+    headers = {"content-type": "application/json"}
+    for path in ("/v1/chat/completions", "/v1/ask"):
+        response = httpx.post(f"{base}{path}", content=b'{"question": ', headers=headers)
+        said = response.json()
+        message = said["detail"] if path == "/v1/ask" else said["error"]["message"]
+        assert message.startswith("the request body is not valid JSON (Expecting value)"), said
+        assert "at character 13; send a JSON object" in message
+        assert response.status_code == (422 if path == "/v1/ask" else 400)
+    missing = httpx.get(f"{base}/v1/embeddings")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["type"] == "not_found_error"
 
 
 def test_the_schema_lists_the_openai_endpoints(base: str) -> None:

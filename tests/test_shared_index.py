@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
-from localqa.store.postgres.connection import SCHEMA, Database
+from localqa.store.postgres.connection import SCHEMA, SCHEMA_VERSION, Database
 from localqa.store.postgres.index import PgIndex
 from tests.conftest import REPO, SAMPLE_DOCS, ingest_paths
 from tests.support.postgres import PASSWORD, PostgresServer, free_port
@@ -263,7 +263,7 @@ def test_doctor_checks_both_servers(shared: Settings, tmp_path: Path, docs: Path
     assert run_cli(env, "ingest", "--quiet", str(docs)).returncode == 0
     servers = json.loads(run_cli(env, "doctor", "--json").stdout)["servers"]
     assert servers["documents"] == 10 and servers["chunks"] > 20
-    assert servers["schema_version"] == "2 (current)"
+    assert servers["schema_version"] == f"{SCHEMA_VERSION} (current)"
     assert servers["chroma"].startswith(f"server 127.0.0.1:{shared.chroma_port}: reachable")
     assert PASSWORD not in json.dumps(servers)
 
@@ -272,7 +272,8 @@ def test_a_schema_of_an_older_version_is_upgraded_in_place(
     shared: Settings,
     postgres: PostgresServer,
 ) -> None:
-    """Version 1 had no `chunks.length` and no `claims.finished`, and recorded no version."""
+    """Version 1 had no `chunks.length` and no `claims.finished`, and recorded no version;
+    before 3, no named roots."""
     db = Database(postgres.url, shared.index, create=False)
     with db.transaction() as conn:
         conn.execute(f'CREATE SCHEMA "{db.schema}"')
@@ -285,7 +286,10 @@ def test_a_schema_of_an_older_version_is_upgraded_in_place(
     with PgIndex(shared.store) as index:
         assert [d.source for d in index.catalog.documents()] == ["a.txt"]
         facts = index.db.describe()
-        assert facts["schema_version"] == "2 (current)"
+        assert facts["schema_version"] == f"{SCHEMA_VERSION} (current)"
+        # its documents' folder named as a root in place, keys unchanged (version 3)
+        assert index.catalog.named_roots() == {"docs": ("/docs", "")}
+        assert index.catalog.documents()[0].abs_path == "/docs/a.txt"
         with index.db.transaction() as conn:
             columns = conn.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "

@@ -4,6 +4,7 @@ imported only when this command runs, so no other command loads fastapi."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from typing import Annotated
 
@@ -46,7 +47,21 @@ def serve(
     n_gpu_layers: GpuOpt = None,
     extractive: ExtractiveOpt = False,
 ) -> None:
-    """Serve the index over HTTP: POST /v1/ask, GET /v1/sources, GET /healthz."""
+    """Serve the index over HTTP, to this machine (others: with api_token).
+
+    Endpoints:
+    POST /v1/ask               an answer, as `ask --json` (stream: events)
+    POST /v1/chat/completions  OpenAI-compatible chat, model "localqa"
+    GET  /v1/models            the one model, "localqa"
+    GET  /v1/sources           the documents, as `sources --json`
+    GET  /healthz              the index, the model, questions in hand
+    GET  /openapi.json         the schema of all of them
+
+    One line a request on stderr: method, path, status, time.
+    Questions are answered at once, each on a thread of its own;
+    a GGUF here writes one answer at a time (llm_url: llm_parallel);
+    beyond max_queue waiting: 503 with Retry-After.
+    """
     builder = make_builder(
         config,
         index=index,
@@ -68,5 +83,6 @@ def serve(
     from localqa.server.app import create_app
 
     app = create_app(builder, use_model=not extractive)
+    logging.getLogger("localqa.server.access").setLevel(logging.INFO)  # one line a request
     typer.echo(f"localqa: serving on http://{serving.serve_host}:{serving.serve_port}", err=True)
     uvicorn.run(app, host=serving.serve_host, port=serving.serve_port, log_level="warning")

@@ -61,7 +61,7 @@ class ServerModel:
         self.window = window  # the server's context, as far as it is known
         self.warnings = warnings
         self.n_params = vocab.n_params or n_params
-        self.last_stats = GenerationStats()
+        self._runs = threading.local()  # each thread's last run: a server answers several
         # the text last sent, for the tests that prove the server parses it as packed
         self.last_prompt = ""
         # prefill in LocalModel's steps (`_prefill`): for llama-cpp-python's server
@@ -101,6 +101,17 @@ class ServerModel:
     def model_name(self) -> str:
         """The model's own name where its tokenizer says it (layouts.py reads it)."""
         return str(getattr(self._vocab, "model_name", "")) or self.model_id
+
+    @property
+    def last_stats(self) -> GenerationStats:
+        """The figures of the last `stream` run on this thread (`localqa serve` runs
+        several at once, one a thread)."""
+        stats: GenerationStats = getattr(self._runs, "stats", GenerationStats())
+        return stats
+
+    @last_stats.setter
+    def last_stats(self, stats: GenerationStats) -> None:
+        self._runs.stats = stats
 
     gpu_layers = 0  # the server's business: not known here
     n_layers = 0

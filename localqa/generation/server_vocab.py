@@ -21,8 +21,10 @@ counted by the server's tokenize endpoint, or estimated, and sent as it was writ
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -303,10 +305,25 @@ class CountingVocabulary:
         self.counting: Counting = "estimate" if count is None else "server"
         self._count = count or (lambda text: -(-len(text.encode()) // BYTES_PER_TOKEN))
         self._server_parse = server_parse
-        self._texts: dict[int, str] = {}
-        self._handles: dict[str, int] = {}
-        self._next = _MORE + 1
+        # each thread's pieces (`localqa serve` packs and sends on several at once, and
+        # `forget` after one prompt must not drop another's); handles unique to all
+        self._pieces = threading.local()
+        self._next = itertools.count(_MORE + 1)
         self._defuse = Defuser()
+
+    @property
+    def _texts(self) -> dict[int, str]:
+        texts: dict[int, str] | None = getattr(self._pieces, "texts", None)
+        if texts is None:
+            texts = self._pieces.texts = {}
+        return texts
+
+    @property
+    def _handles(self) -> dict[str, int]:
+        handles: dict[str, int] | None = getattr(self._pieces, "handles", None)
+        if handles is None:
+            handles = self._pieces.handles = {}
+        return handles
 
     def tokenize(self, text: str) -> list[int]:
         return self._piece(self._defuse(text))
@@ -319,9 +336,8 @@ class CountingVocabulary:
             return []
         handle = self._handles.get(text)
         if handle is None:
-            handle = self._handles[text] = self._next
+            handle = self._handles[text] = next(self._next)
             self._texts[handle] = text
-            self._next += 1
         return [handle] + [_MORE] * (max(1, self._count(text)) - 1)
 
     def forget(self) -> None:

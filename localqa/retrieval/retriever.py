@@ -199,8 +199,15 @@ class Retriever:
         return self._listed[1]
 
     def _dense(self, vector: Vectors, documents: Sequence[str]) -> list[Chunk]:
+        # within documents: among their chunks' ids (a moved document's vectors keep the
+        # path they were embedded for: store/base.py VectorStore)
+        among = (
+            [c.id for path in documents for c in self._index.chunks.of_document(path)]
+            if documents
+            else None
+        )
         try:
-            hits = self._index.vectors.query(vector, self._candidates, documents)
+            hits = self._index.vectors.query(vector, self._candidates, among)
         except VectorStoreError as err:  # lexical search and extraction need no vectors
             if str(err) not in self._skipped:
                 self._skipped.add(str(err))

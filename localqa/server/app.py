@@ -6,40 +6,34 @@
 An answer's JSON is `Answer.as_json()` and `question_cut`, exactly what `localqa ask
 --json` prints. No page
 loads anything from the internet: FastAPI's /docs and /redoc pages (scripts from a CDN)
-are left out. Every error is `{"detail": "one line"}`, never a traceback.
+are left out. Every error of /v1/ask, /v1/sources and /healthz is `{"detail": "one line"}`,
+never a traceback; the OpenAI-compatible paths answer errors in OpenAI's shape
+(`{"error": {"message", "type", "param", "code"}}`, errors.py). A non-streamed answer
+whose client hangs up is given up (generation stops at its next token), as a stream's is.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
-import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import SecretStr
 
-from localqa.errors import LocalqaError, UsageError
-from localqa.server.engine import Busy, Engine, one_line
+from localqa.errors import LocalqaError
+from localqa.server.engine import Engine, one_line
+from localqa.server.errors import add_error_handlers
+from localqa.server.middleware import CLIENT_GONE, AccessLog, BearerAuth
 from localqa.server.openai_api import add_openai_routes
-from localqa.server.requests import AskRequest, reason
+from localqa.server.relay import ClientGone, unless_gone
+from localqa.server.requests import AskRequest
 
 if TYPE_CHECKING:
     from localqa.answering.presentation import Presentation
     from localqa.builder import Builder
 
-log = logging.getLogger("localqa.server")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
-RETRY_AFTER_S = 5
 SHOWN_HEADER = "localqa-shown"
 
 
@@ -61,7 +55,8 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
     app = FastAPI(title="localqa", lifespan=lifespan, docs_url=None, redoc_url=None)
     if serving.api_token is not None:
         app.add_middleware(BearerAuth, token=serving.api_token)
-    _add_error_handlers(app)
+    app.add_middleware(AccessLog)  # the outermost: a request refused for its token is logged
+    add_error_handlers(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -75,7 +70,7 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
         return await engine.sources()
 
     @app.post("/v1/ask", response_model=None)
-    async def ask(body: AskRequest, request: Request) -> JSONResponse | StreamingResponse:
+    async def ask(body: AskRequest, request: Request) -> Response:
         """The answer as `localqa ask --json` prints it; with `stream`, server-sent events:
         (`searched` ({"text"}) with `history`,) `token` ({"text"}) as written, then one
         `answer` with that object. Header `localqa-shown`: "quotes-only" when a model
@@ -89,8 +84,12 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
                 streaming = True  # the events release the place when they end
                 events = _events(engine, body, _asked(engine, body, documents), request)
                 return StreamingResponse(events, media_type="text/event-stream", headers=headers)
-            shown = await _final(_asked(engine, body, documents))
+            shown = await unless_gone(
+                _final(_asked(engine, body, documents)), request.is_disconnected
+            )
             answer = await _answer_json(engine, body, shown)
+        except ClientGone:
+            return Response(status_code=CLIENT_GONE)
         finally:
             if not streaming:
                 engine.release()
@@ -129,7 +128,8 @@ async def _answer_json(engine: Engine, body: AskRequest, shown: Presentation) ->
     """What `localqa ask --json` prints: the answer's JSON and whether the question (as
     searched) was cut for the dense search."""
     cut = await engine.question_cut(shown.answer.question, body.top_k)
-    return {**shown.answer.as_json(), "question_cut": cut}
+    answer: dict[str, Any] = engine.localized({**shown.answer.as_json(), "question_cut": cut})
+    return answer
 
 
 def _sse(event: str, data: Any) -> str:
@@ -159,52 +159,3 @@ async def _events(
         yield _sse("error", {"detail": one_line(err)})
     finally:
         engine.release()
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    from localqa.store.index import SourceNotFound
-
-    async def invalid(_: Request, err: Exception) -> JSONResponse:
-        assert isinstance(err, RequestValidationError)
-        return JSONResponse({"detail": reason(err.errors())}, status_code=422)
-
-    async def refused(_: Request, err: Exception) -> JSONResponse:
-        if isinstance(err, Busy):
-            return JSONResponse(
-                {"detail": one_line(err)},
-                status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
-        status = 422 if isinstance(err, SourceNotFound | UsageError) else 500
-        log.warning("request failed: %s", one_line(err))
-        return JSONResponse({"detail": one_line(err)}, status_code=status)
-
-    app.add_exception_handler(RequestValidationError, invalid)
-    app.add_exception_handler(LocalqaError, refused)
-
-
-class BearerAuth:
-    """Every request needs `Authorization: Bearer <token>` (compared in constant time);
-    401 otherwise."""
-
-    def __init__(self, app: ASGIApp, token: SecretStr) -> None:
-        self.app = app
-        self._expected = f"Bearer {token.get_secret_value()}".encode()
-
-    async def __call__(
-        self,
-        scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
-    ) -> None:
-        if scope["type"] == "http":
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self._expected):
-                response = JSONResponse(
-                    {"detail": "a valid bearer token is required"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

@@ -55,17 +55,42 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's `stream_options`: `include_usage` adds a last chunk with the usage."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     """`POST /v1/chat/completions`: `model` "localqa", the conversation (1..200 messages,
-    the last a user's question of 1..4000 characters with a word in it) and whether to
-    stream. Other OpenAI parameters (temperature, max_tokens, ...) are accepted and
-    ignored: the answer's sampling is the server's settings."""
+    the last a user's question of 1..4000 characters with a word in it), whether to
+    stream (`stream_options.include_usage`: a last chunk with the usage), and the answer's
+    `max_tokens` (or `max_completion_tokens`: at most that many, within the budget the
+    model's size and window allow) and `temperature` (0..2; none: the server's setting,
+    greedy by default). Only one choice (`n` 1). Other OpenAI parameters (top_p, stop,
+    tools, ...) are accepted and ignored: localqa answers with its own prompt."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     model: str = MODEL_NAME
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    n: int = Field(1, ge=1, le=1)
+
+    @property
+    def include_usage(self) -> bool:
+        return self.stream_options is not None and self.stream_options.include_usage
+
+    @property
+    def answer_tokens(self) -> int | None:
+        """The answer's token limit asked for (`max_completion_tokens` first, as OpenAI)."""
+        return self.max_completion_tokens or self.max_tokens
 
     @field_validator("model")
     @classmethod
@@ -173,7 +198,12 @@ class Reply:
     def completion(self, shown: Presentation, searched: str) -> dict[str, Any]:
         message = {"role": "assistant", "content": reply_head(shown) + reply_tail(shown)}
         choice = {"message": message, "finish_reason": finish_reason(shown)}
-        return {**self._object("chat.completion", choice), **_extra(shown, searched)}
+        completion = self._object("chat.completion", choice) | {"usage": usage(shown)}
+        return completion | _extra(shown, searched)
+
+    def usage_chunk(self, shown: Presentation) -> dict[str, Any]:
+        """The last chunk with `stream_options.include_usage`: no choice, the usage."""
+        return {**self._object("chat.completion.chunk", {}), "choices": [], "usage": usage(shown)}
 
     def chunk(self, content: str | None = None, role: bool = False) -> dict[str, Any]:
         delta: dict[str, Any] = {"role": "assistant"} if role else {}
@@ -184,6 +214,16 @@ class Reply:
     def last_chunk(self, shown: Presentation, searched: str) -> dict[str, Any]:
         choice = {"delta": {}, "finish_reason": finish_reason(shown)}
         return {**self._object("chat.completion.chunk", choice), **_extra(shown, searched)}
+
+
+def usage(shown: Presentation) -> dict[str, int]:
+    """OpenAI's `usage` of the answer: the prompt's tokens and the answer's, as the model
+    counted them (a follow-up's rewrite not included); 0 for an answer no model wrote
+    (extractive, or abstaining)."""
+    timings = shown.answer.timings
+    prompt = int(timings.get("prompt_tokens", 0))
+    written = int(timings.get("generated_tokens", 0))
+    return {"prompt_tokens": prompt, "completion_tokens": written, "total_tokens": prompt + written}
 
 
 def _extra(shown: Presentation, searched: str) -> dict[str, Any]:

@@ -1,11 +1,19 @@
-"""The server's engine: the index, the model and the answerers, used on one thread of
-their own (the index's SQLite connections belong to the thread that opened them), and
-the bounded queue of questions waiting for it.
+"""The server's engine: the index, the model and the answerers, and the bounded number
+of questions in hand.
 
-An ingest beside the server is seen without a restart: before each use, the engine asks
-the index whether another connection committed to its catalog since (`data_version`);
-then it reopens the index (an embedded Chroma client keeps the vectors it loaded, SQLite
-does not), keeping the model and the question embedder, and counts its documents again.
+Threads: every question in hand is answered at once on a thread of its own (a pool of
+`capacity` threads: retrieval, extraction and the checks run side by side); the model
+writes at most `slots` answers at once (model slots: slots.py; 1 for a GGUF in this
+process, `llm_parallel` for a model server) and a question that needs it waits there,
+so an answer that needs no model never waits behind one being written. Every call on
+the index runs on the index's own thread (confined.py). Beyond `capacity` (`slots` +
+`max_queue`) a question is refused with `Busy` (503 with Retry-After).
+
+An ingest beside the server is seen without a restart: before each question, the engine
+asks the index whether another connection committed to its catalog since
+(`data_version`); then it reopens the index (an embedded Chroma client keeps the vectors
+it loaded, SQLite does not), keeping the model and the question embedder, and counts its
+documents again.
 
 Async endpoints await the engine; they never touch the parts themselves.
 """
@@ -13,13 +21,19 @@ Async endpoints await the engine; they never touch the parts themselves.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
-from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from localqa.errors import LocalqaError
+from localqa.server.confined import Confined, found, listed
+from localqa.server.relay import relay
+from localqa.server.slots import SlottedModel
+from localqa.server.tuning import Tuning, tuned
 from localqa.threads import OwnThread
 
 if TYPE_CHECKING:
@@ -31,8 +45,11 @@ if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
     from localqa.schema import ScoredChunk
     from localqa.store.base import IndexReader
+    from localqa.store.roots import PathMap
 
 T = TypeVar("T")
+SERVERS = Tuning()  # the server's own generation settings
+MAX_ANSWERERS = 32  # kept per (top_k, tuning); more kinds asked for: made afresh
 
 
 def one_line(err: BaseException) -> str:
@@ -46,88 +63,142 @@ class Busy(LocalqaError):
 
 @dataclass
 class _Parts:
-    index: IndexReader
-    model: LanguageModel | None
-    answerers: dict[int, Answerer]  # by top_k
+    index: IndexReader  # used on the index's thread only
     info: PartsInfo  # as last counted
     version: int  # the index's data_version when it was (re)opened
-    # the question embedders by the precision of the index's vectors, kept when it reopens
-    embedders: dict[str, Embedder] = field(default_factory=dict)
+    embedder: Embedder  # the question embedder, at the precision of the index's vectors
+    paths: PathMap  # stored document keys to this machine's paths (read with the index)
+    answerers: dict[tuple[int, Tuning], Answerer] = field(default_factory=dict)
 
 
 class Engine:
     """Answers questions from `builder`'s index and model (`use_model` False, or no GGUF:
-    extractive). `load` opens them; at most `max_queue` questions wait beyond the one
-    being answered (more: `Busy`)."""
+    extractive). `load` opens them; at most `max_queue` questions wait beyond those the
+    model writes at once (extractive: beyond one a CPU); more: `Busy`."""
 
     def __init__(self, builder: Builder, max_queue: int, use_model: bool = True) -> None:
         self._builder = builder
         self._use_model = use_model
         self._max_queue = max_queue
         self._admitted = 0  # questions answered or waiting; read and written on the loop
-        self._thread = OwnThread()
+        self._thread = OwnThread()  # the index's
+        self._pool: ThreadPoolExecutor | None = None
         self._parts: _Parts | None = None
+        self._model: LanguageModel | None = None  # behind its slots (`_slotted`)
+        self._slotted: SlottedModel | None = None
+        self.slots = 1
+        self._index = Confined.index(lambda: self.parts.index, self._thread)
+        self._making = threading.Lock()
+        self.answering = 0  # questions being worked on now, on answering threads
+        self.most_answering = 0  # the most at once since the server started
+        self._embedders: dict[str, Embedder] = {}  # by precision; on the index's thread
+
+    @property
+    def capacity(self) -> int:
+        """Questions held at once: the model's slots (extractive: the CPUs) and max_queue."""
+        return self.slots + self._max_queue
 
     async def load(self) -> None:
-        """Open the index and load the model, on the engine's thread. Raises IndexMissing,
-        ModelError."""
+        """Open the index and load the model. Raises IndexMissing, ModelError (and
+        ModelServerError for `llm_url`)."""
         await self._run(self._load)
+        self._pool = ThreadPoolExecutor(self.capacity, thread_name_prefix="localqa-answer")
 
     def _load(self) -> None:
+        settings = self._builder.settings
         index = self._builder.existing_index()
         model = self._builder.load_model(report=None) if self._use_model else None
         info = self._builder.describe(index, model)
-        self._parts = _Parts(index, model, {}, info, index.data_version())
+        if model is None:
+            self.slots = os.cpu_count() or 1
+        else:
+            self.slots = settings.llm_parallel if settings.llm_url else 1
+            self._slotted = SlottedModel(model, self.slots)
+            model = cast("LanguageModel", self._slotted)
+        self._model = model
+        self._parts = _Parts(
+            index, info, index.data_version(), self._embedder(index), index.paths()
+        )
+
+    def _embedder(self, index: IndexReader) -> Embedder:
+        """The question embedder for the precision of `index`'s vectors, kept when the
+        index reopens; made and warmed on this thread (its sessions are made on first
+        use), then shared by the answering threads."""
+        precision = index.embedder_precision()
+        if precision not in self._embedders:
+            embedder = self._builder.query_embedder(index)
+            embedder.embed(["warm up"])
+            embedder.count_tokens("warm up")
+            self._embedders[precision] = embedder
+        return self._embedders[precision]
 
     def _fresh(self) -> _Parts:
         """The parts, the index reopened first when another connection (an ingest, a
-        forget) committed to it since it was opened. On the engine's thread. Raises
+        forget) committed to it since it was opened. On the index's thread. Raises
         IndexMissing (the index was deleted)."""
         parts = self.parts
         if parts.index.data_version() == parts.version:
             return parts
         parts.index.close()  # first: a Chroma client opened beside it would share its state
         index = self._builder.existing_index()
-        fresh = _Parts(
-            index,
-            parts.model,
-            {},
-            self._builder.describe(index, parts.model),
-            index.data_version(),
-            parts.embedders,
+        info = self._builder.describe(index, self._model)
+        self._parts = _Parts(
+            index, info, index.data_version(), self._embedder(index), index.paths()
         )
-        self._parts = fresh
-        return fresh
+        return self._parts
 
     def close(self) -> None:
         def last() -> None:
             if self._parts is not None:
                 self._parts.index.close()
 
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self._thread.close(last)
 
-    async def _run(self, fn: Callable[[], Any]) -> Any:
+    async def _run(self, fn: Callable[[], T]) -> T:
+        """`fn()` on the index's thread."""
         return await asyncio.wrap_future(self._thread.submit(fn))
+
+    async def _answering(self, fn: Callable[[], T]) -> T:
+        """`fn()` on an answering thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._answering_pool, fn)
+
+    @property
+    def _answering_pool(self) -> ThreadPoolExecutor:
+        assert self._pool is not None, "Engine.load first"
+        return self._pool
 
     @property
     def parts(self) -> _Parts:
         assert self._parts is not None, "Engine.load first"
         return self._parts
 
+    def localized(self, data: Any) -> Any:
+        """JSON-ready `data` with each "abs_path" this machine's (roots.localized)."""
+        from localqa.store.roots import localized
+
+        return localized(data, self.parts.paths)
+
     @property
     def quotes_only(self) -> bool:
         """A model answer that does not stand alone is replaced by its quotes
         (`Answerer.quotes_only`: setting `unsupported_answer`, with a model)."""
-        return self.parts.model is not None and self._builder.settings.answering.quotes_only
+        return self._model is not None and self._builder.settings.answering.quotes_only
 
     async def describe(self) -> dict[str, Any]:
         """/healthz, without waiting for an answer being written: the index's name, its
         documents and chunks (counted again when no question is in hand and the index
-        changed; else as last counted), the model (None: extractive), and the questions
-        being answered or waiting."""
+        changed; else as last counted), the model (None: extractive), the questions in
+        hand, those being worked on now (`answering`) and the most at once since the
+        start; with a model, its slots, the answers it is writing and the questions
+        waiting for it."""
         if self._admitted == 0:
             await self._run(self._fresh)
         info = self.parts.info
+        model = {} if self._model is None else {"model_slots": self.slots}
+        if self._slotted is not None:
+            model |= {"writing": self._slotted.writing, "waiting": self._slotted.waiting}
         return {
             "status": "ok",
             "index": info.index_name,
@@ -135,46 +206,42 @@ class Engine:
             "chunks": info.chunks,
             "model": info.model_name,
             "questions": self._admitted,
+            "answering": self.answering,
+            "most_answering": self.most_answering,
+            **model,
         }
+
+    def _counted(self, events: Iterator[T]) -> Iterator[T]:
+        """`events`, counted among the questions being worked on while they last."""
+        with self._making:
+            self.answering += 1
+            self.most_answering = max(self.most_answering, self.answering)
+        try:
+            yield from events
+        finally:
+            with self._making:
+                self.answering -= 1
 
     async def sources(self) -> list[dict[str, Any]]:
         """The documents as `localqa sources --json` lists them."""
 
-        def listed() -> list[dict[str, Any]]:
-            return [
-                {
-                    "path": d.source,
-                    "last_page": d.last_page,
-                    "chunks": d.chunks,
-                    "ingested_at": d.ingested_at,
-                    "abs_path": d.abs_path,
-                    "missing": d.file_missing(),
-                }
-                for d in self._fresh().index.catalog.documents()
-            ]
+        def listing() -> list[dict[str, Any]]:
+            parts = self._fresh()
+            return listed(parts.index, parts.paths)
 
-        result: list[dict[str, Any]] = await self._run(listed)
-        return result
+        return await self._run(listing)
 
     async def documents(self, names: Sequence[str]) -> list[str]:
         """The paths of the documents `names` mean (as `sources` lists them, or paths).
         Raises SourceNotFound naming the first unknown one."""
-        from localqa.store.index import SourceNotFound
-
         if not names:
             return []
 
         def find() -> list[str]:
-            paths: list[str] = []
-            for name in names:
-                found = self._fresh().index.catalog.find(name)
-                if not found:
-                    raise SourceNotFound(f"source {name!r} is not in the index; see /v1/sources")
-                paths += [d.abs_path for d in found]
-            return paths
+            parts = self._fresh()
+            return found(parts.index, parts.paths, names)
 
-        result: list[str] = await self._run(find)
-        return result
+        return await self._run(find)
 
     async def search(
         self, question: str, top_k: int, documents: Sequence[str]
@@ -187,53 +254,53 @@ class Engine:
             retriever = self._answerer(None).retriever
             return retriever.search(question, documents).results[:top_k]
 
-        result: list[ScoredChunk] = await self._run(found)
-        return result
+        return await self._answering(found)
 
     async def question_cut(self, question: str, top_k: int | None = None) -> bool:
         """Whether `question` is longer than the question encoder's window, so only its
         first part was embedded (`Answerer.question_cut`; `ask --json`'s `question_cut`)."""
-        cut: bool = await self._run(lambda: self._answerer(top_k).question_cut(question))
-        return cut
+        return await self._answering(lambda: self._answerer(top_k).question_cut(question))
 
     def admit(self) -> None:
-        """Take a place in the queue (give it back with `release`); raises Busy when the
-        queue is full."""
-        if self._admitted > self._max_queue:
+        """Take a place among the questions in hand (give it back with `release`); raises
+        Busy when `capacity` are in hand."""
+        if self._admitted >= self.capacity:
             raise Busy(f"{self._max_queue} questions are waiting already; retry shortly")
         self._admitted += 1
 
     def release(self) -> None:
         self._admitted -= 1
 
-    def _answerer(self, top_k: int | None) -> Answerer:
-        """The answerer for `top_k` sources over the index as it is now."""
+    def _answerer(self, top_k: int | None, tuning: Tuning = SERVERS) -> Answerer:
+        """The answerer for `top_k` sources and `tuning` over the index as it is now."""
         from localqa.builder import Builder
 
-        parts = self._fresh()
-        k = top_k or self._builder.settings.top_k
-        if k not in parts.answerers:
-            settings = self._builder.settings.model_copy(update={"top_k": k})
+        parts = self._thread.call(self._fresh)
+        key = (top_k or self._builder.settings.top_k, tuning)
+        with self._making:
+            if key in parts.answerers:
+                return parts.answerers[key]
+            settings = tuned(self._builder.settings, key[0], tuning, self._model)
             builder = Builder(settings, self._builder.config_file)
-            precision = parts.index.embedder_precision()
-            if precision not in parts.embedders:
-                parts.embedders[precision] = builder.query_embedder(parts.index)
-            embedder = parts.embedders[precision]
-            parts.answerers[k] = builder.answerer(parts.index, parts.model, embedder)
-        return parts.answerers[k]
+            answerer = builder.answerer(self._index, self._model, parts.embedder)
+            if len(parts.answerers) >= MAX_ANSWERERS:
+                parts.answerers.clear()
+            parts.answerers[key] = answerer
+            return answerer
 
     async def stream(
-        self, question: str, top_k: int | None, documents: Sequence[str]
+        self, question: str, top_k: int | None, documents: Sequence[str], tuning: Tuning = SERVERS
     ) -> AsyncGenerator[ShownEvent]:
-        """`shown_stream` of the question, run on the engine's thread: tokens, then one
+        """`shown_stream` of the question, run on an answering thread: tokens, then one
         `Shown`. Closing the iterator early (a client gone) stops generation at the next
         token. Raises what `Answerer.stream` raises."""
         from localqa.answering.presentation import shown_stream
 
         def start(stop: threading.Event) -> Iterator[ShownEvent]:
-            return shown_stream(self._answerer(top_k), question, stop=stop, documents=documents)
+            answerer = self._answerer(top_k, tuning)
+            return self._counted(shown_stream(answerer, question, stop=stop, documents=documents))
 
-        async with aclosing(self._relay(start)) as events:
+        async with aclosing(relay(start, self._answering_pool)) as events:
             async for event in events:
                 yield event
 
@@ -243,58 +310,20 @@ class Engine:
         question: str,
         top_k: int | None = None,
         documents: Sequence[str] = (),
+        tuning: Tuning = SERVERS,
     ) -> AsyncGenerator[SessionEvent]:
         """`ChatSession.ask` of `question` after the conversation `exchanges` ((question,
-        answer) pairs, oldest first; nothing saved), on the engine's thread: `Searched`,
+        answer) pairs, oldest first; nothing saved), on an answering thread: `Searched`,
         tokens, then one `Answered`. Closing it early stops generation at the next token.
         Raises what `ChatSession.ask` raises."""
         from localqa.answering.session import ChatSession
 
         def start(stop: threading.Event) -> Iterator[SessionEvent]:
-            session = ChatSession(None, self.parts.info.index_name, self._answerer(top_k))
+            answerer = self._answerer(top_k, tuning)
+            session = ChatSession(None, self.parts.info.index_name, answerer)
             session.follow(exchanges)
-            return session.ask(question, stop, documents)
+            return self._counted(session.ask(question, stop, documents))
 
-        async with aclosing(self._relay(start)) as events:
+        async with aclosing(relay(start, self._answering_pool)) as events:
             async for event in events:
                 yield event
-
-    async def _relay(self, start: Callable[[threading.Event], Iterator[T]]) -> AsyncGenerator[T]:
-        """The events of `start(stop)`, iterated on the engine's thread and handed to the
-        loop. Closing this early sets `stop` and closes the iterator at its next event."""
-        loop = asyncio.get_running_loop()
-        events: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
-        stop = threading.Event()
-
-        def hand(item: tuple[bool, Any]) -> None:
-            try:
-                loop.call_soon_threadsafe(events.put_nowait, item)
-            except RuntimeError:  # the loop is closed: nobody is waiting any more
-                stop.set()
-
-        def pump() -> None:
-            source: Iterator[T] | None = None
-            try:
-                source = start(stop)
-                for event in source:
-                    hand((True, event))
-                    if stop.is_set():
-                        break
-                hand((False, None))
-            except BaseException as err:  # noqa: BLE001 - raised on the loop, in the endpoint
-                hand((False, err))
-            finally:
-                if isinstance(source, Generator):
-                    source.close()  # at once: generation ends now, not when collected
-
-        self._thread.submit(pump)
-        try:
-            while True:
-                more, value = await events.get()
-                if not more:
-                    if isinstance(value, BaseException):
-                        raise value
-                    return
-                yield value
-        finally:
-            stop.set()

@@ -47,10 +47,17 @@ class AskRequest(BaseModel):
 
 
 def reason(errors: Sequence[Any]) -> str:
-    """The first validation error as one line: `field: what is wrong`."""
+    """The first validation error as one line: `field: what is wrong`; a body that is not
+    JSON: what the parser found, and where."""
     if not errors:
         return "the request is not valid"
     first = errors[0]
+    if first.get("type") == "json_invalid":
+        loc = [p for p in first.get("loc", ()) if p != "body"]
+        where = f" at character {loc[0]}" if loc else ""
+        why = str((first.get("ctx") or {}).get("error", "")).strip()
+        said = f" ({why})" if why else ""
+        return f"the request body is not valid JSON{said}{where}; send a JSON object"
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message

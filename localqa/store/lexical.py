@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from localqa.store.database import copy_folder
+
 # bm25()'s constants and idf floor in SQLite's ext/fts5/fts5_aux.c, so scores agree exactly.
 K1 = 1.2
 B = 0.75
@@ -202,12 +204,6 @@ class PostingsBuilder:
                 np.float64
             ),
         )
-
-
-def copy_folder(folder: Path, generation: int) -> Path:
-    """Where the copy of `generation` lives: the name is the stamp, so a reader that knows
-    the catalog's generation opens that copy or none, never a copy being swapped."""
-    return folder / f"generation-{generation}"
 
 
 def save(snapshot: LexicalSnapshot, folder: Path) -> None:

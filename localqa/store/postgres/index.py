@@ -32,6 +32,7 @@ from localqa.store.postgres.connection import Database, DatabaseError, explain, 
 from localqa.store.postgres.lexical import PgLexicalIndex, Tokenizer
 
 if TYPE_CHECKING:
+    from localqa.store.roots import PathMap
     from localqa.store.sharing import SharedIndexWriter
     from localqa.store.vectors import ChromaVectorStore
 
@@ -191,12 +192,13 @@ class PgIndex:
         new: IndexedDocument,
         embed: Callable[[list[str]], Vectors],
     ) -> int:
-        """`IndexWriter.move`: vectors first (re-embedded where the chunk header names the
-        file anew, else retagged), then one transaction moves the rows."""
+        """`IndexWriter.move`: new vectors first (where the chunk header names the file
+        anew; else the vector store is not opened), then one transaction moves the rows."""
         from localqa.store.index import repoint_vectors
         from localqa.store.postgres.moving import move_rows
 
-        reindex = repoint_vectors(self.vectors, self.chunks.of_document(old.abs_path), new, embed)
+        chunks = self.chunks.of_document(old.abs_path)
+        reindex = repoint_vectors(lambda: self.vectors, chunks, new, embed)
         move_rows(self.db, self.lexical, old, new, reindex)
         return len(reindex)
 
@@ -209,6 +211,18 @@ class PgIndex:
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         self.catalog.touch(abs_path, size, mtime_ns, ctime_ns)
+
+    def name_root(self, name: str, path: str) -> None:
+        from localqa.store.roots import this_machine
+
+        self.catalog.name_root(name, path, this_machine(self.settings.home))
+
+    def paths(self) -> PathMap:
+        """`IndexReader.paths`: the named roots, mounted where `source_roots` says."""
+        from localqa.store.roots import PathMap, this_machine
+
+        s = self.settings
+        return PathMap.of(self.catalog.named_roots(), s.source_roots, this_machine(s.home))
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
         """Delete chunks (and their vectors) no document names, but for those of documents
