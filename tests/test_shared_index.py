@@ -374,6 +374,8 @@ def test_index_copy_to_postgresql_and_back(
     )
     assert there.returncode == 0, there.stderr
     assert there.stderr.startswith("10 documents copied") and PASSWORD not in there.stderr
+    with Index(sample_index.store, read_only=True) as source:  # the shared index's own
+        assert source.lexical.fresh_arrays() is not None  # BM25 copy is kept apart
     back_home = tmp_path / "back"
     back = run_cli(
         {**environment(shared, back_home), "LOCALQA_INDEX": sample_index.index},

@@ -48,9 +48,14 @@ class PgIndex:
         self.db = Database(self.url, settings.index, create=create)
         self._tokenizer = Tokenizer()
         self.catalog = PgCatalog(self.db)
-        # this machine's folder for the index: caches only (the BM25 copy, ingest memory)
-        self.memory_folder = settings.index_dir
-        self.lexical = PgLexicalIndex(self.db, self._tokenizer, settings.index_dir / "lexical")
+        # decided at opening, before any chunk is written: an index holding chunks and no
+        # id is one from before ids (`_index_id`)
+        self._ident = self._index_id()
+        # this machine's folder for this shared index: caches only (the BM25 copy, ingest
+        # memory), apart from an embedded index of the same name in the same home, and from
+        # a shared one of that name on another server (its generations mean other rows)
+        self.memory_folder = settings.index_dir / "shared" / (self._ident or "before-ids")
+        self.lexical = PgLexicalIndex(self.db, self._tokenizer, self.memory_folder / "lexical")
         self.chunks = PgChunks(self.db, self.lexical)
         self._vectors: ChromaVectorStore | None = None
         # who writes, as claims and orphan collection name it: unique per open index
@@ -58,9 +63,6 @@ class PgIndex:
         self._lock_key = int.from_bytes(
             hashlib.sha1(self.db.schema.encode()).digest()[:8], "big", signed=True
         )
-        # decided at opening, before any chunk is written: an index holding chunks and no
-        # id is one from before ids (`_index_id`)
-        self._ident = self._index_id()
 
     @property
     def vectors(self) -> ChromaVectorStore:
