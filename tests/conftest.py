@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,18 @@ os.environ["XDG_CACHE_HOME"] = str(REPO / "tests" / ".artifacts" / "cache")
 # (tests/test_calibration.py tests that choice, on the real model too).
 INT8 = {"LOCALQA_EMBED_BACKEND": "onnx-int8"}
 os.environ.setdefault("LOCALQA_EMBED_BACKEND", "onnx-int8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def away_from_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test runs in an empty folder unless it picks one: the checkout's `models/`
+    (where `make setup` puts Gemma-3-270M) and a `localqa.toml` beside it are the user's,
+    and `localqa` (every process the tests start, too) would use them from there."""
+    before = Path.cwd()
+    here = tmp_path_factory.mktemp("cwd")
+    os.chdir(here)
+    yield here
+    os.chdir(before)
 
 
 @pytest.fixture(scope="session")
