@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.answering.extractive import NOTHING_FOUND
 from localqa.answering.presentation import Presentation
 from localqa.evaluation import EvalQuestion, contains_answer, normalise

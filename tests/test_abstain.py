@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from localqa.answer_eval import abstains
 from localqa.answering.abstain import ABSTAINED
-from localqa.answering.answerer import Answer, Answerer
+from localqa.answering.answer import Answer
+from localqa.answering.answerer import Answerer
 from localqa.answering.extractive import NOTHING_FOUND
 from localqa.builder import Builder
 from localqa.config import Settings

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from localqa.answering.answerer import Answerer, Final, Token
+from localqa.answering.answer import Final, Token
+from localqa.answering.answerer import Answerer
 from localqa.builder import Builder
 from localqa.config import Settings
 from localqa.generation.model import LocalModel

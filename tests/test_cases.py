@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.builder import Builder
 from localqa.embedding.embedder import Embedder
 from tests.conftest import ingest_cases

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.builder import Builder
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder

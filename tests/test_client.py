@@ -201,7 +201,7 @@ def test_refusals_and_failures_are_one_line(base: str, tmp_path: Path) -> None:
 def test_remote_chat_core_follows_up_saves_and_resumes(base: str, tmp_path: Path) -> None:
     import threading
 
-    from localqa.answering.answerer import Token
+    from localqa.answering.answer import Token
     from localqa.answering.conversations import ConversationStore
     from localqa.answering.session import Answered, Searched
     from localqa.client.chat import RemoteCore

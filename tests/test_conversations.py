@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.answering.citations import Citation
 from localqa.answering.conversations import (
     FILE_NAME,

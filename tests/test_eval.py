@@ -108,7 +108,7 @@ def test_eval_generate_with_a_tiny_model(
 
 def test_answer_figures_on_known_answers() -> None:
     from localqa.answer_eval import abstains, judge, summarise_answers, token_f1
-    from localqa.answering.answerer import Answer
+    from localqa.answering.answer import Answer
     from localqa.answering.citations import Citation
     from localqa.answering.presentation import present
     from localqa.evaluation import EvalQuestion

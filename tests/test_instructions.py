@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.answering.citations import SupportChecker, check_answer
 from localqa.answering.extractive import extract_answer
 from localqa.answering.presentation import present

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.answering.presentation import present
 from localqa.answering.whole import quoted_passages
 from localqa.builder import Builder

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localqa.answering.abstain import ABSTAINED
-from localqa.answering.answerer import Answer, Token
+from localqa.answering.answer import Answer, Token
 from localqa.answering.citations import Citation, SentenceCheck
 from localqa.answering.conversations import sources_of
 from localqa.answering.extractive import LABEL, QUOTED_LABEL

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.answering.extractive import QUOTED_LABEL
 from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.builder import Builder

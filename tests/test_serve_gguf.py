@@ -148,7 +148,7 @@ def test_esc_in_a_chat_with_the_server_keeps_the_answer_as_written(
     given, the server stops, and the turn is kept as cancelled with the text written."""
     import threading
 
-    from localqa.answering.answerer import Token
+    from localqa.answering.answer import Token
     from localqa.answering.conversations import ConversationStore
     from localqa.answering.session import Answered
     from localqa.client.chat import RemoteCore

@@ -276,7 +276,7 @@ def test_closing_a_stream_sets_its_stop_event(
     import threading
 
     import localqa.answering.presentation as presentation
-    from localqa.answering.answerer import Token
+    from localqa.answering.answer import Token
     from localqa.builder import Builder
     from localqa.server.engine import Engine
 
@@ -316,7 +316,7 @@ def test_beyond_max_queue_a_503_with_retry_after(
     from fastapi.testclient import TestClient
 
     import localqa.answering.presentation as presentation
-    from localqa.answering.answerer import Token
+    from localqa.answering.answer import Token
     from localqa.builder import Builder
     from localqa.server.app import create_app
 

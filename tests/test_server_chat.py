@@ -249,7 +249,7 @@ def test_closing_a_conversation_stream_stops_its_answer(
     import threading
 
     import localqa.answering.session as session
-    from localqa.answering.answerer import Token
+    from localqa.answering.answer import Token
     from localqa.answering.session import Searched
     from localqa.builder import Builder
     from localqa.server.engine import Engine

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from localqa.answering.answerer import Answerer, EmptyQuestion, Token
+from localqa.answering.answer import Token
+from localqa.answering.answerer import Answerer, EmptyQuestion
 from localqa.answering.conversations import ConversationStore
 from localqa.answering.session import Answered, ChatSession, NotReady, Searched, SessionEvent
 from localqa.builder import Builder

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from typer.testing import CliRunner
 
-from localqa.answering.answerer import Answer, Token
+from localqa.answering.answer import Answer, Token
 from localqa.answering.conversations import Conversation, ConversationStore, SavedTurn
 from localqa.answering.presentation import present
 from localqa.answering.session import Answered, Searched, SessionEvent, turn_of

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from localqa.answering.answerer import Answer
+from localqa.answering.answer import Answer
 from localqa.answering.conversations import Source
 from localqa.answering.presentation import cited
 from localqa.errors import LocalqaError

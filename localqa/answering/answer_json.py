@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localqa.answering.answerer import ESTIMATED, Answer
+from localqa.answering.answer import ESTIMATED, Answer
 from localqa.answering.citations import Citation, SentenceCheck
 from localqa.schema import Chunk
 
@@ -21,7 +21,7 @@ _COUNTING = {text: name for name, text in ESTIMATED.items()}
 def _chunk(context: dict[str, Any]) -> Chunk:
     first, last = context["lines"]
     return Chunk(
-        id="",
+        id=str(context.get("id", "")),  # "" from a server before ids were given
         text=str(context["text"]),
         source=str(context["source"]),
         abs_path=str(context["abs_path"]),

@@ -10,25 +10,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from localqa.answering.abstain import ABSTAINED, abstains
+from localqa.answering.answer import Answer, AnswerEvent, Final, Token
 from localqa.answering.citations import (
-    Citation,
-    SentenceCheck,
     SupportChecker,
     check_answer,
 )
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
 from localqa.answering.guard import StreamGuard
-from localqa.answering.relevance import QUOTES_BECAUSE, why_quotes
+from localqa.answering.relevance import why_quotes
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.errors import LocalqaError
-from localqa.injection import addresses_model, instruction_lines
+from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
-from localqa.schema import Chunk, ScoredChunk
+from localqa.schema import ScoredChunk
 
 if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
@@ -37,147 +36,8 @@ if TYPE_CHECKING:
     from localqa.sections import AnsweringSettings, GenerationSettings, RetrievalSettings
 
 
-ESTIMATED = {
-    "server": "estimate: the prompt was counted by the model server's tokenizer piece by piece",
-    "estimate": "estimate: the prompt's tokens were estimated from its length",
-}
-
-
 class EmptyQuestion(LocalqaError):
     """The question has no words."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    text: str
-    mode: str
-    citations: tuple[Citation, ...]
-    contexts: tuple[Chunk, ...]
-    checks: tuple[SentenceCheck, ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
-    model: str | None = None
-    gpu_layers: int | None = None
-    sources_dropped: int = 0
-    cancelled: bool = False
-    layout: str = ""  # generative: the prompt layout, and why (localqa/generation/layouts.py)
-    layout_reason: str = ""
-    finish_reason: str = ""  # eos, length, stop, repetition, cancelled
-    # generative, when it does not stand alone: the extractive answer, shown with it or
-    # instead of it, and why (localqa/answering/relevance.py)
-    fallback: Answer | None = None
-    fallback_reason: str = ""
-    # the documents do not answer it (localqa/answering/abstain.py): `text` says so and
-    # `citations` are the nearest passages, shown so the reader can check
-    abstained: bool = False
-    # generative: how the prompt's tokens were counted (generation/base.py `Counting`);
-    # other than "exact" only for a model on a server without a tokenizer of it
-    token_counts: str = "exact"
-
-    @property
-    def instruction_sources(self) -> tuple[int, ...]:
-        """The numbers (1-based, as `contexts` counts them) of the passages that address the
-        model (localqa/injection.py), each passage once: two quotes of one passage are two
-        contexts (quoting.py), the first one counted."""
-        first = {c.id: n for n, c in reversed(list(enumerate(self.contexts, 1)))}
-        return tuple(
-            n
-            for n, c in enumerate(self.contexts, 1)
-            if first[c.id] == n and addresses_model(c.text)
-        )
-
-    @property
-    def unsupported(self) -> list[str]:
-        return [c.sentence for c in self.checks if not c.supported]
-
-    @property
-    def grounded(self) -> bool:
-        """Extractive: something was quoted. Generative: every checked sentence is
-        supported by a source it cites (or by any source, when it cites none). An answer
-        that abstains makes no claim: not grounded."""
-        if self.abstained:
-            return False
-        if self.mode == "extractive":
-            return bool(self.citations)
-        return bool(self.checks) and all(c.supported for c in self.checks)
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "question": self.question,
-            "answer": self.text,
-            "mode": self.mode,
-            "grounded": self.grounded,
-            "abstained": self.abstained,
-            "citations": [c.as_json() for c in self.citations],
-            "contexts": [
-                {
-                    "n": i,
-                    "source": c.source,
-                    "abs_path": c.abs_path,
-                    "page": c.page,
-                    "lines": [c.line_start, c.line_end],
-                    "text": c.text,
-                    "page_kind": c.page_kind,  # page, slide or sheet, and any OCR mark
-                }
-                for i, c in enumerate(self.contexts, start=1)
-            ],
-            "unsupported_sentences": self.unsupported,
-            # passages that address the model: shown to it as quoted material, never
-            # enough to support an answer alone (localqa/injection.py)
-            "instruction_sources": [
-                {
-                    "n": n,
-                    "source": self.contexts[n - 1].source,
-                    "page": self.contexts[n - 1].page,
-                    "lines": [self.contexts[n - 1].line_start, self.contexts[n - 1].line_end],
-                    "instructions": list(instruction_lines(self.contexts[n - 1].text)),
-                }
-                for n in self.instruction_sources
-            ],
-            "sources_used": len(self.contexts),
-            "sources_dropped": self.sources_dropped,
-            "cancelled": self.cancelled,
-            "timings": self.timings,
-        }
-        if self.mode == "generative":
-            data["model"] = self.model
-            data["gpu_layers"] = self.gpu_layers
-            data["layout"] = {"name": self.layout, "reason": self.layout_reason}
-            data["finish_reason"] = self.finish_reason
-            data["sentences"] = [
-                {
-                    "text": c.sentence,
-                    "supported": c.supported,
-                    "support": round(c.support, 4),
-                    "cited": list(c.cited),
-                    "evidence": c.evidence,
-                    "from_instructions": c.from_instructions,
-                }
-                for c in self.checks
-            ]
-            data["extractive"] = self.fallback.as_json() if self.fallback else None
-            data["extractive_shown_because"] = self.fallback_reason or None
-            data["extractive_shown_why"] = QUOTES_BECAUSE.get(self.fallback_reason)
-            if self.token_counts != "exact":  # said only where it is so: see token_counts
-                data["token_budget"] = ESTIMATED[self.token_counts]
-        return data
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of the answer's text, as the model (or the extractor) produced it."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Final:
-    """The last event of every stream: the whole answer, checked and cited."""
-
-    answer: Answer
-
-
-AnswerEvent = Token | Final
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from localqa.schema import Chunk
 
 if TYPE_CHECKING:
-    from localqa.answering.answerer import Answer
+    from localqa.answering.answer import Answer
 
 FILE_NAME = "conversations.sqlite"
 TITLE_CHARS = 60

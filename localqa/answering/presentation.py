@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from localqa.answering.answerer import Answer, Final, Token
+from localqa.answering.answer import Answer, Final, Token
 from localqa.answering.conversations import Source, sources_of
 from localqa.answering.relevance import QUOTES_BECAUSE, REPLACED_BECAUSE, SHORT_REASON
 

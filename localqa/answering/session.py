@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from localqa.answering.answerer import Token
+from localqa.answering.answer import Token
 from localqa.answering.conversations import Conversation, ConversationStore, SavedTurn
 from localqa.answering.followup import rewrite_by_rule, standalone_question
 from localqa.answering.presentation import Presentation, Shown, shown_stream

@@ -65,8 +65,8 @@ class RemoteCore:
         return self._thread.iterate(lambda: self._ask(question, stop))
 
     def _ask(self, question: str, stop: threading.Event) -> Iterator[SessionEvent]:
+        from localqa.answering.answer import Token
         from localqa.answering.answer_json import answer_from_json
-        from localqa.answering.answerer import Token
         from localqa.answering.presentation import present
         from localqa.answering.session import Answered, Searched, turn_of
 
@@ -140,7 +140,7 @@ class RemoteCore:
 
 def _cancelled(searched: str, written: str) -> Presentation:
     """An answer cut short by Esc, as a local chat keeps it: the text written so far."""
-    from localqa.answering.answerer import Answer
+    from localqa.answering.answer import Answer
     from localqa.answering.presentation import present
 
     answer = Answer(searched, written, "generative", (), (), cancelled=True)

@@ -76,7 +76,7 @@ async def _chunks(
     null`, as OpenAI sends them), `[DONE]`. A client gone closes the engine's stream at
     the next token, which stops generation. An error midway is one `{"error": {"message",
     "type", "param", "code"}}` event, as OpenAI's servers send."""
-    from localqa.answering.answerer import Token
+    from localqa.answering.answer import Token
     from localqa.answering.session import Answered
 
     reply = Reply()
