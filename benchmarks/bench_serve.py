@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import CACHE, REPO, cpu, figure, load_average, sample_home, wait_until_up
+from common import CACHE, REPO, cpu_line, figure, load_average, sample_home, wait_until_up
 
 QUESTIONS_FILE = REPO / "tests" / "sample_questions.jsonl"
 
@@ -212,7 +212,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         server.wait(timeout=60)
         log = (CACHE / "serve.log").read_text(errors="replace")
     return {
-        "cpu": cpu(),
+        "cpu": cpu_line(),
         "clients": args.clients,
         "baseline_in_process": baseline,
         "baseline_runs_per_s": [before["per_s"], after["per_s"]],

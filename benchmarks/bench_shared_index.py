@@ -38,46 +38,52 @@ CORPUS = SHARED / "corpus"
 
 
 @contextmanager
-def servers(database_url: str | None) -> Iterator[tuple[str, int]]:
-    """(database URL, Chroma port): the given database or a private cluster, and a Chroma
-    server; both stopped at the end."""
-    from tests.support.postgres import free_port, start_cluster
+def servers(database_url: str | None, chroma_port: int | None) -> Iterator[tuple[str, int]]:
+    """(database URL, Chroma port): the given database or a private cluster, and the given
+    Chroma server or one of its own; those it started are stopped at the end."""
+    from tests.support.postgres import start_cluster
 
     cluster = None if database_url else start_cluster()
     url = database_url or (cluster.url if cluster else "")
+    try:
+        if chroma_port:
+            yield url, chroma_port
+        else:
+            with chroma_server() as port:
+                yield url, port
+    finally:
+        if cluster is not None:
+            cluster.pg_ctl("stop", "-m", "fast")
+
+
+@contextmanager
+def chroma_server() -> Iterator[int]:
+    """A Chroma server (`chroma run`) on a free loopback port, stopped at the end."""
+    import socket
+
+    from tests.support.postgres import free_port
+
     port = free_port()
     data = tempfile.mkdtemp(prefix="localqa-bench-chroma-")
+    command = [str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1"]
     chroma = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chroma"),
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--path",
-            data,
-        ],
+        [*command, "--port", str(port), "--path", data],
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        import socket
-
         for _ in range(300):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
             except OSError:
                 time.sleep(0.2)
-        yield url, port
+        yield port
     finally:
         chroma.terminate()
         chroma.wait(timeout=30)
         shutil.rmtree(data, ignore_errors=True)
-        if cluster is not None:
-            cluster.pg_ctl("stop", "-m", "fast")
 
 
 def shared_settings(url: str, port: int, index: str, home: Path) -> Any:
@@ -145,14 +151,23 @@ def latency(url: str, port: int, n: int, count: int) -> None:
     shared = build_shared(n, texts, shared_settings(url, port, f"synthetic-{n}", home))
     figure("shared", f"{n}", "chunks", str(shared.chunks.count()))
     figure("shared", f"{n}", "load_average_before", load_average())
+    started = time.perf_counter()
+    shared.lexical.copy.refresh()  # as a write on this machine leaves it
+    figure("shared", f"{n}", "bm25_copy_made_s", time.perf_counter() - started)
     for name, index in (("embedded", embedded), ("shared", shared)):
         latency_bench.time_searches(index, asked)  # warm
         parts = latency_bench.time_searches(index, asked)
         latency_bench.summary(f"{n}", f"{name}_search_without_embedding", parts.total)
         latency_bench.summary(f"{n}", f"{name}_dense", parts.dense)
         latency_bench.summary(f"{n}", f"{name}_lexical", parts.lexical)
+        latency_bench.summary(f"{n}", f"{name}_sentences", parts.sentences)
+        latency_bench.summary(f"{n}", f"{name}_rest", parts.fusion)
         bm25 = [latency_bench.timed(index.lexical.search, q, 40) for q in asked]
         latency_bench.summary(f"{n}", f"{name}_bm25_top40", bm25)
+        listed = [latency_bench.timed(index.catalog.documents) for _ in asked]
+        latency_bench.summary(f"{n}", f"{name}_catalog_documents", listed)
+    sql = [latency_bench.timed(bm25_in_postgresql, shared, q) for q in asked]
+    latency_bench.summary(f"{n}", "shared_bm25_top40_in_postgresql", sql)
     same = sum(
         [c.id for c, _ in embedded.lexical.search(q, 40)]
         == [c.id for c, _ in shared.lexical.search(q, 40)]
@@ -162,6 +177,16 @@ def latency(url: str, port: int, n: int, count: int) -> None:
     figure("shared", f"{n}", "load_average_after", load_average())
     embedded.close()
     shared.close()
+
+
+def bm25_in_postgresql(index: Any, question: str) -> None:
+    """The shared index's BM25 ranking as PostgreSQL makes it (without the copy)."""
+    from localqa.store.postgres.lexical import SEARCH_SQL
+
+    terms = index.lexical._question_terms(question)
+    if terms:
+        with index.db.transaction() as conn:
+            conn.execute(SEARCH_SQL, {"terms": terms, "limit": 90}).fetchall()
 
 
 def run_ingest(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -221,8 +246,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--chroma-port", type=int, default=None, help="a running server's")
     args = parser.parse_args()
-    with servers(args.database_url) as (url, port):
+    with servers(args.database_url, args.chroma_port) as (url, port):
         if "latency" in args.which:
             latency(url, port, args.size, args.questions)
         if "corpus" in args.which:

@@ -9,8 +9,11 @@ process's wall time is measured here. The ONNX export localqa makes on first use
 before timing (it happens once per machine; its cost is printed apart).
 
 Run: `.venv/bin/python benchmarks/bench_vs_localgpt.py [PATH ...] [--rounds N]
-[--no-ocr]` (default PATHs: ../shared/corpus/unstructured/pdf/DA-619p.pdf and
-../shared/corpus). Prints one line per run and a summary per path.
+[--no-ocr] [--pages N] [--record FILE]` (default PATHs: ../shared/corpus/unstructured/pdf/
+DA-619p.pdf and ../shared/corpus; `--pages N`: a PDF's first N pages only, for a short
+check). Prints the CPU (model, cores, the flags that decide the embedding path), the
+embedding precision localqa chose and why, one line per run and a summary per path;
+`--record` writes all of it as JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import REPO, SHARED
+from common import REPO, SHARED, cpu_line, first_pages, load_average
 
 DEFAULT_PATHS = [SHARED / "corpus/unstructured/pdf/DA-619p.pdf", SHARED / "corpus"]
 TEXT_SUFFIXES = {".txt", ".md", ".csv", ".tsv", ".psv", ".html", ".htm", ".json"}
@@ -124,8 +127,13 @@ def localqa_command(target: Path, no_ocr: bool) -> list[str]:
     return [*command, "--no-ocr"] if no_ocr else command
 
 
-def run_pair(target: Path, rounds: int, no_ocr: bool, systems: list[str]) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run_pair(
+    target: Path, rounds: int, no_ocr: bool, systems: list[str], cache: Path
+) -> dict[str, Any]:
+    """Both systems on `target`, alternately; what was measured (for --record). localqa's
+    runs each get a fresh LOCALQA_HOME but `cache`, the one warm_export filled (a home of
+    its own would otherwise hold the cache, and so an export and a calibration, each run)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LOCALQA_CACHE_DIR": str(cache)}
     results: dict[str, list[float]] = {system: [] for system in systems}
     counts: dict[str, dict[str, Any]] = {}
     for round_ in range(rounds):
@@ -157,11 +165,13 @@ def run_pair(target: Path, rounds: int, no_ocr: bool, systems: list[str]) -> Non
                 f"run {target.name} {system} round {round_ + 1}: {seconds:.1f} s {facts}",
                 flush=True,
             )
+    measured: dict[str, Any] = {"path": str(target), "seconds": results, "counts": counts}
     if len(systems) == 2:
-        summary(target, results, counts)
+        measured["speed_up"] = round(summary(target, results, counts), 3)
+    return measured
 
 
-def summary(target: Path, results: dict[str, list[float]], counts: dict[str, Any]) -> None:
+def summary(target: Path, results: dict[str, list[float]], counts: dict[str, Any]) -> float:
     for system in ("localgpt", "localqa"):
         seconds = statistics.median(results[system])
         facts = counts[system]
@@ -172,19 +182,37 @@ def summary(target: Path, results: dict[str, list[float]], counts: dict[str, Any
         )
     ratio = statistics.median(results["localgpt"]) / statistics.median(results["localqa"])
     print(f"summary {target.name} speed-up localqa/localgpt: {ratio:.2f}x", flush=True)
+    return ratio
 
 
-def warm_export() -> None:
-    """localqa exports its ONNX model once per machine: do it before timing."""
+def warm_export() -> tuple[str, Path]:
+    """localqa exports its ONNX model, and measures int8 against fp32 on this CPU, once per
+    machine: do both before timing. The precision chosen and why, in one line; the cache
+    folder that holds both."""
     from localqa.builder import Builder
 
     started = time.perf_counter()
-    embedder = Builder.from_options().embedder()
+    builder = Builder.from_options()
+    embedder = builder.embedder()
     embedder.embed(["warm the export"])
     print(
         f"export {embedder.name} ready in {time.perf_counter() - started:.1f} s (once per machine)",
         flush=True,
     )
+    cache = builder.settings.cache_dir
+    if builder.embedding_backend() == "torch":
+        return f"torch: {embedder.backend}", cache
+    choice = builder.ingest_precision()
+    print(f"precision {choice.precision}: {choice.reason} (cache {cache})", flush=True)
+    return f"{choice.precision}: {choice.reason}", cache
+
+
+def targets(paths: list[Path], pages: int, scratch: Path) -> list[Path]:
+    """`paths`, each PDF cut to its first `pages` pages (0: whole) in `scratch`."""
+    if not pages:
+        return paths
+    cut = [first_pages(p, pages, scratch) if p.suffix.lower() == ".pdf" else p for p in paths]
+    return [p for p in cut if p.suffix.lower() == ".pdf"] or sys.exit("--pages needs a PDF path")
 
 
 def main() -> None:
@@ -192,6 +220,8 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-ocr", action="store_true", help="localqa without OCR")
+    parser.add_argument("--pages", type=int, default=0, help="only a PDF's first N pages")
+    parser.add_argument("--record", type=Path, help="write what was measured here, as JSON")
     parser.add_argument(
         "--systems",
         nargs="+",
@@ -205,11 +235,18 @@ def main() -> None:
         localgpt_child(*args.localgpt_child)
         return
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    print(f"load {os.getloadavg()[0]:.1f} at start, {when}")
-    warm_export()
-    for path in args.paths:
-        run_pair(path, args.rounds, args.no_ocr, args.systems)
-    print(f"load {os.getloadavg()[0]:.1f} at end")
+    record: dict[str, Any] = {"date": when, "cpu": cpu_line(), "load_start": load_average()}
+    print(f"load {load_average()} at start, {when}")
+    print(f"cpu {record['cpu']}", flush=True)
+    record["precision"], cache = warm_export()
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = targets(args.paths, args.pages, Path(scratch))
+        runs = [run_pair(p, args.rounds, args.no_ocr, args.systems, cache) for p in paths]
+    record["runs"] = runs
+    record |= {"pages_limit": args.pages, "rounds": args.rounds, "load_end": load_average()}
+    print(f"load {record['load_end']} at end")
+    if args.record:
+        args.record.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

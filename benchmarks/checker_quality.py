@@ -2,7 +2,7 @@
 (tests/data/labelled_answers.json, built by benchmarks/label_answers.py) judged again
 without a model, as `ask` would judge them, against their right/wrong labels.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/checker_quality.py [SET]
+    PYTHONPATH=. .venv/bin/python benchmarks/checker_quality.py [SET] [--cases]
 
 For each answer: extraction over the passages it read (abstained: flagged), then the
 sentence checks over the passages the model was given and answer relevance
@@ -11,11 +11,19 @@ quotes under it) when neither flags it. Figures per model, answer level: precisi
 among those standing alone), recall (standing alone among the right), wrong shown as
 supported (wrong and standing alone, of all answers), right flagged (of the right ones);
 sentence level: precision and recall of "supported" against "holds a gold answer".
-Prints one line per figure (set, model, figure, value) and the answers it got wrong.
+Prints one line per figure (half, model, figure, value) for the development half, the
+held-out half and the whole set, and the answers it got wrong with the reason; `--cases`
+adds, for each of those, every sentence's support and the evidence it rests on, and the
+quote the answer had to rest on (the diagnostic of issue 25).
+
+Halves: fixed by question id (`half`: the parity of its SHA-256's first byte), so a
+question added later falls in the same half on every run. The check is tuned on the
+development half only; the held-out half says whether a change fits the cases or the kind.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -30,16 +38,28 @@ SET = REPO / "tests" / "data" / "labelled_answers.json"
 ABSTAIN_BELOW = 0.3  # the default setting
 
 
+HALVES = ("development", "held-out")
+
+
+def half(question_id: str) -> str:
+    """The fixed half ("development" or "held-out") the question with this id falls in."""
+    return HALVES[hashlib.sha256(question_id.encode("utf-8")).digest()[0] % 2]
+
+
 @dataclass(frozen=True)
 class Judged:
     """One answer as today's check judges it."""
 
     model: str
     question: str
+    half: str
     right: bool
     stands_alone: bool
     reason: str  # why it does not stand alone ("abstained", a relevance.py reason) or ""
     sentences: tuple[tuple[bool, bool], ...]  # (supported, holds a gold answer) per check
+    # per check: (support 0..1, sentence, the evidence it rests on); and the first quote
+    details: tuple[tuple[float, str, str], ...] = ()
+    quote: str = ""
 
 
 def chunk_of(data: dict[str, Any]) -> Any:
@@ -60,10 +80,11 @@ def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
     from localqa.schema import ScoredChunk
 
     question, answer = row["question"], row["answers_by_model"][model]
+    where = half(row["id"])
     contexts = [ScoredChunk(chunk_of(c["chunk"]), c["score"]) for c in row["contexts"]]
     extract = extract_answer(question, contexts, checker, weights=row["weights"])
     if abstains(extract, ABSTAIN_BELOW, question) or answer["abstained"]:
-        return Judged(model, question, answer["right"], False, "abstained", ())
+        return Judged(model, question, where, answer["right"], False, "abstained", ())
     sources = [chunk_of(c) for c in answer["sources"]]
     flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
     checks, _ = check_answer(answer["text"], sources, checker, question, flagged)
@@ -79,7 +100,19 @@ def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
         )
         for c in checks
     )
-    return Judged(model, question, answer["right"], reason is None, reason or "", sentences)
+    details = tuple((c.support, c.sentence, c.evidence) for c in checks)
+    quote = extract.quotes[0] if extract.quotes else ""
+    return Judged(
+        model,
+        question,
+        where,
+        answer["right"],
+        reason is None,
+        reason or "",
+        sentences,
+        details,
+        quote,
+    )
 
 
 def figures(judged: Sequence[Judged]) -> dict[str, float | int | None]:
@@ -116,20 +149,32 @@ def judge_set(path: Path, checker: Any) -> dict[str, list[Judged]]:
     return by_model
 
 
+def show_case(j: Judged, cases: bool) -> None:
+    """One line for an answer the check got wrong; with `cases`, its sentences too."""
+    kind = "wrong, stands alone" if j.stands_alone else f"right, flagged ({j.reason})"
+    print(f"  {j.half}\t{j.model}\t{kind}\t{j.question}")
+    if cases:
+        for support, sentence, evidence in j.details:
+            print(f"      {support:.2f} {sentence[:120]!r}\n           on {evidence[:120]!r}")
+        print(f"      first quote {j.quote[:120]!r}")
+
+
 def main() -> None:
     from localqa.answering.citations import SupportChecker
     from localqa.builder import Builder
     from localqa.config import load_settings
 
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else SET
+    arguments = [a for a in sys.argv[1:] if a != "--cases"]
+    path = Path(arguments[0]) if arguments else SET
     embedder = Builder(load_settings(environ={"LOCALQA_HOME": "/tmp/localqa-checker"})).embedder()
     for model, judged in judge_set(path, SupportChecker(embedder)).items():
-        for name, value in figures(judged).items():
-            print(f"labelled\t{model}\t{name}\t{value}", flush=True)
+        for part in (*HALVES, "all"):
+            some = [j for j in judged if part in (j.half, "all")]
+            for name, value in figures(some).items():
+                print(f"{part}\t{model}\t{name}\t{value}", flush=True)
         for j in judged:
             if j.stands_alone != j.right:
-                kind = "wrong, stands alone" if j.stands_alone else f"right, flagged ({j.reason})"
-                print(f"  {model}\t{kind}\t{j.question}")
+                show_case(j, "--cases" in sys.argv)
 
 
 if __name__ == "__main__":

@@ -55,20 +55,26 @@ def gemma_gguf(folder: Path) -> Path:
     return path
 
 
-def cpu() -> str:
-    """lscpu's model name, CPUs, and the SIMD flags the embedder and llama.cpp's kernels
-    depend on."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no lscpu)"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    flags = [f for f in fields.get("Flags", "").split() if f.startswith(SIMD)]
-    name, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
-    return f"{name}; {cpus} CPUs; {' '.join(flags)}"
+def first_pages(pdf: Path, pages: int, folder: Path) -> Path:
+    """A PDF of the first `pages` pages of `pdf`, written in `folder` under the same name
+    (pypdf copies the pages as they are: the same text to read)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(pdf).pages[:pages]:
+        writer.add_page(page)
+    out = folder / pdf.name
+    with out.open("wb") as handle:
+        writer.write(handle)
+    return out
 
 
-SIMD = ("avx", "amx", "fma", "f16c")
+def cpu_line() -> str:
+    """The CPU's model, cores and the flags that decide the embedding path, in one line
+    (localqa/embedding/cpu.py), e.g. `AMD EPYC, 2 cores, avx2 fma avx512f ... (no amx)`."""
+    from localqa.embedding.cpu import cpu_info
+
+    return cpu_info().describe()
 
 
 def sample_home(name: str) -> Path:
@@ -112,3 +118,11 @@ def wait_until_up(
         time.sleep(0.2)
     server.kill()
     raise SystemExit(f"{what} did not start in {seconds:.0f} s")
+
+
+def plain_cache() -> Path:
+    """The cache folder a plain `localqa` uses here (its ONNX export and calibration): for
+    runs given a fresh home, whose own cache would export and calibrate again in each."""
+    from localqa.config import load_settings
+
+    return load_settings().cache_dir

@@ -72,8 +72,14 @@ def render(data: dict[str, Any]) -> str:
             cells.append(f"[log]({link})")
             out.append("| " + " | ".join(cell(c) for c in cells) + " |")
         out.append("")
-    out += ["### Machines", "", "| machine | what the log records |", "| --- | --- |"]
-    out += [f"| {cell(m['label'])} | {cell(m['detail'])} |" for m in machines.values()]
+    # the CPU's model and the flags that decide the embedding path (issue 29): avx2,
+    # avx512*, avx512_vnni, avx_vnni, amx*
+    out += ["### Machines", "", "| machine | CPU and its flags | what the log records |"]
+    out.append("| --- | --- | --- |")
+    out += [
+        f"| {cell(m['label'])} | {cell(m.get('cpu', 'not recorded'))} | {cell(m['detail'])} |"
+        for m in machines.values()
+    ]
     return "\n".join(out)
 
 

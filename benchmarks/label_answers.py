@@ -3,6 +3,7 @@ by its question's gold answer, stored with everything the support check reads.
 
     PYTHONPATH=. .venv/bin/python benchmarks/label_answers.py [--squad 40] [--articles 8]
         [--models smollm2-135m,gemma-3-270m] [--work DIR] [--out tests/data/labelled_answers.json]
+        [--start N] [--no-sample-docs] [--add-to tests/data/labelled_answers.json]
 
 Questions: the first `--squad` answerable questions of the fixed seed-7 draw
 (answer_quality.py's `draw`) from the first `--articles` SQuAD 2.0 dev articles, and every
@@ -14,6 +15,10 @@ and, per model, the answer text and the passages the model was given: what
 support check again without a model. Labels: a sentence (as the checker splits them) is
 right when it holds a gold answer, numbers compared as values (`spelt_as_digits`: "ten"
 is "10", "十个" is "10个"); an answer is right when its text holds one.
+
+Growing the set: `--start 40 --squad 90 --no-sample-docs --add-to SET` answers the draw's
+questions 40 to 89 only and writes SET with them added (questions already in it kept as
+they are, the run's meta appended to its "additions").
 """
 
 from __future__ import annotations
@@ -61,8 +66,11 @@ def holds_gold(text: str, golds: list[str]) -> bool:
     )
 
 
-def squad_questions(work: Path, articles: int, count: int) -> tuple[Path, list[dict[str, Any]]]:
-    """The SQuAD index home (built once) and the first `count` answerable questions."""
+def squad_questions(
+    work: Path, articles: int, count: int, start: int = 0
+) -> tuple[Path, list[dict[str, Any]]]:
+    """The SQuAD index home (built once) and the draw's answerable questions `start` to
+    `count` (the first `count` by default)."""
     home, out = work / "squad-home", work / "squad"
     if not (out / "questions.jsonl").is_file():
         localqa(home, "eval", "--from", "squad", str(SQUAD), "--out", str(out))
@@ -78,7 +86,7 @@ def squad_questions(work: Path, articles: int, count: int) -> tuple[Path, list[d
             if doc.stem in titles:
                 (docs / doc.name).write_bytes(doc.read_bytes())
         localqa(home, "ingest", "--quiet", str(docs))
-    return home, [r | {"set": "squad"} for r in answerable[:count]]
+    return home, [r | {"set": "squad"} for r in answerable[start:count]]
 
 
 def sample_docs_questions(work: Path) -> tuple[Path, list[dict[str, Any]]]:
@@ -142,6 +150,37 @@ def answer_all(
     return done
 
 
+def write(
+    args: argparse.Namespace, questions: list[dict[str, Any]], started: str, load: str
+) -> None:
+    """Write the set (or the set `--add-to` names, with `questions` added) to `--out`."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+    ).stdout.strip()
+    meta = {
+        "command": "benchmarks/label_answers.py "
+        + " ".join(
+            f"--{k} {v}"
+            for k, v in (("squad", args.squad), ("articles", args.articles), ("start", args.start))
+        ),
+        "started": started,
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load": f"{load} -> {load_average()}",
+        "cpu": cpu_model(),
+        "commit": commit,
+        "questions": len(questions),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    body = {"meta": meta, "questions": questions}
+    if args.add_to:
+        body = json.loads(args.add_to.read_text(encoding="utf-8"))
+        known = {q["id"] for q in body["questions"]}
+        body["questions"] += [q for q in questions if q["id"] not in known]
+        body["meta"].setdefault("additions", []).append(meta)
+    args.out.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}: {len(questions)} questions", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--squad", type=int, default=40)
@@ -149,45 +188,43 @@ def main() -> None:
     parser.add_argument("--models", default="smollm2-135m,gemma-3-270m")
     parser.add_argument("--work", type=Path)
     parser.add_argument("--out", type=Path, default=REPO / "tests/data/labelled_answers.json")
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--no-sample-docs", action="store_true")
+    parser.add_argument("--add-to", type=Path)
+    parser.add_argument("--batch", type=int, default=10, help="questions between writes")
     args = parser.parse_args()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_before = load_average()
     with tempfile.TemporaryDirectory() as temporary:
         work = args.work or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
-        sets = [squad_questions(work, args.articles, args.squad), sample_docs_questions(work)]
+        sets = [squad_questions(work, args.articles, args.squad, args.start)]
+        if not args.no_sample_docs:
+            sets.append(sample_docs_questions(work))
         paths = {"smollm2-135m": smollm2_gguf(), "gemma-3-270m": gemma_gguf(work)}
         recorder = Recorder()
         recorder.install()
-        questions: dict[str, dict[str, Any]] = {}
-        for home, rows in sets:
-            for row in rows:
-                questions[row["id"]] = {k: row[k] for k in ("id", "set", "question", "answers")} | {
-                    "answers_by_model": {}
-                }
+        done: list[dict[str, Any]] = []
+        batches = [
+            (h, rows[i : i + args.batch])
+            for h, rows in sets
+            for i in range(0, len(rows), args.batch)
+        ]
+        for home, rows in batches:  # written after each batch: a long run keeps what it did
+            os.environ["LOCALQA_HOME"] = str(home)
+            questions = {
+                row["id"]: {k: row[k] for k in ("id", "set", "question", "answers")}
+                | {"answers_by_model": {}}
+                for row in rows
+            }
             for name in args.models.split(","):
-                os.environ["LOCALQA_HOME"] = str(home)
-                for qid, done in answer_all(home, paths[name], rows, recorder).items():
-                    questions[qid]["answers_by_model"][name] = done
+                for qid, answer in answer_all(home, paths[name], rows, recorder).items():
+                    questions[qid]["answers_by_model"][name] = answer
             for row in rows:
                 # `ask` strips the question (two SQuAD questions end in a space)
                 questions[row["id"]] |= recorder.seen.get(row["question"].strip(), {})
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
-    ).stdout.strip()
-    meta = {
-        "command": "benchmarks/label_answers.py "
-        + " ".join(f"--{k} {v}" for k, v in (("squad", args.squad), ("articles", args.articles))),
-        "started": started,
-        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "load": f"{load_before} -> {load_average()}",
-        "cpu": cpu_model(),
-        "commit": commit,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    body = {"meta": meta, "questions": list(questions.values())}
-    args.out.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}: {len(questions)} questions")
+            done += questions.values()
+            write(args, done, started, load_before)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 from localqa.embedding.coverage import needs_note
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.progress import Progress
@@ -66,6 +64,8 @@ class BatchWriter:
     def flush(self) -> None:
         chunks, self._chunks = self._chunks, []
         complete, self._complete = self._complete, []
+        import numpy as np  # here: a run that embeds nothing (a moved folder) never loads it
+
         started = time.perf_counter()
         vectors = np.zeros((0, 0), dtype=np.float32)
         if chunks:

@@ -16,13 +16,18 @@ from datetime import UTC, datetime
 from localqa.ingest.scan import Plan, SourceFile, WorkItem
 from localqa.schema import IndexedDocument, Vectors
 from localqa.store.base import IndexWriter
+from localqa.store.roots import PathMap
 
 
-def find_moves(plan: Plan, documents: Sequence[IndexedDocument]) -> None:
+def find_moves(
+    plan: Plan, documents: Sequence[IndexedDocument], paths: PathMap | None = None
+) -> None:
     """Move each new file of `plan` whose content hash is that of one of `documents` (the
     catalog) not seen by this scan and whose file is gone from `plan.new` to `plan.moved`,
     and that document out of `plan.removed`. Only documents whose hash matches a new file
-    are looked for on disk: a run without new files asks the file system nothing more."""
+    are looked for on disk: a run without new files asks the file system nothing more.
+    `paths`: where each document is on this machine (a root this machine does not reach
+    has no file gone)."""
     if not plan.new:
         return
     seen = {f.abs_path for f in plan.unchanged}
@@ -35,7 +40,7 @@ def find_moves(plan: Plan, documents: Sequence[IndexedDocument]) -> None:
     still_new: list[WorkItem] = []
     moved: set[str] = set()
     for item in plan.new:
-        gone = [d for d in by_hash.get(item.doc_hash, []) if d.file_missing()]
+        gone = [d for d in by_hash.get(item.doc_hash, []) if _gone(d, paths)]
         if gone:
             by_hash[item.doc_hash].remove(gone[0])
             plan.moved.append((item.file, gone[0]))
@@ -44,6 +49,12 @@ def find_moves(plan: Plan, documents: Sequence[IndexedDocument]) -> None:
             still_new.append(item)
     plan.new = still_new
     plan.removed = [d for d in plan.removed if d.abs_path not in moved]
+
+
+def _gone(document: IndexedDocument, paths: PathMap | None) -> bool:
+    if paths is None:
+        return document.file_missing()
+    return paths.missing(document.abs_path)
 
 
 def moved_record(file: SourceFile, old: IndexedDocument) -> IndexedDocument:

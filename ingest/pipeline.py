@@ -27,6 +27,7 @@ from localqa.ingest.excludes import lock_file
 from localqa.ingest.failures import IngestMemory
 from localqa.ingest.loaders.limits import Limits
 from localqa.ingest.moves import apply_moves, find_moves
+from localqa.ingest.placing import place
 from localqa.ingest.progress import PlainProgress, Progress
 from localqa.ingest.reader import (
     ChunkerSpec,
@@ -85,8 +86,9 @@ class Ingestor:
         # Every setting that changes chunk text, so that changing one re-reads every file.
         self._salt = f"{PIPELINE_VERSION}|{embedder.name}|{settings.text_fingerprint()}"
         self._batch = max(settings.embed_batch_size * 2, 64)
-        # a store with a folder keeps the memory there; one without remembers one run
-        folder = getattr(index, "path", None)
+        # a store with a folder keeps the memory there (the shared index: its folder on
+        # this machine); one without remembers one run
+        folder = getattr(index, "memory_folder", getattr(index, "path", None))
         self.memory = IngestMemory(folder if isinstance(folder, Path) else None, self._reading())
         if retry_failed:
             self.memory.forget_failures()
@@ -112,6 +114,7 @@ class Ingestor:
         report.skipped.extend(found.skipped)
         report.warnings.extend(found.notes)
         if dry_run:  # reads only: no lock, no clean-up, no stored sizes or times updated
+            files, folders = place(self._index, files, folders, name=False)
             plan, unreadable = self._plan(files, folders)
             report.failed.extend(unreadable)
             report.unchanged = [f.source for f in plan.unchanged]
@@ -129,6 +132,7 @@ class Ingestor:
                         f"{upgraded} chunks re-indexed (no document re-read)"
                     )
                 trust = self._salt_unchanged()
+                files, folders = place(self._index, files, folders, True, report.warnings)
                 plan, unreadable = self._plan(files, folders)
                 for file in plan.touched:
                     self._index.touch(file.abs_path, file.size, file.mtime_ns, file.ctime_ns)
@@ -186,7 +190,8 @@ class Ingestor:
             last_scan_ns=self._index.last_scan_ns(),
             failed_before=self.memory.failures,
         )
-        find_moves(plan, self._index.catalog.documents() if plan.new else [])
+        documents = self._index.catalog.documents() if plan.new else []
+        find_moves(plan, documents, self._index.paths() if plan.new else None)
         return plan, unreadable
 
     def _salt_unchanged(self) -> bool:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from localqa.retrieval.reranker import CrossEncoderReranker
     from localqa.retrieval.retriever import Retriever
     from localqa.store.base import IndexReader, IndexWriter
+    from localqa.store.roots import PathMap
 
 
 def _to_stderr(line: str) -> None:
@@ -49,10 +50,23 @@ class PartsInfo:
     warnings: tuple[str, ...] = ()  # the model's, about its loading
     layout: str | None = None  # the prompt layout the model gets (generation/layouts.py)
     layout_reason: str | None = None
+    # the index's stored document keys to this machine's paths (the chat's `o` opens there)
+    paths: PathMap | None = None
 
     @property
     def offload(self) -> str:
         return f"{self.gpu_layers}/{self.n_layers} layers on the GPU"
+
+
+@dataclass(frozen=True)
+class PrecisionChoice:
+    """The precision documents are embedded with on ONNX Runtime and why (one line, for
+    `doctor`); `pending`: not measured on this CPU yet (the first ingest into a new index
+    measures; `precision` is then only today's default)."""
+
+    precision: Precision
+    reason: str
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,32 +88,70 @@ class Builder:
         return config_source(self.config_file)
 
     def embedding_backend(self) -> str:
-        """What `embed_backend` means on this machine: "torch", "onnx" or "onnx-int8"
-        (auto: torch on an NVIDIA GPU, else ONNX Runtime int8), judged without torch."""
+        """What `embed_backend` means on this machine: "torch", "onnx", "onnx-int8" or
+        "onnx-auto" (auto: torch on an NVIDIA GPU, else ONNX Runtime at the precision
+        `ingest_precision` gives), judged without torch."""
         from localqa.embedding.embedder import cuda_likely
 
         s = self.settings
         if s.embed_backend != "auto":
             return s.embed_backend
         gpu = s.embed_device.startswith("cuda") or (s.embed_device == "auto" and cuda_likely())
-        return "torch" if gpu else "onnx-int8"
+        return "torch" if gpu else "onnx-auto"
 
-    def embedder(self) -> Embedder:
-        """The document encoder for ingest, per `embedding_backend()`; torch for a model
-        ONNX Runtime cannot serve."""
+    def embedder(self, index: IndexReader | None = None, *, measure: bool = True) -> Embedder:
+        """The document encoder for ingest, per `embedding_backend()` and, on ONNX Runtime,
+        `ingest_precision(index, measure)`; torch for a model ONNX Runtime cannot serve."""
         from localqa.embedding.embedder import SentenceTransformerEmbedder
         from localqa.embedding.onnx_encoder import OnnxEmbedder
         from localqa.embedding.onnx_export import UnsupportedModel
 
         s = self.settings
-        backend = self.embedding_backend()
-        if backend != "torch":
-            precision: Precision = "int8" if backend == "onnx-int8" else "fp32"
+        if self.embedding_backend() != "torch":
             try:
+                precision = self.ingest_precision(index, measure=measure).precision
                 return OnnxEmbedder(s.embed_model, precision, s.cache_dir, s.embed_batch_size)
             except UnsupportedModel as err:
                 logging.getLogger("localqa").info("embedding with torch: %s", err)
         return SentenceTransformerEmbedder(s.embed_model, s.embed_device, s.embed_batch_size)
+
+    def ingest_precision(
+        self, index: IndexReader | None = None, *, measure: bool = True
+    ) -> PrecisionChoice:
+        """The precision ONNX Runtime embeds documents with, and why: the setting's when
+        `embed_backend` names one; else the one `index` (or the embedded index's build
+        record) was built with, which it keeps; else the one measured fastest on this CPU
+        (localqa/embedding/calibration.py: measured now, a second or two, unless cached or
+        `measure` is False: then int8, `pending`).
+        Raises UnsupportedModel when the model cannot be exported for measuring."""
+        from localqa.embedding.calibration import calibrated
+
+        backend = self.embedding_backend()
+        if backend in ("onnx-int8", "onnx"):
+            precision: Precision = "int8" if backend == "onnx-int8" else "fp32"
+            return PrecisionChoice(precision, f"embed_backend = {backend!r} says so")
+        kept = self._kept_precision(index)
+        if kept is not None:
+            return PrecisionChoice(kept, f"the index was built with {kept} vectors: it keeps them")
+        s = self.settings
+        found = calibrated(s.embed_model, s.cache_dir, s.embed_batch_size, measure=measure)
+        if found is None:
+            return PrecisionChoice("int8", "not measured on this CPU yet", pending=True)
+        return PrecisionChoice(
+            found.precision, f"measured on {found.cpu} at {found.measured_at}: {found.reason}"
+        )
+
+    def _kept_precision(self, index: IndexReader | None) -> Precision | None:
+        """The precision of the vectors `index` holds (None: it holds none); without
+        `index`, the embedded index's build record's (read without opening it)."""
+        if index is not None:
+            if not index.chunks.count():
+                return None
+            return "int8" if index.embedder_precision() == "int8" else "fp32"
+        from localqa.store.record import read_record
+
+        recorded = read_record(self.settings.index_dir).get("precision")
+        return "int8" if recorded == "int8" else "fp32" if recorded == "fp32" else None
 
     def query_embedder(self, index: IndexReader | None = None) -> Embedder:
         """The question encoder: ONNX Runtime on one thread (a question is a few dozen word
@@ -111,12 +163,14 @@ class Builder:
 
         s = self.settings
         backend = self.embedding_backend()
-        if index is not None:
-            precision: Precision = "int8" if index.embedder_precision() == "int8" else "fp32"
-        else:
-            precision = "int8" if backend == "onnx-int8" else "fp32"
         if index is not None or backend != "torch":
             try:
+                if index is not None:
+                    precision: Precision = (
+                        "int8" if index.embedder_precision() == "int8" else "fp32"
+                    )
+                else:  # as documents would be embedded (a cached measurement at most)
+                    precision = self.ingest_precision(measure=False).precision
                 return OnnxEmbedder(s.embed_model, precision, s.cache_dir, threads=1)
             except UnsupportedModel:
                 pass
@@ -154,6 +208,17 @@ class Builder:
         """Where a GGUF is looked for without `model_path`: the home's models folder, then
         ./models in the current directory (doctor says both)."""
         return [self.settings.home / "models", Path.cwd() / "models"]
+
+    def no_model_found(self) -> str:
+        """The line saying no model was found: the folders looked in and the setting that
+        names one (for `ask` and `doctor`)."""
+        folders = " and ".join(str(f) for f in self.models_dirs())
+        return (
+            f"no GGUF model found in {folders}: answers are extractive (quotes); put one "
+            ".gguf file in either (`make setup` assembles Gemma-3-270M into the checkout's "
+            "models/), or name one with --model FILE, LOCALQA_MODEL_PATH or model_path in "
+            "localqa.toml"
+        )
 
     def model_file(self) -> Path | None:
         """`model_path`, else the single .gguf in a models folder; None: extractive mode.
@@ -223,7 +288,7 @@ class Builder:
         info = PartsInfo(self.settings.index)
         if index is not None:
             documents, chunks = len(index.catalog.documents()), index.chunks.count()
-            info = replace(info, documents=documents, chunks=chunks)
+            info = replace(info, documents=documents, chunks=chunks, paths=index.paths())
         if model is None:
             return info
         from localqa.generation.layouts import choose_layout

@@ -67,12 +67,17 @@ class Settings(BaseModel):
     # 0: the embedder's choice for its device (localqa/embedding/embedder.py).
     embed_batch_size: int = Field(0, ge=0, le=4096)
     embed_device: str = "auto"
-    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime int8 (1.5-2.1x
-    # torch's speed on 2 cores, retrieval within 0.002: docs/BENCHMARKS-LOG.md); onnx: fp32
-    # vectors equal to torch's. Questions always run on ONNX Runtime, at the precision the
-    # index was built with. Models ONNX cannot serve fall back to torch.
+    # What runs the embedder. auto: PyTorch on an NVIDIA GPU, else ONNX Runtime at the precision
+    # measured fastest on this CPU (int8 where it is >= 1.10x fp32's speed: 1.5-2.1x torch's
+    # on 2 cores, retrieval within 0.002; localqa/embedding/calibration.py), kept by an index
+    # once built; onnx: fp32 vectors equal to torch's; onnx-int8: int8. Questions always run on
+    # ONNX Runtime, at the precision the index was built with. Models ONNX cannot serve fall
+    # back to torch.
     embed_backend: Literal["auto", "onnx-int8", "onnx", "torch"] = "auto"
-    # Exported ONNX models (made once per model from its local folder; nothing downloaded).
+    # Exported ONNX models (made once per model from its local folder; nothing downloaded)
+    # and kept prompt prefixes. Default: $XDG_CACHE_HOME/localqa where XDG_CACHE_HOME is
+    # set, else $LOCALQA_HOME/cache where a home is given (load_settings), else the
+    # user's cache folder (~/.cache/localqa).
     cache_dir: Path = Field(default_factory=default_cache)
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(30, ge=0)
@@ -126,6 +131,11 @@ class Settings(BaseModel):
     # Seconds a worker's claim on a document lasts without being renewed: an ingest that
     # dies (kill -9, a machine lost) gives its documents up after this; others take them.
     claim_lease_s: float = Field(60.0, ge=1.0)
+    # Where this machine mounts the folders an index was filled from, by root name
+    # (localqa/store/roots.py): `source_roots = { policies = "/mnt/share/policies" }`, or
+    # LOCALQA_SOURCE_ROOTS="policies=/mnt/share/policies,hr=/srv/hr". A root not named here
+    # is where it was ingested from.
+    source_roots: tuple[tuple[str, Path], ...] = ()
     # Retrieval and answering.
     top_k: int = Field(10, ge=1, le=100)
     context_chars: int = Field(4000, ge=200)
@@ -202,6 +212,24 @@ class Settings(BaseModel):
             return tuple(p.strip() for p in value.split(",") if p.strip())
         return value
 
+    @field_validator("source_roots", mode="before")
+    @classmethod
+    def _roots(cls, value: object) -> object:
+        if isinstance(value, str):  # LOCALQA_SOURCE_ROOTS="policies=/mnt/p,hr=/srv/hr"
+            pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+            if any(not sep for _, sep, _ in pairs):
+                raise ValueError('give name=folder pairs, e.g. "policies=/mnt/share/policies"')
+            value = {name.strip(): folder.strip() for name, _, folder in pairs}
+        if not isinstance(value, dict):
+            return value
+        roots: list[tuple[str, Path]] = []
+        for name, folder in value.items():
+            path = Path(str(folder)).expanduser()
+            if not str(name).strip() or not path.is_absolute():
+                raise ValueError(f"{name!r}: give a root's name and its folder's absolute path")
+            roots.append((str(name).strip(), Path(os.path.normpath(path))))
+        return tuple(roots)
+
     @field_validator("index")
     @classmethod
     def _index_name(cls, value: str) -> str:
@@ -244,6 +272,16 @@ class Settings(BaseModel):
 
     def _section(self, kind: type[S]) -> S:
         return kind(**{f.name: getattr(self, f.name) for f in fields(kind)})
+
+
+def _cache_dir(environ: Mapping[str, str], home: object) -> Path | None:
+    """Where caches go when `cache_dir` is not set: $XDG_CACHE_HOME/localqa where it is
+    set (a cache setting: the test suite's too), else the home's `cache` folder when a
+    home is given (nothing lands in ~/.cache behind a home of its own); None: the
+    user's cache folder (default_cache)."""
+    if xdg := environ.get("XDG_CACHE_HOME") or os.environ.get("XDG_CACHE_HOME"):
+        return Path(xdg) / "localqa"
+    return Path(str(home)).expanduser() / "cache" if home else None
 
 
 def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -350,6 +388,8 @@ def load_settings(
     env_values, env_names = _env_layer(env)
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     merged: dict[str, Any] = toml | env_values | flags
+    if "cache_dir" not in merged and (cache := _cache_dir(env, merged.get("home"))):
+        merged["cache_dir"] = cache
     try:
         return Settings.model_validate(merged)
     except ValidationError as err:

@@ -88,6 +88,8 @@ def _words(annotation: Any) -> str:
     if origin in (typing.Union, types.UnionType):
         parts = [a for a in typing.get_args(annotation) if a is not type(None)]
         return " or ".join(_words(a) for a in parts)
+    if origin is tuple and typing.get_origin(typing.get_args(annotation)[0]) is tuple:
+        return 'a table of root names and folders (policies = "/mnt/share/policies")'
     if origin is tuple:
         return "a list of names"
     return "a value of another kind"

@@ -18,6 +18,7 @@ from localqa.store.open import check_servers, shared
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
+    from localqa.store.base import IndexReader
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PACKAGES = (
@@ -120,7 +121,7 @@ def _models(builder: Builder) -> dict[str, Any]:
         chosen = None
     if chosen is not None and isinstance(found.get(str(chosen)), dict):
         found[str(chosen)]["prompt_layout"] = _layout(builder, chosen)
-    return found or {"none": "no GGUF model found: answers will be extractive"}
+    return found or {"none": builder.no_model_found()}
 
 
 def _model_server(builder: Builder) -> dict[str, Any]:
@@ -241,23 +242,48 @@ def _network(builder: Builder) -> dict[str, Any]:
 
 
 def _embedding(builder: Builder) -> dict[str, Any]:
-    """Which backend embeds documents and questions (nothing is loaded or exported)."""
+    """Which backend embeds documents and questions, and why that precision (nothing is
+    loaded, exported or measured)."""
+    from localqa.embedding.cpu import cpu_info
     from localqa.embedding.onnx_encoder import OnnxEmbedder
 
     facts: dict[str, Any] = {"setting": builder.settings.embed_backend}
+    facts["cpu"] = cpu_info().describe()
     with contextlib.ExitStack() as stack:
         index: Index | None = None
         if Index.exists(builder.settings.store):
             index = stack.enter_context(Index.open_existing(builder.settings.store, read_only=True))
+        ingest = builder.embedder(index, measure=False)
         for role, embedder in (
-            ("ingest", builder.embedder()),
+            ("ingest", ingest),
             ("questions", builder.query_embedder(index)),
         ):
             facts[role] = f"{embedder.name} on {embedder.backend}"
             if isinstance(embedder, OnnxEmbedder):
                 state = "" if embedder.onnx_file.is_file() else " (exported at first use)"
                 facts[f"{role}_onnx_file"] = f"{embedder.onnx_file}{state}"
+        if isinstance(ingest, OnnxEmbedder):
+            facts["ingest_precision"] = _precision_line(builder, index)
     return facts
+
+
+def _precision_line(builder: Builder, index: IndexReader | None) -> str:
+    """The precision documents are embedded with and why; the CPU's measurement too where
+    a setting or the index decided (nothing is measured here)."""
+    choice = builder.ingest_precision(index, measure=False)
+    if choice.pending:
+        return (
+            "int8 or fp32, whichever is faster here: the first ingest into a new index "
+            "measures both (a second or two) and remembers it for this CPU"
+        )
+    line = f"{choice.precision}: {choice.reason}"
+    if "measured on" in choice.reason:
+        return line
+    from localqa.embedding.calibration import calibrated
+
+    s = builder.settings
+    found = calibrated(s.embed_model, s.cache_dir, s.embed_batch_size, measure=False)
+    return line if found is None else f"{line} (this CPU measured {found.reason})"
 
 
 def _search(builder: Builder) -> dict[str, Any]:
@@ -287,10 +313,16 @@ def _configuration(builder: Builder) -> dict[str, Any]:
     directory localqa runs in."""
     path, how = builder.config_source()
     homes, here = builder.models_dirs()
-    return {
+    facts: dict[str, Any] = {
         "config_file": f"{path} ({how})" if path else how,
         "models_folders": f"{homes}, then {here} (the current directory's models folder)",
     }
+    if roots := builder.settings.source_roots:  # where this machine mounts shared folders
+        facts["source_roots"] = {
+            name: str(folder) if folder.is_dir() else f"{folder}: no such folder here"
+            for name, folder in roots
+        }
+    return facts
 
 
 def run_checks(builder: Builder) -> dict[str, Any]:

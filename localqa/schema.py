@@ -6,12 +6,18 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-# Embeddings: one row per text, float32, L2-normalised by the embedder.
-Vectors = npt.NDArray[np.float32]
+    # Embeddings: one row per text, float32, L2-normalised by the embedder.
+    Vectors: TypeAlias = npt.NDArray[np.float32]
+else:
+    # only a name for annotations: importing numpy for it cost a `localqa ingest` that
+    # embeds nothing (a no-op run, a moved folder) 0.1-0.4 s (docs/BENCHMARKS-LOG.md)
+    Vectors: TypeAlias = "npt.NDArray[np.float32]"
 
 
 # What joins a table row to its column header in a quote ("Year ended December 31 2021

@@ -52,7 +52,9 @@ class StoreSettings:
     """Where the index lives: `home`/indexes/`index`; vectors in Chroma, embedded or on
     the server `chroma_host`:`chroma_port`; with `database_url` (never printed), the
     catalog, chunks and lexical search in PostgreSQL, where ingest workers claim documents
-    for `claim_lease_s` seconds at a time."""
+    for `claim_lease_s` seconds at a time. `source_roots`: (root name, this machine's
+    folder) for roots mounted here elsewhere than where they were ingested from
+    (localqa/store/roots.py)."""
 
     home: Path
     index: str
@@ -60,6 +62,7 @@ class StoreSettings:
     chroma_port: int
     database_url: SecretStr
     claim_lease_s: float
+    source_roots: tuple[tuple[str, Path], ...] = ()
 
     @property
     def index_dir(self) -> Path:

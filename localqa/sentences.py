@@ -112,14 +112,26 @@ def is_title(line: str) -> bool:
     )
 
 
-def _is_heading(line: str, following: str) -> bool:
-    """A title (is_title) above a line starting in capitals: its section's first sentence."""
+def _is_heading(line: str, following: str, alone: bool = False) -> bool:
+    """A title (is_title) above a line starting in capitals: its section's first sentence.
+    `alone`: the line starts a sentence (the one above ended one, or is a table row), so a
+    short line there that ends none is a heading however it is capitalised ("Home office
+    support" below a table, above "To set up a proper workplace ...")."""
     first = following.lstrip()[:1]
-    return is_title(line) and (first.isupper() or first.isdigit())
+    found = _WORDS_ONLY.findall(line)
+    short = (
+        alone
+        and 0 < len(found) <= HEADING_MAX_WORDS
+        and line.rstrip()[-1:] not in _SENTENCE_STOPS + ",;:-"
+        and found[0][0].isupper()
+        and found[-1].lower() not in STOPWORDS
+    )
+    return (is_title(line) or short) and (first.isupper() or first.isdigit())
 
 
 def record_breaks(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the line breaks inside paragraphs of records, and after headings."""
+    """(start, end) of the line breaks inside paragraphs of records, around a table's
+    rows in a paragraph of prose, and after headings."""
     found: list[tuple[int, int]] = []
     for paragraph in PARAGRAPH.finditer(text):
         lines = paragraph.group().split("\n")
@@ -128,10 +140,13 @@ def record_breaks(text: str) -> list[tuple[int, int]]:
         records = _are_records([line for line in lines if line.strip()])
         prose = any(_ends_sentence(line) for line in lines)  # a card keeps its title
         position = paragraph.start()
+        alone = False  # a paragraph's first line may be a wrapped sentence's start
         for line, following in pairwise(lines):
             position += len(line)
-            if records or (prose and _is_heading(line, following)):
+            cells = _has_cells(line) or _has_cells(following)
+            if records or (prose and (cells or _is_heading(line, following, alone))):
                 found.append((position, position + 1))
+            alone = _ends_sentence(line) or _has_cells(line)
             position += 1
     return found
 
@@ -155,6 +170,14 @@ def _after_abbreviation(text: str, at: int) -> bool:
     word = last.group(1)
     numbered = word.isdigit() and not text[: last.start(1)].rstrip(_LINE_MARKS)[-1:].strip()
     return numbered or word.lower() in ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+
+
+def is_whole_end(sentence: str) -> bool:
+    """Whether `sentence` ends as a sentence does: a full stop, question or exclamation
+    mark (a closing quote or bracket may follow) that ends no abbreviation ("Galaxy
+    Gaming, Mr." does not end)."""
+    text = sentence.rstrip().rstrip("\"')]}\u201d\u2019")
+    return _ends_sentence(text) and not _after_abbreviation(text, len(text))
 
 
 def _sentence_ends(text: str) -> list[tuple[int, int]]:

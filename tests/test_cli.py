@@ -166,6 +166,8 @@ def test_doctor_reports_versions_index_and_network(
     assert report["embedding"]["ingest"] == "all-MiniLM-L6-v2 int8 on ONNX Runtime int8, CPU"
     assert report["embedding"]["questions"] == report["embedding"]["ingest"]
     assert Path(report["embedding"]["questions_onnx_file"]).is_file()
+    assert report["embedding"]["ingest_precision"].startswith("int8: embed_backend = ")
+    assert "avx2" in report["embedding"]["cpu"]  # the flags that decide it
     code, out, _ = invoke("doctor")  # the plain form: one `key: value` line per fact
     assert code == 0 and "index:" in out and "  documents: 10" in out
 

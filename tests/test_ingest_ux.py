@@ -20,7 +20,10 @@ from localqa.cli.main import cli
 from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.progress import Eta, PlainProgress
+from localqa.retrieval.retriever import Retriever
+from localqa.store import identity
 from localqa.store.index import Index
+from localqa.store.vectors import ChromaVectorStore
 from tests.conftest import REPO, ingest_paths
 
 runner = CliRunner()
@@ -132,9 +135,18 @@ def test_a_moved_folder_is_re_pointed_without_embedding(
         return real_embed(texts, spare_cores=spare_cores)
 
     monkeypatch.setattr(embedder, "embed", counting)
+    opened: list[str] = []
+    open_vectors = identity.open_vectors
+
+    def watched(*args: object, **kwargs: object) -> ChromaVectorStore:
+        opened.append("vectors")
+        return open_vectors(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(identity, "open_vectors", watched)
     manuals = docs.rename(tmp_path / "manuals")
     report = ingest_paths(settings, embedder, manuals)
     assert embedded == [] and report.chunks_written == 0 and report.moved_embedded == 0
+    assert opened == []  # a moved folder costs no vector store: Chroma is not even opened
     assert sorted(report.moved) == [
         f"boiler.txt (was {docs / 'boiler.txt'})",
         f"roof.txt (was {docs / 'roof.txt'})",
@@ -148,10 +160,15 @@ def test_a_moved_folder_is_re_pointed_without_embedding(
         ]
         chunks = index.chunks.of_document(str(manuals / "boiler.txt"))
         assert chunks and all(c.abs_path == str(manuals / "boiler.txt") for c in chunks)
-        # the vectors are tagged with the new path: a search within it finds them
+        # the vectors are untouched and a search within the moved document finds them
         vector = real_embed(["When is the boiler serviced?"])
-        [(hit, _)] = index.vectors.query(vector, 1, [str(manuals / "boiler.txt")])
+        [(hit, _)] = index.vectors.query(vector, 1, [c.id for c in chunks])
         assert hit == chunks[0].id
+        found = Retriever(index, embedder).search(
+            "When is the boiler serviced?", [chunks[0].abs_path]
+        )
+        assert [r.chunk.id for r in found.results][:1] == [chunks[0].id]
+    embedded.clear()  # the question's vector
 
     # a renamed file: its name is in what was embedded, so its chunks are embedded again
     # from their stored text (the file itself is not read)

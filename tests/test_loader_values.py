@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from localqa.ingest.loaders.xlsx_numfmt import displayed
+from tests.support.pdfs import pdf_bytes
 from tests.test_loaders import load, make_docx, para, write
 
 # --------------------------------------------------------------------------- number formats
@@ -227,19 +228,7 @@ def make_form_pdf(labels: list[tuple[float, str]], fields: list[bytes]) -> bytes
     }
     for i, field in enumerate(fields):
         objects[6 + i] = b"<< /Type /Annot /Subtype /Widget /P 3 0 R /F 4 " + field + b" >>"
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_bytes(objects, version="1.7")
 
 
 def text_field(name: str, value: str, rect: tuple[int, int, int, int]) -> bytes:

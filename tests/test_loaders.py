@@ -15,6 +15,7 @@ from localqa.ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadOptio
 from localqa.ingest.loaders.base import LoadError, UnsupportedFile
 from localqa.schema import Page
 from localqa.text import SOFT_LINE
+from tests.support.pdfs import escaped, pdf_bytes
 
 # --------------------------------------------------------------------------- helpers
 
@@ -50,10 +51,6 @@ def assert_headings_point_at_text(page: Page) -> None:
         assert title.split()[0] in window, (offset, title)
 
 
-def _pdf_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
 def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     """A minimal valid PDF: one Helvetica text line per line of each page ("" = no text)."""
     objects: dict[int, bytes] = {
@@ -63,7 +60,7 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
         3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     }
     for i, text in enumerate(pages):
-        shown = "".join(f"({_pdf_escape(line)}) Tj T* " for line in text.split("\n") if text)
+        shown = "".join(f"({escaped(line)}) Tj T* " for line in text.split("\n") if text)
         stream = f"BT /F1 12 Tf 14 TL 72 720 Td {shown}ET".encode()
         objects[4 + 2 * i] = (
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
@@ -72,22 +69,9 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
         objects[5 + 2 * i] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
     info = b""
     if title is not None:
-        objects[len(objects) + 1] = b"<< /Title (%s) >>" % _pdf_escape(title).encode()
+        objects[len(objects) + 1] = b"<< /Title (%s) >>" % escaped(title).encode()
         info = b" /Info %d 0 R" % len(objects)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        info,
-        xref,
-    )
-    return bytes(out)
+    return pdf_bytes(objects, trailer=info)
 
 
 def encrypt_pdf(data: bytes, user_password: str) -> bytes:

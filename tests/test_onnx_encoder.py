@@ -125,11 +125,11 @@ def test_the_backend_setting_chooses_the_embedder(tmp_path: Path) -> None:
     def built(**overrides: str) -> Builder:
         return Builder(load_settings({"home": tmp_path, "embed_device": "cpu", **overrides}))
 
-    assert built().embedding_backend() == "onnx-int8"  # auto on a CPU
-    assert built().embedder().precision == "int8"
+    assert built(embed_backend="auto").embedding_backend() == "onnx-auto"  # on a CPU
+    assert built(embed_backend="onnx-int8").embedder().precision == "int8"
     assert built(embed_backend="onnx").embedder().precision == "fp32"
     assert isinstance(built(embed_backend="torch").embedder(), SentenceTransformerEmbedder)
-    assert built(embed_device="cuda").embedding_backend() == "torch"
+    assert built(embed_backend="auto", embed_device="cuda").embedding_backend() == "torch"
 
 
 def test_questions_use_the_precision_the_index_was_built_with(

@@ -201,6 +201,29 @@ def test_a_question_naming_a_document_gets_that_document_first(
     assert sum(len(r.chunk.text) for r in packed) <= 4000
 
 
+def test_a_document_added_after_the_retriever_was_made_can_be_named(
+    settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    """The retriever keeps the catalog's list between searches, and reads it again once
+    another connection (an ingest) has committed."""
+    import shutil
+
+    from tests.conftest import SAMPLE_DOCS, ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SAMPLE_DOCS / "README.md", docs)
+    ingest_paths(settings, embedder, docs)
+    question = "In the release plan, who is the release manager?"
+    with Index.open_existing(settings.store) as index:
+        retriever = Retriever(index, embedder)
+        assert retriever.search(question).results[0].chunk.source == "README.md"
+        shutil.copy(SAMPLE_DOCS / "release-plan.pptx", docs)
+        ingest_paths(settings, embedder, docs)
+        # named: that document alone is searched
+        assert {r.chunk.source for r in retriever.search(question).results} == {"release-plan.pptx"}
+
+
 def test_ingest_leaves_an_array_copy_that_ranks_as_fts5_does(sample_store: Index) -> None:
     lexical = sample_store.lexical
     assert lexical.fresh_arrays() is not None  # written when the ingest finished

@@ -196,7 +196,17 @@ def test_sources_and_health(base: str, sample_index: Settings) -> None:
     names = {s["path"] for s in listed}
     assert "northwind-handbook.pdf" in names
     first = listed[0]
-    assert set(first) == {"path", "last_page", "chunks", "ingested_at", "abs_path", "missing"}
+    assert set(first) == {
+        "path",
+        "last_page",
+        "chunks",
+        "ingested_at",
+        "abs_path",
+        "root",
+        "missing",
+        "reachable",
+    }
+    assert first["root"] == "sample_docs" and first["reachable"] and not first["missing"]
     health = httpx.get(f"{base}/healthz").json()
     assert health["status"] == "ok" and health["index"] == sample_index.index
     assert health["documents"] == 10 and health["model"] is None and health["questions"] == 0

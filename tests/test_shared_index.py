@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from localqa.config import Settings, load_settings
 from localqa.embedding.embedder import Embedder
 from localqa.store.index import Index
-from localqa.store.postgres.connection import SCHEMA, Database
+from localqa.store.postgres.connection import SCHEMA, SCHEMA_VERSION, Database
 from localqa.store.postgres.index import PgIndex
 from tests.conftest import REPO, SAMPLE_DOCS, ingest_paths
 from tests.support.postgres import PASSWORD, PostgresServer, free_port
@@ -161,31 +161,59 @@ def test_sigkill_mid_ingest_then_a_rerun_completes(
 def test_lexical_search_ranks_as_the_embedded_bm25(
     sample_index: Settings, shared: Settings
 ) -> None:
-    """The same chunks in both stores: the same hits in the same order, the same scores."""
-    with Index(sample_index.store) as embedded, PgIndex(shared.store) as pg, pg.writing():
-        for doc in embedded.catalog.documents():
-            pg.chunks.add(embedded.chunks.of_document(doc.abs_path))
-            pg.catalog.commit(doc, pg.worker)
-        questions = [
-            "When is salary paid?",
-            "Which boat is used for sea trials?",
-            "How many weeks of parental leave do employees get?",
-            "远程办公的规定是什么",
-            "price of the sensor",
-        ]
-        for question in questions:
-            want = [(c.id, s) for c, s in embedded.lexical.search(question, 10)]
-            got = [(c.id, s) for c, s in pg.lexical.search(question, 10)]
-            assert [i for i, _ in got] == [i for i, _ in want], question
-            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-9)
-        docs = [d.abs_path for d in embedded.catalog.documents()][:3]
-        within = embedded.lexical.search_documents("policy", 5, docs)
-        assert [c.id for c, _ in pg.lexical.search_documents("policy", 5, docs)] == [
-            c.id for c, _ in within
-        ]
-        assert pg.lexical.word_rarity(["salary", "the"]) == pytest.approx(
-            embedded.lexical.word_rarity(["salary", "the"])
-        )
+    """The same chunks in both stores: the same hits in the same order, the same scores,
+    from PostgreSQL while this machine's copy of the postings is stale, and from the copy
+    once the write that changed them has ended (store/postgres/arrays.py)."""
+    with Index(sample_index.store) as embedded, PgIndex(shared.store) as pg:
+        with pg.writing():
+            for doc in embedded.catalog.documents():
+                pg.chunks.add(embedded.chunks.of_document(doc.abs_path))
+                pg.catalog.commit(doc, pg.worker)
+            assert not copy_in_use(pg)
+            ranks_as_embedded(embedded, pg)
+        assert copy_in_use(pg)  # made as the write ended
+        ranks_as_embedded(embedded, pg)
+        with PgIndex(shared.store) as again:  # another process here: the copy on disk
+            assert copy_in_use(again)
+            ranks_as_embedded(embedded, again)
+        # a write elsewhere (another machine): the copy is stale, the server answers
+        gone = [c.id for c, _ in pg.lexical.search("When is salary paid?", 2)]
+        pg.chunks.delete(gone)
+        assert not copy_in_use(pg)
+        found = [c.id for c, _ in pg.lexical.search("When is salary paid?", 10)]
+        assert found and not set(found) & set(gone)
+        pg.lexical.copy.refresh()
+        assert copy_in_use(pg)
+        assert [c.id for c, _ in pg.lexical.search("When is salary paid?", 10)] == found
+
+
+def copy_in_use(index: PgIndex) -> bool:
+    """Whether a search of `index` now scores from its copy of the postings."""
+    with index.db.transaction() as conn:
+        return index.lexical.copy.current(conn) is not None
+
+
+def ranks_as_embedded(embedded: Index, pg: PgIndex) -> None:
+    questions = [
+        "When is salary paid?",
+        "Which boat is used for sea trials?",
+        "How many weeks of parental leave do employees get?",
+        "远程办公的规定是什么",
+        "price of the sensor",
+    ]
+    for question in questions:
+        want = [(c.id, s) for c, s in embedded.lexical.search(question, 10)]
+        got = [(c.id, s) for c, s in pg.lexical.search(question, 10)]
+        assert [i for i, _ in got] == [i for i, _ in want], question
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-9)
+    docs = [d.abs_path for d in embedded.catalog.documents()][:3]
+    within = embedded.lexical.search_documents("policy", 5, docs)
+    assert [c.id for c, _ in pg.lexical.search_documents("policy", 5, docs)] == [
+        c.id for c, _ in within
+    ]
+    assert pg.lexical.word_rarity(["salary", "the"]) == pytest.approx(
+        embedded.lexical.word_rarity(["salary", "the"])
+    )
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -235,7 +263,7 @@ def test_doctor_checks_both_servers(shared: Settings, tmp_path: Path, docs: Path
     assert run_cli(env, "ingest", "--quiet", str(docs)).returncode == 0
     servers = json.loads(run_cli(env, "doctor", "--json").stdout)["servers"]
     assert servers["documents"] == 10 and servers["chunks"] > 20
-    assert servers["schema_version"] == "2 (current)"
+    assert servers["schema_version"] == f"{SCHEMA_VERSION} (current)"
     assert servers["chroma"].startswith(f"server 127.0.0.1:{shared.chroma_port}: reachable")
     assert PASSWORD not in json.dumps(servers)
 
@@ -244,7 +272,8 @@ def test_a_schema_of_an_older_version_is_upgraded_in_place(
     shared: Settings,
     postgres: PostgresServer,
 ) -> None:
-    """Version 1 had no `chunks.length` and no `claims.finished`, and recorded no version."""
+    """Version 1 had no `chunks.length` and no `claims.finished`, and recorded no version;
+    before 3, no named roots."""
     db = Database(postgres.url, shared.index, create=False)
     with db.transaction() as conn:
         conn.execute(f'CREATE SCHEMA "{db.schema}"')
@@ -257,7 +286,10 @@ def test_a_schema_of_an_older_version_is_upgraded_in_place(
     with PgIndex(shared.store) as index:
         assert [d.source for d in index.catalog.documents()] == ["a.txt"]
         facts = index.db.describe()
-        assert facts["schema_version"] == "2 (current)"
+        assert facts["schema_version"] == f"{SCHEMA_VERSION} (current)"
+        # its documents' folder named as a root in place, keys unchanged (version 3)
+        assert index.catalog.named_roots() == {"docs": ("/docs", "")}
+        assert index.catalog.documents()[0].abs_path == "/docs/a.txt"
         with index.db.transaction() as conn:
             columns = conn.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "

@@ -182,19 +182,19 @@ async def test_answer_sources_passage_open_and_copy(
         assert "20th" in view.text and not view.failed
         table = app.query_one(SourcesTable)
         files = [s.chunk.source for s in table.sources]
-        assert table.row_count == len(files) >= 2 and files[0] == "faq.txt"
-        # selecting a source shows its passage, the supporting quote highlighted
+        # the FAQ's answer alone: the handbook's and memo's salary sentences answer no "when"
+        assert table.row_count == len(files) == 1 and files == ["faq.txt"]
+        # the source shows its passage, the supporting quote (the answer and the rule that
+        # follows it, without the FAQ's "A:") highlighted
         passage = app.query_one(PassageView)
         table.focus()
-        await pilot.press("down")
-        assert passage.border_title == f"[2] {table.sources[1].chunk.location()}"
-        await pilot.press("up")
         assert passage.border_title == f"[1] {table.sources[0].chunk.location()}"
         content = passage_text(app).visual
         assert "Salary is paid on the 20th" in str(content)
         quoted = [s for s in getattr(content, "spans", []) if s.style == QUOTE_STYLE]
-        assert [str(content)[s.start : s.end] for s in quoted] == [
-            "A: Salary is paid on the 20th of each month."
+        assert [" ".join(str(content)[s.start : s.end].split()) for s in quoted] == [
+            "Salary is paid on the 20th of each month. If the 20th falls on a weekend or a "
+            "public holiday, it is paid on the last working day before."
         ]
         # `o` hands the file to $PAGER; a headless terminal cannot, and says so
         messages: list[str] = []
@@ -208,6 +208,16 @@ async def test_answer_sources_passage_open_and_copy(
         assert f"[1] {first.chunk.location(first.chunk.quote_lines(first.quote))}" in app.clipboard
         status = str(app.query_one("#status", Static).visual)
         assert "extractive mode" in status and "10 docs" in status and "ctx: " in status
+        # two quotes of one passage: two rows, each with its own lines; moving selects each
+        await ask(pilot, "How long is parental leave?")
+        sources = table.sources
+        assert len(sources) >= 2 and sources[0].chunk.page == sources[1].chunk.page == 3
+        assert table.get_row_at(0)[3] != table.get_row_at(1)[3]
+        table.focus()
+        await pilot.press("down")
+        assert passage.border_title == f"[2] {sources[1].chunk.location()}"
+        await pilot.press("up")
+        assert passage.border_title == f"[1] {sources[0].chunk.location()}"
 
 
 @pytest.mark.anyio
@@ -445,9 +455,13 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await ask(pilot, question)
-        shown = app.query_one(SourcesTable).sources
+        table = app.query_one(SourcesTable)
+        shown = table.sources
         answered = app.exchanges[-1].answer_view.text
+        lines = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
     assert asked["contexts"] and answered == asked["answer"]
+    # each quote's own lines, as `ask` lists them (two quotes of one passage differ)
+    assert lines == ["{}-{}".format(*c["quote_lines"]) for c in asked["citations"]]
     assert [
         (s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end]) for s in shown
     ] == [(c["source"], c["page"], c["lines"]) for c in asked["contexts"]]

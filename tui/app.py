@@ -244,7 +244,7 @@ class ChatApp(App[None]):
 
     @on(SourcesTable.OpenRequested)
     def open_source(self, event: SourcesTable.OpenRequested) -> None:
-        problem = open_in_viewer(self, event.source)
+        problem = open_in_viewer(self, event.source, self.info.paths if self.info else None)
         if problem:
             self.notify(problem, severity="warning")
 

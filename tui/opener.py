@@ -13,12 +13,15 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported
 
 from localqa.answering.conversations import Source
 from localqa.schema import Chunk
+
+if TYPE_CHECKING:
+    from localqa.store.roots import PathMap
 
 # Formats a pager can show as they are; anything else (PDF, Office, EPUB) needs a viewer.
 TEXT_SUFFIXES = frozenset(
@@ -100,7 +103,7 @@ def quote_line(chunk: Chunk, quote: str) -> int:
     return chunk.quote_lines(quote)[0]
 
 
-def extract_view(source: Source, folder: Path) -> tuple[Path, int]:
+def extract_view(source: Source, folder: Path, where: str = "") -> tuple[Path, int]:
     """A text file in `folder` with the cited text as localqa extracted it, the quote
     marked, and the line to open it at: for PDFs and other formats with no viewer here."""
     chunk = source.chunk
@@ -116,7 +119,7 @@ def extract_view(source: Source, folder: Path) -> tuple[Path, int]:
     header = [
         f"{chunk.location()} (text as extracted by localqa; lines {chunk.line_start}-"
         f"{chunk.line_end} of that {chunk.kind}, the quote marked {' '.join(QUOTE_MARKS)})",
-        f"file: {chunk.abs_path}",
+        f"file: {where or chunk.abs_path}",
         "",
     ]
     path = folder / f"{Path(chunk.source).name}.{chunk.kind}{chunk.page}.txt"
@@ -124,17 +127,18 @@ def extract_view(source: Source, folder: Path) -> tuple[Path, int]:
     return path, len(header) + quote_at
 
 
-def open_in_viewer(app: App[Any], source: Source) -> str | None:
-    """Show the source's file; a message for the user when that is not possible. A pager
-    takes over the terminal, so the app suspends while it runs."""
-    path = Path(source.chunk.abs_path)
+def open_in_viewer(app: App[Any], source: Source, paths: PathMap | None = None) -> str | None:
+    """Show the source's file, where it is on this machine (`paths`: the index's roots
+    and where `source_roots` mounts them); a message for the user when that is not
+    possible. A pager takes over the terminal, so the app suspends while it runs."""
+    path = Path(paths.local(source.chunk.abs_path) if paths else source.chunk.abs_path)
     if not path.is_file():
         return f"{path} is no longer there; re-run `localqa ingest` to refresh the index."
     line = quote_line(source.chunk, source.quote)
     command = view_command(path, line, page=source.chunk.page)
     if command is None:  # no viewer for this format: its text as localqa read it
         folder = Path(tempfile.mkdtemp(prefix="localqa-view-"))
-        shown, at = extract_view(source, folder)
+        shown, at = extract_view(source, folder, str(path))
         command = _pager(os.environ, shown, at)
     if command is None:
         return "Nothing here can open files: set $PAGER, or install xdg-open."

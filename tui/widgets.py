@@ -177,15 +177,17 @@ class SourcesTable(DataTable[str]):
 
     def show(self, sources: Sequence[Source]) -> None:
         self.sources = tuple(sources)
+        # the quote's own lines (the passage's when none): two quotes of one passage differ
+        lines = [s.chunk.quote_lines(s.quote) for s in self.sources]
         rows = [
             (
                 f"[{s.number}]",
                 terminal_safe(s.chunk.source, one_line=True),
                 str(s.chunk.page),
-                f"{s.chunk.line_start}-{s.chunk.line_end}",
+                f"{first}-{last}",
                 "—" if s.score is None else f"{s.score:.2f}",
             )
-            for s in self.sources
+            for s, (first, last) in zip(self.sources, lines, strict=True)
         ]
         # Columns are rebuilt with widths fitted to the rows: auto-sized columns left the
         # header drawn at its old widths now and then, after the rows had changed.

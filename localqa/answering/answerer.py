@@ -77,8 +77,14 @@ class Answer:
     @property
     def instruction_sources(self) -> tuple[int, ...]:
         """The numbers (1-based, as `contexts` counts them) of the passages that address the
-        model (localqa/injection.py)."""
-        return tuple(n for n, c in enumerate(self.contexts, 1) if addresses_model(c.text))
+        model (localqa/injection.py), each passage once: two quotes of one passage are two
+        contexts (quoting.py), the first one counted."""
+        first = {c.id: n for n, c in reversed(list(enumerate(self.contexts, 1)))}
+        return tuple(
+            n
+            for n, c in enumerate(self.contexts, 1)
+            if first[c.id] == n and addresses_model(c.text)
+        )
 
     @property
     def unsupported(self) -> list[str]:
@@ -283,7 +289,10 @@ class Answerer:
         )
         started = time.perf_counter()
         weights = word_weights(question, [c.chunk for c in contexts], self._rarity)
-        extract = extract_answer(question, contexts, checker, weights=weights)
+        neighbours = self._retriever.index.chunks.neighbours
+        extract = extract_answer(
+            question, contexts, checker, weights=weights, neighbours=neighbours
+        )
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return extract
 
@@ -328,7 +337,7 @@ class Answerer:
         """A whole-document question (answering/whole.py): every chunk of the documents
         it names (else of the best-matching one) read; quoted, or, with a model, the
         chunks of those quotes are its sources."""
-        from localqa.answering.whole import read_whole
+        from localqa.answering.whole import quoted_passages, read_whole
 
         started = time.perf_counter()
         budget = self._settings.answering.whole_document_seconds
@@ -346,7 +355,7 @@ class Answerer:
             return
         quotes = tuple(c.quote for c in found.citations)
         extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
-        results = [ScoredChunk(chunk, 1.0) for chunk in dict.fromkeys(contexts)]
+        results = [ScoredChunk(chunk, 1.0) for chunk in quoted_passages(found.citations)]
         checker = SupportChecker(self._embedder)
         yield from self._generate(
             _Generation(question, history, results, extract, checker, timings, stop)

@@ -10,6 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from localqa.answering.claims import (
+    added_words,
+    claim_text,
+    only_preamble,
+    share_added,
+    wrong_life_date,
+)
 from localqa.answering.facts import (
     Facts,
     evidence_facts,
@@ -20,6 +27,7 @@ from localqa.answering.facts import (
     without,
 )
 from localqa.answering.polarity import contradicts
+from localqa.answering.rows import wrong_row
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
 from localqa.sentences import split_sentences
@@ -32,6 +40,9 @@ MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 LEXICAL_SUPPORTED = 0.5
 SEMANTIC_SUPPORTED = 0.65
 MIN_CLAIM_WORDS = 3
+# Evidence holding less than this share of the words a claim adds to its question
+# (claims.py) does not state what the claim says the answer is.
+MIN_ADDED_SHARE = 0.3
 # A sentence about the sources rather than the world ("The source you provided is a
 # reference to the Normans.txt file", SmolLM2-135M): it makes no claim to check, and its
 # words are all in the sources. Not "Based on the sources, X is Y": that claims X is Y.
@@ -154,13 +165,19 @@ class SupportChecker:
         said: str = "",
         window: bool = True,
         subject: frozenset[str] = frozenset(),
+        added: frozenset[str] = frozenset(),
+        question: str = "",
     ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
         agreement, held back when it lacks a number or name the claim states (`facts`;
         default: all the claim states) or contradicts what is `said` (default: the claim),
         and when neither it nor a sentence beside it names any of `subject` (the names a
         short answer's question asks about: "10 years." to "How long is a Senator's
-        term?" is not stated by a census clause's "ten Years")."""
+        term?" is not stated by a census clause's "ten Years"), and when it (with the
+        sentences beside it) holds less than MIN_ADDED_SHARE of the words the claim adds to
+        its question (`added`: claims.py), or states them only in a table row other than
+        the one the `question` picks out (rows.py), or states the claim's year as the
+        other end of a life's dates ("(1641-1679)", asked when he died: claims.py)."""
         sentences = split_sentences(chunk.text) or [chunk.text]
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
@@ -170,6 +187,13 @@ class SupportChecker:
             score = held_back(a, facts, said or claim, s, around if window else "")
             if subject and not subject & evidence_facts(around).words:
                 score = min(score, LEXICAL_SUPPORTED / 2)  # about something else
+            share = share_added(added, around if window else s)
+            if share < MIN_ADDED_SHARE:  # it says what the question says, not the answer
+                score = min(score, LEXICAL_SUPPORTED * share)
+            if wrong_row(s, chunk.text, question, added):  # another row's value
+                score = min(score, LEXICAL_SUPPORTED / 2)
+            if wrong_life_date(facts.numbers, question, around):  # born, asked when died
+                score = min(score, LEXICAL_SUPPORTED / 2)
             scores.append((s, score))
         return scores
 
@@ -181,11 +205,13 @@ class SupportChecker:
         said: str = "",
         window: bool = True,
         subject: frozenset[str] = frozenset(),
+        added: frozenset[str] = frozenset(),
+        question: str = "",
     ) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score. `window`: the
         claim's facts may be in the sentences beside it too (a claim may join two); a
         bare answer ("3.") states one fact, which its own sentence must hold."""
-        scores = self.sentence_scores(claim, chunk, facts, said, window, subject)
+        scores = self.sentence_scores(claim, chunk, facts, said, window, subject, added, question)
         return max(scores, key=lambda pair: pair[1])
 
 
@@ -214,8 +240,10 @@ def check_answer(
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
         judged = unlisted(claim)  # a list item's "2." is no number it states
-        if ABOUT_THE_SOURCES.match(judged):
+        if ABOUT_THE_SOURCES.match(judged) or only_preamble(judged):
             continue  # "The source you provided is a reference to ...": no claim to check
+        judged = claim_text(judged)  # "The answer is: 50,000" claims "50,000"
+        added = added_words(judged, question) if question else frozenset()
         facts = facts_of(judged)
         short = len(content_words(judged)) < MIN_CLAIM_WORDS
         # what a bare answer is about: the names its question asks about
@@ -229,7 +257,9 @@ def check_answer(
         if question:
             facts = without(facts, question)
         evidence = {
-            n: checker.best_evidence(judged, sources[n - 1], facts, claim, not short, subject)
+            n: checker.best_evidence(
+                judged, sources[n - 1], facts, claim, not short, subject, added, question
+            )
             for n in cited or range(1, len(sources) + 1)
         }
         best = max(evidence, key=lambda n: (evidence[n][1], n not in instructions), default=0)

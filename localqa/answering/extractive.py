@@ -3,15 +3,26 @@ chunks, quoted verbatim with the same citations a generated answer gets."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from localqa.answering.asked import asked_kind, gives
 from localqa.answering.citations import Citation, SupportChecker
+from localqa.answering.quoting import (
+    Neighbours,
+    Quoted,
+    cite_each,
+    completed,
+    quote_lines,
+    unlabelled,
+    without_repeats,
+)
 from localqa.injection import in_instructions
 from localqa.retrieval.scoring import term_weights, weighted_support, word_set
-from localqa.schema import ScoredChunk
+from localqa.schema import Chunk, ScoredChunk
 from localqa.sentences import is_title, sentence_units
-from localqa.text import cjk_share, content_words, unlisted
+from localqa.text import cjk_share, content_words, words
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.
@@ -21,6 +32,19 @@ MIN_RELEVANCE = 0.25
 RANK_STEP = 0.01
 # Sentences scored with embeddings per question; the rest share too few of its words.
 SHORTLIST = 12
+# Added to a sentence's rank when it states the kind of fact the question asks for (a
+# number for "how many", a name for "who": asked.py), tuned on SQuAD 2.0 dev
+# (docs/BENCHMARKS-LOG.md, "Extractive quotes").
+KIND_BONUS = 0.1
+# A sentence after the first quote, in its paragraph, that starts so goes on with it:
+# "If the 20th falls on a weekend ..., it is paid on the last working day before."
+# A quote from another document than the best quote's is kept only when it is at least this
+# close in meaning to the question as the closest quote (MiniLM cosine, as a share): on the
+# fixed SQuAD sample 1 of 80 such quotes held the answer, and over sample_docs they were
+# the off-topic ones ("Reimbursement is paid with the next salary run" for "When is salary
+# paid?"). Quotes of the best quote's document stay: they hold the answer 14% of the time.
+OTHER_DOCUMENT = 0.85
+CONTINUES = frozenset("if unless otherwise except however but when where".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +72,20 @@ def extract_answer(
     checker: SupportChecker,
     sentences: int = 3,
     weights: dict[str, float] | None = None,
+    neighbours: Neighbours | None = None,
 ) -> Extract:
     """Rank the context sentences by how well they match the question; quote the best.
     Words count by their rarity, `weights` (word -> weight; default: rarity among the
     contexts, `term_weights`): a sentence holding the question's specific words ("technical
     services") outranks one holding its common ones ("provides services"). Only a
     shortlist, by those words, is embedded: embedding every sentence of 4,000 characters
-    took a second of a cold `ask` (docs/BENCHMARKS-LOG.md)."""
+    took a second of a cold `ask` (docs/BENCHMARKS-LOG.md). Each quote is cited on its
+    own (quoting.py); `neighbours(chunk)` (the chunks beside it on its page, from the
+    index) completes a quote cut at a chunk's edge."""
     if weights is None:
         weights = term_weights(question, [result.chunk for result in contexts])
-    units = [
-        (number, sentence, record)
+    units = [  # a FAQ's "A:" is no part of the answer
+        (number, unlabelled(sentence), record)
         for number, result in enumerate(contexts, start=1)
         for sentence, record in sentence_units(result.chunk.text) or [(result.chunk.text, False)]
     ]
@@ -71,6 +98,7 @@ def extract_answer(
         # a line addressed to the model is no answer (localqa/injection.py)
         if len(content_words(sentence)) >= 3
         and (record or not is_title(sentence))
+        and not sentence.endswith("?")  # a question (a FAQ's) answers nothing
         and not in_instructions(sentence, contexts[number - 1].chunk.text)
     ]
     # none qualifies: the answer says so, with the best passages all the same
@@ -80,7 +108,7 @@ def extract_answer(
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
     scored, relevance = _score(question, candidates[:SHORTLIST], checker)
-    nearest = tuple(_cite(scored[:sentences], contexts))
+    nearest = cite_each(_quoted(scored[:sentences], contexts))
     if not quotable:  # titles and fragments answer nothing: abstain, showing them
         relevance = 0.0
     picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE] if quotable else []
@@ -92,16 +120,13 @@ def extract_answer(
         return Extract(
             NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest, candidates=shortlisted
         )
-    # renumber so the answer's [n] and its contexts list only the chunks quoted
-    renumber = _renumber(picked)
-    lines = [LABEL] + [
-        f"- {unlisted(sentence)} [{renumber[number]}]" for _, number, sentence in picked
-    ]  # a list item's own dash or number is not doubled; the sources below quote it whole
-    quotes = tuple(sentence for _, _, sentence in picked)
-    citations = _cite(picked, contexts)
-    return Extract(
-        "\n".join(lines), citations, True, quotes, relevance, nearest, shortlisted, crossed
-    )
+    picked = _on_topic(question, picked, contexts, checker)
+    quoted = without_repeats([completed(q, neighbours) for q in _quoted(picked, contexts)])
+    quoted[0] = _continued(quoted[0])
+    text = "\n".join([LABEL, *quote_lines(quoted)])
+    quotes = tuple(q.text for q in quoted)
+    citations = list(cite_each(quoted))
+    return Extract(text, citations, True, quotes, relevance, nearest, shortlisted, crossed)
 
 
 def crosses_script(question: str, sentence: str) -> bool:
@@ -121,6 +146,10 @@ def _score(
     texts = [sentence for _, sentence, _ in shortlist]
     support = checker.agreement(question, texts)
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
+    kind = asked_kind(question)
+    if kind is not None:  # the sentence holding the kind of fact asked for comes first
+        bonus = [KIND_BONUS * gives(kind, t, question) for t in texts]
+        ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
     scored = [
         (rank - RANK_STEP * number, alike - RANK_STEP * number, number, sentence)
         for (number, sentence, _), alike, rank in zip(shortlist, support, ranking, strict=True)
@@ -129,23 +158,57 @@ def _score(
     return [(alike, n, sentence) for _, alike, n, sentence in scored], max(support, default=0.0)
 
 
-def _renumber(picked: Sequence[tuple[float, int, str]]) -> dict[int, int]:
-    """Context number -> citation number, in the order the picked sentences first cite."""
-    renumber: dict[int, int] = {}
-    for _, number, _ in picked:
-        renumber.setdefault(number, len(renumber) + 1)
-    return renumber
-
-
-def _cite(
+def _quoted(
     picked: Sequence[tuple[float, int, str]], contexts: Sequence[ScoredChunk]
-) -> list[Citation]:
-    """One citation per context the picked (score, context number, sentence) quote, with
-    its best sentence, numbered as `_renumber` does."""
-    renumber = _renumber(picked)
-    citations: dict[int, Citation] = {}
-    for score, number, sentence in picked:
-        new = renumber[number]
-        if new not in citations:
-            citations[new] = Citation(new, contexts[number - 1].chunk, sentence, score)
-    return [citations[n] for n in sorted(citations)]
+) -> list[Quoted]:
+    """The picked (score, context number, sentence), each with the chunk it is in."""
+    return [
+        Quoted(contexts[number - 1].chunk, sentence, False, score)
+        for score, number, sentence in picked
+    ]
+
+
+def _on_topic(
+    question: str,
+    picked: Sequence[tuple[float, int, str]],
+    contexts: Sequence[ScoredChunk],
+    checker: SupportChecker,
+) -> list[tuple[float, int, str]]:
+    """The picked (score, context number, sentence), best first, less those of another
+    document than the first's that are further in meaning from the question than
+    OTHER_DOCUMENT times the closest of them (word agreement says nothing here: each holds
+    the question's words). Without an embedder every one is kept."""
+    meaning = checker.agreement(question, [s for _, _, s in picked], [0.0] * len(picked))
+    first = contexts[picked[0][1] - 1].chunk.abs_path
+    return [
+        p
+        for p, close in zip(picked, meaning, strict=True)
+        if contexts[p[1] - 1].chunk.abs_path == first or close >= OTHER_DOCUMENT * max(meaning)
+    ]
+
+
+def _continued(quoted: Quoted) -> Quoted:
+    """The quote and the sentence after it in its paragraph, where that sentence goes on
+    with it (it starts with a word of CONTINUES: a condition, an exception): the rule
+    that follows a FAQ's answer is part of the answer."""
+    following = _next_sentence(quoted.chunk, quoted.text)
+    if following is None or not set(words(following)[:1]) & CONTINUES:
+        return quoted
+    return Quoted(quoted.chunk, f"{quoted.text} {following}", quoted.record, quoted.score)
+
+
+def _next_sentence(chunk: Chunk, sentence: str) -> str | None:
+    """The sentence after `sentence` in `chunk`'s text, in the same paragraph (no blank
+    line or list item between); None at the paragraph's or chunk's end."""
+    pattern = r"\s+".join(map(re.escape, sentence.split()))
+    found = re.search(pattern, chunk.text) if pattern else None
+    if found is None:
+        return None
+    rest = chunk.text[found.end() :]
+    paragraph = re.split(r"\n\s*\n", rest, maxsplit=1)[0]
+    units = sentence_units(paragraph)
+    if not units or units[0][1] or not paragraph.lstrip()[:1].strip():
+        return None
+    following = units[0][0]
+    # the sentence is whole in this chunk: it ends before the chunk does
+    return following if len(units) > 1 or paragraph != rest else None

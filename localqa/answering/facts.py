@@ -56,6 +56,12 @@ NOT_NAMES = frozenset(
     however also in on at by for from to of with as and but or so if""".split()
 )
 CLAIM_THRESHOLD = 3.0  # text2num: isolated number words up to this stay words
+# "one" as a pronoun, not a number: "one needs to show only that ...", "one can see".
+PRONOUN_ONE = re.compile(
+    r"\bone(?=\s+(?:can|cannot|could|may|might|must|needs?|should|would|will|shall|has|had|"
+    r"does|did|finds?|sees?|gets?|wants?|knows?|another)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +213,15 @@ def facts_of(text: str, threshold: float = CLAIM_THRESHOLD, first_is_name: bool 
     return Facts(frozenset(scaled), frozenset(unscaled | scaled), frozenset(names), quantities)
 
 
+def without_pronoun_one(text: str) -> str:
+    """`text` with "one" as a pronoun ("one needs to show") written "someone": no number."""
+    return PRONOUN_ONE.sub("someone", text)
+
+
 def evidence_facts(evidence: str) -> Facts:
-    """What the evidence states, every number word counted (module docstring), and all
-    its words (stemmed), since a claim's name may be any word of it."""
-    digits = spelt_as_digits(evidence, 0.0)
+    """What the evidence states, every number word counted (module docstring) but "one"
+    as a pronoun, and all its words (stemmed), since a claim's name may be any word of it."""
+    digits = spelt_as_digits(without_pronoun_one(evidence), 0.0)
     scaled = _values(digits)
     unscaled = _values(fold(evidence))
     every = {stem(m.group()) for m in TOKEN.finditer(digits)}

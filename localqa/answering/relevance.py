@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from localqa.answering.asked import asked_kind, gives
+from localqa.answering.claims import META_WORDS, claim_text
 from localqa.answering.facts import facts_of, without
 from localqa.text import content_words
 
@@ -81,8 +82,10 @@ def _same(a: str, b: str) -> bool:
 
 
 def restates(sentence: str, question: str) -> bool:
-    """True when the sentence has no content word the question lacks."""
-    return content_words(sentence) <= content_words(question)
+    """True when the sentence has no content word the question lacks, its preamble and
+    words about answering aside ("The answer to this question is that the input is a
+    graph." restates "What kind of graph is an input?")."""
+    return content_words(claim_text(sentence)) - META_WORDS <= content_words(question)
 
 
 def next_to(a: str, b: str, passages: Sequence[str]) -> bool:

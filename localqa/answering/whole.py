@@ -14,18 +14,23 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from localqa.answering.citations import Citation
+from localqa.answering.quoting import Quoted, cite_each, quote_lines
 from localqa.answering.whole_question import WholeQuestion
+from localqa.answering.whole_reading import Reading, read_document
 from localqa.schema import Chunk
-from localqa.sentences import is_title, sentence_units
+from localqa.sentences import is_title
 from localqa.store.base import IndexReader
 from localqa.text import content_words, unlisted, words
 
 # Sentences a summary quotes: about the square root of the document's, within these.
 SUMMARY_MIN, SUMMARY_MAX = 3, 10
+# Beyond one sentence per section: a sectioned memo of 16 sentences said its five parts
+# in five, and left out its one deadline
+SECTION_EXTRA = 1
 LIST_MAX = 30
 CHANGES_MAX = 15
 # Word overlap (Jaccard) of two sentences that say the same thing, one changed.
@@ -34,34 +39,24 @@ _TIME_WORDS = frozenset(
     "deadline deadlines date dates due when day days time timeline milestone milestones "
     "period periods term terms".split()
 )
+_NUMBER_WORD = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_UNIT = r"(?:days?|weeks?|months?|quarters?|years?)"
 _WHEN = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
     r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
     r"|\bwithin\s+\w+\s+(?:business\s+|working\s+|calendar\s+)?(?:hours?|days?|weeks?|months?|years?)\b"
-    r"|\bno\s+later\s+than\b|\bdeadline\b|\bdue\b",
+    r"|\bno\s+later\s+than\b|\bdeadline\b|\bdue\b|\bat\s+the\s+latest\b"
+    # "expire after one year", "reviewed every year", "each calendar month", "annually"
+    rf"|\bafter\s+{_NUMBER_WORD}\s+(?:full\s+|calendar\s+|working\s+)?{_UNIT}\b(?!\s+of\b)"
+    rf"|\b(?:every|each)\s+(?:other\s+|calendar\s+|financial\s+|working\s+)?{_UNIT}\b"
+    r"|\b(?:annually|yearly|quarterly)\b"
+    # a month on its own ("in November"), capitalised; May only after a word of time
+    r"|(?-i:\b(?:January|February|March|April|June|July|August|September|October|November"
+    r"|December)\b)"
+    r"|(?-i:\b(?:in|by|until|before|after|since|from|of|each|every|next|last)\s+May\b)",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Quoted:
-    """One sentence (or record) of a document and the chunk it stands in."""
-
-    chunk: Chunk
-    text: str
-    record: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """A document's sentences in order, each once (chunks overlap), and how much of the
-    document was read (chunks) before the time budget ran out."""
-
-    source: str
-    sentences: tuple[Quoted, ...]
-    chunks_read: int
-    chunks_total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +67,6 @@ class WholeAnswer:
     text: str
     citations: tuple[Citation, ...]
     found: bool
-
-
-def read_document(source: str, chunks: Sequence[Chunk], deadline: float) -> Reading:
-    """The sentences of `chunks` (one document's, in order) read until `deadline`
-    (time.monotonic() seconds)."""
-    seen: set[str] = set()
-    found: list[Quoted] = []
-    for read, chunk in enumerate(chunks):
-        if time.monotonic() > deadline:
-            return Reading(source, tuple(found), read, len(chunks))
-        for text, record in sentence_units(chunk.text):
-            key = " ".join(words(text))
-            if key and key not in seen and len(content_words(text)) >= 2:
-                seen.add(key)
-                found.append(Quoted(chunk, text, record))
-    return Reading(source, tuple(found), len(chunks), len(chunks))
 
 
 def read_whole(
@@ -121,25 +100,62 @@ def answer_whole(asked: WholeQuestion, readings: Sequence[Reading], budget_s: fl
         for r in readings
         if r.chunks_read < r.chunks_total
     ]
-    citations = tuple(Citation(n, q.chunk, q.text, 1.0) for n, q in enumerate(quoted, start=1))
-    return WholeAnswer("\n".join(lines + unread), citations, bool(quoted))
+    return WholeAnswer("\n".join(lines + unread), cite_each(quoted), bool(quoted))
+
+
+def quoted_passages(citations: Sequence[Citation]) -> list[Chunk]:
+    """The passages a model is given for a whole-document answer: each quote's chunk cut
+    to the lines the quote spans (page text as it is, so citations find their quotes),
+    each once, in the quotes' order. Whole chunks let a small model's budget hold one or
+    two of them, so its answer rested on the document's first page only."""
+    passages: dict[tuple[str, int, int], Chunk] = {}
+    for citation in citations:
+        chunk = citation.chunk
+        first, last = chunk.quote_lines(citation.quote)
+        lines = chunk.text.split("\n")
+        head = "\n".join(lines[: first - chunk.line_start])
+        start = len(head) + 1 if first > chunk.line_start else 0
+        text = "\n".join(lines[first - chunk.line_start : last - chunk.line_start + 1])
+        key = (chunk.id, first, last)
+        passages.setdefault(
+            key,
+            replace(
+                chunk,
+                text=text,
+                line_start=first,
+                line_end=last,
+                char_start=chunk.char_start + start,
+                char_end=chunk.char_start + start + len(text),
+            ),
+        )
+    return list(passages.values())
 
 
 def summary_sentences(reading: Reading) -> list[Quoted]:
     """SumBasic (Nenkova and Vanderwende, 2005): the sentence whose words are the most
     frequent in the document, then again with the words already said counting less;
-    returned in document order."""
-    pool = [q for q in reading.sentences if not q.record and not is_title(q.text)]
-    pool = [q for q in pool if len(content_words(q.text)) >= 4] or list(reading.sentences)
+    while a section (whole_reading.py: between headings) has no sentence chosen, the
+    choice is among those sections' only, so the summary covers every part of the
+    document before it says more of one. Headings and records are not summary sentences.
+    Returned in document order."""
+    pool = [q for q in reading.sentences if not q.record and not q.heading and not is_title(q.text)]
+    pool = [q for q in pool if len(content_words(q.text)) >= 4] or [
+        q for q in reading.sentences if not q.heading
+    ]
     said = [content_words(q.text) for q in pool]
     counts = Counter(w for ws in said for w in ws)
     total = sum(counts.values()) or 1
     weight = {w: c / total for w, c in counts.items()}
-    size = min(SUMMARY_MAX, max(SUMMARY_MIN, round(math.sqrt(len(reading.sentences)))))
+    sections = {q.section for q in pool}
+    size = round(math.sqrt(len(reading.sentences)))
+    size = min(SUMMARY_MAX, max(SUMMARY_MIN, size, len(sections) + SECTION_EXTRA))
     chosen: list[int] = []
     while len(chosen) < min(size, len(pool)):
+        left = [i for i in range(len(pool)) if i not in chosen]
+        covered = {pool[i].section for i in chosen}
+        left = [i for i in left if pool[i].section not in covered] or left
         best = max(
-            (i for i in range(len(pool)) if i not in chosen),
+            left,
             key=lambda i: sum(weight[w] for w in said[i]) / len(said[i]) if said[i] else 0.0,
         )
         chosen.append(best)
@@ -154,7 +170,7 @@ def _summary(reading: Reading) -> tuple[list[str], list[Quoted]]:
         f"{reading.source} in {len(picked)} of its {len(reading.sentences)} sentences, "
         "in document order (quotes, not a written summary):"
     )
-    return [head] + [f"- {unlisted(q.text)} [{n}]" for n, q in enumerate(picked, start=1)], picked
+    return [head, *quote_lines(picked)], picked
 
 
 def listed_sentences(reading: Reading, target: frozenset[str]) -> list[Quoted]:
@@ -165,8 +181,11 @@ def listed_sentences(reading: Reading, target: frozenset[str]) -> list[Quoted]:
     return [
         q
         for q in reading.sentences
-        if {_singular(w) for w in content_words(q.text)} & stems
-        or (timely and _WHEN.search(q.text))
+        if not q.heading
+        and (
+            {_singular(w) for w in content_words(q.text)} & stems
+            or (timely and not q.field and _WHEN.search(q.text))  # a memo's date is none
+        )
     ][:LIST_MAX]
 
 
@@ -176,7 +195,7 @@ def _listing(reading: Reading, target: frozenset[str]) -> tuple[list[str], list[
     if not picked:
         return [f"Nothing in {reading.source} mentions {asked}."], []
     head = f"What {reading.source} says of {asked}: {len(picked)} passages, in document order:"
-    return [head] + [f"- {unlisted(q.text)} [{n}]" for n, q in enumerate(picked, start=1)], picked
+    return [head, *quote_lines(picked)], picked
 
 
 def _singular(word: str) -> str:

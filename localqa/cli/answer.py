@@ -24,7 +24,6 @@ from localqa.text import terminal_safe
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from localqa.answering.answerer import Answer
     from localqa.answering.conversations import Source
     from localqa.answering.presentation import Presentation
     from localqa.schema import IndexedDocument
@@ -52,6 +51,8 @@ def print_shown(shown: Presentation) -> None:
         if shown.replaced:
             typer.echo(shown.because)
         typer.echo(terminal_safe(shown.text), nl=False)
+    elif shown.answer.mode == "generative" and not shown.answer.text.strip():
+        typer.echo("(the model wrote no answer)", nl=False)
     typer.echo("")
     print_sources(cited(shown.sources), "Nearest passages:" if shown.nearest else "Sources:")
     for sentence in shown.unsupported:
@@ -62,9 +63,12 @@ def print_shown(shown: Presentation) -> None:
         print_sources(cited(shown.under_sources), "Sources of these quotes:")  # numbered apart
 
 
-def report_diagnostics(answer: Answer) -> None:
+def report_diagnostics(shown: Presentation) -> None:
+    """How the answer was made, on stderr: the mode, the sources, and for a model's answer
+    what became of it (shown, shown with quotes under it, or replaced by them)."""
     sys.stdout.flush()  # the answer first, then the diagnostics, even on one terminal
     err = sys.stderr
+    answer = shown.answer
     if answer.abstained:
         print(
             f"[{answer.mode}] abstained: no passage matches the question closely enough "
@@ -87,20 +91,40 @@ def report_diagnostics(answer: Answer) -> None:
         f"prompt layout: {answer.layout} ({answer.layout_reason}); stopped: {answer.finish_reason}",
         file=err,
     )
-    if not answer.grounded:
-        print("warning: not every sentence of this answer is supported by the sources", file=err)
+    if warning := _generated_warning(shown):
+        print(f"warning: {warning}", file=err)
+
+
+def _generated_warning(shown: Presentation) -> str:
+    """What the reader must know of a model's answer, "" when it stands alone: an answer
+    never written or not shown is not called unsupported (it has no sentences)."""
+    from localqa.answering.presentation import cited
+
+    answer, quotes = shown.answer, len(cited(shown.under_sources or shown.sources))
+    if shown.replaced:
+        return f"the model's answer is not shown ({shown.short_because}): {quotes} quote(s) are"
+    if not answer.text.strip():
+        return f"the model wrote no answer; {quotes} quote(s) of the sources are shown instead"
+    if not answer.checks:
+        return f"the model's answer makes no claim to check; {quotes} quote(s) are shown under it"
+    if answer.unsupported:
+        return "not every sentence of this answer is supported by the sources"
+    if shown.under is not None:
+        return f"{shown.short_because}: {quotes} quote(s) of the sources are shown under it"
+    return ""
 
 
 def show_answer(shown: Presentation) -> None:
     """After the streamed tokens: the answer as shown, then the diagnostics on stderr."""
     print_shown(shown)
-    report_diagnostics(shown.shown)
+    report_diagnostics(shown)
 
 
 def _documents(store: IndexReader, name: str) -> list[IndexedDocument]:
     from localqa.store.index import SourceNotFound
+    from localqa.store.roots import find_documents
 
-    found = store.catalog.find(name)
+    found = find_documents(store.catalog, store.paths(), name)
     if not found:
         raise SourceNotFound(f"--source {name} is not in the index; see `localqa sources`")
     return found
@@ -154,10 +178,14 @@ def ask(
     assert shown is not None  # every stream ends with Shown
     cut = answerer.question_cut(question)
     if as_json:
-        emit_json({**shown.answer.as_json(), "question_cut": cut})
+        from localqa.store.roots import localized
+
+        emit_json(localized({**shown.answer.as_json(), "question_cut": cut}, store.paths()))
     else:
         show_answer(shown)
     note_question_cut(cut)
+    if llm is None and not extractive:
+        print(f"note: {builder.no_model_found()}", file=sys.stderr)
 
 
 def note_question_cut(cut: bool) -> None:

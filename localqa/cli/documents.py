@@ -95,7 +95,8 @@ def _ingest(
     from localqa.ingest.shared import make_ingestor
     from localqa.store.open import index_exists
 
-    if not index_exists(builder.settings.store) and not any(p.expanduser().exists() for p in paths):
+    # the paths first: asking a shared index's server whether it exists costs connections
+    if not any(p.expanduser().exists() for p in paths) and not index_exists(builder.settings.store):
         settings = builder.settings.ingest
         found = scan(paths, settings.follow_outside_links, settings.exclude)
         return IngestReport(failed=found.failed)  # no index made for nothing to put in it
@@ -104,7 +105,7 @@ def _ingest(
         progress = make_progress(quiet=quiet)
         ingestor = make_ingestor(
             store,
-            builder.embedder(),
+            builder.embedder(store),
             builder.settings.ingest,
             progress,
             own_process=own,
@@ -146,7 +147,7 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
         store = stack.enter_context(builder.index())
         ingestor = Ingestor(
             store,
-            builder.embedder(),
+            builder.embedder(store, measure=False),
             builder.settings.ingest,
             own_process=own,
             never=never,
@@ -157,37 +158,35 @@ def _dry_run(builder: Builder, paths: list[Path], own: bool) -> IngestReport:
 def sources(
     index: IndexOpt = None, home: HomeOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """List the documents in the index; say which files no longer exist."""
+    """List the documents in the index; say which files no longer exist, and which are on
+    a share this machine does not reach (set source_roots to where it is mounted here)."""
+    from localqa.store.roots import listed
+
     with make_builder(config, index=index, home=home).existing_index() as store:
-        listed = [(d, d.file_missing()) for d in store.catalog.documents()]
+        paths = store.paths()
+        rows = [(d, listed(d, paths)) for d in store.catalog.documents()]
     if as_json:
-        emit_json(
-            [
-                {
-                    "path": d.source,
-                    "last_page": d.last_page,
-                    "chunks": d.chunks,
-                    "ingested_at": d.ingested_at,
-                    "abs_path": d.abs_path,
-                    "missing": gone,
-                }
-                for d, gone in listed
-            ]
-        )
+        emit_json([row for _, row in rows])
         return
-    names = Counter(d.source for d, _ in listed)
-    for d, gone in listed:
+    names = Counter(d.source for d, _ in rows)
+    for d, row in rows:
         # two documents listed under one name (a folder ingested, renamed, ingested again)
         # are told apart by their full paths
-        name = terminal_safe(d.abs_path if names[d.source] > 1 else d.source, one_line=True)
+        name = terminal_safe(row["abs_path"] if names[d.source] > 1 else d.source, one_line=True)
         counted = "1 chunk" if d.chunks == 1 else f"{d.chunks} chunks"
-        marked = "\tFILE MISSING" if gone else ""
+        marked = "\tFILE MISSING" if row["missing"] else "" if row["reachable"] else "\tUNREACHABLE"
         typer.echo(f"{name}\tlast page {d.last_page}\t{counted}\t{d.ingested_at}{marked}")
-    missing = sum(gone for _, gone in listed)
+    missing = sum(row["missing"] for _, row in rows)
+    away = sum(not row["reachable"] for _, row in rows)
     note = (
         f"; {missing} whose file no longer exists (`localqa forget --missing`)" if missing else ""
     )
-    typer.echo(f"{len(listed)} document(s){note}", err=True)
+    if away:
+        note += (
+            f"; {away} on a folder this machine does not reach (UNREACHABLE: set "
+            "source_roots to where it is mounted here)"
+        )
+    typer.echo(f"{len(rows)} document(s){note}", err=True)
 
 
 def forget(
@@ -206,14 +205,19 @@ def forget(
     config: ConfigOpt = None,
 ) -> None:
     """Remove one document's chunks from the index (or, with --missing, those of every
-    document whose file no longer exists)."""
+    document whose file no longer exists; none on a folder this machine does not reach)."""
     from localqa.store.index import SourceNotFound
+    from localqa.store.roots import find_documents
 
     if (path is None) == (not missing):
         raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
     with builder.existing_index(write=True) as store:
-        matches = store.catalog.missing() if missing else store.catalog.find(path or "")
+        paths = store.paths()
+        if missing:
+            matches = [d for d in store.catalog.documents() if paths.missing(d.abs_path)]
+        else:
+            matches = find_documents(store.catalog, paths, path or "")
         if not matches and not missing:
             raise SourceNotFound(
                 f"{path} is not in index {builder.settings.index!r}; see `localqa sources`"
@@ -222,12 +226,13 @@ def forget(
             raise CommandError(
                 f"{path} names {len(matches)} documents; nothing forgotten. Forget one by "
                 "its full path:",
-                [d.abs_path for d in matches],
+                [paths.local(d.abs_path) for d in matches],
             )
         with store.writing():
             for doc in matches:
                 store.forget(doc)
-                shown = terminal_safe(f"{doc.source} ({doc.chunks} chunks; {doc.abs_path})", True)
+                where = paths.local(doc.abs_path)
+                shown = terminal_safe(f"{doc.source} ({doc.chunks} chunks; {where})", True)
                 typer.echo(f"forgot {shown}", err=True)
         if missing:
             typer.echo(

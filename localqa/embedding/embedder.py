@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from localqa.embedding.coverage import Coverage, cjk_coverage
 from localqa.errors import LocalqaError
 from localqa.schema import Vectors
@@ -237,6 +235,8 @@ class SentenceTransformerEmbedder:
         return CPU_BATCH if model.device.type == "cpu" else GPU_BATCH
 
     def embed(self, texts: Sequence[str], *, spare_cores: int = 0) -> Vectors:
+        import numpy as np  # here, not with the module: a run that embeds nothing skips it
+
         model = self._load()
         if spare_cores or self._threads:  # untouched until the first call that shares
             self._fit_threads(spare_cores)

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from localqa.embedding.coverage import Coverage, cjk_coverage
 from localqa.embedding.onnx_export import (
     ModelLayout,
@@ -115,6 +113,8 @@ class OnnxEmbedder:
         """Unit-length float32 vectors, shape (len(texts), hidden size); texts longer than
         `max_tokens` are cut as sentence-transformers cuts them. `spare_cores`: cores that
         other work holds meanwhile, left free."""
+        import numpy as np  # here: an ingest that embeds nothing never loads it
+
         self.threads_used = max(1, self._threads - spare_cores)
         encodings = self._tokenizer(truncate=True).encode_batch(list(texts))
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
@@ -151,6 +151,8 @@ class OnnxEmbedder:
             return [part for parts in pool.map(work, range(n)) for part in parts]
 
     def _run(self, session: InferenceSession, encodings: list[Encoding]) -> Vectors:
+        import numpy as np  # here: an ingest that embeds nothing never loads it
+
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)

@@ -24,7 +24,7 @@ from localqa.embedding.coverage import dense_weight
 from localqa.retrieval.naming import named_documents
 from localqa.retrieval.packing import FocusedChunk, pack_context, widen
 from localqa.retrieval.scoring import LexicalSentenceScorer, SentenceScorer, word_set
-from localqa.schema import Chunk, ScoredChunk
+from localqa.schema import Chunk, IndexedDocument, ScoredChunk
 from localqa.store.faults import VectorStoreError
 
 if TYPE_CHECKING:
@@ -89,13 +89,15 @@ def drop_near_duplicates(
 def _near_duplicate_pairs(sets: Sequence[frozenset[str]]) -> npt.NDArray[np.bool_]:
     """near[i, j]: Jaccard(sets[i], sets[j]) >= NEAR_DUPLICATE (two empty sets count as
     one). All pairs at once as a product of word-incidence matrices: comparing the sets
-    pair by pair in Python took ~2 ms a search."""
-    columns: dict[str, int] = {}
-    held = [[columns.setdefault(word, len(columns)) for word in words] for words in sets]
-    incidence = np.zeros((len(sets), len(columns)), dtype=np.float32)
+    pair by pair in Python took ~2 ms a search. In integers, which numpy multiplies
+    itself: a float product goes to BLAS, whose threads wait for a core on a busy machine
+    (33 ms of CPU a search at load 17, 2 ms so; docs/BENCHMARKS-LOG.md)."""
+    columns = {word: i for i, word in enumerate(set().union(*sets))}
+    held = [[columns[word] for word in words] for words in sets]
+    incidence = np.zeros((len(sets), len(columns)), dtype=np.int32)
     for row, cols in enumerate(held):
-        incidence[row, cols] = 1.0
-    common = (incidence @ incidence.T).astype(np.float64)  # exact: counts < 2**24
+        incidence[row, cols] = 1
+    common = (incidence @ incidence.T).astype(np.float64)
     sizes = np.array([len(words) for words in sets], dtype=np.float64)
     union = sizes[:, None] + sizes[None, :] - common
     near: npt.NDArray[np.bool_] = common >= NEAR_DUPLICATE * union
@@ -134,6 +136,7 @@ class Retriever:
         self._sentences = sentences or LexicalSentenceScorer()
         self._reranker = reranker
         self._skipped: set[str] = set()  # why dense search was skipped, each said once
+        self._listed: tuple[int, list[IndexedDocument]] | None = None
 
     @property
     def index(self) -> IndexReader:
@@ -149,7 +152,7 @@ class Retriever:
         """Ranked chunks for the question; only from `documents` (absolute paths) when
         given, else from the documents the question names (`named_documents`), if any."""
         timings: dict[str, float] = {}
-        documents = documents or named_documents(question, self._index.catalog.documents())
+        documents = documents or named_documents(question, self._documents())
         started = time.perf_counter()
         vector = self._embedder.embed([question])[0]
         timings["embed_ms"] = _ms_since(started)
@@ -186,9 +189,25 @@ class Retriever:
         packed = pack_context(results, top_k, chars)
         return widen(packed, chars, self._index.chunks.neighbours)
 
+    def _documents(self) -> list[IndexedDocument]:
+        """The catalog's documents, read again only when another connection has committed
+        since (`data_version`): listing 2,000 documents took ~55 ms a search at load 10,
+        the stamp a fraction of a millisecond (docs/BENCHMARKS-LOG.md)."""
+        version = self._index.data_version()
+        if self._listed is None or self._listed[0] != version:
+            self._listed = (version, self._index.catalog.documents())
+        return self._listed[1]
+
     def _dense(self, vector: Vectors, documents: Sequence[str]) -> list[Chunk]:
+        # within documents: among their chunks' ids (a moved document's vectors keep the
+        # path they were embedded for: store/base.py VectorStore)
+        among = (
+            [c.id for path in documents for c in self._index.chunks.of_document(path)]
+            if documents
+            else None
+        )
         try:
-            hits = self._index.vectors.query(vector, self._candidates, documents)
+            hits = self._index.vectors.query(vector, self._candidates, among)
         except VectorStoreError as err:  # lexical search and extraction need no vectors
             if str(err) not in self._skipped:
                 self._skipped.add(str(err))

@@ -128,7 +128,8 @@ async def _answer_json(engine: Engine, body: AskRequest, shown: Presentation) ->
     """What `localqa ask --json` prints: the answer's JSON and whether the question (as
     searched) was cut for the dense search."""
     cut = await engine.question_cut(shown.answer.question, body.top_k)
-    return {**shown.answer.as_json(), "question_cut": cut}
+    answer: dict[str, Any] = engine.localized({**shown.answer.as_json(), "question_cut": cut})
+    return answer
 
 
 def _sse(event: str, data: Any) -> str:

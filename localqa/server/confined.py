@@ -23,6 +23,7 @@ from localqa.threads import OwnThread
 
 if TYPE_CHECKING:
     from localqa.store.base import IndexReader
+    from localqa.store.roots import PathMap
 
 # The index's parts, each confined the same way (localqa/store/base.py IndexReader).
 PARTS = frozenset({"catalog", "chunks", "lexical", "vectors"})
@@ -63,30 +64,24 @@ class Confined:
         return self._thread.call(fn)
 
 
-def listed(index: IndexReader) -> list[dict[str, Any]]:
-    """`index`'s documents as `localqa sources --json` lists them (on its thread)."""
-    return [
-        {
-            "path": d.source,
-            "last_page": d.last_page,
-            "chunks": d.chunks,
-            "ingested_at": d.ingested_at,
-            "abs_path": d.abs_path,
-            "missing": d.file_missing(),
-        }
-        for d in index.catalog.documents()
-    ]
+def listed(index: IndexReader, paths: PathMap) -> list[dict[str, Any]]:
+    """`index`'s documents as `localqa sources --json` lists them, with this machine's
+    paths (`paths`; on its thread)."""
+    from localqa.store.roots import listed as one
+
+    return [one(d, paths) for d in index.catalog.documents()]
 
 
-def found(index: IndexReader, names: Sequence[str]) -> list[str]:
-    """The paths of the documents `names` mean in `index` (as `listed`, or paths; on its
-    thread). Raises SourceNotFound naming the first unknown one."""
+def found(index: IndexReader, paths: PathMap, names: Sequence[str]) -> list[str]:
+    """The stored paths of the documents `names` mean in `index` (as `listed`, or paths
+    on this machine; on its thread). Raises SourceNotFound naming the first unknown one."""
     from localqa.store.index import SourceNotFound
+    from localqa.store.roots import find_documents
 
-    paths: list[str] = []
+    keys: list[str] = []
     for name in names:
-        documents = index.catalog.find(name)
+        documents = find_documents(index.catalog, paths, name)
         if not documents:
             raise SourceNotFound(f"source {name!r} is not in the index; see /v1/sources")
-        paths += [d.abs_path for d in documents]
-    return paths
+        keys += [d.abs_path for d in documents]
+    return keys

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
     from localqa.schema import ScoredChunk
     from localqa.store.base import IndexReader
+    from localqa.store.roots import PathMap
 
 T = TypeVar("T")
 SERVERS = Tuning()  # the server's own generation settings
@@ -66,6 +67,7 @@ class _Parts:
     info: PartsInfo  # as last counted
     version: int  # the index's data_version when it was (re)opened
     embedder: Embedder  # the question embedder, at the precision of the index's vectors
+    paths: PathMap  # stored document keys to this machine's paths (read with the index)
     answerers: dict[tuple[int, Tuning], Answerer] = field(default_factory=dict)
 
 
@@ -114,7 +116,9 @@ class Engine:
             self._slotted = SlottedModel(model, self.slots)
             model = cast("LanguageModel", self._slotted)
         self._model = model
-        self._parts = _Parts(index, info, index.data_version(), self._embedder(index))
+        self._parts = _Parts(
+            index, info, index.data_version(), self._embedder(index), index.paths()
+        )
 
     def _embedder(self, index: IndexReader) -> Embedder:
         """The question embedder for the precision of `index`'s vectors, kept when the
@@ -138,7 +142,9 @@ class Engine:
         parts.index.close()  # first: a Chroma client opened beside it would share its state
         index = self._builder.existing_index()
         info = self._builder.describe(index, self._model)
-        self._parts = _Parts(index, info, index.data_version(), self._embedder(index))
+        self._parts = _Parts(
+            index, info, index.data_version(), self._embedder(index), index.paths()
+        )
         return self._parts
 
     def close(self) -> None:
@@ -167,6 +173,12 @@ class Engine:
     def parts(self) -> _Parts:
         assert self._parts is not None, "Engine.load first"
         return self._parts
+
+    def localized(self, data: Any) -> Any:
+        """JSON-ready `data` with each "abs_path" this machine's (roots.localized)."""
+        from localqa.store.roots import localized
+
+        return localized(data, self.parts.paths)
 
     @property
     def quotes_only(self) -> bool:
@@ -212,12 +224,24 @@ class Engine:
 
     async def sources(self) -> list[dict[str, Any]]:
         """The documents as `localqa sources --json` lists them."""
-        return await self._run(lambda: listed(self._fresh().index))
+
+        def listing() -> list[dict[str, Any]]:
+            parts = self._fresh()
+            return listed(parts.index, parts.paths)
+
+        return await self._run(listing)
 
     async def documents(self, names: Sequence[str]) -> list[str]:
         """The paths of the documents `names` mean (as `sources` lists them, or paths).
         Raises SourceNotFound naming the first unknown one."""
-        return await self._run(lambda: found(self._fresh().index, names)) if names else []
+        if not names:
+            return []
+
+        def find() -> list[str]:
+            parts = self._fresh()
+            return found(parts.index, parts.paths, names)
+
+        return await self._run(find)
 
     async def search(
         self, question: str, top_k: int, documents: Sequence[str]

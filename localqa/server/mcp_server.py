@@ -122,7 +122,7 @@ def create_server(engine: Engine) -> LocalqaMCP:
         documents = await _documents(engine, sources or ())
         with _place(engine):
             found = await engine.search(query.strip(), top_k, documents)
-        return {"passages": [_passage(result) for result in found]}
+        return {"passages": engine.localized([_passage(result) for result in found])}
 
     @server.tool(annotations=READ_ONLY)
     async def ask(
@@ -182,7 +182,8 @@ async def _answer(
         async for event in events:
             if isinstance(event, Shown):
                 cut = await engine.question_cut(question, top_k)
-                return {**event.presentation.answer.as_json(), "question_cut": cut}
+                answer = {**event.presentation.answer.as_json(), "question_cut": cut}
+                return dict(engine.localized(answer))
     raise AssertionError("every shown_stream ends with Shown")
 
 

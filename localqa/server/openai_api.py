@@ -51,7 +51,8 @@ def add_openai_routes(app: FastAPI, engine: Engine) -> None:
             return Response(status_code=CLIENT_GONE)
         finally:
             engine.release()
-        return JSONResponse(Reply().completion(done.presentation, done.turn.searched))
+        reply = Reply().completion(done.presentation, done.turn.searched)
+        return JSONResponse(engine.localized(reply))
 
 
 async def _conversed(
@@ -95,7 +96,8 @@ async def _chunks(
                     rest = ("" if shown.live else reply_head(shown)) + reply_tail(shown)
                     if rest:
                         yield _data(reply.chunk(rest) | extra)
-                    yield _data(reply.last_chunk(shown, event.turn.searched) | extra)
+                    last = reply.last_chunk(shown, event.turn.searched)
+                    yield _data(engine.localized(last) | extra)
                     if body.include_usage:
                         yield _data(reply.usage_chunk(shown))
         yield "data: [DONE]\n\n"

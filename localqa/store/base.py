@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from localqa.schema import Chunk, IndexedDocument, Vectors
+    from localqa.store.roots import PathMap
 
 
 class DocumentCatalog(Protocol):
@@ -54,6 +55,12 @@ class DocumentCatalog(Protocol):
 
     def missing(self) -> list[IndexedDocument]:
         """Documents whose file is no longer where it was ingested from."""
+        ...
+
+    def named_roots(self) -> dict[str, tuple[str, str]]:
+        """The folders ingested, by name: name -> (the path each was first ingested from,
+        the stored prefix of its documents' keys; the machine that named it, "" where not
+        known): localqa/store/roots.py."""
         ...
 
 
@@ -103,15 +110,13 @@ class LexicalIndex(Protocol):
 
 
 class VectorStore(Protocol):
-    """Dense vectors keyed by chunk id, each tagged with its document's absolute path."""
+    """Dense vectors keyed by chunk id, each tagged with the absolute path of the document
+    it was embedded for. The tag is only a record: a moved document keeps its vectors as
+    they are (a move costs no vector store at all), so searches within documents go by
+    their chunk ids (`query`'s `among`), which a move keeps."""
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         """Store one vector (a row of `vectors`, float32, L2-normalised) per id."""
-        ...
-
-    def retag(self, ids: Sequence[str], abs_path: str) -> None:
-        """Tag these ids' vectors with another document's absolute path (a moved file);
-        the vectors stay as they are."""
         ...
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -119,11 +124,12 @@ class VectorStore(Protocol):
         ...
 
     def query(
-        self, vector: Vectors, limit: int, documents: Sequence[str] = ()
+        self, vector: Vectors, limit: int, among: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `limit` nearest vectors, best first; only
-        those of `documents` (absolute paths) when any are given. Ids may name chunks not
-        visible: resolve them with `ChunkReader.by_id`."""
+        among the chunk ids `among` when it is given (empty: none, []), ids without a
+        vector ignored. Ids may name chunks not visible: resolve them with
+        `ChunkReader.by_id`."""
         ...
 
     def count(self) -> int:
@@ -152,6 +158,11 @@ class IndexReader(Protocol):
     def embedder_precision(self) -> str:
         """How the vectors were made, "int8" or "fp32", so questions are embedded the same
         way; "fp32" where the build record does not say."""
+        ...
+
+    def paths(self) -> PathMap:
+        """Stored document keys to this machine's paths and back: the named roots and
+        where the `source_roots` setting mounts them here."""
         ...
 
     def close(self) -> None: ...
@@ -219,6 +230,11 @@ class IndexWriter(IndexReader, Protocol):
     def forget(self, document: IndexedDocument) -> None:
         """Remove the document from the catalog in one transaction (its chunks are
         invisible from then on), then collect its chunks as orphans."""
+        ...
+
+    def name_root(self, name: str, path: str) -> None:
+        """Name the root this machine ingests from `path` (a stored path); kept as it is
+        when the name or the path is named already."""
         ...
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:

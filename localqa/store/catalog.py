@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from localqa.schema import Chunk, IndexedDocument
-from localqa.store.database import BUMP_GENERATION_SQL, Transaction, fts_body
+from localqa.store.database import (
+    BUMP_GENERATION_SQL,
+    Transaction,
+    fts_body,
+    named_roots,
+    unnamed_roots,
+)
 from localqa.text import terminal_safe
 
 
@@ -48,6 +54,14 @@ class SqliteCatalog:
     def missing(self) -> list[IndexedDocument]:
         """Documents whose file is no longer where it was ingested from."""
         return [d for d in self.documents() if d.file_missing()]
+
+    def named_roots(self) -> dict[str, tuple[str, str]]:
+        """The roots (name -> (the path first ingested from, the machine that named it):
+        localqa/store/roots.py); those of a catalog from before roots, opened for reading,
+        as its next writer will name them."""
+        if named := named_roots(self._db):
+            return named
+        return {name: (path, "") for name, path in unnamed_roots(self._db).items()}
 
     # Writing (the writer lock held: Index.writing) ------------------------------------
 
@@ -113,6 +127,12 @@ class SqliteCatalog:
                 "UPDATE documents SET size = ?, mtime_ns = ?, ctime_ns = ? WHERE abs_path = ?",
                 (size, mtime_ns, ctime_ns, abs_path),
             )
+
+    def name_root(self, name: str, path: str, machine: str) -> None:
+        """Name a root that `machine` ingested from `path` (kept when `name` or `path` is
+        named already)."""
+        with Transaction(self._db):
+            self._db.execute("INSERT OR IGNORE INTO roots VALUES (?, ?, ?)", (name, path, machine))
 
     def remove(self, abs_path: str) -> None:
         """Forget a document; its chunks become orphans (`SqliteChunks.orphan_ids`)."""

@@ -38,13 +38,16 @@ class Copied:
 
 def copy_index(source: IndexWriter, target: IndexWriter) -> Copied:
     """Copy every visible document of `source`, with its chunks and vectors, into `target`
-    (its writer lock held meanwhile: IndexBusy when another holds it), then the build
+    (its writer lock held meanwhile: IndexBusy when another holds it), its roots' names
+    first (localqa/store/roots.py: `source_roots` names them), then the build
     record (the settings fingerprint, the embedder's precision, the last scan time), so an
     ingest finds the copy up to date. Raises what the stores raise (DatabaseError,
     VectorStoreError)."""
     vectors = cast(ReadableVectors, source.vectors)
     documents = unchanged = chunks = 0
     with target.writing():
+        for root, (path, _) in source.catalog.named_roots().items():  # the same root names
+            target.name_root(root, path)
         for document in source.catalog.documents():
             there = target.catalog.document(document.abs_path)
             if there is not None and there.doc_hash == document.doc_hash:

@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(abs_path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='{TOKENIZER}');
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS roots(
+    name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, machine TEXT NOT NULL DEFAULT '');
 """
 # The columns a Chunk is read from, in its fields' order. `chunks.content_hash` is not
 # among them: nothing read it. The column stays, NOT NULL, so indexes stay readable both
@@ -83,6 +85,7 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(SCHEMA)
     _add_columns(db)
+    _name_roots(db)
     return db
 
 
@@ -121,6 +124,38 @@ def _add_columns(db: sqlite3.Connection) -> None:
             columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
             if "ctime_ns" not in columns:  # another process may have added it meanwhile
                 db.execute("ALTER TABLE documents ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT 0")
+
+
+def _name_roots(db: sqlite3.Connection) -> None:
+    """Name the roots of the documents of an index from before roots were named
+    (localqa/store/roots.py), in place; nothing is re-keyed. An index that names some
+    roots already is left as it is (a document no named root holds is where it was
+    ingested from), so the catalog is not scanned on every opening."""
+    if db.execute("SELECT 1 FROM roots LIMIT 1").fetchone():
+        return
+    made = unnamed_roots(db)
+    if made:
+        with Transaction(db):
+            db.executemany("INSERT OR IGNORE INTO roots(name, path) VALUES (?, ?)", made.items())
+
+
+def unnamed_roots(db: sqlite3.Connection) -> dict[str, str]:
+    """Names (name -> folder) for the recorded roots of documents no named root holds."""
+    from localqa.store.roots import name_roots
+
+    folders = [row[0] for row in db.execute("SELECT DISTINCT root FROM documents")]
+    named = {name: path for name, (path, _) in named_roots(db).items()}
+    return name_roots(folders, named) if folders else {}
+
+
+def named_roots(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """The named roots (name -> (the path first ingested from, the machine that named
+    it)); {} for a catalog from before roots, opened for reading."""
+    try:
+        rows = db.execute("SELECT name, path, machine FROM roots").fetchall()
+        return {name: (path, machine) for name, path, machine in rows}
+    except sqlite3.OperationalError:  # no roots table: read-only, from before roots
+        return {}
 
 
 def chunk_row(chunk: Chunk) -> tuple[object, ...]:
@@ -172,3 +207,10 @@ class Transaction:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def copy_folder(folder: Path, generation: int) -> Path:
+    """Where the lexical array copy of `generation` lives (lexical.py; here, so that
+    seeing it is current loads no numpy): the name is the stamp, so a reader that knows
+    the catalog's generation opens that copy or none, never a copy being swapped."""
+    return folder / f"generation-{generation}"

@@ -101,6 +101,8 @@ def vector_fault(err: Exception, where: str, advice: str = "") -> LocalqaError:
         ("read-only", errno.EROFS),
         ("readonly", errno.EROFS),
         ("permission denied", errno.EACCES),
+        ("disk i/o error", errno.EIO),  # SQLite's SQLITE_IOERR inside chromadb
+        ("input/output error", errno.EIO),
     ):
         if needle in lowered:
             return StorageError(storage_message(code, where) + f" ({text[:200]})")

@@ -18,6 +18,7 @@ from localqa.store.database import (
     TOKENIZER,
     VISIBLE,
     Transaction,
+    copy_folder,
     fts_body,
     has_chunks,
     prefixed,
@@ -189,10 +190,10 @@ class SqliteLexicalIndex:
     def refresh_arrays(self) -> bool:
         """Rewrite the array copy if the FTS5 table has changed since it was written (the
         writer lock must be held); True if it was rewritten. Raises OSError."""
-        from localqa.store.lexical import copy_folder, save
-
         if copy_folder(self.arrays_dir, self.generation()).is_dir():
-            return False
+            return False  # lexical.py (numpy) not even imported: a run that changed no text
+        from localqa.store.lexical import save
+
         save(self.read_snapshot(), self.arrays_dir)
         return True
 

@@ -27,7 +27,8 @@ from localqa.store.lock import WriterLock
 from localqa.store.record import read_record, recorded_roots, update_record
 
 if TYPE_CHECKING:
-    from localqa.store.base import IndexWriter
+    from localqa.store.base import IndexWriter, VectorStore
+    from localqa.store.roots import PathMap
     from localqa.store.vectors import ChromaVectorStore
 
 # Texts to vectors, for the chunks of a renamed file (Index.move).
@@ -214,18 +215,32 @@ class Index:
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         self.catalog.touch(abs_path, size, mtime_ns, ctime_ns)
 
+    def name_root(self, name: str, path: str) -> None:
+        from localqa.store.roots import this_machine
+
+        self.catalog.name_root(name, path, this_machine(self.settings.home))
+
+    def paths(self) -> PathMap:
+        """`IndexReader.paths`: the named roots, mounted where `source_roots` says."""
+        from localqa.store.roots import PathMap, this_machine
+
+        s = self.settings
+        return PathMap.of(self.catalog.named_roots(), s.source_roots, this_machine(s.home))
+
     def move(self, old: IndexedDocument, new: IndexedDocument, embed: Embed) -> int:
         """Re-point document `old` at `new` (the same content, `doc_hash`, found at another
-        path): its chunks keep their rows, ids and vectors; their path and name change,
-        and the vectors' document tag. Where the chunk header names the file differently
-        (a renamed file: `Chunk.embedding_text`), the stored chunk text is embedded again
-        (`embed`: texts -> vectors) and lexically re-indexed; nothing is read from the
-        file. How many chunks were embedded (0 for a moved folder).
+        path): its chunks keep their rows, ids and vectors; their path and name change.
+        Where the chunk header names the file differently (a renamed file:
+        `Chunk.embedding_text`), the stored chunk text is embedded again (`embed`: texts
+        -> vectors) and lexically re-indexed; nothing is read from the file. How many
+        chunks were embedded: for a moved folder none, and the vector store is not even
+        opened (searches within a document go by chunk id: base.VectorStore).
 
-        Vectors first, then one transaction moves the rows: a kill in between leaves the
-        old entry visible with vectors tagged for the new path, which the next run's
-        move (the file still at its new place) tags again."""
-        reindex = repoint_vectors(self.vectors, self.chunks.of_document(old.abs_path), new, embed)
+        New vectors first, then one transaction moves the rows: a kill in between leaves
+        the old entry visible beside vectors of the new header, which the next run's move
+        (the file still at its new place) writes again."""
+        chunks = self.chunks.of_document(old.abs_path)
+        reindex = repoint_vectors(lambda: self.vectors, chunks, new, embed)
         self.catalog.move(old, new, reindex)
         return len(reindex)
 
@@ -298,18 +313,17 @@ def _satisfies_the_protocols(index: Index) -> IndexWriter:
 
 
 def repoint_vectors(
-    vectors: ChromaVectorStore, chunks: Sequence[Chunk], new: IndexedDocument, embed: Embed
+    vectors: Callable[[], VectorStore], chunks: Sequence[Chunk], new: IndexedDocument, embed: Embed
 ) -> list[Chunk]:
-    """The vectors of a moved document's `chunks` tagged with `new`'s path; those whose
-    embedded text names the file anew (a renamed file) embedded again from their stored
-    text. Returns those chunks, re-pointed, for the store to re-index lexically."""
+    """A moved document's `chunks` re-pointed at `new`; those whose embedded text names
+    the file anew (a renamed file) embedded again from their stored text and stored in
+    `vectors()` (opened only then). Returns those chunks, re-pointed, for the store to
+    re-index lexically; the others keep their vectors untouched."""
     moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
     reindex = [
         m for c, m in zip(chunks, moved, strict=True) if c.embedding_text() != m.embedding_text()
     ]
     if reindex:
         fresh = embed([c.embedding_text() for c in reindex])
-        vectors.upsert([c.id for c in reindex], fresh, [new.abs_path] * len(reindex))
-    renamed = {c.id for c in reindex}
-    vectors.retag([c.id for c in moved if c.id not in renamed], new.abs_path)
+        vectors().upsert([c.id for c in reindex], fresh, [new.abs_path] * len(reindex))
     return reindex

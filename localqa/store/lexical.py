@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from localqa.store.database import copy_folder
+
 # bm25()'s constants and idf floor in SQLite's ext/fts5/fts5_aux.c, so scores agree exactly.
 K1 = 1.2
 B = 0.75
@@ -137,7 +139,7 @@ def read_snapshot(db: sqlite3.Connection, generation_sql: str) -> LexicalSnapsho
     try:
         generation = int(db.execute(generation_sql).fetchone()[0])
         rowids = [rowid for (rowid,) in db.execute("SELECT rowid FROM chunks_fts ORDER BY rowid")]
-        postings = _PostingsBuilder(np.array(rowids, dtype=np.int64))
+        postings = PostingsBuilder(np.array(rowids, dtype=np.int64))
         # fts5vocab yields terms in order and, within a term, rowids in ascending order
         sql = "SELECT term, group_concat(doc) FROM temp.chunks_fts_instances GROUP BY term"
         for term, docs in db.execute(sql):
@@ -147,7 +149,7 @@ def read_snapshot(db: sqlite3.Connection, generation_sql: str) -> LexicalSnapsho
     return postings.snapshot(generation)
 
 
-class _PostingsBuilder:
+class PostingsBuilder:
     """Turns each term's list of occurrences (one rowid per occurrence) into postings of
     (row position, count), a batch of terms at a time so memory stays bounded."""
 
@@ -202,12 +204,6 @@ class _PostingsBuilder:
                 np.float64
             ),
         )
-
-
-def copy_folder(folder: Path, generation: int) -> Path:
-    """Where the copy of `generation` lives: the name is the stamp, so a reader that knows
-    the catalog's generation opens that copy or none, never a copy being swapped."""
-    return folder / f"generation-{generation}"
 
 
 def save(snapshot: LexicalSnapshot, folder: Path) -> None:

@@ -1,7 +1,8 @@
 """Dense vectors in Chroma: embedded (PersistentClient) by default, a server when configured.
 
-Chroma only holds vectors keyed by chunk id plus the owning document; the catalog holds
-the chunks themselves. Embeddings are always passed in: Chroma's own embedding function
+Chroma only holds vectors keyed by chunk id plus the document each was embedded for (a
+record only: a moved document keeps its vectors untouched, base.VectorStore); the catalog
+holds the chunks themselves. Embeddings are always passed in: Chroma's own embedding function
 would download a model. Every Chroma error becomes one line (faults.vector_fault): a
 `VectorStoreError`, or a `StorageError` for a full or read-only disk.
 """
@@ -13,8 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from localqa.store.faults import VectorStoreError, vector_fault
 
@@ -32,6 +31,14 @@ STORE_ADVICE = (
 )
 
 __all__ = ["COLLECTION", "ChromaVectorStore", "VectorStoreError"]
+
+
+def _float32(values: Any, rows: int) -> Vectors:
+    """`values` as `rows` float32 rows. numpy is imported here, not with the module: a
+    run that stores no vector (a moved folder) need not load it."""
+    import numpy as np
+
+    return np.asarray(values, dtype=np.float32).reshape(rows, -1)
 
 
 def _chroma_settings() -> Any:
@@ -115,20 +122,13 @@ class ChromaVectorStore:
         opened afterwards reads the folder afresh, with what other processes wrote."""
         self.client.close()
 
-    def retag(self, ids: Sequence[str], abs_path: str) -> None:
-        """Tag these ids' vectors with another document (a moved file); vectors unchanged."""
-        with self._faults():
-            for start in range(0, len(ids), PAGE):
-                batch = list(ids[start : start + PAGE])
-                self._collection.update(ids=batch, metadatas=[{"doc": abs_path}] * len(batch))
-
     def upsert(self, ids: Sequence[str], vectors: Vectors, abs_paths: Sequence[str]) -> None:
         if not ids:
             return
         with self._faults():
             self._collection.upsert(
                 ids=list(ids),
-                embeddings=np.asarray(vectors, dtype=np.float32),
+                embeddings=_float32(vectors, len(ids)),
                 metadatas=[{"doc": p} for p in abs_paths],
             )
 
@@ -166,29 +166,43 @@ class ChromaVectorStore:
         with self._faults():
             got = self._collection.get(ids=list(ids), include=["embeddings", "metadatas"])
         found = list(got["ids"])
-        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(found), -1)
+        vectors = _float32(got["embeddings"], len(found))
         docs = [str((m or {}).get("doc", "")) for m in got["metadatas"] or ()]
         return found, vectors, docs
 
     def query(
-        self, vector: Vectors, limit: int, documents: Sequence[str] = ()
+        self, vector: Vectors, limit: int, among: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) pairs, best first; only chunks of `documents`
-        (absolute paths) when any are given."""
+        """(chunk id, cosine similarity) pairs, best first; only among the chunk ids
+        `among` when it is given (empty: []), those without a vector ignored."""
         # no count() first: it cost 9 of 13 ms at 100k chunks, and Chroma already answers
         # an empty collection, or a limit above its size, with what it has
-        if limit <= 0:
+        if limit <= 0 or (among is not None and not among):
             return []
+        query = _float32(vector, 1)
         with self._faults():
-            result = self._collection.query(
-                query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                n_results=limit,
-                include=["distances"],
-                where={"doc": {"$in": list(documents)}} if documents else None,
-            )
+            try:
+                result = self._nearest(query, limit, among)
+            except Exception:
+                if among is None:
+                    raise
+                # Chroma refuses ids it does not hold ("Error finding id"): a chunk whose
+                # vector was lost (`localqa index repair` restores it); ask again without
+                held = self._collection.get(ids=list(among), include=[])["ids"]
+                if not held:
+                    return []
+                result = self._nearest(query, limit, held)
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def _nearest(self, query: Any, limit: int, among: Sequence[str] | None) -> Any:
+        return self._collection.query(
+            query_embeddings=query,
+            n_results=limit,
+            include=["distances"],
+            ids=list(among) if among is not None else None,
+        )
 
     def vectors_of(self, ids: Sequence[str]) -> Vectors:
         """The stored vectors of `ids`, one float32 row each in their order (`localqa index
@@ -197,4 +211,4 @@ class ChromaVectorStore:
         for start in range(0, len(ids), 1000):
             got = self._collection.get(ids=list(ids[start : start + 1000]), include=["embeddings"])
             found.update(zip(got["ids"], got["embeddings"], strict=True))
-        return np.asarray([found[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
+        return _float32([found[i] for i in ids], len(ids))

@@ -44,8 +44,9 @@ class PgCatalog:
 
     def documents(self) -> list[IndexedDocument]:
         with self._db.transaction() as conn:
-            rows = conn.execute(f"SELECT {COLUMNS} FROM documents ORDER BY source, abs_path")
-            return [IndexedDocument(*row) for row in rows]
+            sql = f"SELECT {COLUMNS} FROM documents ORDER BY source, abs_path"
+            rows = conn.execute(sql).fetchall()  # at once: row by row cost 29 ms at 2,000
+        return [IndexedDocument(*row) for row in rows]
 
     def document(self, abs_path: str) -> IndexedDocument | None:
         with self._db.transaction() as conn:
@@ -66,7 +67,23 @@ class PgCatalog:
         """Documents whose file is not where it was ingested from, on this machine."""
         return [d for d in self.documents() if d.file_missing()]
 
+    def named_roots(self) -> dict[str, tuple[str, str]]:
+        """The roots (name -> (the path first ingested from, the machine that named it):
+        localqa/store/roots.py)."""
+        with self._db.transaction() as conn:
+            rows = conn.execute("SELECT name, path, machine FROM roots").fetchall()
+        return {name: (path, machine) for name, path, machine in rows}
+
     # Writing ---------------------------------------------------------------------------
+
+    def name_root(self, name: str, path: str, machine: str) -> None:
+        """Name a root ingested from `path` (kept when `name` or `path` is named already:
+        another machine's run named it first)."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO roots VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (name, path, machine),
+            )
 
     def commit(self, document: IndexedDocument, worker: str) -> bool:
         """Make the chunks with `document.doc_hash` the document's visible version, in one

@@ -10,6 +10,8 @@ Tables (the embedded catalog's, plus what sharing needs):
 - lexical_stats: one row: how many chunks and tokens `postings` covers (BM25's N, avgdl).
 - claims: which ingest worker holds which document, until when (claims.py).
 - meta: the build record (embedder, settings, scan time) and `schema_version`.
+- roots: each folder ingested, by name, with the path it was first ingested from
+  (localqa/store/roots.py: what other machines map to their own mounts).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
 # 1: the first. 2: `chunks.length` and `claims.finished` (upgraded in place below).
-SCHEMA_VERSION = 2
+# 3: `roots` (created by SCHEMA; the roots of documents already there named in place).
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents(
     abs_path TEXT PRIMARY KEY, source TEXT NOT NULL, root TEXT NOT NULL,
@@ -54,6 +57,8 @@ CREATE TABLE IF NOT EXISTS claims(
     abs_path TEXT PRIMARY KEY, doc_hash TEXT NOT NULL, worker TEXT NOT NULL,
     expires TIMESTAMPTZ NOT NULL, state TEXT NOT NULL DEFAULT 'claimed');
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots(
+    name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, machine TEXT NOT NULL DEFAULT '');
 """
 # Each step brings a schema of the version before it to its own (run in order, in the
 # transaction that records the new version).
@@ -189,6 +194,7 @@ class Database:
             for step in sorted(UPGRADES):
                 if version < step:
                     conn.execute(UPGRADES[step])
+            _name_roots(conn)
             if version < SCHEMA_VERSION:
                 conn.execute(
                     "INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT (key) "
@@ -235,6 +241,24 @@ def _probe(url: str) -> None:
         psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
     except psycopg.Error as err:
         raise explain(url, err) from err
+
+
+def _name_roots(conn: psycopg.Connection[Any]) -> None:
+    """Name the roots of the documents of a schema from before roots, in place; nothing
+    is re-keyed. A schema that names some roots already is left as it is, so the catalog
+    is not scanned on every opening."""
+    from localqa.store.roots import name_roots
+
+    if conn.execute("SELECT 1 FROM roots LIMIT 1").fetchone():
+        return
+    folders = [row[0] for row in conn.execute("SELECT DISTINCT root FROM documents")]
+    if not folders:
+        return
+    named = dict(conn.execute("SELECT name, path FROM roots").fetchall())
+    for name, path in name_roots(folders, named).items():
+        conn.execute(
+            "INSERT INTO roots(name, path) VALUES (%s, %s) ON CONFLICT DO NOTHING", (name, path)
+        )
 
 
 def _has_rows(conn: psycopg.Connection[Any]) -> bool:

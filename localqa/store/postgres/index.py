@@ -28,10 +28,11 @@ from localqa.store.lock import IndexBusy
 from localqa.store.postgres.catalog import PgCatalog
 from localqa.store.postgres.chunks import PgChunks
 from localqa.store.postgres.claims import Claims, Heartbeat
-from localqa.store.postgres.connection import Database, explain, server_name
+from localqa.store.postgres.connection import Database, DatabaseError, explain, server_name
 from localqa.store.postgres.lexical import PgLexicalIndex, Tokenizer
 
 if TYPE_CHECKING:
+    from localqa.store.roots import PathMap
     from localqa.store.sharing import SharedIndexWriter
     from localqa.store.vectors import ChromaVectorStore
 
@@ -47,7 +48,9 @@ class PgIndex:
         self.db = Database(self.url, settings.index, create=create)
         self._tokenizer = Tokenizer()
         self.catalog = PgCatalog(self.db)
-        self.lexical = PgLexicalIndex(self.db, self._tokenizer)
+        # this machine's folder for the index: caches only (the BM25 copy, ingest memory)
+        self.memory_folder = settings.index_dir
+        self.lexical = PgLexicalIndex(self.db, self._tokenizer, settings.index_dir / "lexical")
         self.chunks = PgChunks(self.db, self.lexical)
         self._vectors: ChromaVectorStore | None = None
         # who writes, as claims and orphan collection name it: unique per open index
@@ -117,9 +120,12 @@ class PgIndex:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the index alone; readers go on reading meanwhile."""
+        """Hold the index alone; readers go on reading meanwhile. When the writing
+        succeeds, this machine's copy of the postings is brought up to date."""
         with self._locked(shared=False):
+            before = self._lexical_generation()
             yield
+            self._refresh_copy(before)
 
     @contextmanager
     def sharing(self) -> Iterator[Claims]:
@@ -129,14 +135,34 @@ class PgIndex:
             claims = Claims(self.db, self.worker, self.settings.claim_lease_s)
             beat = Heartbeat(claims)
             beat.start()
+            before = self._lexical_generation()
             try:
                 yield claims
+                self._refresh_copy(before)
             finally:
                 beat.stop()
                 try:
                     claims.settle()
                 except Exception as err:  # noqa: BLE001 - the leases run out instead
                     logging.getLogger("localqa").warning("claims not settled: %s", err)
+
+    def _lexical_generation(self) -> int:
+        from localqa.store.postgres.arrays import generation
+
+        with self.db.transaction() as conn:
+            return generation(conn)
+
+    def _refresh_copy(self, before: int) -> None:
+        """After a write that changed the postings (generation `before` no more), make
+        this machine's copy of them now, so the next search here finds it current (as the
+        embedded index does); a failure costs only the copy."""
+        try:
+            if self._lexical_generation() != before:
+                self.lexical.copy.refresh()
+        except DatabaseError as err:
+            logging.getLogger("localqa").warning(
+                "BM25 copy not made (%s): searches ask %s", err, server_name(self.url)
+            )
 
     def store(
         self,
@@ -166,12 +192,13 @@ class PgIndex:
         new: IndexedDocument,
         embed: Callable[[list[str]], Vectors],
     ) -> int:
-        """`IndexWriter.move`: vectors first (re-embedded where the chunk header names the
-        file anew, else retagged), then one transaction moves the rows."""
+        """`IndexWriter.move`: new vectors first (where the chunk header names the file
+        anew; else the vector store is not opened), then one transaction moves the rows."""
         from localqa.store.index import repoint_vectors
         from localqa.store.postgres.moving import move_rows
 
-        reindex = repoint_vectors(self.vectors, self.chunks.of_document(old.abs_path), new, embed)
+        chunks = self.chunks.of_document(old.abs_path)
+        reindex = repoint_vectors(lambda: self.vectors, chunks, new, embed)
         move_rows(self.db, self.lexical, old, new, reindex)
         return len(reindex)
 
@@ -184,6 +211,18 @@ class PgIndex:
 
     def touch(self, abs_path: str, size: int, mtime_ns: int, ctime_ns: int = 0) -> None:
         self.catalog.touch(abs_path, size, mtime_ns, ctime_ns)
+
+    def name_root(self, name: str, path: str) -> None:
+        from localqa.store.roots import this_machine
+
+        self.catalog.name_root(name, path, this_machine(self.settings.home))
+
+    def paths(self) -> PathMap:
+        """`IndexReader.paths`: the named roots, mounted where `source_roots` says."""
+        from localqa.store.roots import PathMap, this_machine
+
+        s = self.settings
+        return PathMap.of(self.catalog.named_roots(), s.source_roots, this_machine(s.home))
 
     def collect_orphans(self, abs_path: str | None = None) -> int:
         """Delete chunks (and their vectors) no document names, but for those of documents

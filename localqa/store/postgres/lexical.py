@@ -19,12 +19,14 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from localqa.schema import Chunk
 from localqa.store.database import LEXICAL_FORMAT, TOKENIZER, fts_body, prefixed, to_chunk
 from localqa.store.fts import query_words
 from localqa.store.lexical import IDF_FLOOR, K1, B, idf
+from localqa.store.postgres.arrays import PostingsCopy
 from localqa.store.postgres.connection import Database
 
 # Per term of the question (duplicates count twice, as FTS5's phrases do): its idf.
@@ -90,19 +92,26 @@ class Tokenizer:
 
 
 class PgLexicalIndex:
-    """`LexicalIndex` over the `postings` table."""
+    """`LexicalIndex` over the `postings` table, or this machine's copy of it as arrays
+    when the copy is current (arrays.py; kept in `folder`, None: in memory only)."""
 
-    def __init__(self, db: Database, tokenizer: Tokenizer) -> None:
+    def __init__(self, db: Database, tokenizer: Tokenizer, folder: Path | None = None) -> None:
         self._db = db
         self._tokenizer = tokenizer
+        self.copy = PostingsCopy(db, folder)
 
     def search(self, question: str, limit: int) -> list[tuple[Chunk, float]]:
         terms = self._question_terms(question)
         if not terms or limit <= 0:
             return []
+        depth = limit * 2 + 10
         with self._db.transaction() as conn:
-            ranked = conn.execute(SEARCH_SQL, {"terms": terms, "limit": limit * 2 + 10})
-            scores = [(int(r), float(s)) for r, s in ranked]
+            snapshot = self.copy.current(conn)
+            if snapshot is not None:
+                scores = snapshot.top(terms, depth)
+            else:
+                ranked = conn.execute(SEARCH_SQL, {"terms": terms, "limit": depth})
+                scores = [(int(r), float(s)) for r, s in ranked]
             # the best `limit` first; deeper ones only if some of those are not visible
             found = _visible(conn, scores[:limit])
             if len(found) < limit:

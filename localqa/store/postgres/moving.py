@@ -33,7 +33,7 @@ def move_rows(
         change = sum(
             _repost(conn, chunk.id, terms) for chunk, terms in zip(reindex, counts, strict=True)
         )
-        if change:
+        if reindex:  # a new row version even when the total is the same: a new generation
             conn.execute("UPDATE lexical_stats SET token_count = token_count + %s", (change,))
         conn.execute("DELETE FROM documents WHERE abs_path = %s", (old.abs_path,))
         conn.execute(COMMIT_SQL, commit_params(new))
