@@ -74,7 +74,7 @@ def start_server(home: Path, clients: int) -> tuple[subprocess.Popen[bytes], str
             stderr=log,
         )
     url = f"http://127.0.0.1:{port}"
-    wait_until_up(server, f"{url}/healthz", "localqa serve")
+    wait_until_up(server, f"{url}/healthz", "localqa serve", log=CACHE / "serve.log")
     return server, url
 
 
