@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 # Flags whose name is not the setting's own with dashes.
-FLAG_NAMES = {"model_path": "--model"}
+FLAG_NAMES = {"model_path": "--model", "serve_host": "--host", "serve_port": "--port"}
 
 
 @dataclass(frozen=True)

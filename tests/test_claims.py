@@ -157,3 +157,10 @@ def test_a_number_no_source_states_is_not_supported(checker: SupportChecker) -> 
     question = "A specific algorithm demonstrating T(n) represents what measure of time complexity?"
     checks, _ = check_answer("The answer is T(n) = 1.", [chunk(source)], checker, question)
     assert [c.supported for c in checks] == [False]
+
+
+def test_a_plural_of_the_questions_word_restates_it() -> None:
+    """Gemma-3-270M's "The Normans." to "What architecture type came after Norman in
+    England?" was shown as supported: it names what the question names."""
+    assert restates("The Normans.", "What architecture type came after Norman in England?")
+    assert not restates("Early Gothic.", "What architecture type came after Norman in England?")

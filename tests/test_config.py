@@ -123,3 +123,10 @@ def test_a_misspelt_environment_variable_is_named_with_the_nearest_setting(
         "environment variable LOCALQA_TOPK is not a setting and is ignored; "
         "did you mean LOCALQA_TOP_K?"
     ]
+
+
+@pytest.mark.parametrize(("setting", "flag"), [("serve_port", "--port"), ("top_k", "--top-k")])
+def test_a_bad_flag_is_named_as_the_user_typed_it(tmp_path: Path, setting: str, flag: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({setting: 99999}, environ={"LOCALQA_HOME": str(tmp_path)})
+    assert str(err.value).startswith(f"option {flag}: {setting} = ")

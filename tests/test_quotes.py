@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from localqa.answering.answerer import Answerer
 from localqa.answering.citations import SupportChecker
+from localqa.answering.continuing import new_names
 from localqa.answering.extractive import extract_answer
 from localqa.answering.quoting import Quoted, completed, unlabelled, without_repeats
 from localqa.builder import Builder
@@ -64,6 +65,7 @@ def test_ask_json_and_the_terminal_give_each_quote_its_lines(sample_index: Setti
     shown = runner.invoke(cli, ["ask", "How long is parental leave?"], env=env)
     assert shown.exit_code == 0, shown.stderr
     assert "northwind-handbook.pdf, page 3, lines 6-7" in shown.stdout
+    assert "quote(s) from 2 passage(s)" in shown.stderr  # three quotes, two of one passage
     data = json.loads(
         runner.invoke(cli, ["ask", "How long is parental leave?", "--json"], env=env).stdout
     )
@@ -181,3 +183,36 @@ def test_the_sentence_with_the_asked_kind_of_fact_comes_first() -> None:
         SupportChecker(None),
     )
     assert found.quotes[0].startswith("In total 5,000")
+
+
+def test_names_are_runs_of_capitals_the_question_does_not_hold() -> None:
+    asked = "Who did the President nominate to the Supreme Court?"
+    lead = (
+        "One of the most serious constitutional responsibilities a President has is "
+        "nominating someone to serve on the United States Supreme Court."
+    )
+    named = (
+        "And I did that 4 days ago, when I nominated Circuit Court of Appeals Judge "
+        "Ketanji Brown Jackson."
+    )
+    assert new_names(lead, asked) == []
+    assert new_names(named, asked) == ["Appeals Judge Ketanji Brown Jackson"]
+    # a sentence's first word alone is no name; a title stays with its name
+    assert new_names("Then he met Mr. Cravens in Paris.", "Who left?") == ["Mr Cravens", "Paris"]
+    assert new_names("Paris is far.", "Who left?") == []
+
+
+def test_the_sentence_after_a_quote_that_names_who_was_asked_for_goes_with_it() -> None:
+    text = (
+        "One of the most serious constitutional responsibilities a President has is "
+        "nominating someone to serve on the United States Supreme Court.\n\n"
+        "And I did that 4 days ago, when I nominated Circuit Court of Appeals Judge Ketanji "
+        "Brown Jackson.\n\nA former top litigator in private practice."
+    )
+    found = extract_answer(
+        "Who did the President nominate to the Supreme Court?",
+        [ScoredChunk(chunk(text), 1.0)],
+        SupportChecker(None),
+    )
+    assert "Ketanji Brown Jackson" in found.quotes[0]
+    assert found.citations[0].chunk.quote_lines(found.quotes[0]) == (1, 3)

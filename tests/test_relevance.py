@@ -108,3 +108,23 @@ def test_real_answers_with_the_real_checker(
     assert checks and all(c.supported for c in checks)  # grounded: true, but is it an answer?
     assert all(c.evidence in passage for c in checks)
     assert why_quotes(checks, extract.quotes, question) == reason
+
+
+def test_no_leeway_beside_a_best_match_that_answers_by_itself() -> None:
+    """SmolLM2-135M's "The answer is: John Mayow (1641-1679)" to "Who proved that air is
+    necessary for combustion?" rested on the sentence beside the best match, which names
+    Robert Boyle; it stood alone."""
+    passage = (
+        "In the late 17th century, Robert Boyle proved that air is necessary for combustion. "
+        "English chemist John Mayow (1641-1679) refined this work."
+    )
+    question = "Who proved that air is necessary for combustion?"
+    quotes = ["In the late 17th century, Robert Boyle proved that air is necessary for combustion."]
+    beside = check(
+        "John Mayow (1641-1679)",
+        evidence="English chemist John Mayow (1641-1679) refined this work.",
+    )
+    assert why_quotes([beside], quotes, question, [passage]) == "off-question"
+    # a best match that lacks some of the question's words leaves the leeway (test_facts.py)
+    question = "Who proved that air is necessary for burning wood?"
+    assert why_quotes([beside], quotes, question, [passage]) is None

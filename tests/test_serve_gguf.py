@@ -5,6 +5,7 @@ OpenAI-compatible `/v1/chat/completions`, and to `localqa ask --server`."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 
 from localqa.config import Settings
 from tests.test_server import QUESTION, serve, serve_env, stop
-from tests.test_server_chat import streamed
+from tests.test_server_chat import FOOTNOTE, streamed
 
 MODEL_ENV = {
     "LOCALQA_N_CTX": "2048",
@@ -74,8 +75,11 @@ def test_a_real_model_answers_a_streamed_chat_completion(served: str) -> None:
     assert len([c for c in contents if c]) > 3  # the model's tokens, then the footnotes
     assert last["choices"][0]["finish_reason"] in {"stop", "length"}
     text = "".join(contents)
-    for cited in last["citations"]:
+    for cited in last["citations"] + last["quote_citations"]:
         assert f"[{cited['n']}] {cited['source']}, page {cited['page']}" in text
+    # every footnote in the text is a citation, the quotes' under the answer's included
+    notes = re.findall(FOOTNOTE, text)
+    assert len(notes) == len(last["citations"]) + len(last["quote_citations"]), text
     # a follow-up, searched with the conversation before it
     said = {"role": "assistant", "content": text}
     conversation = [{"role": "user", "content": QUESTION}, said]
@@ -109,7 +113,9 @@ def test_ask_server_shows_the_real_models_answer(served: str, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["mode"] == "generative"
     shown = localqa("ask", QUESTION, "--server", served, cwd=tmp_path, env=env)
-    assert shown.returncode == 0 and "Sources:" in shown.stdout
+    # its sources' footnotes: the answer's, or those of the quotes shown under a flagged one
+    cited = r"\n\[\d+\] faq\.txt, page \d+, lines? \d+"
+    assert shown.returncode == 0 and re.search(cited, shown.stdout), shown.stdout
     assert "[generative]" in shown.stderr and "prompt layout:" in shown.stderr
 
 

@@ -365,3 +365,25 @@ def test_beyond_max_queue_a_503_with_retry_after(
     assert refused.headers["retry-after"] == "5"
     assert refused.json() == {"detail": "1 questions are waiting already; retry shortly"}
     assert after == 0
+
+
+def test_a_port_in_use_is_one_line_before_serving_is_said(
+    sample_index: Settings, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "localqa", "serve", "--extractive", "--port", str(port)],
+            env=serve_env(sample_index),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"localqa: error: port {port} on 127.0.0.1 is in use: pick another with --port (or "
+        "serve_port), or stop what listens there"
+    ]

@@ -48,6 +48,23 @@ def streamed(base: str, messages: list[dict[str, Any]]) -> list[Any]:
     return [p if p == "[DONE]" else json.loads(p) for p in payloads]
 
 
+def test_each_quote_of_one_passage_is_cited_to_its_own_lines(base: str) -> None:
+    """Issue 25: two quotes of one passage are two citations, each with its own lines, in
+    /v1/ask and in a completion's footnotes alike."""
+    import re
+
+    question = "How long is parental leave?"
+    asked = httpx.post(f"{base}/v1/ask", json={"question": question}, timeout=120).json()
+    cited = asked["citations"]
+    assert [c["n"] for c in cited] == list(range(1, len(cited) + 1))
+    page3 = [c["quote_lines"] for c in cited if c["page"] == 3]
+    assert len(page3) >= 2 and len({tuple(lines) for lines in page3}) == len(page3)
+    assert [6, 7] in page3
+    content = chat(base, [user(question)]).json()["choices"][0]["message"]["content"]
+    footnoted = [[int(n[4]), int(n[5] or n[4])] for n in re.findall(FOOTNOTE, content)]
+    assert footnoted == [c["quote_lines"] for c in cited]
+
+
 def test_models_lists_localqa(base: str) -> None:
     listed = httpx.get(f"{base}/v1/models").json()
     assert listed["object"] == "list"

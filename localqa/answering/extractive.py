@@ -3,12 +3,12 @@ chunks, quoted verbatim with the same citations a generated answer gets."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from localqa.answering.asked import asked_kind, gives
+from localqa.answering.asked import asked_kind
 from localqa.answering.citations import Citation, SupportChecker
+from localqa.answering.continuing import continued, gives_kind
 from localqa.answering.quoting import (
     Neighbours,
     Quoted,
@@ -20,9 +20,9 @@ from localqa.answering.quoting import (
 )
 from localqa.injection import in_instructions
 from localqa.retrieval.scoring import term_weights, weighted_support, word_set
-from localqa.schema import Chunk, ScoredChunk
+from localqa.schema import ScoredChunk
 from localqa.sentences import is_title, sentence_units
-from localqa.text import cjk_share, content_words, words
+from localqa.text import cjk_share, content_words
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
 # The same quotes under a generated answer, where a model was loaded.
@@ -122,7 +122,7 @@ def extract_answer(
         )
     picked = _on_topic(question, picked, contexts, checker)
     quoted = without_repeats([completed(q, neighbours) for q in _quoted(picked, contexts)])
-    quoted[0] = _continued(quoted[0])
+    quoted[0] = continued(quoted[0], question)
     text = "\n".join([LABEL, *quote_lines(quoted)])
     quotes = tuple(q.text for q in quoted)
     citations = list(cite_each(quoted))
@@ -148,7 +148,7 @@ def _score(
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
     kind = asked_kind(question)
     if kind is not None:  # the sentence holding the kind of fact asked for comes first
-        bonus = [KIND_BONUS * gives(kind, t, question) for t in texts]
+        bonus = [KIND_BONUS * gives_kind(kind, t, question) for t in texts]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
     scored = [
         (rank - RANK_STEP * number, alike - RANK_STEP * number, number, sentence)
@@ -185,30 +185,3 @@ def _on_topic(
         for p, close in zip(picked, meaning, strict=True)
         if contexts[p[1] - 1].chunk.abs_path == first or close >= OTHER_DOCUMENT * max(meaning)
     ]
-
-
-def _continued(quoted: Quoted) -> Quoted:
-    """The quote and the sentence after it in its paragraph, where that sentence goes on
-    with it (it starts with a word of CONTINUES: a condition, an exception): the rule
-    that follows a FAQ's answer is part of the answer."""
-    following = _next_sentence(quoted.chunk, quoted.text)
-    if following is None or not set(words(following)[:1]) & CONTINUES:
-        return quoted
-    return Quoted(quoted.chunk, f"{quoted.text} {following}", quoted.record, quoted.score)
-
-
-def _next_sentence(chunk: Chunk, sentence: str) -> str | None:
-    """The sentence after `sentence` in `chunk`'s text, in the same paragraph (no blank
-    line or list item between); None at the paragraph's or chunk's end."""
-    pattern = r"\s+".join(map(re.escape, sentence.split()))
-    found = re.search(pattern, chunk.text) if pattern else None
-    if found is None:
-        return None
-    rest = chunk.text[found.end() :]
-    paragraph = re.split(r"\n\s*\n", rest, maxsplit=1)[0]
-    units = sentence_units(paragraph)
-    if not units or units[0][1] or not paragraph.lstrip()[:1].strip():
-        return None
-    following = units[0][0]
-    # the sentence is whole in this chunk: it ends before the chunk does
-    return following if len(units) > 1 or paragraph != rest else None

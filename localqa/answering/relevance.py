@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from localqa.answering.asked import asked_kind, gives
-from localqa.answering.claims import META_WORDS, claim_text
+from localqa.answering.asked import Kind, asked_kind, gives
+from localqa.answering.claims import META_WORDS, claim_text, stems
 from localqa.answering.facts import facts_of, without
 from localqa.text import content_words
 
@@ -84,8 +84,10 @@ def _same(a: str, b: str) -> bool:
 def restates(sentence: str, question: str) -> bool:
     """True when the sentence has no content word the question lacks, its preamble and
     words about answering aside ("The answer to this question is that the input is a
-    graph." restates "What kind of graph is an input?")."""
-    return content_words(claim_text(sentence)) - META_WORDS <= content_words(question)
+    graph." restates "What kind of graph is an input?"), plurals and possessives too
+    ("The Normans." restates "What came after Norman architecture?")."""
+    said = stems(content_words(claim_text(sentence))) - META_WORDS
+    return said <= stems(content_words(question))
 
 
 def next_to(a: str, b: str, passages: Sequence[str]) -> bool:
@@ -109,16 +111,28 @@ def rests_on_best(
     """The first claim rests on the best-matching sentence (`quotes[0]`), or, when the
     question says what kind of fact it asks for (asked.py; a "what" question does not), on
     the sentence beside it in its passage while stating a name or number the question does
-    not
-    (the question's words in one sentence, the answer in the next: "... nominating someone
-    to serve on the United States Supreme Court. And I did that 4 days ago, when I
-    nominated ... Ketanji Brown Jackson.")."""
+    not (the question's words in one sentence, the answer in the next: "... nominating
+    someone to serve on the United States Supreme Court. And I did that 4 days ago, when I
+    nominated ... Ketanji Brown Jackson."). No leeway when the best match answers the
+    question by itself: it holds every content word of the question and states a fact of
+    the kind asked ("Robert Boyle proved that air is necessary for combustion."; the
+    sentence beside it names John Mayow)."""
     if _same(check.evidence, quotes[0]):
         return True
-    if asked_kind(question) is None:  # what it must state is not known: no leeway
+    kind = asked_kind(question)
+    if kind is None:  # what it must state is not known: no leeway
+        return False
+    if answers_alone(quotes[0], question, kind):
         return False
     added = without(facts_of(check.sentence, first_is_name=True), question)
     return bool(added) and next_to(check.evidence, quotes[0], passages)
+
+
+def answers_alone(sentence: str, question: str, kind: Kind) -> bool:
+    """The sentence holds every content word of the question (stemmed) and states a fact
+    of the `kind` asked that the question does not."""
+    asked = stems(content_words(question))
+    return asked <= stems(content_words(sentence)) and gives(kind, sentence, question)
 
 
 def why_quotes(

@@ -77,7 +77,8 @@ def report_diagnostics(shown: Presentation) -> None:
         )
         return
     if answer.mode != "generative":
-        print(f"[extractive] {len(answer.citations)} source(s) quoted", file=err)
+        passages = len({c.chunk.id for c in answer.citations})  # each quote is cited apart
+        print(f"[extractive] {len(answer.citations)} quote(s) from {passages} passage(s)", file=err)
         return
     dropped = (
         f", {answer.sources_dropped} dropped to fit the context" if answer.sources_dropped else ""

@@ -3,6 +3,7 @@ imported only when this command runs, so no other command loads fastapi."""
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import socket
@@ -19,7 +20,7 @@ from localqa.cli.common import (
     ModelOpt,
     make_builder,
 )
-from localqa.errors import UsageError
+from localqa.errors import LocalqaError, UsageError
 
 
 def loopback(host: str) -> bool:
@@ -84,5 +85,24 @@ def serve(
 
     app = create_app(builder, use_model=not extractive)
     logging.getLogger("localqa.server.access").setLevel(logging.INFO)  # one line a request
+    bound = bound_socket(serving.serve_host, serving.serve_port)
     typer.echo(f"localqa: serving on http://{serving.serve_host}:{serving.serve_port}", err=True)
-    uvicorn.run(app, host=serving.serve_host, port=serving.serve_port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[bound])
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host`:`port`, for uvicorn to listen on: bound here so that a
+    port in use is one line before "serving on" is said. Raises LocalqaError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        why = "is in use" if err.errno == errno.EADDRINUSE else f"cannot be used ({err.strerror})"
+        raise LocalqaError(
+            f"port {port} on {host} {why}: pick another with --port (or serve_port), or stop "
+            "what listens there"
+        ) from err
+    return sock

@@ -173,6 +173,12 @@ def citations(shown: Presentation) -> list[dict[str, Any]]:
     return [c.as_json() for c in shown.shown.citations]
 
 
+def quote_citations(shown: Presentation) -> list[dict[str, Any]]:
+    """The footnotes of the quotes shown under the text ("Sources of these quotes:",
+    numbered apart), as `ask --json` gives citations; [] when no quotes are shown."""
+    return [] if shown.under is None else [c.as_json() for c in shown.under.citations]
+
+
 def finish_reason(shown: Presentation) -> str:
     """OpenAI's finish_reason: "length" when the model ran out of tokens, else "stop"."""
     return "length" if shown.answer.finish_reason == "length" else "stop"
@@ -229,7 +235,11 @@ def usage(shown: Presentation) -> dict[str, int]:
 def _extra(shown: Presentation, searched: str) -> dict[str, Any]:
     """localqa's fields beside OpenAI's: the footnotes as `ask --json`'s citations, and
     what the question was searched as (a follow-up made standalone)."""
-    return {"citations": citations(shown), "searched": searched}
+    return {
+        "citations": citations(shown),
+        "quote_citations": quote_citations(shown),
+        "searched": searched,
+    }
 
 
 def models() -> dict[str, Any]:
