@@ -63,15 +63,18 @@ def start_server(home: Path, clients: int) -> tuple[subprocess.Popen[bytes], str
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALQA_")}
     env |= {"LOCALQA_HOME": str(home), "LOCALQA_MAX_QUEUE": str(max(clients, 1))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "localqa", "serve", "--extractive", "--port", str(port)],
-        env=env,
-        cwd=CACHE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # its log to a file: a line a request, which would fill a pipe nobody reads meanwhile
+    # and stop the server
+    with (CACHE / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "localqa", "serve", "--extractive", "--port", str(port)],
+            env=env,
+            cwd=CACHE,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
-    wait_until_up(server, f"{url}/healthz", "localqa serve")
+    wait_until_up(server, f"{url}/healthz", "localqa serve", log=CACHE / "serve.log")
     return server, url
 
 
@@ -206,7 +209,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         rss_after = rss_mb(server.pid)
     finally:
         server.terminate()
-        log = server.communicate(timeout=60)[1].decode()
+        server.wait(timeout=60)
+        log = (CACHE / "serve.log").read_text(errors="replace")
     return {
         "cpu": cpu_line(),
         "clients": args.clients,

@@ -99,16 +99,23 @@ def sample_home(name: str) -> Path:
 
 
 def wait_until_up(
-    server: subprocess.Popen[bytes], url: str, what: str, seconds: float = 180
+    server: subprocess.Popen[bytes],
+    url: str,
+    what: str,
+    seconds: float = 180,
+    log: Path | None = None,
 ) -> None:
     """Return once GET `url` answers 200; exit with `what`'s own words when the process
-    `server` ends first (its stderr, when piped), or when `seconds` pass (it is killed)."""
+    `server` ends first (its stderr when piped, else the file `log`), or when `seconds`
+    pass (it is killed)."""
     import httpx
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             said = server.communicate()[1] if server.stderr is not None else b""
+            if log is not None and log.is_file():
+                said = log.read_bytes()
             raise SystemExit(f"{what} exited: {(said or b'').decode(errors='replace')}")
         try:
             if httpx.get(url, timeout=5).status_code == 200:

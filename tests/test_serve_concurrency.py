@@ -57,7 +57,7 @@ def until(
         now = health(base)
         if holds(now):
             return now
-        time.sleep(0.05)
+        time.sleep(0.1)
     pytest.fail(f"the server never got there: {health(base)}")
 
 

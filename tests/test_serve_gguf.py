@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ import httpx
 import pytest
 
 from localqa.config import Settings
-from tests.test_server import QUESTION, free_port, serve_env, stop
+from tests.test_server import QUESTION, serve, serve_env, stop
 from tests.test_server_chat import FOOTNOTE, streamed
 
 MODEL_ENV = {
@@ -34,27 +32,7 @@ def serve_model(
 ) -> tuple[subprocess.Popen[str], str]:
     """`localqa serve --model GGUF` over `settings`' index, with MODEL_ENV and `env`;
     the process and its URL, once it listens (uvicorn does once the model is loaded)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "localqa", "serve", "--port", str(port), "--model", str(gguf)],
-        env=serve_env(settings, **MODEL_ENV, **env),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 300
-    while True:
-        if server.poll() is not None:
-            pytest.fail(f"localqa serve exited: {server.communicate()[0]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("localqa serve did not start")
-            time.sleep(0.2)
+    return serve(settings, cwd, "--model", str(gguf), **(MODEL_ENV | env))
 
 
 @pytest.fixture(scope="module")

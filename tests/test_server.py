@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,10 +45,16 @@ def start(
     return serve(settings, cwd, "--extractive", *args, **env)
 
 
+# What each server started here has written (stdout and stderr), read as it comes: the
+# access log writes a line a request, and a pipe left unread would stop the server when full.
+WRITTEN: dict[int, tuple[threading.Thread, list[str]]] = {}
+
+
 def serve(
     settings: Settings, cwd: Path, *args: str, **env: str
 ) -> tuple[subprocess.Popen[str], str]:
-    """`localqa serve ARGS` over `settings`' index with `env`, once it listens."""
+    """`localqa serve ARGS` over `settings`' index with `env`, once it listens; what it
+    writes is read all along (`stop` returns it)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "localqa", "serve", "--port", str(port), *args],
@@ -57,11 +64,16 @@ def serve(
         stderr=subprocess.STDOUT,
         text=True,
     )
+    written: list[str] = []
+    reader = threading.Thread(target=lambda: written.extend(server.stdout or ()), daemon=True)
+    reader.start()
+    WRITTEN[server.pid] = (reader, written)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"localqa serve exited: {server.communicate()[0]}")
+            reader.join(10)
+            pytest.fail(f"localqa serve exited: {''.join(written)}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return server, url
@@ -72,8 +84,12 @@ def serve(
 
 
 def stop(server: subprocess.Popen[str]) -> str:
+    """Stop a server `serve` started; all it wrote."""
     server.terminate()
-    return server.communicate(timeout=30)[0]
+    server.wait(timeout=30)
+    reader, written = WRITTEN.pop(server.pid)
+    reader.join(30)  # to the end of what it wrote
+    return "".join(written)
 
 
 @pytest.fixture(scope="module")
@@ -329,16 +345,16 @@ def test_beyond_max_queue_a_503_with_retry_after(
     monkeypatch.setattr(presentation, "shown_stream", held)
     builder = Builder(sample_index.model_copy(update={"max_queue": 1}))
     body = {"question": QUESTION, "stream": True}
-    held = (os.cpu_count() or 1) + 1  # extractive: one answered a CPU, and max_queue
+    in_hand = (os.cpu_count() or 1) + 1  # extractive: one answered a CPU, and max_queue
     with TestClient(create_app(builder, use_model=False)) as client:
         streams = [
             threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": body})
-            for _ in range(held)
+            for _ in range(in_hand)
         ]
         for thread in streams:
             thread.start()
         deadline = time.monotonic() + 30
-        while client.get("/healthz").json()["questions"] < held and time.monotonic() < deadline:
+        while client.get("/healthz").json()["questions"] < in_hand and time.monotonic() < deadline:
             time.sleep(0.05)
         refused = client.post("/v1/ask", json={"question": QUESTION})
         release.set()
