@@ -76,10 +76,12 @@ def comparable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_same_answers_citations_and_marks_as_in_process(
-    sample_index: Settings, smollm2_gguf: Path, model_server: ModelServer
+    sample_index: Settings, smollm2_gguf: Path, fresh_model_server: ModelServer
 ) -> None:
     """Greedy answers through the server equal the in-process model's: text, citations,
-    support marks, fallback, all of --json but timings and the model's location."""
+    support marks, fallback, all of --json but timings and the model's location. Both
+    models start fresh and get the same prompts in the same order (fresh_model_server)."""
+    model_server = fresh_model_server
     local_builder = Builder(with_settings(sample_index, **SMALL))
     server_builder = Builder(served(sample_index, model_server.url, smollm2_gguf))
     local = LocalModel.load(smollm2_gguf, n_ctx=N_CTX, n_gpu_layers=0, threads=1)

@@ -88,3 +88,19 @@ def model_server(
         yield server
     finally:
         stop_process(proc)
+
+
+@pytest.fixture
+def fresh_model_server(smollm2_gguf: Path, tmp_path: Path) -> Iterator[ModelServer]:
+    """`model_server`, but started for one test: no request before its own. llama.cpp
+    keeps the last prompt's cache and evaluates only what a new prompt adds to it, and
+    floating point sums differ with the batches a prompt is evaluated in, so a greedy
+    answer compared token for token with an in-process model's needs both to have seen
+    the same prompts in the same order (the session's server has served other tests)."""
+    from tests.support.model_server import start_model_server, stop_process
+
+    proc, server = start_model_server(smollm2_gguf, tmp_path / "server.log")
+    try:
+        yield server
+    finally:
+        stop_process(proc)
