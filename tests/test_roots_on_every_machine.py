@@ -27,7 +27,8 @@ QUESTION = "When is salary paid?"
 
 @dataclass(frozen=True)
 class Share:
-    """Machine A ingested `ingested` (home `home_a`); machine B (home `home_b`, A's index
+    """Machine A ingested `ingested` (home `home_a`) as the root `handbooks` (a name unlike
+    its folder's: `source_roots` on A named it); machine B (home `home_b`, A's index
     carried there) mounts the same folder at `mount`. A's folder is not there meanwhile:
     B reaches the files only at its own mount."""
 
@@ -43,8 +44,10 @@ def share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Share]:
     shutil.copytree(SAMPLE_DOCS, ingested)
     home_a, home_b = tmp_path / "home-a", tmp_path / "home-b"
     monkeypatch.setenv("LOCALQA_HOME", str(home_a))
+    monkeypatch.setenv("LOCALQA_SOURCE_ROOTS", f"handbooks={ingested}")
     done = runner.invoke(cli, ["ingest", "-q", str(ingested)])
     assert done.exit_code == 0, done.stderr
+    monkeypatch.delenv("LOCALQA_SOURCE_ROOTS")
     shutil.copytree(home_a, home_b)
     with same_folder_elsewhere(ingested, tmp_path / "b" / "desk-policies") as mount:
         away = ingested.rename(tmp_path / "a" / "unmounted")
@@ -87,11 +90,11 @@ async def test_chat_server_opens_the_cited_file_where_this_desk_mounts_it(
         chat = {"model": "localqa", "messages": [{"role": "user", "content": QUESTION}]}
         replied = httpx.post(f"{url}/v1/chat/completions", json=chat, timeout=300).json()
         cited = [*asked["citations"], *asked["contexts"], *replied["citations"]]
-        assert cited and all(c["root"] == "policies" for c in cited)
+        assert cited and all(c["root"] == "handbooks" for c in cited)
         assert all(c["abs_path"] == f"{share.ingested}/{c['root_path']}" for c in cited)
 
         opened: dict[str, list[str]] = {}
-        for desk, mounts in (("mapped", f"policies={share.mount}"), ("unmapped", "")):
+        for desk, mounts in (("mapped", f"handbooks={share.mount}"), ("unmapped", "")):
             environ = {"LOCALQA_HOME": str(tmp_path / desk), "LOCALQA_SOURCE_ROOTS": mounts}
             app = ChatApp(remote_factory(Builder(load_settings(environ=environ)), url))
             said: list[str] = []
@@ -134,7 +137,7 @@ def test_ask_server_cites_where_this_desk_mounts_the_share(share: Share, tmp_pat
     server, url = start(machine_a, tmp_path)
     env = serve_env(
         load_settings(environ={"LOCALQA_HOME": str(tmp_path / "desk")}),
-        LOCALQA_SOURCE_ROOTS=f"policies={share.mount}",
+        LOCALQA_SOURCE_ROOTS=f"handbooks={share.mount}",
     )
     try:
         done = subprocess.run(
@@ -151,6 +154,70 @@ def test_ask_server_cites_where_this_desk_mounts_the_share(share: Share, tmp_pat
     answer = json.loads(done.stdout)
     cited = [*answer["citations"], *answer["contexts"]]
     assert cited and all(c["abs_path"] == f"{share.mount}/{c['root_path']}" for c in cited)
+
+
+# --- 2. index repair on another machine ----------------------------------------------
+
+
+def _keys(home: Path) -> list[str]:
+    from localqa.store.index import Index
+
+    settings = load_settings(environ={"LOCALQA_HOME": str(home)})
+    with Index(settings.store, read_only=True) as index:
+        return sorted(d.abs_path for d in index.catalog.documents())
+
+
+def test_repair_on_another_machine_re_ingests_from_its_own_mount(
+    share: Share, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's catalog is lost; `localqa index repair` on B re-reads the share where B mounts
+    it (A's folder is not there), keys its documents as A did, under the root's name A
+    gave it; B's next ingest finds every file unchanged, and B lists B's paths."""
+    keys = _keys(share.home_a)
+    catalog = share.home_b / "indexes" / "default" / "catalog.sqlite"
+    assert catalog.is_file()
+    with catalog.open("r+b") as handle:
+        handle.truncate(catalog.stat().st_size // 3)
+    monkeypatch.setenv("LOCALQA_HOME", str(share.home_b))
+    monkeypatch.setenv("LOCALQA_SOURCE_ROOTS", f"handbooks={share.mount}")
+    done = runner.invoke(cli, ["index", "repair"])
+    assert done.exit_code == 0, done.stderr
+    assert f"rebuilt by re-ingesting {share.mount}: 10 documents" in done.stderr
+    assert _keys(share.home_b) == keys and all(k.startswith(f"{share.ingested}/") for k in keys)
+    listed = _json("sources", "--json")
+    assert isinstance(listed, list) and len(listed) == 10
+    assert all(d["root"] == "handbooks" and d["reachable"] and not d["missing"] for d in listed)
+    assert {d["abs_path"] for d in listed} == {
+        f"{share.mount}/{p.name}" for p in SAMPLE_DOCS.iterdir()
+    }
+    again = _json("ingest", "-q", "--json", str(share.mount))
+    assert isinstance(again, dict) and again["unchanged"] == 10 and again["added"] == 0
+    assert again["removed"] == 0 and again["moved"] == 0
+
+
+# --- 3. eval on another machine ------------------------------------------------------
+
+
+def test_eval_matches_expected_sources_named_by_this_machines_paths(
+    share: Share, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On B, an expected source named by B's path of the file, or by its root's name and
+    its path under it (a name A's paths do not end with), is found; another file is not."""
+    monkeypatch.setenv("LOCALQA_HOME", str(share.home_b))
+    monkeypatch.setenv("LOCALQA_SOURCE_ROOTS", f"handbooks={share.mount}")
+    questions = tmp_path / "questions.jsonl"
+    expected = [f"{share.mount}/faq.txt", "handbooks/faq.txt", "handbooks/no-such-file.txt"]
+    questions.write_text(
+        "".join(
+            json.dumps({"id": str(n), "question": QUESTION, "evidence": [{"source": s, "page": 1}]})
+            + "\n"
+            for n, s in enumerate(expected)
+        )
+    )
+    report = _json("eval", str(questions), "--json")
+    assert isinstance(report, dict)
+    assert [q["evidence_hit"] for q in report["questions"]] == [True, True, False]
+    assert [q["evidence_rank"] for q in report["questions"]][:2] == [1, 1]
 
 
 # --- 5. forget: a name several documents answer to -----------------------------------
