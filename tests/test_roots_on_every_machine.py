@@ -2,8 +2,9 @@
 not reach: the chat's `o` through `localqa chat --server` on a desk that mounts the share
 elsewhere than the server; `localqa index repair` and `localqa eval` on a machine that
 mounts it elsewhere than where it was ingested; `forget` of a name several documents
-answer to. Two LOCALQA_HOMEs stand for two machines, a bind mount (or a copy keeping the
-files' times) gives one share two paths."""
+answer to; two machines ingesting one share, mounted at two paths, into the shared index
+(real PostgreSQL and a Chroma server) at the same time. Two LOCALQA_HOMEs stand for two
+machines, a bind mount (or a copy keeping the files' times) gives one share two paths."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ import pytest
 from typer.testing import CliRunner
 
 from localqa.cli.main import cli
-from localqa.config import load_settings
+from localqa.config import Settings, load_settings
 from tests.conftest import SAMPLE_DOCS
 from tests.support.mounts import same_folder_elsewhere
+from tests.support.postgres import PostgresServer
+from tests.support.servers import shared_settings
+from tests.test_shared_index import clean_chunks, corpus  # noqa: F401 - fixtures for item 4
 
 runner = CliRunner()
 QUESTION = "When is salary paid?"
@@ -218,6 +222,65 @@ def test_eval_matches_expected_sources_named_by_this_machines_paths(
     assert isinstance(report, dict)
     assert [q["evidence_hit"] for q in report["questions"]] == [True, True, False]
     assert [q["evidence_rank"] for q in report["questions"]][:2] == [1, 1]
+
+
+# --- 4. two machines ingesting one share into the shared index at once -------------
+
+
+def test_two_machines_ingest_one_share_at_two_paths_at_once(
+    settings: Settings,
+    postgres: PostgresServer,
+    chroma_port: int,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Real PostgreSQL and a Chroma server. Machines A and B (two homes) mount one share at
+    two paths, each saying where in `source_roots`, and run `localqa ingest` on it at the
+    same time, the index empty. Whichever names the root first, every document is stored
+    once, under one key, the reports' files together are every file, each once (none
+    embedded twice: their chunks add up to the index's, one vector each), and the chunks
+    are a single run's; a re-run on either machine finds every file unchanged."""
+    from localqa.store.postgres.index import PgIndex
+    from tests.test_shared_index import FILES, consistent, environment, start_ingest, visible
+
+    # test_shared_index's: 3 copies of sample_docs, and what one embedded run makes of them
+    copies: Path = request.getfixturevalue("corpus")
+    one_run: set[tuple[str, int, str]] = request.getfixturevalue("clean_chunks")
+    shared = shared_settings(settings, postgres, chroma_port)
+    share = tmp_path / "a" / "policies"
+    shutil.copytree(copies, share)
+    with same_folder_elsewhere(share, tmp_path / "b" / "team-share") as mount:
+        env_a = environment(shared, tmp_path / "machine-a")
+        env_b = environment(shared, tmp_path / "machine-b")
+        env_a["LOCALQA_SOURCE_ROOTS"] = f"policies={share}"
+        env_b["LOCALQA_SOURCE_ROOTS"] = f"policies={mount}"
+        runs = [start_ingest(env_a, share), start_ingest(env_b, mount)]  # both, then wait
+        reports = []
+        for run in runs:
+            out, err = run.communicate(timeout=900)
+            assert run.returncode == 0, err
+            reports.append(json.loads(out))
+        with PgIndex(shared.store) as index:
+            [(root, (first_path, _))] = index.catalog.named_roots().items()
+            keys = [d.abs_path for d in index.catalog.documents()]
+            assert root == "policies" and first_path in (str(share), str(mount))
+            assert len(keys) == len(set(keys)) == FILES
+            assert all(k.startswith(first_path + "/") for k in keys)
+            written = sum(r["chunks_written"] for r in reports)  # what each run embedded
+            assert consistent(index) == len(one_run) == written
+            assert visible(index) == one_run
+        did = [r["files"]["added"] for r in reports]
+        assert set(did[0]).isdisjoint(did[1])
+        assert sorted(did[0] + did[1]) == sorted({name for name, _, _ in one_run})
+        assert len(did[0]) + len(did[1]) == FILES
+        assert [r["by_others"] for r in reports] == [len(did[1]), len(did[0])]
+        assert all(r["failed"] == [] and r["removed"] == 0 for r in reports)
+        for env, folder in ((env_a, share), (env_b, mount)):
+            again = start_ingest(env, folder)
+            out, err = again.communicate(timeout=900)
+            assert again.returncode == 0, err
+            report = json.loads(out)
+            assert report["unchanged"] == FILES and report["added"] == report["removed"] == 0
 
 
 # --- 5. forget: a name several documents answer to -----------------------------------
