@@ -110,6 +110,10 @@ class Index:
             self._vectors.close()
             self._vectors = None
 
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """`IndexReader.reading`: SQLite reads cost no round trip; nothing to hold."""
+        return contextlib.nullcontext()
+
     def data_version(self) -> int:
         """A stamp that changes whenever another connection (an ingest, a forget, in this
         process or another) has committed to the catalog since the last call: SQLite's
