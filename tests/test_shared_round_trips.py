@@ -71,3 +71,23 @@ def test_a_shared_index_search_makes_one_round_trip_per_query(
     # the catalog's stamp, the dense hits' rows, the postings' generation, the lexical
     # hits' rows (a second lookup only when too few of the best are visible)
     assert 5 <= len(sent) <= 6, sent
+
+
+def test_a_thread_holding_a_connection_never_waits_for_a_second(postgres: PostgresServer) -> None:
+    """Inside `reading`, a transaction (a first search opening the vector store asks for the
+    index's id in one) runs on the connection the thread holds: with a pool of one it would
+    otherwise wait for itself until the pool's timeout. After the block, the connection is
+    the pool's again, as it was (not in autocommit)."""
+    from localqa.store.postgres.connection import Database
+
+    db = Database(postgres.url, "held_connection", size=1)
+    try:
+        with db.reading(), db.read() as read, db.transaction() as written:
+            assert written is read
+            written.execute("INSERT INTO meta VALUES ('probe', 'held') ON CONFLICT DO NOTHING")
+        with db.transaction() as conn:
+            assert not conn.autocommit
+            row = conn.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone()
+        assert row == ("held",)
+    finally:
+        db.close()

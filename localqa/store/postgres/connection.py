@@ -162,10 +162,16 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection inside one transaction (committed when the block ends,
-        rolled back on error). Raises DatabaseError for the server's failures."""
+        rolled back on error); the one this thread holds (`reading`), if any. Raises
+        DatabaseError for the server's failures."""
         import psycopg
 
+        held = getattr(self._held, "conn", None)  # a thread never waits for a second one
         try:
+            if held is not None:
+                with held.transaction():
+                    yield held
+                return
             with self.pool.connection() as conn, conn.transaction():
                 yield conn
         except (psycopg.Error, TimeoutError) as err:
