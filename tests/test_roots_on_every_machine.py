@@ -199,6 +199,24 @@ def test_repair_on_another_machine_re_ingests_from_its_own_mount(
     assert again["removed"] == 0 and again["moved"] == 0
 
 
+def test_a_salvaged_catalog_keeps_its_roots_names(share: Share, tmp_path: Path) -> None:
+    """A catalog read back row by row (`salvage_catalog`: no file re-read) keeps the name
+    its root was given (`handbooks`, not its folder's `policies`), which B's mapping names;
+    the build record keeps those names for when the roots table itself is lost."""
+    from localqa.store.index import Index
+    from localqa.store.record import recorded_named_roots
+    from localqa.store.repair import salvage_catalog
+
+    index_dir = share.home_b / "indexes" / "default"
+    named = recorded_named_roots(index_dir)
+    assert named == {"handbooks": (str(share.ingested), named["handbooks"][1])}
+    target = tmp_path / "salvaged" / "indexes" / "default" / "catalog.sqlite"
+    assert salvage_catalog(index_dir / "catalog.sqlite", target, named) is not None
+    home = load_settings(environ={"LOCALQA_HOME": str(tmp_path / "salvaged")})
+    with Index(home.store, read_only=True) as index:
+        assert index.catalog.named_roots() == named
+
+
 # --- 3. eval on another machine ------------------------------------------------------
 
 
