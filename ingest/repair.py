@@ -3,7 +3,8 @@
 1. A catalog that cannot be read (truncated, pages overwritten, not a database) is set
    aside, kept, with the lexical copy and the embedded vectors it described, and the
    index is rebuilt by re-ingesting the folders it was built from (the build record keeps
-   them; else whatever of the old catalog still reads names them).
+   them and their roots' names; else whatever of the old catalog still reads names them),
+   each where this machine mounts its root (`source_roots`), its documents keyed as before.
 2. Otherwise, from the stored chunk text, no file re-read: the FTS5 index when its rows
    and the chunks disagree, then the BM25 arrays; vectors a chunk lacks are re-embedded,
    vectors of no chunk deleted; a vector store that cannot be searched (a segment file
@@ -13,7 +14,7 @@ Each step is one line through `say`; the index's integrity afterwards is returne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,17 +22,19 @@ from localqa.errors import IndexDamaged
 from localqa.store.faults import VectorStoreError
 from localqa.store.index import CATALOG_FILE, Index, IndexMissing
 from localqa.store.integrity import Integrity, check
-from localqa.store.record import recorded_roots
+from localqa.store.record import recorded_named_roots, recorded_roots
 from localqa.store.repair import (
     CATALOG_FILES,
     catalog_unreadable,
     rebuild_lexical,
     reembed,
     salvage_catalog,
+    salvage_named_roots,
     salvage_roots,
     set_aside,
     set_vectors_aside,
 )
+from localqa.store.roots import name_roots
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -63,8 +66,11 @@ def _rebuild_catalog(
 
     path = store.index_dir / CATALOG_FILE
     roots = recorded_roots(store.index_dir) or salvage_roots(path)  # beside the catalog
+    named = recorded_named_roots(store.index_dir) or salvage_named_roots(path)
+    # an older record names none: the folders named as a new catalog would name them
+    named = named or {n: (p, "") for n, p in name_roots(roots, {}).items()}
     aside = set_aside(store.index_dir, [*CATALOG_FILES, "lexical"], copy=["build.json"])
-    if counts := salvage_catalog(aside / CATALOG_FILE, path):
+    if counts := salvage_catalog(aside / CATALOG_FILE, path, named):
         say(
             f"the catalog {path} could not be read as it was ({why}): set aside in {aside}; "
             f"its {counts[0]} documents and {counts[1]} chunks were read back into a new "
@@ -80,17 +86,28 @@ def _rebuild_catalog(
             "records which folders were ingested: run `localqa ingest PATH` again"
         )
     with Index(store) as index:
+        folders = _where_here(index, named, roots)
         quiet = PlainProgress(quiet=True)
-        report = Ingestor(index, embedder, ingest, quiet, never=[store.home]).run(
-            [Path(r) for r in roots]
-        )
+        report = Ingestor(index, embedder, ingest, quiet, never=[store.home]).run(folders)
     where = "" if not store.chroma_host else "; the old collection stays on the server"
     say(
         f"the catalog {path} could not be read ({why}): set aside in {aside}{where}, and "
-        f"rebuilt by re-ingesting {', '.join(roots)}: {len(report.added)} documents, "
-        f"{report.chunks} chunks"
+        f"rebuilt by re-ingesting {', '.join(map(str, folders))}: {len(report.added)} "
+        f"documents, {report.chunks} chunks"
         + (f", {len(report.failed)} failed (see `localqa ingest`)" if report.failed else "")
     )
+
+
+def _where_here(index: Index, named: Mapping[str, tuple[str, str]], roots: list[str]) -> list[Path]:
+    """The recorded `roots` (as the index keys them) where this machine has them, once the
+    new catalog names its roots as the lost one did (`named`: name -> (path, machine)):
+    each through the `source_roots` mount of its root, so its documents are keyed as
+    before."""
+    with index.writing():
+        for name, (root, machine) in named.items():
+            index.catalog.name_root(name, root, machine)
+    paths = index.paths()
+    return [Path(paths.local(r)) for r in roots]
 
 
 def _repair_parts(store: StoreSettings, embedder: Embedder, found: Integrity, say: Say) -> None:

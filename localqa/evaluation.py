@@ -24,6 +24,7 @@ from localqa.text import lexical_support
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
     from localqa.sections import RetrievalSettings
+    from localqa.store.roots import PathMap
 
 RECALL_AT = (1, 5, 10)
 CHARS_PER_TOKEN = 4  # the usual rough figure for English when no tokenizer is at hand
@@ -87,14 +88,29 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     return any(normalise(a) in haystack for a in answers)
 
 
-def matches_evidence(chunk: Chunk, evidence: Sequence[Evidence]) -> bool:
-    """Same page of the same file, the file named as listed or by its file name."""
-    return any(e.page == chunk.page and _same_source(chunk, e.source) for e in evidence)
+def matches_evidence(
+    chunk: Chunk, evidence: Sequence[Evidence], paths: PathMap | None = None
+) -> bool:
+    """Same page of the same file, the file named as listed, by its path on this machine
+    (`paths`: where this machine mounts the index's roots, localqa/store/roots.py) or as
+    stored, by its root's name and path under it, or by the end of any of those (its path
+    under its root, its file name)."""
+    return any(e.page == chunk.page and _same_source(chunk, e.source, paths) for e in evidence)
 
 
-def _same_source(chunk: Chunk, wanted: str) -> bool:
+def _names(chunk: Chunk, paths: PathMap | None) -> list[str]:
+    """The names a chunk's file goes by on this machine (see `matches_evidence`)."""
+    names = [chunk.source, chunk.abs_path]
+    if paths is not None:
+        names.append(paths.local(chunk.abs_path))
+        if rooted := paths.relative(chunk.abs_path):
+            names += ["/".join(rooted), rooted[1]]
+    return names
+
+
+def _same_source(chunk: Chunk, wanted: str, paths: PathMap | None = None) -> bool:
     wanted = wanted.replace("\\", "/")
-    for have in (chunk.source, chunk.abs_path):
+    for have in _names(chunk, paths):
         have = have.replace("\\", "/")
         if have == wanted or have.endswith("/" + wanted):
             return True
@@ -154,9 +170,12 @@ class Evaluator:
     """Runs questions through `ask`'s retrieval and packing with the given settings (the
     retrieval section: how many sources and characters)."""
 
-    def __init__(self, settings: RetrievalSettings, retriever: Retriever) -> None:
+    def __init__(
+        self, settings: RetrievalSettings, retriever: Retriever, paths: PathMap | None = None
+    ) -> None:
         self._settings = settings
         self._retriever = retriever
+        self._paths = paths  # expected sources named by this machine's paths too
         self._count, self.token_method = _token_counter(retriever.embedder)
 
     def evaluate(self, q: EvalQuestion) -> QuestionResult:
@@ -174,15 +193,18 @@ class Evaluator:
             question=q.question,
             contexts=tuple(packed),
             answer_hit=any(contains_answer(c.text, answers) for c in packed) if answers else None,
-            evidence_hit=any(matches_evidence(c, evidence) for c in packed) if evidence else None,
+            evidence_hit=any(self._evidence(c, evidence) for c in packed) if evidence else None,
             answer_rank=_first_rank(ranked, lambda c: contains_answer(c.text, answers)),
-            evidence_rank=_first_rank(ranked, lambda c: matches_evidence(c, evidence)),
+            evidence_rank=_first_rank(ranked, lambda c: self._evidence(c, evidence)),
             context_chars=sum(len(c.text) for c in packed),
             context_tokens=sum(self._count(c.text) for c in packed),
             retrieval_ms=elapsed,
             embed_ms=float(retrieved.timings.get("embed_ms", 0.0)),
             reference_recall=lexical_support(q.reference, context) if q.reference else None,
         )
+
+    def _evidence(self, chunk: Chunk, evidence: Sequence[Evidence]) -> bool:
+        return matches_evidence(chunk, evidence, self._paths)
 
 
 def _token_counter(embedder: Embedder) -> tuple[Callable[[str], int], str]:

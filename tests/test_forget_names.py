@@ -47,7 +47,7 @@ def test_any_unambiguous_form_forgets_the_one_document(library: Path, form: str)
 
 def test_a_name_of_several_lists_them_and_forgets_nothing(library: Path) -> None:
     result = runner.invoke(cli, ["forget", "handbook.txt"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error: say which (issue 24)
     assert "handbook.txt names 2 documents; nothing forgotten" in result.stderr
     assert str(library / "hr" / "handbook.txt") in result.stderr
     assert str(library / "it" / "handbook.txt") in result.stderr

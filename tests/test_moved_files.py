@@ -50,8 +50,11 @@ def test_a_copied_folder_leaves_copies_that_can_be_told_apart_and_removed(
     assert [row.endswith("FILE MISSING") for row in rows] == [True, False]
 
     code, _, err = invoke("forget", "boiler.txt")
-    assert code == 1 and "names 2 documents; nothing forgotten" in err
-    assert err.endswith(f":\n  {tmp_path / 'docs' / 'boiler.txt'}\n  {manuals / 'boiler.txt'}\n")
+    assert code == 2 and "names 2 documents; nothing forgotten" in err  # say which: issue 24
+    assert err.endswith(
+        f":\n  {tmp_path / 'docs' / 'boiler.txt'} (docs/boiler.txt)\n"
+        f"  {manuals / 'boiler.txt'} (manuals/boiler.txt)\n"
+    )
     assert len(json.loads(invoke("sources", "--json")[1])) == 2
 
     code, _, err = invoke("forget", "--missing")

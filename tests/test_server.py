@@ -203,6 +203,7 @@ def test_sources_and_health(base: str, sample_index: Settings) -> None:
         "ingested_at",
         "abs_path",
         "root",
+        "root_path",
         "missing",
         "reachable",
     }

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from localqa.cli.main import cli
 from localqa.config import ConfigError, Settings, load_settings
 from localqa.embedding.embedder import Embedder
-from localqa.store.roots import PathMap, localized, name_roots
+from localqa.store.roots import PathMap, localized, name_roots, on_this_desk
 from tests.conftest import SAMPLE_DOCS, ingest_paths
 from tests.support.mounts import same_folder_elsewhere
 from tests.support.postgres import PostgresServer
@@ -43,8 +43,15 @@ def test_a_mapped_root_turns_keys_into_this_machines_paths_and_back() -> None:
     assert paths.root_of("/srv/hr/a/x.txt") == ("hr", "/srv/hr")
     assert paths.root_of("/elsewhere/x.txt") is None
     assert localized({"citations": [{"abs_path": "/mnt/a/policies/x", "n": 1}]}, paths) == {
-        "citations": [{"abs_path": "/b/p/x", "n": 1}]
+        "citations": [{"abs_path": "/b/p/x", "n": 1, "root": "policies", "root_path": "x"}]
     }
+    assert localized([{"abs_path": "/elsewhere/x"}], paths) == [{"abs_path": "/elsewhere/x"}]
+    # a client on a third machine maps what the server gave to its own mount
+    given = {"contexts": [{"abs_path": "/b/p/x", "root": "policies", "root_path": "x"}]}
+    assert on_this_desk(given, [("policies", "/c/share")]) == {
+        "contexts": [{"abs_path": "/c/share/x", "root": "policies", "root_path": "x"}]
+    }
+    assert on_this_desk(given, [("hr", "/c/hr")]) == given
 
 
 def test_a_root_out_of_reach_is_told_from_files_gone(tmp_path: Path) -> None:

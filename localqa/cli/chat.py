@@ -86,11 +86,13 @@ def chat(
 
 def remote_factory(builder: Builder, url: str) -> CoreFactory:
     """The chat's core over the localqa server at `url`, with the `api_token` setting as
-    its token; conversations saved in this machine's home. Raises UsageError (a URL that
+    its token; conversations saved in this machine's home; cited files opened where this
+    machine's `source_roots` mount their roots. Raises UsageError (a URL that
     is not http(s))."""
     from localqa.client.chat import RemoteCore
     from localqa.client.http import ServerClient
 
     token = builder.settings.serving.api_token
     ServerClient(url, token).close()  # a bad URL is a usage error now, not in the UI
-    return lambda: RemoteCore(ServerClient(url, token), builder.conversation_store)
+    mounts = builder.settings.source_roots  # cited files opened where this machine mounts them
+    return lambda: RemoteCore(ServerClient(url, token), builder.conversation_store, mounts)

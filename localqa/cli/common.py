@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from localqa.errors import LocalqaError
+from localqa.errors import LocalqaError, UsageError
 
 if TYPE_CHECKING:
     from localqa.builder import Builder
@@ -52,6 +52,10 @@ class CommandError(LocalqaError):
     def __init__(self, message: str, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.details = tuple(details)
+
+
+class AmbiguousName(CommandError, UsageError):
+    """A name that several documents answer to (exit 2: say which); `details` lists them."""
 
 
 @dataclass(frozen=True)

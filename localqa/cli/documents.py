@@ -12,6 +12,7 @@ import typer
 
 from localqa.cli.common import (
     INTERRUPTED,
+    AmbiguousName,
     CommandError,
     ConfigOpt,
     HomeOpt,
@@ -27,6 +28,8 @@ from localqa.text import terminal_safe
 if TYPE_CHECKING:
     from localqa.builder import Builder
     from localqa.ingest.report import IngestReport
+    from localqa.schema import IndexedDocument
+    from localqa.store.roots import PathMap
 
 
 def ingest(
@@ -193,8 +196,9 @@ def forget(
     path: Annotated[
         str | None,
         typer.Argument(
-            help="A document: its file name when no other has it, its name as `sources` "
-            "lists it, or its path."
+            help="A document: its path, its root's name and its path under it "
+            "(policies/hr/leave.txt), or its file name or name as `sources` lists it when "
+            "no other document has it."
         ),
     ] = None,
     missing: Annotated[
@@ -207,26 +211,20 @@ def forget(
     """Remove one document's chunks from the index (or, with --missing, those of every
     document whose file no longer exists; none on a folder this machine does not reach)."""
     from localqa.store.index import SourceNotFound
-    from localqa.store.roots import find_documents
 
     if (path is None) == (not missing):
         raise CommandError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
     with builder.existing_index(write=True) as store:
         paths = store.paths()
+        documents = store.catalog.documents()
         if missing:
-            matches = [d for d in store.catalog.documents() if paths.missing(d.abs_path)]
+            matches = [d for d in documents if paths.missing(d.abs_path)]
         else:
-            matches = find_documents(store.catalog, paths, path or "")
+            matches = _one_named(documents, paths, path or "")
         if not matches and not missing:
             raise SourceNotFound(
                 f"{path} is not in index {builder.settings.index!r}; see `localqa sources`"
-            )
-        if len(matches) > 1 and not missing:
-            raise CommandError(
-                f"{path} names {len(matches)} documents; nothing forgotten. Forget one by "
-                "its full path:",
-                [paths.local(d.abs_path) for d in matches],
             )
         with store.writing():
             for doc in matches:
@@ -238,3 +236,20 @@ def forget(
             typer.echo(
                 f"{len(matches)} document(s) whose file no longer exists forgotten", err=True
             )
+
+
+def _one_named(
+    documents: list[IndexedDocument], paths: PathMap, name: str
+) -> list[IndexedDocument]:
+    """The document `name` means ([] none); an AmbiguousName listing them, one a line, when
+    it means several (localqa/store/naming.py)."""
+    from localqa.store.naming import named_documents, shown_name
+
+    found = named_documents(documents, paths, name)
+    if len(found.documents) > 1:
+        raise AmbiguousName(
+            f"{name} names {len(found.documents)} documents; nothing forgotten. Forget one "
+            "by its path, or its root's name and its path under it:",
+            sorted(shown_name(d, paths) for d in found.documents),
+        )
+    return list(found.documents)

@@ -101,7 +101,7 @@ def _run(
     with builder.existing_index() as index:
         retriever = builder.retriever(index)  # the one `ask` uses, so latencies are ask's
         answerer = _answerer(builder, index, extractive) if generate else None
-        evaluator = Evaluator(builder.settings.retrieval, retriever)
+        evaluator = Evaluator(builder.settings.retrieval, retriever, index.paths())
         rows: list[dict[str, Any]] = []
         results = []
         for done, question in enumerate(todo, start=1):

@@ -37,36 +37,44 @@ def ask_server(
 ) -> None:
     """Ask the server at `url`, with the `api_token` setting (LOCALQA_API_TOKEN) as its
     token: the tokens printed as they come, then the answer `show`n as `localqa ask`
-    shows a local one; `--json` the server's object as it came; then `note_cut` says
+    shows a local one; `--json` the server's object as it came, but each cited file's
+    path where this machine's `source_roots` mount its root; then `note_cut` says
     whether the question was cut for the dense search. Raises ServerError (one
     line, exit 1), UsageError, ConfigError."""
     from localqa.client.http import ServerClient
     from localqa.config import load_settings
+    from localqa.store.roots import on_this_desk
 
     settings = load_settings(config_file=config)
     client = ServerClient(url, settings.serving.api_token)
+    mounts = settings.source_roots  # each cited file where this machine mounts its root
     try:
         if as_json:
             from localqa.cli.common import emit_json
 
-            answer = client.answer(question, top_k, sources)
+            answer = on_this_desk(client.answer(question, top_k, sources), mounts)
             emit_json(answer)
         else:
-            answer = _streamed(client.ask(question, top_k, sources), show)
+            answer = _streamed(client.ask(question, top_k, sources), show, mounts)
         note_cut(bool(answer.get("question_cut")))
     finally:
         client.close()
 
 
-def _streamed(asked: Asked, show: Callable[[Presentation], None]) -> dict[str, Any]:
-    """The tokens as they come, then the answer shown; its JSON."""
+def _streamed(
+    asked: Asked, show: Callable[[Presentation], None], mounts: Sequence[tuple[str, Path]]
+) -> dict[str, Any]:
+    """The tokens as they come, then the answer shown (its files where `mounts` put them
+    here); its JSON."""
     from localqa.answering.answer_json import answer_from_json
     from localqa.answering.presentation import present
+    from localqa.store.roots import on_this_desk
 
     for event in asked.events:
         if event.answer is not None:
-            show(present(answer_from_json(event.answer), asked.quotes_only))
-            return event.answer
+            answer: dict[str, Any] = on_this_desk(event.answer, mounts)
+            show(present(answer_from_json(answer), asked.quotes_only))
+            return answer
         if event.kind == "token":
             sys.stdout.write(terminal_safe(event.text))
             sys.stdout.flush()

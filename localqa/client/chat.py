@@ -2,7 +2,9 @@
 localqa server. The server answers, each question with the conversation before it
 (`POST /v1/ask` with `history`: a follow-up is searched standalone there, as a local
 chat does); the conversations are saved here, beside the local ones, under the server's
-URL, so ctrl+o and `--resume` find them.
+URL, so ctrl+o and `--resume` find them. A cited file is opened (`o`) where this machine
+mounts its root (`source_roots`: the server names each cited file's root and its path
+under it), else at the server's path.
 
 Everything runs on one thread of the core's own (the saved conversations' SQLite
 connection belongs to it), as the local core does; Esc hangs up, which stops the
@@ -12,8 +14,9 @@ server's generation, and the partial answer is kept as cancelled.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from localqa.threads import OwnThread
@@ -38,8 +41,14 @@ class RemoteCore:
     """ChatCore over the server `client` talks to; conversations in `store` (opened on
     the core's thread by `open_store`)."""
 
-    def __init__(self, client: ServerClient, open_store: Callable[[], ConversationStore]) -> None:
+    def __init__(
+        self,
+        client: ServerClient,
+        open_store: Callable[[], ConversationStore],
+        mounts: Sequence[tuple[str, Path]] = (),
+    ) -> None:
         self._client = client
+        self._mounts = tuple(mounts)  # source_roots: cited files opened where mounted here
         self._name = client.url  # the conversations with this server are saved under it
         self._held = _Held()
         self._thread = OwnThread()
@@ -69,6 +78,7 @@ class RemoteCore:
         from localqa.answering.answer_json import answer_from_json
         from localqa.answering.presentation import present
         from localqa.answering.session import Answered, Searched, turn_of
+        from localqa.store.roots import on_this_desk
 
         held = self._held
         question = question.strip()
@@ -79,7 +89,8 @@ class RemoteCore:
         try:
             for event in events:
                 if event.answer is not None:
-                    shown = present(answer_from_json(event.answer), asked.quotes_only)
+                    here = on_this_desk(event.answer, self._mounts)
+                    shown = present(answer_from_json(here), asked.quotes_only)
                 elif event.kind == "searched":
                     searched = event.text
                     yield Searched(searched)

@@ -151,6 +151,10 @@ class Retriever:
     def search(self, question: str, documents: Sequence[str] = ()) -> Retrieved:
         """Ranked chunks for the question; only from `documents` (absolute paths) when
         given, else from the documents the question names (`named_documents`), if any."""
+        with self._index.reading():  # the shared index: one connection, no transactions
+            return self._search(question, documents)
+
+    def _search(self, question: str, documents: Sequence[str]) -> Retrieved:
         timings: dict[str, float] = {}
         documents = documents or named_documents(question, self._documents())
         started = time.perf_counter()
@@ -187,7 +191,8 @@ class Retriever:
         """What the model (or extraction) is given: `pack_context`, then CJK pieces widened
         by their neighbouring chunks within the same budget (packing.widen)."""
         packed = pack_context(results, top_k, chars)
-        return widen(packed, chars, self._index.chunks.neighbours)
+        with self._index.reading():
+            return widen(packed, chars, self._index.chunks.neighbours)
 
     def _documents(self) -> list[IndexedDocument]:
         """The catalog's documents, read again only when another connection has committed

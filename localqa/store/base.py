@@ -167,6 +167,12 @@ class IndexReader(Protocol):
 
     def close(self) -> None: ...
 
+    def reading(self) -> AbstractContextManager[None]:
+        """A block of reads (a search) that the store may serve on one connection: the
+        shared index holds one PostgreSQL connection through it, so the block costs one
+        round trip per statement; the embedded index needs nothing."""
+        ...
+
     def data_version(self) -> int:
         """A stamp that changes whenever a commit from another connection (an ingest, a
         forget, in this process or another) changed the catalog since the last call; only

@@ -24,7 +24,7 @@ from localqa.store.faults import storage_faults
 from localqa.store.fts import SqliteLexicalIndex
 from localqa.store.identity import index_id
 from localqa.store.lock import WriterLock
-from localqa.store.record import read_record, recorded_roots, update_record
+from localqa.store.record import read_record, recorded_named_roots, recorded_roots, update_record
 
 if TYPE_CHECKING:
     from localqa.store.base import IndexWriter, VectorStore
@@ -110,6 +110,10 @@ class Index:
             self._vectors.close()
             self._vectors = None
 
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """`IndexReader.reading`: SQLite reads cost no round trip; nothing to hold."""
+        return contextlib.nullcontext()
+
     def data_version(self) -> int:
         """A stamp that changes whenever another connection (an ingest, a forget, in this
         process or another) has committed to the catalog since the last call: SQLite's
@@ -156,14 +160,19 @@ class Index:
             self._sync_roots()
 
     def _sync_roots(self) -> None:
-        """Make the build record's roots the catalog's, after a write: an index from before
-        the record kept them gets them, a root whose documents were all forgotten goes.
+        """Make the build record's roots (and named roots) the catalog's, after a write: an
+        index from before the record kept them gets them, a root whose documents were all
+        forgotten goes.
         Best effort: the record only helps a repair."""
         roots = sorted({row[0] for row in self._db.execute("SELECT DISTINCT root FROM documents")})
         if roots != self.roots():
             with contextlib.suppress(OSError):
                 self._update_record(roots=json.dumps(roots))
                 self._roots = set(roots)
+        named = self.catalog.named_roots()  # a few rows: their names survive a lost catalog
+        if named != recorded_named_roots(self.path):
+            with contextlib.suppress(OSError):
+                self._update_record(named_roots=json.dumps(named, sort_keys=True))
 
     def _notice_missing_vectors(self) -> None:
         """After a write that used the vectors: say so when fewer vectors than chunk rows

@@ -1,7 +1,8 @@
 """The build record of an embedded index (`build.json` beside its catalog): how the index
 was made (embedder, precision, the settings that shaped its chunks, when its files were
-last looked at) and the folders ingest was given. A file of its own, so that it reads
-when the catalog does not: `localqa index repair` re-ingests those folders."""
+last looked at), the folders ingest was given and the roots they are under. A file of its
+own, so that it reads when the catalog does not: `localqa index repair` re-ingests those
+folders, each where this machine mounts its root."""
 
 from __future__ import annotations
 
@@ -39,3 +40,19 @@ def recorded_roots(index_dir: Path) -> list[str]:
     except ValueError:
         return []
     return [r for r in roots if isinstance(r, str)] if isinstance(roots, list) else []
+
+
+def recorded_named_roots(index_dir: Path) -> dict[str, tuple[str, str]]:
+    """The named roots as the record keeps them (name -> (the path first ingested from, the
+    machine that named it): localqa/store/roots.py); {} where none are kept."""
+    try:
+        named = json.loads(read_record(index_dir).get("named_roots", "{}"))
+    except ValueError:
+        return {}
+    if not isinstance(named, dict):
+        return {}
+    return {
+        str(name): (str(kept[0]), str(kept[1]))
+        for name, kept in named.items()
+        if isinstance(kept, list) and len(kept) == 2
+    }

@@ -13,8 +13,9 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from localqa.errors import IndexDamaged, LocalqaError
@@ -96,11 +97,28 @@ def salvage_roots(path: Path) -> list[str]:
         return []
 
 
-def salvage_catalog(damaged: Path, target: Path) -> tuple[int, int] | None:
+def salvage_named_roots(path: Path) -> dict[str, tuple[str, str]]:
+    """The named roots (name -> (path, machine)) a damaged catalog still yields; {} when
+    none."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+        try:
+            rows = db.execute("SELECT name, path, machine FROM roots").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return {str(name): (str(root), str(machine)) for name, root, machine in rows}
+
+
+def salvage_catalog(
+    damaged: Path, target: Path, named: Mapping[str, tuple[str, str]] = MappingProxyType({})
+) -> tuple[int, int] | None:
     """A new catalog at `target` from the rows of the `damaged` one, when every document
     row and every chunk row still reads and each document has all its chunks (SQLite's
     integrity_check may fail on an index or the FTS5 tables alone); its FTS5 index is made
-    anew from the chunk text, its id kept (so its vectors stay its own). (documents,
+    anew from the chunk text, its id kept (so its vectors stay its own), its roots `named`
+    as before (name -> (path, machine): other machines map them by name). (documents,
     chunks), or None when rows are lost: then only a re-ingest rebuilds it."""
     try:
         old = connect(damaged, read_only=True)
@@ -121,7 +139,7 @@ def salvage_catalog(damaged: Path, target: Path) -> tuple[int, int] | None:
         held[key] = held.get(key, 0) + 1
     if any(held.get((d[0], d[3]), 0) != d[9] for d in documents):
         return None
-    _write_salvaged(target, documents, chunks, meta, info)
+    _write_salvaged(target, documents, chunks, meta, info, named)
     return len(documents), len(chunks)
 
 
@@ -135,10 +153,15 @@ def _write_salvaged(
     chunks: list[Any],
     meta: list[Any],
     info: list[Any],
+    named: Mapping[str, tuple[str, str]],
 ) -> None:
     db = connect(target)
     try:
-        with Transaction(db):
+        with Transaction(db):  # the roots with the documents: no opening names them anew
+            db.executemany(
+                "INSERT OR IGNORE INTO roots VALUES (?, ?, ?)",
+                ((n, p, m) for n, (p, m) in named.items()),
+            )
             for d in documents:  # a catalog from before ctime_ns has one column less
                 db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (*d, 0)[:12])
             db.executemany(

@@ -102,6 +102,15 @@ class PathMap:
         holding = [(n, p) for n, p in self.roots if inside(stored, p)]
         return max(holding, key=lambda r: len(r[1])) if holding else None
 
+    def relative(self, stored: str) -> tuple[str, str] | None:
+        """(root name, path under that root, "/"-separated) of the key `stored`: what
+        names a document the same way on every machine; None when no named root holds it."""
+        found = self.root_of(stored)
+        if found is None:
+            return None
+        name, path = found
+        return name, stored[len(path.rstrip("/")) :].lstrip("/")
+
     def reachable(self, stored: str) -> bool:
         """Whether this machine reaches the root holding the key `stored`: a root mounted
         here (`mounts`) whose folder is there, or one not mounted elsewhere whose folder is
@@ -167,16 +176,39 @@ def name_roots(folders: Sequence[str], taken: Mapping[str, str]) -> dict[str, st
 
 
 def localized(data: Any, paths: PathMap) -> Any:
-    """JSON-ready `data` (an answer as `Answer.as_json` gives it, passages, a listing) with
-    each "abs_path" this machine's path of the document (`PathMap.local`)."""
-    if isinstance(data, dict):
-        return {
-            k: paths.local(v) if k == "abs_path" and isinstance(v, str) else localized(v, paths)
-            for k, v in data.items()
-        }
+    """JSON-ready `data` (an answer as `Answer.as_json` gives it, passages) with each
+    "abs_path" this machine's path of the document (`PathMap.local`), and beside it, where a
+    named root holds it and "root" is not given yet, "root" (its name) and "root_path" (the
+    path under it): what a client on another machine maps to its own mount
+    (`on_this_desk`)."""
     if isinstance(data, list):
         return [localized(v, paths) for v in data]
-    return data
+    if not isinstance(data, dict):
+        return data
+    out = {k: localized(v, paths) for k, v in data.items()}
+    key = data.get("abs_path")
+    if isinstance(key, str):
+        out["abs_path"] = paths.local(key)
+        if "root" not in data and (found := paths.relative(key)):
+            out["root"], out["root_path"] = found
+    return out
+
+
+def on_this_desk(data: Any, mounts: Iterable[tuple[str, Path | str]]) -> Any:
+    """JSON-ready `data` from a localqa server (`localized` there): each "abs_path" whose "root"
+    this machine mounts (`mounts`, the `source_roots` setting) made this machine's path
+    (the mount joined with "root_path"); others as the server gave them."""
+    mounted = {name: str(folder) for name, folder in mounts}
+    if isinstance(data, list):
+        return [on_this_desk(v, mounted.items()) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {k: on_this_desk(v, mounted.items()) for k, v in data.items()}
+    root, under = data.get("root"), data.get("root_path")
+    if isinstance(root, str) and isinstance(under, str) and root in mounted and "abs_path" in data:
+        mount = mounted[root]
+        out["abs_path"] = f"{mount.rstrip('/')}/{under}" if under else mount
+    return out
 
 
 def find_documents(catalog: Finding, paths: PathMap, name: str) -> list[IndexedDocument]:
@@ -191,9 +223,10 @@ def find_documents(catalog: Finding, paths: PathMap, name: str) -> list[IndexedD
 
 def listed(document: IndexedDocument, paths: PathMap) -> dict[str, Any]:
     """A document as `sources --json` and `GET /v1/sources` list it: its name, last page,
-    chunks, when ingested, its path on this machine, its root's name ("" for none), whether
-    this machine reaches that root, and whether its file is gone from it."""
-    found = paths.root_of(document.abs_path)
+    chunks, when ingested, its path on this machine, its root's name ("" for none) and its
+    path under that root, whether this machine reaches that root, and whether its file is
+    gone from it."""
+    found = paths.relative(document.abs_path)
     reachable = paths.reachable(document.abs_path)
     local = paths.local(document.abs_path)
     return {
@@ -203,6 +236,7 @@ def listed(document: IndexedDocument, paths: PathMap) -> dict[str, Any]:
         "ingested_at": document.ingested_at,
         "abs_path": local,
         "root": found[0] if found else "",
+        "root_path": found[1] if found else "",
         "missing": reachable and not os.path.exists(local),
         "reachable": reachable,
     }

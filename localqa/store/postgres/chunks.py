@@ -47,7 +47,7 @@ class PgChunks:
         self._lexical = lexical
 
     def count(self) -> int:
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = conn.execute(f"SELECT count(*) FROM chunks c {VISIBLE}").fetchone()
         return int(row[0]) if row else 0
 
@@ -55,17 +55,17 @@ class PgChunks:
         if not ids:
             return {}
         sql = f"SELECT {prefixed()} FROM chunks c {VISIBLE} WHERE c.id = ANY(%s)"
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             return {row[0]: to_chunk(row) for row in conn.execute(sql, (list(ids),))}
 
     def of_document(self, abs_path: str) -> list[Chunk]:
         sql = f"SELECT {prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = %s ORDER BY c.rowid"
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             return [to_chunk(row) for row in conn.execute(sql, (abs_path,))]
 
     def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
         found: list[Chunk | None] = []
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             # before: starts earlier; after: reaches further (chunks overlap by a few tokens)
             for test, offset, order in (
                 ("c.char_start <", chunk.char_start, "DESC"),

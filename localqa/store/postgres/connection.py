@@ -17,8 +17,9 @@ Tables (the embedded catalog's, plus what sharing needs):
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -128,6 +129,7 @@ class Database:
 
         self.url = url
         self.schema = schema_name(index)
+        self._held = threading.local()  # the connection `reading` holds, per thread
         path = sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema))
 
         def configure(conn: psycopg.Connection[Any]) -> None:
@@ -160,12 +162,59 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection inside one transaction (committed when the block ends,
-        rolled back on error). Raises DatabaseError for the server's failures."""
+        rolled back on error); the one this thread holds (`reading`), if any. Raises
+        DatabaseError for the server's failures."""
         import psycopg
 
+        held = getattr(self._held, "conn", None)  # a thread never waits for a second one
         try:
+            if held is not None:
+                with held.transaction():
+                    yield held
+                return
             with self.pool.connection() as conn, conn.transaction():
                 yield conn
+        except (psycopg.Error, TimeoutError) as err:
+            raise explain(self.url, err) from err
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One pooled connection held by this thread for the block, in autocommit: each
+        `read` in it takes it as it is, each statement its own snapshot, so a search costs
+        one checkout (the pool's liveness check) and one round trip per statement, where a
+        transaction each cost three more (check, BEGIN, COMMIT). Nested: the outer block's.
+        Raises DatabaseError."""
+        import psycopg
+
+        if getattr(self._held, "conn", None) is not None:
+            yield
+            return
+        try:
+            with self.pool.connection() as conn:
+                conn.autocommit = True  # on the client alone: the connection is idle
+                self._held.conn = conn
+                try:
+                    yield
+                finally:
+                    self._held.conn = None
+                    with suppress(psycopg.Error):  # a broken one: the pool drops it
+                        conn.autocommit = False
+        except (psycopg.Error, TimeoutError) as err:
+            raise explain(self.url, err) from err
+
+    @contextmanager
+    def read(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection for reads: the one this thread holds (`reading`), else a pooled one
+        in a transaction of its own (`transaction`). Raises DatabaseError."""
+        import psycopg
+
+        held = getattr(self._held, "conn", None)
+        if held is None:
+            with self.transaction() as conn:
+                yield conn
+            return
+        try:
+            yield held
         except (psycopg.Error, TimeoutError) as err:
             raise explain(self.url, err) from err
 

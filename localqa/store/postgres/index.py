@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -239,10 +239,14 @@ class PgIndex:
     def upgrade_lexical(self) -> int:
         return 0  # the shared index began at the current lexical format
 
+    def reading(self) -> AbstractContextManager[None]:
+        """`IndexReader.reading`: one PostgreSQL connection for the block's reads."""
+        return self.db.reading()
+
     def data_version(self) -> int:
         """`IndexReader.data_version`: the catalog's row count and its newest row version
         (`xmin`: every insert and update writes a new one), as one number."""
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             row = conn.execute(
                 "SELECT count(*), coalesce(max(xmin::text::bigint), 0) FROM documents"
             ).fetchone()

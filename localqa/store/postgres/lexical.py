@@ -105,7 +105,7 @@ class PgLexicalIndex:
         if not terms or limit <= 0:
             return []
         depth = limit * 2 + 10
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             snapshot = self.copy.current(conn)
             if snapshot is not None:
                 scores = snapshot.top(terms, depth)
@@ -125,7 +125,7 @@ class PgLexicalIndex:
         if not terms or not documents or limit <= 0:
             return []
         params = {"terms": terms, "limit": limit, "documents": list(documents)}
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             scores = [(int(r), float(s)) for r, s in conn.execute(WITHIN_SQL, params)]
             return _visible(conn, scores)
 
@@ -133,7 +133,7 @@ class PgLexicalIndex:
         terms = self._tokenizer.terms(list(words)) if words else None
         if terms is None:
             return None
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             (rows,) = conn.execute("SELECT row_count FROM lexical_stats").fetchone() or (0,)
             held = dict(
                 conn.execute(
