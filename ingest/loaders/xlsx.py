@@ -1,4 +1,5 @@
-"""Excel 2007+ via openpyxl in read-only mode: one page per worksheet, one line per row."""
+"""Excel 2007+ via openpyxl in read-only mode: one page per worksheet, named by the
+sheet's name (Page.label), one line per row: line n is the sheet's row n."""
 
 from __future__ import annotations
 
@@ -145,10 +146,11 @@ def _sheets(
             if number > limits.max_pages:
                 raise LimitReached(f"more than {limits.max_pages:,} sheets", "max_pages")
             lines = _rows(sheet, source, cells, counter, limits.max_sheet_cells)
-            rows = "\n".join(line for line in lines if line.strip(" |"))
-            # The sheet name heads the page, as a slide title does; an empty sheet stays empty.
-            text = f"{sheet.title}\n{rows}" if rows else ""
-            yield Page(number=number, text=text, headings=((0, sheet.title),) if rows else ())
+            # Line n is row n, empty rows kept as empty lines, so a citation names the
+            # row Excel shows ("row 8"); the sheet's name is its label, which is also the
+            # section of its chunks (ingest/chunking.py), not a line.
+            text = "\n".join(line if line.strip(" |") else "" for line in lines).rstrip()
+            yield Page(number=number, text=text, label=sheet.title)
         if note := cells.warning():
             warnings.append(note)
     except _BROKEN as err:

@@ -1,0 +1,183 @@
+"""Real files keep their meaning in quotes and citations (issue 25, "tables answer" and
+the quotes a new user saw): a sheet is cited by its name and the row Excel shows, a slide's
+title and bullets are sentences apart, and a PDF line that starts with the comma closing
+the word above is quoted without a space before it. Every file is built here, in its real
+format, and ingested and asked as `localqa ask --extractive` would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from localqa.answering.answer import Answer
+from localqa.answering.answer_json import answer_from_json
+from localqa.builder import Builder
+from localqa.config import Settings
+from localqa.embedding.embedder import Embedder
+from localqa.ingest.loaders import open_document
+from localqa.ingest.textfix import attach_punctuation, repair_page
+from tests.conftest import ingest_paths
+from tests.test_loaders import make_pdf
+
+SPECS = "sensor-specs.xlsx"
+# A PDF's lines as a typesetter breaks them: a comma opening a line, a word hyphenated.
+CONSTITUTION = (
+    "Article II\n"
+    "He shall hold his Office during the Term of four Years, and, together with the Vice "
+    "President\n"
+    ", chosen for the same Term, be elected, as follows.\n"
+    "The Senate shall chuse their other Officers, and also a President pro tempore, in the\n"
+    "Absence of the Vice Presi-\n"
+    "dent, or when he shall exercise the Office of President of the United States."
+)
+
+
+def _specs(path: Path) -> None:
+    """Two sheets; the second's header is on row 3 and its rows on 5 and 8, empty rows
+    between (the new user's sensor-specs.xlsx: "sheet 2, line 9" for row 8)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    summary["A1"] = "The Sensor specs sheet lists every depth sensor we sell."
+    specs = book.create_sheet("Sensor specs")
+    for row, values in {
+        3: ("Model", "Range", "Accuracy"),
+        5: ("DS-4000", "0-100 m", "0.1% of full scale"),
+        8: ("DS-6000T", "0-600 m", "0.05% of full scale"),
+    }.items():
+        for col, value in enumerate(values, start=1):
+            specs.cell(row=row, column=col, value=value)
+    book.save(path)
+
+
+def _deck(path: Path) -> None:
+    import pptx
+
+    presentation = pptx.Presentation()
+    cover = presentation.slides.add_slide(presentation.slide_layouts[0])
+    cover.shapes.title.text = "Tidemark 6 Release Plan"
+    cover.placeholders[1].text = "Presented to the product council"
+    slide = presentation.slides.add_slide(presentation.slide_layouts[1])
+    slide.shapes.title.text = "Scope"
+    slide.placeholders[1].text = (
+        "New pressure sensor board with lower drift\n"
+        "Battery life of 26 months at one sample per minute\n"
+        "Bluetooth download replaces the cable cradle"
+    )
+    presentation.save(str(path))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    folder = tmp_path_factory.mktemp("real-files")
+    _specs(folder / SPECS)
+    _deck(folder / "release-plan.pptx")
+    (folder / "constitution.pdf").write_bytes(make_pdf([CONSTITUTION]))
+    settings = Settings(home=tmp_path_factory.mktemp("home"))
+    report = ingest_paths(settings, embedder, folder)
+    assert len(report.added) == 3, report.summary_lines()
+    return settings
+
+
+def ask(settings: Settings, question: str) -> Answer:
+    builder = Builder(settings)
+    return builder.answerer(builder.existing_index()).ask(question)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_a_sheet_is_cited_by_its_name_and_excel_row(files: Settings) -> None:
+    answer = ask(files, "What is the accuracy of the DS-6000T?")
+    first = answer.citations[0]
+    assert first.chunk.source == SPECS and "DS-6000T" in first.quote, answer.text
+    assert "0.05%" in first.quote and "Accuracy" in first.quote  # the row names its columns
+    where = first.chunk.location(first.chunk.quote_lines(first.quote))
+    assert where == f'{SPECS}, sheet "Sensor specs", row 8'
+    cited = answer.as_json()["citations"][0]
+    assert cited["page_label"] == "Sensor specs" and cited["quote_lines"] == [8, 8]
+    assert cited["location"] == where
+    # what a server returns reads back to the same citation (ask --server, chat --server)
+    again = answer_from_json(json.loads(json.dumps(answer.as_json()))).citations[0]
+    assert again.chunk.location(again.chunk.quote_lines(again.quote)) == where
+    assert again.chunk.page_name() == "Sensor specs"  # the chat's Sources table
+
+
+def test_the_terminal_cites_the_sheet_and_row(files: Settings) -> None:
+    from localqa.cli.main import cli
+
+    env = {"LOCALQA_HOME": str(files.home)}
+    shown = CliRunner().invoke(
+        cli, ["ask", "What is the accuracy of the DS-6000T?", "--extractive"], env=env
+    )
+    assert shown.exit_code == 0, shown.stderr
+    assert f'{SPECS}, sheet "Sensor specs", row 8' in shown.stdout
+    assert "sheet 2" not in shown.stdout
+
+
+def test_sheet_lines_are_its_rows(tmp_path: Path) -> None:
+    _specs(tmp_path / SPECS)
+    pages = list(open_document(tmp_path / SPECS).pages)
+    assert [page.label for page in pages] == ["Summary", "Sensor specs"]
+    lines = pages[1].text.split("\n")
+    assert lines[:2] == ["", ""] and lines[2] == "Model | Range | Accuracy"
+    assert lines[7].startswith("Model: DS-6000T")  # row 8
+
+
+# --------------------------------------------------------------------------- PPTX
+
+
+def test_a_slide_title_and_its_bullets_are_quoted_apart(files: Settings) -> None:
+    answer = ask(files, "How long does the battery last?")
+    first = answer.citations[0]
+    assert first.chunk.source == "release-plan.pptx", answer.text
+    assert first.quote == "Battery life of 26 months at one sample per minute"
+    assert first.chunk.location(first.chunk.quote_lines(first.quote)) == (
+        "release-plan.pptx, slide 2, line 3"
+    )
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def test_a_comma_opening_a_line_goes_back_to_its_word(files: Settings) -> None:
+    answer = ask(files, "Who is chosen for the same Term as the President?")
+    first = answer.citations[0]
+    assert first.chunk.source == "constitution.pdf", answer.text
+    assert "the Vice President, chosen for the same Term" in first.quote
+    assert " ," not in answer.text
+    assert first.chunk.quote_lines(first.quote) == (2, 3)
+
+
+def test_a_hyphen_break_before_a_comma_joins_word_and_comma(files: Settings) -> None:
+    answer = ask(files, "When does the Senate chuse a President pro tempore?")
+    quotes = [c.quote for c in answer.citations if c.chunk.source == "constitution.pdf"]
+    assert any("Absence of the Vice President, or when he shall" in q for q in quotes), quotes
+    assert " ," not in answer.text
+
+
+def test_the_pdf_lines_keep_their_count(tmp_path: Path) -> None:
+    path = tmp_path / "constitution.pdf"
+    path.write_bytes(make_pdf([CONSTITUTION]))
+    [page] = list(open_document(path).pages)
+    assert page.text.split("\n")[2].startswith(", chosen")  # as the PDF draws it
+    lines = repair_page(page).text.split("\n")
+    assert len(lines) == len(CONSTITUTION.split("\n"))
+    assert lines[1].endswith("the Vice President,") and lines[2].startswith("chosen for")
+    assert lines[4] == "Absence of the Vice President," and lines[5].startswith("or when")
+
+
+def test_only_punctuation_that_closes_a_word_moves() -> None:
+    assert attach_punctuation("a word\n; next") == "a word;\nnext"
+    assert attach_punctuation("Legislature thereof\n,]* for six Years") == (
+        "Legislature thereof,]*\nfor six Years"
+    )
+    assert attach_punctuation("Impeachments\n. When sitting") == "Impeachments.\nWhen sitting"
+    for kept in ("Title\n\n, alone", "use\n.NET today", "total:\n- item", "ends.\n, odd"):
+        assert attach_punctuation(kept) == kept
