@@ -80,7 +80,8 @@ def _are_records(lines: list[str]) -> bool:
     sentences = any(_ends_sentence(line) for line in lines)
     coded = [_coded(line) for line in lines]
     rows = coded[coded.index(True) :] if True in coded else []  # below a title and header
-    if not sentences and len(rows) >= 2 and all(rows):
+    labels = [_is_group_label(line) for line in lines[len(lines) - len(rows) :]]
+    if not sentences and sum(rows) >= 2 and all(map(any, zip(rows, labels, strict=True))):
         return True
     if len(lines) < RECORD_MIN_LINES or any(line.lstrip()[:1].islower() for line in lines):
         return False
@@ -90,6 +91,12 @@ def _are_records(lines: list[str]) -> bool:
         lines[0].count(sep) > 0 and all(line.count(sep) == lines[0].count(sep) for line in lines)
         for sep in FIELD_SEPARATORS
     )
+
+
+def _is_group_label(line: str) -> bool:
+    """A short line ending in a colon among a table's rows: "Costs and expenses:" names
+    the rows below it in a statement read from a PDF."""
+    return line.rstrip().endswith(":") and 0 < len(line.split()) <= HEADING_MAX_WORDS
 
 
 def _ends_sentence(line: str) -> bool:
@@ -207,16 +214,29 @@ def sentence_breaks(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def sentence_units(text: str) -> list[tuple[str, bool]]:
+def sentence_units(text: str, header: str = "") -> list[tuple[str, bool]]:
     """(sentence, whether it is a record) for each sentence, list item or record of a
     text, whitespace-normalised, empty ones dropped. A record (a line of a table, a CSV or
     sheet row, a line of an inventory) is quotable however it is capitalised: it is never
     a title (`is_title`). A row of figures below a header of years, in one run of records,
     comes with that header, joined by JOINED ("Year ended December 31 2021 2020 … Total
-    revenue 19,984 18,200"): a figure means nothing without its year."""
-    records = _record_spans(text)
+    revenue 19,984 18,200"): a figure means nothing without its year. A table's line
+    that only names a group of rows ("Revenue: |", "Current assets: |") is part of the
+    run. `header`: the header in force where `text` starts (`table_header`), when `text`
+    is a piece of a page whose table began above it."""
     parts: list[tuple[str, bool]] = []
-    header = ""
+    for unit, record, above in _units_with_headers(text, header):
+        if record and above and unit != above and _has_figures(unit):
+            unit = f"{above}{JOINED}{unit}"
+        parts.append((unit, record))
+    return parts
+
+
+def _units_with_headers(text: str, header: str) -> list[tuple[str, bool, str]]:
+    """(unit, whether it is a record, the header of years in force there) for each unit
+    of `text`, the header "" outside a run of a table's lines."""
+    records = _record_spans(text)
+    found: list[tuple[str, bool, str]] = []
     start = 0
     for end, resume in [*sentence_breaks(text), (len(text), len(text))]:
         piece = text[start:end]
@@ -224,15 +244,38 @@ def sentence_units(text: str) -> list[tuple[str, bool]]:
             lead = start + len(piece) - len(piece.lstrip())
             record = any(a <= lead < b for a, b in records) or _has_cells(piece)
             unit = " ".join(piece.split())
-            if not record:
+            if not record and not _in_table(unit):
                 header = ""
-            elif _is_year_header(unit):
+            elif record and _is_year_header(unit):
                 header = unit
-            elif header and _has_figures(unit):
-                unit = f"{header}{JOINED}{unit}"
-            parts.append((unit, record))
+            found.append((unit, record, header))
         start = resume
-    return parts
+    return found
+
+
+def _in_table(unit: str) -> bool:
+    """A line of a table with one cell filled ("Revenue: |", "| Current assets: | |"):
+    it names the rows below it, and the header above them still holds."""
+    return "|" in unit and not _has_figures(unit)
+
+
+def table_header(text: str) -> tuple[str, bool]:
+    """The header of years in force at the end of `text` ("" when none), and whether
+    `text` is all a table's lines and records: then a header above it would still hold."""
+    units = _units_with_headers(text, "")
+    open_run = all(record or _in_table(unit) for unit, record, _ in units)
+    return (units[-1][2] if units else ""), open_run
+
+
+def rows_without_header(text: str) -> bool:
+    """Whether `text` starts with a run of a table's lines holding a row of figures and
+    no header of years above it: its header, if any, is before `text` on its page."""
+    for unit, record, header in _units_with_headers(text, ""):
+        if header or not (record or _in_table(unit)):
+            return False
+        if record and _has_figures(unit):
+            return True
+    return False
 
 
 def _is_year_header(line: str) -> bool:
