@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from localqa.headers import explains, in_table, is_column_header, is_year_header
 from localqa.schema import JOINED
 from localqa.text import STOPWORDS
 
@@ -55,12 +56,6 @@ ABBREVIATIONS = frozenset(
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
 _LINE_MARKS = " \t#>*-\u2022"  # before a line's number: "## 1. Scope", "- 2. Booking"
-_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-# "December 31" in a header of years ("Year ended December 31 2021 2020") is no figure
-_MONTH_DAY = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.IGNORECASE
-)
 
 
 def _has_cells(line: str) -> bool:
@@ -214,7 +209,9 @@ def sentence_breaks(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def sentence_units(text: str, header: str = "") -> list[tuple[str, bool]]:
+def sentence_units(
+    text: str, header: str = "", columns: bool = False, inside: bool = False
+) -> list[tuple[str, bool]]:
     """(sentence, whether it is a record) for each sentence, list item or record of a
     text, whitespace-normalised, empty ones dropped. A record (a line of a table, a CSV or
     sheet row, a line of an inventory) is quotable however it is capitalised: it is never
@@ -222,19 +219,23 @@ def sentence_units(text: str, header: str = "") -> list[tuple[str, bool]]:
     comes with that header, joined by JOINED ("Year ended December 31 2021 2020 … Total
     revenue 19,984 18,200"): a figure means nothing without its year. A table's line
     that only names a group of rows ("Revenue: |", "Current assets: |") is part of the
-    run. `header`: the header in force where `text` starts (`table_header`), when `text`
-    is a piece of a page whose table began above it."""
+    run. `columns`: a table's first line that names its columns ("Item | Price") heads
+    its rows too (what a quote shows: answering/tables.py). `header`: the header in force
+    where `text` starts, when `text` is a piece of a page whose table began above it;
+    `inside`: `text` starts inside a table (its first line heads nothing)."""
     parts: list[tuple[str, bool]] = []
-    for unit, record, above in _units_with_headers(text, header):
-        if record and above and unit != above and _has_figures(unit):
+    for unit, record, above in units_with_headers(text, header, columns, inside):
+        if record and above and unit != above and explains(above, unit):
             unit = f"{above}{JOINED}{unit}"
         parts.append((unit, record))
     return parts
 
 
-def _units_with_headers(text: str, header: str) -> list[tuple[str, bool, str]]:
-    """(unit, whether it is a record, the header of years in force there) for each unit
-    of `text`, the header "" outside a run of a table's lines."""
+def units_with_headers(
+    text: str, header: str = "", columns: bool = False, inside: bool = False
+) -> list[tuple[str, bool, str]]:
+    """(unit, whether it is a record, the header in force there) for each unit of `text`
+    (`sentence_units`), the header "" outside a run of a table's lines."""
     records = _record_spans(text)
     found: list[tuple[str, bool, str]] = []
     start = 0
@@ -244,49 +245,16 @@ def _units_with_headers(text: str, header: str) -> list[tuple[str, bool, str]]:
             lead = start + len(piece) - len(piece.lstrip())
             record = any(a <= lead < b for a, b in records) or _has_cells(piece)
             unit = " ".join(piece.split())
-            if not record and not _in_table(unit):
+            if not record and not in_table(unit):
                 header = ""
-            elif record and _is_year_header(unit):
+            elif (record and is_year_header(unit)) or (
+                columns and not inside and _has_cells(piece) and is_column_header(unit)
+            ):
                 header = unit
+            inside = record or in_table(unit)
             found.append((unit, record, header))
         start = resume
     return found
-
-
-def _in_table(unit: str) -> bool:
-    """A line of a table with one cell filled ("Revenue: |", "| Current assets: | |"):
-    it names the rows below it, and the header above them still holds."""
-    return "|" in unit and not _has_figures(unit)
-
-
-def table_header(text: str) -> tuple[str, bool]:
-    """The header of years in force at the end of `text` ("" when none), and whether
-    `text` is all a table's lines and records: then a header above it would still hold."""
-    units = _units_with_headers(text, "")
-    open_run = all(record or _in_table(unit) for unit, record, _ in units)
-    return (units[-1][2] if units else ""), open_run
-
-
-def rows_without_header(text: str) -> bool:
-    """Whether `text` starts with a run of a table's lines holding a row of figures and
-    no header of years above it: its header, if any, is before `text` on its page."""
-    for unit, record, header in _units_with_headers(text, ""):
-        if header or not (record or _in_table(unit)):
-            return False
-        if record and _has_figures(unit):
-            return True
-    return False
-
-
-def _is_year_header(line: str) -> bool:
-    """Whether a line's numbers are all years, two or more ("Year ended December 31 2021
-    2020 2019", "| 2021 | 2020"): a table's column header."""
-    numbers = _NUMBER.findall(_MONTH_DAY.sub(" ", line))
-    return len(numbers) >= 2 and all(_YEAR.fullmatch(n) for n in numbers)
-
-
-def _has_figures(unit: str) -> bool:
-    return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(unit))
 
 
 def split_sentences(text: str) -> list[str]:

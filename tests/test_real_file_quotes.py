@@ -19,6 +19,7 @@ from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.loaders import open_document
 from localqa.ingest.textfix import attach_punctuation, repair_page
+from localqa.schema import JOINED
 from tests.conftest import ingest_paths
 from tests.test_loaders import make_pdf
 
@@ -73,15 +74,50 @@ def _deck(path: Path) -> None:
     presentation.save(str(path))
 
 
+FIRST = "Ada Bram Cleo Dag Eli Fen Gro Hal Ina Jon Kai Liv Mads Nora Ove Pia Rolf Siv".split()
+LAST = "Berg Dahl Eng Fjell Grov Holm Ims Juul Krog Lund Moe Nes Olsen Prytz Rud Sand Tho".split()
+PEOPLE = [
+    (f"{given} {family}", dept, f"{dept[0]}{n}-{n * 3 % 40:02d}")
+    for n, (given, family, dept) in enumerate(
+        (given, family, dept)
+        for given, family in zip(FIRST, [*LAST, "Vik"], strict=True)
+        for dept in ("Finance", "Logistics")
+    )
+]
+PEOPLE.insert(30, ("Odile Marchetti", "Facilities", "C0-20"))
+
+
+def _directory(path: Path) -> None:
+    """An HTML room directory: a header of column names, then a row a line of the file,
+    long enough that Odile Marchetti's row is chunks below the header."""
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in PEOPLE
+    )
+    path.write_text(
+        "<html><body><h1>Room directory</h1>\n<table>\n"
+        "<tr><th>Name</th><th>Department</th><th>Room</th></tr>\n"
+        f"{rows}\n</table></body></html>\n"
+    )
+
+
+def _price_list(path: Path) -> None:
+    path.write_text(
+        "# Fruit stand\n\nPrices this week.\n\n"
+        "Item | Price | # In stock\n---|---|---\nJuicy Apples | 1.99 | 739\nBananas | 1.89 | 6\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     folder = tmp_path_factory.mktemp("real-files")
     _specs(folder / SPECS)
     _deck(folder / "release-plan.pptx")
     (folder / "constitution.pdf").write_bytes(make_pdf([CONSTITUTION]))
+    _directory(folder / "directory.html")
+    _price_list(folder / "fruit.md")
     settings = Settings(home=tmp_path_factory.mktemp("home"))
     report = ingest_paths(settings, embedder, folder)
-    assert len(report.added) == 3, report.summary_lines()
+    assert len(report.added) == 5, report.summary_lines()
     return settings
 
 
@@ -181,3 +217,25 @@ def test_only_punctuation_that_closes_a_word_moves() -> None:
     assert attach_punctuation("Impeachments\n. When sitting") == "Impeachments.\nWhen sitting"
     for kept in ("Title\n\n, alone", "use\n.NET today", "total:\n- item", "ends.\n, odd"):
         assert attach_punctuation(kept) == kept
+
+
+# --------------------------------------------------------------------------- HTML, Markdown
+
+
+def test_an_html_row_is_quoted_with_its_column_names(files: Settings) -> None:
+    answer = ask(files, "Which room is Odile Marchetti in?")
+    first = answer.citations[0]
+    assert first.chunk.source == "directory.html", answer.text
+    assert first.quote == f"Name | Department | Room{JOINED}Odile Marchetti | Facilities | C0-20"
+    text = (Path(first.chunk.abs_path)).read_text().split("\n")
+    start, end = first.chunk.quote_lines(first.quote)  # the file's lines: header to row
+    assert "<th>Name</th>" in text[start - 1] and "Odile Marchetti" in text[end - 1]
+    assert "+" in first.chunk.id  # the header is in a chunk before the row's
+
+
+def test_a_markdown_row_is_quoted_with_its_column_names(files: Settings) -> None:
+    answer = ask(files, "How many bananas are in stock?")
+    first = answer.citations[0]
+    assert first.chunk.source == "fruit.md", answer.text
+    assert first.quote == f"Item | Price | # In stock{JOINED}Bananas | 1.89 | 6"
+    assert first.chunk.quote_lines(first.quote) == (5, 8)

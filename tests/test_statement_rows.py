@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from localqa.answering.answer import Answer
-from localqa.answering.tables import label_share, row_label
+from localqa.answering.tables import label_share, row_label, rows_without_header, table_state
 from localqa.builder import Builder
 from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
 from localqa.ingest.loaders import open_document
 from localqa.ingest.textfix import repair_page
 from localqa.schema import JOINED
-from localqa.sentences import rows_without_header, sentence_units, table_header
+from localqa.sentences import sentence_units
 from tests.conftest import ingest_paths
 from tests.support.pdfs import placed_pdf
 
@@ -158,8 +158,12 @@ def test_a_group_label_row_keeps_the_header() -> None:
     text = "2021 | 2020 |\nRevenue: |\nLicensing fees | $ | 19,984 | $ | 10,230 |\nNote 3."
     units = [unit for unit, _ in sentence_units(text)]
     assert units[2] == f"2021 | 2020 |{JOINED}Licensing fees | $ | 19,984 | $ | 10,230 |"
-    assert table_header("2021 | 2020 |\nRevenue: |\nFees | 5 | 6 |") == ("2021 | 2020 |", True)
-    assert table_header("2021 | 2020 |\nFees | 5 | 6 |\n\nThe notes are part of it.")[1] is False
+    assert table_state("2021 | 2020 |\nRevenue: |\nFees | 5 | 6 |") == ("2021 | 2020 |", True, True)
+    assert table_state("2021 | 2020 |\nFees | 5 | 6 |\n\nThe notes are part of it.") == (
+        "",
+        False,
+        False,
+    )
     # a chunk that starts inside a table needs the header from before it; one with its own
     # header, or starting with prose, does not
     assert rows_without_header("Fees | 5 | 6 |\nTotal | 11 | 12 |")
@@ -169,6 +173,18 @@ def test_a_group_label_row_keeps_the_header() -> None:
     assert sentence_units("Fees | 5 | 6 |", "2021 | 2020 |")[0][0] == (
         f"2021 | 2020 |{JOINED}Fees | 5 | 6 |"
     )
+
+
+def test_a_header_of_column_names_heads_the_quoted_rows() -> None:
+    table = "Item | Price | # In stock\n---|---|---\nJuicy Apples | 1.99 | 739\nBananas | 1.89 | 6"
+    units = [unit for unit, _ in sentence_units(table, columns=True)]
+    assert units[-1] == f"Item | Price | # In stock{JOINED}Bananas | 1.89 | 6"
+    assert units[1] == "---|---|---"  # a rule is headed by nothing
+    # split_sentences (the support check's evidence) keeps such rows alone
+    assert sentence_units(table)[-1][0] == "Bananas | 1.89 | 6"
+    # a text taken to start inside a table: its first line heads nothing
+    inside = sentence_units("Bananas | Yellow\nCherries | Red", columns=True, inside=True)
+    assert [unit for unit, _ in inside] == ["Bananas | Yellow", "Cherries | Red"]
 
 
 @pytest.mark.parametrize("suffix", FORMATS)

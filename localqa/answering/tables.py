@@ -1,10 +1,11 @@
-"""A statement's row of figures quoted with its header of years when the header sits in
-a chunk before the row's on its page: "2021 | 2020 … Total revenue | 19,984,378 |
-10,230,316", not the figures alone. A statement runs over several chunks (each row of
-a 10-K's table is a line; 200 tokens hold a dozen rows), so most of its rows are in a
-chunk that does not hold its header. The header is looked for in the chunks before it,
-while they are the same table's lines (localqa/sentences.py table_header), and the row
-is cited from the header's line to its own (packing.joined_chunks)."""
+"""A table's row quoted with its header: of years ("2021 | 2020 … Total revenue |
+19,984,378 | 10,230,316", not the figures alone) or of column names ("Item | Price | #
+In stock … Bananas | 1.89 | 6"), also when the header sits in a chunk before the row's on
+its page. A statement runs over several chunks (each row of a 10-K's table is a line;
+200 tokens hold a dozen rows), so most of its rows are in a chunk that does not hold its
+header. The header is looked for in the chunks before it, while they are the same
+table's lines, and the row is cited from the header's line to its own
+(packing.joined_chunks)."""
 
 from __future__ import annotations
 
@@ -12,46 +13,70 @@ import re
 
 from localqa.answering.claims import stems
 from localqa.answering.quoting import Neighbours
+from localqa.headers import in_table, wants_header
 from localqa.schema import JOINED, Chunk
-from localqa.sentences import rows_without_header, sentence_units, table_header
+from localqa.sentences import sentence_units, units_with_headers
 from localqa.text import content_words
 
 # Chunks looked back through for a table's header: a statement of 40 rows spans 3-4.
 MAX_CHUNKS_BACK = 6
 
 
-def header_before(chunk: Chunk, neighbours: Neighbours | None) -> tuple[Chunk, str]:
-    """The header of years in force where `chunk` starts ("" when none or when `chunk`
-    has no row of figures that needs one) and the chunk that holds it and `chunk`, joined
-    (`chunk` itself when there is no header). One index lookup a chunk looked back."""
+def table_state(text: str, inside: bool = False) -> tuple[str, bool, bool]:
+    """At the end of `text`: the header in force ("" when none); whether `text` is all a
+    table's lines (then a header above it would still hold); whether its last unit is a
+    table's line (what follows is inside that table). `inside`: `text` starts inside a
+    table."""
+    units = units_with_headers(text, "", True, inside)
+    lines = [record or in_table(unit) for unit, record, _ in units]
+    return (units[-1][2] if units else ""), all(lines), bool(lines) and lines[-1]
+
+
+def rows_without_header(text: str) -> bool:
+    """Whether `text`, taken to start inside a table, starts with rows a header would
+    explain (`wants_header`) and no header above them: its header, if any, is before
+    `text` on its page."""
+    for unit, record, header in units_with_headers(text, "", True, inside=True):
+        if header or not (record or in_table(unit)):
+            return False
+        if record and wants_header(unit):
+            return True
+    return False
+
+
+def _look_back(chunk: Chunk, neighbours: Neighbours) -> tuple[Chunk, str, bool]:
+    """(the chunks from the header's to `chunk` joined, the header, whether `chunk` starts
+    inside a table); `chunk`, "" when no header is found before it."""
     from localqa.retrieval.packing import joined_chunks  # packing needs no heavy library
 
-    if neighbours is None or not rows_without_header(chunk.text):
-        return chunk, ""
     joined = chunk
     for _ in range(MAX_CHUNKS_BACK):
         before = neighbours(joined)[0]
         grown = joined_chunks(before, joined) if before is not None else None
         if grown is None:
             break
-        ahead = grown.text[: len(grown.text) - len(joined.text)]  # what `before` adds
-        header, open_run = table_header(ahead)
         joined = grown
+        ahead = grown.text[: len(grown.text) - len(chunk.text)]  # the page before `chunk`
+        header, open_run, ends_inside = table_state(ahead, inside=grown.char_start > 0)
         if header:
-            return joined, header
+            return joined, header, True
         if not open_run:  # prose, or a title: the table starts within what was read
-            break
-    return chunk, ""
+            return chunk, "", ends_inside
+    return chunk, "", True
 
 
 def headed_units(chunk: Chunk, neighbours: Neighbours | None) -> list[tuple[str, bool, Chunk]]:
     """(sentence, whether it is a record, the chunk to cite it from) for each unit of
-    `chunk` (sentences.sentence_units); a row given a header from before `chunk` is cited
-    from the chunks joined from the header's on."""
-    cited, header = header_before(chunk, neighbours)
+    `chunk` (sentences.sentence_units, headers of column names too); a row given a header
+    from before `chunk` is cited from the chunks joined from the header's on. A chunk
+    that does not start its page may start inside a table: its first line is taken for a
+    header only when the page before it says a table starts there."""
+    cited, header, inside = chunk, "", chunk.char_start > 0
+    if inside and neighbours is not None and rows_without_header(chunk.text):
+        cited, header, inside = _look_back(chunk, neighbours)
     return [
         (unit, record, cited if header and unit.startswith(f"{header}{JOINED}") else chunk)
-        for unit, record in sentence_units(chunk.text, header)
+        for unit, record in sentence_units(chunk.text, header, True, inside)
     ]
 
 
