@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from localqa.forms import answers_before, field_breaks, with_field_labels
 from localqa.headers import explains, in_table, is_column_header, is_year_header
 from localqa.schema import JOINED
 from localqa.text import STOPWORDS
@@ -51,7 +52,7 @@ _WORDS_ONLY = re.compile(r"[^\W\d_]+")
 # A full stop after these ends no sentence ("Contract ref. HX-4471", "Dr. Cundall").
 ABBREVIATIONS = frozenset(
     """ref no nos vol art sec fig eq p pp dr mr mrs ms st vs etc e.g i.e cf approx dept inc
-    ltd co""".split()
+    ltd co ste ave blvd apt""".split()
 )
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
@@ -197,9 +198,15 @@ def _sentence_ends(text: str) -> list[tuple[int, int]]:
 
 def sentence_breaks(text: str) -> list[tuple[int, int]]:
     """(start, end) of the gaps between sentences (`_sentence_ends`, STRUCTURE) and
-    between records, in order and not overlapping."""
-    ends = [gap for gap in _sentence_ends(text) if not _after_abbreviation(text, gap[0])]
-    spans = sorted(ends + [m.span() for m in STRUCTURE.finditer(text)] + record_breaks(text))
+    between records, in order and not overlapping; none before a check-box answer, one
+    after a line ending in a box (localqa/forms.py)."""
+    ends = [
+        gap
+        for gap in _sentence_ends(text)
+        if not _after_abbreviation(text, gap[0]) and not answers_before(text, gap[1])
+    ]
+    marks = [m.span() for m in STRUCTURE.finditer(text)] + field_breaks(text)
+    spans = sorted(ends + marks + record_breaks(text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
@@ -219,16 +226,18 @@ def sentence_units(
     comes with that header, joined by JOINED ("Year ended December 31 2021 2020 … Total
     revenue 19,984 18,200"): a figure means nothing without its year. A table's line
     that only names a group of rows ("Revenue: |", "Current assets: |") is part of the
-    run. `columns`: a table's first line that names its columns ("Item | Price") heads
-    its rows too (what a quote shows: answering/tables.py). `header`: the header in force
-    where `text` starts, when `text` is a piece of a page whose table began above it;
+    run. A form's value and its bracketed label below it are one unit
+    (forms.with_field_labels). `columns`: a table's first line that names its columns
+    ("Item | Price") heads its rows too (what a quote shows: answering/tables.py).
+    `header`: the header in force where `text` starts, when `text` is a piece of a page
+    whose table began above it;
     `inside`: `text` starts inside a table (its first line heads nothing)."""
     parts: list[tuple[str, bool]] = []
     for unit, record, above in units_with_headers(text, header, columns, inside):
         if record and above and unit != above and explains(above, unit):
             unit = f"{above}{JOINED}{unit}"
         parts.append((unit, record))
-    return parts
+    return with_field_labels(parts)
 
 
 def units_with_headers(

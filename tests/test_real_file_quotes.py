@@ -20,6 +20,7 @@ from localqa.embedding.embedder import Embedder
 from localqa.ingest.loaders import open_document
 from localqa.ingest.textfix import attach_punctuation, repair_page
 from localqa.schema import JOINED
+from localqa.sentences import split_sentences
 from tests.conftest import ingest_paths
 from tests.test_loaders import make_pdf
 
@@ -107,6 +108,23 @@ def _price_list(path: Path) -> None:
     )
 
 
+COVER = """<html><body>
+<p>UNITED STATES SECURITIES AND EXCHANGE COMMISSION</p>
+<p>FORM 10-K</p>
+<p>Tidewater Gauges, Inc.</p>
+<p>(Exact name of registrant as specified in its charter)</p>
+<table><tr><td>Oregon</td><td>93-1234567</td></tr>
+<tr><td>(State of incorporation)</td><td>(IRS Employer Identification No.)</td></tr></table>
+<p>(503) 555-0147</p>
+<p>(Registrant's telephone number)</p>
+<p>Indicate by check mark if the registrant is a well-known seasoned issuer, as defined in
+Rule 405 of the Securities Act. Yes &#9744; No &#9745;</p>
+<p>Indicate by check mark whether the registrant is a shell company (as defined in Rule
+12b-2 of the Exchange Act). Yes &#9744; No &#9745;</p>
+</body></html>
+"""
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     folder = tmp_path_factory.mktemp("real-files")
@@ -115,9 +133,10 @@ def files(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Setti
     (folder / "constitution.pdf").write_bytes(make_pdf([CONSTITUTION]))
     _directory(folder / "directory.html")
     _price_list(folder / "fruit.md")
+    (folder / "cover.html").write_text(COVER)
     settings = Settings(home=tmp_path_factory.mktemp("home"))
     report = ingest_paths(settings, embedder, folder)
-    assert len(report.added) == 5, report.summary_lines()
+    assert len(report.added) == 6, report.summary_lines()
     return settings
 
 
@@ -239,3 +258,39 @@ def test_a_markdown_row_is_quoted_with_its_column_names(files: Settings) -> None
     assert first.chunk.source == "fruit.md", answer.text
     assert first.quote == f"Item | Price | # In stock{JOINED}Bananas | 1.89 | 6"
     assert first.chunk.quote_lines(first.quote) == (5, 8)
+
+
+# --------------------------------------------------------------------------- a 10-K's cover
+
+
+def test_a_cover_page_value_is_quoted_with_its_label(files: Settings) -> None:
+    answer = ask(files, "What is the registrant's telephone number?")
+    first = answer.citations[0]
+    assert first.chunk.source == "cover.html", answer.text
+    assert first.quote == "(503) 555-0147 (Registrant's telephone number)"
+    assert first.chunk.quote_lines(first.quote) == (8, 9)  # the file's lines
+
+
+def test_a_check_box_answer_stays_with_its_question(files: Settings) -> None:
+    answer = ask(files, "Is the registrant a shell company?")
+    first = answer.citations[0]
+    assert first.chunk.source == "cover.html", answer.text
+    assert first.quote.startswith("Indicate by check mark whether the registrant is a shell")
+    assert first.quote.endswith("Yes \u2610 No \u2611")
+    assert not any(c.quote.startswith("Yes") for c in answer.citations)
+
+
+def test_form_fields_in_sentences() -> None:
+    text = (
+        "Is it a shell company? Yes \u2610 No \u2611\nIs it large? \u2610\nNext line.\n\n"
+        "Oregon | 93-1234567\n(State of incorporation) | (IRS Employer Identification No.)\n\n"
+        "(503) 555-0147\n\n(Registrant's telephone number)\n\nThe company (see below) grew."
+    )
+    assert split_sentences(text) == [
+        "Is it a shell company? Yes \u2610 No \u2611",
+        "Is it large? \u2610",
+        "Next line.",
+        f"Oregon | 93-1234567{JOINED}(State of incorporation) | (IRS Employer Identification No.)",
+        "(503) 555-0147 (Registrant's telephone number)",
+        "The company (see below) grew.",
+    ]
