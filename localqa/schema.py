@@ -66,6 +66,9 @@ class Page:
     # of its chunks when it has no headings. A labelled sheet's lines are its rows: line
     # n of its text is row n of the sheet.
     label: str = ""
+    # The line of the page that the text's first line is: a sheet is read in blocks cut
+    # at long runs of empty rows (ingest/loaders/xlsx.py), each starting at its own row.
+    first_line: int = 1
 
 
 # A chunk of OCR text carries its confidence in its page kind, "page|ocr 0.93", so the

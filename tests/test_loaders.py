@@ -520,7 +520,7 @@ def test_xlsx_sheets_rows_and_empty_rows(tmp_path: Path) -> None:
     )
     assert [page.label for page in pages] == ["Staff", "Empty", "Notes"]
     assert pages[1].text == ""
-    assert pages[2].text == "\n | remember the milk"
+    assert (pages[2].text, pages[2].first_line) == (" | remember the milk", 2)  # row 2
 
 
 # --------------------------------------------------------------------------- EPUB

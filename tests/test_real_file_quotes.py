@@ -181,8 +181,24 @@ def test_sheet_lines_are_its_rows(tmp_path: Path) -> None:
     pages = list(open_document(tmp_path / SPECS).pages)
     assert [page.label for page in pages] == ["Summary", "Sensor specs"]
     lines = pages[1].text.split("\n")
-    assert lines[:2] == ["", ""] and lines[2] == "Model | Range | Accuracy"
-    assert lines[7].startswith("Model: DS-6000T")  # row 8
+    assert pages[1].first_line == 3 and lines[0] == "Model | Range | Accuracy"  # row 3
+    assert lines[5].startswith("Model: DS-6000T")  # row 8
+
+
+def test_a_stray_cell_far_below_starts_a_page_of_its_own(tmp_path: Path) -> None:
+    """Empty rows are empty lines, but not 200,000 of them in one chunk's text."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["A3"], sheet["A200000"] = "Top", "Next", "Bottom value 42"
+    book.save(tmp_path / "sparse.xlsx")
+    pages = list(open_document(tmp_path / "sparse.xlsx").pages)
+    assert [(p.number, p.first_line, p.text) for p in pages] == [
+        (1, 1, "Top\n\nNext"),
+        (1, 200000, "Bottom value 42"),
+    ]
 
 
 # --------------------------------------------------------------------------- PPTX
