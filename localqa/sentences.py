@@ -232,8 +232,14 @@ def sentence_units(
     `header`: the header in force where `text` starts, when `text` is a piece of a page
     whose table began above it;
     `inside`: `text` starts inside a table (its first line heads nothing)."""
+    return headed(units_with_headers(text, header, columns, inside))
+
+
+def headed(units: list[tuple[str, bool, str]]) -> list[tuple[str, bool]]:
+    """`sentence_units` from `units_with_headers`' units: each row with the header that
+    explains it, each form value with its label."""
     parts: list[tuple[str, bool]] = []
-    for unit, record, above in units_with_headers(text, header, columns, inside):
+    for unit, record, above in units:
         if record and above and unit != above and explains(above, unit):
             unit = f"{above}{JOINED}{unit}"
         parts.append((unit, record))

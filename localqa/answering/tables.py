@@ -15,7 +15,7 @@ from localqa.answering.claims import stems
 from localqa.answering.quoting import Neighbours
 from localqa.headers import in_table, wants_header
 from localqa.schema import JOINED, Chunk
-from localqa.sentences import sentence_units, units_with_headers
+from localqa.sentences import headed, units_with_headers
 from localqa.text import content_words
 
 # Chunks looked back through for a table's header: a statement of 40 rows spans 3-4.
@@ -36,7 +36,11 @@ def rows_without_header(text: str) -> bool:
     """Whether `text`, taken to start inside a table, starts with rows a header would
     explain (`wants_header`) and no header above them: its header, if any, is before
     `text` on its page."""
-    for unit, record, header in units_with_headers(text, "", True, inside=True):
+    return _opens_headless(units_with_headers(text, "", True, inside=True))
+
+
+def _opens_headless(units: list[tuple[str, bool, str]]) -> bool:
+    for unit, record, header in units:
         if header or not (record or in_table(unit)):
             return False
         if record and wants_header(unit):
@@ -72,11 +76,13 @@ def headed_units(chunk: Chunk, neighbours: Neighbours | None) -> list[tuple[str,
     that does not start its page may start inside a table: its first line is taken for a
     header only when the page before it says a table starts there."""
     cited, header, inside = chunk, "", chunk.char_start > 0
-    if inside and neighbours is not None and rows_without_header(chunk.text):
+    units = units_with_headers(chunk.text, "", True, inside)  # split once when no look-back
+    if inside and neighbours is not None and _opens_headless(units):
         cited, header, inside = _look_back(chunk, neighbours)
+        units = units_with_headers(chunk.text, header, True, inside)
     return [
         (unit, record, cited if header and unit.startswith(f"{header}{JOINED}") else chunk)
-        for unit, record in sentence_units(chunk.text, header, True, inside)
+        for unit, record in headed(units)
     ]
 
 
