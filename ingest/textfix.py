@@ -40,7 +40,10 @@ _HYPHEN_END = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
 _NEXT_START = re.compile(r"^(\s*)([a-z\u00df-\u00ff][^\W\d_]*)")
 # Punctuation that closes the word before it, at a line's start, with any closing
 # brackets, quotes or footnote stars after it (",]*" in the Constitution), then a space.
-_LEADING_PUNCTUATION = re.compile(r"^[^\S\n]*([,;:.!?][\])}\u201d\u2019'\"*,;:.!?]*)(?=\s|$)")
+# Not "..": an ellipsis, or reStructuredText's ".. note::", starts a line of its own.
+_LEADING_PUNCTUATION = re.compile(
+    r"^[^\S\n]*((?:[,;:!?]|\.(?!\.))[\])}\u201d\u2019'\"*,;:.!?]*)(?=\s|$)"
+)
 _CLOSING = ")]}\"'\u201d\u2019%"
 # First halves of compounds that keep their hyphen at a line end ("well-known").
 _COMPOUND_HEADS = frozenset(

@@ -250,7 +250,15 @@ def test_only_punctuation_that_closes_a_word_moves() -> None:
         "Legislature thereof,]*\nfor six Years"
     )
     assert attach_punctuation("Impeachments\n. When sitting") == "Impeachments.\nWhen sitting"
-    for kept in ("Title\n\n, alone", "use\n.NET today", "total:\n- item", "ends.\n, odd"):
+    kept_as_they_are = (
+        "Title\n\n, alone",
+        "use\n.NET today",
+        "total:\n- item",
+        "ends.\n, odd",
+        "Intro\n.. note:: read this",
+        "and then\n... later",
+    )
+    for kept in kept_as_they_are:
         assert attach_punctuation(kept) == kept
 
 
