@@ -42,16 +42,17 @@ def cells(unit: str) -> list[str]:
 
 
 def is_column_header(unit: str) -> bool:
-    """Whether a table's first line names its columns: two or more cells, each of at most
-    COLUMN_NAME_WORDS words, holding letters and no number ("Item | Price | # In stock",
-    "Attribute | Description"; not "Q1 | Q2": a number may be a value)."""
+    """Whether a table's first line names its columns: two or more cells, each filled one
+    of at most COLUMN_NAME_WORDS words holding a letter, and no number ("Item | Price | #
+    In stock", "Attribute | Description"; not "Q1 | Q2": a number may be a value; not
+    "- | Brinell")."""
     named = [cell for cell in cells(unit) if cell]
     return (
         "|" in unit
         and len(named) >= 2
         and not NUMBER.search(unit)
         and all(len(cell.split()) <= COLUMN_NAME_WORDS for cell in named)
-        and any(ch.isalpha() for ch in unit)
+        and all(any(ch.isalpha() for ch in cell) for cell in named)
     )
 
 

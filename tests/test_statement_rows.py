@@ -182,6 +182,9 @@ def test_a_header_of_column_names_heads_the_quoted_rows() -> None:
     assert units[1] == "---|---|---"  # a rule is headed by nothing
     # split_sentences (the support check's evidence) keeps such rows alone
     assert sentence_units(table)[-1][0] == "Bananas | 1.89 | 6"
+    # a line of cells is no header when a cell holds no letter
+    rows = [unit for unit, _ in sentence_units("- | Brinell\nHBW | Rockwell C", columns=True)]
+    assert rows == ["- | Brinell", "HBW | Rockwell C"]
     # a text taken to start inside a table: its first line heads nothing
     inside = sentence_units("Bananas | Yellow\nCherries | Red", columns=True, inside=True)
     assert [unit for unit, _ in inside] == ["Bananas | Yellow", "Cherries | Red"]
