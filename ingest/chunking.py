@@ -10,7 +10,14 @@ from localqa.errors import UsageError
 from localqa.ingest.splitter import TokenSplitter
 from localqa.ingest.subject import FACT_PAGES, document_facts, with_facts
 from localqa.ingest.textfix import repair_page, strip_furniture
-from localqa.schema import Chunk, Page, chunk_header, ocr_page_kind, text_hash
+from localqa.schema import (
+    Chunk,
+    Page,
+    chunk_header,
+    labelled_page_kind,
+    ocr_page_kind,
+    text_hash,
+)
 
 # Special tokens the embedder adds around every input ([CLS] and [SEP] for BERT models).
 SPECIAL_TOKENS = 2
@@ -71,6 +78,10 @@ class Chunker:
             kind = doc.page_kind
             if page.ocr_confidence is not None:
                 kind = ocr_page_kind(kind, page.ocr_confidence)
+            elif page.label:
+                kind = labelled_page_kind(kind, page.label)
+            if page.label and not headings:  # a sheet's name: its chunks' section
+                section = page.label
             for span in self._splitter.split(page.text):
                 section = _section_at(headings, span.char_start, section)
                 title, fitted_section = self._fit_header(doc.source, doc_title, section)
@@ -82,8 +93,8 @@ class Chunker:
                         source=doc.source,
                         abs_path=doc.abs_path,
                         page=page.number,
-                        line_start=span.line_start,
-                        line_end=span.line_end,
+                        line_start=span.line_start + page.first_line - 1,
+                        line_end=span.line_end + page.first_line - 1,
                         char_start=span.char_start,
                         char_end=span.char_end,
                         doc_hash=doc.doc_hash,

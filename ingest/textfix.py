@@ -12,6 +12,10 @@ Each repair keeps the page's line count and the order of its lines, so a chunk's
 - a word hyphenated at a line end (`compres-` / `sors`) is joined on the first line, the
   rest of the second line staying where it was; real compounds (`well-` / `known`) keep
   their hyphen;
+- punctuation that starts a line (`, chosen for the same Term`: PDF text often breaks a
+  line before the comma that closes its last word) goes up to the end of the line above,
+  so "Vice President" + ", chosen" is quoted "Vice President, chosen", not "Vice
+  President , chosen";
 - running headers and footers repeated on most pages become empty lines
   (`strip_furniture`), so they stay out of quotes and of the context.
 """
@@ -34,6 +38,13 @@ SOFT_HYPHEN = "\u00ad"
 # word: the two halves of a word the typesetter broke (or of a compound).
 _HYPHEN_END = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
 _NEXT_START = re.compile(r"^(\s*)([a-z\u00df-\u00ff][^\W\d_]*)")
+# Punctuation that closes the word before it, at a line's start, with any closing
+# brackets, quotes or footnote stars after it (",]*" in the Constitution), then a space.
+# Not "..": an ellipsis, or reStructuredText's ".. note::", starts a line of its own.
+_LEADING_PUNCTUATION = re.compile(
+    r"^[^\S\n]*((?:[,;:!?]|\.(?!\.))[\])}\u201d\u2019'\"*,;:.!?]*)(?=\s|$)"
+)
+_CLOSING = ")]}\"'\u201d\u2019%"
 # First halves of compounds that keep their hyphen at a line end ("well-known").
 _COMPOUND_HEADS = frozenset(
     """well self non ill all half ex co cross multi semi quasi long short high low
@@ -148,6 +159,19 @@ def join_hyphenated(text: str, soft_only: bool = False) -> str:
     return "\n".join(lines)
 
 
+def attach_punctuation(text: str) -> str:
+    """Punctuation starting a line (`_LEADING_PUNCTUATION`) moved to the end of the line
+    above when that line holds words: no line is added or removed."""
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        found = _LEADING_PUNCTUATION.match(lines[i])
+        above = lines[i - 1].rstrip()
+        if found and above and (above[-1].isalnum() or above[-1] in _CLOSING):
+            lines[i - 1] = above + found.group(1)
+            lines[i] = lines[i][found.end() :].lstrip()
+    return "\n".join(lines)
+
+
 def _remap_headings(
     old: str, new: str, headings: tuple[tuple[int, str], ...]
 ) -> tuple[tuple[int, str], ...]:
@@ -167,9 +191,10 @@ def _remap_headings(
 
 
 def repair_page(page: Page) -> Page:
-    """The page folded and de-hyphenated, its headings still at their lines."""
+    """The page folded, de-hyphenated and its line-leading punctuation put back on its
+    word (`attach_punctuation`), its headings still at their lines."""
     # soft hyphens first: folding drops them, and with them the sign of a broken word
-    text = join_hyphenated(fold(join_hyphenated(page.text, soft_only=True)))
+    text = attach_punctuation(join_hyphenated(fold(join_hyphenated(page.text, soft_only=True))))
     if text == page.text:
         return page
     return replace(page, text=text, headings=_remap_headings(page.text, text, page.headings))

@@ -62,6 +62,13 @@ class Page:
     headings: tuple[tuple[int, str], ...] = ()
     # Set when the text was read by OCR from the page's image: the mean confidence (0..1).
     ocr_confidence: float | None = None
+    # What a citation calls the page besides its number: a sheet's name, also the section
+    # of its chunks when it has no headings. A labelled sheet's lines are its rows: line
+    # n of its text is row n of the sheet.
+    label: str = ""
+    # The line of the page that the text's first line is: a sheet is read in blocks cut
+    # at long runs of empty rows (ingest/loaders/xlsx.py), each starting at its own row.
+    first_line: int = 1
 
 
 # A chunk of OCR text carries its confidence in its page kind, "page|ocr 0.93", so the
@@ -73,6 +80,18 @@ def ocr_page_kind(page_kind: str, confidence: float) -> str:
     """The page kind of chunks read by OCR, e.g. `ocr_page_kind("page", 0.931)` ->
     "page|ocr 0.93"."""
     return f"{page_kind}{OCR_MARK}{confidence:.2f}"
+
+
+# A chunk of a labelled page (a sheet's name: Page.label) carries the label in its page
+# kind, "sheet|name Income statement", as OCR text carries its confidence: stored chunks
+# keep their columns, and a chunk stored before labels ("sheet") is cited as it was.
+LABEL_MARK = "|name "
+
+
+def labelled_page_kind(page_kind: str, label: str) -> str:
+    """The page kind of a labelled page's chunks: `labelled_page_kind("sheet", "Specs")`
+    -> "sheet|name Specs"."""
+    return f"{page_kind}{LABEL_MARK}{' '.join(label.split())}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +128,17 @@ class Chunk:
 
     @property
     def kind(self) -> str:
-        """ "page", "slide" or "sheet", without any OCR mark."""
-        return self.page_kind.split(OCR_MARK, 1)[0]
+        """ "page", "slide" or "sheet", without any OCR mark or label."""
+        return self.page_kind.split("|", 1)[0]
+
+    @property
+    def page_label(self) -> str:
+        """The page's name where it has one (a sheet's: "Income statement"), else ""."""
+        return self.page_kind.partition(LABEL_MARK)[2]
+
+    def page_name(self) -> str:
+        """The page as a citation names it: its label (a sheet's name), else its number."""
+        return self.page_label or str(self.page)
 
     @property
     def ocr_confidence(self) -> float | None:
@@ -123,12 +151,18 @@ class Chunk:
 
     def location(self, lines: tuple[int, int] | None = None) -> str:
         """Human citation: file, page and lines (the chunk's, or `lines`: first and last),
-        and whether the text came from OCR."""
+        and whether the text came from OCR: "report.pdf, page 3, lines 4-6";
+        "specs.xlsx, sheet "Sensors", row 8" for a sheet named by its label."""
         ocr = self.ocr_confidence
         read = f" (OCR text, confidence {ocr:.2f})" if ocr is not None else ""
         first, last = lines or (self.line_start, self.line_end)
-        where = f"line {first}" if first == last else f"lines {first}-{last}"
-        return f"{self.source}, {self.kind} {self.page}{read}, {where}"
+        label = self.page_label
+        # a labelled sheet's lines are its rows (Page.label); a sheet stored before labels
+        # counted its name as line 1 and left out empty rows: its lines stay lines
+        unit = "row" if label and self.kind == "sheet" else "line"
+        where = f"{unit} {first}" if first == last else f"{unit}s {first}-{last}"
+        page = f'"{label}"' if label else str(self.page)
+        return f"{self.source}, {self.kind} {page}{read}, {where}"
 
     def quote_lines(self, quote: str) -> tuple[int, int]:
         """The first and last line of the page that `quote` (a sentence of this chunk,

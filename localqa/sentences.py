@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from localqa.forms import answers_before, field_breaks, with_field_labels
+from localqa.headers import explains, in_table, is_column_header, is_year_header
 from localqa.schema import JOINED
 from localqa.text import STOPWORDS
 
@@ -50,17 +52,11 @@ _WORDS_ONLY = re.compile(r"[^\W\d_]+")
 # A full stop after these ends no sentence ("Contract ref. HX-4471", "Dr. Cundall").
 ABBREVIATIONS = frozenset(
     """ref no nos vol art sec fig eq p pp dr mr mrs ms st vs etc e.g i.e cf approx dept inc
-    ltd co""".split()
+    ltd co ste ave blvd apt""".split()
 )
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "P.N. Cundall"
 _LINE_MARKS = " \t#>*-\u2022"  # before a line's number: "## 1. Scope", "- 2. Booking"
-_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-# "December 31" in a header of years ("Year ended December 31 2021 2020") is no figure
-_MONTH_DAY = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.IGNORECASE
-)
 
 
 def _has_cells(line: str) -> bool:
@@ -80,7 +76,8 @@ def _are_records(lines: list[str]) -> bool:
     sentences = any(_ends_sentence(line) for line in lines)
     coded = [_coded(line) for line in lines]
     rows = coded[coded.index(True) :] if True in coded else []  # below a title and header
-    if not sentences and len(rows) >= 2 and all(rows):
+    labels = [_is_group_label(line) for line in lines[len(lines) - len(rows) :]]
+    if not sentences and sum(rows) >= 2 and all(map(any, zip(rows, labels, strict=True))):
         return True
     if len(lines) < RECORD_MIN_LINES or any(line.lstrip()[:1].islower() for line in lines):
         return False
@@ -90,6 +87,12 @@ def _are_records(lines: list[str]) -> bool:
         lines[0].count(sep) > 0 and all(line.count(sep) == lines[0].count(sep) for line in lines)
         for sep in FIELD_SEPARATORS
     )
+
+
+def _is_group_label(line: str) -> bool:
+    """A short line ending in a colon among a table's rows: "Costs and expenses:" names
+    the rows below it in a statement read from a PDF."""
+    return line.rstrip().endswith(":") and 0 < len(line.split()) <= HEADING_MAX_WORDS
 
 
 def _ends_sentence(line: str) -> bool:
@@ -195,9 +198,15 @@ def _sentence_ends(text: str) -> list[tuple[int, int]]:
 
 def sentence_breaks(text: str) -> list[tuple[int, int]]:
     """(start, end) of the gaps between sentences (`_sentence_ends`, STRUCTURE) and
-    between records, in order and not overlapping."""
-    ends = [gap for gap in _sentence_ends(text) if not _after_abbreviation(text, gap[0])]
-    spans = sorted(ends + [m.span() for m in STRUCTURE.finditer(text)] + record_breaks(text))
+    between records, in order and not overlapping; none before a check-box answer, one
+    after a line ending in a box (localqa/forms.py)."""
+    ends = [
+        gap
+        for gap in _sentence_ends(text)
+        if not _after_abbreviation(text, gap[0]) and not answers_before(text, gap[1])
+    ]
+    marks = [m.span() for m in STRUCTURE.finditer(text)] + field_breaks(text)
+    spans = sorted(ends + marks + record_breaks(text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
@@ -207,16 +216,43 @@ def sentence_breaks(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def sentence_units(text: str) -> list[tuple[str, bool]]:
+def sentence_units(
+    text: str, header: str = "", columns: bool = False, inside: bool = False
+) -> list[tuple[str, bool]]:
     """(sentence, whether it is a record) for each sentence, list item or record of a
     text, whitespace-normalised, empty ones dropped. A record (a line of a table, a CSV or
     sheet row, a line of an inventory) is quotable however it is capitalised: it is never
     a title (`is_title`). A row of figures below a header of years, in one run of records,
     comes with that header, joined by JOINED ("Year ended December 31 2021 2020 … Total
-    revenue 19,984 18,200"): a figure means nothing without its year."""
-    records = _record_spans(text)
+    revenue 19,984 18,200"): a figure means nothing without its year. A table's line
+    that only names a group of rows ("Revenue: |", "Current assets: |") is part of the
+    run. A form's value and its bracketed label below it are one unit
+    (forms.with_field_labels). `columns`: a table's first line that names its columns
+    ("Item | Price") heads its rows too (what a quote shows: answering/tables.py).
+    `header`: the header in force where `text` starts, when `text` is a piece of a page
+    whose table began above it;
+    `inside`: `text` starts inside a table (its first line heads nothing)."""
+    return headed(units_with_headers(text, header, columns, inside))
+
+
+def headed(units: list[tuple[str, bool, str]]) -> list[tuple[str, bool]]:
+    """`sentence_units` from `units_with_headers`' units: each row with the header that
+    explains it, each form value with its label."""
     parts: list[tuple[str, bool]] = []
-    header = ""
+    for unit, record, above in units:
+        if record and above and unit != above and explains(above, unit):
+            unit = f"{above}{JOINED}{unit}"
+        parts.append((unit, record))
+    return with_field_labels(parts)
+
+
+def units_with_headers(
+    text: str, header: str = "", columns: bool = False, inside: bool = False
+) -> list[tuple[str, bool, str]]:
+    """(unit, whether it is a record, the header in force there) for each unit of `text`
+    (`sentence_units`), the header "" outside a run of a table's lines."""
+    records = _record_spans(text)
+    found: list[tuple[str, bool, str]] = []
     start = 0
     for end, resume in [*sentence_breaks(text), (len(text), len(text))]:
         piece = text[start:end]
@@ -224,26 +260,16 @@ def sentence_units(text: str) -> list[tuple[str, bool]]:
             lead = start + len(piece) - len(piece.lstrip())
             record = any(a <= lead < b for a, b in records) or _has_cells(piece)
             unit = " ".join(piece.split())
-            if not record:
+            if not record and not in_table(unit):
                 header = ""
-            elif _is_year_header(unit):
+            elif (record and is_year_header(unit)) or (
+                columns and not inside and _has_cells(piece) and is_column_header(unit)
+            ):
                 header = unit
-            elif header and _has_figures(unit):
-                unit = f"{header}{JOINED}{unit}"
-            parts.append((unit, record))
+            inside = record or in_table(unit)
+            found.append((unit, record, header))
         start = resume
-    return parts
-
-
-def _is_year_header(line: str) -> bool:
-    """Whether a line's numbers are all years, two or more ("Year ended December 31 2021
-    2020 2019", "| 2021 | 2020"): a table's column header."""
-    numbers = _NUMBER.findall(_MONTH_DAY.sub(" ", line))
-    return len(numbers) >= 2 and all(_YEAR.fullmatch(n) for n in numbers)
-
-
-def _has_figures(unit: str) -> bool:
-    return any(not _YEAR.fullmatch(n) for n in _NUMBER.findall(unit))
+    return found
 
 
 def split_sentences(text: str) -> list[str]:

@@ -256,7 +256,7 @@ def test_formulas_without_saved_values_are_computed(tmp_path: Path) -> None:
     workbook.save(path)  # openpyxl saves no computed values
     document = open_document(path)
     [page] = list(document.pages)
-    lines = page.text.split("\n")
+    lines = ["", *page.text.split("\n")]  # line n is row n
     assert lines[2] == "item: folding chairs | quantity: 120 | unit price: 7.5 | line total: 900"
     assert lines[4] == "item: grand total | line total: 2180"
     assert lines[5] == "item: broken | line total: =NOSUCHFUNCTION(1)"

@@ -82,7 +82,7 @@ def test_xlsx_cells_read_as_formatted_with_the_stored_value(tmp_path: Path) -> N
     workbook.save(path)
 
     _, pages = load(path)
-    row = pages[0].text.splitlines()[2]
+    row = pages[0].text.splitlines()[1]  # row 2
     assert row.split(" | ") == [
         "depot: Riverside",
         "share: 33.33% (0.3333)",
@@ -111,7 +111,7 @@ def test_xlsx_merged_cells_fill_the_rows_they_span(tmp_path: Path) -> None:
     workbook.save(path)
 
     _, pages = load(path)
-    assert pages[0].text.splitlines()[1:] == [
+    assert pages[0].text.splitlines() == [  # line n is row n
         "shift | site | lead | hours",
         "shift: early | site: North yard | lead: Ama | hours: 6",
         "shift: late | site: North yard | lead: Bram | hours: 8",
@@ -136,10 +136,10 @@ def test_xlsx_rows_name_their_columns_only_under_a_header(tmp_path: Path) -> Non
     workbook.save(path)
 
     _, pages = load(path)
-    assert pages[0].text == (
-        "Titled\nLoan register 2026\nwho |  | returned\nwho: Ada | column 2: drill"
-    )
-    assert pages[1].text == "Bare\nnorth | 12 | 0.5\nsouth | 7 | 0.25"
+    # line n is row n: the empty row 2 is an empty line; the sheet's name is its label
+    assert pages[0].text == ("Loan register 2026\n\nwho |  | returned\nwho: Ada | column 2: drill")
+    assert pages[1].text == "north | 12 | 0.5\nsouth | 7 | 0.25"
+    assert (pages[0].label, pages[1].label) == ("Titled", "Bare")
 
 
 # --------------------------------------------------------------------------- merged rows

@@ -14,6 +14,7 @@ import pytest
 from localqa.ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadOptions, open_document
 from localqa.ingest.loaders.base import LoadError, UnsupportedFile
 from localqa.schema import Page
+from localqa.sentences import split_sentences
 from localqa.text import SOFT_LINE
 from tests.support.pdfs import escaped, pdf_bytes
 
@@ -479,9 +480,13 @@ def test_pptx_slides_titles_tables_and_notes(tmp_path: Path) -> None:
     document, pages = load(path)
     assert document.page_kind == "slide"
     assert [page.number for page in pages] == [1, 2]
-    assert (
-        pages[0].text == "Roadmap\nShip the loader\nWrite the tests\n\nNotes:\nMention the deadline"
+    # a line of the slide a line of the page; title and bullets each end a sentence
+    soft = SOFT_LINE
+    assert pages[0].text == (
+        f"Roadmap{soft}\nShip the loader{soft}\nWrite the tests{soft}\n\nNotes:\n"
+        "Mention the deadline"
     )
+    assert split_sentences(pages[0].text)[:3] == ["Roadmap", "Ship the loader", "Write the tests"]
     assert pages[0].headings == ((0, "Roadmap"),)
     assert pages[1].headings == ((0, "Budget"),)
     assert "Item | Cost\nGPU | 900" in pages[1].text
@@ -507,14 +512,15 @@ def test_xlsx_sheets_rows_and_empty_rows(tmp_path: Path) -> None:
     document, pages = load(path)
     assert document.page_kind == "sheet"
     assert [page.number for page in pages] == [1, 2, 3]
-    # rows under a header row name their columns, as a CSV's rows do
+    # rows under a header row name their columns, as a CSV's rows do; line n is row n
+    # (an empty row an empty line); the sheet is named by its label, not by a line
     assert (
         pages[0].text
-        == "Staff\nName | Hours | Start\nName: Ana | Hours: 4\nName: Bo | Hours: 2.5 | Start: x"
+        == "Name | Hours | Start\n\nName: Ana | Hours: 4\nName: Bo | Hours: 2.5 | Start: x"
     )
-    assert pages[0].headings == ((0, "Staff"),)
+    assert [page.label for page in pages] == ["Staff", "Empty", "Notes"]
     assert pages[1].text == ""
-    assert pages[2].text == "Notes\n | remember the milk"
+    assert (pages[2].text, pages[2].first_line) == (" | remember the milk", 2)  # row 2
 
 
 # --------------------------------------------------------------------------- EPUB

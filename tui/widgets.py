@@ -183,7 +183,7 @@ class SourcesTable(DataTable[str]):
             (
                 f"[{s.number}]",
                 terminal_safe(s.chunk.source, one_line=True),
-                str(s.chunk.page),
+                terminal_safe(s.chunk.page_name(), one_line=True),  # a sheet's name
                 f"{first}-{last}",
                 "—" if s.score is None else f"{s.score:.2f}",
             )

@@ -18,6 +18,7 @@ from localqa.ingest.loaders.base import LoadedDocument, LoadError
 from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.schema import Page
+from localqa.text import SOFT_LINE
 
 _INVALID = "not a valid PPTX (corrupt or not a PowerPoint 2007+ file)"
 _RESAVE = "open and re-save it in PowerPoint or LibreOffice"
@@ -27,6 +28,15 @@ _BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, Synta
 
 def _lines(text: object) -> list[str]:
     return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+def _paragraphs(frame: Any) -> list[str]:
+    """A text frame's paragraphs (its bullets), a line each, each ending in SOFT_LINE:
+    a slide's title and bullets say things apart, so each is a sentence of its own
+    (localqa/sentences.py), not one run-on "Scope New pressure sensor board ... Automatic
+    salinity compensation ..."; a line break inside a paragraph (<a:br>) is a space."""
+    found = (" ".join(str(p.text).split()) for p in frame.paragraphs)
+    return [f"{text}{SOFT_LINE}" for text in found if text]
 
 
 def _shape_lines(shapes: Iterable[Any], skip: Any) -> Iterator[str]:
@@ -43,25 +53,26 @@ def _shape_lines(shapes: Iterable[Any], skip: Any) -> Iterator[str]:
                 if line := " | ".join(cell for cell in cells if cell):
                     yield line
         elif getattr(shape, "has_text_frame", False):
-            yield from _lines(shape.text_frame.text)
+            yield from _paragraphs(shape.text_frame)
 
 
 def _notes(slide: Any) -> list[str]:
     if not slide.has_notes_slide:
         return []
     frame = slide.notes_slide.notes_text_frame
-    return _lines(frame.text) if frame is not None else []
+    return _paragraphs(frame) if frame is not None else []
 
 
 def _slide_page(number: int, slide: Any) -> Page:
     title_shape = slide.shapes.title
     title = " ".join(_lines(title_shape.text)) if title_shape is not None else ""
-    lines = [title] if title else []
+    lines = [f"{title}{SOFT_LINE}"] if title else []
     lines.extend(_shape_lines(slide.shapes, title_shape))
     if notes := _notes(slide):
         lines.extend(["", "Notes:", *notes])
     headings = ((0, title),) if title else ()
-    return Page(number=number, text="\n".join(lines).strip(), headings=headings)
+    text = "\n".join(lines).strip()  # no SOFT_LINE at the end
+    return Page(number=number, text=text, headings=headings)
 
 
 def _slides(presentation: Any, limits: Limits) -> Iterator[Page]:

@@ -1,4 +1,5 @@
-"""Excel 2007+ via openpyxl in read-only mode: one page per worksheet, one line per row."""
+"""Excel 2007+ via openpyxl in read-only mode: one page per worksheet, named by the
+sheet's name (Page.label), one line per row: line n is the sheet's row n."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ _RESAVE = "open and re-save it in Excel or LibreOffice"
 Worksheet = Any
 # Rows with anything in them that may come before a sheet's header row (titles, notes).
 HEADER_SEARCH = 5
+# Empty rows kept as empty lines between rows; a longer run starts a new page (`_blocks`).
+MAX_EMPTY_ROWS = 20
 _BROKEN = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, ParseError)
 
 
@@ -134,6 +137,31 @@ class RowLabels:
         return _row_line(texts)
 
 
+def _blocks(number: int, title: str, lines: Iterator[str]) -> Iterator[Page]:
+    """A sheet's pages: line n of the sheet is row n (Page.first_line), empty rows kept as
+    empty lines, so a citation names the row Excel shows ("row 8"); a run of more than
+    MAX_EMPTY_ROWS empty rows starts a new page of the same sheet, so that one stray cell
+    far below makes no chunk of blank lines. The sheet's name is each page's label, also
+    the section of its chunks (ingest/chunking.py), not a line."""
+    block: list[str] = []
+    first = empty = 0
+    for row, line in enumerate(lines, start=1):
+        if not line.strip(" |"):
+            empty += 1
+            continue
+        if block and empty > MAX_EMPTY_ROWS:
+            yield Page(number=number, text="\n".join(block), label=title, first_line=first)
+            block = []
+        if block:
+            block.extend([""] * empty)
+        else:
+            first = row
+        block.append(line)
+        empty = 0
+    if block or not first:  # an empty sheet stays one empty page
+        yield Page(number=number, text="\n".join(block), label=title, first_line=first or 1)
+
+
 def _sheets(
     workbook: Workbook, formulas: Workbook, cells: FormulaCells, warnings: list[str], limits: Limits
 ) -> Iterator[Page]:
@@ -145,10 +173,7 @@ def _sheets(
             if number > limits.max_pages:
                 raise LimitReached(f"more than {limits.max_pages:,} sheets", "max_pages")
             lines = _rows(sheet, source, cells, counter, limits.max_sheet_cells)
-            rows = "\n".join(line for line in lines if line.strip(" |"))
-            # The sheet name heads the page, as a slide title does; an empty sheet stays empty.
-            text = f"{sheet.title}\n{rows}" if rows else ""
-            yield Page(number=number, text=text, headings=((0, sheet.title),) if rows else ())
+            yield from _blocks(number, sheet.title, lines)
         if note := cells.warning():
             warnings.append(note)
     except _BROKEN as err:

@@ -67,6 +67,8 @@ class Citation:
             "n": self.number,
             "source": c.source,
             "page": c.page,
+            "page_label": c.page_label,  # a sheet's name ("" elsewhere): lines are its rows
+            "location": c.location(c.quote_lines(self.quote)),  # as the terminal cites it
             "lines": [c.line_start, c.line_end],  # the passage's
             "quote": self.quote,
             "quote_lines": list(c.quote_lines(self.quote)),  # the quote's own

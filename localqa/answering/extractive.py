@@ -18,10 +18,11 @@ from localqa.answering.quoting import (
     unlabelled,
     without_repeats,
 )
+from localqa.answering.tables import ROW_LABEL_BONUS, headed_units, label_share
 from localqa.injection import in_instructions
 from localqa.retrieval.scoring import term_weights, weighted_support, word_set
-from localqa.schema import ScoredChunk
-from localqa.sentences import is_title, sentence_units
+from localqa.schema import Chunk, ScoredChunk
+from localqa.sentences import is_title
 from localqa.text import cjk_share, content_words
 
 LABEL = "Extracted passages (no language model loaded; these are quotes, not a written answer):"
@@ -84,11 +85,16 @@ def extract_answer(
     index) completes a quote cut at a chunk's edge."""
     if weights is None:
         weights = term_weights(question, [result.chunk for result in contexts])
-    units = [  # a FAQ's "A:" is no part of the answer
-        (number, unlabelled(sentence), record)
-        for number, result in enumerate(contexts, start=1)
-        for sentence, record in sentence_units(result.chunk.text) or [(result.chunk.text, False)]
-    ]
+    # a row of figures comes with its table's header of years, also from the chunks
+    # before its own (tables.py), and is cited from there
+    cited_in: dict[tuple[int, str], Chunk] = {}
+    units = []
+    for number, result in enumerate(contexts, start=1):
+        found = headed_units(result.chunk, neighbours)
+        for sentence, record, chunk in found or [(result.chunk.text, False, result.chunk)]:
+            units.append((number, unlabelled(sentence), record))  # a FAQ's "A:" is no answer
+            if chunk is not result.chunk:
+                cited_in[(number, units[-1][1])] = chunk
     # a word of the question that a document's name or title holds counts for its sentences
     named = [word_set(result.chunk.naming()) for result in contexts]
     quotable = [
@@ -108,7 +114,7 @@ def extract_answer(
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
     scored, relevance = _score(question, candidates[:SHORTLIST], checker)
-    nearest = cite_each(_quoted(scored[:sentences], contexts))
+    nearest = cite_each(_quoted(scored[:sentences], contexts, cited_in))
     if not quotable:  # titles and fragments answer nothing: abstain, showing them
         relevance = 0.0
     picked = [s for s in scored[:sentences] if s[0] >= MIN_RELEVANCE] if quotable else []
@@ -121,7 +127,8 @@ def extract_answer(
             NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest, candidates=shortlisted
         )
     picked = _on_topic(question, picked, contexts, checker)
-    quoted = without_repeats([completed(q, neighbours) for q in _quoted(picked, contexts)])
+    quoted = [completed(q, neighbours) for q in _quoted(picked, contexts, cited_in)]
+    quoted = without_repeats(quoted)
     quoted[0] = continued(quoted[0], question)
     text = "\n".join([LABEL, *quote_lines(quoted)])
     quotes = tuple(q.text for q in quoted)
@@ -150,6 +157,9 @@ def _score(
     if kind is not None:  # the sentence holding the kind of fact asked for comes first
         bonus = [KIND_BONUS * gives_kind(kind, t, question) for t in texts]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
+    # the table row the question names by its label comes first (tables.py)
+    labels = [ROW_LABEL_BONUS * label_share(question, t) for t in texts]
+    ranking = [r + b for r, b in zip(ranking, labels, strict=True)]
     scored = [
         (rank - RANK_STEP * number, alike - RANK_STEP * number, number, sentence)
         for (number, sentence, _), alike, rank in zip(shortlist, support, ranking, strict=True)
@@ -159,11 +169,14 @@ def _score(
 
 
 def _quoted(
-    picked: Sequence[tuple[float, int, str]], contexts: Sequence[ScoredChunk]
+    picked: Sequence[tuple[float, int, str]],
+    contexts: Sequence[ScoredChunk],
+    cited_in: dict[tuple[int, str], Chunk],
 ) -> list[Quoted]:
-    """The picked (score, context number, sentence), each with the chunk it is in."""
+    """The picked (score, context number, sentence), each with the chunk it is in (or
+    is cited from: `cited_in`, a table's row with the chunks from its header's on)."""
     return [
-        Quoted(contexts[number - 1].chunk, sentence, False, score)
+        Quoted(cited_in.get((number, sentence), contexts[number - 1].chunk), sentence, False, score)
         for score, number, sentence in picked
     ]
 

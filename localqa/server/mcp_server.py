@@ -193,6 +193,7 @@ def _passage(result: ScoredChunk) -> dict[str, Any]:
         "file": chunk.source,
         "abs_path": chunk.abs_path,
         "page": chunk.page,
+        "page_label": chunk.page_label,  # a sheet's name ("" elsewhere): lines are its rows
         "lines": [chunk.line_start, chunk.line_end],
         "text": chunk.text,
         "score": round(result.score, 6),
