@@ -225,6 +225,48 @@ def test_malformed_json_says_so_in_words(base: str) -> None:
     assert missing.json()["error"]["type"] == "not_found_error"
 
 
+@pytest.mark.parametrize(
+    ("content_type", "had"),
+    [
+        (None, "no Content-Type"),
+        ("application/x-www-form-urlencoded", "Content-Type application/x-www-form-urlencoded"),
+        ("text/plain; charset=utf-8", "Content-Type text/plain"),
+    ],
+)
+def test_a_json_body_without_its_content_type_is_told_what_to_send(
+    base: str, content_type: str | None, had: str
+) -> None:
+    # curl -d sends form data's type; a browser page's simple request text/plain or none:
+    # not parsed as JSON (FastAPI's strict content type), refused in one plain line
+    headers = {"content-type": content_type} if content_type else {}
+    bodies = {
+        "/v1/ask": {"question": QUESTION},
+        "/v1/chat/completions": {"model": "localqa", "messages": [user(QUESTION)]},
+    }
+    for path, body in bodies.items():
+        request = httpx.Request("POST", f"{base}{path}", content=json.dumps(body).encode())
+        for name in [h for h in request.headers if h.lower() == "content-type"]:
+            del request.headers[name]
+        request.headers.update(headers)
+        with httpx.Client(timeout=60) as client:
+            response = client.send(request)
+        said = response.json()
+        message = said["detail"] if path == "/v1/ask" else said["error"]["message"]
+        assert message == (
+            "the request body must be a JSON object sent with the header Content-Type: "
+            f"application/json (this request has {had}; curl: add -H 'Content-Type: "
+            "application/json')"
+        ), said
+        assert response.status_code == (422 if path == "/v1/ask" else 400)
+    for body, why in (
+        (b"[1, 2]", "the request body must be a JSON object ({...}), not an array"),
+        (b"", "the request has no body; send a JSON object"),
+    ):
+        sent = {"content-type": "application/json"}
+        response = httpx.post(f"{base}/v1/ask", content=body, headers=sent, timeout=60)
+        assert response.status_code == 422 and response.json()["detail"].startswith(why)
+
+
 def test_the_schema_lists_the_openai_endpoints(base: str) -> None:
     paths = set(httpx.get(f"{base}/openapi.json").json()["paths"])
     assert {"/v1/chat/completions", "/v1/models"} <= paths

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from localqa.answering.abstain import ABSTAINED, abstains
 from localqa.answering.answer import Answer, AnswerEvent, Final, Token
+from localqa.answering.asked import EmptyQuestion as EmptyQuestion  # its importers' name
+from localqa.answering.asked import require_words
 from localqa.answering.citations import (
     SupportChecker,
     check_answer,
@@ -23,7 +25,6 @@ from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_a
 from localqa.answering.guard import StreamGuard
 from localqa.answering.relevance import why_quotes
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
-from localqa.errors import LocalqaError
 from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
@@ -34,10 +35,6 @@ if TYPE_CHECKING:
     from localqa.generation.prompt import PackedPrompt
     from localqa.schema import Turn
     from localqa.sections import AnsweringSettings, GenerationSettings, RetrievalSettings
-
-
-class EmptyQuestion(LocalqaError):
-    """The question has no words."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +107,7 @@ class Answerer:
         ContextTooSmall when not even one source fits the model's window. Setting `stop`
         ends generation at the next token; the Final then says `cancelled`. `documents`
         (absolute paths) restricts the sources to those documents."""
-        question = question.strip()
-        if not any(ch.isalnum() for ch in question):
-            raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
+        question = require_words(question)
         asked = (
             whole_question(question, self._retriever.index.catalog.documents())
             if looks_whole(question)

@@ -151,6 +151,9 @@ def ask(
     server: ServerOpt = None,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
+    from localqa.answering.asked import require_words
+
+    question = require_words(question)  # an empty one is a usage error before any loading
     if server:
         from localqa.cli.remote import ask_server, refuse_local_options
 

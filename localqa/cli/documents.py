@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from localqa.builder import Builder
     from localqa.ingest.report import IngestReport
 
+NO_SUCH_PATH = "no such file or folder; check the path"  # the scan's reason too (ingest/scan.py)
+
 
 def ingest(
     ctx: typer.Context,
@@ -71,17 +73,22 @@ def ingest(
     exclude = () if no_default_excludes else None
     builder = make_builder(config, index=index, home=home, ocr=ocr, exclude=exclude)
     own = own_process(ctx)
+    absent = [p for p in paths if not p.expanduser().exists()]
+    if absent and len(absent) < len(paths) and not quiet:  # said first, not after the run
+        for path in absent:
+            typer.echo(terminal_safe(f"FAILED {path}: {NO_SUCH_PATH}", one_line=True), err=True)
     if dry_run:
         report = _dry_run(builder, paths, own)
     else:
         report = _ingest(builder, paths, quiet, own, retry_failed)
     if as_json:
         emit_json(report.as_json())
+    if len(absent) == len(paths):  # not one path exists: nothing could run, one line alone
+        named = ", ".join(str(p) for p in absent)
+        raise UsageError(f"{named}: {NO_SUCH_PATH}{'s' if len(absent) > 1 else ''}")
     if not quiet:
         for line in report.summary_lines():
             typer.echo(terminal_safe(line, one_line=True), err=True)
-    if not any(p.expanduser().exists() for p in paths):
-        raise typer.Exit(UsageError.exit_code)  # not one path exists: nothing could run
     if report.failed:
         raise typer.Exit(1)
 

@@ -1,0 +1,84 @@
+"""What a new user tripped over (note 12, "Seen by a new user"), with the real `localqa`
+command through Typer's runner, as tests/test_cli.py runs it: each mistake is one line and
+the exit code of localqa/errors.py's table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from localqa.cli.main import cli
+from localqa.config import ConfigError, load_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("LOCALQA_HOME", str(home))
+    monkeypatch.chdir(tmp_path)  # no stray models/ or localqa.toml
+    return home
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+EMPTY = 'localqa: error: the question is empty; ask something, e.g. localqa ask "..."\n'
+
+
+@pytest.mark.parametrize("question", ["", "   ", " ? "])
+def test_an_empty_question_is_a_usage_error(home: Path, question: str) -> None:
+    # before any index is opened or model loaded: none exists here
+    assert invoke("ask", question) == (2, "", EMPTY)
+    assert invoke("ask", question, "--server", "http://127.0.0.1:9") == (2, "", EMPTY)
+
+
+def test_a_path_that_does_not_exist_is_one_line_alone(home: Path) -> None:
+    assert invoke("ingest", "nosuch") == (
+        2,
+        "",
+        "localqa: error: nosuch: no such file or folder; check the path\n",
+    )
+    code, _, err = invoke("ingest", "nosuch", "other")
+    assert (code, err) == (
+        2,
+        "localqa: error: nosuch, other: no such file or folder; check the paths\n",
+    )
+    assert not home.exists()
+
+
+def test_a_missing_path_beside_a_real_one_is_said_first(home: Path, tmp_path: Path) -> None:
+    real = tmp_path / "note.txt"
+    real.write_text("The boiler is serviced every March by Ferro Heating.\n")
+    code, _, err = invoke("ingest", "nosuch", str(real))
+    assert code == 1  # a path failed; the other was ingested
+    lines = err.splitlines()
+    assert lines[0] == "FAILED nosuch: no such file or folder; check the path", lines
+    assert any(line.startswith("1 added,") for line in lines[1:])
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[retrieval]\ntopk = 3\n", "line 2: [retrieval] has no setting 'topk'; did you mean"),
+        ("# mine\n[retrieval]\nocr = false\n", "line 3: [retrieval] has no setting 'ocr'"),
+        ("[localqa.retrieval]\n\ntop_k = 3\ntopk = 3\n", "line 4: [retrieval] has no setting"),
+        ("[retrieval]\ntop_k = 3\n[retrieval.deep]\na = 1\n", "line 3: [retrieval] has no"),
+        ("top_k = 3\nretrieval.topk = 1\n", "line 2: [retrieval] has no setting 'topk'"),
+        ("[retrievl]\ntop_k = 3\n", "line 1: unknown setting 'retrievl'"),
+        ('[retrieval]\ntop_k = "ten"\n', "line 2: top_k = 'ten' is not valid"),
+        ('retrieval.top_k = "ten"\n', "line 1: top_k = 'ten' is not valid"),
+    ],
+)
+def test_a_toml_mistake_under_a_section_names_its_line(home: Path, toml: str, message: str) -> None:
+    Path("localqa.toml").write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"localqa.toml {message}"), str(err.value)
+    code, _, said = invoke("sources")
+    assert (code, said) == (2, f"localqa: error: {err.value}\n")
