@@ -4,13 +4,14 @@ the exit code of localqa/errors.py's table."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from localqa.cli.main import cli
-from localqa.config import ConfigError, load_settings
+from localqa.config import ConfigError, Settings, load_settings
 
 runner = CliRunner()
 
@@ -82,3 +83,33 @@ def test_a_toml_mistake_under_a_section_names_its_line(home: Path, toml: str, me
     assert str(err.value).startswith(f"localqa.toml {message}"), str(err.value)
     code, _, said = invoke("sources")
     assert (code, said) == (2, f"localqa: error: {err.value}\n")
+
+
+HANDBOOK_LINE = (
+    "Read northwind-handbook.pdf; the question also matches handbook-zh.md (name it to read "
+    "it instead)."
+)
+
+
+def test_the_employee_handbook_is_the_english_one_and_the_other_is_named(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
+    monkeypatch.chdir(sample_index.home)
+    question = "Summarise the employee handbook"
+    code, out, _ = invoke("ask", question, "--extractive")
+    assert code == 0
+    assert out.startswith("northwind-handbook.pdf in ")
+    assert out.count(HANDBOOK_LINE) == 1 and "handbook-zh.md," not in out
+    code, out, _ = invoke("ask", question, "--extractive", "--json")
+    data = json.loads(out)
+    assert (data["documents_read"], data["also_matched"]) == (
+        ["northwind-handbook.pdf"],
+        ["handbook-zh.md"],
+    )
+    assert data["also_matched_line"] == HANDBOOK_LINE
+    assert {c["source"] for c in data["citations"]} == {"northwind-handbook.pdf"}
+    # named by its own name, the Chinese one is read, and nothing else matched as well
+    code, out, _ = invoke("ask", "Summarise handbook-zh", "--extractive", "--json")
+    data = json.loads(out)
+    assert (data["documents_read"], data["also_matched_line"]) == (["handbook-zh.md"], None)

@@ -267,6 +267,28 @@ def test_a_json_body_without_its_content_type_is_told_what_to_send(
         assert response.status_code == 422 and response.json()["detail"].startswith(why)
 
 
+def test_a_whole_document_question_names_the_other_matching_document(base: str) -> None:
+    from tests.test_new_user import HANDBOOK_LINE
+
+    question = "Summarise the employee handbook"
+    data = httpx.post(f"{base}/v1/ask", json={"question": question}, timeout=120).json()
+    assert (data["documents_read"], data["also_matched"]) == (
+        ["northwind-handbook.pdf"],
+        ["handbook-zh.md"],
+    )
+    assert data["also_matched_line"] == HANDBOOK_LINE
+    reply = chat(base, [user(question)]).json()["choices"][0]["message"]["content"]
+    assert reply.count(HANDBOOK_LINE) == 1 and reply.index(HANDBOOK_LINE) < reply.index("[1] ")
+    # read back from the server's JSON, `ask --server` shows it as a local ask does
+    from typer.testing import CliRunner
+
+    from localqa.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["ask", question, "--server", base])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count(HANDBOOK_LINE) == 1
+
+
 def test_the_schema_lists_the_openai_endpoints(base: str) -> None:
     paths = set(httpx.get(f"{base}/openapi.json").json()["paths"])
     assert {"/v1/chat/completions", "/v1/models"} <= paths

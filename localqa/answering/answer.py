@@ -45,6 +45,23 @@ class Answer:
     # generative: how the prompt's tokens were counted (generation/base.py `Counting`);
     # other than "exact" only for a model on a server without a tokenizer of it
     token_counts: str = "exact"
+    # a whole-document answer (answering/whole.py): the documents it read, and the others
+    # whose name or title the question matches too, as citations name them
+    documents_read: tuple[str, ...] = ()
+    also_matched: tuple[str, ...] = ()
+
+    @property
+    def also_matched_line(self) -> str:
+        """The one line naming the other documents a whole-document question matched, ""
+        when it matched one: "Read northwind-handbook.pdf; the question also matches
+        handbook-zh.md (name it to read it instead)." """
+        if not self.also_matched:
+            return ""
+        one = len(self.also_matched) == 1
+        return (
+            f"Read {', '.join(self.documents_read)}; the question also matches "
+            f"{', '.join(self.also_matched)} (name {'it' if one else 'one'} to read it instead)."
+        )
 
     @property
     def instruction_sources(self) -> tuple[int, ...]:
@@ -111,6 +128,9 @@ class Answer:
             "sources_dropped": self.sources_dropped,
             "cancelled": self.cancelled,
             "timings": self.timings,
+            "documents_read": list(self.documents_read),
+            "also_matched": list(self.also_matched),
+            "also_matched_line": self.also_matched_line or None,
         }
         if self.mode == "generative":
             data["model"] = self.model

@@ -75,4 +75,6 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         fallback_reason=str(data.get("extractive_shown_because") or ""),
         abstained=bool(data.get("abstained", False)),
         token_counts=_COUNTING.get(str(data.get("token_budget")), "exact"),
+        documents_read=tuple(str(d) for d in data.get("documents_read") or ()),
+        also_matched=tuple(str(d) for d in data.get("also_matched") or ()),
     )

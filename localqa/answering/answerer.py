@@ -199,6 +199,8 @@ class Answerer:
         paths = asked.documents or tuple(documents[:1]) or self._best_document(question)
         found = read_whole(asked, self._retriever.index, paths, budget)
         timings = {"whole_ms": round((time.perf_counter() - started) * 1000, 2)}
+        # the documents read, and those the question matched too (named in one line)
+        read, also = self._names(paths), self._names(asked.also) if asked.documents else ()
         # a context per citation: [n] is the n-th quote's passage (one may hold several)
         contexts = tuple(c.chunk for c in found.citations)
         if self.model is None or not found.found:
@@ -206,15 +208,22 @@ class Answerer:
                 question, found.text, "extractive", found.citations, contexts, timings=timings
             )
             yield Token(answer.text)
-            yield Final(answer)
+            yield Final(replace(answer, documents_read=read, also_matched=also))
             return
         quotes = tuple(c.quote for c in found.citations)
         extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
         results = [ScoredChunk(chunk, 1.0) for chunk in quoted_passages(found.citations)]
         checker = SupportChecker(self._embedder)
-        yield from self._generate(
-            _Generation(question, history, results, extract, checker, timings, stop)
-        )
+        job = _Generation(question, history, results, extract, checker, timings, stop)
+        for event in self._generate(job):
+            if isinstance(event, Final):
+                event = Final(replace(event.answer, documents_read=read, also_matched=also))
+            yield event
+
+    def _names(self, paths: Sequence[str]) -> tuple[str, ...]:
+        """The documents at `paths` (absolute) as citations name them."""
+        catalog = self._retriever.index.catalog
+        return tuple(d.source if (d := catalog.document(p)) else p for p in paths)
 
     def _best_document(self, question: str) -> tuple[str, ...]:
         results = self._retriever.search(question).results
