@@ -24,6 +24,7 @@ from localqa.answering.citations import (
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
 from localqa.answering.guard import StreamGuard
 from localqa.answering.relevance import why_quotes
+from localqa.answering.spacing import Spacing
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
@@ -243,10 +244,11 @@ class Answerer:
         # with a source that addresses the model, nothing is shown before the check: the
         # answer may be what the source told the model to write (presentation.py)
         held = any(addresses_model(r.chunk.text) for r in packed.sources)
-        for token in _guarded(pieces, guard):
+        spacing = Spacing()  # the sources' line breaks and indents out of its sentences
+        for token in _guarded(pieces, guard, spacing):
             if not held:
                 yield token
-        yield Final(self._generated(model, job, packed, guard))
+        yield Final(self._generated(model, job, packed, guard, spacing.text))
 
     def _pack(self, model: LanguageModel, job: _Generation) -> tuple[PackedPrompt, int]:
         """The prompt within the model's budget (generation/budget.py), and the answer
@@ -268,12 +270,18 @@ class Answerer:
         return pack_prompt(model, request), budget.answer_tokens
 
     def _generated(
-        self, model: LanguageModel, job: _Generation, packed: PackedPrompt, guard: StreamGuard
+        self,
+        model: LanguageModel,
+        job: _Generation,
+        packed: PackedPrompt,
+        guard: StreamGuard,
+        shown: str,
     ) -> Answer:
-        """The generated answer, checked against its sources, once the stream has ended."""
+        """The generated answer (`shown`: the text as streamed), checked against its
+        sources, once the stream has ended."""
         question, extract = job.question, job.extract
         sources = [r.chunk for r in packed.sources]
-        text = guard.text.strip()  # the guard already dropped markers of absent sources
+        text = shown.strip()  # the guard already dropped markers of absent sources
         flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
         checks, citations = check_answer(text, sources, job.checker, question, flagged)
         stats = model.last_stats
@@ -314,15 +322,16 @@ class _Generation:
     stop: threading.Event | None
 
 
-def _guarded(pieces: Generator[str], guard: StreamGuard) -> Iterator[Token]:
-    """The model's pieces as the guard lets them through, until it or the model ends."""
+def _guarded(pieces: Generator[str], guard: StreamGuard, spacing: Spacing) -> Iterator[Token]:
+    """The model's pieces as the guard lets them through, until it or the model ends,
+    spaced as a reader expects (answering/spacing.py)."""
     try:
         for piece in pieces:
-            if shown := guard.feed(piece):
+            if shown := spacing.feed(guard.feed(piece)):
                 yield Token(shown)
             if guard.finished:
                 break
     finally:
         pieces.close()  # ends generation when the guard stopped it
-    if rest := guard.flush():
+    if rest := spacing.feed(guard.flush()) + spacing.flush():
         yield Token(rest)
