@@ -113,3 +113,31 @@ def test_the_employee_handbook_is_the_english_one_and_the_other_is_named(
     code, out, _ = invoke("ask", "Summarise handbook-zh", "--extractive", "--json")
     data = json.loads(out)
     assert (data["documents_read"], data["also_matched_line"]) == (["handbook-zh.md"], None)
+
+
+def test_ask_json_gives_each_context_once_and_quotes_refer_to_it(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localqa.answering.answer_json import answer_from_json
+
+    monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
+    monkeypatch.chdir(sample_index.home)
+    # two quotes of one passage of faq.txt, and the handbook's summary: several each
+    for question in ("I lost my access card. What do I do?", "Summarise the employee handbook"):
+        code, out, _ = invoke("ask", question, "--extractive", "--json")
+        assert code == 0
+        data = json.loads(out)
+        texts = [(c["id"], *c["lines"], c["text"]) for c in data["contexts"]]
+        assert len(texts) == len(set(texts)) < len(data["citations"]), question
+        for citation in data["citations"]:
+            context = data["contexts"][citation["context"] - 1]
+            assert citation["n"] in context["numbers"]
+            assert " ".join(citation["quote"].split()) in " ".join(context["text"].split())
+            assert (citation["source"], citation["lines"]) == (context["source"], context["lines"])
+        assert [c["n"] for c in data["contexts"]] == [c["numbers"][0] for c in data["contexts"]]
+        # read back (ask --server, chat --server), each number has its passage again
+        again = answer_from_json(data)
+        assert [c.chunk.text for c in again.citations] == [
+            data["contexts"][c["context"] - 1]["text"] for c in data["citations"]
+        ]
+        assert again.as_json() == {k: v for k, v in data.items() if k != "question_cut"}
