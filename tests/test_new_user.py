@@ -141,3 +141,35 @@ def test_ask_json_gives_each_context_once_and_quotes_refer_to_it(
             data["contexts"][c["context"] - 1]["text"] for c in data["citations"]
         ]
         assert again.as_json() == {k: v for k, v in data.items() if k != "question_cut"}
+
+
+def test_the_ingest_report_says_the_time_spent_preparing_the_embedder(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tests.conftest import REPO
+
+    # the suite's exported model, less its int8 copy: this ingest makes it (a few seconds;
+    # the whole first use, with the export and the CPU's measurement, takes 20-40 s)
+    cache = tmp_path / "cache"
+    shutil.copytree(REPO / "tests" / ".artifacts" / "cache" / "localqa", cache)
+    for made in cache.glob("model-*/model-int8.onnx"):
+        made.unlink()
+    monkeypatch.setenv("LOCALQA_CACHE_DIR", str(cache))
+    note = tmp_path / "note.txt"
+    note.write_text("The boiler is serviced every March by Ferro Heating.\n")
+    code, out, err = invoke("ingest", str(note), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["prepared"] == "its int8 copy made" and report["prepare_seconds"] > 0
+    lines = err.splitlines()
+    assert lines[0] == f"preparing the embedding model (its int8 copy made; once for {cache})"
+    said = [line for line in lines if line.startswith("before that, ")]
+    assert said == [
+        f"before that, {report['prepare_seconds']:.1f} s preparing the embedding model (its "
+        "int8 copy made: once for this cache folder); not in the time above"
+    ]
+    note.write_text("The boiler is serviced every April by Ferro Heating.\n")
+    code, out, err = invoke("ingest", str(note), "--json")  # made: nothing to say
+    assert (code, json.loads(out)["prepared"]) == (0, "") and "preparing" not in err

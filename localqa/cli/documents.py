@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,6 +28,7 @@ from localqa.text import terminal_safe
 if TYPE_CHECKING:
     from localqa.builder import Builder
     from localqa.ingest.report import IngestReport
+    from localqa.store.base import IndexReader
 
 NO_SUCH_PATH = "no such file or folder; check the path"  # the scan's reason too (ingest/scan.py)
 
@@ -110,9 +112,19 @@ def _ingest(
 
     with builder.index() as store:
         progress = make_progress(quiet=quiet)
+        preparing = time.perf_counter()
+        work = _embedder_work(builder, store)
+        if work and not quiet:  # tens of seconds before the first file: say why
+            typer.echo(
+                f"preparing the embedding model ({', '.join(work)}; once for "
+                f"{terminal_safe(str(builder.settings.cache_dir), one_line=True)})",
+                err=True,
+            )
+        embedder = builder.embedder(store)
+        prepared = time.perf_counter() - preparing
         ingestor = make_ingestor(
             store,
-            builder.embedder(store),
+            embedder,
             builder.settings.ingest,
             progress,
             own_process=own,
@@ -120,7 +132,9 @@ def _ingest(
             never=own_folders(builder),
         )
         try:
-            return ingestor.run(paths)
+            report = ingestor.run(paths)
+            report.prepare_seconds, report.prepared = prepared, ", ".join(work)
+            return report
         except KeyboardInterrupt:
             progress.finish()
             stored = ingestor.stored()
@@ -130,6 +144,17 @@ def _ingest(
                 err=True,
             )
             raise typer.Exit(INTERRUPTED) from None
+
+
+def _embedder_work(builder: Builder, store: IndexReader) -> list[str]:
+    """What `builder.embedder(store)` will do first (embedding/first_use.py), in words."""
+    from localqa.embedding.first_use import first_use_work
+
+    if builder.embedding_backend() == "torch":
+        return []
+    choice = builder.ingest_precision(store, measure=False)  # reads caches: exports nothing
+    s = builder.settings
+    return first_use_work(s.embed_model, s.cache_dir, choice.precision, choice.pending)
 
 
 def own_folders(builder: Builder) -> tuple[Path, ...]:
