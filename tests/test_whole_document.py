@@ -47,6 +47,7 @@ HANDBOOKS = [
     Doc("northwind-handbook.pdf", "/d/northwind-handbook.pdf", "Employee Handbook"),
     Doc("security-policy.md", "/d/security-policy.md", "security-policy"),
     Doc("handbuch-de.md", "/d/handbuch-de.md", "Mitarbeiterhandbuch"),
+    Doc("it-policy.md", "/d/it-policy.md", "IT policy"),
 ]
 
 
@@ -61,7 +62,10 @@ HANDBOOKS = [
         ("Summarise handbook-zh", "handbook-zh.md", ()),  # its file name: no other meant
         ("Summarise the handbook 员工手册", "handbook-zh.md", ("northwind",)),  # asked in Chinese
         ("List every deadline in the employee handbook", "northwind-handbook.pdf", ("handbook",)),
+        # a file name spelt whole ("security policy") names that document alone
         ("Summarise the security policy", "security-policy.md", ()),
+        ("Summarise the IT policy", "it-policy.md", ()),  # not Italian
+        ("Give me an overview of the policy", "it-policy.md", ("security",)),  # title too
         ("Summarise the Mitarbeiterhandbuch", "handbuch-de.md", ()),
     ],
 )

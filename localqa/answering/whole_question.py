@@ -108,8 +108,9 @@ _WHOLE_WORDS = frozenset(
 # Language tags of file names ("handbook-zh", "policy_de") and the words that ask for a
 # language; a CJK question, a CJK title or one of these marks a document as CJK.
 _CJK_TAGS = frozenset("zh cn chs cht tw hk ja jp ko kr chinese japanese korean mandarin".split())
+# ("it" and "no" are left out: "it-policy" is the IT department's, "no-smoking" English.)
 _OTHER_TAGS = frozenset(
-    "de fr es it nl pt ru nb nn no sv da fi pl cs german french spanish italian dutch "
+    "de fr es nl pt ru nb nn sv da fi pl cs german french spanish italian dutch "
     "portuguese russian norwegian swedish danish finnish polish".split()
 )
 
