@@ -468,6 +468,27 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
     ] == [(c["source"], c["page"], c["lines"]) for c in contexts]
 
 
+@pytest.mark.anyio
+async def test_the_chat_names_the_other_documents_a_whole_document_question_matched(
+    indexed: Settings, tmp_path: Path
+) -> None:
+    from tests.test_new_user import HANDBOOK_LINE
+
+    app = ChatApp(
+        core_factory(
+            Builder(indexed),
+            use_model=False,
+            open_store=lambda: ConversationStore(tmp_path / "c.sqlite"),
+        )
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await ask(pilot, "Summarise the employee handbook")
+        await until(pilot, lambda: bool(view.sources))
+        shown = view.body.source
+    assert view.text.startswith("northwind-handbook.pdf in ")
+    assert HANDBOOK_LINE in shown and HANDBOOK_LINE in view.copied
+
+
 class ScriptedCore:
     """A ChatCore that streams a fixed model text over real sources, shown as the core
     shows it (answering/presentation.py: no tokens under quotes-only), so a test can say
