@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from localqa.answering.citations import (
     check_answer,
 )
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
-from localqa.answering.guard import StreamGuard
+from localqa.answering.guard import StreamGuard, guarded
 from localqa.answering.relevance import why_quotes
 from localqa.answering.spacing import Spacing
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
@@ -245,7 +245,7 @@ class Answerer:
         # answer may be what the source told the model to write (presentation.py)
         held = any(addresses_model(r.chunk.text) for r in packed.sources)
         spacing = Spacing()  # the sources' line breaks and indents out of its sentences
-        for token in _guarded(pieces, guard, spacing):
+        for token in guarded(pieces, guard, spacing):
             if not held:
                 yield token
         yield Final(self._generated(model, job, packed, guard, spacing.text))
@@ -320,18 +320,3 @@ class _Generation:
     checker: SupportChecker
     timings: dict[str, float]  # filled in as the answer is made
     stop: threading.Event | None
-
-
-def _guarded(pieces: Generator[str], guard: StreamGuard, spacing: Spacing) -> Iterator[Token]:
-    """The model's pieces as the guard lets them through, until it or the model ends,
-    spaced as a reader expects (answering/spacing.py)."""
-    try:
-        for piece in pieces:
-            if shown := spacing.feed(guard.feed(piece)):
-                yield Token(shown)
-            if guard.finished:
-                break
-    finally:
-        pieces.close()  # ends generation when the guard stopped it
-    if rest := spacing.feed(guard.flush()) + spacing.flush():
-        yield Token(rest)

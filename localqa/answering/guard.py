@@ -19,10 +19,15 @@ needs taking back.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
+from typing import TYPE_CHECKING
 
+from localqa.answering.answer import Token
 from localqa.answering.citations import MARKER, clean_markers
 from localqa.text import unlisted
+
+if TYPE_CHECKING:
+    from localqa.answering.spacing import Spacing
 
 # An opening bracket that may still become a marker: "[", "[1", "[1, 2".
 OPEN_MARKER = re.compile(r"\s?\[[\d,\s]*$")
@@ -216,3 +221,18 @@ def _key(sentence: str) -> str:
 
 
 _KEY_WORD = re.compile(r"\w+")
+
+
+def guarded(pieces: Generator[str], guard: StreamGuard, spacing: Spacing) -> Iterator[Token]:
+    """The model's pieces as the guard lets them through, until it or the model ends,
+    spaced as a reader expects (answering/spacing.py)."""
+    try:
+        for piece in pieces:
+            if shown := spacing.feed(guard.feed(piece)):
+                yield Token(shown)
+            if guard.finished:
+                break
+    finally:
+        pieces.close()  # ends generation when the guard stopped it
+    if rest := spacing.feed(guard.flush()) + spacing.flush():
+        yield Token(rest)
