@@ -7,6 +7,10 @@ from typing import Any
 
 from localqa.schema import FileProblem
 
+# Seconds of preparing the embedder that the report says even when nothing was first done
+# (a loaded machine, a slow disk): below, loading the ONNX model is not worth a line.
+PREPARE_SAID_S = 2.0
+
 
 @dataclass
 class IngestReport:
@@ -35,6 +39,11 @@ class IngestReport:
     # Files of this run's plan that other ingest runs, sharing the index, did meanwhile
     # (ingest/shared.py); they are in none of this report's lists.
     by_others: int = 0
+    # Before the first file: seconds making the embedder (at its first use with a cache
+    # folder: the ONNX export, int8 copy and CPU measurement of embedding/first_use.py),
+    # not in `seconds`; `prepared`: what of that was done, in words ("" for nothing).
+    prepare_seconds: float = 0.0
+    prepared: str = ""
 
     def stored(self) -> int:
         """Files whose content this run stored or re-pointed (all kept, if it is stopped)."""
@@ -64,6 +73,8 @@ class IngestReport:
             "chunks_written": self.chunks_written,
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
+            "prepare_seconds": round(self.prepare_seconds, 3),
+            "prepared": self.prepared,
             "embed_seconds": round(self.embed_seconds, 3),
             "store_seconds": round(self.store_seconds, 3),
             "chunks_per_second": round(self.chunks_per_second, 1),
@@ -97,6 +108,12 @@ class IngestReport:
                 f"{self.chunks} chunks in the index; {self.chunks_written} written in "
                 f"{self.seconds:.1f} s ({self.chunks_per_second:.1f} chunks/s, "
                 f"{self.chars_per_second:,.0f} chars/s)"
+            )
+        if self.prepared or self.prepare_seconds >= PREPARE_SAID_S:
+            what = f" ({self.prepared}: once for this cache folder)" if self.prepared else ""
+            lines.append(
+                f"before that, {self.prepare_seconds:.1f} s preparing the embedding model"
+                f"{what}; not in the time above"
             )
         if self.by_others:
             lines.append(f"{self.by_others} more done by other ingest runs sharing the index")

@@ -350,12 +350,15 @@ def _toml_layer(path: Path | None, found: str = "") -> tuple[dict[str, Any], str
         raise ConfigError(f"config file {path}: [localqa] must be a table")
     # section tables count beside [localqa] too: [ingest] as well as [localqa.ingest]
     beside = {name: data[name] for name in SECTIONS if name in data and section is not data}
-    return _flattened(beside, path) | _flattened(section, path), text
+    return _flattened(beside, path, text) | _flattened(section, path, text), text
 
 
-def _flattened(table: dict[str, Any], path: Path) -> dict[str, Any]:
+def _flattened(table: dict[str, Any], path: Path, text: str) -> dict[str, Any]:
     """Keys written under their section's table (`[ingest]` holding `ocr = false`) as
-    flat keys; a key under the wrong section is refused, naming the right one."""
+    flat keys; a key under the wrong section is refused, naming its line (of `text`, the
+    file's) and the right section."""
+    from localqa.config_messages import toml_line
+
     flat = {k: v for k, v in table.items() if not (k in SECTIONS and isinstance(v, dict))}
     for name, keys in table.items():
         if name not in SECTIONS or not isinstance(keys, dict):
@@ -364,7 +367,9 @@ def _flattened(table: dict[str, Any], path: Path) -> dict[str, Any]:
             if key not in section_keys(name):
                 home = [n for n in SECTIONS if key in section_keys(n)]
                 where = f"; it belongs under [{home[0]}]" if home else _nearest_in(name, key)
-                raise ConfigError(f"config file {path}: [{name}] has no setting {key!r}{where}")
+                line = toml_line(text, key, name)
+                at = f"{path} line {line}" if line else f"config file {path}"
+                raise ConfigError(f"{at}: [{name}] has no setting {key!r}{where}")
             flat[key] = value
     return flat
 

@@ -43,11 +43,30 @@ class Layers:
         return "settings"
 
     def _line(self, key: str) -> str:
-        pattern = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
-        for number, line in enumerate(self.toml_text.splitlines(), 1):
-            if pattern.match(line):
-                return f" line {number}"
-        return ""
+        number = toml_line(self.toml_text, key)
+        return f" line {number}" if number else ""
+
+
+def toml_line(text: str, key: str, section: str = "") -> int | None:
+    """The 1-based line of `text` (a TOML file) that sets `key`: `key = ...`, `"key" =
+    ...`, a dotted `section.key = ...`, or a table `[key]` (`[section.key]`); with
+    `section`, only a line inside that section's table (`[section]` or
+    `[localqa.section]`) or dotted under it. None when no line does."""
+    name = rf"(\"?){re.escape(key)}\1"
+    dotted = rf"(?:(?:localqa\.)?{re.escape(section)}\.)" if section else r"(?:[\w\"]+\.)*"
+    assigned = re.compile(rf"^\s*{dotted}{name}\s*=")
+    plain = re.compile(rf"^\s*{name}\s*=")
+    header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if found := header.match(line):
+            current = found.group(1).removeprefix("localqa.").strip('"')
+            if current == (f"{section}.{key}" if section else key):
+                return number
+            continue
+        if assigned.match(line) or (plain.match(line) and current == section):
+            return number
+    return None
 
 
 def nearest_name(name: str, valid: typing.Iterable[str], cutoff: float = 0.6) -> str | None:

@@ -67,7 +67,7 @@ def test_cli_json_shape(sample_index: Settings, monkeypatch: pytest.MonkeyPatch)
     assert data["contexts"] and set(data["contexts"][0]) >= {"source", "page", "text"}
     assert "embed_ms" in data["timings"]
     empty = CliRunner().invoke(cli, ["ask", "  ?  "])
-    assert empty.exit_code == 1 and "question is empty" in empty.stderr
+    assert empty.exit_code == 2 and "question is empty" in empty.stderr  # a usage error
 
 
 def test_generative_answer_streams_and_fits_the_context(

@@ -118,3 +118,27 @@ def test_budget_settings_win_and_the_answer_leaves_room_for_the_prompt() -> None
     assert (budget.sources, budget.context_chars, budget.answer_tokens) == (7, 900, 64)
     s = Settings()
     assert fit_budget(s.retrieval, s.generation, int(7e9), 1024).answer_tokens == 256
+
+
+# Gemma-3-270M on "Summarise the employee handbook" over sample_docs: a sentence longer
+# than a word loop (LOOP_MAX_WORDS) written again and again, each piece a word with its
+# leading space, so each sentence's full stop came in a piece before its space
+HANDBOOK = (
+    "The handbook is a legal document that is used by employees to keep track of their "
+    "work and to ensure that they are following the company's policies."
+)
+
+
+def test_a_long_sentence_written_again_is_shown_once() -> None:
+    first = "It is a document of the company. "
+    words = [w if i == 0 else " " + w for i, w in enumerate((first + HANDBOOK).split(" "))]
+    again = [" " + w for w in HANDBOOK.split(" ")]
+    guard = stream(words + again + again + [" The", " handbook"])
+    assert guard.text.strip() == first + HANDBOOK
+    assert guard.reason == "repetition"
+
+
+def test_a_near_exact_repeat_is_dropped_too() -> None:
+    # the same sentence but for case, punctuation, spacing and its citation marker
+    guard = stream(tokens(f"{HANDBOOK} [1] " + HANDBOOK.lower().replace(",", "") + " More."))
+    assert guard.text.strip() == f"{HANDBOOK} [1]" and guard.reason == "repetition"

@@ -105,3 +105,26 @@ def test_a_real_answer_is_cited_and_checked_or_marked(
         assert result.fallback.text.startswith(QUOTED_LABEL)
         assert data["extractive_shown_why"] == QUOTES_BECAUSE[result.fallback_reason]
     assert all(s["evidence"] for s in data["sentences"] if s["supported"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When is salary paid?",  # Gemma copied faq.txt's "a public\n   holiday"
+        "Summarise the employee handbook",  # Gemma wrote one long sentence three times
+    ],
+)
+def test_a_real_answer_shows_no_file_layout_and_no_sentence_twice(
+    sample_index: Settings, gemma_gguf: Path, question: str
+) -> None:
+    import re
+
+    from localqa.sentences import split_sentences
+
+    got = answer(sample_index, gemma_gguf, question)
+    assert got.text and got.mode == "generative"
+    # a line break only between sentences, paragraphs or list items; no indent, no runs
+    assert not re.search(r"[^\S\n]{2}|\n[^\S\n]|[^.!?:\n]\n(?![-*\d\n])", got.text), got.text
+    said = [" ".join(re.findall(r"[^\W\d]+", s.lower())) for s in split_sentences(got.text)]
+    said = [s for s in said if len(s) >= 12]
+    assert len(said) == len(set(said)), got.text  # not even in another case or punctuation

@@ -462,9 +462,31 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
     assert asked["contexts"] and answered == asked["answer"]
     # each quote's own lines, as `ask` lists them (two quotes of one passage differ)
     assert lines == ["{}-{}".format(*c["quote_lines"]) for c in asked["citations"]]
+    contexts = [asked["contexts"][c["context"] - 1] for c in asked["citations"]]  # each once
     assert [
         (s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end]) for s in shown
-    ] == [(c["source"], c["page"], c["lines"]) for c in asked["contexts"]]
+    ] == [(c["source"], c["page"], c["lines"]) for c in contexts]
+
+
+@pytest.mark.anyio
+async def test_the_chat_names_the_other_documents_a_whole_document_question_matched(
+    indexed: Settings, tmp_path: Path
+) -> None:
+    from tests.test_new_user import HANDBOOK_LINE
+
+    app = ChatApp(
+        core_factory(
+            Builder(indexed),
+            use_model=False,
+            open_store=lambda: ConversationStore(tmp_path / "c.sqlite"),
+        )
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await ask(pilot, "Summarise the employee handbook")
+        await until(pilot, lambda: bool(view.sources))
+        shown = view.body.source
+    assert view.text.startswith("northwind-handbook.pdf in ")
+    assert HANDBOOK_LINE in shown and HANDBOOK_LINE in view.copied
 
 
 class ScriptedCore:

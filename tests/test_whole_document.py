@@ -34,10 +34,48 @@ FILLER = (
 class Doc:
     source: str
     abs_path: str
+    title: str = ""
 
 
 def _docs(*names: str) -> list[Doc]:
     return [Doc(name, f"/d/{name}") for name in names]
+
+
+# sample_docs' two handbooks, titled as ingest titles them, and two documents beside them
+HANDBOOKS = [
+    Doc("handbook-zh.md", "/d/handbook-zh.md", "handbook-zh"),
+    Doc("northwind-handbook.pdf", "/d/northwind-handbook.pdf", "Employee Handbook"),
+    Doc("security-policy.md", "/d/security-policy.md", "security-policy"),
+    Doc("handbuch-de.md", "/d/handbuch-de.md", "Mitarbeiterhandbuch"),
+    Doc("it-policy.md", "/d/it-policy.md", "IT policy"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "read", "also"),
+    [
+        # the English title's words beat the Chinese file's one word
+        ("Summarise the employee handbook", "northwind-handbook.pdf", ("handbook-zh.md",)),
+        # one word each: the document in the question's language
+        ("Summarise the handbook", "northwind-handbook.pdf", ("handbook-zh.md",)),
+        ("Give me an overview of the Chinese handbook", "handbook-zh.md", ("northwind",)),
+        ("Summarise handbook-zh", "handbook-zh.md", ()),  # its file name: no other meant
+        ("Summarise the handbook 员工手册", "handbook-zh.md", ("northwind",)),  # asked in Chinese
+        ("List every deadline in the employee handbook", "northwind-handbook.pdf", ("handbook",)),
+        # a file name spelt whole ("security policy") names that document alone
+        ("Summarise the security policy", "security-policy.md", ()),
+        ("Summarise the IT policy", "it-policy.md", ()),  # not Italian
+        ("Give me an overview of the policy", "it-policy.md", ("security",)),  # title too
+        ("Summarise the Mitarbeiterhandbuch", "handbuch-de.md", ()),
+    ],
+)
+def test_the_best_matching_document_is_read_and_the_others_named(
+    question: str, read: str, also: tuple[str, ...]
+) -> None:
+    asked = whole_question(question, HANDBOOKS)
+    assert asked is not None and asked.documents == (f"/d/{read}",)
+    assert len(asked.also) == len(also)
+    assert all(path.startswith(f"/d/{name}") for path, name in zip(asked.also, also, strict=True))
 
 
 @pytest.mark.parametrize(

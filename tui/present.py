@@ -94,14 +94,17 @@ def one_numbering(shown: Presentation) -> tuple[str, tuple[Source, ...]]:
 
 def chat_answer(shown: Presentation) -> ChatAnswer:
     """The answer as the chat shows it (answering/presentation.py decides what): the text
-    verbatim, the sentences its sources do not support, and the quotes shown under or
+    verbatim, the line naming other documents a whole-document question matched, the
+    sentences its sources do not support, and the quotes shown under or
     instead of it, below the line saying why."""
+    also = shown.answer.also_matched_line  # a whole-document question matched several
+    after = (f"\n\n{verbatim(also)}", f"\n\n{also}") if also else ("", "")
     if shown.replaced:
-        plain = f"{shown.because}\n\n{shown.text}"
-        markdown = f"**{shown.because}**\n\n" + verbatim(shown.text)
+        plain = f"{shown.because}\n\n{shown.text}{after[1]}"
+        markdown = f"**{shown.because}**\n\n" + verbatim(shown.text) + after[0]
         return ChatAnswer(markdown, plain, shown.sources)
     under, sources = one_numbering(shown)
-    markdown, plain = verbatim(shown.text), shown.text
+    markdown, plain = verbatim(shown.text) + after[0], shown.text + after[1]
     if shown.unsupported:
         markdown += f"\n\n**{UNSUPPORTED_HEADING}**\n\n"
         markdown += "\n".join(f"- {verbatim(s)}" for s in shown.unsupported)

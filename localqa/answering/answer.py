@@ -45,6 +45,23 @@ class Answer:
     # generative: how the prompt's tokens were counted (generation/base.py `Counting`);
     # other than "exact" only for a model on a server without a tokenizer of it
     token_counts: str = "exact"
+    # a whole-document answer (answering/whole.py): the documents it read, and the others
+    # whose name or title the question matches too, as citations name them
+    documents_read: tuple[str, ...] = ()
+    also_matched: tuple[str, ...] = ()
+
+    @property
+    def also_matched_line(self) -> str:
+        """The one line naming the other documents a whole-document question matched, ""
+        when it matched one: "Read northwind-handbook.pdf; the question also matches
+        handbook-zh.md (name it to read it instead)." """
+        if not self.also_matched:
+            return ""
+        one = len(self.also_matched) == 1
+        return (
+            f"Read {', '.join(self.documents_read)}; the question also matches "
+            f"{', '.join(self.also_matched)} (name {'it' if one else 'one'} to read it instead)."
+        )
 
     @property
     def instruction_sources(self) -> tuple[int, ...]:
@@ -73,18 +90,23 @@ class Answer:
             return bool(self.citations)
         return bool(self.checks) and all(c.supported for c in self.checks)
 
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "question": self.question,
-            "answer": self.text,
-            "mode": self.mode,
-            "grounded": self.grounded,
-            "abstained": self.abstained,
-            "citations": [c.as_json() for c in self.citations],
-            "contexts": [
-                {
-                    "n": i,
-                    "id": c.id,  # two quotes of one passage are two contexts, one id
+    def contexts_json(self) -> tuple[list[dict[str, Any]], dict[int, int]]:
+        """The passages of `contexts` for JSON, each once (two quotes of one passage cite
+        one context), in the order first cited: its `id` (the chunk's; a passage cut to a
+        quote's lines shares it with the chunk), `n` (the first [n] that cites it: all of
+        them in `numbers`), where it is and its text. With them, the position (1-based)
+        in that list of the context each number [n] refers to."""
+        listed: dict[tuple[str, int, int, str], dict[str, Any]] = {}
+        place: dict[tuple[str, int, int, str], int] = {}
+        position: dict[int, int] = {}
+        for n, c in enumerate(self.contexts, start=1):
+            key = (c.id, c.line_start, c.line_end, c.text)
+            if key not in listed:
+                place[key] = len(listed) + 1
+                listed[key] = {
+                    "n": n,
+                    "numbers": [],
+                    "id": c.id,
                     "source": c.source,
                     "abs_path": c.abs_path,
                     "page": c.page,
@@ -92,14 +114,30 @@ class Answer:
                     "text": c.text,
                     "page_kind": c.page_kind,  # page, slide or sheet, and any OCR mark
                 }
-                for i, c in enumerate(self.contexts, start=1)
-            ],
+            listed[key]["numbers"].append(n)
+            position[n] = place[key]
+        return list(listed.values()), position
+
+    def as_json(self) -> dict[str, Any]:
+        contexts, position = self.contexts_json()
+        citations = [
+            c.as_json() | ({"context": position[c.number]} if c.number in position else {})
+            for c in self.citations
+        ]
+        data: dict[str, Any] = {
+            "question": self.question,
+            "answer": self.text,
+            "mode": self.mode,
+            "grounded": self.grounded,
+            "abstained": self.abstained,
+            "citations": citations,
+            "contexts": contexts,
             "unsupported_sentences": self.unsupported,
             # passages that address the model: shown to it as quoted material, never
             # enough to support an answer alone (localqa/injection.py)
             "instruction_sources": [
                 {
-                    "n": n,
+                    "n": position[n],
                     "source": self.contexts[n - 1].source,
                     "page": self.contexts[n - 1].page,
                     "lines": [self.contexts[n - 1].line_start, self.contexts[n - 1].line_end],
@@ -111,6 +149,9 @@ class Answer:
             "sources_dropped": self.sources_dropped,
             "cancelled": self.cancelled,
             "timings": self.timings,
+            "documents_read": list(self.documents_read),
+            "also_matched": list(self.also_matched),
+            "also_matched_line": self.also_matched_line or None,
         }
         if self.mode == "generative":
             data["model"] = self.model

@@ -35,10 +35,19 @@ def _chunk(context: dict[str, Any]) -> Chunk:
     )
 
 
+def _numbered(listed: list[dict[str, Any]]) -> tuple[Chunk, ...]:
+    """The context each number [n] refers to, in number order: JSON lists each passage
+    once with its `numbers`; before those, one context per number."""
+    if not all("numbers" in c for c in listed):
+        return tuple(_chunk(c) for c in listed)
+    by_number = {int(n): _chunk(c) for c in listed for n in c["numbers"]}
+    return tuple(by_number[n] for n in sorted(by_number))
+
+
 def answer_from_json(data: dict[str, Any]) -> Answer:
     """The Answer `data` (`Answer.as_json()`) was made from, as far as it is shown.
     Raises KeyError, TypeError or ValueError on JSON of another shape."""
-    contexts = tuple(_chunk(c) for c in data["contexts"])
+    contexts = _numbered(data["contexts"])
     citations = tuple(
         Citation(int(c["n"]), contexts[int(c["n"]) - 1], str(c["quote"]), float(c["score"]))
         for c in data["citations"]
@@ -75,4 +84,6 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         fallback_reason=str(data.get("extractive_shown_because") or ""),
         abstained=bool(data.get("abstained", False)),
         token_counts=_COUNTING.get(str(data.get("token_budget")), "exact"),
+        documents_read=tuple(str(d) for d in data.get("documents_read") or ()),
+        also_matched=tuple(str(d) for d in data.get("also_matched") or ()),
     )

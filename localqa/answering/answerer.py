@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from localqa.answering.abstain import ABSTAINED, abstains
 from localqa.answering.answer import Answer, AnswerEvent, Final, Token
+from localqa.answering.asked import EmptyQuestion as EmptyQuestion  # its importers' name
+from localqa.answering.asked import require_words
 from localqa.answering.citations import (
     SupportChecker,
     check_answer,
 )
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
-from localqa.answering.guard import StreamGuard
+from localqa.answering.guard import StreamGuard, guarded
 from localqa.answering.relevance import why_quotes
+from localqa.answering.spacing import Spacing
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
-from localqa.errors import LocalqaError
 from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
@@ -34,10 +36,6 @@ if TYPE_CHECKING:
     from localqa.generation.prompt import PackedPrompt
     from localqa.schema import Turn
     from localqa.sections import AnsweringSettings, GenerationSettings, RetrievalSettings
-
-
-class EmptyQuestion(LocalqaError):
-    """The question has no words."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,7 @@ class Answerer:
         ContextTooSmall when not even one source fits the model's window. Setting `stop`
         ends generation at the next token; the Final then says `cancelled`. `documents`
         (absolute paths) restricts the sources to those documents."""
-        question = question.strip()
-        if not any(ch.isalnum() for ch in question):
-            raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
+        question = require_words(question)
         asked = (
             whole_question(question, self._retriever.index.catalog.documents())
             if looks_whole(question)
@@ -204,6 +200,8 @@ class Answerer:
         paths = asked.documents or tuple(documents[:1]) or self._best_document(question)
         found = read_whole(asked, self._retriever.index, paths, budget)
         timings = {"whole_ms": round((time.perf_counter() - started) * 1000, 2)}
+        # the documents read, and those the question matched too (named in one line)
+        read, also = self._names(paths), self._names(asked.also) if asked.documents else ()
         # a context per citation: [n] is the n-th quote's passage (one may hold several)
         contexts = tuple(c.chunk for c in found.citations)
         if self.model is None or not found.found:
@@ -211,15 +209,22 @@ class Answerer:
                 question, found.text, "extractive", found.citations, contexts, timings=timings
             )
             yield Token(answer.text)
-            yield Final(answer)
+            yield Final(replace(answer, documents_read=read, also_matched=also))
             return
         quotes = tuple(c.quote for c in found.citations)
         extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
         results = [ScoredChunk(chunk, 1.0) for chunk in quoted_passages(found.citations)]
         checker = SupportChecker(self._embedder)
-        yield from self._generate(
-            _Generation(question, history, results, extract, checker, timings, stop)
-        )
+        job = _Generation(question, history, results, extract, checker, timings, stop)
+        for event in self._generate(job):
+            if isinstance(event, Final):
+                event = Final(replace(event.answer, documents_read=read, also_matched=also))
+            yield event
+
+    def _names(self, paths: Sequence[str]) -> tuple[str, ...]:
+        """The documents at `paths` (absolute) as citations name them."""
+        catalog = self._retriever.index.catalog
+        return tuple(d.source if (d := catalog.document(p)) else p for p in paths)
 
     def _best_document(self, question: str) -> tuple[str, ...]:
         results = self._retriever.search(question).results
@@ -239,10 +244,11 @@ class Answerer:
         # with a source that addresses the model, nothing is shown before the check: the
         # answer may be what the source told the model to write (presentation.py)
         held = any(addresses_model(r.chunk.text) for r in packed.sources)
-        for token in _guarded(pieces, guard):
+        spacing = Spacing()  # the sources' line breaks and indents out of its sentences
+        for token in guarded(pieces, guard, spacing):
             if not held:
                 yield token
-        yield Final(self._generated(model, job, packed, guard))
+        yield Final(self._generated(model, job, packed, guard, spacing.text))
 
     def _pack(self, model: LanguageModel, job: _Generation) -> tuple[PackedPrompt, int]:
         """The prompt within the model's budget (generation/budget.py), and the answer
@@ -264,12 +270,18 @@ class Answerer:
         return pack_prompt(model, request), budget.answer_tokens
 
     def _generated(
-        self, model: LanguageModel, job: _Generation, packed: PackedPrompt, guard: StreamGuard
+        self,
+        model: LanguageModel,
+        job: _Generation,
+        packed: PackedPrompt,
+        guard: StreamGuard,
+        shown: str,
     ) -> Answer:
-        """The generated answer, checked against its sources, once the stream has ended."""
+        """The generated answer (`shown`: the text as streamed), checked against its
+        sources, once the stream has ended."""
         question, extract = job.question, job.extract
         sources = [r.chunk for r in packed.sources]
-        text = guard.text.strip()  # the guard already dropped markers of absent sources
+        text = shown.strip()  # the guard already dropped markers of absent sources
         flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
         checks, citations = check_answer(text, sources, job.checker, question, flagged)
         stats = model.last_stats
@@ -308,17 +320,3 @@ class _Generation:
     checker: SupportChecker
     timings: dict[str, float]  # filled in as the answer is made
     stop: threading.Event | None
-
-
-def _guarded(pieces: Generator[str], guard: StreamGuard) -> Iterator[Token]:
-    """The model's pieces as the guard lets them through, until it or the model ends."""
-    try:
-        for piece in pieces:
-            if shown := guard.feed(piece):
-                yield Token(shown)
-            if guard.finished:
-                break
-    finally:
-        pieces.close()  # ends generation when the guard stopped it
-    if rest := guard.flush():
-        yield Token(rest)

@@ -23,9 +23,24 @@ import re
 from typing import Literal
 
 from localqa.answering.facts import NOT_NAMES, NUMBER, facts_of, spelt_as_digits, stem, without
+from localqa.errors import UsageError
 from localqa.text import CJK_CHAR, STOPWORDS, TOKEN, fold
 
 Kind = Literal["number", "person", "time"]
+
+
+class EmptyQuestion(UsageError):
+    """The question has no words (empty, spaces, punctuation): the command line's mistake,
+    exit 2."""
+
+
+def require_words(question: str) -> str:
+    """`question` stripped; raises EmptyQuestion when it holds no letter or digit."""
+    question = question.strip()
+    if not any(ch.isalnum() for ch in question):
+        raise EmptyQuestion('the question is empty; ask something, e.g. localqa ask "..."')
+    return question
+
 
 NUMBER_QUESTION = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|tall|high|big|large|often|wide|deep|heavy)\b|"

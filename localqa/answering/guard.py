@@ -19,10 +19,15 @@ needs taking back.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
+from typing import TYPE_CHECKING
 
+from localqa.answering.answer import Token
 from localqa.answering.citations import MARKER, clean_markers
 from localqa.text import unlisted
+
+if TYPE_CHECKING:
+    from localqa.answering.spacing import Spacing
 
 # An opening bracket that may still become a marker: "[", "[1", "[1, 2".
 OPEN_MARKER = re.compile(r"\s?\[[\d,\s]*$")
@@ -62,7 +67,7 @@ class StreamGuard:
         self._cut_at_loop()
         held = "" if self.finished else self._pending[len(self._pending) - self._undecided() :]
         self._pending = self._pending[: len(self._pending) - len(held)]
-        shown, after = [], 0
+        shown, after = [self._end_shown_sentence()], 0
         while match := SENTENCE_END.search(self._pending, after):
             part = self._pending[: match.end()]
             if not unlisted(self._sentence + part).strip():
@@ -84,6 +89,20 @@ class StreamGuard:
         """What is left once the model has finished."""
         self._cut_at_loop(ended=True)
         return self._show(self._take_rest())
+
+    def _end_shown_sentence(self) -> str:
+        """The whitespace after a sentence whose last piece ended on its full stop ("...
+        policies." then " The"): the sentence is complete, so it counts for repeats now
+        (SENTENCE_END cannot see a stop shown before the space that follows it)."""
+        space = len(self._pending) - len(self._pending.lstrip())
+        ended = self._sentence.rstrip()[-1:] in (".", "!", "?")
+        if self.finished or not space or not ended or not unlisted(self._sentence).strip():
+            return ""
+        part, self._pending = self._pending[:space], self._pending[space:]
+        if not self._accept(self._sentence + part):  # shown already: only its repeat goes
+            return ""
+        self._sentence = ""
+        return part
 
     def _release_partial(self) -> str:
         """The unfinished sentence so far, unless it may still turn out a repeat (it begins
@@ -196,5 +215,24 @@ def _ends_doubled(text: str) -> bool:
 
 def _key(sentence: str) -> str:
     """A sentence as repeats are compared: markers and a list item's number dropped
-    ("2. The alcohol is not reimbursed." repeats "1. The ..."), whitespace collapsed."""
-    return " ".join(unlisted(MARKER.sub("", sentence).strip()).split())
+    ("2. The alcohol is not reimbursed." repeats "1. The ..."), and case, punctuation and
+    whitespace too: "The handbook is legal." repeats "the handbook is legal"."""
+    return " ".join(_KEY_WORD.findall(unlisted(MARKER.sub("", sentence).strip()).lower()))
+
+
+_KEY_WORD = re.compile(r"\w+")
+
+
+def guarded(pieces: Generator[str], guard: StreamGuard, spacing: Spacing) -> Iterator[Token]:
+    """The model's pieces as the guard lets them through, until it or the model ends,
+    spaced as a reader expects (answering/spacing.py)."""
+    try:
+        for piece in pieces:
+            if shown := spacing.feed(guard.feed(piece)):
+                yield Token(shown)
+            if guard.finished:
+                break
+    finally:
+        pieces.close()  # ends generation when the guard stopped it
+    if rest := spacing.feed(guard.flush()) + spacing.flush():
+        yield Token(rest)

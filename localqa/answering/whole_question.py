@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal, Protocol
 
-from localqa.text import content_words, words
+from localqa.retrieval.naming import named_documents
+from localqa.text import content_words, has_cjk, words
 
 Kind = Literal["summary", "list", "compare"]
 
@@ -49,16 +50,23 @@ class NamedDocument(Protocol):
     @property
     def abs_path(self) -> str: ...
 
+    @property
+    def title(self) -> str: ...
+
 
 @dataclass(frozen=True, slots=True)
 class WholeQuestion:
     """`kind` of whole-document question; `documents`: absolute paths of those it names,
     in the order it names them (empty: the best-matching document's is meant); `target`:
-    for a list, the words of what is listed ("deadline")."""
+    for a list, the words of what is listed ("deadline"); `also`: absolute paths of other
+    documents whose name or title the question matches too, less well, best first (the
+    answer names them: "Summarise the employee handbook" with a Chinese handbook beside
+    the English one)."""
 
     kind: Kind
     documents: tuple[str, ...] = ()
     target: frozenset[str] = frozenset()
+    also: tuple[str, ...] = ()
 
 
 def looks_whole(question: str) -> bool:
@@ -70,29 +78,97 @@ def looks_whole(question: str) -> bool:
 def whole_question(question: str, documents: Sequence[NamedDocument]) -> WholeQuestion | None:
     """The whole-document question `question` is, or None for a question about a fact.
     A comparison needs two documents named; a list needs something to list."""
-    named = _named(question, documents)
+    named = [m.path for m in matching_documents(question, documents)]
+    exact = named_documents(question, documents)  # its file name itself: "handbook-zh"
+    if named and named[0] in exact:  # none other is meant, however many words it shares
+        named = [path for path in named if path in exact]
     if _COMPARE.search(question):
-        return WholeQuestion("compare", tuple(named)) if len(named) >= 2 else None
+        if len(named) < 2:
+            return None
+        order = {path: n for n, path in enumerate(named)}
+        pair = sorted(named[:2], key=lambda p: _position(question, documents, p, order))
+        return WholeQuestion("compare", tuple(pair), also=tuple(named[2:]))
     if _SUMMARY.search(question):
-        return WholeQuestion("summary", tuple(named[:1]))
+        return WholeQuestion("summary", tuple(named[:1]), also=tuple(named[1:]))
     if _LIST.search(question):
-        names = {w for path in named for w in words(PurePath(path).stem)}
-        target = frozenset(content_words(question)) - _ASKING - names
-        return WholeQuestion("list", tuple(named[:1]), target) if target else None
+        matched = matching_documents(question, documents)[:1]
+        names = {w for m in matched for w in m.words}
+        target = frozenset(content_words(question)) - _ASKING - _WHOLE_WORDS - names
+        if not target:
+            return None
+        return WholeQuestion("list", tuple(named[:1]), target, tuple(named[1:]))
     return None
 
 
-def _named(question: str, documents: Sequence[NamedDocument]) -> list[str]:
-    """Documents whose file name's words all stand in the question (numbers too: the
-    year of "budget-2024"), at least one of them a word of three letters or more; in the
-    order the question names them (by where its first distinctive word stands)."""
+# Words that say what kind of answer is asked for, never which document.
+_WHOLE_WORDS = frozenset(
+    "summarise summarize summary sum up outline overview gist main key points about compare "
+    "changed change changes differ differs difference differences between".split()
+)
+# Language tags of file names ("handbook-zh", "policy_de") and the words that ask for a
+# language; a CJK question, a CJK title or one of these marks a document as CJK.
+_CJK_TAGS = frozenset("zh cn chs cht tw hk ja jp ko kr chinese japanese korean mandarin".split())
+# ("it" and "no" are left out: "it-policy" is the IT department's, "no-smoking" English.)
+_OTHER_TAGS = frozenset(
+    "de fr es nl pt ru nb nn sv da fi pl cs german french spanish italian dutch "
+    "portuguese russian norwegian swedish danish finnish polish".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A document the question names: its absolute `path`, the words of its file name
+    and title the question holds (`words`), whether it spells the whole name or title
+    (`whole`), and whether it is in the language the question asks in (`language`)."""
+
+    path: str
+    words: frozenset[str]
+    whole: bool
+    language: bool
+    position: int  # where in the question its first matched word stands
+
+
+def matching_documents(question: str, documents: Sequence[NamedDocument]) -> list[Match]:
+    """Documents whose file name or title the question names, best first: the most of
+    their words in the question, then in the question's language (an English question
+    prefers `northwind-handbook.pdf`, titled "Employee Handbook", to `handbook-zh.md`;
+    "the Chinese handbook" or a question in Chinese the other way round), then the one
+    whose whole name or title is spelt, then the first named. A document is named when the
+    question spells its whole file name (a year too: "budget-2024"), or holds one of its
+    name's or title's words (three letters or more) that is not a word of asking."""
     asked = words(question)
-    found: list[tuple[int, str]] = []
+    distinctive = {w for w in asked if w.isalpha() and len(w) >= 3} - _ASKING - _WHOLE_WORDS
+    wanted = "cjk" if has_cjk(question) or _CJK_TAGS & set(asked) else "latin"
+    found: list[Match] = []
     for doc in documents:
         stem = [w for w in words(PurePath(doc.source).stem) if len(w) >= 3 or w.isdigit()]
-        if not stem or not any(w.isalpha() for w in stem):
+        tags = set(words(PurePath(doc.source).stem)) & (_CJK_TAGS | _OTHER_TAGS)
+        title = [w for w in content_words(doc.title) if len(w) >= 3]
+        spelt = any(
+            part and any(w.isalpha() for w in part) and all(w in asked for w in part)
+            for part in (stem, title)
+        )
+        held = frozenset(w for w in (*stem, *title, *tags) if w in asked)
+        if not spelt and not held & distinctive:
             continue
-        if all(w in asked for w in stem):
-            numbers = [w for w in stem if w.isdigit()] or stem
-            found.append((min(asked.index(w) for w in numbers), doc.abs_path))
-    return [path for _, path in sorted(found)]
+        script = "cjk" if has_cjk(doc.title) or tags & _CJK_TAGS else "latin"
+        same = (script == wanted and not tags & _OTHER_TAGS) or bool(tags & set(asked))
+        first = min(asked.index(w) for w in held) if held else len(asked)
+        found.append(Match(doc.abs_path, held, spelt, same, first))
+    return sorted(found, key=lambda m: (-len(m.words), not m.language, not m.whole, m.position))
+
+
+def _position(
+    question: str, documents: Sequence[NamedDocument], path: str, order: dict[str, int]
+) -> tuple[int, int]:
+    """Where the question names the document at `path` (by its first number, else its
+    first word): "between the 2024 and 2023 budget" compares 2024 with 2023."""
+    asked = words(question)
+    for doc in documents:
+        if doc.abs_path == path:
+            stem = [w for w in words(PurePath(doc.source).stem) if len(w) >= 3 or w.isdigit()]
+            numbers = [w for w in stem if w.isdigit() and w in asked]
+            held = numbers or [w for w in stem if w in asked]
+            if held:
+                return min(asked.index(w) for w in held), order[path]
+    return len(asked), order[path]

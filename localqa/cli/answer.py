@@ -54,6 +54,8 @@ def print_shown(shown: Presentation) -> None:
     elif shown.answer.mode == "generative" and not shown.answer.text.strip():
         typer.echo("(the model wrote no answer)", nl=False)
     typer.echo("")
+    if also := shown.answer.also_matched_line:  # a whole-document question matched several
+        typer.echo(terminal_safe(also, one_line=True))
     print_sources(cited(shown.sources), "Nearest passages:" if shown.nearest else "Sources:")
     for sentence in shown.unsupported:
         typer.echo(f"\n[not supported by the sources] {terminal_safe(sentence, one_line=True)}")
@@ -151,6 +153,9 @@ def ask(
     server: ServerOpt = None,
 ) -> None:
     """Answer a question from the indexed documents, with citations."""
+    from localqa.answering.asked import require_words
+
+    question = require_words(question)  # an empty one is a usage error before any loading
     if server:
         from localqa.cli.remote import ask_server, refuse_local_options
 

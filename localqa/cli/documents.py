@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
     from localqa.builder import Builder
     from localqa.ingest.report import IngestReport
     from localqa.schema import IndexedDocument
+    from localqa.store.base import IndexReader
     from localqa.store.roots import PathMap
+
+NO_SUCH_PATH = "no such file or folder; check the path"  # the scan's reason too (ingest/scan.py)
 
 
 def ingest(
@@ -74,17 +78,22 @@ def ingest(
     exclude = () if no_default_excludes else None
     builder = make_builder(config, index=index, home=home, ocr=ocr, exclude=exclude)
     own = own_process(ctx)
+    absent = [p for p in paths if not p.expanduser().exists()]
+    if absent and len(absent) < len(paths) and not quiet:  # said first, not after the run
+        for path in absent:
+            typer.echo(terminal_safe(f"FAILED {path}: {NO_SUCH_PATH}", one_line=True), err=True)
     if dry_run:
         report = _dry_run(builder, paths, own)
     else:
         report = _ingest(builder, paths, quiet, own, retry_failed)
     if as_json:
         emit_json(report.as_json())
+    if len(absent) == len(paths):  # not one path exists: nothing could run, one line alone
+        named = ", ".join(str(p) for p in absent)
+        raise UsageError(f"{named}: {NO_SUCH_PATH}{'s' if len(absent) > 1 else ''}")
     if not quiet:
         for line in report.summary_lines():
             typer.echo(terminal_safe(line, one_line=True), err=True)
-    if not any(p.expanduser().exists() for p in paths):
-        raise typer.Exit(UsageError.exit_code)  # not one path exists: nothing could run
     if report.failed:
         raise typer.Exit(1)
 
@@ -106,9 +115,19 @@ def _ingest(
 
     with builder.index() as store:
         progress = make_progress(quiet=quiet)
+        preparing = time.perf_counter()
+        work = _embedder_work(builder, store)
+        if work and not quiet:  # tens of seconds before the first file: say why
+            typer.echo(
+                f"preparing the embedding model ({', '.join(work)}; once for "
+                f"{terminal_safe(str(builder.settings.cache_dir), one_line=True)})",
+                err=True,
+            )
+        embedder = builder.embedder(store)
+        prepared = time.perf_counter() - preparing
         ingestor = make_ingestor(
             store,
-            builder.embedder(store),
+            embedder,
             builder.settings.ingest,
             progress,
             own_process=own,
@@ -116,7 +135,9 @@ def _ingest(
             never=own_folders(builder),
         )
         try:
-            return ingestor.run(paths)
+            report = ingestor.run(paths)
+            report.prepare_seconds, report.prepared = prepared, ", ".join(work)
+            return report
         except KeyboardInterrupt:
             progress.finish()
             stored = ingestor.stored()
@@ -126,6 +147,17 @@ def _ingest(
                 err=True,
             )
             raise typer.Exit(INTERRUPTED) from None
+
+
+def _embedder_work(builder: Builder, store: IndexReader) -> list[str]:
+    """What `builder.embedder(store)` will do first (embedding/first_use.py), in words."""
+    from localqa.embedding.first_use import first_use_work
+
+    if builder.embedding_backend() == "torch":
+        return []
+    choice = builder.ingest_precision(store, measure=False)  # reads caches: exports nothing
+    s = builder.settings
+    return first_use_work(s.embed_model, s.cache_dir, choice.precision, choice.pending)
 
 
 def own_folders(builder: Builder) -> tuple[Path, ...]:

@@ -156,11 +156,13 @@ def reply_head(shown: Presentation) -> str:
 
 
 def reply_tail(shown: Presentation) -> str:
-    """What follows the answer's text in the reply, as `localqa ask` prints it: the
-    footnotes of its sources, the sentences they do not support, and the quotes shown
-    under it (with the line saying why) and their own footnotes."""
+    """What follows the answer's text in the reply, as `localqa ask` prints it: the line
+    naming other documents a whole-document question matched, the footnotes of its
+    sources, the sentences they do not support, and the quotes shown under it (with the
+    line saying why) and their own footnotes."""
     heading = "Nearest passages:" if shown.nearest else "Sources:"
-    tail = footnotes(shown.sources, heading)
+    also = shown.answer.also_matched_line
+    tail = (f"\n\n{also}" if also else "") + footnotes(shown.sources, heading)
     tail += "".join(f"\n\n{UNSUPPORTED} {sentence}" for sentence in shown.unsupported)
     if shown.under is not None:
         tail += f"\n\n{shown.because}\n\n{shown.under.text}"

@@ -38,7 +38,7 @@ def add_error_handlers(app: FastAPI) -> None:
 async def _invalid(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RequestValidationError)
     errors = err.errors()
-    said = reason(errors)
+    said = reason(errors, request.headers.get("content-type"))
     if not openai_path(request.url.path):
         return JSONResponse({"detail": said}, status_code=422)
     first = errors[0] if errors else {}

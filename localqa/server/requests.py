@@ -46,12 +46,16 @@ class AskRequest(BaseModel):
         return value
 
 
-def reason(errors: Sequence[Any]) -> str:
+def reason(errors: Sequence[Any], content_type: str | None = "application/json") -> str:
     """The first validation error as one line: `field: what is wrong`; a body that is not
-    JSON: what the parser found, and where."""
+    JSON: what the parser found, and where; a body not sent as JSON (`content_type`, the
+    request's header, None when it had none: curl's `-d` sends form data's type unless
+    told otherwise) or not an object: what to send instead."""
     if not errors:
         return "the request is not valid"
     first = errors[0]
+    if tuple(first.get("loc", ())) == ("body",):
+        return _body_reason(first, content_type)
     if first.get("type") == "json_invalid":
         loc = [p for p in first.get("loc", ()) if p != "body"]
         where = f" at character {loc[0]}" if loc else ""
@@ -61,3 +65,20 @@ def reason(errors: Sequence[Any]) -> str:
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
+
+
+def _body_reason(first: Any, content_type: str | None) -> str:
+    """Why the body as a whole is refused. A body whose Content-Type is not JSON is not
+    parsed, even when it is JSON (FastAPI's strict content type: a browser page may send
+    text/plain or form data to 127.0.0.1 without asking first, never application/json)."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if not (kind == "application/json" or kind.endswith("+json")):
+        had = f"Content-Type {kind}" if kind else "no Content-Type"
+        return (
+            f"the request body must be a JSON object sent with the header Content-Type: "
+            f"application/json (this request has {had}; curl: add -H 'Content-Type: "
+            "application/json')"
+        )
+    if first.get("type") == "missing":
+        return "the request has no body; send a JSON object"
+    return "the request body must be a JSON object ({...}), not an array, a string or a number"
