@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from localqa.answering.asked import Kind, asked_kind, gives
 from localqa.answering.claims import META_WORDS, claim_text, stems
 from localqa.answering.facts import facts_of, without
+from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
@@ -41,6 +42,9 @@ Reason = Literal[
     "off-question",
     "not-answered",
     "instructions",
+    "thin",
+    "not-named",
+    "one-of-list",
 ]
 
 # The line shown above the extractive quotes, by reason.
@@ -61,6 +65,14 @@ QUOTES_BECAUSE: dict[str, str] = {
         "A source contains instructions addressed to the model, and the answer rests only on "
         "it; here is what the sources say:"
     ),
+    "thin": (
+        "The answer adds only one word to the question, which the sources cannot confirm "
+        "as the answer; here is what they say:"
+    ),
+    "not-named": "The answer names only part of what the sources name; here is what they say:",
+    "one-of-list": (
+        "The sources list several names and the answer picks one of them; check it against these:"
+    ),
 }
 # The same, short: the chat's line under an answer.
 SHORT_REASON: dict[str, str] = {
@@ -71,6 +83,9 @@ SHORT_REASON: dict[str, str] = {
     "off-question": "it comes from another passage than the best match",
     "not-answered": "it does not state what the question asks for",
     "instructions": "a source contains instructions to the model",
+    "thin": "it adds one word to the question",
+    "not-named": "it names only part of what the sources name",
+    "one-of-list": "it picks one name of a list",
 }
 # Reasons whose answer is never shown, whatever `unsupported_answer` says: the quotes
 # replace it (presentation.py).
@@ -161,4 +176,20 @@ def why_quotes(
         return "not-answered"
     if quotes and not rests_on_best(checks[0], quotes, question, passages):
         return "off-question"
+    return picked_wrong(checks[0], question, kind)
+
+
+def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reason | None:
+    """Why the first claim, though supported, may not pick out what the question asks
+    for (picks.py), or None. `kind`: what the question asks for (asked.py); the one-word
+    and unnamed checks read only questions that do not say ("what", "which")."""
+    sentence, evidence = check.sentence, check.evidence
+    if kind is None and adds_one_word(sentence, question):
+        return "thin"
+    if cut_name(sentence, evidence, question):
+        return "not-named"
+    if kind is None and unnamed(sentence, evidence, question):
+        return "not-named"
+    if one_of_list(sentence, evidence):
+        return "one-of-list"
     return None
