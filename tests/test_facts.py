@@ -219,7 +219,11 @@ def test_the_answer_beside_the_best_matching_sentence_stands_alone(
     passages = [NOMINEE]
     checks, _ = check_answer("Ketanji Brown Jackson.", [chunk(NOMINEE)], checker, question)
     assert why_quotes(checks, extract.quotes, question, passages) is None
-    assert why_quotes(checks, extract.quotes, question) == "off-question"  # passages unknown
+    # passages unknown: the best quote, continued to the name, says the name the answer
+    # gives (relevance.py `says_what_best_says`)
+    assert why_quotes(checks, extract.quotes, question) is None
+    elsewhere = [SentenceCheck("Ketanji Brown Jackson.", (), 1.0, True, "Jackson spoke.")]
+    assert why_quotes(elsewhere, ["The President spoke today."], question) == "off-question"
     # resting on that sentence but naming nobody: not the answer
     checks, _ = check_answer(
         "The President nominated someone 4 days ago.", [chunk(NOMINEE)], checker, question

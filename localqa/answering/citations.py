@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from localqa.answering.claims import (
+    MIN_ADDED_SHARE,
     added_words,
     claim_text,
     only_preamble,
@@ -40,11 +41,6 @@ MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 LEXICAL_SUPPORTED = 0.5
 SEMANTIC_SUPPORTED = 0.65
 MIN_CLAIM_WORDS = 3
-# Evidence holding less than this share of the words a claim adds to its question
-# (claims.py) does not state what the claim says the answer is. 0.4 on the 300-question
-# labelled set's development half: one wrong answer fewer shown as supported than 0.3, no
-# right one flagged more; 0.5 flags one more right answer (docs/BENCHMARKS-LOG.md).
-MIN_ADDED_SHARE = 0.4
 # A sentence about the sources rather than the world ("The source you provided is a
 # reference to the Normans.txt file", SmolLM2-135M): it makes no claim to check, and its
 # words are all in the sources. Not "Based on the sources, X is Y": that claims X is Y.

@@ -26,8 +26,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from localqa.answering.asked import Kind, asked_kind, gives
-from localqa.answering.claims import META_WORDS, claim_text, stems
-from localqa.answering.facts import facts_of, without
+from localqa.answering.claims import (
+    META_WORDS,
+    MIN_ADDED_SHARE,
+    added_words,
+    claim_text,
+    share_added,
+    stems,
+)
+from localqa.answering.facts import evidence_facts, facts_of, share_held, without
 from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
 from localqa.text import content_words
 
@@ -135,12 +142,29 @@ def rests_on_best(
     if _same(check.evidence, quotes[0]):
         return True
     kind = asked_kind(question)
+    if says_what_best_says(check.sentence, quotes[0], question, kind):
+        return True
     if kind is None:  # what it must state is not known: no leeway
         return False
     if answers_alone(quotes[0], question, kind):
         return False
     added = without(facts_of(check.sentence, first_is_name=True), question)
     return bool(added) and next_to(check.evidence, quotes[0], passages)
+
+
+def says_what_best_says(sentence: str, best: str, question: str, kind: Kind | None) -> bool:
+    """Two readers agree: the claim rests on another sentence than the best match, but
+    what it adds to its question is what the best match says: every fact of the kind asked
+    (a "who", "how many" question: `kind`), or MIN_ADDED_SHARE of the words it adds (any
+    other question). "Steam turbines are the most efficient type of steam engine." adds
+    "turbines" to "What type of steam engine produces most electricity?", which the best
+    match ("Today most electric power is provided by steam turbines.") says."""
+    claim = claim_text(sentence)
+    if kind is not None:
+        facts = without(facts_of(claim, first_is_name=True), question)
+        return bool(facts) and share_held(facts, evidence_facts(best)) == 1
+    added = added_words(claim, question)
+    return bool(added) and share_added(added, best) >= MIN_ADDED_SHARE
 
 
 def answers_alone(sentence: str, question: str, kind: Kind) -> bool:
