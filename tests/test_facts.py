@@ -98,6 +98,12 @@ def test_scale_and_plural_and_possessive_do_not_hide_a_fact() -> None:
     assert share_held(facts_of("A Senator's term is 6 years."), evidence_facts(SENATE)) == 1
 
 
+BROADCASTS = (
+    "Some broadcasts are free-to-air and unencrypted, some are encrypted but do not require a "
+    "monthly subscription, some are encrypted and require a monthly subscription."
+)
+
+
 @pytest.mark.parametrize(
     ("claim", "evidence", "against"),
     [
@@ -114,6 +120,9 @@ def test_scale_and_plural_and_possessive_do_not_hide_a_fact() -> None:
         ("这项规定非常重要。", "这项规定很重要。", False),  # 非常: "very"
         ("The minimum age of a Representative is 25 years.", HOUSE, False),
         ("Slavery shall not exist in the United States.", SLAVERY, False),
+        # the evidence negates "require" once and states it once (Gemma-3-270M, SQuAD)
+        ("Some broadcasts require a monthly subscription.", BROADCASTS, False),
+        ("Alcohol is reimbursed.", "Alcohol is not reimbursed, and taxis are not.", True),
     ],
 )
 def test_negation_and_antonyms_contradict(claim: str, evidence: str, against: bool) -> None:
