@@ -40,6 +40,8 @@ def test_one_common_word_added_to_the_question() -> None:
     # one word is what "what kind of" asks for
     kind = "What kind of graph is an example of an input used in a decision problem?"
     assert not adds_one_word("The input is an arbitrary graph.", kind)
+    # a CJK answer's one bigram may be a whole name
+    assert not adds_one_word("海韵。", "和中国客户的合同由哪家公司翻译？")
 
 
 def test_a_name_cut_short() -> None:

@@ -30,7 +30,7 @@ import re
 
 from localqa.answering.claims import added_words, claim_text
 from localqa.answering.facts import NOT_NAMES, facts_of, stem, without
-from localqa.text import STOPWORDS
+from localqa.text import CJK_CHAR, STOPWORDS
 
 WORD = re.compile(r"[\w'\u2019-]+")
 # "what cycle", "which other county", "what kind of problems": the noun asked about.
@@ -67,10 +67,11 @@ def _stems(text: str) -> set[str]:
 def adds_one_word(sentence: str, question: str) -> bool:
     """The claim adds at most one content word to the question, and that word is no name
     or number (the claim's preamble aside); not to a question asking what kind of thing,
-    which one word answers ("an arbitrary graph")."""
-    if KIND_OF.search(question):
-        return False
+    which one word answers ("an arbitrary graph"), nor in Chinese, Japanese or Korean,
+    whose words are read as bigrams: one may be a whole name ("海韵")."""
     claim = claim_text(sentence)
+    if KIND_OF.search(question) or CJK_CHAR.search(claim):
+        return False
     added = added_words(claim, question)
     facts = without(facts_of(claim, first_is_name=True), question)
     return len(added) <= 1 and not facts.numbers and not facts.words & added
