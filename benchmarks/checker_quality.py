@@ -10,7 +10,11 @@ sentence checks over the passages the model was given and answer relevance
 quotes under it) when neither flags it. Figures per model, answer level: precision (right
 among those standing alone), recall (standing alone among the right), wrong shown as
 supported (wrong and standing alone, of all answers), right flagged (of the right ones);
-sentence level: precision and recall of "supported" against "holds a gold answer".
+sentence level: precision and recall of "supported" against "holds a gold answer";
+`wrong_alone_near_right`: how many of the wrong answers standing alone hold every content
+word of a gold answer in another order or number ("the border between the United States
+and Mexico" for "Mexico-United States border"): the label's strictness, not the check's;
+`right_flagged_REASON`: the right answers flagged, by the reason (relevance.py).
 Prints one line per figure (half, model, figure, value) for the development half, the
 held-out half and the whole set, and the answers it got wrong with the reason; `--cases`
 adds, for each of those, every sentence's support and the evidence it rests on, and the
@@ -60,6 +64,18 @@ class Judged:
     # per check: (support 0..1, sentence, the evidence it rests on); and the first quote
     details: tuple[tuple[float, str, str], ...] = ()
     quote: str = ""
+    near_right: bool = False  # wrong, yet holds every content word of a gold answer
+
+
+def near_right(text: str, golds: Sequence[str]) -> bool:
+    """`text` holds every content word (stemmed, numbers as digits) of one of `golds`."""
+    from localqa.answering.claims import stems
+    from localqa.answering.facts import numerals_as_digits
+    from localqa.text import content_words
+
+    said = stems(content_words(numerals_as_digits(text)))
+    wanted = [stems(content_words(numerals_as_digits(g))) for g in golds]
+    return any(w and w <= said for w in wanted)
 
 
 def chunk_of(data: dict[str, Any]) -> Any:
@@ -83,8 +99,9 @@ def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
     where = half(row["id"])
     contexts = [ScoredChunk(chunk_of(c["chunk"]), c["score"]) for c in row["contexts"]]
     extract = extract_answer(question, contexts, checker, weights=row["weights"])
+    near = not answer["right"] and near_right(answer["text"], row["answers"])
     if abstains(extract, ABSTAIN_BELOW, question) or answer["abstained"]:
-        return Judged(model, question, where, answer["right"], False, "abstained", ())
+        return Judged(model, question, where, answer["right"], False, "abstained", (), (), "", near)
     sources = [chunk_of(c) for c in answer["sources"]]
     flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
     checks, _ = check_answer(answer["text"], sources, checker, question, flagged)
@@ -112,6 +129,7 @@ def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
         sentences,
         details,
         quote,
+        near,
     )
 
 
@@ -126,6 +144,10 @@ def figures(judged: Sequence[Judged]) -> dict[str, float | int | None]:
     def share(part: int, whole: int) -> float | None:
         return round(part / whole, 4) if whole else None
 
+    flagged: dict[str, int] = {}
+    for j in right:
+        if not j.stands_alone:
+            flagged[f"right_flagged_{j.reason}"] = flagged.get(f"right_flagged_{j.reason}", 0) + 1
     return {
         "answers": len(judged),
         "right": len(right),
@@ -136,7 +158,8 @@ def figures(judged: Sequence[Judged]) -> dict[str, float | int | None]:
         "right_flagged": share(sum(not j.stands_alone for j in right), len(right)),
         "sentence_precision": share(sum(supported), len(supported)),
         "sentence_recall": share(sum(held), len(held)),
-    }
+        "wrong_alone_near_right": sum(j.near_right for j in alone if not j.right),
+    } | dict(sorted(flagged.items()))
 
 
 def judge_set(path: Path, checker: Any) -> dict[str, list[Judged]]:

@@ -54,7 +54,7 @@ def test_each_reason_from_the_checks() -> None:
 
 def test_every_reason_has_its_lines() -> None:
     reasons = {"no-claim", "unsupported", "partly-unsupported", "echo", "off-question"}
-    reasons |= {"not-answered", "instructions"}
+    reasons |= {"not-answered", "instructions", "thin", "not-named", "one-of-list"}
     assert set(QUOTES_BECAUSE) == set(SHORT_REASON) == reasons
     assert all(line.endswith(":") for line in QUOTES_BECAUSE.values())
 
@@ -128,3 +128,23 @@ def test_no_leeway_beside_a_best_match_that_answers_by_itself() -> None:
     # a best match that lacks some of the question's words leaves the leeway (test_facts.py)
     question = "Who proved that air is necessary for burning wood?"
     assert why_quotes([beside], quotes, question, [passage]) is None
+
+
+def test_an_answer_that_says_what_the_best_match_says_stands_alone() -> None:
+    """Two readers agree (issue 25): Gemma-3-270M's "Steam turbines are the most efficient
+    type of steam engine." rests on another sentence than the best match, but the word it
+    adds to the question ("turbines") is the best match's answer."""
+    question = "What type of steam engine produces most electricity in the world today?"
+    quotes = ["Today most electric power is provided by steam turbines."]
+    evidence = "Steam turbines are generally more efficient than piston engines."
+    turbines = check("Steam turbines are the most efficient type of steam engine.", True, evidence)
+    assert why_quotes([turbines], quotes, question) is None
+    pistons = check("Piston engines are less efficient.", True, evidence)
+    assert why_quotes([pistons], quotes, question) == "off-question"
+    # a "when" question: the date the claim gives must be the best match's
+    question = "When was King George's war?"
+    quotes = ["King George's War was fought from 1744 to 1748."]
+    later = check("The war ended in 1748.", True, "The treaty of 1748 ended it.")
+    assert why_quotes([later], quotes, question) is None
+    other = check("The war ended in 1763.", True, "The treaty was signed in 1763.")
+    assert why_quotes([other], quotes, question) == "off-question"

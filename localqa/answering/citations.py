@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from localqa.answering.claims import (
+    MIN_ADDED_SHARE,
     added_words,
     claim_text,
     only_preamble,
@@ -40,9 +41,6 @@ MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
 LEXICAL_SUPPORTED = 0.5
 SEMANTIC_SUPPORTED = 0.65
 MIN_CLAIM_WORDS = 3
-# Evidence holding less than this share of the words a claim adds to its question
-# (claims.py) does not state what the claim says the answer is.
-MIN_ADDED_SHARE = 0.3
 # A sentence about the sources rather than the world ("The source you provided is a
 # reference to the Normans.txt file", SmolLM2-135M): it makes no claim to check, and its
 # words are all in the sources. Not "Based on the sources, X is Y": that claims X is Y.

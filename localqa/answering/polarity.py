@@ -133,10 +133,30 @@ def contradicts(claim: str, evidence: str) -> bool:
     evidence_negated, evidence_stated = polarity(evidence)
     if claim_negated & evidence_stated and not evidence_negated:
         return True
-    if evidence_negated & claim_stated and not claim_negated:
+    # a word the evidence both negates and states plainly ("some do not require a
+    # subscription, some require one") is stated: the claim stating it says what one says
+    if (evidence_negated - plainly_stated(evidence)) & claim_stated and not claim_negated:
         return True
     evidence_words = evidence_negated | evidence_stated
     return any(_opposed(word, evidence_words) for word in claim_stated)
+
+
+def plainly_stated(text: str) -> set[str]:
+    """The content words of `text` (stemmed) that it states somewhere without a negator
+    before them, whether or not it negates them elsewhere."""
+    tokens = _tokens(text)
+    plain: set[str] = set()
+    pending = False
+    for token in tokens:
+        if token in NEGATORS:
+            pending = True
+        elif pending and token in AUXILIARIES:
+            continue
+        elif pending:
+            pending = False
+        elif token not in STOPWORDS:
+            plain.add(stem(token))
+    return plain
 
 
 def _opposed(word: str, evidence_words: Iterable[str]) -> bool:

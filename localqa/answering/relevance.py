@@ -26,8 +26,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from localqa.answering.asked import Kind, asked_kind, gives
-from localqa.answering.claims import META_WORDS, claim_text, stems
-from localqa.answering.facts import facts_of, without
+from localqa.answering.claims import (
+    META_WORDS,
+    MIN_ADDED_SHARE,
+    added_words,
+    claim_text,
+    share_added,
+    stems,
+)
+from localqa.answering.facts import evidence_facts, facts_of, share_held, without
+from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
@@ -41,6 +49,9 @@ Reason = Literal[
     "off-question",
     "not-answered",
     "instructions",
+    "thin",
+    "not-named",
+    "one-of-list",
 ]
 
 # The line shown above the extractive quotes, by reason.
@@ -61,6 +72,14 @@ QUOTES_BECAUSE: dict[str, str] = {
         "A source contains instructions addressed to the model, and the answer rests only on "
         "it; here is what the sources say:"
     ),
+    "thin": (
+        "The answer adds only one word to the question, which the sources cannot confirm "
+        "as the answer; here is what they say:"
+    ),
+    "not-named": "The answer names only part of what the sources name; here is what they say:",
+    "one-of-list": (
+        "The sources list several names and the answer picks one of them; check it against these:"
+    ),
 }
 # The same, short: the chat's line under an answer.
 SHORT_REASON: dict[str, str] = {
@@ -71,6 +90,9 @@ SHORT_REASON: dict[str, str] = {
     "off-question": "it comes from another passage than the best match",
     "not-answered": "it does not state what the question asks for",
     "instructions": "a source contains instructions to the model",
+    "thin": "it adds one word to the question",
+    "not-named": "it names only part of what the sources name",
+    "one-of-list": "it picks one name of a list",
 }
 # Reasons whose answer is never shown, whatever `unsupported_answer` says: the quotes
 # replace it (presentation.py).
@@ -120,12 +142,29 @@ def rests_on_best(
     if _same(check.evidence, quotes[0]):
         return True
     kind = asked_kind(question)
+    if says_what_best_says(check.sentence, quotes[0], question, kind):
+        return True
     if kind is None:  # what it must state is not known: no leeway
         return False
     if answers_alone(quotes[0], question, kind):
         return False
     added = without(facts_of(check.sentence, first_is_name=True), question)
     return bool(added) and next_to(check.evidence, quotes[0], passages)
+
+
+def says_what_best_says(sentence: str, best: str, question: str, kind: Kind | None) -> bool:
+    """Two readers agree: the claim rests on another sentence than the best match, but
+    what it adds to its question is what the best match says: every fact of the kind asked
+    (a "who", "how many" question: `kind`), or MIN_ADDED_SHARE of the words it adds (any
+    other question). "Steam turbines are the most efficient type of steam engine." adds
+    "turbines" to "What type of steam engine produces most electricity?", which the best
+    match ("Today most electric power is provided by steam turbines.") says."""
+    claim = claim_text(sentence)
+    if kind is not None:
+        facts = without(facts_of(claim, first_is_name=True), question)
+        return bool(facts) and share_held(facts, evidence_facts(best)) == 1
+    added = added_words(claim, question)
+    return bool(added) and share_added(added, best) >= MIN_ADDED_SHARE
 
 
 def answers_alone(sentence: str, question: str, kind: Kind) -> bool:
@@ -161,4 +200,20 @@ def why_quotes(
         return "not-answered"
     if quotes and not rests_on_best(checks[0], quotes, question, passages):
         return "off-question"
+    return picked_wrong(checks[0], question, kind)
+
+
+def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reason | None:
+    """Why the first claim, though supported, may not pick out what the question asks
+    for (picks.py), or None. `kind`: what the question asks for (asked.py); the one-word
+    and unnamed checks read only questions that do not say ("what", "which")."""
+    sentence, evidence = check.sentence, check.evidence
+    if kind is None and adds_one_word(sentence, question):
+        return "thin"
+    if cut_name(sentence, evidence, question):
+        return "not-named"
+    if kind is None and unnamed(sentence, evidence, question):
+        return "not-named"
+    if one_of_list(sentence, evidence):
+        return "one-of-list"
     return None
