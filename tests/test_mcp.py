@@ -112,7 +112,15 @@ def test_search_gives_passages_with_file_page_and_lines(calls: Calls) -> None:
     assert len(passages) == 3
     best = passages[0]
     assert set(best) == {
-        "file", "abs_path", "root", "root_path", "page", "page_label", "lines", "text", "score"
+        "file",
+        "abs_path",
+        "root",
+        "root_path",
+        "page",
+        "page_label",
+        "lines",
+        "text",
+        "score",
     }
     assert best["file"] == "faq.txt" and best["page"] == 1
     assert best["abs_path"].endswith("/" + best["root_path"])
