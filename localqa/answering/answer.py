@@ -90,6 +90,29 @@ class Answer:
             return bool(self.citations)
         return bool(self.checks) and all(c.supported for c in self.checks)
 
+    @property
+    def verdict(self) -> str:
+        """What the reader was shown, in one word for scripts (`--json`: `verdict`):
+        "supported": an answer standing alone (extractive: quotes found; generative: every
+        sentence supported and nothing else against it); "shown-with-quotes": a model's
+        answer that does not stand alone, shown with the extractive quotes under it or
+        replaced by them (`extractive_shown_because` says why): read the quotes;
+        "unsupported": a model's answer with a sentence the sources do not support and no
+        quotes to show, or one cut short by a cancel (unchecked); "abstained": the reader
+        was told the documents do not answer (the `abstain_below` rule, nothing found to
+        quote, or a model's answer whose quotes found nothing)."""
+        if self.abstained or (self.mode == "extractive" and not self.citations):
+            return "abstained"
+        if self.mode == "extractive":
+            return "supported"
+        if self.cancelled:
+            return "unsupported"
+        if self.fallback is not None:
+            if self.fallback.verdict == "abstained":
+                return "abstained"
+            return "shown-with-quotes"
+        return "supported" if self.grounded else "unsupported"
+
     def contexts_json(self) -> tuple[list[dict[str, Any]], dict[int, int]]:
         """The passages of `contexts` for JSON, each once (two quotes of one passage cite
         one context), in the order first cited: its `id` (the chunk's; a passage cut to a
@@ -128,6 +151,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "mode": self.mode,
+            "verdict": self.verdict,  # what the reader was shown: see `verdict`
             "grounded": self.grounded,
             "abstained": self.abstained,
             "citations": citations,

@@ -132,7 +132,8 @@ def create_server(engine: Engine) -> LocalqaMCP:
     ) -> dict[str, Any]:
         """A checked, cited answer from the indexed documents, the same object as
         `localqa ask --json`: `answer`, `mode` (extractive: quoted passages; generative:
-        written by the model), `grounded`, `abstained` (the documents do not answer it),
+        written by the model), `verdict` (what the reader was shown:
+        supported, shown-with-quotes, unsupported or abstained), `grounded`, `abstained`,
         `citations` (file, page, lines, quote, support), `unsupported_sentences`,
         `contexts`, `timings` and `question_cut` (only the question's first part was
         embedded)."""
