@@ -187,3 +187,38 @@ def test_with_a_real_model_its_sources_are_the_quoted_passages(
     assert answer.checks or answer.fallback is not None
     if answer.fallback is not None:
         assert "6,500 euros" in answer.fallback.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("总结一下员工手册", WholeQuestion("summary", ("/d/zh.docx",))),
+        ("请总结 handbook-zh.md", WholeQuestion("summary", ("/d/handbook-zh.md",))),
+        ("概括 handbook-zh", WholeQuestion("summary", ("/d/handbook-zh.md",))),
+        ("员工手册的摘要", WholeQuestion("summary", ("/d/zh.docx",))),
+        ("列出员工手册中所有的假期", WholeQuestion("list", ("/d/zh.docx",), frozenset({"假期"}))),
+        ("员工手册有哪些规定", WholeQuestion("list", ("/d/zh.docx",), frozenset({"规定"}))),
+        ("出差补贴是多少？", None),  # a fact
+    ],
+)
+def test_chinese_whole_questions_are_recognised(
+    question: str, expected: WholeQuestion | None
+) -> None:
+    docs = [
+        Doc("handbook-zh.md", "/d/handbook-zh.md", "handbook-zh"),
+        Doc("zh.docx", "/d/zh.docx", "员工手册"),
+    ]
+    assert whole_question(question, docs) == expected
+
+
+@pytest.mark.parametrize("question", ["总结一下员工手册", "请总结 handbook-zh.md"])
+def test_a_chinese_summary_reads_the_whole_chinese_handbook(
+    sample_index: Settings, question: str
+) -> None:
+    # sample_docs: handbook-zh.md is titled by its file name; "员工手册" is its heading,
+    # so the best-matching passage's document is read
+    answer = ask(Builder(sample_index), question)
+    assert answer.text.startswith("handbook-zh.md in "), answer.text
+    assert {c.chunk.source for c in answer.citations} == {"handbook-zh.md"}
+    lines = [c.chunk.quote_lines(c.quote)[0] for c in answer.citations]
+    assert lines == sorted(lines) and len(lines) >= 3

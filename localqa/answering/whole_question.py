@@ -22,14 +22,23 @@ Kind = Literal["summary", "list", "compare"]
 _SUMMARY = re.compile(
     r"^\s*(?:please\s+)?(?:summari[sz]e|sum\s+up|outline)\b"
     r"|\b(?:summary|overview|gist|main\s+points|key\s+points)\s+of\b"
-    r"|^\s*what\s+(?:is|are)\s+(?:the\s+)?.+\s+about\s*\??\s*$",
+    r"|^\s*what\s+(?:is|are)\s+(?:the\s+)?.+\s+about\s*\??\s*$"
+    r"|总结|概括|摘要|归纳|概述|主要内容",  # Chinese: summarise, sum up, abstract, main points
     re.IGNORECASE,
 )
 _LIST = re.compile(
     r"^\s*(?:please\s+)?(?:list|enumerate)\b"
     r"|^\s*(?:what|which)\s+are\s+(?:all|every)\b"
-    r"|^\s*(?:give|show)\s+(?:me\s+)?(?:all|every)\b",
+    r"|^\s*(?:give|show)\s+(?:me\s+)?(?:all|every)\b"
+    r"|列出|列举|有哪些",  # Chinese: list, enumerate, "which ... are there"
     re.IGNORECASE,
+)
+# Chinese words of asking, taken out before the question's words are read (CJK text is
+# read as bigrams, text.py: "总结一下员工手册" would hold "下员"); "中"/"里" only before
+# "所有"/"全部"/"的" ("员工手册中所有的假期").
+_CJK_ASKING = re.compile(
+    r"请|总结一下|总结|概括一下|概括|摘要|归纳一下|归纳|概述|主要内容|列出|列举|"
+    r"[中里](?=所有|全部|的)|所有的?|全部的?|有哪些|哪些|一下|是什么|什么|的"
 )
 _COMPARE = re.compile(
     r"\b(?:what|which)\b.*\b(?:changed?|differs?|differences?)\b.*\bbetween\b"
@@ -93,7 +102,8 @@ def whole_question(question: str, documents: Sequence[NamedDocument]) -> WholeQu
     if _LIST.search(question):
         matched = matching_documents(question, documents)[:1]
         names = {w for m in matched for w in m.words}
-        target = frozenset(content_words(question)) - _ASKING - _WHOLE_WORDS - names
+        asked = content_words(_CJK_ASKING.sub(" ", question))
+        target = frozenset(asked) - _ASKING - _WHOLE_WORDS - names
         if not target:
             return None
         return WholeQuestion("list", tuple(named[:1]), target, tuple(named[1:]))
@@ -113,6 +123,12 @@ _OTHER_TAGS = frozenset(
     "de fr es nl pt ru nb nn sv da fi pl cs german french spanish italian dutch "
     "portuguese russian norwegian swedish danish finnish polish".split()
 )
+
+
+def _long(word: str) -> bool:
+    """A word long enough to name a document: three letters or more, or a CJK bigram
+    (text.py reads CJK text as bigrams: "员工手册" is 员工, 工手, 手册)."""
+    return len(word) >= 3 or (len(word) == 2 and has_cjk(word))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +152,14 @@ def matching_documents(question: str, documents: Sequence[NamedDocument]) -> lis
     whose whole name or title is spelt, then the first named. A document is named when the
     question spells its whole file name (a year too: "budget-2024"), or holds one of its
     name's or title's words (three letters or more) that is not a word of asking."""
-    asked = words(question)
-    distinctive = {w for w in asked if w.isalpha() and len(w) >= 3} - _ASKING - _WHOLE_WORDS
+    asked = words(_CJK_ASKING.sub(" ", question))
+    distinctive = {w for w in asked if w.isalpha() and _long(w)} - _ASKING - _WHOLE_WORDS
     wanted = "cjk" if has_cjk(question) or _CJK_TAGS & set(asked) else "latin"
     found: list[Match] = []
     for doc in documents:
         stem = [w for w in words(PurePath(doc.source).stem) if len(w) >= 3 or w.isdigit()]
         tags = set(words(PurePath(doc.source).stem)) & (_CJK_TAGS | _OTHER_TAGS)
-        title = [w for w in content_words(doc.title) if len(w) >= 3]
+        title = [w for w in content_words(doc.title) if _long(w)]
         spelt = any(
             part and any(w.isalpha() for w in part) and all(w in asked for w in part)
             for part in (stem, title)
