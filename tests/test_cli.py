@@ -118,8 +118,8 @@ def test_commands_without_an_index_say_what_to_do(home: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["forget"], 1, "give a document to forget, or --missing (not both)"),
-        (["forget", "x.pdf", "--missing"], 1, "give a document to forget, or --missing (not both)"),
+        (["forget"], 2, "give a document to forget, or --missing (not both)"),
+        (["forget", "x.pdf", "--missing"], 2, "give a document to forget, or --missing (not both)"),
         (["eval"], 2, "give a questions file (JSONL), or --from squad|aragog PATH --out DIR"),
         (["eval", "absent.jsonl"], 2, "cannot read absent.jsonl: No such file or directory"),
         (

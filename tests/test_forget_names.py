@@ -60,3 +60,13 @@ def test_a_name_in_no_document_says_so(library: Path) -> None:
     result = runner.invoke(cli, ["forget", "andbook.txt"])  # not a whole file name
     assert result.exit_code == 1 and "not in index" in result.stderr
     assert len(listed()) == 4
+
+
+@pytest.mark.parametrize("args", [[], ["vpn.txt", "--missing"]])
+def test_no_document_or_both_is_a_usage_error_in_one_line(library: Path, args: list[str]) -> None:
+    result = runner.invoke(cli, ["forget", *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "localqa: error: give a document to forget, or --missing (not both)"
+    ]
+    assert len(listed()) == 4

@@ -14,7 +14,6 @@ import typer
 from localqa.cli.common import (
     INTERRUPTED,
     AmbiguousName,
-    CommandError,
     ConfigOpt,
     HomeOpt,
     IndexOpt,
@@ -245,7 +244,8 @@ def forget(
     from localqa.store.index import SourceNotFound
 
     if (path is None) == (not missing):
-        raise CommandError("give a document to forget, or --missing (not both)")
+        # a usage error (exit 2), as a missing argument is
+        raise UsageError("give a document to forget, or --missing (not both)")
     builder = make_builder(config, index=index, home=home)
     with builder.existing_index(write=True) as store:
         paths = store.paths()
