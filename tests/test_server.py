@@ -134,6 +134,7 @@ def test_ask_gives_what_ask_json_prints(
     printed = ask_json(sample_index, monkeypatch, tmp_path)
     assert without_timings(served) == without_timings(printed)
     assert served["mode"] == "extractive" and served["citations"]
+    assert served["verdict"] == "supported"  # what the reader was shown (test_verdict.py)
     assert "20th" in served["answer"]
     assert set(served["timings"]) == set(printed["timings"])
 
