@@ -26,6 +26,7 @@ from localqa.generation.llama_setup import (
     route_llama_log,
     usable_cores,
 )
+from localqa.generation.prefill import batch_ends, kept_tokens
 from localqa.generation.prefix_cache import PrefixCache
 from localqa.generation.stats import GenerationStats, TextPieces, TokenRun
 
@@ -143,6 +144,7 @@ class LocalModel:
         self.last_stats = GenerationStats()
         self._planner: ThreadPlanner | None = None
         self._prefix_cache: PrefixCache | None = None
+        self._batch_ends: list[int] = []  # the cached prompt's batches (generation/prefill.py)
         self.n_ctx = int(llama.n_ctx())
         self.bos, self.eos = int(llama.token_bos()), int(llama.token_eos())
         meta: dict[str, str] = dict(llama.metadata)
@@ -248,8 +250,9 @@ class LocalModel:
         self, tokens: list[int], stop: threading.Event | None, fixed_prefix: int, run: TokenRun
     ) -> bool:
         """Evaluate all but the last prompt token, one batch at a time so that `stop` can
-        interrupt a long prompt; reuses the cached prefix of the previous prompt, and the
-        `fixed_prefix` tokens' state saved by an earlier process (`_head`).
+        interrupt a long prompt. Keeps the cached prefix of the previous prompt only up to a
+        batch end both prompts' layouts share (generation/prefill.py: so the logits are a cold
+        process's), and the `fixed_prefix` tokens' state saved by an earlier process (`_head`).
         llama_cpp's generate() then finds that prefix cached and decodes only the last
         token. Returns False when stopped."""
         llama = self._llama
@@ -259,18 +262,22 @@ class LocalModel:
             if old != new:
                 break
             cached += 1
-        run.reused = cached
-        llama.n_tokens = cached  # eval() drops the stale KV cache past this point
         head = min(fixed_prefix, len(body))
-        if cached < head:
+        step = int(llama.n_batch)
+        ends = batch_ends(len(body), head, step)
+        kept = kept_tokens(cached, self._batch_ends, ends)
+        run.reused = kept
+        llama.n_tokens = kept  # eval() drops the stale KV cache past this point
+        self._batch_ends = []  # until this prefill is whole
+        if kept < head:
             if stop is not None and stop.is_set():
                 return False
-            cached = self._head(body[:head], run)
-        step = int(llama.n_batch)
-        for start in range(cached, len(body), step):
+            kept = self._head(body[:head], run)  # from a batch end: eval() keeps the layout
+        for start in range(kept, len(body), step):
             if stop is not None and stop.is_set():
                 return False
             llama.eval(body[start : start + step])
+        self._batch_ends = ends
         return True
 
     def _head(self, head: list[int], run: TokenRun) -> int:
