@@ -197,8 +197,10 @@ def test_with_a_real_model_its_sources_are_the_quoted_passages(
         ("概括 handbook-zh", WholeQuestion("summary", ("/d/handbook-zh.md",))),
         ("员工手册的摘要", WholeQuestion("summary", ("/d/zh.docx",))),
         ("列出员工手册中所有的假期", WholeQuestion("list", ("/d/zh.docx",), frozenset({"假期"}))),
-        ("员工手册有哪些规定", WholeQuestion("list", ("/d/zh.docx",), frozenset({"规定"}))),
+        ("列举员工手册的规定", WholeQuestion("list", ("/d/zh.docx",), frozenset({"规定"}))),
         ("出差补贴是多少？", None),  # a fact
+        ("出差住酒店有哪些规定？", None),  # "which ... are there": an ordinary question
+        ("员工手册有哪些规定", None),  # as "What rules does the handbook have?" is
     ],
 )
 def test_chinese_whole_questions_are_recognised(

@@ -30,7 +30,9 @@ _LIST = re.compile(
     r"^\s*(?:please\s+)?(?:list|enumerate)\b"
     r"|^\s*(?:what|which)\s+are\s+(?:all|every)\b"
     r"|^\s*(?:give|show)\s+(?:me\s+)?(?:all|every)\b"
-    r"|列出|列举|有哪些",  # Chinese: list, enumerate, "which ... are there"
+    # Chinese: list, enumerate; not 有哪些 ("which ... are there"), which asks most
+    # ordinary questions ("出差住酒店有哪些规定？" would read a whole handbook)
+    r"|列出|列举",
     re.IGNORECASE,
 )
 # Chinese words of asking, taken out before the question's words are read (CJK text is
