@@ -216,7 +216,7 @@ def test_the_answer_beside_the_best_matching_sentence_stands_alone(
 ) -> None:
     """The question's words in one sentence, the name it asks for in the next: the quote
     that best matches the question is the first; an answer resting on the second, and
-    naming someone the question does not, is no answer "from another passage"."""
+    naming someone the question does not, is no answer "from another sentence"."""
     from localqa.answering.extractive import extract_answer
     from localqa.schema import ScoredChunk
 

@@ -61,7 +61,7 @@ QUOTES_BECAUSE: dict[str, str] = {
     "partly-unsupported": "Not every sentence is supported by the sources; here is what they say:",
     "echo": "The answer only restates the question; here is what the sources say:",
     "off-question": (
-        "The answer comes from another passage than the one that best matches the "
+        "The answer rests on another sentence than the one that best matches the "
         "question; check it against these:"
     ),
     "not-answered": (
@@ -87,7 +87,7 @@ SHORT_REASON: dict[str, str] = {
     "unsupported": "the sources do not support this answer",
     "partly-unsupported": "not every sentence is supported",
     "echo": "it restates the question",
-    "off-question": "it comes from another passage than the best match",
+    "off-question": "it rests on another sentence than the best match",
     "not-answered": "it does not state what the question asks for",
     "instructions": "a source contains instructions to the model",
     "thin": "it adds one word to the question",
