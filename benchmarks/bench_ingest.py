@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,9 +35,20 @@ MEMORY_PAIRS = [
 ]
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user and system) of this process and of its children waited for (the
+    reader process): less swayed by other work on the machine than the clock."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def throughput(path: Path, subject: str, home: str | None = None) -> None:
-    """Total ingest time against embedding alone on the very same chunks; the index is left
-    in `home` when one is given."""
+    """Total ingest time against embedding alone on the very same chunks, by the clock and
+    in CPU seconds (this process and the reader process); the index is left in `home` when
+    one is given."""
     from localqa.builder import Builder
     from localqa.ingest.pipeline import Ingestor
     from localqa.ingest.progress import PlainProgress
@@ -49,17 +61,20 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
         embedder = builder.embedder()
         embedder.embed(["warm up the model before timing"])
         index = builder.index()
+        cpu_before = cpu_seconds()
         report = Ingestor(index, embedder, settings.ingest, PlainProgress(quiet=True)).run([path])
+        ingest_cpu = cpu_seconds() - cpu_before
         texts = [
             c.embedding_text()
             for d in index.catalog.documents()
             for c in index.chunks.of_document(d.abs_path)
         ]
         batch = max(settings.embed_batch_size * 2, 64)  # the pipeline's flush size
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds()
         for i in range(0, len(texts), batch):
             embedder.embed(texts[i : i + batch])
         embed_only = time.perf_counter() - started
+        embed_cpu = cpu_seconds() - cpu_before
     figure("ingest", subject, "files", str(len(report.added)))
     figure("ingest", subject, "failed", str(len(report.failed)))
     figure("ingest", subject, "pages", str(report.pages))
@@ -71,6 +86,9 @@ def throughput(path: Path, subject: str, home: str | None = None) -> None:
     figure("ingest", subject, "store_seconds", report.store_seconds)
     figure("ingest", subject, "embed_only_seconds", embed_only)
     figure("ingest", subject, "ratio_total_to_embed_only", report.seconds / embed_only)
+    figure("ingest", subject, "cpu_seconds", ingest_cpu)
+    figure("ingest", subject, "embed_only_cpu_seconds", embed_cpu)
+    figure("ingest", subject, "cpu_ratio_total_to_embed_only", ingest_cpu / embed_cpu)
     figure("ingest", subject, "load_after", load_average())
 
 
