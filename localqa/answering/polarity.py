@@ -105,11 +105,17 @@ def polarity(text: str) -> tuple[set[str], set[str]]:
     """(negated, stated) content words of `text`, stemmed: a negated word is the first
     word after a negator ("not", "no", "never", "n't", ...) past auxiliaries and articles
     ("shall not have attained": "attained"); stated words are every other content word."""
-    tokens = _tokens(text)
+    negated, plain = _read(text)
+    return negated, plain - negated
+
+
+def _read(text: str) -> tuple[set[str], set[str]]:
+    """(negated, plainly stated) content words of `text`, stemmed (`polarity`); a word may
+    be in both."""
     negated: set[str] = set()
-    stated: set[str] = set()
+    plain: set[str] = set()
     pending = False
-    for token in tokens:
+    for token in _tokens(text):
         if token in NEGATORS:
             pending = True
         elif pending and token in AUXILIARIES:
@@ -118,8 +124,8 @@ def polarity(text: str) -> tuple[set[str], set[str]]:
             negated.add(stem(token))
             pending = False
         elif token not in STOPWORDS:
-            stated.add(stem(token))
-    return negated, stated - negated
+            plain.add(stem(token))
+    return negated, plain
 
 
 def contradicts(claim: str, evidence: str) -> bool:
@@ -144,19 +150,7 @@ def contradicts(claim: str, evidence: str) -> bool:
 def plainly_stated(text: str) -> set[str]:
     """The content words of `text` (stemmed) that it states somewhere without a negator
     before them, whether or not it negates them elsewhere."""
-    tokens = _tokens(text)
-    plain: set[str] = set()
-    pending = False
-    for token in tokens:
-        if token in NEGATORS:
-            pending = True
-        elif pending and token in AUXILIARIES:
-            continue
-        elif pending:
-            pending = False
-        elif token not in STOPWORDS:
-            plain.add(stem(token))
-    return plain
+    return _read(text)[1]
 
 
 def _opposed(word: str, evidence_words: Iterable[str]) -> bool:
