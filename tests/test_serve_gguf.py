@@ -24,6 +24,9 @@ MODEL_ENV = {
     "LOCALQA_ANSWER_TOKENS": "48",
     "LOCALQA_TEMPERATURE": "0",
     "LOCALQA_PREFIX_CACHE": "false",
+    # llama.cpp's sums depend on its thread count, which by default follows the load: a
+    # server and a local ask compared here compute on one thread each
+    "LOCALQA_THREADS": "1",
 }
 
 
