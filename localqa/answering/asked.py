@@ -14,7 +14,9 @@ justice for all.": its words are in the sources, but it names nobody. So:
   determiner, or CJK text, whose names have no capitals);
 - `unit_asked(question)` and `states_unit(unit, sentence)`: the measures whose absence
   lets an answer decline ("What is the boiling point of mercury?" asks for a temperature;
-  when no candidate sentence holds one, the documents do not say it).
+  when no candidate sentence holds one, the documents do not say it), and without which
+  a number answers nothing (`UNIT_NEEDED`: "2.4m" is no answer to "What was the target
+  percentage of households?").
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def require_words(question: str) -> str:
 NUMBER_QUESTION = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|tall|high|big|large|often|wide|deep|heavy)\b|"
     r"\b(?:what|which)\s+(?:year|percentage|percent|number|age|amount|temperature|date)\b|"
+    r"\b(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?:\w+\s+)?(?:number|amount|percentage|"
+    r"percent|age|year|temperature)\b|"
     r"\bin\s+what\s+year\b|多少|几|多久|多长|多大|哪一年|哪年",
     re.IGNORECASE,
 )
@@ -82,6 +86,14 @@ UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             re.I,
         ),
     ),
+    "percentage": (
+        re.compile(
+            r"\b(?:what|which)\s+(?:(?:is|was|are|were|the)\s+|\w+\s+){0,3}?"
+            r"(?:percentage|percent|proportion)\b|百分之|百分比",
+            re.I,
+        ),
+        re.compile(r"\d\s*(?:%|percent\b|per\s*cent\b|pct\b)|百分之", re.I),
+    ),
     "age": (
         re.compile(
             r"\b(?:how\s+old|what\s+age|(?:minimum|maximum|legal|retirement)\s+age)\b|年龄|几岁",
@@ -94,6 +106,10 @@ UNITS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
     ),
 }
+
+
+# Measures whose number means nothing without its unit (an age may be a bare "25").
+UNIT_NEEDED = frozenset({"temperature", "percentage"})
 
 
 def asked_kind(question: str) -> Kind | None:

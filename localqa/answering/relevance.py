@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from localqa.answering.asked import Kind, asked_kind, gives
+from localqa.answering.asked import UNIT_NEEDED, Kind, asked_kind, gives, states_unit, unit_asked
 from localqa.answering.claims import (
     META_WORDS,
     MIN_ADDED_SHARE,
@@ -34,6 +34,7 @@ from localqa.answering.claims import (
     share_added,
     stems,
 )
+from localqa.answering.clauses import gives_other_value
 from localqa.answering.facts import evidence_facts, facts_of, share_held, without
 from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
 from localqa.text import content_words
@@ -52,6 +53,7 @@ Reason = Literal[
     "thin",
     "not-named",
     "one-of-list",
+    "other-value",
 ]
 
 # The line shown above the extractive quotes, by reason.
@@ -80,6 +82,10 @@ QUOTES_BECAUSE: dict[str, str] = {
     "one-of-list": (
         "The sources list several names and the answer picks one of them; check it against these:"
     ),
+    "other-value": (
+        "The answer gives another number than the one the sources state beside the "
+        "question's words; check it against these:"
+    ),
 }
 # The same, short: the chat's line under an answer.
 SHORT_REASON: dict[str, str] = {
@@ -93,6 +99,7 @@ SHORT_REASON: dict[str, str] = {
     "thin": "it adds one word to the question",
     "not-named": "it names only part of what the sources name",
     "one-of-list": "it picks one name of a list",
+    "other-value": "it gives another number than the one the question points to",
 }
 # Reasons whose answer is never shown, whatever `unsupported_answer` says: the quotes
 # replace it (presentation.py).
@@ -148,6 +155,8 @@ def rests_on_best(
         return False
     if answers_alone(quotes[0], question, kind):
         return False
+    if kind != "person" and gives(kind, quotes[0], question):
+        return False  # the best match states a number or time itself: the answer is that one
     added = without(facts_of(check.sentence, first_is_name=True), question)
     return bool(added) and next_to(check.evidence, quotes[0], passages)
 
@@ -198,6 +207,9 @@ def why_quotes(
     kind = asked_kind(question)
     if kind is not None and not any(gives(kind, c.sentence, question) for c in checks):
         return "not-answered"
+    unit = unit_asked(question)
+    if unit in UNIT_NEEDED and not any(states_unit(unit, c.sentence) for c in checks):
+        return "not-answered"
     if quotes and not rests_on_best(checks[0], quotes, question, passages):
         return "off-question"
     return picked_wrong(checks[0], question, kind)
@@ -216,4 +228,23 @@ def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reas
         return "not-named"
     if one_of_list(sentence, evidence):
         return "one-of-list"
+    if kind in ("number", "time") and other_value(sentence, evidence, question):
+        return "other-value"
     return None
+
+
+def other_value(sentence: str, evidence: str, question: str) -> bool:
+    """The claim's numbers (those its question lacks) are not stated by its evidence
+    sentence, which states another, but only beside it ("... was 4,222,000." over "the
+    BBC reported that 17,000 customers had yet to receive the service", the next
+    sentence's figure), or are another clause's than the one the question points to
+    (clauses.py)."""
+    claimed = without(facts_of(claim_text(sentence), first_is_name=True), question)
+    values = claimed.numbers | claimed.unscaled
+    if not values:
+        return False
+    stated = evidence_facts(evidence)
+    if not values & (stated.numbers | stated.unscaled):
+        own = without(facts_of(evidence), question)  # "no one" is no number here
+        return bool(own.numbers)
+    return gives_other_value(values, evidence, question)
