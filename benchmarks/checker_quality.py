@@ -20,6 +20,12 @@ held-out half and the whole set, and the answers it got wrong with the reason; `
 adds, for each of those, every sentence's support and the evidence it rests on, and the
 quote the answer had to rest on (the diagnostic of issue 25).
 
+Labels: each figure twice, by the gold-answer label (`right`: the answer holds a gold
+answer) and, prefixed `reviewed_`, by an annotator's review where there is one
+(tests/data/labelled_reviews.jsonl, benchmarks/review_sheet.py): right only when the
+answer states the answer and nothing the passages do not state ("mixed" and "wrong" are
+wrong), which is what "shown as supported" promises.
+
 Halves: fixed by question id (`half`: the parity of its SHA-256's first byte), so a
 question added later falls in the same half on every run. The check is tuned on the
 development half only; the held-out half says whether a change fits the cases or the kind.
@@ -31,7 +37,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 SET = REPO / "tests" / "data" / "labelled_answers.json"
+REVIEWS = REPO / "tests" / "data" / "labelled_reviews.jsonl"
 ABSTAIN_BELOW = 0.3  # the default setting
 
 
@@ -65,6 +72,25 @@ class Judged:
     details: tuple[tuple[float, str, str], ...] = ()
     quote: str = ""
     near_right: bool = False  # wrong, yet holds every content word of a gold answer
+    reviewed: bool | None = None  # right by the annotator's review; None: not reviewed
+
+
+def reviews(path: Path = REVIEWS) -> dict[tuple[str, str], str]:
+    """The annotator's verdict ("right", "mixed", "wrong") by (question id, model)."""
+    if not path.exists():
+        return {}
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            found[item["id"], item["model"]] = item["review"]
+    return found
+
+
+def as_reviewed(j: Judged) -> Judged:
+    """`j` labelled by its review: right only when reviewed right (unreviewed: its label)."""
+    right = j.right if j.reviewed is None else j.reviewed
+    return replace(j, right=right, near_right=j.near_right and not right)
 
 
 def near_right(text: str, golds: Sequence[str]) -> bool:
@@ -84,8 +110,9 @@ def chunk_of(data: dict[str, Any]) -> Any:
     return Chunk(doc_hash="labelled", abs_path="/labelled/" + data["source"], **data)
 
 
-def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
-    """Judge `model`'s answer to the labelled `row` (one question of the set)."""
+def judge(row: dict[str, Any], model: str, checker: Any, review: str | None = None) -> Judged:
+    """Judge `model`'s answer to the labelled `row` (one question of the set); `review`:
+    the annotator's verdict on it, if any."""
     from localqa.answering.abstain import abstains
     from localqa.answering.citations import check_answer
     from localqa.answering.extractive import extract_answer
@@ -100,8 +127,11 @@ def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
     contexts = [ScoredChunk(chunk_of(c["chunk"]), c["score"]) for c in row["contexts"]]
     extract = extract_answer(question, contexts, checker, weights=row["weights"])
     near = not answer["right"] and near_right(answer["text"], row["answers"])
+    reviewed = None if review is None else review == "right"
     if abstains(extract, ABSTAIN_BELOW, question) or answer["abstained"]:
-        return Judged(model, question, where, answer["right"], False, "abstained", (), (), "", near)
+        return Judged(
+            model, question, where, answer["right"], False, "abstained", (), (), "", near, reviewed
+        )
     sources = [chunk_of(c) for c in answer["sources"]]
     flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
     checks, _ = check_answer(answer["text"], sources, checker, question, flagged)
@@ -130,6 +160,7 @@ def judge(row: dict[str, Any], model: str, checker: Any) -> Judged:
         details,
         quote,
         near,
+        reviewed,
     )
 
 
@@ -165,10 +196,12 @@ def figures(judged: Sequence[Judged]) -> dict[str, float | int | None]:
 def judge_set(path: Path, checker: Any) -> dict[str, list[Judged]]:
     """Every answer of the set at `path`, judged, by model."""
     rows = json.loads(path.read_text(encoding="utf-8"))["questions"]
+    verdicts = reviews()
     by_model: dict[str, list[Judged]] = {}
     for row in rows:
         for model in row["answers_by_model"]:
-            by_model.setdefault(model, []).append(judge(row, model, checker))
+            review = verdicts.get((row["id"], model))
+            by_model.setdefault(model, []).append(judge(row, model, checker, review))
     return by_model
 
 
@@ -195,9 +228,15 @@ def main() -> None:
             some = [j for j in judged if part in (j.half, "all")]
             for name, value in figures(some).items():
                 print(f"{part}\t{model}\t{name}\t{value}", flush=True)
+            for name, value in figures([as_reviewed(j) for j in some]).items():
+                print(f"{part}\t{model}\treviewed_{name}\t{value}", flush=True)
         for j in judged:
             if j.stands_alone != j.right:
                 show_case(j, "--cases" in sys.argv)
+        for j in map(as_reviewed, judged):
+            if j.stands_alone != j.right:
+                print("  reviewed:", end="")
+                show_case(j, False)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from localqa.answering.bounds import bound_flipped, rank_dropped
 from localqa.answering.facts import stem
 from localqa.text import CJK_CHAR, STOPWORDS, TOKEN, bigrams, fold
 
@@ -132,7 +133,8 @@ def contradicts(claim: str, evidence: str) -> bool:
     """The claim negates a word the evidence states while the evidence negates nothing, or
     states one the evidence negates while the claim negates nothing, or states a word
     whose antonym the evidence states while the evidence lacks the word itself
-    ("prohibited" against "allowed"). Only where one side negates nothing: which word a
+    ("prohibited" against "allowed"), or bounds a number from the other side or drops
+    the rank of a superlative (bounds.py). Only where one side negates nothing: which word a
     negation governs is not known ("Neither slavery nor servitude shall exist" is "slavery
     shall not exist")."""
     claim_negated, claim_stated = polarity(claim)
@@ -144,7 +146,9 @@ def contradicts(claim: str, evidence: str) -> bool:
     if (evidence_negated - plainly_stated(evidence)) & claim_stated and not claim_negated:
         return True
     evidence_words = evidence_negated | evidence_stated
-    return any(_opposed(word, evidence_words) for word in claim_stated)
+    if any(_opposed(word, evidence_words) for word in claim_stated):
+        return True
+    return bound_flipped(claim, evidence) or rank_dropped(claim, evidence)
 
 
 def plainly_stated(text: str) -> set[str]:
