@@ -118,7 +118,7 @@ def judge(row: dict[str, Any], model: str, checker: Any, review: str | None = No
     from localqa.answering.extractive import extract_answer
     from localqa.answering.facts import spelt_as_digits
     from localqa.answering.relevance import why_quotes
-    from localqa.evaluation import contains_answer
+    from localqa.evaluation.matching import contains_answer
     from localqa.injection import addresses_model
     from localqa.schema import ScoredChunk
 

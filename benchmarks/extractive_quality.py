@@ -31,7 +31,8 @@ def main() -> None:
     from localqa.answering.extractive import extract_answer
     from localqa.builder import Builder
     from localqa.config import load_settings
-    from localqa.evaluation import contains_answer, load_questions
+    from localqa.evaluation.matching import contains_answer
+    from localqa.evaluation.questions import load_questions
     from localqa.retrieval.packing import pack_context
     from localqa.retrieval.scoring import word_weights
 

@@ -58,7 +58,7 @@ def chunk_json(chunk: Any) -> dict[str, Any]:
 def holds_gold(text: str, golds: list[str]) -> bool:
     """`text` holds a gold answer, case and spacing aside, numbers compared as digits."""
     from localqa.answering.facts import spelt_as_digits
-    from localqa.evaluation import contains_answer
+    from localqa.evaluation.matching import contains_answer
 
     digits = spelt_as_digits(text)
     return contains_answer(text, golds) or contains_answer(

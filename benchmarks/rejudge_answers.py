@@ -64,7 +64,7 @@ def main() -> None:
     from localqa.answer_eval import judge, summarise_answers
     from localqa.answering.presentation import present
     from localqa.builder import Builder
-    from localqa.evaluation import load_questions
+    from localqa.evaluation.questions import load_questions
 
     rows = json.loads(args.report.read_text(encoding="utf-8"))["questions"]
     texts = {r["question"]: r["answer"] for r in rows}

@@ -30,7 +30,9 @@ import numpy as np
 
 from localqa.config import load_settings
 from localqa.embedding.embedder import SentenceTransformerEmbedder
-from localqa.evaluation import EvalQuestion, contains_answer, load_questions, percentile
+from localqa.evaluation.matching import contains_answer
+from localqa.evaluation.metrics import percentile
+from localqa.evaluation.questions import EvalQuestion, load_questions
 from localqa.retrieval.packing import Sentence, pack_context
 from localqa.retrieval.retriever import SENTENCE_POOL, SENTENCE_WEIGHT, Retriever
 from localqa.retrieval.scoring import LexicalSentenceScorer, SentenceScorer, sentence_spans

@@ -45,7 +45,7 @@ def relevances(home: Path, questions: list[dict[str, Any]]) -> list[dict[str, An
     from localqa.answering.extractive import extract_answer
     from localqa.builder import Builder
     from localqa.config import load_settings
-    from localqa.evaluation import contains_answer
+    from localqa.evaluation.matching import contains_answer
 
     builder = Builder(load_settings({"home": str(home)}))
     with builder.existing_index() as index:

@@ -18,7 +18,8 @@ from typing import Any
 from localqa.answering.answer import Answer
 from localqa.answering.extractive import NOTHING_FOUND
 from localqa.answering.presentation import Presentation
-from localqa.evaluation import EvalQuestion, contains_answer, normalise
+from localqa.evaluation.matching import contains_answer, normalise
+from localqa.evaluation.questions import EvalQuestion
 from localqa.text import words
 
 # Ways an answer says the documents do not answer the question.

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localqa.config import Settings, config_source, load_settings
+from localqa.config import Settings, load_settings
+from localqa.config_layers import config_source
 from localqa.store.faults import VectorStoreError
 from localqa.store.open import open_existing, open_index
 

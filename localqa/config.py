@@ -3,14 +3,14 @@
 pydantic lives only here, at the configuration boundary. Keys are flat (`top_k`), in the
 TOML file also under a table named after their section (`[retrieval]` holding `top_k`);
 each stage receives only its section (localqa/sections.py: `Settings.ingest`, ...).
+This module holds the model of every setting and `load_settings`, which merges the layers
+that localqa/config_layers.py reads (the TOML file, the environment) with the flags.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -18,10 +18,17 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from localqa.errors import UsageError
+from localqa.config_layers import (
+    ConfigError,
+    cache_dir_for,
+    config_source,
+    default_cache,
+    default_home,
+    env_layer,
+    toml_layer,
+)
 from localqa.sections import (
     DEFAULT_EXCLUDES,
-    SECTIONS,
     AnsweringSettings,
     EmbeddingSettings,
     GenerationSettings,
@@ -29,32 +36,18 @@ from localqa.sections import (
     RetrievalSettings,
     ServingSettings,
     StoreSettings,
-    section_keys,
 )
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+# ConfigError and config_source are the configuration's public names too (the CLI and the
+# tests import them from here), beside Settings and load_settings.
+__all__ = ["ConfigError", "Settings", "config_source", "default_cache", "load_settings"]
+
 S = TypeVar("S", bound="DataclassInstance")
 
-ENV_PREFIX = "LOCALQA_"
 INDEX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class ConfigError(UsageError):
-    """Invalid configuration, reported as one line."""
-
-
-def default_home() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("localqa", appauthor=False))
-
-
-def default_cache() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("localqa", appauthor=False))
 
 
 class Settings(BaseModel):
@@ -274,112 +267,6 @@ class Settings(BaseModel):
         return kind(**{f.name: getattr(self, f.name) for f in fields(kind)})
 
 
-def _cache_dir(environ: Mapping[str, str], home: object) -> Path | None:
-    """Where caches go when `cache_dir` is not set: $XDG_CACHE_HOME/localqa where it is
-    set (a cache setting: the test suite's too), else the home's `cache` folder when a
-    home is given (nothing lands in ~/.cache behind a home of its own); None: the
-    user's cache folder (default_cache)."""
-    if xdg := environ.get("XDG_CACHE_HOME") or os.environ.get("XDG_CACHE_HOME"):
-        return Path(xdg) / "localqa"
-    return Path(str(home)).expanduser() / "cache" if home else None
-
-
-def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Settings from LOCALQA_* variables, and the variable each came from."""
-    fields = Settings.model_fields
-    layer: dict[str, Any] = {}
-    names: dict[str, str] = {}
-    for key, value in environ.items():
-        if key.startswith(ENV_PREFIX):
-            name = key[len(ENV_PREFIX) :].lower()
-            if name in fields:
-                layer[name] = value
-                names[name] = key
-            elif hint := _misspelt(name):
-                logging.getLogger("localqa").warning(
-                    "environment variable %s is not a setting and is ignored%s", key, hint
-                )
-    return layer, names
-
-
-def _misspelt(name: str) -> str:
-    """ "; did you mean LOCALQA_TOP_K?" for a LOCALQA_* variable close to a setting's name,
-    "" for one that is not (LOCALQA_SHARED and the like are the tests' own)."""
-    from localqa.config_messages import nearest_name
-
-    found = nearest_name(name, Settings.model_fields, cutoff=0.8)
-    return f"; did you mean {ENV_PREFIX}{found.upper()}?" if found else ""
-
-
-def config_source(
-    explicit: Path | None = None, environ: Mapping[str, str] | None = None
-) -> tuple[Path | None, str]:
-    """The TOML file the settings are read from, and how it was found: `--config`, else
-    $LOCALQA_CONFIG, else ./localqa.toml in the current directory, else
-    $LOCALQA_HOME/config.toml; (None, why) when there is none."""
-    env = os.environ if environ is None else environ
-    if explicit is not None:
-        return explicit, "given with --config"
-    if env_path := env.get(ENV_PREFIX + "CONFIG"):
-        return Path(env_path), f"from ${ENV_PREFIX}CONFIG"
-    local = Path("localqa.toml")
-    if local.is_file():
-        return local, "found in the current directory"
-    home = env.get(ENV_PREFIX + "HOME")
-    candidate = (Path(home) if home else default_home()) / "config.toml"
-    if candidate.is_file():
-        return candidate, "found in the home folder"
-    return None, "none: defaults, LOCALQA_* variables and flags only"
-
-
-def _toml_layer(path: Path | None, found: str = "") -> tuple[dict[str, Any], str]:
-    """The settings of the TOML file at `path` (found as `found` says), and its text."""
-    if path is None:
-        return {}, ""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError as err:
-        how = f" ({found})" if found else ""
-        raise ConfigError(f"config file {path}{how} does not exist; check the path") from err
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        why = err.strerror if isinstance(err, OSError) and err.strerror else err
-        raise ConfigError(f"config file {path}: {why}") from err
-    section = data.get("localqa", data)
-    if not isinstance(section, dict):
-        raise ConfigError(f"config file {path}: [localqa] must be a table")
-    # section tables count beside [localqa] too: [ingest] as well as [localqa.ingest]
-    beside = {name: data[name] for name in SECTIONS if name in data and section is not data}
-    return _flattened(beside, path, text) | _flattened(section, path, text), text
-
-
-def _flattened(table: dict[str, Any], path: Path, text: str) -> dict[str, Any]:
-    """Keys written under their section's table (`[ingest]` holding `ocr = false`) as
-    flat keys; a key under the wrong section is refused, naming its line (of `text`, the
-    file's) and the right section."""
-    from localqa.config_messages import toml_line
-
-    flat = {k: v for k, v in table.items() if not (k in SECTIONS and isinstance(v, dict))}
-    for name, keys in table.items():
-        if name not in SECTIONS or not isinstance(keys, dict):
-            continue
-        for key, value in keys.items():
-            if key not in section_keys(name):
-                home = [n for n in SECTIONS if key in section_keys(n)]
-                where = f"; it belongs under [{home[0]}]" if home else _nearest_in(name, key)
-                line = toml_line(text, key, name)
-                at = f"{path} line {line}" if line else f"config file {path}"
-                raise ConfigError(f"{at}: [{name}] has no setting {key!r}{where}")
-            flat[key] = value
-    return flat
-
-
-def _nearest_in(section: str, key: str) -> str:
-    from localqa.config_messages import nearest
-
-    return nearest(key, section_keys(section))
-
-
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -389,11 +276,11 @@ def load_settings(
     """Merge the layers; `overrides` are CLI flags (None values are ignored)."""
     env = os.environ if environ is None else environ
     path, found = config_source(config_file, env)
-    toml, text = _toml_layer(path, found)
-    env_values, env_names = _env_layer(env)
+    toml, text = toml_layer(path, found)
+    env_values, env_names = env_layer(env, Settings.model_fields)
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     merged: dict[str, Any] = toml | env_values | flags
-    if "cache_dir" not in merged and (cache := _cache_dir(env, merged.get("home"))):
+    if "cache_dir" not in merged and (cache := cache_dir_for(env, merged.get("home"))):
         merged["cache_dir"] = cache
     try:
         return Settings.model_validate(merged)

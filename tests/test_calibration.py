@@ -12,7 +12,7 @@ import pytest
 
 from localqa.builder import Builder
 from localqa.config import Settings, default_cache, load_settings
-from localqa.doctor import _embedding, _precision_line
+from localqa.doctor.embedding import _precision_line, embedders
 from localqa.embedding import calibration
 from localqa.embedding.calibration import Calibration, cache_file, calibrated, choose, measure
 from localqa.embedding.cpu import CpuInfo, cpu_info, parse_cpuinfo
@@ -108,7 +108,7 @@ def test_the_choice_of_a_new_index_and_the_precision_an_index_keeps(
     builder = Builder(auto_settings(tmp_path / "home", cache))
     pending = builder.ingest_precision(measure=False)
     assert pending.pending and pending.precision == "int8"  # nothing measured or exported
-    assert "the first ingest" in _embedding(builder)["ingest_precision"]
+    assert "the first ingest" in embedders(builder)["ingest_precision"]
     folder = OnnxEmbedder("", "int8", cache).onnx_file.parent
     said = Calibration("fp32", "int8 only 0.80x", {"int8": 8.0, "fp32": 10.0}, "cpu", "now")
     calibration.save(cache_file(folder, cpu_info()), said)
@@ -116,7 +116,7 @@ def test_the_choice_of_a_new_index_and_the_precision_an_index_keeps(
     assert choice.precision == "fp32" and not choice.pending and "int8 only 0.80x" in choice.reason
     assert builder.embedder().precision == "fp32"  # type: ignore[attr-defined]
     assert builder.query_embedder().precision == "fp32"  # questions as documents would be
-    doctor = _embedding(builder)
+    doctor = embedders(builder)
     assert doctor["ingest_precision"].startswith("fp32: measured on cpu at now: int8 only 0.80x")
     assert doctor["ingest"] == "all-MiniLM-L6-v2 on ONNX Runtime fp32, CPU"
     # an index of int8 vectors keeps int8 whatever this CPU measured

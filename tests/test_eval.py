@@ -12,16 +12,10 @@ from typer.testing import CliRunner
 
 from localqa.cli.main import cli
 from localqa.config import Settings
-from localqa.evaluation import (
-    EvalInputError,
-    Evidence,
-    contains_answer,
-    convert_aragog,
-    convert_squad,
-    load_questions,
-    matches_evidence,
-    percentile,
-)
+from localqa.evaluation.converters import convert_aragog, convert_squad
+from localqa.evaluation.matching import contains_answer, matches_evidence
+from localqa.evaluation.metrics import percentile
+from localqa.evaluation.questions import EvalInputError, Evidence, load_questions
 from localqa.schema import Chunk
 from tests.conftest import REPO
 
@@ -111,7 +105,7 @@ def test_answer_figures_on_known_answers() -> None:
     from localqa.answering.answer import Answer
     from localqa.answering.citations import Citation
     from localqa.answering.presentation import present
-    from localqa.evaluation import EvalQuestion
+    from localqa.evaluation.questions import EvalQuestion
 
     assert token_f1("eighteen weeks of leave", ["18 weeks", "eighteen weeks"]) == 2 / 3
     assert token_f1("nothing alike", ["18 weeks"]) == 0.0

@@ -58,7 +58,7 @@ def quality() -> ModuleType:
 
 def test_the_set_holds_both_models_on_both_collections() -> None:
     from localqa.answering.facts import spelt_as_digits
-    from localqa.evaluation import contains_answer
+    from localqa.evaluation.matching import contains_answer
 
     rows = json.loads(SET.read_text(encoding="utf-8"))["questions"]
     assert {r["set"] for r in rows} == {"squad", "sample_docs"}

@@ -1,7 +1,8 @@
-"""The tokenizers of a model on a server (generation/server_vocab.py), without a server:
-control strings in text are defused; the packed ids, rendered as text, parse back to the
-same ids for every layout and real vocabulary (BPE with a chat template, SentencePiece with
-BOS); counting without a tokenizer; and the settings (the API key is never shown)."""
+"""The tokenizers of a model on a server (generation/server_vocab.py, server_tokenizer.py),
+without a server: control strings in text are defused; the packed ids, rendered as text,
+parse back to the same ids for every layout and real vocabulary (BPE with a chat template,
+SentencePiece with BOS); counting without a tokenizer; and the settings (the API key is
+never shown)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,13 @@ import pytest
 
 from localqa.config import ConfigError, load_settings
 from localqa.generation.prompt import PromptRequest, pack_prompt
+from localqa.generation.server_tokenizer import GgufVocabulary, JsonVocabulary, local_vocabulary
 from localqa.generation.server_vocab import (
     BREAK,
     CountingVocabulary,
     Defuser,
-    GgufVocabulary,
-    JsonVocabulary,
     ServerVocabulary,
     TokenizerError,
-    local_vocabulary,
 )
 from localqa.schema import Chunk, ScoredChunk, Turn
 from tests.support.fixtures import vocab_gguf

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from localqa.answering.conversations import Source
     from localqa.answering.presentation import Presentation
+    from localqa.builder import Builder
     from localqa.schema import IndexedDocument
     from localqa.store.base import IndexReader
 
@@ -165,13 +166,22 @@ def ask(
         shown_by = (show_answer, note_question_cut)
         ask_server(server, question, config, top_k, source or (), as_json, *shown_by)
         return
-    from localqa.answering.presentation import Shown, shown_stream
-
     builder = make_builder(
         config, index=index, home=home, model_path=model, n_gpu_layers=n_gpu_layers, top_k=top_k
     )
+    _answer_here(builder, question, source or (), extractive, as_json)
+
+
+def _answer_here(
+    builder: Builder, question: str, source: Sequence[str], extractive: bool, as_json: bool
+) -> None:
+    """`ask` on this machine: the answer from `builder`'s index (and model, unless
+    `extractive`), streamed to stdout as it is written, or as JSON once it is checked;
+    `source`: the documents to answer from, by name (none: all)."""
+    from localqa.answering.presentation import Shown, shown_stream
+
     store = builder.existing_index()
-    documents = [d.abs_path for name in source or () for d in _documents(store, name)]
+    documents = [d.abs_path for name in source for d in _documents(store, name)]
     llm = None if extractive else builder.load_model_beside(store)
     shown: Presentation | None = None
     answerer = builder.answerer(store, llm)

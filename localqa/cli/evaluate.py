@@ -23,7 +23,7 @@ from localqa.errors import UsageError
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
     from localqa.builder import Builder
-    from localqa.evaluation import EvalQuestion
+    from localqa.evaluation.questions import EvalQuestion
 
 PROGRESS_EVERY = 250
 
@@ -77,7 +77,7 @@ def eval_command(
         return
     if questions is None:
         raise UsageError("give a questions file (JSONL), or --from squad|aragog PATH --out DIR")
-    from localqa.evaluation import load_questions
+    from localqa.evaluation.questions import load_questions
 
     try:
         todo = load_questions(questions)[:limit]
@@ -96,7 +96,8 @@ def eval_command(
 def _run(
     builder: Builder, todo: list[EvalQuestion], generate: bool, extractive: bool
 ) -> dict[str, Any]:
-    from localqa.evaluation import Evaluator, summarise
+    from localqa.evaluation.metrics import summarise
+    from localqa.evaluation.runner import Evaluator
 
     with builder.existing_index() as index:
         retriever = builder.retriever(index)  # the one `ask` uses, so latencies are ask's
@@ -137,7 +138,7 @@ def _answered(answerer: Answerer, question: EvalQuestion) -> dict[str, Any]:
 
 
 def _convert(source: str, path: Path | None, out: Path | None) -> None:
-    from localqa.evaluation import CONVERTERS
+    from localqa.evaluation.converters import CONVERTERS
 
     if source not in CONVERTERS:
         raise UsageError(f"--from must be one of {', '.join(CONVERTERS)}, not {source!r}")

@@ -2,7 +2,7 @@
 (generation/base.py) that packs like the in-process one and streams over HTTP.
 
 The prompt is laid out and packed here, token-exactly when a tokenizer of the model is
-known (`llm_tokenizer`: generation/server_vocab.py), and sent to /completions as text,
+known (`llm_tokenizer`: generation/server_tokenizer.py), and sent to /completions as text,
 its documents defused so that the server's special-token parsing finds nothing in them;
 the text is parsed again before it goes, so the server sees the ids that were packed.
 Without a tokenizer of the model, pieces are counted by the server's tokenize endpoint,

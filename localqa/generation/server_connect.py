@@ -17,12 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from localqa.generation.server import ServerModel
 from localqa.generation.server_http import ModelServerError, ServerClient, tokenizer
-from localqa.generation.server_vocab import (
-    CountingVocabulary,
-    ServerVocabulary,
-    TokenizerError,
-    local_vocabulary,
-)
+from localqa.generation.server_tokenizer import local_vocabulary
+from localqa.generation.server_vocab import CountingVocabulary, ServerVocabulary, TokenizerError
 
 if TYPE_CHECKING:
     from localqa.sections import GenerationSettings

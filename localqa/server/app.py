@@ -57,6 +57,13 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
         app.add_middleware(BearerAuth, token=serving.api_token)
     app.add_middleware(AccessLog)  # the outermost: a request refused for its token is logged
     add_error_handlers(app)
+    _add_routes(app, engine)
+    add_openai_routes(app, engine)
+    return app
+
+
+def _add_routes(app: FastAPI, engine: Engine) -> None:
+    """`GET /healthz`, `GET /v1/sources` and `POST /v1/ask` on `app`, answered by `engine`."""
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -94,9 +101,6 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
             if not streaming:
                 engine.release()
         return JSONResponse(answer, headers=headers)
-
-    add_openai_routes(app, engine)
-    return app
 
 
 def _asked(engine: Engine, body: AskRequest, documents: list[str]) -> AsyncGenerator[Any]:

@@ -109,6 +109,12 @@ def create_server(engine: Engine) -> LocalqaMCP:
         "`sources` for what is indexed.",
         log_level="WARNING",
     )
+    _add_tools(server, engine)
+    return server
+
+
+def _add_tools(server: LocalqaMCP, engine: Engine) -> None:
+    """The tools `search`, `ask` and `sources` on `server`, answered by `engine`."""
 
     @server.tool(annotations=READ_ONLY)
     async def search(
@@ -146,8 +152,6 @@ def create_server(engine: Engine) -> LocalqaMCP:
         """The indexed documents: path, last page, chunks, when ingested, absolute path,
         and whether the file is missing now."""
         return {"sources": await engine.sources()}
-
-    return server
 
 
 @contextmanager

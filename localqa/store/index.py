@@ -8,9 +8,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -24,15 +23,14 @@ from localqa.store.faults import storage_faults
 from localqa.store.fts import SqliteLexicalIndex
 from localqa.store.identity import index_id
 from localqa.store.lock import WriterLock
-from localqa.store.record import read_record, recorded_named_roots, recorded_roots, update_record
+from localqa.store.moving import Embed, repoint_vectors
+from localqa.store.record import RecordedBuild, recorded_named_roots
 
 if TYPE_CHECKING:
-    from localqa.store.base import IndexWriter, VectorStore
+    from localqa.store.base import IndexWriter
     from localqa.store.roots import PathMap
     from localqa.store.vectors import ChromaVectorStore
 
-# Texts to vectors, for the chunks of a renamed file (Index.move).
-Embed = Callable[[list[str]], Vectors]
 CATALOG_FILE = "catalog.sqlite"
 
 
@@ -44,11 +42,12 @@ class IndexMissing(LocalqaError):
     """No index has been built yet."""
 
 
-class Index:
+class Index(RecordedBuild):
     """The embedded `IndexWriter` (and so `IndexReader`), where `settings` (the store
     section) says: `with Index(settings.store) as index:` opens and closes it.
     `catalog`, `chunks` and `lexical` share one SQLite connection, so an Index belongs
-    to the thread that opened it."""
+    to the thread that opened it. What the build record keeps (embedder, settings, roots,
+    last scan) it answers through RecordedBuild (store/record.py)."""
 
     def __init__(self, settings: StoreSettings, read_only: bool = False) -> None:
         self.settings = settings
@@ -265,74 +264,8 @@ class Index:
     def upgrade_lexical(self) -> int:
         return self.lexical.upgrade()
 
-    # The build record ----------------------------------------------------------
-
-    def _record(self) -> dict[str, str]:
-        return read_record(self.path)
-
-    def _update_record(self, **fields: str) -> None:
-        update_record(self.path, **fields)
-
-    def note_embedder(self, name: str, precision: str) -> None:
-        """Record which model and precision make this index's vectors, so questions are
-        embedded the same way (`embedder_precision`)."""
-        self._update_record(embedder=name, precision=precision)
-
-    def embedder_precision(self) -> str:
-        """How the vectors were made, "int8" or "fp32"; "fp32" for indexes from before the
-        record existed (torch made those)."""
-        return "int8" if self._record().get("precision") == "int8" else "fp32"
-
-    def note_settings(self, fingerprint: str) -> None:
-        """Record the settings that shaped every document's chunks and vectors, once a run
-        has brought them all up to date."""
-        self._update_record(settings=fingerprint)
-
-    def settings_fingerprint(self) -> str | None:
-        """What `note_settings` last recorded; None for an index that never recorded it."""
-        return self._record().get("settings")
-
-    def _note_root(self, root: str) -> None:
-        """Keep the folders (or files) ingest was given in the build record, beside the
-        catalog: what `localqa index repair` re-ingests when the catalog is lost."""
-        if self._roots is None:
-            self._roots = set(self.roots())
-        if root not in self._roots:
-            self._roots.add(root)
-            self._update_record(roots=json.dumps(sorted(self._roots)))
-
-    def roots(self) -> list[str]:
-        """The folders and files given to ingest (`_note_root`); [] where none were kept."""
-        return recorded_roots(self.path)
-
-    def note_scan(self, started_ns: int) -> None:
-        self._update_record(scanned_ns=str(started_ns))
-
-    def last_scan_ns(self) -> int:
-        try:
-            return int(self._record().get("scanned_ns", "0"))
-        except ValueError:
-            return 0
-
 
 def _satisfies_the_protocols(index: Index) -> IndexWriter:
     """Never called: mypy checks here that the embedded index, and so each of its parts,
     is what localqa/store/base.py asks of an implementation."""
     return index
-
-
-def repoint_vectors(
-    vectors: Callable[[], VectorStore], chunks: Sequence[Chunk], new: IndexedDocument, embed: Embed
-) -> list[Chunk]:
-    """A moved document's `chunks` re-pointed at `new`; those whose embedded text names
-    the file anew (a renamed file) embedded again from their stored text and stored in
-    `vectors()` (opened only then). Returns those chunks, re-pointed, for the store to
-    re-index lexically; the others keep their vectors untouched."""
-    moved = [replace(c, abs_path=new.abs_path, source=new.source) for c in chunks]
-    reindex = [
-        m for c, m in zip(chunks, moved, strict=True) if c.embedding_text() != m.embedding_text()
-    ]
-    if reindex:
-        fresh = embed([c.embedding_text() for c in reindex])
-        vectors().upsert([c.id for c in reindex], fresh, [new.abs_path] * len(reindex))
-    return reindex

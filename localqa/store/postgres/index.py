@@ -196,7 +196,7 @@ class PgIndex:
     ) -> int:
         """`IndexWriter.move`: new vectors first (where the chunk header names the file
         anew; else the vector store is not opened), then one transaction moves the rows."""
-        from localqa.store.index import repoint_vectors
+        from localqa.store.moving import repoint_vectors
         from localqa.store.postgres.moving import move_rows
 
         chunks = self.chunks.of_document(old.abs_path)
