@@ -73,20 +73,27 @@ def neutralise(text: str) -> str:
     return _MARKER.sub(spaced, text)
 
 
-def user_message(sources: Sequence[ScoredChunk], question: str) -> str:
+def user_message(sources: Sequence[ScoredChunk], question: str, headers: Sequence[str] = ()) -> str:
     """The last user message: the numbered sources, each under its file's name, then the
     question. No page or lines: a small model copied them into its answer (SmolLM2-135M in
-    40 of 600 SQuAD answers, docs/BENCHMARKS-LOG.md); the citations give them."""
-    blocks = [_block(n, s) for n, s in enumerate(sources, 1)]
+    40 of 600 SQuAD answers, docs/BENCHMARKS-LOG.md); the citations give them.
+    `headers[i]` ("" for none; missing ones are ""): the header line of the table the i-th
+    source starts inside (answering/tables.py `header_above`), shown at its top, so a
+    statement's rows are read under their years."""
+    heads = [*headers[: len(sources)], *[""] * (len(sources) - len(headers))]
+    blocks = [_block(n, s, h) for n, (s, h) in enumerate(zip(sources, heads, strict=True), 1)]
     body = "\n\n".join(blocks) if blocks else NO_SOURCES
     return f"Sources:\n{body}\n\nQuestion: {neutralise(question.strip())}"
 
 
-def _block(n: int, source: ScoredChunk) -> str:
-    """One numbered source. One that addresses the model (localqa/injection.py) is marked
-    as quoted material, its every line opened with "> " so that none passes for a turn of
-    the layout; the others are as they are (a prompt without such a source is unchanged)."""
-    name, text = neutralise(source.chunk.source), neutralise(source.chunk.text.strip())
+def _block(n: int, source: ScoredChunk, header: str = "") -> str:
+    """One numbered source, under `header` (a table's header line) when it has one. One
+    that addresses the model (localqa/injection.py) is marked as quoted material, its
+    every line opened with "> " so that none passes for a turn of the layout; the others
+    are as they are (a prompt without such a source is unchanged)."""
+    text = source.chunk.text.strip()
+    text = neutralise(f"{header}\n{text}" if header else text)
+    name = neutralise(source.chunk.source)
     if addresses_model(text):
         return f"[{n}] {name} ({QUOTED_NOTE})\n{as_quoted(text)}"
     return f"[{n}] {name}\n{text}"
@@ -109,6 +116,8 @@ class PromptRequest:
     answer_tokens: int
     system: str = SYSTEM_PROMPT
     prompt_format: str = "auto"
+    # per source, the header line of the table it starts inside, "" for none (user_message)
+    headers: Sequence[str] = ()
 
 
 def pack_prompt(vocab: Vocabulary, request: PromptRequest) -> PackedPrompt:
@@ -156,7 +165,7 @@ class _Renders:
         if key not in self._built:
             r = self._request
             past = self._turns[len(self._turns) - kept_turns :]
-            user = user_message(r.sources[:kept_sources], r.question)
+            user = user_message(r.sources[:kept_sources], r.question, r.headers)
             self._built[key] = self._render(r.system, past, user)
         return self._built[key]
 
