@@ -7,6 +7,7 @@ a real one of its format, built here with the library that writes it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,24 @@ def test_the_prompt_shows_the_header_above_the_row(
         assert name.endswith(f"statement.{suffix}"), block
         assert "2021" in first and "2020" in first, block
         assert block.index("2021") < block.index("Total revenue"), block
+
+
+@pytest.fixture(scope="module")
+def smollm2(smollm2_gguf: Path) -> Iterator[LocalModel]:
+    model = LocalModel.load(smollm2_gguf, n_ctx=2048, n_gpu_layers=0)
+    yield model
+    model.close()
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_smollm2_answers_the_total_for_2021(
+    statements: tuple[Builder, Path], smollm2: LocalModel, suffix: str
+) -> None:
+    """The real SmolLM2-135M (greedy), given the row under its years, gives 2021's
+    figure (the XLSX answer also repeats the row's 2020 figure after it); without the
+    header it answered "The total revenue in 2021 was 10,230,316." (2020's) for two."""
+    builder, folder = statements
+    greedy = Builder(Settings.model_validate({**builder.settings.model_dump(), "temperature": 0.0}))
+    answerer = greedy.answerer(greedy.existing_index(), smollm2)
+    answer = answerer.ask(QUESTION, documents=[str(folder / f"statement.{suffix}")])
+    assert "19,984,378" in answer.text, answer.text
