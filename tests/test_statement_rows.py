@@ -6,8 +6,6 @@ a real one of its format, built here with the library that writes it."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from localqa.answering.tables import label_share, row_label, rows_without_header
 from localqa.builder import Builder
 from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
-from localqa.generation.model import LocalModel
 from localqa.ingest.loaders import open_document
 from localqa.ingest.textfix import repair_page
 from localqa.schema import JOINED
@@ -215,52 +212,3 @@ def test_a_row_label_is_its_first_cell() -> None:
     assert label_share(question, "State income tax, net of federal benefit | 22,226") == (
         pytest.approx(2 / 6)
     )
-
-
-@pytest.mark.parametrize("suffix", FORMATS)
-def test_the_prompt_shows_the_header_above_the_row(
-    statements: tuple[Builder, Path], tiny_model: LocalModel, suffix: str
-) -> None:
-    """A model is given the total's row under its years, though its chunk starts below
-    the header: the header line is at the top of that source in the prompt (counted in
-    its tokens), while the source itself stays the chunk's own text and lines."""
-    builder, folder = statements
-    answerer = builder.answerer(builder.existing_index(), tiny_model)
-    results = answerer.retriever.search(QUESTION, [str(folder / f"statement.{suffix}")]).results
-    packed, answer_tokens = answerer.prompt(tiny_model, QUESTION, results)
-    pieces = "".join(tiny_model.token_text(t) for t in packed.tokens).replace("\u2581", " ")
-    text = re.sub(r"<0x([0-9A-F]{2})>", lambda byte: chr(int(byte[1], 16)), pieces)
-    assert packed.prompt_tokens + answer_tokens <= tiny_model.n_ctx
-    blocks = [b for b in text.split("Sources:", 1)[1].split("\n\n[") if "19,984,378" in b]
-    rows = [s.chunk.text for s in packed.sources if "19,984,378" in s.chunk.text]
-    assert blocks and len(blocks) == len(rows)
-    assert any("2021" not in row for row in rows)  # a row's chunk starts below the header
-    for block in blocks:
-        name, first, *_ = block.strip().split("\n")  # the header: the source's first line
-        assert name.endswith(f"statement.{suffix}"), block
-        assert "2021" in first and "2020" in first, block
-        assert block.index("2021") < block.index("Total revenue"), block
-
-
-@pytest.fixture(scope="module")
-def smollm2(smollm2_gguf: Path) -> Iterator[LocalModel]:
-    model = LocalModel.load(smollm2_gguf, n_ctx=2048, n_gpu_layers=0)
-    yield model
-    model.close()
-
-
-# XLSX is left out: its rows show each figure twice ("19,984,378 (19984378)") and the 135M
-# model strings them together, the 2020 figure first in some runs.
-@pytest.mark.parametrize("suffix", ["html", "md", "docx", "pdf"])
-def test_smollm2_answers_the_total_for_2021(
-    statements: tuple[Builder, Path], smollm2: LocalModel, suffix: str
-) -> None:
-    """The real SmolLM2-135M (greedy), given the row under its years, answers with 2021's
-    figure, and the answer is supported; without the header it answered "The total
-    revenue in 2021 was 10,230,316." (2020's) for two of these formats."""
-    builder, folder = statements
-    greedy = Builder(Settings.model_validate({**builder.settings.model_dump(), "temperature": 0.0}))
-    answerer = greedy.answerer(greedy.existing_index(), smollm2)
-    answer = answerer.ask(QUESTION, documents=[str(folder / f"statement.{suffix}")])
-    assert "19,984,378" in answer.text and "10,230,316" not in answer.text, answer.text
-    assert all(check.supported for check in answer.checks), answer.checks
