@@ -295,7 +295,9 @@ class Answerer:
         sources = [r.chunk for r in packed.sources]
         text = shown.strip()  # the guard already dropped markers of absent sources
         flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
-        checks, citations = check_answer(text, sources, job.checker, question, flagged)
+        checks, citations = check_answer(
+            text, sources, job.checker, question, flagged, packed.headers
+        )
         stats = model.last_stats
         job.timings.update(stats.timings())
         passages = [c.chunk.text for c in extract.citations]
