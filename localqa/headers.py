@@ -25,6 +25,12 @@ def is_year_header(line: str) -> bool:
     return len(numbers) >= 2 and all(YEAR.fullmatch(n) for n in numbers)
 
 
+def header_years(line: str) -> list[str]:
+    """The years of a header of years, in order ("Year ended December 31 | 2021 | 2020":
+    ["2021", "2020"]); [] for a line that is none (`is_year_header`)."""
+    return NUMBER.findall(_MONTH_DAY.sub(" ", line)) if is_year_header(line) else []
+
+
 def has_figures(unit: str) -> bool:
     """Whether `unit` holds a number that is not a year."""
     return any(not YEAR.fullmatch(n) for n in NUMBER.findall(unit))

@@ -99,6 +99,14 @@ WRITERS = {"html": _html, "md": _markdown, "docx": _docx, "pdf": _pdf, "xlsx": _
 def statements(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> tuple[Builder, Path]:
+    return ingest_statements(tmp_path_factory, embedder)
+
+
+def ingest_statements(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> tuple[Builder, Path]:
+    """The statement in every format, written to a new folder and ingested into a new
+    home: a builder over that index, and the folder."""
     folder = tmp_path_factory.mktemp("statements")
     for suffix, write in WRITERS.items():
         write(folder / f"statement.{suffix}")

@@ -4,9 +4,11 @@ sheet's name (Page.label), one line per row: line n is the sheet's row n."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -51,14 +53,35 @@ def cell_text(value: object) -> str:
 
 
 def shown(value: object, number_format: str | None) -> str:
-    """A cell as the sheet shows it (`12.5%`, `$1,234.50`, `15/03/2019`), followed by its
-    stored value in brackets when that is not already part of it (`12.5% (0.125)`), so
-    that both can be found."""
+    """A cell as the sheet shows it (`12.5%`, `$1,234.50`, `19,984,378`, `15/03/2019`),
+    followed by its stored value in brackets only where the sheet's text does not give it
+    whole: a number rounded or scaled (`4.3% (0.04256)`, `12.2 (12200000)`), a date or
+    time in a form other than ISO's (`15/03/2019 (2019-03-15)`: "03/04/2021" reads either
+    way). A number shown whole is shown once: a model given "19,984,378 (19984378)"
+    strung both together."""
     raw = cell_text(value)
     display = displayed(value, number_format)
     if not display or display == raw:
         return raw
-    return display if raw in display else f"{display} ({raw})"
+    if raw in display or _whole(display, value):
+        return display
+    return f"{display} ({raw})"
+
+
+_SHOWN_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _whole(display: str, value: object) -> bool:
+    """Whether `display` shows the number `value` without loss: its one number, read back
+    (a percentage's divided by 100), is the value's magnitude (a sign may be a format's
+    brackets)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    numbers = _SHOWN_NUMBER.findall(display)
+    if len(numbers) != 1:
+        return False
+    read = Decimal(numbers[0].replace(",", "")) / (100 if "%" in display else 1)
+    return read == abs(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
 
 
 def _row_line(cells: list[str]) -> str:

@@ -25,6 +25,7 @@ from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_a
 from localqa.answering.guard import StreamGuard, guarded
 from localqa.answering.relevance import why_quotes
 from localqa.answering.spacing import Spacing
+from localqa.answering.tables import header_above
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
@@ -236,7 +237,7 @@ class Answerer:
         model = self.model
         assert model is not None
         s = self._settings.generation
-        packed, answer_tokens = self._pack(model, job)
+        packed, answer_tokens = self.prompt(model, job.question, job.results, job.history)
         sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
         guard = StreamGuard(len(packed.sources), packed.layout.stops)
         prefix = packed.fixed_prefix
@@ -250,22 +251,33 @@ class Answerer:
                 yield token
         yield Final(self._generated(model, job, packed, guard, spacing.text))
 
-    def _pack(self, model: LanguageModel, job: _Generation) -> tuple[PackedPrompt, int]:
-        """The prompt within the model's budget (generation/budget.py), and the answer
-        tokens that budget allows."""
+    def prompt(
+        self,
+        model: LanguageModel,
+        question: str,
+        results: Sequence[ScoredChunk],
+        history: Sequence[Turn] = (),
+    ) -> tuple[PackedPrompt, int]:
+        """The prompt for `question` over `results` (ranked) within the model's budget
+        (generation/budget.py), and the answer tokens that budget allows. A source that
+        starts inside a table carries that table's header line at its top (tables.py
+        `header_above`): in the prompt only, counted in its tokens; the source's text and
+        lines stay its own."""
         from localqa.generation.budget import fit_budget
         from localqa.generation.prompt import PromptRequest, pack_prompt
 
         s = self._settings.generation
         budget = fit_budget(self._settings.retrieval, s, model.n_params, model.n_ctx)
-        candidates = self._retriever.context(job.results, budget.sources, budget.context_chars)
+        candidates = self._retriever.context(results, budget.sources, budget.context_chars)
+        neighbours = self._retriever.index.chunks.neighbours
         request = PromptRequest(
-            job.question,
+            question,
             candidates,
-            job.history,
+            history,
             model.n_ctx,
             budget.answer_tokens,
             prompt_format=s.prompt_format,
+            headers=tuple(header_above(c.chunk, neighbours) for c in candidates),
         )
         return pack_prompt(model, request), budget.answer_tokens
 
@@ -283,7 +295,9 @@ class Answerer:
         sources = [r.chunk for r in packed.sources]
         text = shown.strip()  # the guard already dropped markers of absent sources
         flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
-        checks, citations = check_answer(text, sources, job.checker, question, flagged)
+        checks, citations = check_answer(
+            text, sources, job.checker, question, flagged, packed.headers
+        )
         stats = model.last_stats
         job.timings.update(stats.timings())
         passages = [c.chunk.text for c in extract.citations]

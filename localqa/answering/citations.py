@@ -18,6 +18,7 @@ from localqa.answering.claims import (
     share_added,
     wrong_life_date,
 )
+from localqa.answering.columns import column_headings, row_headers, wrong_column
 from localqa.answering.facts import (
     Facts,
     evidence_facts,
@@ -167,6 +168,7 @@ class SupportChecker:
         subject: frozenset[str] = frozenset(),
         added: frozenset[str] = frozenset(),
         question: str = "",
+        header: str = "",
     ) -> list[tuple[str, float]]:
         """Each sentence of the chunk with how well it supports the claim (0..1): its
         agreement, held back when it lacks a number or name the claim states (`facts`;
@@ -177,21 +179,29 @@ class SupportChecker:
         sentences beside it) holds less than MIN_ADDED_SHARE of the words the claim adds to
         its question (`added`: claims.py), or states them only in a table row other than
         the one the `question` picks out (rows.py), or states the claim's year as the
-        other end of a life's dates ("(1641-1679)", asked when he died: claims.py)."""
+        other end of a life's dates ("(1641-1679)", asked when he died: claims.py).
+        A table row's evidence holds its header's cells over the claim's numbers ("2021"
+        over "19,984,378"), the header in `chunk` or `header` (in force where `chunk`
+        starts); a row whose figure the claim gives another year is held (columns.py)."""
         sentences = split_sentences(chunk.text) or [chunk.text]
         facts = facts_of(claim) if facts is None else facts
         agreement = self.agreement(claim, sentences)
+        heads = row_headers(chunk.text, header, chunk.char_start > 0)
+        stated = facts_of(f"{said or claim} {question}", 0.0)
         scores: list[tuple[str, float]] = []
         for i, (s, a) in enumerate(zip(sentences, agreement, strict=True)):
-            around = _around(sentences, i)
-            score = held_back(a, facts, said or claim, s, around if window else "")
+            over = column_headings(heads.get(s, ""), s, facts.numbers | facts.unscaled)
+            own, around = f"{over} {s}".lstrip(), f"{over} {_around(sentences, i)}".lstrip()
+            score = held_back(a, facts, said or claim, own, around if window else "")
             if subject and not subject & evidence_facts(around).words:
                 score = min(score, LEXICAL_SUPPORTED / 2)  # about something else
-            share = share_added(added, around if window else s)
+            share = share_added(added, around if window else own)
             if share < MIN_ADDED_SHARE:  # it says what the question says, not the answer
                 score = min(score, LEXICAL_SUPPORTED * share)
             if wrong_row(s, chunk.text, question, added):  # another row's value
                 score = min(score, LEXICAL_SUPPORTED / 2)
+            if wrong_column(heads.get(s, ""), s, stated.numbers | stated.unscaled):
+                score = min(score, LEXICAL_SUPPORTED / 2)  # another year's figure
             if wrong_life_date(facts.numbers, question, around):  # born, asked when died
                 score = min(score, LEXICAL_SUPPORTED / 2)
             scores.append((s, score))
@@ -207,11 +217,15 @@ class SupportChecker:
         subject: frozenset[str] = frozenset(),
         added: frozenset[str] = frozenset(),
         question: str = "",
+        header: str = "",
     ) -> tuple[str, float]:
         """The chunk sentence that supports the claim best, and the score. `window`: the
         claim's facts may be in the sentences beside it too (a claim may join two); a
-        bare answer ("3.") states one fact, which its own sentence must hold."""
-        scores = self.sentence_scores(claim, chunk, facts, said, window, subject, added, question)
+        bare answer ("3.") states one fact, which its own sentence must hold. `header`:
+        `sentence_scores`'."""
+        scores = self.sentence_scores(
+            claim, chunk, facts, said, window, subject, added, question, header
+        )
         return max(scores, key=lambda pair: pair[1])
 
 
@@ -225,6 +239,7 @@ def check_answer(
     checker: SupportChecker,
     question: str = "",
     instructions: frozenset[int] = frozenset(),
+    headers: Sequence[str] = (),
 ) -> tuple[list[SentenceCheck], list[Citation]]:
     """Check every sentence against the sources it cites (all sources when it cites none).
     A short answer ("18 weeks.") is checked together with the `question` it answers. The
@@ -232,10 +247,13 @@ def check_answer(
     numbers, names and units: facts.py): the question's own words may sit in the sentence
     before. `instructions`: the numbers (1-based) of the sources that address the model
     (localqa/injection.py); a sentence resting on one of them says so (`SentenceCheck`).
+    `headers[i]`: the header of the table the (i+1)-th source starts inside ("" or missing:
+    none), which that source's rows are read under (`sentence_scores`).
     Citations: every cited source with its best quote, and for a supported sentence that
     cites nothing, the source that supports it best."""
     checks: list[SentenceCheck] = []
     best_quote: dict[int, tuple[str, float]] = {}
+    head = {n: headers[n - 1] if n <= len(headers) else "" for n in range(1, len(sources) + 1)}
     for sentence in split_sentences(text):
         cited = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(sources))
         claim = MARKER.sub("", sentence).strip()
@@ -258,7 +276,7 @@ def check_answer(
             facts = without(facts, question)
         evidence = {
             n: checker.best_evidence(
-                judged, sources[n - 1], facts, claim, not short, subject, added, question
+                judged, sources[n - 1], facts, claim, not short, subject, added, question, head[n]
             )
             for n in cited or range(1, len(sources) + 1)
         }

@@ -69,6 +69,31 @@ def _look_back(chunk: Chunk, neighbours: Neighbours) -> tuple[Chunk, str, bool]:
     return chunk, "", True
 
 
+def header_above(chunk: Chunk, neighbours: Neighbours) -> str:
+    """The header in force where `chunk` starts when it starts inside a table with rows a
+    header would explain and its header sits in the chunks before it on its page
+    (`_look_back`); "" otherwise. A piece cut from a chunk (packing.excerpt) is looked
+    back from its own start: the text of its chunk before it counts as the page before."""
+    if chunk.char_start == 0 or not rows_without_header(chunk.text):
+        return ""
+    return _look_back(chunk, _before_only(neighbours))[1]
+
+
+def _before_only(neighbours: Neighbours) -> Neighbours:
+    """`neighbours` whose chunk before a chunk is cut to end where that chunk starts: a
+    chunk that holds a piece of itself (or overlaps it) still joins it
+    (packing.joined_chunks joins no chunk with one it holds)."""
+    from localqa.retrieval.packing import excerpt  # packing needs no heavy library
+
+    def cut(chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
+        before, after = neighbours(chunk)
+        if before is not None and before.char_end > chunk.char_start > before.char_start:
+            before = excerpt(before, 0, chunk.char_start - before.char_start)
+        return before, after
+
+    return cut
+
+
 def headed_units(chunk: Chunk, neighbours: Neighbours | None) -> list[tuple[str, bool, Chunk]]:
     """(sentence, whether it is a record, the chunk to cite it from) for each unit of
     `chunk` (sentences.sentence_units, headers of column names too); a row given a header

@@ -37,6 +37,13 @@ SYSTEM_PROMPT = (
     "documents do not say, and do not guess or use outside knowledge. Be concise."
 )
 NO_SOURCES = "(no sources were found)"
+# Opens the line a source that starts inside a table is shown under: its table's header,
+# from a passage before it, marked as naming the columns (no row of the source), so the
+# model reads "19,984,378" as 2021's. SmolLM2-135M answered 'What was total revenue in
+# 2021?' from the five formats' statement with 2021's figure under "Columns: " and under
+# the bare line; under "(table header, from above) " or "Table header: " with 2020's for
+# the PDF (tests/test_statement_prompt.py).
+HEADER_MARK = "Columns: "
 
 _MARKER = re.compile(
     r"\[\s*(/?)\s*(INST)\s*\]|<<\s*(/?)\s*(SYS)\s*>>|<\s*(/?)\s*(s)\s*>", re.IGNORECASE
@@ -59,6 +66,8 @@ class PackedPrompt:
     # leading tokens every prompt of this layout and system prompt shares, up to where the
     # sources begin: no document or question text (generation/prefix_cache.py)
     fixed_prefix: int = 0
+    # per kept source, the header it is shown under ("" for none: PromptRequest.headers)
+    headers: tuple[str, ...] = ()
 
 
 def neutralise(text: str) -> str:
@@ -73,20 +82,28 @@ def neutralise(text: str) -> str:
     return _MARKER.sub(spaced, text)
 
 
-def user_message(sources: Sequence[ScoredChunk], question: str) -> str:
+def user_message(sources: Sequence[ScoredChunk], question: str, headers: Sequence[str] = ()) -> str:
     """The last user message: the numbered sources, each under its file's name, then the
     question. No page or lines: a small model copied them into its answer (SmolLM2-135M in
-    40 of 600 SQuAD answers, docs/BENCHMARKS-LOG.md); the citations give them."""
-    blocks = [_block(n, s) for n, s in enumerate(sources, 1)]
+    40 of 600 SQuAD answers, docs/BENCHMARKS-LOG.md); the citations give them.
+    `headers[i]` ("" for none; missing ones are ""): the header line of the table the i-th
+    source starts inside (answering/tables.py `header_above`), shown at its top marked as
+    the header (HEADER_MARK), so a statement's rows are read under their years."""
+    heads = [*headers[: len(sources)], *[""] * (len(sources) - len(headers))]
+    blocks = [_block(n, s, h) for n, (s, h) in enumerate(zip(sources, heads, strict=True), 1)]
     body = "\n\n".join(blocks) if blocks else NO_SOURCES
     return f"Sources:\n{body}\n\nQuestion: {neutralise(question.strip())}"
 
 
-def _block(n: int, source: ScoredChunk) -> str:
-    """One numbered source. One that addresses the model (localqa/injection.py) is marked
-    as quoted material, its every line opened with "> " so that none passes for a turn of
-    the layout; the others are as they are (a prompt without such a source is unchanged)."""
-    name, text = neutralise(source.chunk.source), neutralise(source.chunk.text.strip())
+def _block(n: int, source: ScoredChunk, header: str = "") -> str:
+    """One numbered source, under `header` (a table's header line, marked as such: it is
+    no row of the source) when it has one. One that addresses the model
+    (localqa/injection.py) is marked as quoted material, its every line opened with "> "
+    so that none passes for a turn of the layout; the others are as they are (a prompt
+    without such a source is unchanged)."""
+    text = source.chunk.text.strip()
+    text = neutralise(f"{HEADER_MARK}{header}\n{text}" if header else text)
+    name = neutralise(source.chunk.source)
     if addresses_model(text):
         return f"[{n}] {name} ({QUOTED_NOTE})\n{as_quoted(text)}"
     return f"[{n}] {name}\n{text}"
@@ -109,6 +126,8 @@ class PromptRequest:
     answer_tokens: int
     system: str = SYSTEM_PROMPT
     prompt_format: str = "auto"
+    # per source, the header line of the table it starts inside, "" for none (user_message)
+    headers: Sequence[str] = ()
 
 
 def pack_prompt(vocab: Vocabulary, request: PromptRequest) -> PackedPrompt:
@@ -138,6 +157,7 @@ def pack_prompt(vocab: Vocabulary, request: PromptRequest) -> PackedPrompt:
         prompt_tokens=len(tokens),
         layout=layout,
         fixed_prefix=len(_shared(tokens, fixed)),
+        headers=tuple(request.headers[:kept_sources]),
     )
 
 
@@ -156,7 +176,7 @@ class _Renders:
         if key not in self._built:
             r = self._request
             past = self._turns[len(self._turns) - kept_turns :]
-            user = user_message(r.sources[:kept_sources], r.question)
+            user = user_message(r.sources[:kept_sources], r.question, r.headers)
             self._built[key] = self._render(r.system, past, user)
         return self._built[key]
 
