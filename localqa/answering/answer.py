@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localqa.answering.citations import Citation, SentenceCheck
+from localqa.answering.proposed import ProposedCheck
 from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.injection import addresses_model, instruction_lines
 from localqa.schema import Chunk
@@ -49,6 +50,17 @@ class Answer:
     # whose name or title the question matches too, as citations name them
     documents_read: tuple[str, ...] = ()
     also_matched: tuple[str, ...] = ()
+    # an answer the asker wrote into the question ("... Answer: Monday."), split off before
+    # anything was searched, and whether the sources support it (answering/proposed.py)
+    proposed: ProposedCheck | None = None
+
+    @property
+    def lines_after(self) -> tuple[str, ...]:
+        """The lines every front end shows right after the answer's text: the other
+        documents a whole-document question matched, and what the sources say of the
+        answer given with the question."""
+        lines = (self.also_matched_line, self.proposed.line if self.proposed else "")
+        return tuple(line for line in lines if line)
 
     @property
     def also_matched_line(self) -> str:
@@ -176,6 +188,7 @@ class Answer:
             "documents_read": list(self.documents_read),
             "also_matched": list(self.also_matched),
             "also_matched_line": self.also_matched_line or None,
+            "proposed_answer": self.proposed.as_json() if self.proposed else None,
         }
         if self.mode == "generative":
             data["model"] = self.model
