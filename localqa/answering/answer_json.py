@@ -95,4 +95,5 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         documents_read=tuple(str(d) for d in data.get("documents_read") or ()),
         also_matched=tuple(str(d) for d in data.get("also_matched") or ()),
         proposed=_proposed(data.get("proposed_answer")),
+        other_script=str(data.get("other_script_line") or ""),
     )

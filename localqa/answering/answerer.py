@@ -25,6 +25,7 @@ from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_a
 from localqa.answering.guard import StreamGuard, guarded
 from localqa.answering.proposed import Proposed, judge_proposed, split_proposed
 from localqa.answering.relevance import why_quotes
+from localqa.answering.scripts_held import OPENING_CHARS, other_script_line
 from localqa.answering.spacing import Spacing
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.injection import addresses_model
@@ -136,11 +137,11 @@ class Answerer:
         if abstains(extract, self._settings.answering.abstain_below, question):
             abstained = self._abstained(question, extract, timings)
             yield Token(abstained.text)
-            yield Final(self._judge(abstained, proposed, passages, checker))
+            yield Final(self._finish(abstained, proposed, passages, checker))
         elif self.model is None:
             extracted = self._extracted(question, extract, timings)
             yield Token(extracted.text)
-            yield Final(self._judge(extracted, proposed, passages, checker))
+            yield Final(self._finish(extracted, proposed, passages, checker))
         else:
             job = _Generation(question, history, retrieved.results, extract, checker, timings, stop)
             yield from self._judged(self._generate(job), proposed, passages, checker)
@@ -152,23 +153,29 @@ class Answerer:
         sources: Sequence[Chunk] | None,
         checker: SupportChecker | None = None,
     ) -> Iterator[AnswerEvent]:
-        """`events`, the Final's answer with what `sources` (default: its own contexts)
-        say of the answer proposed with the question."""
+        """`events`, the Final's answer `_finish`ed (`sources` default: its contexts)."""
         for event in events:
             if isinstance(event, Final):
                 passages = event.answer.contexts if sources is None else sources
                 checker = checker or SupportChecker(self._embedder)
-                event = Final(self._judge(event.answer, proposed, passages, checker))
+                event = Final(self._finish(event.answer, proposed, passages, checker))
             yield event
 
-    @staticmethod
-    def _judge(
-        answer: Answer, proposed: Proposed, sources: Sequence[Chunk], checker: SupportChecker
+    def _finish(
+        self, answer: Answer, proposed: Proposed, sources: Sequence[Chunk], checker: SupportChecker
     ) -> Answer:
-        """`answer` with the check of the answer proposed with its question, if any."""
-        if not proposed.answer:
+        """`answer` with what `sources` say of the answer proposed with its question (if
+        any), and, when it does not stand alone, the line on documents written in another
+        script than the question (answering/scripts_held.py)."""
+        if proposed.answer:
+            answer = replace(answer, proposed=judge_proposed(proposed, sources, checker))
+        if answer.verdict == "supported":
             return answer
-        return replace(answer, proposed=judge_proposed(proposed, sources, checker))
+        index = self._retriever.index
+        openings = index.chunks.openings(OPENING_CHARS)  # one query, this answer only
+        names = {d.abs_path: d.source for d in index.catalog.documents()}
+        line = other_script_line(answer.question, openings, names, self._embedder.coverage)
+        return replace(answer, other_script=line)
 
     def _extract(
         self,
