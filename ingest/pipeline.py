@@ -56,7 +56,13 @@ from localqa.store.base import IndexWriter
 # 5: every chunk's header carries what the first pages say the document is about
 # (ingest/subject.py: "3M COMPANY · fiscal year 2018 FY2018"), and PDF pages in columns
 # drawn row by row are read column by column (ingest/loaders/pdf_columns.py).
-PIPELINE_VERSION = "5"
+# 6: a Markdown, reStructuredText, Org or HTML document's title is the one it states (its
+# first level-1 heading, front-matter `title:`, `#+TITLE:`, an HTML page's first <h1>
+# without a <title>: ingest/loaders/markup.py), not its file name; titles are in what is
+# embedded and searched (`Chunk.embedding_text`), so every file is read again; and an XLSX
+# number cell reads once, as Excel shows it ("19,984,378", no longer "19,984,378
+# (19984378)": ingest/loaders/xlsx.py).
+PIPELINE_VERSION = "6"
 
 
 class Ingestor:

@@ -3,6 +3,8 @@ and the budgets that fit an answer to the model."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from localqa.answering.guard import StreamGuard
@@ -142,3 +144,22 @@ def test_a_near_exact_repeat_is_dropped_too() -> None:
     # the same sentence but for case, punctuation, spacing and its citation marker
     guard = stream(tokens(f"{HANDBOOK} [1] " + HANDBOOK.lower().replace(",", "") + " More."))
     assert guard.text.strip() == f"{HANDBOOK} [1]" and guard.reason == "repetition"
+
+
+def test_sentences_opening_with_one_label_in_a_loop_end_the_answer() -> None:
+    # Gemma-3-270M, asked a question that held "Answer: Monday and Wednesday.": thirty
+    # lines "Answer: <day> and <day>." to the token cap, each one different
+    days = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+    lines = ["Monday and Thursday.\n"]
+    lines += [f"Answer: {days[n % 7]} and {days[(n + 2) % 7]}.\n" for n in range(30)]
+    pieces = [word for line in lines for word in re.findall(r"\S+|\s+", line)]
+    guard = stream(pieces)
+    assert guard.text == (
+        "Monday and Thursday.\nAnswer: Monday and Wednesday.\nAnswer: Tuesday and Thursday.\n"
+    )
+    assert guard.reason == "repetition"
+    numbered = stream(["Answer: 1.\nAnswer: 2.\nAnswer: 3.\nAnswer: 4.\n"])
+    assert numbered.text == "Answer: 1.\nAnswer: 2.\n" and numbered.reason == "repetition"
+    # labels that change are a table's rows, not a loop
+    rows = "Firmware: Tuesday.\nHardware: Monday.\nSales: Friday.\nFinance: Monday.\n"
+    assert stream([rows]).text == rows and not stream([rows]).finished

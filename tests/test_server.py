@@ -389,3 +389,52 @@ def test_a_port_in_use_is_one_line_before_serving_is_said(
         f"localqa: error: port {port} on 127.0.0.1 is in use: pick another with --port (or "
         "serve_port), or stop what listens there"
     ]
+
+
+def ipv6_only_listener() -> socket.socket | None:
+    """A socket listening on :: for IPv6 alone (IPV6_V6ONLY), as servers that bind IPv6
+    by themselves do, on a free port; None where this machine has no IPv6."""
+    try:
+        taken = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return None
+    try:
+        taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        taken.bind(("::", 0))
+        taken.listen()
+    except OSError:
+        taken.close()
+        return None
+    return taken
+
+
+def test_a_port_taken_in_ipv6_alone_is_one_line_too(sample_index: Settings, tmp_path: Path) -> None:
+    """Binding 127.0.0.1 succeeds beside a program on :: with IPV6_V6ONLY, yet clients of
+    localhost:PORT that try ::1 first reach that program: serve says so and exits 1
+    (before the fix it said "serving on" and served)."""
+    taken = ipv6_only_listener()
+    if taken is None:
+        pytest.skip("this machine has no IPv6 loopback to listen on")
+    with taken:
+        port = taken.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "localqa", "serve", "--extractive", "--port", str(port)],
+            env=serve_env(sample_index),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stderr is not None
+        lines = []  # until it says it serves (killed then: it would serve on) or exits
+        while (line := server.stderr.readline()) and "serving on" not in line:
+            lines.append(line)
+        if line:
+            server.kill()
+        stderr = "".join(lines) + line + server.communicate()[1]
+    assert server.returncode == 1, stderr
+    assert stderr.strip().splitlines() == [
+        f"localqa: error: port {port} is taken on ::1 by another program: clients asking "
+        f"for localhost:{port} may reach it instead; pick another with --port (or "
+        "serve_port), or stop what listens there"
+    ]

@@ -106,6 +106,7 @@ def test_chunks_stay_invisible_until_their_document_is_committed(store: IndexWri
         assert store.catalog.documents() == [] and store.chunks.count() == 0
         assert store.chunks.by_id([c.id for c in harbour]) == {}
         assert store.chunks.of_document("/docs/harbour.txt") == []
+        assert store.chunks.openings(400) == {}
         assert store.lexical.search("harbour crane", 5) == []
         # the vectors are stored before the commit: a hit names a chunk not visible yet
         assert store.vectors.query(stored[0], 1)[0][0] == harbour[0].id
@@ -125,10 +126,12 @@ def test_a_new_version_replaces_the_old_one_whole(store: IndexWriter) -> None:
         store.store(old, vectors(2), [entry(old)])
         store.store(new[:2], vectors(2, seed=1))  # the new version part-way through
         assert store.chunks.of_document(MEMO) == old  # readers still see the old one whole
+        assert store.chunks.openings(12) == {MEMO: old[0].text[:12]}  # its first chunk, cut
         assert [c.text for c, _ in store.lexical.search("laptops replaced", 5)] == [old[0].text]
         store.store(new[2:], vectors(1, seed=2), [entry(new)])
     assert store.chunks.of_document(MEMO) == new
     assert [c.text for c, _ in store.lexical.search("laptops replaced", 5)] == [new[0].text]
+    assert store.chunks.openings(400) == {MEMO: new[0].text}
     (document,) = store.catalog.documents()
     assert document.doc_hash == new[0].doc_hash and document.chunks == 3
     assert store.vectors.count() == 3  # the old version's vectors went with its chunks

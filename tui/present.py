@@ -94,10 +94,10 @@ def one_numbering(shown: Presentation) -> tuple[str, tuple[Source, ...]]:
 
 def chat_answer(shown: Presentation) -> ChatAnswer:
     """The answer as the chat shows it (answering/presentation.py decides what): the text
-    verbatim, the line naming other documents a whole-document question matched, the
-    sentences its sources do not support, and the quotes shown under or
-    instead of it, below the line saying why."""
-    also = shown.answer.also_matched_line  # a whole-document question matched several
+    verbatim, the line naming other documents a whole-document question matched and the
+    one on the answer given with the question, the sentences its sources do not support,
+    and the quotes shown under or instead of it, below the line saying why."""
+    also = "\n\n".join(shown.answer.lines_after)  # other documents matched, the answer given
     after = (f"\n\n{verbatim(also)}", f"\n\n{also}") if also else ("", "")
     if shown.replaced:
         plain = f"{shown.because}\n\n{shown.text}{after[1]}"

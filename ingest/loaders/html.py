@@ -216,8 +216,12 @@ def _walk(root: Tag) -> tuple[str, tuple[Heading, ...]]:
 
 
 def _title(soup: BeautifulSoup) -> str:
-    tag = soup.find("title")
-    return _SPACES.sub(" ", tag.get_text()).strip() if isinstance(tag, Tag) else ""
+    """The page's <title>, else its first <h1> (a page saved without a <title>)."""
+    for name in ("title", "h1"):
+        tag = soup.find(name)
+        if isinstance(tag, Tag) and (title := _SPACES.sub(" ", tag.get_text()).strip()):
+            return title
+    return ""
 
 
 def extract_html(markup: str) -> HtmlText:
@@ -340,7 +344,8 @@ def _one_page(extracted: HtmlText) -> Iterator[Page]:
 
 
 def load_html(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """An HTML page: one page of visible text, titled by its <title>."""
+    """An HTML page: one page of visible text, titled by its <title> (else its first
+    <h1>, else the file name)."""
     markup, warnings = decode_html(read_bytes(path))
     if not markup.strip():
         raise empty_file()

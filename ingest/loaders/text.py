@@ -1,4 +1,7 @@
-"""Plain text, source code and configuration files, Markdown and reStructuredText: one page."""
+"""Plain text, source code and configuration files, Markdown, reStructuredText and Org: one
+page, titled by the title the document states (Markdown's first level-1 heading or
+front-matter `title:`, reStructuredText's lone top-level section title, Org's
+`#+TITLE:`), else by the file name."""
 
 from __future__ import annotations
 
@@ -6,10 +9,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from localqa.ingest.loaders.base import LoadedDocument
-from localqa.ingest.loaders.common import empty_file, read_bytes
+from localqa.ingest.loaders.common import empty_file, read_bytes, sensible_title
 from localqa.ingest.loaders.encoding import decode_bytes, normalise_newlines
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, Limits
-from localqa.ingest.loaders.markup import Heading, markdown_headings, rst_headings
+from localqa.ingest.loaders.markup import (
+    Heading,
+    markdown_headings,
+    markdown_title,
+    org_title,
+    rst_headings,
+    rst_title,
+)
 from localqa.schema import Page
 
 
@@ -29,11 +39,20 @@ def _one_page(text: str, headings: tuple[Heading, ...]) -> Iterator[Page]:
     yield Page(number=1, text=text, headings=headings)
 
 
-def _load(path: Path, find_headings: Callable[[str], tuple[Heading, ...]]) -> LoadedDocument:
+def _load(
+    path: Path,
+    find_headings: Callable[[str], tuple[Heading, ...]],
+    find_title: Callable[[str], str],
+    fallback: str = "",
+) -> LoadedDocument:
+    """One page of `path`'s text with its headings, titled by `find_title`, or when it
+    finds none that looks like a title by `fallback` (default: the file name without its
+    extension)."""
     text, warnings = read_text(path)
     headings = find_headings(text)
+    title = sensible_title(find_title(text), fallback or path.stem)
     return LoadedDocument(
-        title=path.stem, page_kind="page", pages=_one_page(text, headings), warnings=warnings
+        title=title, page_kind="page", pages=_one_page(text, headings), warnings=warnings
     )
 
 
@@ -41,18 +60,24 @@ def _no_headings(_text: str) -> tuple[Heading, ...]:
     return ()
 
 
+def _no_title(_text: str) -> str:
+    return ""
+
+
 def load_plain(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """A text or source file: one page, titled by the file name."""
-    document = _load(path, _no_headings)
-    document.title = path.name
-    return document
+    """A text or source file: one page, titled by the file name (an Org file by its
+    `#+TITLE:` where it has one)."""
+    org = path.suffix.lower() == ".org"
+    return _load(path, _no_headings, org_title if org else _no_title, path.name)
 
 
 def load_markdown(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """Markdown: one page, with ATX and setext headings."""
-    return _load(path, markdown_headings)
+    """Markdown: one page, with ATX and setext headings, titled by its front matter's
+    `title:` or its first level-1 heading."""
+    return _load(path, markdown_headings, markdown_title)
 
 
 def load_rst(path: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
-    """reStructuredText: one page, with underlined section titles."""
-    return _load(path, rst_headings)
+    """reStructuredText: one page, with underlined section titles, titled by its lone
+    top-level section title."""
+    return _load(path, rst_headings, rst_title)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localqa.answering.citations import Citation, SentenceCheck
+from localqa.answering.proposed import ProposedCheck
 from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.injection import addresses_model, instruction_lines
 from localqa.schema import Chunk
@@ -49,6 +50,21 @@ class Answer:
     # whose name or title the question matches too, as citations name them
     documents_read: tuple[str, ...] = ()
     also_matched: tuple[str, ...] = ()
+    # an answer the asker wrote into the question ("... Answer: Monday."), split off before
+    # anything was searched, and whether the sources support it (answering/proposed.py)
+    proposed: ProposedCheck | None = None
+    # an answer that does not stand alone, over an index holding documents written in
+    # another script than the question: the line saying so (answering/scripts_held.py)
+    other_script: str = ""
+
+    @property
+    def lines_after(self) -> tuple[str, ...]:
+        """The lines every front end shows right after the answer's text: the other
+        documents a whole-document question matched, what the sources say of the answer
+        given with the question, and the documents in another script than the question."""
+        proposed = self.proposed.line if self.proposed else ""
+        lines = (self.also_matched_line, proposed, self.other_script)
+        return tuple(line for line in lines if line)
 
     @property
     def also_matched_line(self) -> str:
@@ -176,6 +192,8 @@ class Answer:
             "documents_read": list(self.documents_read),
             "also_matched": list(self.also_matched),
             "also_matched_line": self.also_matched_line or None,
+            "proposed_answer": self.proposed.as_json() if self.proposed else None,
+            "other_script_line": self.other_script or None,
         }
         if self.mode == "generative":
             data["model"] = self.model

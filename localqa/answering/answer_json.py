@@ -13,9 +13,17 @@ from typing import Any
 
 from localqa.answering.answer import ESTIMATED, Answer
 from localqa.answering.citations import Citation, SentenceCheck
+from localqa.answering.proposed import ProposedCheck
 from localqa.schema import Chunk
 
 _COUNTING = {text: name for name, text in ESTIMATED.items()}
+
+
+def _proposed(data: dict[str, Any] | None) -> ProposedCheck | None:
+    """The answer given with the question, as `ProposedCheck.as_json` wrote it."""
+    if not data:
+        return None
+    return ProposedCheck(str(data["answer"]), str(data["verdict"]), str(data.get("evidence") or ""))
 
 
 def _chunk(context: dict[str, Any]) -> Chunk:
@@ -86,4 +94,6 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         token_counts=_COUNTING.get(str(data.get("token_budget")), "exact"),
         documents_read=tuple(str(d) for d in data.get("documents_read") or ()),
         also_matched=tuple(str(d) for d in data.get("also_matched") or ()),
+        proposed=_proposed(data.get("proposed_answer")),
+        other_script=str(data.get("other_script_line") or ""),
     )

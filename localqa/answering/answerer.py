@@ -23,14 +23,16 @@ from localqa.answering.citations import (
 )
 from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
 from localqa.answering.guard import StreamGuard, guarded
+from localqa.answering.proposed import Proposed, judge_proposed, split_proposed
 from localqa.answering.relevance import why_quotes
+from localqa.answering.scripts_held import OPENING_CHARS, other_script_line
 from localqa.answering.spacing import Spacing
 from localqa.answering.tables import header_above
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
 from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
-from localqa.schema import ScoredChunk
+from localqa.schema import Chunk, ScoredChunk
 
 if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel
@@ -108,42 +110,81 @@ class Answerer:
         """Token events, then one Final. Raises EmptyQuestion for a question without words,
         ContextTooSmall when not even one source fits the model's window. Setting `stop`
         ends generation at the next token; the Final then says `cancelled`. `documents`
-        (absolute paths) restricts the sources to those documents."""
-        question = require_words(question)
+        (absolute paths) restricts the sources to those documents. An answer written into
+        the question ("... Answer: Monday.") is split off first (answering/proposed.py):
+        the question alone is searched and answered, and the Final says whether its
+        sources support that answer."""
+        proposed = split_proposed(require_words(question))
+        question = proposed.question
         asked = (
             whole_question(question, self._retriever.index.catalog.documents())
             if looks_whole(question)
             else None
         )
         if asked is not None:
-            yield from self._whole(question, asked, history, stop, documents)
+            whole = self._whole(question, asked, history, stop, documents)
+            yield from self._judged(whole, proposed, None)
             return
         retrieved = self._retriever.search(question, documents)
         timings = dict(retrieved.timings)
         checker = SupportChecker(self._embedder)
-        extract = self._extract(question, retrieved.results, checker, timings)
+        contexts = self._retriever.context(
+            retrieved.results,
+            self._settings.retrieval.top_k,
+            self._settings.retrieval.context_chars,
+        )
+        extract = self._extract(question, contexts, checker, timings)
+        passages = [c.chunk for c in contexts]
         if abstains(extract, self._settings.answering.abstain_below, question):
             abstained = self._abstained(question, extract, timings)
             yield Token(abstained.text)
-            yield Final(abstained)
+            yield Final(self._finish(abstained, proposed, passages, checker))
         elif self.model is None:
             extracted = self._extracted(question, extract, timings)
             yield Token(extracted.text)
-            yield Final(extracted)
+            yield Final(self._finish(extracted, proposed, passages, checker))
         else:
             job = _Generation(question, history, retrieved.results, extract, checker, timings, stop)
-            yield from self._generate(job)
+            yield from self._judged(self._generate(job), proposed, passages, checker)
+
+    def _judged(
+        self,
+        events: Iterator[AnswerEvent],
+        proposed: Proposed,
+        sources: Sequence[Chunk] | None,
+        checker: SupportChecker | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """`events`, the Final's answer `_finish`ed (`sources` default: its contexts)."""
+        for event in events:
+            if isinstance(event, Final):
+                passages = event.answer.contexts if sources is None else sources
+                checker = checker or SupportChecker(self._embedder)
+                event = Final(self._finish(event.answer, proposed, passages, checker))
+            yield event
+
+    def _finish(
+        self, answer: Answer, proposed: Proposed, sources: Sequence[Chunk], checker: SupportChecker
+    ) -> Answer:
+        """`answer` with what `sources` say of the answer proposed with its question (if
+        any), and, when it does not stand alone, the line on documents written in another
+        script than the question (answering/scripts_held.py)."""
+        if proposed.answer:
+            answer = replace(answer, proposed=judge_proposed(proposed, sources, checker))
+        if answer.verdict == "supported":
+            return answer
+        index = self._retriever.index
+        openings = index.chunks.openings(OPENING_CHARS)  # one query, this answer only
+        names = {d.abs_path: d.source for d in index.catalog.documents()}
+        line = other_script_line(answer.question, openings, names, self._embedder.coverage)
+        return replace(answer, other_script=line)
 
     def _extract(
         self,
         question: str,
-        results: Sequence[ScoredChunk],
+        contexts: Sequence[ScoredChunk],
         checker: SupportChecker,
         timings: dict[str, float],
     ) -> Extract:
-        contexts = self._retriever.context(
-            results, self._settings.retrieval.top_k, self._settings.retrieval.context_chars
-        )
         started = time.perf_counter()
         weights = word_weights(question, [c.chunk for c in contexts], self._rarity)
         neighbours = self._retriever.index.chunks.neighbours

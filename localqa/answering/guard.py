@@ -9,7 +9,11 @@ A `StreamGuard` sits between the model's token stream and the screen. It
 - ends the answer when the model repeats a line or sentence it has already written (small
   models loop on one line until the token cap), dropping the repeat;
 - ends it too when words repeat in a loop inside a sentence ("2022-08-22 2022-08-22 ..."
-  until the cap, seen with SmolLM2-135M), keeping the first copy.
+  until the cap, seen with SmolLM2-135M), keeping the first copy;
+- and when sentences keep opening with one label, their values changing ("Answer: Tuesday
+  and Thursday.", "Answer: Wednesday and Thursday.", ... 30 lines to the cap, Gemma-3-270M
+  asked a question that held "Answer:"): a template in a loop, not repeats of one line;
+  the first LABEL_RUN - 1 are kept.
 
 Text that might still turn into one of these (an unclosed `[1`, the start of a stop
 sequence, an unfinished line) is held back until it is decided, so what was shown never
@@ -40,6 +44,11 @@ LOOP_TWICE_CHARS = 8
 LOOP_THRICE_CHARS = 3
 LOOP_MAX_WORDS = 16
 WORD = re.compile(r"\S+")
+# A sentence opening with a label ("Answer: ...", "Team lead: ..."): one to three words
+# before a colon, then its value. LABEL_RUN sentences in a row opening with one label
+# are a loop.
+LABEL = re.compile(r"\s*([^\W\d_][^\W_]*(?: [^\W\d_][^\W_]*){0,2})\s*[:：]\s*\S")
+LABEL_RUN = 3
 # What may still become a list item's number or bullet ("2", "2.", "- ").
 LIST_MARK_SO_FAR = re.compile(r"\s*(?:\d{1,3}[.)]?|[-*\u2022])\s*")
 
@@ -55,6 +64,7 @@ class StreamGuard:
         self._sentence = ""  # the shown part of the sentence being written
         self.text = ""  # shown so far
         self._seen: set[str] = set()
+        self._labels: list[str] = []  # each shown sentence's label ("" for none), in order
         self.finished = False
         self.reason = ""
 
@@ -115,6 +125,8 @@ class StreamGuard:
             return ""  # "2." may open a list item that repeats one shown
         if self._pending.strip() and self._pending in self._sentence:
             return ""
+        if self._runs_on(self._sentence + self._pending):  # a label in a loop
+            return ""
         if _ends_doubled(_whole_words(self.text + self._pending)):  # a third copy may come
             return ""
         part, self._pending = self._pending, ""
@@ -131,15 +143,23 @@ class StreamGuard:
         return text
 
     def _accept(self, sentence: str) -> bool:
-        """False, and finished, when the sentence repeats one already shown."""
+        """False, and finished, when the sentence repeats one already shown, or opens with
+        the label the LABEL_RUN - 1 sentences before it opened with."""
         key = _key(sentence)
+        if (len(key) >= MIN_REPEAT_CHARS and key in self._seen) or self._runs_on(sentence):
+            self._pending = ""
+            self.finished, self.reason = True, "repetition"
+            return False
         if len(key) >= MIN_REPEAT_CHARS:
-            if key in self._seen:
-                self._pending = ""
-                self.finished, self.reason = True, "repetition"
-                return False
             self._seen.add(key)
+        self._labels.append(_label(sentence))
         return True
+
+    def _runs_on(self, sentence: str) -> bool:
+        """The sentence (or its start) opens with the label of each of the LABEL_RUN - 1
+        sentences shown before it."""
+        label, before = _label(sentence), self._labels[1 - LABEL_RUN :]
+        return bool(label) and len(before) == LABEL_RUN - 1 and all(b == label for b in before)
 
     def _cut_at_loop(self, ended: bool = False) -> None:
         """End where the words start to loop (`loop_start`), dropping the copies not shown
@@ -221,6 +241,12 @@ def _key(sentence: str) -> str:
 
 
 _KEY_WORD = re.compile(r"\w+")
+
+
+def _label(sentence: str) -> str:
+    """The label the sentence opens with (LABEL), lower-cased: "" without one."""
+    found = LABEL.match(unlisted(MARKER.sub("", sentence)))
+    return found.group(1).lower() if found else ""
 
 
 def guarded(pieces: Generator[str], guard: StreamGuard, spacing: Spacing) -> Iterator[Token]:

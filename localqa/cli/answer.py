@@ -55,8 +55,8 @@ def print_shown(shown: Presentation) -> None:
     elif shown.answer.mode == "generative" and not shown.answer.text.strip():
         typer.echo("(the model wrote no answer)", nl=False)
     typer.echo("")
-    if also := shown.answer.also_matched_line:  # a whole-document question matched several
-        typer.echo(terminal_safe(also, one_line=True))
+    for line in shown.answer.lines_after:  # other documents matched, the answer given
+        typer.echo(terminal_safe(line, one_line=True))
     print_sources(cited(shown.sources), "Nearest passages:" if shown.nearest else "Sources:")
     for sentence in shown.unsupported:
         typer.echo(f"\n[not supported by the sources] {terminal_safe(sentence, one_line=True)}")

@@ -90,9 +90,18 @@ def serve(
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[bound])
 
 
+# The address of the other IP family that clients of a loopback or wildcard host reach
+# too: most clients try "localhost" as ::1 first (curl, browsers), so a program listening
+# on ::1 (or on :: alone, IPV6_V6ONLY) takes localhost:PORT from localqa on 127.0.0.1,
+# though binding 127.0.0.1 succeeds. (:: without IPV6_V6ONLY holds IPv4 as well: its own
+# bind finds an IPv4 listener.)
+OTHER_FAMILY = {"127.0.0.1": "::1", "localhost": "::1", "::1": "127.0.0.1", "0.0.0.0": "::"}
+
+
 def bound_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to `host`:`port`, for uvicorn to listen on: bound here so that a
-    port in use is one line before "serving on" is said. Raises LocalqaError."""
+    port in use is one line before "serving on" is said, also when another program
+    listens on it in the other IP family only (`OTHER_FAMILY`). Raises LocalqaError."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
@@ -105,4 +114,33 @@ def bound_socket(host: str, port: int) -> socket.socket:
             f"port {port} on {host} {why}: pick another with --port (or serve_port), or stop "
             "what listens there"
         ) from err
+    other = OTHER_FAMILY.get(host)
+    if other is not None and listened_on(other, port):
+        sock.close()
+        raise LocalqaError(
+            f"port {port} is taken on {other} by another program: clients asking for "
+            f"localhost:{port} may reach it instead; pick another with --port (or "
+            "serve_port), or stop what listens there"
+        )
     return sock
+
+
+def listened_on(host: str, port: int) -> bool:
+    """Whether a socket listens on `host`:`port` (an IP address, that family only): a
+    bind there finds it in use. SO_REUSEADDR, as a server binds, so that connections of
+    a server that has gone (TIME_WAIT) do not count; False where the family is not
+    available on this machine (no IPv6)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        probe = socket.socket(family, socket.SOCK_STREAM)
+    except OSError:
+        return False
+    with probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:  # that family alone: localqa's own socket is IPv4
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
+    return False

@@ -148,8 +148,9 @@ def _render(tok: TemplateVocabulary, contents: list[str]) -> str:
 
 Renderer = Callable[[str, Sequence["Turn"], str], list[int]]
 # Completion prompts end in "Answer:"; a base model that goes on writing is stopped where
-# it starts the next exchange, a new source block ("\n[4] file.pdf, page 2") or paragraph.
-COMPLETION_STOPS = ("\nQuestion:", "\n[", "\n\n")
+# it starts the next exchange, a new source block ("\n[4] file.pdf, page 2") or paragraph,
+# or another answer (Gemma-3-270M wrote "\nAnswer:" lines to the token cap).
+COMPLETION_STOPS = ("\nQuestion:", "\nAnswer:", "\n[", "\n\n")
 _LLAMA2_CHAT = re.compile(r"llama[- _]?2.*chat|chat.*llama[- _]?2", re.IGNORECASE)
 
 

@@ -161,7 +161,7 @@ def reply_tail(shown: Presentation) -> str:
     sources, the sentences they do not support, and the quotes shown under it (with the
     line saying why) and their own footnotes."""
     heading = "Nearest passages:" if shown.nearest else "Sources:"
-    also = shown.answer.also_matched_line
+    also = "\n".join(shown.answer.lines_after)
     tail = (f"\n\n{also}" if also else "") + footnotes(shown.sources, heading)
     tail += "".join(f"\n\n{UNSUPPORTED} {sentence}" for sentence in shown.unsupported)
     if shown.under is not None:

@@ -86,6 +86,12 @@ class ChunkReader(Protocol):
         """How many chunks are visible."""
         ...
 
+    def openings(self, chars: int) -> dict[str, str]:
+        """Each document's opening: the first `chars` characters of its first visible
+        chunk, by absolute path (what its script is judged by: answering/scripts_held.py).
+        One query, one row a document."""
+        ...
+
 
 class LexicalIndex(Protocol):
     """Keyword search (BM25) over each chunk's `embedding_text()`: title, section and text.

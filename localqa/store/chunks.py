@@ -19,6 +19,14 @@ from localqa.store.database import (
     to_chunk,
 )
 
+# Each document's first visible chunk, cut (base.ChunkReader.openings); chunks_by_doc
+# finds a document's chunks.
+OPENINGS_SQL = """
+SELECT d.abs_path, (SELECT substr(c.text, 1, %s) FROM chunks c
+                    WHERE c.abs_path = d.abs_path AND c.doc_hash = d.doc_hash
+                    ORDER BY c.rowid LIMIT 1)
+FROM documents d
+"""
 # Ids per DELETE: well under SQLite's limit on bound parameters.
 DELETE_BATCH = 500
 
@@ -42,6 +50,10 @@ class SqliteChunks:
     def of_document(self, abs_path: str) -> list[Chunk]:
         sql = f"SELECT {prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = ? ORDER BY c.rowid"
         return [to_chunk(row) for row in self._db.execute(sql, (abs_path,))]
+
+    def openings(self, chars: int) -> dict[str, str]:
+        rows = self._db.execute(OPENINGS_SQL.replace("%s", "?"), (chars,))
+        return {path: text for path, text in rows if text is not None}
 
     def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
         """The visible chunks just before and just after `chunk` (or a run of joined

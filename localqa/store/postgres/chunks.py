@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from localqa.schema import Chunk
+from localqa.store.chunks import OPENINGS_SQL
 from localqa.store.database import CHUNK_COLUMNS, chunk_row, prefixed, to_chunk
 from localqa.store.postgres.connection import Database
 from localqa.store.postgres.lexical import PgLexicalIndex
@@ -62,6 +63,11 @@ class PgChunks:
         sql = f"SELECT {prefixed()} FROM chunks c {VISIBLE} WHERE c.abs_path = %s ORDER BY c.rowid"
         with self._db.read() as conn:
             return [to_chunk(row) for row in conn.execute(sql, (abs_path,))]
+
+    def openings(self, chars: int) -> dict[str, str]:
+        with self._db.read() as conn:
+            rows = conn.execute(OPENINGS_SQL, (chars,)).fetchall()
+        return {str(path): str(text) for path, text in rows if text is not None}
 
     def neighbours(self, chunk: Chunk) -> tuple[Chunk | None, Chunk | None]:
         found: list[Chunk | None] = []
