@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -159,9 +159,11 @@ class Settings(BaseModel):
     temperature: float = Field(0.0, ge=0.0)
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     min_p: float = Field(0.05, ge=0.0, le=1.0)
-    # llama.cpp threads; 0 = one per physical core that other processes leave idle, judged
-    # again before each prompt (ThreadPlanner in localqa/generation/llama_setup.py).
-    threads: int = Field(0, ge=0)
+    # llama.cpp threads. 0: decoding on one thread whatever the load (its count changes
+    # greedy answers), prompts on one per physical core that other processes leave idle,
+    # judged before each prompt (compute_plan in localqa/generation/llama_setup.py);
+    # "follow": decoding follows the idle cores too; N: both on N.
+    threads: Annotated[int, Field(ge=0)] | Literal["follow"] = 0
     # Keep the KV state of the prompt's fixed prefix (layout and system prompt, no document
     # text) in cache_dir, so the next `ask` need not compute it (generation/prefix_cache.py).
     prefix_cache: bool = True

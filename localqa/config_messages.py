@@ -12,7 +12,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -102,6 +102,9 @@ def _words(annotation: Any) -> str:
     if annotation is str:
         return "text"
     origin = typing.get_origin(annotation)
+    if origin is Annotated:  # a constrained member of a union: int >= 0 | "follow"
+        base, *meta = typing.get_args(annotation)
+        return _words(base) + _said(meta)
     if origin is Literal:
         return " or ".join(f'"{v}"' for v in typing.get_args(annotation))
     if origin in (typing.Union, types.UnionType):
@@ -115,8 +118,13 @@ def _words(annotation: Any) -> str:
 
 
 def _bounds(info: FieldInfo) -> str:
+    return _said(info.metadata)
+
+
+def _said(metadata: list[Any]) -> str:
     said = []
-    for meta in info.metadata:
+    # Field(ge=0) inside Annotated[...] is a FieldInfo holding the bounds in its own metadata
+    for meta in [m for given in metadata for m in getattr(given, "metadata", [given])]:
         for attr, word in (("ge", "at least"), ("gt", "above"), ("le", "at most"), ("lt", "below")):
             if (value := getattr(meta, attr, None)) is not None:
                 said.append(f"{word} {value}")

@@ -149,16 +149,17 @@ class AnsweringSettings:
 
 @dataclass(frozen=True, slots=True)
 class GenerationSettings:
-    """The GGUF model and how it runs: context (tokens), GPU layers, CPU threads (0 =
-    planned), sampling, answer budgets (0 = from the model's size), the prompt layout,
-    and the prompt-prefix cache kept in `cache_dir`. Or, when `llm_url` is set, a model on
-    an OpenAI-compatible server: its name there, API key (never printed), a local
-    tokenizer of it, its context (0 = the server's) and how long to wait for it (s)."""
+    """The GGUF model and how it runs: context (tokens), GPU layers, CPU threads (0: decoding
+    on one, prompts planned; "follow": both planned; N: both on N), sampling, answer
+    budgets (0 = from the model's size), the prompt layout, and the prompt-prefix cache
+    kept in `cache_dir`. Or, when `llm_url` is set, a model on an OpenAI-compatible
+    server: its name there, API key (never printed), a local tokenizer of it, its context
+    (0 = the server's) and how long to wait for it (s)."""
 
     model_path: str
     n_ctx: int
     n_gpu_layers: int | Literal["auto"]
-    threads: int
+    threads: int | Literal["follow"]
     temperature: float
     top_p: float
     min_p: float

@@ -181,6 +181,8 @@ def test_doctor_describes_a_model_file(home: Path, tiny_gguf: Path) -> None:
     assert facts["size_mb"] == round(tiny_gguf.stat().st_size / 1e6, 1)
     assert facts["quantisation"] in {"ALL_F32", "F16"}  # the tiny model's stated file type
     assert facts["architecture"] == "llama"
+    # greedy answers do not follow the load by default; `threads = follow` says they may
+    assert facts["threads"].startswith("decoding on 1 whatever the load")
     code, out, _ = invoke("doctor", "--model", str(tiny_gguf))  # lines, not a dict's repr
     assert code == 0 and "{" not in out and f"    sha256: {facts['sha256']}" in out
     absent = str(home / "absent.gguf")

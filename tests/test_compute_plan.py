@@ -15,17 +15,21 @@ from pathlib import Path
 import pytest
 
 from localqa.generation.base import Sampling
-from localqa.generation.llama_setup import (
-    BATCH,
+from localqa.generation.cpu_load import (
     MIN_WINDOW_S,
-    ComputePlan,
     CpuSample,
-    ThreadPlanner,
-    apply_threads,
     busy_elsewhere,
-    compute_plan,
     cpu_sample,
     usable_cores,
+)
+from localqa.generation.llama_setup import (
+    BATCH,
+    DECODE_THREADS,
+    ComputePlan,
+    ThreadPlanner,
+    apply_threads,
+    compute_plan,
+    threads_line,
 )
 from localqa.generation.model import LocalModel
 
@@ -40,9 +44,12 @@ def fake_sysfs(root: Path, cores: dict[int, tuple[int, int]]) -> Path:
     return root
 
 
-def test_a_quiet_machine_gets_one_thread_per_core_for_both_kinds_of_step() -> None:
-    assert compute_plan(0, 2, 0.0) == ComputePlan(2, 2, BATCH, BATCH, flash_attn=True)
-    assert compute_plan(0, 16, 0.4).threads == compute_plan(0, 16, 0.4).threads_batch == 16
+def test_by_default_decoding_is_fixed_and_prompts_get_one_thread_per_idle_core() -> None:
+    # decoding's thread count changes greedy answers (docs/BENCHMARKS-LOG.md): never the load's
+    assert DECODE_THREADS == 1
+    assert compute_plan(0, 2, 0.0) == ComputePlan(1, 2, BATCH, BATCH, flash_attn=True)
+    assert compute_plan(0, 16, 0.4) == ComputePlan(1, 16, BATCH, BATCH, flash_attn=True)
+    assert compute_plan("follow", 2, 0.0) == ComputePlan(2, 2, BATCH, BATCH, flash_attn=True)
 
 
 @pytest.mark.parametrize(
@@ -50,14 +57,22 @@ def test_a_quiet_machine_gets_one_thread_per_core_for_both_kinds_of_step() -> No
     [(2, 0.49, 2), (2, 0.5, 1), (2, 1.2, 1), (2, 15.0, 1), (8, 2.6, 5), (8, -1.0, 8)],
 )
 def test_busy_cores_are_left_out(cores: int, load: float, threads: int) -> None:
-    plan = compute_plan(0, cores, load)
-    assert (plan.threads, plan.threads_batch) == (threads, threads)
+    assert compute_plan(0, cores, load).threads_batch == threads
+    assert compute_plan(0, cores, load).threads == DECODE_THREADS  # whatever the load
+    following = compute_plan("follow", cores, load)
+    assert (following.threads, following.threads_batch) == (threads, threads)
 
 
 def test_threads_setting_wins_over_the_machine() -> None:
     for threads, cores, load in ((1, 8, 0.0), (3, 2, 0.0), (2, 2, 15.0)):
         plan = compute_plan(threads, cores, load)
         assert (plan.threads, plan.threads_batch) == (threads, threads)
+
+
+def test_doctor_says_whether_greedy_answers_follow_the_load() -> None:
+    assert "does not change" in threads_line(0, 2) and "(of 2)" in threads_line(0, 2)
+    assert "whatever the load" in threads_line(3, 2)
+    assert "may change with the machine's load" in threads_line("follow", 2)
 
 
 def test_plan_never_has_zero_threads() -> None:
@@ -176,13 +191,22 @@ def test_planner_follows_what_others_do_between_prompts() -> None:
             sample(3.0, 2.1, 0.2),  # since 1.0: quiet
         ),
     )
-    assert planner.plan.threads == 2  # nothing measured yet: every core
+    assert planner.plan.threads_batch == 2  # nothing measured yet: every core
     assert planner.refresh() is True
-    assert (planner.plan.threads, planner.plan.threads_batch) == (1, 1)
+    assert (planner.plan.threads, planner.plan.threads_batch) == (DECODE_THREADS, 1)
     assert planner.refresh() is False
-    assert planner.plan.threads == 1
+    assert planner.plan.threads_batch == 1
     assert planner.refresh() is True
-    assert planner.plan.threads == 2
+    assert (planner.plan.threads, planner.plan.threads_batch) == (DECODE_THREADS, 2)
+
+
+def test_following_the_load_moves_decoding_too() -> None:
+    quiet, busy = sample(1.0, 0.1, 0.1), sample(2.0, 1.1, 0.1)  # then one CPU of two busy
+    planner = ThreadPlanner("follow", 2, Samples(sample(0.0, 0.0, 0.0), quiet, busy))
+    planner.refresh()
+    assert (planner.plan.threads, planner.plan.threads_batch) == (2, 2)
+    planner.refresh()
+    assert (planner.plan.threads, planner.plan.threads_batch) == (1, 1)
 
 
 def test_the_threads_setting_is_never_measured_over() -> None:
@@ -193,7 +217,7 @@ def test_the_threads_setting_is_never_measured_over() -> None:
 
 def test_without_proc_stat_the_load_average_stands_in() -> None:
     planner = ThreadPlanner(0, 2, Samples(None))
-    assert 1 <= planner.plan.threads <= 2
+    assert 1 <= planner.plan.threads_batch <= 2
     assert planner.refresh() is False
 
 
@@ -221,7 +245,7 @@ def test_a_busy_neighbour_takes_a_thread_away(burner: subprocess.Popen[bytes]) -
     planner.refresh()
     # other load on a shared machine can only take more threads away, never give back
     # the burner's core
-    assert planner.plan.threads <= usable_cores() - 1
+    assert planner.plan.threads_batch <= usable_cores() - 1
 
 
 def test_the_model_gets_the_plan_before_its_first_prompt(tiny_gguf: Path) -> None:
@@ -238,7 +262,8 @@ def test_the_model_gets_the_plan_before_its_first_prompt(tiny_gguf: Path) -> Non
     ctx = model._llama.ctx
     assert llama_cpp.llama_n_threads(ctx) == chosen.threads == params.n_threads
     assert llama_cpp.llama_n_threads_batch(ctx) == chosen.threads_batch
-    assert 1 <= chosen.threads <= usable_cores()
+    assert chosen.threads == DECODE_THREADS
+    assert 1 <= chosen.threads_batch <= usable_cores()
     for threads in (3, 1):  # a later prompt's plan reaches the same context
         apply_threads(model._llama, ComputePlan(threads, threads + 1, BATCH, BATCH, True))
         assert llama_cpp.llama_n_threads(ctx) == threads == params.n_threads

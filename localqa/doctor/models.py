@@ -1,6 +1,6 @@
 """The doctor's model sections: the GGUF files found (size, quantisation, architecture,
-SHA-256) with the prompt layout of the one `ask` would load, a model server at `llm_url`,
-and whether llama.cpp can offload to a GPU."""
+SHA-256) with the prompt layout and the threads of the one `ask` would load, a model server
+at `llm_url`, and whether llama.cpp can offload to a GPU."""
 
 from __future__ import annotations
 
@@ -77,6 +77,14 @@ def _layout(builder: Builder, path: Path) -> str:
     return f"{info.layout} ({info.layout_reason})"
 
 
+def _threads(builder: Builder) -> str:
+    """How llama.cpp's threads are chosen, and whether greedy answers follow the load."""
+    from localqa.generation.cpu_load import usable_cores
+    from localqa.generation.llama_setup import threads_line
+
+    return threads_line(builder.settings.threads, usable_cores())
+
+
 def model_files(builder: Builder) -> dict[str, Any]:
     if builder.settings.llm_url:
         return {"in_process": "none: the model is on a server (see model_server)"}
@@ -92,6 +100,7 @@ def model_files(builder: Builder) -> dict[str, Any]:
         chosen = None
     if chosen is not None and isinstance(found.get(str(chosen)), dict):
         found[str(chosen)]["prompt_layout"] = _layout(builder, chosen)
+        found[str(chosen)]["threads"] = _threads(builder)
     return found or {"none": builder.no_model_found()}
 
 

@@ -8,14 +8,19 @@ Like llm.py, it imports llama_cpp inside functions only.
 from __future__ import annotations
 
 import contextlib
-import math
-import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
+
+from localqa.generation.cpu_load import (
+    MIN_WINDOW_S,
+    CpuSample,
+    busy_elsewhere,
+    cpu_sample,
+    load_average,
+)
 
 NO_OFFLOAD_WARNING = (
     "this llama.cpp build cannot offload to a GPU; "
@@ -24,16 +29,15 @@ NO_OFFLOAD_WARNING = (
 GGML_LOG_ERROR = 4
 _log_callback: Any = None  # kept referenced: llama.cpp calls it for the whole process
 _params_lock = threading.Lock()
-SYSFS_CPU = Path("/sys/devices/system/cpu")
-CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
-CGROUP_CPU_STAT = Path("/sys/fs/cgroup/cpu.stat")
-PROC_STAT = Path("/proc/stat")
-# Shortest window over which other processes' CPU use is judged: /proc/stat counts in
-# clock ticks (10 ms), so 0.25 s on 2 CPUs is 50 ticks, within a few per cent.
-MIN_WINDOW_S = 0.25
 # Tokens per llama_decode call and per compute step (llama.cpp's n_batch, n_ubatch); see
 # compute_plan for why these values.
 BATCH = 512
+# The `threads` setting: 0 (decoding fixed, prompts follow the load), FOLLOW, or a count.
+FOLLOW: Final = "follow"
+Threads = int | Literal["follow"]
+# Threads a one-token step computes on by default: fixed, because the count changes the
+# logits (compute_plan); one, because it is never slowed by another busy process.
+DECODE_THREADS = 1
 
 
 def route_llama_log() -> None:
@@ -114,101 +118,59 @@ class ComputePlan:
     flash_attn: bool
 
 
-def compute_plan(threads: int, cores: int, busy: float) -> ComputePlan:
+def compute_plan(threads: Threads, cores: int, busy: float) -> ComputePlan:
     """The plan for a machine with `cores` usable physical cores of which about `busy` are
-    kept busy by other processes (`ThreadPlanner` measures it); `threads` > 0 (the
-    `threads` setting) wins for both kinds of step.
+    kept busy by other processes (`ThreadPlanner` measures it), for the `threads` setting:
+    0 (the default): decoding on DECODE_THREADS, prompts on one thread per idle core;
+    "follow": both on one thread per idle core; N > 0: both on N.
 
-    Threads: one per idle physical core, at least one. ggml's threads meet at a barrier
-    after every operation (hundreds per token), so a thread that shares its core with
-    another busy process stalls all the others: on the shared 2-core test machine at load
-    15, 2 threads decoded at 0.2-1 tokens/s and 1 thread at 7-14 (docs/BENCHMARKS-LOG.md,
-    "Prompt processing"). llama-cpp-python's own default (cpu_count // 2 for decoding, all
-    CPUs for prompts) assumes two hardware threads per core and ignores load.
+    Why decoding is fixed: llama.cpp's flash attention splits a one-token step's KV cache
+    (512 cells or more) into one chunk per thread and adds the chunks' sums, so the logits,
+    and with them a greedy answer, depend on the decoding thread count; the prompt's
+    batches split work by rows and give the same logits bit for bit on any count
+    (benchmarks/bench_threads.py; docs/BENCHMARKS-LOG.md, "Greedy answers and threads").
+    Idle cores, at least one: ggml's threads meet at a barrier after every operation
+    (hundreds per token), so a thread that shares its core with another busy process
+    stalls all the others: on the shared 2-core test machine at load 15, 2 threads decoded
+    at 0.2-1 tokens/s and 1 thread at 7-14 (docs/BENCHMARKS-LOG.md, "Prompt processing").
     Batches: BATCH tokens (llama.cpp's default; the sizes measured are in
     docs/BENCHMARKS-LOG.md). Flash attention: prompts 6-26% faster on the CPU too, and less
-    memory; it also halved SmolLM2-135M's decoding there (not Gemma-3-270M's): measured,
-    left open (docs/BENCHMARKS-LOG.md).
+    memory (docs/BENCHMARKS-LOG.md).
     """
     idle = cores - int(max(0.0, busy) + 0.5)  # busy cores, rounded half up
-    chosen = threads if threads > 0 else max(1, min(cores, idle))
-    return ComputePlan(chosen, chosen, BATCH, BATCH, flash_attn=True)
+    following = max(1, min(cores, idle))
+    if isinstance(threads, str):  # FOLLOW
+        decode, batch = following, following
+    elif threads > 0:
+        decode, batch = threads, threads
+    else:
+        decode, batch = DECODE_THREADS, following
+    return ComputePlan(decode, batch, BATCH, BATCH, flash_attn=True)
 
 
-def load_average() -> float:
-    """The 1-minute load average; 0.0 where the system has none (Windows)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
+def measures_load(threads: Threads) -> bool:
+    """Whether the plan for the `threads` setting depends on the load (else it is fixed)."""
+    return isinstance(threads, str) or threads <= 0
 
 
-@dataclass(frozen=True)
-class CpuSample:
-    """CPU time at one moment: `busy_s`, seconds the CPUs this process may use have been
-    busy since boot (every process); `own_s`, seconds this process has run (all threads);
-    `at`, monotonic seconds; `cpus`, how many CPUs `busy_s` covers."""
-
-    at: float
-    busy_s: float
-    own_s: float
-    cpus: int
-
-
-def cpu_sample(
-    stat: Path = PROC_STAT,
-    cpus: Iterable[int] | None = None,
-    cpu_max: Path = CGROUP_CPU_MAX,
-    cgroup_stat: Path = CGROUP_CPU_STAT,
-) -> CpuSample | None:
-    """Now's CpuSample from the per-CPU lines of /proc/stat for `cpus` (default: this
-    process's affinity), or, in a cgroup v2 with a CPU quota (a container), from the
-    cgroup's own usage against the quota: /proc/stat there shows the whole host. None
-    where there is neither (macOS, Windows)."""
-    if cpus is None:
-        affinity = getattr(os, "sched_getaffinity", None)
-        cpus = affinity(0) if affinity else range(os.cpu_count() or 1)
-    wanted = {f"cpu{n}" for n in cpus}
-    quota = _cpu_quota(cpu_max)
-    if quota is not None and (used := _cgroup_usage_s(cgroup_stat)) is not None:
-        own = os.times()
-        return CpuSample(time.monotonic(), used, own.user + own.system, min(quota, len(wanted)))
-    try:
-        lines = stat.read_text().splitlines()
-        tick = float(os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, AttributeError):
-        return None
-    busy = 0
-    for line in lines:
-        fields = line.split()
-        if fields and fields[0] in wanted:
-            # user nice system idle iowait irq softirq steal: all but idle and iowait
-            ticks = [int(x) for x in fields[1:9]]
-            busy += sum(ticks) - ticks[3] - ticks[4]
-    own = os.times()
-    return CpuSample(time.monotonic(), busy / tick, own.user + own.system, len(wanted))
-
-
-def _cgroup_usage_s(cgroup_stat: Path) -> float | None:
-    """CPU-seconds every process of this cgroup has used ("usage_usec" of cpu.stat)."""
-    try:
-        for line in cgroup_stat.read_text().splitlines():
-            key, _, value = line.partition(" ")
-            if key == "usage_usec":
-                return int(value) / 1e6
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def busy_elsewhere(before: CpuSample, after: CpuSample) -> float | None:
-    """The share (0..1) of this process's CPUs that other processes kept busy between two
-    samples; None when they are less than MIN_WINDOW_S apart (too few clock ticks)."""
-    window = after.at - before.at
-    if window < MIN_WINDOW_S or after.cpus != before.cpus or after.cpus == 0:
-        return None
-    others = (after.busy_s - before.busy_s) - (after.own_s - before.own_s)
-    return min(1.0, max(0.0, others / (window * after.cpus)))
+def threads_line(threads: Threads, cores: int) -> str:
+    """What the `threads` setting means for answers, in one line for `doctor`, on a machine
+    with `cores` usable physical cores."""
+    idle = f"one thread per core that other processes leave idle (of {cores})"
+    if isinstance(threads, str):  # FOLLOW
+        return (
+            f"decoding and prompts on {idle}, judged before each prompt (threads = follow): "
+            "a greedy answer may change with the machine's load"
+        )
+    if threads > 0:
+        return (
+            f"decoding and prompts on {threads} (the threads setting): "
+            "the same greedy answer whatever the load"
+        )
+    return (
+        f"decoding on {DECODE_THREADS} whatever the load, so a greedy answer does not change "
+        f"with it; prompts on {idle}, judged before each prompt"
+    )
 
 
 class ThreadPlanner:
@@ -217,16 +179,16 @@ class ThreadPlanner:
     last answer) is left out, which the load average cannot do; right after a question on
     a quiet 2-core machine the load average is about 1 and halved the threads.
 
-    `threads` > 0 (the setting) fixes them. Where /proc/stat is missing, the 1-minute load
-    average stands in once, at the start."""
+    `threads` > 0 (the setting) fixes them, and nothing is measured. Where /proc/stat is
+    missing, the 1-minute load average stands in once, at the start."""
 
     def __init__(
-        self, threads: int, cores: int, sample: Callable[[], CpuSample | None] = cpu_sample
+        self, threads: Threads, cores: int, sample: Callable[[], CpuSample | None] = cpu_sample
     ) -> None:
         self._threads = threads
         self._cores = cores
         self._sample = sample
-        self._mark: CpuSample | None = sample() if threads <= 0 else None
+        self._mark: CpuSample | None = sample() if measures_load(threads) else None
         self._refreshed = False
         fallback = load_average() if self._mark is None else 0.0
         self.plan = compute_plan(threads, cores, fallback)
@@ -261,38 +223,3 @@ def apply_threads(llama: Any, plan: ComputePlan) -> None:
     llama.n_threads, llama.n_threads_batch = plan.threads, plan.threads_batch
     llama.context_params.n_threads = plan.threads
     llama.context_params.n_threads_batch = plan.threads_batch
-
-
-def usable_cores(
-    cpus: Iterable[int] | None = None,
-    sysfs: Path = SYSFS_CPU,
-    cpu_max: Path = CGROUP_CPU_MAX,
-) -> int:
-    """Physical cores this process may compute on (>= 1): the distinct (package, core)
-    pairs among `cpus` (default: its affinity mask), capped by a cgroup v2 CPU quota (a
-    container limited to 2 CPUs on a 64-core host sees 64). Where the topology cannot be
-    read, every CPU counts as a core."""
-    if cpus is None:
-        affinity = getattr(os, "sched_getaffinity", None)
-        cpus = affinity(0) if affinity else range(os.cpu_count() or 1)
-    listed = sorted(cpus)
-    cores: set[tuple[str, str]] = set()
-    try:
-        for cpu in listed:
-            topology = sysfs / f"cpu{cpu}" / "topology"
-            package = (topology / "physical_package_id").read_text().strip()
-            cores.add((package, (topology / "core_id").read_text().strip()))
-        found = len(cores)
-    except OSError:
-        found = len(listed)
-    quota = _cpu_quota(cpu_max)
-    return max(1, min(found, quota) if quota else found)
-
-
-def _cpu_quota(cpu_max: Path) -> int | None:
-    """CPUs the cgroup may use ("200000 100000" -> 2), None when unlimited or unknown."""
-    try:
-        limit, period = cpu_max.read_text().split()[:2]
-        return max(1, math.ceil(int(limit) / int(period)))
-    except (OSError, ValueError):  # no cgroup v2 file, or "max" (no limit)
-        return None

@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from localqa.errors import LocalqaError
 from localqa.generation.base import Sampling
+from localqa.generation.cpu_load import usable_cores
 from localqa.generation.llama_setup import (
     ComputePlan,
     ThreadPlanner,
+    Threads,
     apply_threads,
     extra_buffers_safe,
     model_params,
     offload_plan,
     route_llama_log,
-    usable_cores,
 )
 from localqa.generation.prefill import batch_ends, kept_tokens
 from localqa.generation.prefix_cache import PrefixCache
@@ -167,12 +168,13 @@ class LocalModel:
         path: Path,
         n_ctx: int,
         n_gpu_layers: int | Literal["auto"],
-        threads: int = 0,
+        threads: Threads = 0,
         extra_buffers: bool | None = None,
         prefix_cache: Path | None = None,
     ) -> LocalModel:
         """Load a GGUF model. n_gpu_layers: "auto" (all when the build can offload), -1
-        (all), or a count; threads 0: one per idle physical core (`compute_plan`);
+        (all), or a count; threads: 0 decodes on one thread and reads prompts on one per idle
+        physical core, "follow" both on one per idle core, N both on N (`compute_plan`);
         extra_buffers: llama.cpp's AMX and repacked CPU weight buffers, None = on unless
         they crash on this CPU; prefix_cache: a folder for the KV state of prompts' fixed
         prefix (generation/prefix_cache.py), None: not kept."""
@@ -242,9 +244,14 @@ class LocalModel:
         self._llama.close()
 
     def _plan_threads(self) -> None:
-        """Choose the threads for this prompt from the machine's load now (ThreadPlanner)."""
-        if self._planner is not None and self._planner.refresh():
-            apply_threads(self._llama, self._planner.plan)
+        """Choose the threads for this prompt from the machine's load now (ThreadPlanner),
+        and give them to llama.cpp where they differ from what it has."""
+        if self._planner is None:
+            return
+        self._planner.refresh()
+        plan, llama = self._planner.plan, self._llama
+        if (llama.n_threads, llama.n_threads_batch) != (plan.threads, plan.threads_batch):
+            apply_threads(llama, plan)
 
     def _prefill(
         self, tokens: list[int], stop: threading.Event | None, fixed_prefix: int, run: TokenRun
