@@ -17,7 +17,9 @@ differs, and whether the answer text is the same.
 prompt): time to first token and decode tokens/s, medians over questions and --reps.
 Policies, as the `threads` setting: `follow` (both kinds of step on one thread per idle
 core, chosen per prompt: localqa's default before), `fixed-decode` (0, the default now:
-decoding on one thread, prompts on the idle cores). The threads each chose are printed.
+decoding on one thread, prompts on the idle cores), `fixed-2` (2: both on two threads,
+what `follow` chooses on a quiet 2-core machine, and what pinning the threads to its cores
+would give under load). The threads each chose are printed.
 --tokens caps the answer (the default 48). --busy starts `sh -c 'while :; do :; done'`
 beside it (a compile's worth of one core) and stops it at the end.
 
@@ -47,7 +49,7 @@ QUESTIONS = (
 )
 PAIRS = ((1, 1), (2, 1), (1, 2))  # decoding/prompt threads: vary one at a time
 # the `threads` setting of each policy measured by `speed`, and its name in the output
-POLICIES: dict[int | str, str] = {0: "fixed-decode", "follow": "follow"}
+POLICIES: dict[int | str, str] = {0: "fixed-decode", "follow": "follow", 2: "fixed-2"}
 
 
 def emit(*fields: object) -> None:
@@ -189,7 +191,7 @@ def speed(name: str, path: Path, args: argparse.Namespace) -> None:
     n_ctx = captured.n_ctx
     captured.close()
     models = {p: LocalModel.load(path, n_ctx, 0, threads=p) for p in POLICIES}
-    runs: dict[str, list[tuple[float, float, str]]] = {p: [] for p in POLICIES}
+    runs: dict[int | str, list[tuple[float, float, str]]] = {p: [] for p in POLICIES}
     for tokens in list(found.values())[:1]:  # warm-up: page the weights in
         for model in models.values():
             cold_stream(model, tokens[:64], 2)

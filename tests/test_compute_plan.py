@@ -273,3 +273,15 @@ def test_the_model_gets_the_plan_before_its_first_prompt(tiny_gguf: Path) -> Non
     params = pinned._llama.context_params
     assert (params.n_threads, params.n_threads_batch) == (1, 1)
     pinned.close()
+
+
+def test_the_threads_setting_takes_a_count_or_follow(tmp_path: Path) -> None:
+    from localqa.config import ConfigError, load_settings
+
+    def threads(value: str) -> int | str:
+        environ = {"LOCALQA_HOME": str(tmp_path), "LOCALQA_THREADS": value}
+        return load_settings(environ=environ).generation.threads
+
+    assert (threads("0"), threads("3"), threads("follow")) == (0, 3, "follow")
+    with pytest.raises(ConfigError, match=r'give a whole number \(at least 0\) or "follow"'):
+        threads("-1")
