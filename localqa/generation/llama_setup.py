@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from localqa.generation.cpu_load import (
     MIN_WINDOW_S,
@@ -32,8 +32,7 @@ _params_lock = threading.Lock()
 # Tokens per llama_decode call and per compute step (llama.cpp's n_batch, n_ubatch); see
 # compute_plan for why these values.
 BATCH = 512
-# The `threads` setting: 0 (decoding fixed, prompts follow the load), FOLLOW, or a count.
-FOLLOW: Final = "follow"
+# The `threads` setting: 0 (decoding fixed, prompts follow the load), "follow", or a count.
 Threads = int | Literal["follow"]
 # Threads a one-token step computes on by default: fixed, because the count changes the
 # logits (compute_plan); one, because it is never slowed by another busy process.
@@ -135,11 +134,12 @@ def compute_plan(threads: Threads, cores: int, busy: float) -> ComputePlan:
     at 0.2-1 tokens/s and 1 thread at 7-14 (docs/BENCHMARKS-LOG.md, "Prompt processing").
     Batches: BATCH tokens (llama.cpp's default; the sizes measured are in
     docs/BENCHMARKS-LOG.md). Flash attention: prompts 6-26% faster on the CPU too, and less
-    memory (docs/BENCHMARKS-LOG.md).
+    memory; it also halved SmolLM2-135M's decoding there (not Gemma-3-270M's): measured,
+    left open (docs/BENCHMARKS-LOG.md).
     """
     idle = cores - int(max(0.0, busy) + 0.5)  # busy cores, rounded half up
     following = max(1, min(cores, idle))
-    if isinstance(threads, str):  # FOLLOW
+    if isinstance(threads, str):  # "follow"
         decode, batch = following, following
     elif threads > 0:
         decode, batch = threads, threads
@@ -157,7 +157,7 @@ def threads_line(threads: Threads, cores: int) -> str:
     """What the `threads` setting means for answers, in one line for `doctor`, on a machine
     with `cores` usable physical cores."""
     idle = f"one thread per core that other processes leave idle (of {cores})"
-    if isinstance(threads, str):  # FOLLOW
+    if isinstance(threads, str):  # "follow"
         return (
             f"decoding and prompts on {idle}, judged before each prompt (threads = follow): "
             "a greedy answer may change with the machine's load"
