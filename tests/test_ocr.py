@@ -104,3 +104,11 @@ def test_ocr_could_add_text_to_a_scan_not_to_text_alone(tmp_path: Path) -> None:
             assert [could_add_text(document, i) for i in range(len(document))] == expected
         finally:
             document.close()
+
+
+def test_ocr_computes_on_one_thread_beside_the_embedder() -> None:
+    from localqa.ingest.loaders.ocr import _get_engine
+
+    engine = _get_engine()
+    sessions = [engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session]
+    assert [s.session.get_session_options().intra_op_num_threads for s in sessions] == [1, 1, 1]

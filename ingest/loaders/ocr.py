@@ -35,6 +35,11 @@ MIN_GUTTER = 0.01
 # has at least this share of the best probability is read as a space (SPACE_RATIO = 0:
 # the library's plain reading). Chosen on the constitution benchmark (docs/BENCHMARKS-LOG.md).
 SPACE_RATIO = 0.05
+# ONNX Runtime threads per OCR model. The reader process works beside the embedder, which
+# has the other cores: on its default (a thread per core, spinning while they wait), OCR of
+# two scanned pages took 13.6-14.4 CPU-s, on one thread 7.5-9.8, no slower by the clock,
+# the same text (docs/BENCHMARKS-LOG.md, issue 29).
+OCR_THREADS = 1
 # Groups of objects (form XObjects) within groups, looked into this deep; deeper ones
 # count as drawings (could_add_text).
 FORM_DEPTH = 15
@@ -78,7 +83,7 @@ def _get_engine() -> Any:
                 from rapidocr_onnxruntime import RapidOCR
             except ImportError as err:
                 raise OcrUnavailable(str(err)) from err
-            _engine = RapidOCR()
+            _engine = RapidOCR(intra_op_num_threads=OCR_THREADS)
             recogniser = _engine.text_rec
             recogniser.postprocess_op = _SpacedDecode(recogniser.postprocess_op, SPACE_RATIO)
         return _engine
