@@ -78,3 +78,37 @@ def test_ocr_stops_before_the_read_timeout_would_cost_the_file(tmp_path: Path) -
     assert [page.text.split("\n")[0] for page in document.pages] == [LINES[0], ""]
     [stopped] = [w for w in document.warnings if w.startswith("OCR stopped")]
     assert "`read_timeout_s`, 0.002 s): page 2 not read" in stopped
+
+
+def test_a_page_showing_only_a_few_mapped_characters_is_not_read_by_ocr(tmp_path: Path) -> None:
+    # a page number alone, a blank page: OCR would read what the text layer says, for
+    # seconds (DA-619p's page 182); a scan's page still goes to OCR (above)
+    path = tmp_path / "numbered.pdf"
+    path.write_bytes(make_pdf(["Kelvara Technical Services overhauls the compressors", "5", ""]))
+    document = open_document(path)
+    pages = list(document.pages)
+    assert [(page.text, page.ocr_confidence) for page in pages[1:]] == [("5", None), ("", None)]
+    assert document.warnings == ["no text on page 3 (blank or pictures only)"]
+
+
+def test_ocr_could_add_text_to_a_scan_not_to_text_alone(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    from localqa.ingest.loaders.ocr import could_add_text
+
+    text = tmp_path / "numbered.pdf"
+    text.write_bytes(make_pdf(["5", ""]))
+    for path, expected in ((text, [False, False]), (image_only_pdf(tmp_path, LINES), [True])):
+        document = pdfium.PdfDocument(str(path))
+        try:
+            assert [could_add_text(document, i) for i in range(len(document))] == expected
+        finally:
+            document.close()
+
+
+def test_ocr_computes_on_one_thread_beside_the_embedder() -> None:
+    from localqa.ingest.loaders.ocr import _get_engine
+
+    engine = _get_engine()
+    sessions = [engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session]
+    assert [s.session.get_session_options().intra_op_num_threads for s in sessions] == [1, 1, 1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from localqa.ingest.loaders.base import LoadError
@@ -87,9 +87,12 @@ def page_ranges(numbers: Iterable[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
-def require_text(pages: Iterator[Page], problem: str, advice: str) -> Iterator[Page]:
+def require_text(
+    pages: Iterator[Page], problem: str, advice: str | Callable[[], str]
+) -> Iterator[Page]:
     """Pass `pages` through, but raise LoadError(problem, advice) at the end if none of them
-    had any text. Leading empty pages are held back (they are small) until text appears."""
+    had any text (`advice` may be a function, asked only then). Leading empty pages are
+    held back (they are small) until text appears."""
     held: list[Page] = []
     seen_text = False
     for page in pages:
@@ -103,4 +106,4 @@ def require_text(pages: Iterator[Page], problem: str, advice: str) -> Iterator[P
         else:
             held.append(page)
     if not seen_text:
-        raise LoadError(problem, advice)
+        raise LoadError(problem, advice if isinstance(advice, str) else advice())

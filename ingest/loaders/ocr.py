@@ -8,6 +8,7 @@ About 3-11 s a page on two busy cores, most of it recognising the text boxes
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,14 @@ MIN_GUTTER = 0.01
 # has at least this share of the best probability is read as a space (SPACE_RATIO = 0:
 # the library's plain reading). Chosen on the constitution benchmark (docs/BENCHMARKS-LOG.md).
 SPACE_RATIO = 0.05
+# ONNX Runtime threads per OCR model. The reader process works beside the embedder, which
+# has the other cores: on its default (a thread per core, spinning while they wait), OCR of
+# two scanned pages took 13.6-14.4 CPU-s, on one thread 7.5-9.8, no slower by the clock,
+# the same text (docs/BENCHMARKS-LOG.md, issue 29).
+OCR_THREADS = 1
+# Groups of objects (form XObjects) within groups, looked into this deep; deeper ones
+# count as drawings (could_add_text).
+FORM_DEPTH = 15
 
 _engine: Any = None
 _engine_lock = threading.Lock()
@@ -74,7 +83,7 @@ def _get_engine() -> Any:
                 from rapidocr_onnxruntime import RapidOCR
             except ImportError as err:
                 raise OcrUnavailable(str(err)) from err
-            _engine = RapidOCR()
+            _engine = RapidOCR(intra_op_num_threads=OCR_THREADS)
             recogniser = _engine.text_rec
             recogniser.postprocess_op = _SpacedDecode(recogniser.postprocess_op, SPACE_RATIO)
         return _engine
@@ -104,13 +113,59 @@ class _SpacedDecode:
         return self.inner(preds, *args, **kwargs)
 
 
+@functools.cache
 def available() -> bool:
+    """Whether OCR can run here. Imports RapidOCR (onnxruntime, OpenCV: a quarter of a
+    second), so it is asked only when a page needs OCR; the answer is kept."""
     try:
         import pypdfium2  # noqa: F401
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+def could_add_text(pdf: Any, index: int) -> bool:
+    """Whether OCR of page `index` (0-based) of `pdf` (an open pypdfium2 PdfDocument)
+    could read text that its text layer does not give: the page draws something besides
+    text (an image: a scan; a path: outlined letters; a shading), carries annotations
+    (drawn too), or shows a glyph without a Unicode mapping (whose text comes out empty).
+    A page that shows nothing but mapped text (a blank page, a page number alone) would
+    be read as the text layer already says, for seconds of CPU: False. Any doubt (the page
+    or its text cannot be read): True, and OCR decides."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return True
+    try:
+        if pdfium_c.FPDFPage_GetAnnotCount(page) != 0:
+            return True
+        for drawn in page.get_objects(max_depth=FORM_DEPTH):
+            if drawn.type == pdfium_c.FPDF_PAGEOBJ_FORM and drawn.level < FORM_DEPTH - 1:
+                continue  # a group of objects: they are visited next
+            if drawn.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
+                return True
+        textpage = page.get_textpage()
+        try:
+            codes = (
+                pdfium_c.FPDFText_GetUnicode(textpage, i) for i in range(textpage.count_chars())
+            )
+            return any(_unmapped(code) for code in codes)
+        finally:
+            textpage.close()
+    except pdfium.PdfiumError:
+        return True
+    finally:
+        page.close()
+
+
+def _unmapped(code: int) -> bool:
+    """A character code PDFium gives a glyph it cannot map to Unicode: 0, U+FFFD, U+FFFE
+    (also its mark of a hyphen at a line end: then OCR runs, as before), or a control."""
+    return code in (0, 0xFFFD, 0xFFFE) or (code < 0x20 and code not in (0x09, 0x0A, 0x0D))
 
 
 def _lines(boxes: list[_Box]) -> list[str]:

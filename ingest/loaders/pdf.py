@@ -80,6 +80,11 @@ def _off_advice() -> str:
     return _OCR_OFF_ADVICE if ocr.available() else _NO_TEXT_ADVICE
 
 
+def _no_text_advice(use_ocr: bool) -> str:
+    """What to do about a PDF in which no page had text, OCR included where it ran."""
+    return _OCR_FAILED if use_ocr and ocr.available() else _off_advice()
+
+
 def _refused(code: int) -> LoadError:
     """The LoadError for a PDF PDFium would not open (`code`: FPDF_GetLastError)."""
     if code == pdfium_c.FPDF_ERR_PASSWORD:
@@ -152,7 +157,8 @@ def _open(path: Path, max_pages: int, use_ocr: bool) -> _Opened:
         if count > max_pages:  # e.g. 90,000 references to one page in 4 KB
             raise LimitReached(f"{count:,} pages, more than {max_pages:,}", "max_pages")
         probed = {i: _page_text(pdf, i) for i in range(min(count, _PROBE_PAGES))}
-        if count <= _PROBE_PAGES and not any(probed.values()) and not use_ocr:
+        textless = count <= _PROBE_PAGES and not any(probed.values())
+        if textless and not (use_ocr and ocr.available()):
             raise LoadError(_NO_TEXT_PROBLEM, _off_advice())
     except BaseException:
         pdf.close()
@@ -221,6 +227,14 @@ class _OcrBudget:
             self.spent_seconds += time.monotonic() - started
 
 
+def _ocr_could_add(pdf: Any, index: int, budget: _OcrBudget) -> bool:
+    """Whether page `index` (with too little text) goes to OCR: when OCR could read more
+    than its text layer (ocr.could_add_text: not for a blank page or a page number alone,
+    which OCR would read in seconds as the text layer says), OCR is installed, and the
+    budget allows it (a page it does not allow is noted)."""
+    return ocr.could_add_text(pdf, index) and ocr.available() and budget.allows(index + 1)
+
+
 def _ocr_page(pdf: Any, index: int, failed: list[int]) -> Page | None:
     """Page `index` read by OCR, or None when OCR finds nothing or cannot run."""
     try:
@@ -258,7 +272,7 @@ def _pages(opened: _Opened, warnings: list[str], use_ocr: bool, limits: Limits) 
         if text is None:
             failed.append(index + 1)
         scanned = None
-        if use_ocr and _needs_ocr(text) and budget.allows(index + 1):
+        if use_ocr and _needs_ocr(text) and _ocr_could_add(opened.pdf, index, budget):
             scanned = budget.read(opened.pdf, index, ocr_failed)
         if scanned is not None:
             read_by_ocr.append(index + 1)
@@ -289,7 +303,8 @@ def load_pdf(
     """A PDF; pages without a text layer are read by OCR when `options.ocr` (the default).
     Raises LoadError for encrypted and corrupt PDFs, and for PDFs with no text at all
     (the last lazily, at the end of `pages`, when the PDF is longer than a few pages)."""
-    use_ocr = (options or LoadOptions()).ocr and limits.max_ocr_pages > 0 and ocr.available()
+    # whether OCR is installed is asked only when a page needs it (`ocr.available`)
+    use_ocr = (options or LoadOptions()).ocr and limits.max_ocr_pages > 0
     opened = _open(path, limits.max_pages, use_ocr)
     try:
         title = _title(opened.pdf, path.stem)
@@ -297,11 +312,10 @@ def load_pdf(
         opened.pdf.close()
         raise
     warnings: list[str] = []
-    advice = _OCR_FAILED if use_ocr else _off_advice()
     pages = _closing(opened.pdf, _pages(opened, warnings, use_ocr, limits))
     return LoadedDocument(
         title=title,
         page_kind="page",
-        pages=require_text(pages, _NO_TEXT_PROBLEM, advice),
+        pages=require_text(pages, _NO_TEXT_PROBLEM, lambda: _no_text_advice(use_ocr)),
         warnings=warnings,
     )

@@ -8,12 +8,16 @@ would pad short texts and cap the counts of long ones, so chunks would be split 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
+
+# Distinct lines whose counts LineSums keeps: a page has tens, a chunk is made of a page's.
+LINE_CACHE = 4096
 
 
 def plain_tokenizer(tokenizer: Tokenizer, truncate_at: int = 0) -> Tokenizer:
@@ -36,5 +40,42 @@ def load_tokenizer(file: Path | str, truncate_at: int = 0) -> Tokenizer:
 
 
 def token_counter(tokenizer: Tokenizer) -> Callable[[str], int]:
-    """Counts a text's word pieces, special tokens ([CLS], [SEP]) left out."""
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
+    """Counts a text's word pieces, special tokens ([CLS], [SEP]) left out; by its lines
+    (`LineSums`) where the tokenizer's counts add up over them."""
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    return LineSums(count) if adds_up_by_line(tokenizer) else count
+
+
+def adds_up_by_line(tokenizer: Tokenizer) -> bool:
+    """Whether a text's word pieces are its lines' word pieces together: a BERT WordPiece
+    tokenizer (all-MiniLM-L6-v2's) normalizes character by character, then splits at
+    whitespace (a line break among it) before it cuts words into pieces, so no piece spans
+    a line break. Not for others: a byte-level BPE may merge a line break into a piece."""
+    from tokenizers import models, normalizers, pre_tokenizers
+
+    normalizer = tokenizer.normalizer
+    return (
+        isinstance(tokenizer.model, models.WordPiece)
+        and isinstance(tokenizer.pre_tokenizer, pre_tokenizers.BertPreTokenizer)
+        and (normalizer is None or isinstance(normalizer, normalizers.BertNormalizer))
+    )
+
+
+class LineSums:
+    """A text's count as the sum of its lines' counts, each distinct line counted once
+    (the last LINE_CACHE kept). The splitter counts every line of a page, then every
+    chunk made of those lines again (ingest/splitter.py): by lines a chunk costs a few
+    look-ups. DA-619p: 3.6 M characters were tokenized, 1.6 M now; its counting took
+    1.8-2.2 CPU-s, 1.3-1.5 now (docs/BENCHMARKS-LOG.md). Only "\n" splits: Python's
+    other line ends include characters BERT drops rather than splits at."""
+
+    def __init__(self, count: Callable[[str], int]) -> None:
+        self._line = functools.lru_cache(maxsize=LINE_CACHE)(count)
+
+    def __call__(self, text: str) -> int:
+        if "\n" not in text:
+            return self._line(text)
+        return sum(self._line(line) for line in text.split("\n") if line)
