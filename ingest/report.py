@@ -91,13 +91,13 @@ class IngestReport:
         }
 
     def summary_lines(self) -> list[str]:
-        verb = "would be " if self.dry_run else ""
         before = f" (+{len(self.failed_before)} as before)" if self.failed_before else ""
-        lines = [
+        counts = (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.moved)} moved, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-            f"{len(self.skipped)} skipped, {len(self.failed)} failed{before} {verb}".rstrip()
-        ]
+            f"{len(self.skipped)} skipped, {len(self.failed)} failed{before}"
+        )
+        lines = [f"dry run, nothing changed: {counts}" if self.dry_run else counts]
         if self.dry_run:
             lines += [f"  would add: {p}" for p in self.added]
             lines += [f"  would update: {p}" for p in self.updated]

@@ -78,6 +78,10 @@ def test_dry_run_changes_nothing_under_the_index(home: Path, docs: Path) -> None
     report = json.loads(out)
     assert (report["added"], report["updated"], report["removed"]) == (1, 1, 1)
     assert snapshot(index_dir) == before
+    # the summary says so first, not "... 0 failed would be"
+    code, out, err = invoke("ingest", str(docs), "--dry-run")
+    assert code == 0 and "dry run, nothing changed: 1 added, 1 updated" in out + err
+    assert "would be" not in out + err and snapshot(index_dir) == before
     # a dry run against an index that does not exist yet creates none
     code, out, _ = invoke("ingest", str(docs), "--dry-run", "--json", "--index", "fresh")
     assert code == 0 and json.loads(out)["added"] == 10

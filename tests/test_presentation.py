@@ -183,3 +183,21 @@ def test_ask_without_a_model_shows_its_quotes_under_quotes_only(
     result = CliRunner().invoke(cli, ["ask", "When is salary paid?", "--extractive"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(LABEL) and "20th" in result.stdout
+
+
+def test_a_reply_not_streamed_marks_unsupported_sentences_where_they_stand() -> None:
+    """The OpenAI endpoint's reply (server/completions.py): not streamed, the answer is
+    given once with its unsupported sentence marked in place (a new user saw "Jonas Aasen,
+    ..." and then "[not supported by the sources] Jonas Aasen, ..." again); streamed token
+    by token, the mark follows the footnotes, as `ask` prints it; a reply sent back in the
+    conversation is the answer as written."""
+    from localqa.server.completions import reply_head, reply_tail, without_footnotes
+
+    shown = present(WRONG, quotes_only=False)
+    whole = reply_head(shown) + reply_tail(shown)
+    assert whole.startswith("[not supported by the sources] Leave is 27 weeks [1].\n\nSources:")
+    assert whole.count("27 weeks") == 1
+    streamed = reply_tail(shown, streamed=True)
+    assert "\n\n[not supported by the sources] Leave is 27 weeks." in streamed
+    assert without_footnotes(whole) == WRONG.text
+    assert without_footnotes(WRONG.text + streamed) == WRONG.text

@@ -8,7 +8,7 @@ import pytest
 
 from localqa.answering.answer_json import answer_from_json
 from localqa.answering.answerer import Answerer
-from localqa.answering.scripts_held import LATIN, other_script_line, written_in
+from localqa.answering.scripts_held import LATIN, other_script_line, wants_script_line, written_in
 from localqa.builder import Builder
 from localqa.config import Settings
 from localqa.embedding.coverage import Coverage
@@ -61,3 +61,16 @@ def test_an_english_question_that_finds_nothing_points_at_the_chinese_document(
     answered = answerer.ask("How many weeks of parental leave do employees get?")
     assert answered.verdict == "supported" and answered.other_script == ""
     assert answered.as_json()["other_script_line"] is None
+
+
+@pytest.mark.parametrize(
+    ("verdict", "wanted"),
+    [
+        ("abstained", True),
+        ("supported", False),
+        ("shown-with-quotes", False),
+        ("unsupported", False),
+    ],
+)
+def test_only_an_answer_that_abstains_gets_the_line(verdict: str, wanted: bool) -> None:
+    assert wants_script_line(verdict) is wanted

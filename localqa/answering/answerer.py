@@ -25,7 +25,7 @@ from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_a
 from localqa.answering.guard import StreamGuard, guarded
 from localqa.answering.proposed import Proposed, judge_proposed, split_proposed
 from localqa.answering.relevance import why_quotes
-from localqa.answering.scripts_held import OPENING_CHARS, other_script_line
+from localqa.answering.scripts_held import OPENING_CHARS, other_script_line, wants_script_line
 from localqa.answering.spacing import Spacing
 from localqa.answering.tables import header_above
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
@@ -166,11 +166,11 @@ class Answerer:
         self, answer: Answer, proposed: Proposed, sources: Sequence[Chunk], checker: SupportChecker
     ) -> Answer:
         """`answer` with what `sources` say of the answer proposed with its question (if
-        any), and, when it does not stand alone, the line on documents written in another
-        script than the question (answering/scripts_held.py)."""
+        any), and, when it abstains, the line on documents written in another script than
+        the question (answering/scripts_held.py `wants_script_line`)."""
         if proposed.answer:
             answer = replace(answer, proposed=judge_proposed(proposed, sources, checker))
-        if answer.verdict == "supported":
+        if not wants_script_line(answer.verdict):
             return answer
         index = self._retriever.index
         openings = index.chunks.openings(OPENING_CHARS)  # one query, this answer only

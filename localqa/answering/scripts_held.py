@@ -4,7 +4,7 @@ for the China business?" while handbook-zh.md names her), or the reverse.
 
 Neither search can bridge them: the lexical one matches words, and an English-only
 embedding model (the packaged MiniLM) gives Chinese text vectors that mean little
-(localqa/embedding/coverage.py). So an answer that does not stand alone ends with one line
+(localqa/embedding/coverage.py). So an answer that abstains ends with one line
 naming those documents and saying to ask in their language. A document's script is judged
 by its opening (`ChunkReader.openings`: the first characters of its first chunk, one query
 for the whole index), read once per version of the index and only for such an answer, so
@@ -28,6 +28,14 @@ NOT_LATIN = re.compile(f"[{CJK_RANGES}{''.join(SCRIPTS.values())}]")
 LETTERS = re.compile(r"[^\W_]+")
 # Named in the line, at most; the rest counted.
 NAMED = 3
+
+
+def wants_script_line(verdict: str) -> bool:
+    """Whether an answer of this `verdict` (answer.py `Answer.verdict`) gets the line: only
+    one that abstains. Under an answer that quotes or writes something the line was noise:
+    a new user saw it under nearly every flagged English answer over sample_docs, whose one
+    Chinese document is about trips to China, and under a Chinese question's right quote."""
+    return verdict == "abstained"
 
 
 def written_in(text: str) -> str:
@@ -57,7 +65,7 @@ def covered(script: str, coverage: Coverage) -> bool:
 def other_script_line(
     question: str, openings: Mapping[str, str], names: Mapping[str, str], coverage: Coverage
 ) -> str:
-    """The line for an answer that does not stand alone when documents (`openings`: path
+    """The line for an answer that abstains when documents (`openings`: path
     -> opening) are written in another script than the question and the embedding model
     does not cover both (then dense search bridges them); "" otherwise. `names`: path ->
     the document's name as citations show it."""

@@ -106,7 +106,10 @@ def _generated_warning(shown: Presentation) -> str:
 
     answer, quotes = shown.answer, len(cited(shown.under_sources or shown.sources))
     if shown.replaced:
-        return f"the model's answer is not shown ({shown.short_because}): {quotes} quote(s) are"
+        return (
+            f"the model's answer is not shown ({shown.short_because}): "
+            f"{quotes} quote(s) of the sources are shown instead"
+        )
     if not answer.text.strip():
         return f"the model wrote no answer; {quotes} quote(s) of the sources are shown instead"
     if not answer.checks:

@@ -262,7 +262,10 @@ def forget(
             for doc in matches:
                 store.forget(doc)
                 where = paths.local(doc.abs_path)
-                shown = terminal_safe(f"{doc.source} ({doc.chunks} chunks; {where})", True)
+                shown = terminal_safe(
+                    f"{doc.source} ({doc.chunks} chunk{'' if doc.chunks == 1 else 's'}; {where})",
+                    True,
+                )
                 typer.echo(f"forgot {shown}", err=True)
         if missing:
             typer.echo(

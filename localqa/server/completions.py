@@ -129,12 +129,14 @@ class ChatRequest(BaseModel):
 
 def without_footnotes(reply: str) -> str:
     """An answer as localqa wrote it, from a reply of `reply_text`'s (what follows the
-    answer, from its first blank-line-separated footnote block on, taken off)."""
+    answer, from its first blank-line-separated footnote block on, taken off, and the
+    marks of unsupported sentences in it)."""
     blocks = reply.split("\n\n")
     for i, block in enumerate(blocks[1:], start=1):
         if block.startswith(("Sources:", "Nearest passages:", UNSUPPORTED)):
-            return "\n\n".join(blocks[:i]).rstrip()
-    return reply.rstrip()
+            reply = "\n\n".join(blocks[:i])
+            break
+    return reply.replace(f"{UNSUPPORTED} ", "").rstrip()  # marks in the text too
 
 
 def footnotes(sources: Sequence[Source], heading: str) -> str:
@@ -149,21 +151,47 @@ def footnotes(sources: Sequence[Source], heading: str) -> str:
     return f"\n\n{heading}\n" + "\n".join(lines) if lines else ""
 
 
-def reply_head(shown: Presentation) -> str:
+def _marked(shown: Presentation, streamed: bool) -> tuple[str, list[str]]:
+    """The text shown with each sentence the sources do not support marked where it
+    stands ("[not supported by the sources] It is blue."), and the sentences left to list
+    after the footnotes: all of them when the text went out token by token (as `localqa
+    ask` prints them), else those not found in it. A reply that is not streamed gave the
+    text and then the same sentence again under its mark."""
+    if streamed and shown.live:
+        return shown.text, list(shown.unsupported)
+    from localqa.answering.citations import MARKER
+    from localqa.sentences import split_sentences
+
+    # as the check read them: without their [n] markers ("Leave is 27 weeks [1].")
+    written = {MARKER.sub("", s).strip(): s for s in split_sentences(shown.text)}
+    text, rest = shown.text, []
+    for sentence in shown.unsupported:
+        found = written.get(sentence)
+        if found and found in text:
+            text = text.replace(found, f"{UNSUPPORTED} {found}", 1)
+        else:
+            rest.append(sentence)
+    return text, rest
+
+
+def reply_head(shown: Presentation, streamed: bool = False) -> str:
     """The text of the reply before its footnotes, when it was not streamed token by
-    token: the line saying why quotes replaced the answer, then the text shown."""
-    return f"{shown.because}\n\n{shown.text}" if shown.replaced else shown.text
+    token: the line saying why quotes replaced the answer, then the text shown, its
+    unsupported sentences marked (`_marked`)."""
+    text = _marked(shown, streamed)[0]
+    return f"{shown.because}\n\n{text}" if shown.replaced else text
 
 
-def reply_tail(shown: Presentation) -> str:
+def reply_tail(shown: Presentation, streamed: bool = False) -> str:
     """What follows the answer's text in the reply, as `localqa ask` prints it: the line
     naming other documents a whole-document question matched, the footnotes of its
-    sources, the sentences they do not support, and the quotes shown under it (with the
-    line saying why) and their own footnotes."""
+    sources, the sentences they do not support not marked in the text (`_marked`), and
+    the quotes shown under it (with the line saying why) and their own footnotes."""
     heading = "Nearest passages:" if shown.nearest else "Sources:"
     also = "\n".join(shown.answer.lines_after)
     tail = (f"\n\n{also}" if also else "") + footnotes(shown.sources, heading)
-    tail += "".join(f"\n\n{UNSUPPORTED} {sentence}" for sentence in shown.unsupported)
+    listed = _marked(shown, streamed)[1]
+    tail += "".join(f"\n\n{UNSUPPORTED} {sentence}" for sentence in listed)
     if shown.under is not None:
         tail += f"\n\n{shown.because}\n\n{shown.under.text}"
         tail += footnotes(shown.under_sources, "Sources of these quotes:")

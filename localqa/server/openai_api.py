@@ -93,7 +93,8 @@ async def _chunks(
                     yield _data(reply.chunk(event.text) | extra)
                 elif isinstance(event, Answered):
                     shown = event.presentation
-                    rest = ("" if shown.live else reply_head(shown)) + reply_tail(shown)
+                    head = "" if shown.live else reply_head(shown, streamed=True)
+                    rest = head + reply_tail(shown, streamed=True)
                     if rest:
                         yield _data(reply.chunk(rest) | extra)
                     last = reply.last_chunk(shown, event.turn.searched)
