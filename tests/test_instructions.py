@@ -233,6 +233,9 @@ def test_extractive_answers_never_quote_a_planted_sentence_and_say_the_source_ho
         assert data["instructions_line"] in chat.plain and PLANTED not in chat.plain
         free = present(answerer.ask("Is parking free for everyone?"), answerer.quotes_only)
         assert PLANTED not in free.reader_text()
+        whole = answerer.ask("Summarize parking.txt")  # a whole-document answer's quotes
+        assert whole.documents_read == ("parking.txt",) and PLANTED not in whole.text
+        assert "closes at 22:00" in whole.text and "parking.txt" in whole.instructions_line
     finally:
         index.close()
 
