@@ -14,6 +14,13 @@ from localqa.answering.relevance import QUOTES_BECAUSE
 from localqa.injection import addresses_model, instruction_lines
 from localqa.schema import Chunk
 
+# Said under quotes from a passage that addresses the model (localqa/injection.py): its
+# lines to the model are never quoted, but whoever planted them wrote the rest too.
+INSTRUCTIONS_LINE = (
+    "{names} also holds text addressed to an AI assistant (instructions planted in the "
+    "document); that text is not quoted. Check these quotes against the document."
+)
+
 ESTIMATED = {
     "server": "estimate: the prompt was counted by the model server's tokenizer piece by piece",
     "estimate": "estimate: the prompt's tokens were estimated from its length",
@@ -63,7 +70,7 @@ class Answer:
         documents a whole-document question matched, what the sources say of the answer
         given with the question, and the documents in another script than the question."""
         proposed = self.proposed.line if self.proposed else ""
-        lines = (self.also_matched_line, proposed, self.other_script)
+        lines = (self.also_matched_line, proposed, self.other_script, self.instructions_line)
         return tuple(line for line in lines if line)
 
     @property
@@ -78,6 +85,17 @@ class Answer:
             f"Read {', '.join(self.documents_read)}; the question also matches "
             f"{', '.join(self.also_matched)} (name {'it' if one else 'one'} to read it instead)."
         )
+
+    @property
+    def instructions_line(self) -> str:
+        """The line naming the documents of the quotes shown (this extractive answer's, or
+        those under a model's answer) whose passages address the model, "" when none does
+        or when the quotes replaced the answer for that reason (their `because` says so)."""
+        quotes = self if self.mode == "extractive" else self.fallback
+        if quotes is None or self.fallback_reason == "instructions":
+            return ""
+        names = dict.fromkeys(quotes.contexts[n - 1].source for n in quotes.instruction_sources)
+        return INSTRUCTIONS_LINE.format(names=", ".join(names)) if names else ""
 
     @property
     def instruction_sources(self) -> tuple[int, ...]:
@@ -112,15 +130,16 @@ class Answer:
         "supported": an answer standing alone (extractive: quotes found; generative: every
         sentence supported and nothing else against it); "shown-with-quotes": a model's
         answer that does not stand alone, shown with the extractive quotes under it or
-        replaced by them (`extractive_shown_because` says why): read the quotes;
+        replaced by them (`extractive_shown_because` says why), or extractive quotes of a
+        passage that addresses the model (`instructions_line`): read the quotes;
         "unsupported": a model's answer with a sentence the sources do not support and no
         quotes to show, or one cut short by a cancel (unchecked); "abstained": the reader
         was told the documents do not answer (the `abstain_below` rule, nothing found to
         quote, or a model's answer whose quotes found nothing)."""
         if self.abstained or (self.mode == "extractive" and not self.citations):
             return "abstained"
-        if self.mode == "extractive":
-            return "supported"
+        if self.mode == "extractive":  # quotes of a passage that addresses the model: read
+            return "shown-with-quotes" if self.instruction_sources else "supported"
         if self.cancelled:
             return "unsupported"
         if self.fallback is not None:
@@ -194,6 +213,7 @@ class Answer:
             "also_matched_line": self.also_matched_line or None,
             "proposed_answer": self.proposed.as_json() if self.proposed else None,
             "other_script_line": self.other_script or None,
+            "instructions_line": self.instructions_line or None,
         }
         if self.mode == "generative":
             data["model"] = self.model

@@ -14,6 +14,7 @@ import re
 from localqa.answering.asked import Kind, asked_kind, gives
 from localqa.answering.facts import NOT_NAMES
 from localqa.answering.quoting import Quoted
+from localqa.injection import in_instructions
 from localqa.schema import Chunk
 from localqa.sentences import sentence_units
 from localqa.text import STOPWORDS, words
@@ -64,7 +65,8 @@ def continued(quoted: Quoted, question: str) -> Quoted:
     its paragraph or the next)."""
     kind = asked_kind(question)
     following, same_paragraph = next_sentence(quoted.chunk, quoted.text)
-    if following is None:
+    # a sentence addressed to the model goes on with nothing (localqa/injection.py)
+    if following is None or in_instructions(following, quoted.chunk.text):
         return quoted
     goes_on = same_paragraph and bool(set(words(following)[:1]) & CONTINUES)
     answers = (

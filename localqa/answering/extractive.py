@@ -97,15 +97,16 @@ def extract_answer(
                 cited_in[(number, units[-1][1])] = chunk
     # a word of the question that a document's name or title holds counts for its sentences
     named = [word_set(result.chunk.naming()) for result in contexts]
+    # a line addressed to the model is no answer, and not shown even as a nearest passage
+    # (localqa/injection.py): quoted, it reads as what the document says
+    units = [u for u in units if not in_instructions(u[1], contexts[u[0] - 1].chunk.text)]
     quotable = [
         (number, sentence, weighted_support(sentence, weights, named[number - 1]))
         for number, sentence, record in units
-        # titles say nothing; a record (a table row) is no title however it is capitalised;
-        # a line addressed to the model is no answer (localqa/injection.py)
+        # titles say nothing; a record (a table row) is no title however it is capitalised
         if len(content_words(sentence)) >= 3
         and (record or not is_title(sentence))
         and not sentence.endswith("?")  # a question (a FAQ's) answers nothing
-        and not in_instructions(sentence, contexts[number - 1].chunk.text)
     ]
     # none qualifies: the answer says so, with the best passages all the same
     candidates = quotable or [

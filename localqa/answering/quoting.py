@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from localqa.answering.citations import Citation
+from localqa.injection import in_instructions
 from localqa.schema import Chunk
 from localqa.sentences import is_whole_end, sentence_units
 from localqa.text import unlisted, words
@@ -81,6 +82,8 @@ def completed(quoted: Quoted, neighbours: Neighbours | None) -> Quoted:
         joined = joined_chunks(chunk, other) if wanted and other is not None else None
         whole = _holding(joined.text, text) if joined is not None else None
         if joined is None or whole is None or len(whole) <= len(text):
+            continue
+        if in_instructions(whole, joined.text):  # completed, it is words to the model
             continue
         if (other is after and whole.startswith(text)) or _cut_before(joined.text, text):
             chunk, text = joined, unlabelled(whole)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localqa.answering.quoting import Quoted
+from localqa.injection import in_instructions
 from localqa.schema import Chunk
 from localqa.sentences import CELL_SEPARATORS, HEADING_MAX_WORDS, sentence_units
 from localqa.text import STOPWORDS, content_words, words
@@ -61,7 +62,8 @@ def read_document(source: str, chunks: Sequence[Chunk], deadline: float) -> Read
                 continue
             seen.add(key)
             section += heading
-            if len(content_words(text)) >= 2:
+            # a sentence addressed to the model is no part of what the document says
+            if len(content_words(text)) >= 2 and not in_instructions(text, chunk.text):
                 found.append(
                     Quoted(chunk, text, record and not heading, 1.0, heading, field, section)
                 )
