@@ -95,13 +95,9 @@ def as_reviewed(j: Judged) -> Judged:
 
 def near_right(text: str, golds: Sequence[str]) -> bool:
     """`text` holds every content word (stemmed, numbers as digits) of one of `golds`."""
-    from localqa.answering.claims import stems
-    from localqa.answering.facts import numerals_as_digits
-    from localqa.text import content_words
+    from localqa.evaluation.matching import gold_share
 
-    said = stems(content_words(numerals_as_digits(text)))
-    wanted = [stems(content_words(numerals_as_digits(g))) for g in golds]
-    return any(w and w <= said for w in wanted)
+    return gold_share(text, golds) == 1.0
 
 
 def chunk_of(data: dict[str, Any]) -> Any:

@@ -31,20 +31,11 @@ NEAR = 0.5  # share of a gold answer's content words a wrong-labelled answer hol
 
 def to_review(row: dict[str, Any], answer: dict[str, Any]) -> bool:
     """Whether the sheet lists this answer (module docstring)."""
-    from localqa.answering.claims import stems
-    from localqa.answering.facts import numerals_as_digits
-    from localqa.text import content_words
+    from localqa.evaluation.matching import gold_share
 
     if answer["abstained"]:
         return False
-    if answer["right"]:
-        return True
-    said = stems(content_words(numerals_as_digits(answer["text"])))
-    for gold in row["answers"]:
-        wanted = stems(content_words(numerals_as_digits(gold)))
-        if wanted and len(wanted & said) / len(wanted) >= NEAR:
-            return True
-    return False
+    return bool(answer["right"]) or gold_share(answer["text"], row["answers"]) >= NEAR
 
 
 def main() -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from localqa.answering.facts import evidence_facts, facts_of, stem
+from localqa.answering.claims import stems
+from localqa.answering.facts import evidence_facts, facts_of
 from localqa.text import content_words
 
 # Where a sentence's clauses meet: a comma or colon that is no digit separator ("1,000",
@@ -29,16 +30,12 @@ CLAUSE_BREAK = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|;|\s[\u2013\u2014-]\s")
 MIN_MARGIN = 2
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in content_words(text))
-
-
 def gives_other_value(claimed: frozenset[float], sentence: str, question: str) -> bool:
     """The answer's `claimed` numbers (what it adds to its question) are stated in a
     clause of its evidence `sentence` holding at least MIN_MARGIN fewer of the question's
     content words than another clause that states other numbers (the question's own
     numbers aside: "2003-04" in "What percentage was the increase ... in 2003-04?")."""
-    asked = _words(question)
+    asked = stems(content_words(question))
     asked_values = facts_of(question, 0.0, first_is_name=True)
     own = asked_values.numbers | asked_values.unscaled
     counted: list[tuple[int, frozenset[float]]] = []
@@ -46,7 +43,7 @@ def gives_other_value(claimed: frozenset[float], sentence: str, question: str) -
         facts = evidence_facts(clause)
         values = (facts.numbers | facts.unscaled) - own
         if values:
-            counted.append((len(asked & _words(clause)), values))
+            counted.append((len(asked & stems(content_words(clause))), values))
     holding = [n for n, values in counted if values & claimed]
     if not holding:
         return False

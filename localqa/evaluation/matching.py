@@ -51,3 +51,21 @@ def _same_source(chunk: Chunk, wanted: str, paths: PathMap | None = None) -> boo
         if have == wanted or have.endswith("/" + wanted):
             return True
     return False
+
+
+def gold_share(text: str, golds: Sequence[str]) -> float:
+    """The largest share (0..1) of one gold answer's content words (stemmed, numbers as
+    digits) that `text` holds; 0 when no gold answer has a content word. 1: `text` holds
+    every word of one, in any order ("the border between the United States and Mexico"
+    for "Mexico-United States border")."""
+    from localqa.answering.claims import stems
+    from localqa.answering.facts import numerals_as_digits
+    from localqa.text import content_words
+
+    said = stems(content_words(numerals_as_digits(text)))
+    shares = [
+        len(wanted & said) / len(wanted)
+        for wanted in (stems(content_words(numerals_as_digits(g))) for g in golds)
+        if wanted
+    ]
+    return max(shares, default=0.0)
