@@ -113,3 +113,21 @@ def test_with_the_real_checker(
     checks, _ = check_answer(answer, [s.chunk for s in sources], checker, question)
     assert checks and all(c.supported for c in checks)  # the sources do say it
     assert why_quotes(checks, extract.quotes, question) == reason
+
+
+def test_a_name_the_evidence_also_gives_alone_is_not_cut_short() -> None:
+    """Gemma-3-270M repeated its evidence word for word (labelled set, development half);
+    "Irvine" is part of "West Irvine" there, but the evidence gives it alone too."""
+    evidence = (
+        "Orange County is a rapidly developing business center that includes Downtown Santa "
+        "Ana, the South Coast Metro and Newport Center districts; as well as the Irvine "
+        "business centers of The Irvine Spectrum, West Irvine, and international corporations "
+        "headquartered at the University of California, Irvine"
+    )
+    question = (
+        "What other business district does Orange County envelop outside of Downtown Santa "
+        "Ana and Newport Center?"
+    )
+    assert not cut_name(evidence, evidence, question)
+    # given only as part of the longer name, it is still cut short
+    assert cut_name("The Irvine Spectrum and Irvine.", "Irvine Spectrum and West Irvine.", question)

@@ -100,11 +100,13 @@ def _names(text: str) -> list[list[str]]:
 def cut_name(sentence: str, evidence: str, question: str) -> bool:
     """A name the claim gives (not one its question gives) is part of a longer name in
     the evidence, whose other words are neither the question's nor words that name
-    nothing ("Catholic Church" in "Roman Catholic Church")."""
+    nothing ("Catholic Church" in "Roman Catholic Church"), and the evidence never gives
+    it alone: "Irvine" is cut from neither "West Irvine" nor "The Irvine Spectrum" in
+    "... the Irvine business centers of The Irvine Spectrum, West Irvine, ..."."""
     asked = _stems(question)
     longer = _names(evidence)
     for name in _names(claim_text(sentence)):
-        if all(w in asked for w in name):
+        if all(w in asked for w in name) or name in longer:
             continue
         for run in longer:
             for start in range(len(run) - len(name) + 1):
