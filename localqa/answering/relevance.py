@@ -37,7 +37,13 @@ from localqa.answering.claims import (
 )
 from localqa.answering.clauses import gives_other_value
 from localqa.answering.facts import evidence_facts, facts_of, share_held, without
-from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
+from localqa.answering.picks import (
+    adds_one_word,
+    cut_name,
+    names_the_asked,
+    one_of_list,
+    unnamed,
+)
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
@@ -254,7 +260,11 @@ def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reas
     for (picks.py), or None. `kind`: what the question asks for (asked.py); the one-word
     and unnamed checks read only questions that do not say ("what", "which")."""
     sentence, evidence = check.sentence, check.evidence
-    if kind is None and adds_one_word(sentence, question):
+    if (
+        kind is None
+        and adds_one_word(sentence, question)
+        and not names_the_asked(sentence, evidence, question)
+    ):
         return "thin"
     if cut_name(sentence, evidence, question):
         return "not-named"
