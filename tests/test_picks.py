@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from localqa.answering.citations import SupportChecker, check_answer
+from localqa.answering.citations import SentenceCheck, SupportChecker, check_answer
 from localqa.answering.extractive import extract_answer
-from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
+from localqa.answering.picks import (
+    adds_one_word,
+    cut_name,
+    names_the_asked,
+    one_of_list,
+    unnamed,
+)
 from localqa.answering.relevance import why_quotes
 from localqa.embedding.embedder import Embedder
 from tests.support.contexts import context
@@ -23,6 +29,13 @@ CHURCH = (
 CYCLE = (
     "Uniflow engines attempt to remedy the difficulties arising from the usual counterflow "
     "cycle where, during each stroke, the port and the cylinder walls will be cooled."
+)
+THEOREMS = (
+    "For time and space requirements, the answer to such questions is given by the time "
+    "and space hierarchy theorems respectively."
+)
+THEOREMS_ASKED = (
+    "What theorems are responsible for determining questions of time and space requirements?"
 )
 DISTRICTS = (
     "Central business districts (CBD) include Downtown Los Angeles, Downtown San Diego, "
@@ -77,6 +90,25 @@ def test_one_name_of_a_list() -> None:
     assert not one_of_list("Thomas Savery", one)  # the only name there
 
 
+def test_one_word_that_names_the_asked_noun_as_the_evidence_does() -> None:
+    """Gemma-3-270M's "The time and space hierarchy theorems." (labelled set, development
+    half) adds one word to its question, the word that says which theorems."""
+    claim = "The time and space hierarchy theorems."
+    assert adds_one_word(claim, THEOREMS_ASKED)
+    assert names_the_asked(claim, THEOREMS, THEOREMS_ASKED)
+    on = SentenceCheck(claim, (), 1.0, True, THEOREMS)
+    assert why_quotes([on], [THEOREMS], THEOREMS_ASKED) is None
+    # the word elsewhere than before the asked noun, in the claim or the evidence: thin
+    assert not names_the_asked("The theorems of hierarchy.", THEOREMS, THEOREMS_ASKED)
+    elsewhere = "Hierarchy gives the answer for time and space theorems."
+    assert not names_the_asked(claim, elsewhere, THEOREMS_ASKED)
+    wrong = SentenceCheck(claim, (), 1.0, True, elsewhere)
+    assert why_quotes([wrong], [elsewhere], THEOREMS_ASKED) == "thin"
+    # a question that names no noun ("What is the term ...") leaves the one word thin
+    task = "The term for a task that generally lends itself to being solved by a computer"
+    assert not names_the_asked(f"{task} is a problem.", "A computational problem ...", TASK)
+
+
 @pytest.fixture(scope="module")
 def checker(embedder: Embedder) -> SupportChecker:
     return SupportChecker(embedder)
@@ -97,6 +129,7 @@ def checker(embedder: Embedder) -> SupportChecker:
             "The Roman Catholic Church runs some private schools in Victoria.",
             None,
         ),
+        (THEOREMS_ASKED, THEOREMS, "The time and space hierarchy theorems.", None),
         (
             'What is the only district in the CBD to not have "downtown" in its name?',
             DISTRICTS,
@@ -113,3 +146,21 @@ def test_with_the_real_checker(
     checks, _ = check_answer(answer, [s.chunk for s in sources], checker, question)
     assert checks and all(c.supported for c in checks)  # the sources do say it
     assert why_quotes(checks, extract.quotes, question) == reason
+
+
+def test_a_name_the_evidence_also_gives_alone_is_not_cut_short() -> None:
+    """Gemma-3-270M repeated its evidence word for word (labelled set, development half);
+    "Irvine" is part of "West Irvine" there, but the evidence gives it alone too."""
+    evidence = (
+        "Orange County is a rapidly developing business center that includes Downtown Santa "
+        "Ana, the South Coast Metro and Newport Center districts; as well as the Irvine "
+        "business centers of The Irvine Spectrum, West Irvine, and international corporations "
+        "headquartered at the University of California, Irvine"
+    )
+    question = (
+        "What other business district does Orange County envelop outside of Downtown Santa "
+        "Ana and Newport Center?"
+    )
+    assert not cut_name(evidence, evidence, question)
+    # given only as part of the longer name, it is still cut short
+    assert cut_name("The Irvine Spectrum and Irvine.", "Irvine Spectrum and West Irvine.", question)

@@ -149,3 +149,53 @@ def test_an_answer_that_says_what_the_best_match_says_stands_alone() -> None:
     assert why_quotes([later], quotes, question) is None
     other = check("The war ended in 1763.", True, "The treaty was signed in 1763.")
     assert why_quotes([other], quotes, question) == "off-question"
+
+
+# After SQuAD 2.0 dev's "Computational complexity theory" (CC BY-SA 4.0).
+TURING = (
+    "A Turing machine is a mathematical model of a general computing machine. It is a "
+    "theoretical device that manipulates symbols contained on a strip of tape. Turing "
+    "machines are not intended as a practical computing technology, but rather as a thought "
+    "experiment representing a computing machine."
+)
+TURING_ASKED = "What does a Turing machine handle on a strip of tape?"
+
+
+def test_a_lead_in_before_the_best_match_is_no_answer_of_its_own() -> None:
+    """SmolLM2-135M and Gemma-3-270M (labelled set, development half) both answered with
+    the passage's two sentences in their order, the second the best match that answers:
+    the first claim only leads in, and the second is judged as the answer."""
+    lead, best = (
+        "A Turing machine is a mathematical model of a general computing machine.",
+        "It is a theoretical device that manipulates symbols contained on a strip of tape.",
+    )
+    checks = [check(lead, evidence=lead), check(best, evidence=best)]
+    assert why_quotes(checks, [best], TURING_ASKED, [TURING]) is None
+    # not neighbours in the passage read, or not in that order: the first claim answers
+    assert why_quotes(checks, [best], TURING_ASKED) == "off-question"
+    after = f"{best} Some say more. {lead}"
+    assert why_quotes(checks, [best], TURING_ASKED, [after]) == "off-question"
+    swapped = f"{best} {lead}"  # the lead-in after the best match
+    assert why_quotes(checks, [best], TURING_ASKED, [swapped]) == "off-question"
+    # the second claim must rest on the best match itself
+    third = "Turing machines are not intended as a practical computing technology."
+    rest = [check(lead, evidence=lead), check(third, evidence=TURING.split(". ")[2])]
+    assert why_quotes(rest, [best], TURING_ASKED, [TURING]) == "off-question"
+    # and what the second claim picks is still read (picks.py)
+    thin = check("A Turing machine handles data on a strip of tape.", evidence=best)
+    assert why_quotes([checks[0], thin], [best], TURING_ASKED, [TURING]) == "thin"
+
+
+def test_the_lead_in_with_the_real_checker(checker: SupportChecker) -> None:
+    """Gemma-3-270M's answer, checked with the real MiniLM over the passage it read."""
+    sources = [context("a", TURING)]
+    extract = extract_answer(TURING_ASKED, sources, checker)
+    answer = (
+        "A Turing machine is a mathematical model of a general computing machine. It is a "
+        "theoretical device that manipulates symbols contained on a strip of tape."
+    )
+    checks, _ = check_answer(answer, [s.chunk for s in sources], checker, TURING_ASKED)
+    assert [c.supported for c in checks] == [True, True]
+    assert extract.quotes[0] == checks[1].evidence  # the second claim rests on the best
+    passages = [c.chunk.text for c in extract.citations]
+    assert why_quotes(checks, extract.quotes, TURING_ASKED, passages) is None

@@ -11,7 +11,8 @@ sentences add detail) and its evidence:
 - `adds_one_word`: to a question that does not say what kind of fact it asks for, a
   claim that repeats the question and adds one common word, no name or number ("The term
   for a task ... solved by a computer is a problem." over "A computational problem is
-  ... a task ... solved by a computer"): the one word says nothing the check can verify;
+  ... a task ... solved by a computer"): the one word says nothing the check can verify,
+  unless it names the asked noun as the evidence does (`names_the_asked`);
 - `cut_name`: the claim names part of a longer name its evidence gives ("The Catholic
   Church runs ..." over "... run by the Roman Catholic Church"): the name cut short may
   be another thing;
@@ -27,6 +28,7 @@ sentences add detail) and its evidence:
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from localqa.answering.claims import added_words, claim_text
 from localqa.answering.facts import NOT_NAMES, facts_of, stem, without
@@ -77,6 +79,23 @@ def adds_one_word(sentence: str, question: str) -> bool:
     return len(added) <= 1 and not facts.numbers and not facts.words & added
 
 
+def names_the_asked(sentence: str, evidence: str, question: str) -> bool:
+    """The question asks "what NOUN", and the one word the claim adds stands just before
+    that noun, in the claim as in the evidence: it says which one, as the evidence does
+    ("The time and space hierarchy theorems." over "... is given by the time and space
+    hierarchy theorems respectively." to "What theorems are responsible for ...?")."""
+    match = ASKED_NOUN.search(question)
+    if not match or match.group(1).lower() in VERBS:
+        return False
+    noun, added = stem(match.group(1)), added_words(claim_text(sentence), question)
+
+    def pairs(text: str) -> set[tuple[str, str]]:
+        words = [stem(w) for w in WORD.findall(text)]
+        return {(a, b) for a, b in pairwise(words) if b == noun and a in added}
+
+    return bool(pairs(claim_text(sentence)) & pairs(evidence))
+
+
 def _names(text: str) -> list[list[str]]:
     """The runs of capitalised words in `text`, stemmed, without leading words that name
     nothing ("The", "In"), each cut after a title ("Judge", "Dr")."""
@@ -100,11 +119,13 @@ def _names(text: str) -> list[list[str]]:
 def cut_name(sentence: str, evidence: str, question: str) -> bool:
     """A name the claim gives (not one its question gives) is part of a longer name in
     the evidence, whose other words are neither the question's nor words that name
-    nothing ("Catholic Church" in "Roman Catholic Church")."""
+    nothing ("Catholic Church" in "Roman Catholic Church"), and the evidence never gives
+    it alone: "Irvine" is cut from neither "West Irvine" nor "The Irvine Spectrum" in
+    "... the Irvine business centers of The Irvine Spectrum, West Irvine, ..."."""
     asked = _stems(question)
     longer = _names(evidence)
     for name in _names(claim_text(sentence)):
-        if all(w in asked for w in name):
+        if all(w in asked for w in name) or name in longer:
             continue
         for run in longer:
             for start in range(len(run) - len(name) + 1):

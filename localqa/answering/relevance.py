@@ -12,8 +12,9 @@ only on a source that addresses the model (localqa/injection.py: then the answer
 replaced by the quotes, whatever the setting), it says more than the question, it states
 the kind of fact the question asks for (a number for "how many", a name for "who":
 asked.py), and its first claim (the answer; what follows may add detail from
-around it) rests on the sentence the extractive answer quotes first: the passages'
-sentence that best matches the question. Otherwise the extractive quotes are shown with
+around it; the second claim when the first only leads in to it: `answering_claim`)
+rests on the sentence the extractive answer quotes first: the passages' sentence that
+best matches the question. Otherwise the extractive quotes are shown with
 it (setting `unsupported_answer`), under one line saying why (`QUOTES_BECAUSE`). Resting
 on any of the three quoted sentences was tried first: Gemma 3 270M's answers then showed
 the gold answer for 0.84 of the sample's answerable questions, against the extractive
@@ -36,7 +37,13 @@ from localqa.answering.claims import (
 )
 from localqa.answering.clauses import gives_other_value
 from localqa.answering.facts import evidence_facts, facts_of, share_held, without
-from localqa.answering.picks import adds_one_word, cut_name, one_of_list, unnamed
+from localqa.answering.picks import (
+    adds_one_word,
+    cut_name,
+    names_the_asked,
+    one_of_list,
+    unnamed,
+)
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
@@ -134,6 +141,38 @@ def next_to(a: str, b: str, passages: Sequence[str]) -> bool:
     return False
 
 
+def just_before(a: str, b: str, passages: Sequence[str]) -> bool:
+    """`a` is the sentence just before `b` in one of the `passages` (whitespace aside)."""
+    a, b = " ".join(a.split()), " ".join(b.split())
+    for passage in passages:
+        flat = " ".join(passage.split())
+        i, j = flat.find(a), flat.find(b)
+        if i >= 0 and i + len(a) <= j and not flat[i + len(a) : j].strip():
+            return True
+    return False
+
+
+def answering_claim(
+    checks: Sequence[SentenceCheck], quotes: Sequence[str], passages: Sequence[str]
+) -> SentenceCheck:
+    """The claim that answers: the first, unless it only leads in to the best match
+    (`quotes[0]`): it rests on the sentence just before the best match in its passage and
+    the second claim rests on the best match itself. The model then copied the passage's
+    two sentences in their order, the second the one that answers: "A Turing machine is a
+    mathematical model of a general computing machine. It is a theoretical device that
+    manipulates symbols contained on a strip of tape." to "What does a Turing machine
+    handle on a strip of tape?" (SmolLM2-135M and Gemma-3-270M, labelled set)."""
+    first = checks[0]
+    if (
+        len(checks) > 1
+        and quotes
+        and _same(checks[1].evidence, quotes[0])
+        and just_before(first.evidence, quotes[0], passages)
+    ):
+        return checks[1]
+    return first
+
+
 def rests_on_best(
     check: SentenceCheck, quotes: Sequence[str], question: str, passages: Sequence[str]
 ) -> bool:
@@ -210,9 +249,10 @@ def why_quotes(
     unit = unit_asked(question)
     if unit in UNIT_NEEDED and not any(states_unit(unit, c.sentence) for c in checks):
         return "not-answered"
-    if quotes and not rests_on_best(checks[0], quotes, question, passages):
+    answer = answering_claim(checks, quotes, passages)
+    if quotes and not rests_on_best(answer, quotes, question, passages):
         return "off-question"
-    return picked_wrong(checks[0], question, kind)
+    return picked_wrong(answer, question, kind)
 
 
 def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reason | None:
@@ -220,7 +260,11 @@ def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reas
     for (picks.py), or None. `kind`: what the question asks for (asked.py); the one-word
     and unnamed checks read only questions that do not say ("what", "which")."""
     sentence, evidence = check.sentence, check.evidence
-    if kind is None and adds_one_word(sentence, question):
+    if (
+        kind is None
+        and adds_one_word(sentence, question)
+        and not names_the_asked(sentence, evidence, question)
+    ):
         return "thin"
     if cut_name(sentence, evidence, question):
         return "not-named"
