@@ -2,8 +2,9 @@
 policy cost? With the real small models, on the prompts `localqa ask` builds over sample_docs.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_threads.py same [--models smollm2,gemma]
-        [--tokens 48]
+        [--tokens 48] [--flash off]
     PYTHONPATH=. .venv/bin/python benchmarks/bench_threads.py speed [--reps 3] [--busy]
+        [--flash on|off|both]
 
 `same`: each question's prompt (captured from the in-process answerer, exactly the tokens
 `ask` would give the model) is computed cold, once per pair of thread counts (decoding
@@ -20,8 +21,10 @@ core, chosen per prompt: localqa's default before), `fixed-decode` (0, the defau
 decoding on one thread, prompts on the idle cores), `fixed-2` (2: both on two threads,
 what `follow` chooses on a quiet 2-core machine, and what pinning the threads to its cores
 would give under load). The threads each chose are printed.
---tokens caps the answer (the default 48). --busy starts `sh -c 'while :; do :; done'`
-beside it (a compile's worth of one core) and stops it at the end.
+--tokens caps the answer (the default 48). --flash off loads every model without flash
+attention; `speed --flash both` measures each policy with flash attention and without,
+interleaved. --busy starts `sh -c 'while :; do :; done'` beside it (a compile's worth of
+one core) and stops it at the end.
 
 One figure a line: `threads <model> <subject> <name> <value>`.
 """
@@ -35,7 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from common import CACHE, cpu_line, gemma_gguf, load_average, sample_home, smollm2_gguf
 
@@ -49,7 +52,7 @@ QUESTIONS = (
 )
 PAIRS = ((1, 1), (2, 1), (1, 2))  # decoding/prompt threads: vary one at a time
 # the `threads` setting of each policy measured by `speed`, and its name in the output
-POLICIES: dict[int | str, str] = {0: "fixed-decode", "follow": "follow", 2: "fixed-2"}
+POLICIES: dict[int | Literal["follow"], str] = {0: "fixed-decode", "follow": "follow", 2: "fixed-2"}
 
 
 def emit(*fields: object) -> None:
@@ -190,8 +193,13 @@ def speed(name: str, path: Path, args: argparse.Namespace) -> None:
     captured, found = prompts(path)
     n_ctx = captured.n_ctx
     captured.close()
-    models = {p: LocalModel.load(path, n_ctx, 0, threads=p) for p in POLICIES}
-    runs: dict[int | str, list[tuple[float, float, str]]] = {p: [] for p in POLICIES}
+    models: dict[str, Any] = {}
+    for attention in ("on", "off") if args.flash == "both" else (args.flash,):
+        with flash(attention):
+            for p, label in POLICIES.items():
+                key = label if args.flash != "both" else f"{label}_flash-{attention}"
+                models[key] = LocalModel.load(path, n_ctx, 0, threads=p)
+    runs: dict[str, list[tuple[float, float, str]]] = {p: [] for p in models}
     for tokens in list(found.values())[:1]:  # warm-up: page the weights in
         for model in models.values():
             cold_stream(model, tokens[:64], 2)
@@ -201,7 +209,7 @@ def speed(name: str, path: Path, args: argparse.Namespace) -> None:
                 runs[policy].append(cold_stream(model, tokens, args.tokens))
     state = "busy" if args.busy else "as_is"
     for policy, found_runs in runs.items():
-        subject = f"{state}_{POLICIES[policy]}"
+        subject = f"{state}_{policy}"
         emit(name, subject, "ttft_s", statistics.median(r[0] for r in found_runs))
         emit(name, subject, "decode_tok_s", statistics.median(r[1] for r in found_runs))
         chosen = sorted({r[2] for r in found_runs})
@@ -226,6 +234,27 @@ def busy(on: bool) -> Iterator[None]:
         proc.wait()
 
 
+@contextmanager
+def flash(attention: str) -> Iterator[None]:
+    """While open, models load with flash attention `attention` ("on", localqa's choice,
+    or "off"): does "off" stop the decoding thread count from changing the logits, and
+    what does it cost?"""
+    import dataclasses
+
+    from localqa.generation import llama_setup
+
+    chosen = llama_setup.compute_plan
+
+    def plan(*args: Any) -> Any:
+        return dataclasses.replace(chosen(*args), flash_attn=attention == "on")
+
+    llama_setup.compute_plan = plan  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        llama_setup.compute_plan = chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("mode", choices=("same", "speed"))
@@ -233,6 +262,12 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=48, help="greedy tokens per answer")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--busy", action="store_true")
+    parser.add_argument(
+        "--flash",
+        choices=("on", "off", "both"),
+        default="on",
+        help="flash attention (localqa: on); both: speed measures each policy with and without",
+    )
     args = parser.parse_args()
     import llama_cpp
 
@@ -241,7 +276,8 @@ def main() -> None:
     emit("run", "load_start", load_average())
     for name, path in model_files(args.models).items():
         if args.mode == "same":
-            same(name, path, args.tokens)
+            with flash("off" if args.flash == "off" else "on"):
+                same(name, path, args.tokens)
         else:
             with busy(args.busy):
                 speed(name, path, args)
