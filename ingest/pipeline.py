@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import functools
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -184,7 +184,17 @@ class Ingestor:
 
     def _ingest_work(self, work: list[WorkItem], report: IngestReport) -> None:
         """Read, embed and store `work` (ingest/shared.py: the part this run claims)."""
-        self._ingest(work, report)
+        with self._progress_over(work):
+            self._ingest(work, report)
+
+    @contextlib.contextmanager
+    def _progress_over(self, work: list[WorkItem]) -> Iterator[None]:
+        """Progress counts over all of `work`, however many batches it is read in."""
+        self._progress.start(len(work), sum(item.file.size for item in work))
+        try:
+            yield
+        finally:
+            self._progress.finish()
 
     def _plan(self, files: list[SourceFile], folders: list[Path]) -> tuple[Plan, list[FileProblem]]:
         plan, unreadable = make_plan(
@@ -219,7 +229,6 @@ class Ingestor:
                 (report.updated if item.previous else report.added).append(item.file.source)
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
-        self._progress.start(len(work), sum(item.file.size for item in work))
         self._progress.reading(work[0].file.source, work[0].file.size)
         self._ocr: set[int] = set()  # items with text read by OCR
         events = self._read(work)
@@ -235,8 +244,6 @@ class Ingestor:
             with contextlib.suppress(Exception):
                 writer.flush()
             raise
-        finally:
-            self._progress.finish()
         report.embed_seconds = writer.embed_seconds
         report.store_seconds = writer.store_seconds
         report.chunks_written = writer.written

@@ -73,6 +73,15 @@ class SharedIngestor(Ingestor):
         claims = self._claims
         assert claims is not None, "inside _writing only"
         remaining = {item.file.abs_path: item for item in work}
+        with self._progress_over(work):
+            self._claim_and_ingest(claims, remaining, report)
+        report.by_others = claims.done_elsewhere([item.file.abs_path for item in work])
+
+    def _claim_and_ingest(
+        self, claims: WorkClaims, remaining: dict[str, WorkItem], report: IngestReport
+    ) -> None:
+        """Claim batches of `remaining` and ingest them until every file is done here or
+        by another run."""
         while remaining:
             limit = min(MAX_BATCH, max(MIN_BATCH, len(remaining) // 4))
             mine = claims.claim([(p, i.doc_hash) for p, i in remaining.items()], limit)
@@ -84,7 +93,6 @@ class SharedIngestor(Ingestor):
             remaining = {p: i for p, i in remaining.items() if p in held}
             if remaining:
                 time.sleep(self._shared.poll_s)
-        report.by_others = claims.done_elsewhere([item.file.abs_path for item in work])
 
     def _ingest_counted(self, batch: list[WorkItem], report: IngestReport) -> None:
         """`_ingest` of one batch, its counts added to those of the batches before."""

@@ -447,3 +447,46 @@ def test_a_shared_index_from_before_collection_ids_keeps_its_vectors(shared: Set
     with PgIndex(shared.store) as index:
         assert index.vectors.count() == 3
         assert index.vectors.query(stored[1], 1)[0][0] == harbour[1].id
+
+
+class CountingProgress:
+    """Records what an ingest tells its progress display."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.done: list[str] = []
+        self.finished = 0
+
+    def start(self, files: int, total_bytes: int = 0) -> None:
+        self.starts.append(files)
+
+    def reading(self, source: str, size: int) -> None:
+        pass
+
+    def file_done(
+        self, source: str, outcome: str, chunks: int, note: str = "", size: int = 0
+    ) -> None:
+        self.done.append(source)
+
+    def chunks_stored(self, count: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        self.finished += 1
+
+
+def test_progress_counts_over_every_claimed_batch(
+    shared: Settings, tmp_path: Path, embedder: Embedder
+) -> None:
+    """A shared ingest reads its files in claimed batches (ingest/shared.py); the display
+    is started once for all of them, so it never shows "[5/4]" (a new user saw [9/2])."""
+    from localqa.ingest.shared import make_ingestor
+
+    folder = tmp_path / "docs"
+    shutil.copytree(SAMPLE_DOCS, folder)
+    progress = CountingProgress()
+    with PgIndex(shared.store) as index:
+        report = make_ingestor(index, embedder, shared.ingest, progress).run([folder])
+    assert len(report.added) == 10
+    assert progress.starts == [10] and progress.finished == 1
+    assert sorted(progress.done) == sorted(report.added)
