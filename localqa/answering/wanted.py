@@ -23,6 +23,7 @@ from typing import Literal
 
 from localqa.answering.facts import NOT_NAMES, NUMBER, spelt_as_digits, stem
 from localqa.answering.picks import VERBS
+from localqa.sentences import HEADING_MAX_WORDS
 from localqa.text import STOPWORDS, content_words, expansions, words
 
 Fact = Literal["year", "day", "count"]
@@ -149,11 +150,13 @@ def without_asking(question: str) -> str:
 
 def says_nothing(sentence: str, question: str) -> bool:
     """A heading or a label, no answer: a line in capitals ("HALVORSEN MARINE INSTRUMENTS -
-    FREQUENTLY ASKED QUESTIONS FOR NEW EMPLOYEES"), or one whose content words are all the
-    question's ("Halvorsen Marine Instruments AS." to "In what year was Halvorsen Marine
+    FREQUENTLY ASKED QUESTIONS FOR NEW EMPLOYEES"), a name alone (`_name_line`: "Halvorsen
+    Marine Instruments AS."), or one whose content words are all the question's ("Halvorsen Marine Instruments AS." to "In what year was Halvorsen Marine
     Instruments started?"): what it says, the question already said."""
     letters = [w for w in LETTERS.findall(sentence) if len(w) > 1]
     if len(letters) >= 2 and all(w.isupper() for w in letters):  # no CJK word is upper
+        return True
+    if _name_line(sentence):
         return True
     asked = {stem(w) for w in content_words(question)}
     said = {stem(w) for w in content_words(sentence)}
@@ -182,6 +185,16 @@ def unheld_names(question: str, passages: Sequence[str]) -> tuple[str, ...]:
         if not any(p in held or any(_same(h, (p,)) for h in held) for p in parts):
             found.append(word)
     return tuple(found)
+
+
+def _name_line(sentence: str) -> bool:
+    """A name and its full stop, no statement: at most HEADING_MAX_WORDS words, each
+    capitalised but for joiners ("of", "the"), no digit or comma (an address, "Fjordgata
+    22, 0150 Oslo, Norway.", answers where something is)."""
+    found = LETTERS.findall(sentence)
+    if not found or len(found) > HEADING_MAX_WORDS or re.search(r"[\d,]", sentence):
+        return False
+    return found[0][0].isupper() and all(w[0].isupper() or w in STOPWORDS for w in found)
 
 
 def stem_support(claim: str, evidence: str) -> float:
