@@ -11,7 +11,13 @@ about (issue 25, docs/BENCHMARKS-LOG.md "Extractive quotes that pick the wrong s
   year was ... started?"), a day ("On which day of the month is salary paid?"), a count
   of a thing ("How many employees ...": a number before "employees", or a word counting
   people, "214 people", where the sentence also speaks of employing);
-- `gives_wanted(wanted, sentence, question)`: how well the sentence states it (0..1).
+- `gives_wanted(wanted, sentence, question)`: how well the sentence states it (0..1);
+- `says_nothing(sentence, question)`: a heading, a name alone, or the question said back
+  ("Halvorsen Marine Instruments AS." to "In what year was Halvorsen Marine Instruments
+  started?"): no quote;
+- `stem_support(claim, evidence)`: word agreement that counts "employ" for "employees";
+- `unheld_names(question, passages)`: names the question asks about that no passage holds
+  ("China" over English passages): the answer abstains (abstain.py).
 """
 
 from __future__ import annotations
@@ -151,8 +157,9 @@ def without_asking(question: str) -> str:
 def says_nothing(sentence: str, question: str) -> bool:
     """A heading or a label, no answer: a line in capitals ("HALVORSEN MARINE INSTRUMENTS -
     FREQUENTLY ASKED QUESTIONS FOR NEW EMPLOYEES"), a name alone (`_name_line`: "Halvorsen
-    Marine Instruments AS."), or one whose content words are all the question's ("Halvorsen Marine Instruments AS." to "In what year was Halvorsen Marine
-    Instruments started?"): what it says, the question already said."""
+    Marine Instruments AS."), or one whose content words are all the question's ("I lost
+    my access card." to "I lost my access card. What do I do?", a FAQ's question line):
+    what it says, the question already said."""
     letters = [w for w in LETTERS.findall(sentence) if len(w) > 1]
     if len(letters) >= 2 and all(w.isupper() for w in letters):  # no CJK word is upper
         return True
