@@ -122,8 +122,11 @@ def test_ask_json_gives_each_context_once_and_quotes_refer_to_it(
 
     monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
     monkeypatch.chdir(sample_index.home)
-    # two quotes of one passage of faq.txt, and the handbook's summary: several each
-    for question in ("I lost my access card. What do I do?", "Summarise the employee handbook"):
+    # two quotes of one passage of faq.txt, and the handbook's summary: several each (not
+    # "What do I do?": its second quote was the FAQ's line "I lost my access card.", the
+    # question said back, which is no quote since wanted.py `says_nothing`)
+    lost = "I lost my access card. What does it cost to replace it?"
+    for question in (lost, "Summarise the employee handbook"):
         code, out, _ = invoke("ask", question, "--extractive", "--json")
         assert code == 0
         data = json.loads(out)

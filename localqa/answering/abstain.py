@@ -35,7 +35,8 @@ def abstains(extract: Extract, abstain_below: float, question: str = "") -> bool
     """True when the answer should say the documents do not answer (0: never): the best
     sentence's relevance (0..1) is below `abstain_below`, unless the question is in another
     script than that sentence (an English question over a Chinese passage: the score
-    cannot tell, so the answer is not declined); or the question asks for a measure
+    cannot tell, so the answer is not declined); or no passage holds a name the question
+    asks about (`Extract.unheld`: "China" over English passages); or it asks for a measure
     (a temperature, an age: asked.py) that no candidate sentence states together with
     a word of what it is asked about."""
     if not extract.nearest:
@@ -43,6 +44,8 @@ def abstains(extract: Extract, abstain_below: float, question: str = "") -> bool
     if abstain_below <= 0:
         return False
     if extract.relevance < abstain_below and not extract.cross_script:
+        return True
+    if extract.unheld and not extract.cross_script:  # the passages are about something else
         return True
     return bool(question) and lacks_asked_measure(question, extract.candidates)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from localqa.answering.asked import asked_kind
 from localqa.answering.citations import Citation, SupportChecker
 from localqa.answering.continuing import continued, gives_kind
+from localqa.answering.facts import numerals_as_digits
 from localqa.answering.quoting import (
     Neighbours,
     Quoted,
@@ -19,6 +20,15 @@ from localqa.answering.quoting import (
     without_repeats,
 )
 from localqa.answering.tables import ROW_LABEL_BONUS, headed_units, label_share
+from localqa.answering.wanted import (
+    asking_words,
+    gives_wanted,
+    says_nothing,
+    stem_support,
+    unheld_names,
+    wanted,
+    without_asking,
+)
 from localqa.injection import in_instructions
 from localqa.retrieval.scoring import term_weights, weighted_support, word_set
 from localqa.schema import Chunk, ScoredChunk
@@ -37,6 +47,12 @@ SHORTLIST = 12
 # number for "how many", a name for "who": asked.py), tuned on SQuAD 2.0 dev
 # (docs/BENCHMARKS-LOG.md, "Extractive quotes").
 KIND_BONUS = 0.1
+# Added instead where the question says which fact it wants (wanted.py: a year, a day, a
+# count of what it names), which a sentence's number may not be ("four offices" to "In what
+# year ..."); such sentences join the shortlist up to WANTED_EXTRA of them, though they
+# share no word with the question ("Today we employ 214 people.").
+WANTED_BONUS = 0.4
+WANTED_EXTRA = 4
 # A sentence after the first quote, in its paragraph, that starts so goes on with it:
 # "If the 20th falls on a weekend ..., it is paid on the last working day before."
 # A quote from another document than the best quote's is kept only when it is at least this
@@ -65,6 +81,9 @@ class Extract:
     # the question is in another script than the best sentences (English over Chinese): the
     # scores cannot say they do not answer it (abstain.py)
     cross_script: bool = False
+    # names the question asks about that no retrieved passage holds (wanted.py
+    # `unheld_names`): the passages are about something else (abstain.py)
+    unheld: tuple[str, ...] = ()
 
 
 def extract_answer(
@@ -85,6 +104,8 @@ def extract_answer(
     index) completes a quote cut at a chunk's edge."""
     if weights is None:
         weights = term_weights(question, [result.chunk for result in contexts])
+    # "many" of "how many" asks; it says nothing of what the answer is about (wanted.py)
+    weights = {w: v for w, v in weights.items() if w not in asking_words(question)}
     # a row of figures comes with its table's header of years, also from the chunks
     # before its own (tables.py), and is cited from there
     cited_in: dict[tuple[int, str], Chunk] = {}
@@ -107,6 +128,7 @@ def extract_answer(
         if len(content_words(sentence)) >= 3
         and (record or not is_title(sentence))
         and not sentence.endswith("?")  # a question (a FAQ's) answers nothing
+        and (record or not says_nothing(sentence, question))  # nor a heading, a label
     ]
     # none qualifies: the answer says so, with the best passages all the same
     candidates = quotable or [
@@ -114,7 +136,7 @@ def extract_answer(
     ]
     # earlier-ranked sources win ties: retrieval already judged them closer
     candidates.sort(key=lambda c: c[2] - RANK_STEP * c[0], reverse=True)
-    scored, relevance = _score(question, candidates[:SHORTLIST], checker)
+    scored, relevance = _score(question, _shortlist(question, candidates), checker)
     nearest = cite_each(_quoted(scored[:sentences], contexts, cited_in))
     if not quotable:  # titles and fragments answer nothing: abstain, showing them
         relevance = 0.0
@@ -126,18 +148,26 @@ def extract_answer(
     crossed = bool(scored) and all(crosses_script(question, s) for _, _, s in scored)
     if not picked and quotable and crossed:  # low scores across scripts say nothing: quote
         picked = scored[:sentences]
+    unheld = unheld_names(question, [f"{c.chunk.naming()} {c.chunk.text}" for c in contexts])
     if not picked:
         return Extract(
-            NOTHING_FOUND, [], False, relevance=relevance, nearest=nearest, candidates=shortlisted
+            NOTHING_FOUND,
+            [],
+            False,
+            relevance=relevance,
+            nearest=nearest,
+            candidates=shortlisted,
+            unheld=unheld,
         )
     picked = _on_topic(question, picked, contexts, checker)
     quoted = [completed(q, neighbours) for q in _quoted(picked, contexts, cited_in)]
     quoted = without_repeats(quoted)
-    quoted[0] = continued(quoted[0], question)
+    # the sentence the first quote goes on with is no quote of its own as well
+    quoted = without_repeats([continued(quoted[0], question), *quoted[1:]])
     text = "\n".join([LABEL, *quote_lines(quoted)])
     quotes = tuple(q.text for q in quoted)
     citations = list(cite_each(quoted))
-    return Extract(text, citations, True, quotes, relevance, nearest, shortlisted, crossed)
+    return Extract(text, citations, True, quotes, relevance, nearest, shortlisted, crossed, unheld)
 
 
 def crosses_script(question: str, sentence: str) -> bool:
@@ -155,10 +185,15 @@ def _score(
     in a small index the words a document holds are all common, so their weights say
     which sentence is more specific, not whether any answers."""
     texts = [sentence for _, sentence, _ in shortlist]
-    support = checker.agreement(question, texts)
+    said = numerals_as_digits(without_asking(question))  # "many" matches no "many"
+    lexical = [stem_support(said, numerals_as_digits(t)) for t in texts]
+    support = checker.agreement(question, texts, lexical)
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
-    kind = asked_kind(question)
-    if kind is not None:  # the sentence holding the kind of fact asked for comes first
+    kind, fact = asked_kind(question), wanted(question)
+    if fact is not None:  # the sentence holding the very fact asked for comes first
+        bonus = [WANTED_BONUS * gives_wanted(fact, t, question) for t in texts]
+        ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
+    elif kind is not None:  # the sentence holding the kind of fact asked for comes first
         bonus = [KIND_BONUS * gives_kind(kind, t, question) for t in texts]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
     # the table row the question names by its label comes first (tables.py)
@@ -170,6 +205,18 @@ def _score(
     ]
     scored.sort(key=lambda item: item[0], reverse=True)
     return [(alike, n, sentence) for _, alike, n, sentence in scored], max(support, default=0.0)
+
+
+def _shortlist(
+    question: str, candidates: Sequence[tuple[int, str, float]]
+) -> list[tuple[int, str, float]]:
+    """The first SHORTLIST candidates (number, sentence, weighted lexical score), best
+    first, and after them up to WANTED_EXTRA later ones that state the fact the question
+    wants (wanted.py), in their order."""
+    fact = wanted(question)
+    later = candidates[SHORTLIST:]
+    extra = [c for c in later if fact and gives_wanted(fact, c[1], question)] if fact else []
+    return [*candidates[:SHORTLIST], *extra[:WANTED_EXTRA]]
 
 
 def _quoted(
