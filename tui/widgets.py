@@ -169,7 +169,7 @@ class SourcesTable(DataTable[str]):
         super().__init__(id="sources", cursor_type="row", zebra_stripes=True)
         self.sources: tuple[Source, ...] = ()
 
-    COLUMNS = ("#", "File", "Page", "Lines", "Score")
+    COLUMNS = ("#", "File", "Page", "Where", "Score")
 
     def on_mount(self) -> None:
         self.border_title = "Sources"
@@ -178,16 +178,15 @@ class SourcesTable(DataTable[str]):
     def show(self, sources: Sequence[Source]) -> None:
         self.sources = tuple(sources)
         # the quote's own lines (the passage's when none): two quotes of one passage differ
-        lines = [s.chunk.quote_lines(s.quote) for s in self.sources]
         rows = [
             (
                 f"[{s.number}]",
                 terminal_safe(s.chunk.source, one_line=True),
                 terminal_safe(s.chunk.page_name(), one_line=True),  # a sheet's name
-                f"{first}-{last}",
+                s.chunk.lines_named(s.chunk.quote_lines(s.quote)),  # "line 3", "rows 8-9"
                 "—" if s.score is None else f"{s.score:.2f}",
             )
-            for s, (first, last) in zip(self.sources, lines, strict=True)
+            for s in self.sources
         ]
         # Columns are rebuilt with widths fitted to the rows: auto-sized columns left the
         # header drawn at its old widths now and then, after the rows had changed.
