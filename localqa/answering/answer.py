@@ -214,6 +214,11 @@ class Answer:
             "proposed_answer": self.proposed.as_json() if self.proposed else None,
             "other_script_line": self.other_script or None,
             "instructions_line": self.instructions_line or None,
+            # why quotes are shown with or instead of a model's answer: null in every mode
+            # where no model's answer was judged (extractive, abstained before writing)
+            "extractive": self.fallback.as_json() if self.fallback else None,
+            "extractive_shown_because": self.fallback_reason or None,
+            "extractive_shown_why": QUOTES_BECAUSE.get(self.fallback_reason),
         }
         if self.mode == "generative":
             data["model"] = self.model
@@ -231,9 +236,6 @@ class Answer:
                 }
                 for c in self.checks
             ]
-            data["extractive"] = self.fallback.as_json() if self.fallback else None
-            data["extractive_shown_because"] = self.fallback_reason or None
-            data["extractive_shown_why"] = QUOTES_BECAUSE.get(self.fallback_reason)
             if self.token_counts != "exact":  # said only where it is so: see token_counts
                 data["token_budget"] = ESTIMATED[self.token_counts]
         return data
