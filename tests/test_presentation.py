@@ -163,10 +163,8 @@ def test_ask_numbers_the_quotes_under_an_answer_in_the_answers_list(
     shown = printed(present(replace(WRONG, fallback=quotes), quotes_only=False))
     under = shown.split(BECAUSE)[1]
     assert f"- {other_quote} [2]\n- {QUOTE} [1]\n" in under
-    assert under.endswith(
-        f'Sources of these quotes:\n[2] faq.txt, page 1, line 4 (support 0.80)\n    "{other_quote}"\n'
-        f"{QUOTES_CITED}"
-    )
+    other_cited = f'[2] faq.txt, page 1, line 4 (support 0.80)\n    "{other_quote}"\n'
+    assert under.endswith(f"Sources of these quotes:\n{other_cited}{QUOTES_CITED}")
 
 
 @pytest.mark.parametrize("setting", ["with-quotes", "quotes-only"])

@@ -462,8 +462,8 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
     assert asked["contexts"] and answered == asked["answer"]
     # each quote's own lines, as `ask` lists them (two quotes of one passage differ)
     # (a one-line quote is "line 3", as `ask` names it: never "3-3")
-    assert len(lines) == len(asked["citations"])
-    assert all(c["location"].endswith(f", {line}") for line, c in zip(lines, asked["citations"]))
+    named = zip(lines, asked["citations"], strict=True)
+    assert all(c["location"].endswith(f", {line}") for line, c in named)
     contexts = [asked["contexts"][c["context"] - 1] for c in asked["citations"]]  # each once
     assert [
         (s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end]) for s in shown

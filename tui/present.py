@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from localqa.answering import numbering
 from localqa.answering.answer import Answer
 from localqa.answering.conversations import Source
-from localqa.answering import numbering
 from localqa.answering.presentation import cited
 from localqa.errors import LocalqaError
 from localqa.tui.widgets import verbatim

@@ -20,6 +20,12 @@ INSTRUCTIONS_LINE = (
     "{names} also holds text addressed to an AI assistant (instructions planted in the "
     "document); that text is not quoted. Check these quotes against the document."
 )
+# Said under a model's answer that stands alone over such a passage: the model read it.
+ANSWER_INSTRUCTIONS_LINE = (
+    "{names} also holds text addressed to an AI assistant (instructions planted in the "
+    "document), which the model was given as quoted text. Check this answer against the "
+    "document."
+)
 
 ESTIMATED = {
     "server": "estimate: the prompt was counted by the model server's tokenizer piece by piece",
@@ -89,13 +95,18 @@ class Answer:
     @property
     def instructions_line(self) -> str:
         """The line naming the documents of the quotes shown (this extractive answer's, or
-        those under a model's answer) whose passages address the model, "" when none does
-        or when the quotes replaced the answer for that reason (their `because` says so)."""
-        quotes = self if self.mode == "extractive" else self.fallback
-        if quotes is None or self.fallback_reason == "instructions":
+        those under a model's answer) whose passages address the model, or of the passages
+        a model's answer standing alone was given; "" when none does, or when the quotes
+        replaced the answer for that reason (their `because` says so)."""
+        if self.fallback_reason == "instructions":
+            return ""
+        alone = self.mode == "generative" and self.fallback is None and not self.abstained
+        quotes = self if self.mode == "extractive" or alone else self.fallback
+        if quotes is None:
             return ""
         names = dict.fromkeys(quotes.contexts[n - 1].source for n in quotes.instruction_sources)
-        return INSTRUCTIONS_LINE.format(names=", ".join(names)) if names else ""
+        line = ANSWER_INSTRUCTIONS_LINE if alone else INSTRUCTIONS_LINE
+        return line.format(names=", ".join(names)) if names else ""
 
     @property
     def instruction_sources(self) -> tuple[int, ...]:
