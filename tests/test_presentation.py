@@ -153,18 +153,24 @@ def test_ask_numbers_the_quotes_under_an_answer_in_the_answers_list(
     the chat does: a passage the answer cites keeps its number, another comes after."""
     other_quote = "Fathers get the same leave."
     other = Chunk("o", other_quote, "faq.txt", "/d/faq.txt", 1, 4, 4, 0, 27, "f", "e")
+    title = "Parental leave."  # another sentence of the answer's passage: its own number
     quotes = Answer(
         "q",
-        f"{QUOTED_LABEL}\n- {other_quote} [1]\n- {QUOTE} [2]",
+        f"{QUOTED_LABEL}\n- {other_quote} [1]\n- {QUOTE} [2]\n- {title} [3]",
         "extractive",
-        (Citation(1, other, other_quote, 0.8), Citation(2, CHUNK, QUOTE, 0.9)),
-        (other, CHUNK),
+        (
+            Citation(1, other, other_quote, 0.8),
+            Citation(2, CHUNK, QUOTE, 0.9),
+            Citation(3, CHUNK, title, 0.5),
+        ),
+        (other, CHUNK, CHUNK),
     )
     shown = printed(present(replace(WRONG, fallback=quotes), quotes_only=False))
     under = shown.split(BECAUSE)[1]
-    assert f"- {other_quote} [2]\n- {QUOTE} [1]\n" in under
+    assert f"- {other_quote} [2]\n- {QUOTE} [1]\n- {title} [3]\n" in under
     other_cited = f'[2] faq.txt, page 1, line 4 (support 0.80)\n    "{other_quote}"\n'
-    assert under.endswith(f"Sources of these quotes:\n{other_cited}{QUOTES_CITED}")
+    title_cited = f'[3] handbook.pdf, page 3, line 1 (support 0.50)\n    "{title}"\n'
+    assert under.endswith(f"Sources of these quotes:\n{other_cited}{QUOTES_CITED}{title_cited}")
 
 
 @pytest.mark.parametrize("setting", ["with-quotes", "quotes-only"])

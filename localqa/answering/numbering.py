@@ -4,7 +4,8 @@ The quotes shown under a model's answer that does not stand alone are an extract
 answer of their own, whose [n] count its own sources from 1 (answering/extractive.py).
 Shown as they are, a reader takes their [1] for the answer's [1]. Every front end that
 shows both (`ask`, the chat) renumbers the quotes into the answer's list: a quoted passage
-that the answer also rests on keeps the answer's number; another is added after them.
+that the answer was given keeps the answer's number, unless the answer quotes another
+sentence of it; any other is added after them, each quote its own number.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def one_numbering(shown: Presentation) -> OneNumbering:
         return OneNumbering("", tuple(sources), ())
     numbers: dict[int, int] = {}
     for source in shown.under_sources:
-        same = next((i for i, s in enumerate(sources) if s.chunk.id == source.chunk.id), None)
+        same = next((i for i, s in enumerate(sources) if _same(s, source)), None)
         if same is None:
             sources.append(replace(source, number=len(sources) + 1))
             numbers[source.number] = len(sources)
@@ -52,3 +53,13 @@ def one_numbering(shown: Presentation) -> OneNumbering:
     )
     renumbered = tuple(replace(s, number=numbers[s.number]) for s in shown.under_sources)
     return OneNumbering(under, tuple(sources), renumbered)
+
+
+def _same(listed: Source, quoted: Source) -> bool:
+    """`quoted` (a source of the quotes) is `listed`: the same quote of the same passage,
+    or the same passage, which the answer was given but does not quote. Another quote of a
+    passage the answer quotes is a source of its own, as two quotes of one passage are in
+    an extractive answer (answering/quoting.py)."""
+    if listed.chunk.id != quoted.chunk.id:
+        return False
+    return not listed.quote or listed.quote == quoted.quote
