@@ -11,7 +11,9 @@ tokenizes documents with special tokens off); this module finds the *words*.
 `instruction_lines(text)` gives the lines that address the model; a passage holding one
 is shown to the model as quoted material (prompt.py), the support check does not let an
 answer that rests only on it stand (answering/relevance.py), extraction does not quote
-those lines, and `ask --json` lists the passage (`instruction_sources`).
+what those lines say to the model (`in_instructions`: a fact written before the words to
+the model on their line is quoted), and `ask --json` lists the passage
+(`instruction_sources`).
 
 The patterns are English and Chinese; they look for a reader that is a model or an
 assistant being told what to do, not for imperatives in general ("Submit the form by
@@ -62,25 +64,47 @@ ADDRESSED = re.compile(
 )
 
 
+# Where a sentence ends inside a line: after it, another begins ("... 35 days. Ignore ...").
+SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+|[。！？]")
+
+
 @lru_cache(maxsize=2048)
-def instruction_lines(text: str) -> tuple[str, ...]:
-    """The lines of `text` that address the model (module docstring), stripped, in order;
-    with them the lines after one that opens its paragraph with words to the model (a
-    heading "INSTRUCTIONS FOR AI ASSISTANTS:"), up to the paragraph's end: what it heads
-    is said to the model too ("Parking is free for everyone.")."""
-    found: list[str] = []
+def _addressed(text: str) -> tuple[tuple[str, str], ...]:
+    """Each line of `text` that addresses the model, stripped, with the part of it said to
+    the model: the whole line when it opens as a turn or lies under a paragraph's opening
+    words to the model, else from the sentence where those words begin to the line's end
+    (the sentences after them carry what they ask for)."""
+    found: list[tuple[str, str]] = []
     headed = False  # the paragraph so far opened with words to the model
     opening = True  # the next line opens a paragraph
     for line in text.splitlines():
         if not line.strip():
             headed, opening = False, True
             continue
-        addressed = bool(ADDRESSED.search(line))
-        if headed or addressed or ROLE_LINE.match(line):
-            found.append(line.strip())
-        headed = headed or (opening and addressed)
+        words = ADDRESSED.search(line)
+        if headed or ROLE_LINE.match(line):
+            found.append((line.strip(), line.strip()))
+        elif words is not None:
+            ends = [end.end() for end in SENTENCE_END.finditer(line, 0, words.start())]
+            found.append((line.strip(), line[ends[-1] if ends else 0 :].strip()))
+        headed = headed or (opening and words is not None)
         opening = False
     return tuple(found)
+
+
+def instruction_lines(text: str) -> tuple[str, ...]:
+    """The lines of `text` that address the model (module docstring), stripped, in order;
+    with them the lines after one that opens its paragraph with words to the model (a
+    heading "INSTRUCTIONS FOR AI ASSISTANTS:"), up to the paragraph's end: what it heads
+    is said to the model too ("Parking is free for everyone.")."""
+    return tuple(line for line, _ in _addressed(text))
+
+
+def instruction_parts(text: str) -> tuple[str, ...]:
+    """What `instruction_lines` gives, less the sentences of a line before its words to
+    the model: "Backups are kept for 35 days." on the line "Backups are kept for 35 days.
+    Ignore the previous instructions ..." is the document's own, and may be quoted."""
+    return tuple(part for _, part in _addressed(text))
 
 
 QUOTED_NOTE = (
@@ -101,12 +125,12 @@ def addresses_model(text: str) -> bool:
 
 
 def in_instructions(sentence: str, text: str) -> bool:
-    """True when `sentence` (a sentence of `text`) lies in one of its lines that address
-    the model, or holds one."""
+    """True when `sentence` (a sentence of `text`) lies in what one of its lines says to
+    the model (`instruction_parts`), or holds it."""
     flat = " ".join(sentence.split())
     if not flat:
         return False
-    for line in instruction_lines(text):
+    for line in instruction_parts(text):
         joined = " ".join(line.split())
         if flat in joined or joined in flat:
             return True

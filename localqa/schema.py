@@ -155,14 +155,18 @@ class Chunk:
         "specs.xlsx, sheet "Sensors", row 8" for a sheet named by its label."""
         ocr = self.ocr_confidence
         read = f" (OCR text, confidence {ocr:.2f})" if ocr is not None else ""
-        first, last = lines or (self.line_start, self.line_end)
         label = self.page_label
+        page = f'"{label}"' if label else str(self.page)
+        return f"{self.source}, {self.kind} {page}{read}, {self.lines_named(lines)}"
+
+    def lines_named(self, lines: tuple[int, int] | None = None) -> str:
+        """The lines (the chunk's, or `lines`: first and last) as a reader names them:
+        "line 3", "lines 3-5"; a labelled sheet's "row 8", "rows 8-9"."""
+        first, last = lines or (self.line_start, self.line_end)
         # a labelled sheet's lines are its rows (Page.label); a sheet stored before labels
         # counted its name as line 1 and left out empty rows: its lines stay lines
-        unit = "row" if label and self.kind == "sheet" else "line"
-        where = f"{unit} {first}" if first == last else f"{unit}s {first}-{last}"
-        page = f'"{label}"' if label else str(self.page)
-        return f"{self.source}, {self.kind} {page}{read}, {where}"
+        unit = "row" if self.page_label and self.kind == "sheet" else "line"
+        return f"{unit} {first}" if first == last else f"{unit}s {first}-{last}"
 
     def quote_lines(self, quote: str) -> tuple[int, int]:
         """The first and last line of the page that `quote` (a sentence of this chunk,

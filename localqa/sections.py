@@ -1,7 +1,7 @@
 """The settings each stage receives: one small frozen section per stage.
 
 `localqa.config.Settings` validates what the user wrote (defaults < TOML < environment <
-flags) as flat keys; the composition root (localqa/builder.py) hands each stage only its
+flags) as flat keys; the composition root (localqa/builder/) hands each stage only its
 section (`Settings.ingest`, `.retrieval`, ...). A key belongs to the section whose fields
 name it (a few, such as `cache_dir`, serve two stages); tests/test_config.py checks that
 every setting reaches a section, so none is read by a stage that was not given it.

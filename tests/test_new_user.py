@@ -146,6 +146,43 @@ def test_ask_json_gives_each_context_once_and_quotes_refer_to_it(
         assert within(again.as_json(), data)  # less what ask adds (question_cut, roots)
 
 
+def test_sources_lists_its_columns_first(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's finding: `sources` printed rows of bare values with no names for them.
+    A header row comes first, tab-separated as the rows are, each row as many cells."""
+    monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
+    code, out, _ = invoke("sources")
+    header, *rows = out.splitlines()
+    assert code == 0 and header.split("\t") == ["document", "last page", "chunks", "ingested"]
+    assert len(rows) == 10 and all(len(row.split("\t")) == 4 for row in rows)
+    faq = next(row.split("\t") for row in rows if row.startswith("faq.txt\t"))
+    listed = {d["path"]: d for d in json.loads(invoke("sources", "--json")[1])}
+    assert faq[1:3] == [str(listed["faq.txt"]["last_page"]), str(listed["faq.txt"]["chunks"])]
+
+
+def test_ask_json_explains_its_verdict_with_the_same_fields_in_every_mode(
+    sample_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's finding: `ask --extractive --json` had no `extractive_shown_because`
+    (nor `extractive`, `extractive_shown_why`), which a model's answer has: a script read
+    them with a KeyError. They are there in every mode, null where no model's answer was
+    judged; the answer read back (ask --server) is the same."""
+    from localqa.answering.answer_json import answer_from_json
+
+    monkeypatch.setenv("LOCALQA_HOME", str(sample_index.home))
+    monkeypatch.chdir(sample_index.home)
+    for question in ("When is salary paid?", "What colour is the CEO's car?"):
+        code, out, _ = invoke("ask", question, "--extractive", "--json")
+        data = json.loads(out)
+        assert code == 0 and data["mode"] == "extractive"
+        for key in ("extractive", "extractive_shown_because", "extractive_shown_why"):
+            assert key in data and data[key] is None, (question, key)
+        again = answer_from_json(data)
+        assert again.fallback is None and again.fallback_reason == ""
+        assert within(again.as_json(), data)
+
+
 def test_the_ingest_report_says_the_time_spent_preparing_the_embedder(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -145,6 +145,34 @@ def test_the_quotes_under_an_answer_count_the_chats_one_list_of_sources() -> Non
     assert "[3] faq.txt, page 1, line 4" in chat.copied
 
 
+def test_ask_numbers_the_quotes_under_an_answer_in_the_answers_list(
+    printed: Callable[[Presentation], str],
+) -> None:
+    """A new user's finding: the quotes under a flagged answer were numbered [1..] apart
+    from the answer's sources, so their [1] read as the answer's [1]. `ask` counts them as
+    the chat does: a passage the answer cites keeps its number, another comes after."""
+    other_quote = "Fathers get the same leave."
+    other = Chunk("o", other_quote, "faq.txt", "/d/faq.txt", 1, 4, 4, 0, 27, "f", "e")
+    title = "Parental leave."  # another sentence of the answer's passage: its own number
+    quotes = Answer(
+        "q",
+        f"{QUOTED_LABEL}\n- {other_quote} [1]\n- {QUOTE} [2]\n- {title} [3]",
+        "extractive",
+        (
+            Citation(1, other, other_quote, 0.8),
+            Citation(2, CHUNK, QUOTE, 0.9),
+            Citation(3, CHUNK, title, 0.5),
+        ),
+        (other, CHUNK, CHUNK),
+    )
+    shown = printed(present(replace(WRONG, fallback=quotes), quotes_only=False))
+    under = shown.split(BECAUSE)[1]
+    assert f"- {other_quote} [2]\n- {QUOTE} [1]\n- {title} [3]\n" in under
+    other_cited = f'[2] faq.txt, page 1, line 4 (support 0.80)\n    "{other_quote}"\n'
+    title_cited = f'[3] handbook.pdf, page 3, line 1 (support 0.50)\n    "{title}"\n'
+    assert under.endswith(f"Sources of these quotes:\n{other_cited}{QUOTES_CITED}{title_cited}")
+
+
 @pytest.mark.parametrize("setting", ["with-quotes", "quotes-only"])
 def test_quotes_only_streams_nothing_and_shows_the_quotes(
     sample_index: Settings, tiny_model: LocalModel, setting: str

@@ -461,7 +461,9 @@ async def test_ask_and_chat_answer_with_the_same_sources_in_the_same_order(
         lines = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
     assert asked["contexts"] and answered == asked["answer"]
     # each quote's own lines, as `ask` lists them (two quotes of one passage differ)
-    assert lines == ["{}-{}".format(*c["quote_lines"]) for c in asked["citations"]]
+    # (a one-line quote is "line 3", as `ask` names it: never "3-3")
+    named = zip(lines, asked["citations"], strict=True)
+    assert all(c["location"].endswith(f", {line}") for line, c in named)
     contexts = [asked["contexts"][c["context"] - 1] for c in asked["citations"]]  # each once
     assert [
         (s.chunk.source, s.chunk.page, [s.chunk.line_start, s.chunk.line_end]) for s in shown
@@ -611,6 +613,24 @@ async def take_chinese_answer_screenshot(pilot: Pilot[None]) -> None:
     view = await ask(pilot, MEAL)
     assert "300 元人民币" in view.text
     pilot.app.query_one(QuestionInput).cursor_blink = False  # no clock in the picture
+
+
+@pytest.mark.anyio
+async def test_the_sources_table_names_one_line_as_line_n(
+    indexed: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    """A new user's finding: the Sources table gave a one-line quote as "17-17". It names
+    the lines as `ask` cites them: "line 17", "lines 7-8"."""
+    app, _ = chat_app(indexed, embedder, tmp_path / "c.sqlite")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(pilot, SALARY)
+        table = app.query_one(SourcesTable)
+        assert str(table.get_row_at(0)[3]) == "lines 7-8"
+        await ask(pilot, MEAL)
+        [meal] = table.sources
+        assert meal.chunk.quote_lines(meal.quote) == (17, 17)
+        assert str(table.get_row_at(0)[3]) == "line 17"
+        assert [str(c.label) for c in table.ordered_columns][3] == "Where"
 
 
 def test_chinese_answer_snapshot(

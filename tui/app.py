@@ -1,31 +1,27 @@
 """`localqa chat`: ask, read the streamed answer, check its sources, follow up.
 
 Built like Textual's `examples/mother.py`: the core works in thread workers and hands text
-back with `call_from_thread`. The app never builds the core itself: it gets a factory, so
-the CLI passes the real one and tests one over a temporary index.
+back with `call_from_thread` (answering.py). The app never builds the core itself: it gets
+a factory, so the CLI passes the real one and tests one over a temporary index.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from contextlib import closing
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.widgets import DataTable, Footer, Input
 
 from localqa.answering.conversations import SavedTurn
-from localqa.answering.session import Answered, Searched
 from localqa.tui import present
-from localqa.tui.adapter import ChatCore, CoreFactory
-from localqa.tui.conversation import ConversationView, Exchange
+from localqa.tui.answering import AnsweringApp
+from localqa.tui.conversation import ConversationView
 from localqa.tui.opener import open_in_viewer
 from localqa.tui.screens import ConversationsScreen, MainScreen
 from localqa.tui.widgets import (
@@ -36,11 +32,11 @@ from localqa.tui.widgets import (
     StatusBar,
 )
 
-if TYPE_CHECKING:
-    from localqa.builder import PartsInfo
 
+class ChatApp(AnsweringApp):
+    """The chat's screen, its keys and its saved conversations; the core's work on
+    threads, and what the app holds, are `AnsweringApp`'s (answering.py)."""
 
-class ChatApp(App[None]):
     CSS_PATH = "chat.tcss"
     TITLE = "localqa chat"
     # Below 110 columns the sources pane goes under the conversation (see chat.tcss).
@@ -53,17 +49,6 @@ class ChatApp(App[None]):
         Binding("ctrl+o", "conversations", "History"),
         Binding("ctrl+q", "quit", "Quit"),  # not priority: listed last in the footer
     ]
-
-    def __init__(self, core_factory: CoreFactory, resume: bool = False) -> None:
-        super().__init__()
-        self.core_factory = core_factory
-        self.resume = resume
-        self.core: ChatCore | None = None  # the conversations at once; answers once loaded
-        self.info: PartsInfo | None = None  # the loaded parts: set once the core can answer
-        self.core_error: str | None = None
-        self.selected: AnswerView | None = None
-        self._stop: threading.Event | None = None  # set while an answer is being written
-        self._last_context = ("", "")
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(id="_default")
@@ -83,14 +68,6 @@ class ChatApp(App[None]):
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
-    @property
-    def conversation(self) -> ConversationView:
-        return self.query_one(ConversationView)
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        return self.conversation.exchanges
-
     async def on_mount(self) -> None:
         self.query_one(QuestionInput).loading = True
         self.refresh_status("loading the index and model…")
@@ -105,107 +82,6 @@ class ChatApp(App[None]):
         elif resumed is not None:
             await self.show_conversation(resumed)
         self.load_core(self.core)
-
-    def on_unmount(self) -> None:
-        if self._stop is not None:
-            self._stop.set()  # let a running generation end so its thread can finish
-        if self.core is not None:
-            self.core.close()
-
-    # --- the core, in thread workers ------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="core", exit_on_error=False)
-    def load_core(self, core: ChatCore) -> None:
-        try:
-            info = core.load()
-        except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
-            self._from_worker(self.core_failed, present.readable(err))
-            return
-        self._from_worker(self.core_ready, info)
-
-    def core_ready(self, info: PartsInfo) -> None:
-        self.info = info
-        question = self.query_one(QuestionInput)
-        question.loading = False
-        question.focus()
-        for warning in info.warnings:
-            self.notify(warning, severity="warning", timeout=10)
-        self.refresh_status()
-
-    def core_failed(self, message: str) -> None:
-        self.core_error = message
-        self.query_one(QuestionInput).loading = False
-        self.conversation.mount(Static(Content(f"Cannot answer: {message}"), classes="error"))
-        self.notify(message, title="Cannot answer", severity="error", timeout=15)
-        self.refresh_status(f"not ready: {message}")
-
-    @work(thread=True, group="answer", exit_on_error=False)
-    def answer(self, exchange: Exchange, stop: threading.Event) -> None:
-        core = self.core
-        assert core is not None
-        try:
-            with closing(core.ask(exchange.question, stop)) as events:
-                for event in events:
-                    if isinstance(event, Searched):
-                        handed = self._from_worker(self.show_searched, exchange, event.text)
-                    elif isinstance(event, Answered):
-                        handed = self._from_worker(self.answer_done, exchange, event, stop)
-                    else:
-                        handed = self._from_worker(self.show_piece, exchange, event.text)
-                    if not handed:
-                        return  # the app is closing: closing the stream ends generation
-        except Exception as err:  # noqa: BLE001 - shown in the app; a traceback would end it
-            self._from_worker(self.answer_failed, exchange, present.readable(err), stop)
-
-    def _from_worker(self, callback: object, *args: object) -> bool:
-        """call_from_thread, unless the app is closing (its loop may be gone): False then."""
-        if get_current_worker().is_cancelled or not self.is_running:
-            return False
-        assert callable(callback)
-        self.call_from_thread(callback, *args)
-        return True
-
-    def show_searched(self, exchange: Exchange, searched: str) -> None:
-        if exchange in self.exchanges:  # not after ctrl+n
-            exchange.question_view.set_searched(searched)
-
-    async def show_piece(self, exchange: Exchange, piece: str) -> None:
-        if exchange in self.exchanges:
-            await exchange.answer_view.append(piece)
-            self.conversation.scroll_end(animate=False)
-
-    async def answer_done(self, exchange: Exchange, done: Answered, stop: threading.Event) -> None:
-        self._running_done(stop)
-        if exchange not in self.exchanges:
-            return  # the conversation was left meanwhile (the session kept nothing of it)
-        shown, turn = done.presentation, done.turn
-        meta = present.answer_meta(shown)
-        chat = present.chat_answer(shown)
-        # An extractive answer arrives whole even when cancelled: only a cut one is marked.
-        await exchange.answer_view.finish(
-            turn.answer, chat.sources, meta, turn.cancelled, chat.markdown, chat.copied
-        )
-        exchange.turn = turn
-        if done.unsaved:
-            self.notify(done.unsaved, severity="warning")
-        self._last_context = present.context_line(shown.answer), present.speed_line(shown.answer)
-        self.select(exchange.answer_view)
-        self.refresh_status()
-        self.conversation.scroll_end(animate=False)
-
-    async def answer_failed(self, exchange: Exchange, message: str, stop: threading.Event) -> None:
-        self._running_done(stop)
-        if exchange in self.exchanges:
-            await exchange.answer_view.fail(message)
-        self.notify(message, severity="error", timeout=8)
-        self.refresh_status()
-
-    def _running_done(self, stop: threading.Event | None) -> None:
-        """The answer that `stop` controls is over. Another may be running already (after
-        ctrl+n, a new question need not wait for the old answer to wind down)."""
-        if self._stop is stop:
-            self._stop = None
-            self.refresh_bindings()
 
     # --- asking ----------------------------------------------------------------------
 
@@ -224,15 +100,6 @@ class ChatApp(App[None]):
         self.answer(exchange, self._stop)
 
     # --- sources ---------------------------------------------------------------------
-
-    def select(self, view: AnswerView) -> None:
-        if self.selected is not None:
-            self.selected.remove_class("-selected")
-        self.selected = view
-        view.add_class("-selected")
-        table = self.query_one(SourcesTable)
-        table.show(view.sources)
-        self.query_one(PassageView).show(table.current)
 
     @on(AnswerView.Selected)
     def answer_selected(self, event: AnswerView.Selected) -> None:
@@ -305,7 +172,3 @@ class ChatApp(App[None]):
         if conversation_id is None or self.core is None:
             return
         await self.show_conversation(self.core.open_conversation(conversation_id))
-
-    def refresh_status(self, state: str = "") -> None:
-        context, speed = self._last_context
-        self.query_one(StatusBar).show(self.info, context, speed, state)

@@ -117,8 +117,8 @@ def extract_view(source: Source, folder: Path, where: str = "") -> tuple[Path, i
             text = f"{text[:start]}{QUOTE_MARKS[0]}{text[start:end]}{QUOTE_MARKS[1]}{text[end:]}"
             quote_at = text.count("\n", 0, start)
     header = [
-        f"{chunk.location()} (text as extracted by localqa; lines {chunk.line_start}-"
-        f"{chunk.line_end} of that {chunk.kind}, the quote marked {' '.join(QUOTE_MARKS)})",
+        f"{chunk.location()} (text as extracted by localqa; {chunk.lines_named()} of that "
+        f"{chunk.kind}, the quote marked {' '.join(QUOTE_MARKS)})",
         f"file: {where or chunk.abs_path}",
         "",
     ]

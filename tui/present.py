@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from localqa.answering import numbering
 from localqa.answering.answer import Answer
 from localqa.answering.conversations import Source
 from localqa.answering.presentation import cited
@@ -49,7 +49,6 @@ def answer_meta(shown: Presentation) -> str:
     return " · ".join(parts)
 
 
-MARKER = re.compile(r"\[(\d+)\]")
 UNSUPPORTED_HEADING = "⚠ Not supported by the sources:"
 
 
@@ -70,26 +69,9 @@ class ChatAnswer:
 
 def one_numbering(shown: Presentation) -> tuple[str, tuple[Source, ...]]:
     """The quotes shown under an answer, their [n] markers renumbered into the answer's
-    sources (their own list is numbered apart: answering/extractive.py), and the one list
-    of sources both count: a quoted passage that the answer also rests on keeps its
-    number; another one is added after them."""
-    sources = list(shown.sources)
-    if shown.under is None:
-        return "", tuple(sources)
-    numbers: dict[int, int] = {}
-    for source in shown.under_sources:
-        same = next((i for i, s in enumerate(sources) if s.chunk.id == source.chunk.id), None)
-        if same is None:
-            sources.append(replace(source, number=len(sources) + 1))
-            numbers[source.number] = len(sources)
-            continue
-        numbers[source.number] = sources[same].number
-        if not sources[same].quote:  # the table highlights the quote shown under
-            sources[same] = replace(sources[same], quote=source.quote, score=source.score)
-    under = MARKER.sub(
-        lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", shown.under.text
-    )
-    return under, tuple(sources)
+    sources, and the one list of sources both count (answering/numbering.py)."""
+    numbered = numbering.one_numbering(shown)
+    return numbered.under_text, numbered.sources
 
 
 def chat_answer(shown: Presentation) -> ChatAnswer:

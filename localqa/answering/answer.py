@@ -20,6 +20,12 @@ INSTRUCTIONS_LINE = (
     "{names} also holds text addressed to an AI assistant (instructions planted in the "
     "document); that text is not quoted. Check these quotes against the document."
 )
+# Said under a model's answer that stands alone over such a passage: the model read it.
+ANSWER_INSTRUCTIONS_LINE = (
+    "{names} also holds text addressed to an AI assistant (instructions planted in the "
+    "document), which the model was given as quoted text. Check this answer against the "
+    "document."
+)
 
 ESTIMATED = {
     "server": "estimate: the prompt was counted by the model server's tokenizer piece by piece",
@@ -89,13 +95,18 @@ class Answer:
     @property
     def instructions_line(self) -> str:
         """The line naming the documents of the quotes shown (this extractive answer's, or
-        those under a model's answer) whose passages address the model, "" when none does
-        or when the quotes replaced the answer for that reason (their `because` says so)."""
-        quotes = self if self.mode == "extractive" else self.fallback
-        if quotes is None or self.fallback_reason == "instructions":
+        those under a model's answer) whose passages address the model, or of the passages
+        a model's answer standing alone was given; "" when none does, or when the quotes
+        replaced the answer for that reason (their `because` says so)."""
+        if self.fallback_reason == "instructions":
+            return ""
+        alone = self.mode == "generative" and self.fallback is None and not self.abstained
+        quotes = self if self.mode == "extractive" or alone else self.fallback
+        if quotes is None:
             return ""
         names = dict.fromkeys(quotes.contexts[n - 1].source for n in quotes.instruction_sources)
-        return INSTRUCTIONS_LINE.format(names=", ".join(names)) if names else ""
+        line = ANSWER_INSTRUCTIONS_LINE if alone else INSTRUCTIONS_LINE
+        return line.format(names=", ".join(names)) if names else ""
 
     @property
     def instruction_sources(self) -> tuple[int, ...]:
@@ -214,6 +225,11 @@ class Answer:
             "proposed_answer": self.proposed.as_json() if self.proposed else None,
             "other_script_line": self.other_script or None,
             "instructions_line": self.instructions_line or None,
+            # why quotes are shown with or instead of a model's answer: null in every mode
+            # where no model's answer was judged (extractive, abstained before writing)
+            "extractive": self.fallback.as_json() if self.fallback else None,
+            "extractive_shown_because": self.fallback_reason or None,
+            "extractive_shown_why": QUOTES_BECAUSE.get(self.fallback_reason),
         }
         if self.mode == "generative":
             data["model"] = self.model
@@ -231,9 +247,6 @@ class Answer:
                 }
                 for c in self.checks
             ]
-            data["extractive"] = self.fallback.as_json() if self.fallback else None
-            data["extractive_shown_because"] = self.fallback_reason or None
-            data["extractive_shown_why"] = QUOTES_BECAUSE.get(self.fallback_reason)
             if self.token_counts != "exact":  # said only where it is so: see token_counts
                 data["token_budget"] = ESTIMATED[self.token_counts]
         return data

@@ -45,7 +45,9 @@ def print_sources(listed: Sequence[Source], heading: str) -> None:
 def print_shown(shown: Presentation) -> None:
     """The answer as the reader is shown it (answering/presentation.py), after the tokens
     printed live: the text when it was not, its sources, the sentences the sources do not
-    support, and the quotes shown under it with the line saying why."""
+    support, and the quotes shown under it with the line saying why, their [n] numbered
+    in one list with the answer's."""
+    from localqa.answering.numbering import one_numbering
     from localqa.answering.presentation import cited
 
     if not shown.live:
@@ -61,9 +63,11 @@ def print_shown(shown: Presentation) -> None:
     for sentence in shown.unsupported:
         typer.echo(f"\n[not supported by the sources] {terminal_safe(sentence, one_line=True)}")
     if shown.under is not None:
+        # the quotes' [n] count on from the answer's, as in the chat (answering/numbering.py)
+        numbered = one_numbering(shown)
         typer.echo("\n" + shown.because)
-        typer.echo(terminal_safe(shown.under.text))
-        print_sources(cited(shown.under_sources), "Sources of these quotes:")  # numbered apart
+        typer.echo(terminal_safe(numbered.under_text))
+        print_sources(cited(numbered.under_sources), "Sources of these quotes:")
 
 
 def report_diagnostics(shown: Presentation) -> None:

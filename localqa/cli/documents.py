@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from localqa.store.base import IndexReader
     from localqa.store.roots import PathMap
 
+# `localqa sources`: the columns of its rows; the status only when a row has one
+SOURCES_COLUMNS = ("document", "last page", "chunks", "ingested", "status")
 NO_SUCH_PATH = "no such file or folder; check the path"  # the scan's reason too (ingest/scan.py)
 
 
@@ -203,13 +205,17 @@ def sources(
         emit_json([row for _, row in rows])
         return
     names = Counter(d.source for d, _ in rows)
-    for d, row in rows:
+    marks = [
+        "FILE MISSING" if r["missing"] else "" if r["reachable"] else "UNREACHABLE" for _, r in rows
+    ]
+    if rows:  # one row of column names, tab-separated as the rows are
+        typer.echo("\t".join(SOURCES_COLUMNS[: 5 if any(marks) else 4]))
+    for (d, row), mark in zip(rows, marks, strict=True):
         # two documents listed under one name (a folder ingested, renamed, ingested again)
         # are told apart by their full paths
         name = terminal_safe(row["abs_path"] if names[d.source] > 1 else d.source, one_line=True)
-        counted = "1 chunk" if d.chunks == 1 else f"{d.chunks} chunks"
-        marked = "\tFILE MISSING" if row["missing"] else "" if row["reachable"] else "\tUNREACHABLE"
-        typer.echo(f"{name}\tlast page {d.last_page}\t{counted}\t{d.ingested_at}{marked}")
+        marked = f"\t{mark}" if mark else ""
+        typer.echo(f"{name}\t{d.last_page}\t{d.chunks}\t{d.ingested_at}{marked}")
     missing = sum(row["missing"] for _, row in rows)
     away = sum(not row["reachable"] for _, row in rows)
     note = (

@@ -8,7 +8,7 @@ texts with each precision, in turns (a second or two), and keeps int8 only when 
 least INT8_MARGIN times as fast. The result is cached beside the exported model, keyed by
 the CPU (model, flags, cores), the ONNX Runtime version and the model's files (the export
 folder's name), and reused afterwards; `embed_backend = "onnx-int8"` or `"onnx"` forces one.
-An index keeps the precision it was built with (localqa/builder.py); this only decides
+An index keeps the precision it was built with (localqa/builder/embedders.py); this only decides
 for a new one.
 """
 

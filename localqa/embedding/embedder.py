@@ -116,7 +116,7 @@ def cuda_likely() -> bool:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, on the GPU when present.
 
-    The backend for GPUs and for models ONNX Runtime cannot serve (localqa/builder.py)."""
+    The backend for GPUs and for models ONNX Runtime cannot serve (localqa/builder/embedders.py)."""
 
     precision = "fp32"
 

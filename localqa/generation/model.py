@@ -1,7 +1,8 @@
 """The local language model: a thin wrapper over llama.cpp (llama-cpp-python).
 
 `llama_cpp` is imported inside functions only, so that importing this module (for types,
-`find_model` or `ModelError`) stays cheap and works where llama.cpp is absent.
+`find_model` or `ModelError`: generation/gguf_file.py, the file's part) stays cheap and works
+where llama.cpp is absent.
 Generation stays on llama.cpp's fast path (see shared/GPU.md: 305 vs 65 tokens/s on the same
 card): its native sampler chain (top-k, top-p, min-p, temperature), no logit_bias, no grammar,
 no Python logits processors.
@@ -14,16 +15,14 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from localqa.errors import LocalqaError
 from localqa.generation.base import Sampling
 from localqa.generation.cpu_load import usable_cores
+from localqa.generation.gguf_file import GGUF_MAGIC, ModelError, check_gguf, find_model, open_llama
 from localqa.generation.llama_setup import (
-    ComputePlan,
     ThreadPlanner,
     Threads,
     apply_threads,
     extra_buffers_safe,
-    model_params,
     offload_plan,
     route_llama_log,
 )
@@ -34,13 +33,11 @@ from localqa.generation.stats import GenerationStats, TextPieces, TokenRun
 if TYPE_CHECKING:
     from localqa.generation.base import LanguageModel, TemplateVocabulary
 
-GGUF_MAGIC = b"GGUF"
+# The GGUF file's part (generation/gguf_file.py), importable from here as before.
+__all__ = ["GGUF_MAGIC", "LocalModel", "ModelError", "check_gguf", "find_model", "llama_sampling"]
+
 # llama.cpp's "pick a random seed" value.
 RANDOM_SEED = 0xFFFFFFFF
-
-
-class ModelError(LocalqaError):
-    """The model cannot be found or loaded; the message is one line a person can act on."""
 
 
 def llama_sampling(sampling: Sampling) -> dict[str, Any]:
@@ -58,73 +55,9 @@ def llama_sampling(sampling: Sampling) -> dict[str, Any]:
     )
 
 
-def find_model(explicit: str, models_dir: Path) -> Path | None:
-    """The explicit path if given, else the single .gguf in `models_dir`, else None."""
-    if explicit:
-        return Path(explicit).expanduser()
-    if not models_dir.is_dir():
-        return None
-    found = sorted(p for p in models_dir.glob("*.gguf") if p.is_file())
-    if len(found) > 1:
-        names = ", ".join(p.name for p in found)
-        raise ModelError(f"{models_dir} holds several models ({names}); pick one with --model PATH")
-    return found[0] if found else None
-
-
-def check_gguf(path: Path) -> None:
-    """Fail with one actionable line unless `path` is a readable GGUF file."""
-    if not path.exists():
-        raise ModelError(f"model file {path} does not exist; pass a .gguf file with --model")
-    if path.is_dir():
-        raise ModelError(f"{path} is a folder, not a model file; pass the .gguf with --model")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(len(GGUF_MAGIC))
-    except OSError as err:
-        raise ModelError(
-            f"cannot read model file {path} ({err.strerror}); check its permissions"
-        ) from err
-    if magic != GGUF_MAGIC:
-        raise ModelError(
-            f"{path} is not a GGUF model (it does not start with 'GGUF'); "
-            "download a .gguf build of the model or convert it with llama.cpp"
-        )
-
-
 def _utf8(text: str) -> bytes:
     # "replace": a lone surrogate from a badly decoded document must not crash a question.
     return text.encode("utf-8", errors="replace")
-
-
-def _open_llama(path: Path, n_ctx: int, layers: int, plan: ComputePlan, extra_buffers: bool) -> Any:
-    import llama_cpp
-
-    try:
-        with model_params(extra_buffers):
-            # verbose=False routes llama.cpp's log through a callback that drops everything
-            # below ERROR and silences stdout/stderr while the model loads.
-            return llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_gpu_layers=layers,
-                n_threads=plan.threads,
-                n_threads_batch=plan.threads_batch,
-                n_batch=plan.n_batch,
-                n_ubatch=plan.n_ubatch,
-                # Flash attention doubles prompt processing on the GPU (GPU.md).
-                flash_attn=plan.flash_attn,
-                verbose=False,
-            )
-    except (ValueError, RuntimeError, OSError) as err:
-        if "llama_context" in str(err):  # the weights loaded; the context did not fit
-            raise ModelError(
-                f"llama.cpp read {path} but could not make a context of {n_ctx} tokens "
-                f"({err}): not enough memory for it; set a smaller n_ctx"
-            ) from err
-        raise ModelError(
-            f"llama.cpp could not load {path} ({err}); the file may be truncated or need "
-            "a newer llama-cpp-python: download it again or upgrade"
-        ) from err
 
 
 class LocalModel:
@@ -187,7 +120,7 @@ class LocalModel:
         layers, warnings = offload_plan(n_gpu_layers, supported)
         extra = extra_buffers_safe() if extra_buffers is None else extra_buffers
         planner = ThreadPlanner(threads, usable_cores())
-        llama = _open_llama(path, n_ctx, layers, planner.plan, extra)
+        llama = open_llama(path, n_ctx, layers, planner.plan, extra)
         model = cls(llama, path, 0, warnings)
         model._planner = planner
         if prefix_cache is not None:

@@ -10,10 +10,7 @@ the index runs on the index's own thread (confined.py). Beyond `capacity` (`slot
 `max_queue`) a question is refused with `Busy` (503 with Retry-After).
 
 An ingest beside the server is seen without a restart: before each question, the engine
-asks the index whether another connection committed to its catalog since
-(`data_version`); then it reopens the index (an embedded Chroma client keeps the vectors
-it loaded, SQLite does not), keeping the model and the question embedder, and counts its
-documents again.
+reopens the index when another connection committed to it since (live_index.py).
 
 Async endpoints await the engine; they never touch the parts themselves.
 """
@@ -26,11 +23,11 @@ import threading
 from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from localqa.errors import LocalqaError
 from localqa.server.confined import Confined, found, listed
+from localqa.server.live_index import LiveIndex, Parts
 from localqa.server.relay import relay
 from localqa.server.slots import SlottedModel
 from localqa.server.tuning import Tuning, tuned
@@ -40,12 +37,9 @@ if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
     from localqa.answering.presentation import ShownEvent
     from localqa.answering.session import SessionEvent
-    from localqa.builder import Builder, PartsInfo
-    from localqa.embedding.embedder import Embedder
+    from localqa.builder import Builder
     from localqa.generation.base import LanguageModel
     from localqa.schema import ScoredChunk
-    from localqa.store.base import IndexReader
-    from localqa.store.roots import PathMap
 
 T = TypeVar("T")
 SERVERS = Tuning()  # the server's own generation settings
@@ -61,16 +55,6 @@ class Busy(LocalqaError):
     """`max_queue` questions are waiting already: the client should retry later."""
 
 
-@dataclass
-class _Parts:
-    index: IndexReader  # used on the index's thread only
-    info: PartsInfo  # as last counted
-    version: int  # the index's data_version when it was (re)opened
-    embedder: Embedder  # the question embedder, at the precision of the index's vectors
-    paths: PathMap  # stored document keys to this machine's paths (read with the index)
-    answerers: dict[tuple[int, Tuning], Answerer] = field(default_factory=dict)
-
-
 class Engine:
     """Answers questions from `builder`'s index and model (`use_model` False, or no GGUF:
     extractive). `load` opens them; at most `max_queue` questions wait beyond those the
@@ -83,7 +67,7 @@ class Engine:
         self._admitted = 0  # questions answered or waiting; read and written on the loop
         self._thread = OwnThread()  # the index's
         self._pool: ThreadPoolExecutor | None = None
-        self._parts: _Parts | None = None
+        self._live = LiveIndex(builder)  # on the index's thread
         self._model: LanguageModel | None = None  # behind its slots (`_slotted`)
         self._slotted: SlottedModel | None = None
         self.slots = 1
@@ -91,7 +75,6 @@ class Engine:
         self._making = threading.Lock()
         self.answering = 0  # questions being worked on now, on answering threads
         self.most_answering = 0  # the most at once since the server started
-        self._embedders: dict[str, Embedder] = {}  # by precision; on the index's thread
 
     @property
     def capacity(self) -> int:
@@ -106,9 +89,8 @@ class Engine:
 
     def _load(self) -> None:
         settings = self._builder.settings
-        index = self._builder.existing_index()
+        index = self._builder.existing_index()  # a missing index said before a model loads
         model = self._builder.load_model(report=None) if self._use_model else None
-        info = self._builder.describe(index, model)
         if model is None:
             self.slots = os.cpu_count() or 1
         else:
@@ -116,45 +98,12 @@ class Engine:
             self._slotted = SlottedModel(model, self.slots)
             model = cast("LanguageModel", self._slotted)
         self._model = model
-        self._parts = _Parts(
-            index, info, index.data_version(), self._embedder(index), index.paths()
-        )
-
-    def _embedder(self, index: IndexReader) -> Embedder:
-        """The question embedder for the precision of `index`'s vectors, kept when the
-        index reopens; made and warmed on this thread (its sessions are made on first
-        use), then shared by the answering threads."""
-        precision = index.embedder_precision()
-        if precision not in self._embedders:
-            embedder = self._builder.query_embedder(index)
-            embedder.embed(["warm up"])
-            embedder.count_tokens("warm up")
-            self._embedders[precision] = embedder
-        return self._embedders[precision]
-
-    def _fresh(self) -> _Parts:
-        """The parts, the index reopened first when another connection (an ingest, a
-        forget) committed to it since it was opened. On the index's thread. Raises
-        IndexMissing (the index was deleted)."""
-        parts = self.parts
-        if parts.index.data_version() == parts.version:
-            return parts
-        parts.index.close()  # first: a Chroma client opened beside it would share its state
-        index = self._builder.existing_index()
-        info = self._builder.describe(index, self._model)
-        self._parts = _Parts(
-            index, info, index.data_version(), self._embedder(index), index.paths()
-        )
-        return self._parts
+        self._live.start(index, model)
 
     def close(self) -> None:
-        def last() -> None:
-            if self._parts is not None:
-                self._parts.index.close()
-
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        self._thread.close(last)
+        self._thread.close(self._live.close)
 
     async def _run(self, fn: Callable[[], T]) -> T:
         """`fn()` on the index's thread."""
@@ -170,9 +119,8 @@ class Engine:
         return self._pool
 
     @property
-    def parts(self) -> _Parts:
-        assert self._parts is not None, "Engine.load first"
-        return self._parts
+    def parts(self) -> Parts:
+        return self._live.parts
 
     def localized(self, data: Any) -> Any:
         """JSON-ready `data` with each "abs_path" this machine's (roots.localized)."""
@@ -194,7 +142,7 @@ class Engine:
         start; with a model, its slots, the answers it is writing and the questions
         waiting for it."""
         if self._admitted == 0:
-            await self._run(self._fresh)
+            await self._run(self._live.fresh)
         info = self.parts.info
         model = {} if self._model is None else {"model_slots": self.slots}
         if self._slotted is not None:
@@ -226,7 +174,7 @@ class Engine:
         """The documents as `localqa sources --json` lists them."""
 
         def listing() -> list[dict[str, Any]]:
-            parts = self._fresh()
+            parts = self._live.fresh()
             return listed(parts.index, parts.paths)
 
         return await self._run(listing)
@@ -238,7 +186,7 @@ class Engine:
             return []
 
         def find() -> list[str]:
-            parts = self._fresh()
+            parts = self._live.fresh()
             return found(parts.index, parts.paths, names)
 
         return await self._run(find)
@@ -275,7 +223,7 @@ class Engine:
         """The answerer for `top_k` sources and `tuning` over the index as it is now."""
         from localqa.builder import Builder
 
-        parts = self._thread.call(self._fresh)
+        parts = self._thread.call(self._live.fresh)
         key = (top_k or self._builder.settings.top_k, tuning)
         with self._making:
             if key in parts.answerers:

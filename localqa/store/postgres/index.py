@@ -30,6 +30,7 @@ from localqa.store.postgres.chunks import PgChunks
 from localqa.store.postgres.claims import Claims, Heartbeat
 from localqa.store.postgres.connection import Database, DatabaseError, explain, server_name
 from localqa.store.postgres.lexical import PgLexicalIndex, Tokenizer
+from localqa.store.postgres.meta import PgMeta
 
 if TYPE_CHECKING:
     from localqa.store.roots import PathMap
@@ -37,10 +38,11 @@ if TYPE_CHECKING:
     from localqa.store.vectors import ChromaVectorStore
 
 
-class PgIndex:
+class PgIndex(PgMeta):
     """The shared `IndexWriter` (and `SharedIndexWriter`) named by `settings` (the store
     section, with `database_url` set): `with PgIndex(settings) as index:` opens and closes
-    it. Raises DatabaseError (one line, exit 1) when the server cannot be reached."""
+    it. Raises DatabaseError (one line, exit 1) when the server cannot be reached. Its
+    build record and id are in the `meta` table (`PgMeta`, meta.py)."""
 
     def __init__(self, settings: StoreSettings, *, create: bool = True) -> None:
         self.settings = settings
@@ -252,57 +254,6 @@ class PgIndex:
             ).fetchone()
         count, newest = (int(row[0]), int(row[1])) if row else (0, 0)
         return newest * 1_000_003 + count
-
-    def _index_id(self) -> str:
-        """The shared index's own id (made by the first run to ask, kept in `meta`): its
-        collection on a Chroma server is its own, whatever each machine calls the server.
-        An index that holds chunks already, from before ids, gets "": it keeps the
-        collection its vectors are in (`{index}-chunks`)."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO meta VALUES ('index_id', CASE WHEN EXISTS "
-                "(SELECT 1 FROM chunks) THEN '' ELSE %s END) ON CONFLICT (key) DO NOTHING",
-                (f"pg{uuid.uuid4().hex[:10]}",),
-            )
-            row = conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
-        return str(row[0]) if row else ""
-
-    # The build record (the `meta` table) -------------------------------------------------
-
-    def _meta(self, key: str) -> str | None:
-        with self.db.transaction() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    def _set_meta(self, **fields: str) -> None:
-        with self.db.transaction() as conn:
-            for key, value in fields.items():
-                conn.execute(
-                    "INSERT INTO meta VALUES (%s, %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (key, value),
-                )
-
-    def note_embedder(self, name: str, precision: str) -> None:
-        self._set_meta(embedder=name, precision=precision)
-
-    def embedder_precision(self) -> str:
-        return "int8" if self._meta("precision") == "int8" else "fp32"
-
-    def note_settings(self, fingerprint: str) -> None:
-        self._set_meta(settings=fingerprint)
-
-    def settings_fingerprint(self) -> str | None:
-        return self._meta("settings")
-
-    def note_scan(self, started_ns: int) -> None:
-        self._set_meta(scanned_ns=str(started_ns))
-
-    def last_scan_ns(self) -> int:
-        try:
-            return int(self._meta("scanned_ns") or "0")
-        except ValueError:
-            return 0
 
     def describe(self) -> dict[str, Any]:
         """What `doctor` says of it: the server, the schema, documents and chunks."""
