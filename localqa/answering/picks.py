@@ -173,3 +173,25 @@ def one_of_list(sentence: str, evidence: str) -> bool:
     items = [item.strip() for item in LIST_SPLIT.split(evidence)]
     capitalised = [item for item in items if item[:1].isupper()]
     return len(capitalised) >= LIST_ITEMS and any(names[0] in item for item in capitalised)
+
+
+# An abbreviation in capitals ("CBD"), and one in brackets after the words it stands for.
+ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+
+
+def cut_expansion(sentence: str, evidence: str, question: str) -> bool:
+    """The question names an abbreviation ("What does CBD stand for?"), the evidence
+    spells it out before it in brackets ("Central business districts (CBD)"), and the
+    claim gives some of those words but not all ("Business District")."""
+    said = _stems(claim_text(sentence))
+    for acronym in set(ACRONYM.findall(question)):
+        found = re.search(rf"((?:[\w'-]+\s+){{{len(acronym)}}})\(\s*{acronym}\s*\)", evidence)
+        if not found:
+            continue
+        spelt = found.group(1).split()
+        if "".join(w[0] for w in spelt).upper() != acronym:
+            continue
+        words = {stem(w) for w in spelt}
+        if words & said and not words <= said:
+            return True
+    return False
