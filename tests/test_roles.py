@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import pytest
 
+from localqa.answering.attributes import added_rank, unheld_item
 from localqa.answering.citations import SentenceCheck, SupportChecker, check_answer
 from localqa.answering.cjk_claims import added_characters, share_held
 from localqa.answering.clauses import moved_value
-from localqa.answering.picks import cut_expansion
+from localqa.answering.picks import cut_expansion, qualifies_asked
 from localqa.answering.relevance import why_quotes
 from localqa.answering.roles import added_title, other_name, swapped
 from localqa.embedding.embedder import Embedder
@@ -201,3 +202,47 @@ def test_the_answers_clause_holding_the_questions_verb_is_pointed_to_too() -> No
         "The fee range for accessing BSkyB's EPG is £15\u2013100,000.",
         fee,
     )
+
+
+def test_a_bare_answer_qualifying_the_questions_own_thing() -> None:
+    question = "What characteristic identifies the French ancestry of some South Africans?"
+    huguenots = (
+        "Many families, today mostly Afrikaans-speaking, have surnames indicating their French "
+        "Huguenot ancestry."
+    )
+    assert qualifies_asked("Huguenot ancestry.", question)
+    assert not qualifies_asked("Surnames.", question)
+    assert not qualifies_asked("French surnames.", question)
+    assert why_quotes([check("Huguenot ancestry.", huguenots)], [huguenots], question) == "thin"
+    # the noun asked about is what the answer names
+    desert = "What is the name of the desert on the border of Arizona?"
+    assert not qualifies_asked("The Colorado Desert.", desert)
+    assert not qualifies_asked("An arbitrary graph.", "What kind of graph is an input?")
+
+
+def test_a_rank_or_a_list_item_the_evidence_does_not_give() -> None:
+    question = "In what decade did the Rankine cycle create 90% of electric power?"
+    rankine = "The Rankine cycle is used in virtually all steam power production applications."
+    assert added_rank(
+        "The Rankine cycle was the first steam turbine used in a plant.", question, rankine
+    )
+    assert not added_rank("The Rankine cycle is used in steam power plants.", question, rankine)
+    ranked = "Oxygen is the third most abundant chemical element in the universe."
+    assert not added_rank("Oxygen is the most abundant chemical element.", "", ranked)
+    decision = (
+        "A decision problem is a special type of computational problem whose answer is either "
+        "yes or no, or alternately either 1 or 0."
+    )
+    encoding = "What encoding decision needs to be made?"
+    made_up = "The output is yes or no, or a wolf."
+    assert unheld_item(made_up, encoding, decision)
+    assert not unheld_item("The answer is either yes or no, or 1 or 0.", encoding, decision)
+    assert not unheld_item("The output is yes or a wolf.", encoding, decision)  # two items
+
+
+def test_the_earliest_is_the_first() -> None:
+    indicator = "Early versions were in use by 1851, but the most successful indicator was made."
+    question = "What year saw the earliest recorded use of the steam engine indicator?"
+    said = "The earliest recorded use of the indicator is 1851, when it was first used."
+    assert not added_rank(said, question, indicator)
+    assert added_rank(said, "What year saw a recorded use of the indicator?", indicator)

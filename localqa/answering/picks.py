@@ -195,3 +195,24 @@ def cut_expansion(sentence: str, evidence: str, question: str) -> bool:
         if words & said and not words <= said:
             return True
     return False
+
+
+# "the name of the X", "the kind of X": the noun asked about is X.
+NAME_OF = re.compile(r"\b(?:name|kind|type|sort|form)s?\s+of\s+(?:the\s+|an?\s+)?(\w+)", re.I)
+QUALIFIED_WORDS = 3  # a bare answer: at most this many words, stopwords aside
+
+
+def qualifies_asked(sentence: str, question: str) -> bool:
+    """A bare answer (two or three words) ends on a word of its question that is not the
+    noun asked about: it says which of the question's own things, not what was asked
+    ("Huguenot ancestry." to "What characteristic identifies the French ancestry of some
+    South Africans?", whose evidence says surnames do)."""
+    claim = claim_text(sentence)
+    words = [w for w in WORD.findall(claim) if w.lower() not in STOPWORDS]
+    if not 1 < len(words) <= QUALIFIED_WORDS or CJK_CHAR.search(claim):
+        return False
+    head = stem(words[-1])
+    if head not in _stems(question):
+        return False
+    asked = {stem(m.group(1)) for m in (ASKED_NOUN.search(question), NAME_OF.search(question)) if m}
+    return head not in asked

@@ -43,6 +43,7 @@ from localqa.answering.picks import (
     cut_name,
     names_the_asked,
     one_of_list,
+    qualifies_asked,
     unnamed,
 )
 from localqa.answering.roles import added_title, other_name
@@ -273,10 +274,9 @@ def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reas
     for (picks.py), or None. `kind`: what the question asks for (asked.py); the one-word
     and unnamed checks read only questions that do not say ("what", "which")."""
     sentence, evidence = check.sentence, check.evidence
-    if (
-        kind is None
-        and adds_one_word(sentence, question)
-        and not names_the_asked(sentence, evidence, question)
+    if kind is None and (
+        (adds_one_word(sentence, question) and not names_the_asked(sentence, evidence, question))
+        or qualifies_asked(sentence, question)
     ):
         return "thin"
     if cut_name(sentence, evidence, question) or cut_expansion(sentence, evidence, question):

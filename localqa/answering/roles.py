@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from localqa.answering.attributes import added_rank, unheld_item
 from localqa.answering.cjk_claims import MIN_HELD
 from localqa.answering.cjk_claims import share_held as cjk_share_held
 from localqa.answering.claims import claim_text
@@ -157,9 +158,13 @@ def kept_share(claim: str, question: str, sentence: str, around: str) -> float:
     """How much of the claim its evidence `sentence` (with the sentences `around` it)
     can hold, 0..1, besides its words: the share of the characters a CJK claim adds to its
     question that the evidence holds (cjk_claims.py), or 0.5 when the sentence relates
-    the claim's two sides the other way round (`swapped`); 1 otherwise."""
+    the claim's two sides the other way round (`swapped`) or the claim adds a rank or a
+    list item that the evidence and its question lack (attributes.py); 1 otherwise."""
+    around = around or sentence
     if CJK_CHAR.search(claim):
-        held = cjk_share_held(claim, question, around or sentence)
+        held = cjk_share_held(claim, question, around)
         if held < MIN_HELD:
             return held
-    return 0.5 if swapped(claim, sentence) else 1.0
+    if swapped(claim, sentence) or added_rank(claim, question, around):
+        return 0.5
+    return 0.5 if unheld_item(claim, question, around) else 1.0
