@@ -246,3 +246,5 @@ def test_the_earliest_is_the_first() -> None:
     said = "The earliest recorded use of the indicator is 1851, when it was first used."
     assert not added_rank(said, question, indicator)
     assert added_rank(said, "What year saw a recorded use of the indicator?", indicator)
+    # an adverb is ranked by "most", nothing the claim says
+    assert not added_rank("The document that most directly answers it is this one.", "", "")

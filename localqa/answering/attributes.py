@@ -22,12 +22,13 @@ import re
 from localqa.answering.claims import claim_text, stems
 from localqa.text import CJK_CHAR, content_words
 
-# A rank: an ordinal first or last, "only", a superlative of "most"/"least" or in "-est"
-# (those below: words in "-est" that rank nothing are many, "interest", "forest").
+# A rank: an ordinal first or last, "the only", a superlative of "most"/"least" (not of an
+# adverb: "the document that most directly answers") or in "-est" (those below: words in
+# "-est" that rank nothing are many, "interest", "forest").
 RANK = re.compile(
-    r"\b(?:first|last|only|(?:most|least)\s+\w+|(?:great|bigg|larg|high|long|old|small|low|"
-    r"earli|clos|fast|strong|rich|deep|wid|tall|new|short|young|near|hott|cold|cheap|"
-    r"simpl|easi|lat|heavi|bright|dens|hard|warm|wealthi|popul|poor)est)\b",
+    r"\b(?:first|last|the\s+only|(?:most|least)\s+(?!\w+ly\b)\w+|(?:great|bigg|larg|high|"
+    r"long|old|small|low|earli|clos|fast|strong|rich|deep|wid|tall|new|short|young|near|hott|"
+    r"cold|cheap|simpl|easi|lat|heavi|bright|dens|hard|warm|wealthi|popul|poor)est)\b",
     re.IGNORECASE,
 )
 ITEM_BREAK = re.compile(r",|;|\band\b|\bor\b")
@@ -35,11 +36,11 @@ MIN_ITEMS = 3
 
 
 # Ranks that say one thing: "the earliest recorded use" is the first.
-SAME_RANK = {"earliest": "first", "latest": "last", "final": "last"}
+SAME_RANK = {"earliest": "first", "latest": "last"}
 
 
 def _ranks(text: str) -> set[str]:
-    found = {" ".join(m.group().lower().split()) for m in RANK.finditer(text)}
+    found = {" ".join(m.group().lower().split()).removeprefix("the ") for m in RANK.finditer(text)}
     return {SAME_RANK.get(rank, rank) for rank in found}
 
 
