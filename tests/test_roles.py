@@ -248,3 +248,7 @@ def test_the_earliest_is_the_first() -> None:
     assert added_rank(said, "What year saw a recorded use of the indicator?", indicator)
     # an adverb is ranked by "most", nothing the claim says
     assert not added_rank("The document that most directly answers it is this one.", "", "")
+    # the rank its question asks for, in a word of the same stem
+    turing = "A Turing machine is a mathematical model of a general computing machine."
+    asked = "What is the most commonplace model utilized in complexity theory?"
+    assert not added_rank("The most common model is the Turing machine.", asked, turing)

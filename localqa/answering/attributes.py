@@ -39,9 +39,20 @@ MIN_ITEMS = 3
 SAME_RANK = {"earliest": "first", "latest": "last"}
 
 
+# Letters of the word after "most" that name the rank: "the most common" is what "the most
+# commonplace" asks for.
+RANKED_PREFIX = 5
+
+
 def _ranks(text: str) -> set[str]:
-    found = {" ".join(m.group().lower().split()).removeprefix("the ") for m in RANK.finditer(text)}
-    return {SAME_RANK.get(rank, rank) for rank in found}
+    found = set()
+    for match in RANK.finditer(text):
+        rank = " ".join(match.group().lower().split()).removeprefix("the ")
+        degree, _, word = rank.partition(" ")
+        if degree in ("most", "least"):
+            rank = f"{degree} {word[:RANKED_PREFIX]}"
+        found.add(SAME_RANK.get(rank, rank))
+    return found
 
 
 def added_rank(claim: str, question: str, evidence: str) -> bool:
