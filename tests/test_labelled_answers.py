@@ -39,10 +39,11 @@ FLOORS = {
     ("gemma-3-270m", "recall"): 0.50,  # 54 of 104, less a little: the set may grow
 }
 CEILINGS = {
-    # 7 and 16 of 329 answers since the value a question points to is read (clauses.py;
-    # docs/BENCHMARKS-LOG.md, "Issue 25: the value the question points to"), plus one
-    ("smollm2-135m", "wrong_shown_as_supported"): 0.0244,  # 8 of 329
-    ("gemma-3-270m", "wrong_shown_as_supported"): 0.0517,  # 17 of 329
+    # 6 and 10 of 329 answers since the check reads which name a claim gives and which way it
+    # relates (roles.py; docs/BENCHMARKS-LOG.md, "Issue 25: which name, which way round"),
+    # plus one
+    ("smollm2-135m", "wrong_shown_as_supported"): 0.0213,  # 7 of 329
+    ("gemma-3-270m", "wrong_shown_as_supported"): 0.0335,  # 11 of 329
 }
 
 

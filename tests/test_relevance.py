@@ -55,7 +55,7 @@ def test_each_reason_from_the_checks() -> None:
 def test_every_reason_has_its_lines() -> None:
     reasons = {"no-claim", "unsupported", "partly-unsupported", "echo", "off-question"}
     reasons |= {"not-answered", "instructions", "thin", "not-named", "one-of-list"}
-    reasons |= {"other-value"}
+    reasons |= {"other-value", "other-name", "added-word"}
     assert set(QUOTES_BECAUSE) == set(SHORT_REASON) == reasons
     assert all(line.endswith(":") for line in QUOTES_BECAUSE.values())
 

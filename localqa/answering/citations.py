@@ -29,11 +29,12 @@ from localqa.answering.facts import (
     without,
 )
 from localqa.answering.polarity import contradicts
+from localqa.answering.roles import kept_share
 from localqa.answering.rows import wrong_row
 from localqa.embedding.coverage import dense_weight
 from localqa.schema import Chunk
 from localqa.sentences import split_sentences
-from localqa.text import content_words, lexical_support, unlisted
+from localqa.text import content_words, has_cjk, lexical_support, unlisted
 
 if TYPE_CHECKING:
     from localqa.embedding.embedder import Embedder
@@ -204,6 +205,9 @@ class SupportChecker:
                 score = min(score, LEXICAL_SUPPORTED / 2)  # another year's figure
             if wrong_life_date(facts.numbers, question, around):  # born, asked when died
                 score = min(score, LEXICAL_SUPPORTED / 2)
+            # a CJK claim's added characters; a relation turned round (roles.py)
+            kept = kept_share(said or claim, question, own, around if window else own)
+            score = min(score, LEXICAL_SUPPORTED * kept) if kept < 1 else score
             scores.append((s, score))
         return scores
 
@@ -268,8 +272,8 @@ def check_answer(
         subject = facts_of(question).words if short and question else frozenset()
         if short:
             facts = facts_of(judged, first_is_name=True)
-            if not (question and facts):
-                continue  # "Yes." or a heading: nothing to check
+            if not (question and (facts or (has_cjk(judged) and content_words(judged)))):
+                continue  # "Yes." or a heading: nothing to check; "林晓" names someone
             judged = f"{question.strip()} {judged}"  # "18 weeks." says what it answers
             facts = in_asked_unit(facts, question)  # "3." to "How many weeks": 3 weeks
         if question:

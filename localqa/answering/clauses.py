@@ -49,3 +49,26 @@ def gives_other_value(claimed: frozenset[float], sentence: str, question: str) -
         return False
     most, pointed = max(counted, key=lambda pair: pair[0])
     return most - max(holding) >= MIN_MARGIN and not pointed & claimed
+
+
+def moved_value(claimed: frozenset[float], claim: str, sentence: str) -> bool:
+    """The claim's `claimed` numbers are stated in a clause of its evidence `sentence`
+    holding at least MIN_MARGIN fewer of the claim's own other words than another clause,
+    which states another number and not the claimed ones, while the clause of the claimed
+    ones holds some of the claim's words (else it only adds a value to the clause before):
+    the claim moved a value to what another clause says ("The groups of pistons were set
+    at 180° to each other." over "... the individual pistons within the group are usually
+    balanced at 180°, the groups being set at 90° to each other.")."""
+    said = stems(content_words(claim))
+    counted: list[tuple[int, frozenset[float]]] = []
+    for clause in CLAUSE_BREAK.split(sentence):
+        facts = evidence_facts(clause)
+        values = facts.numbers | facts.unscaled
+        if values:
+            words = {w for w in stems(content_words(clause)) if not w[:1].isdigit()}
+            counted.append((len(said & words), values))
+    holding = [n for n, values in counted if values & claimed]
+    others = [n for n, values in counted if not values & claimed]
+    if not holding or not others or not max(holding):  # "..., ranging from £15-100,000"
+        return False
+    return max(others) - max(holding) >= MIN_MARGIN

@@ -173,3 +173,46 @@ def one_of_list(sentence: str, evidence: str) -> bool:
     items = [item.strip() for item in LIST_SPLIT.split(evidence)]
     capitalised = [item for item in items if item[:1].isupper()]
     return len(capitalised) >= LIST_ITEMS and any(names[0] in item for item in capitalised)
+
+
+# An abbreviation in capitals ("CBD"), and one in brackets after the words it stands for.
+ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+
+
+def cut_expansion(sentence: str, evidence: str, question: str) -> bool:
+    """The question names an abbreviation ("What does CBD stand for?"), the evidence
+    spells it out before it in brackets ("Central business districts (CBD)"), and the
+    claim gives some of those words but not all ("Business District")."""
+    said = _stems(claim_text(sentence))
+    for acronym in set(ACRONYM.findall(question)):
+        found = re.search(rf"((?:[\w'-]+\s+){{{len(acronym)}}})\(\s*{acronym}\s*\)", evidence)
+        if not found:
+            continue
+        spelt = found.group(1).split()
+        if "".join(w[0] for w in spelt).upper() != acronym:
+            continue
+        words = {stem(w) for w in spelt}
+        if words & said and not words <= said:
+            return True
+    return False
+
+
+# "the name of the X", "the kind of X": the noun asked about is X.
+NAME_OF = re.compile(r"\b(?:name|kind|type|sort|form)s?\s+of\s+(?:the\s+|an?\s+)?(\w+)", re.I)
+QUALIFIED_WORDS = 3  # a bare answer: at most this many words, stopwords aside
+
+
+def qualifies_asked(sentence: str, question: str) -> bool:
+    """A bare answer (two or three words) ends on a word of its question that is not the
+    noun asked about: it says which of the question's own things, not what was asked
+    ("Huguenot ancestry." to "What characteristic identifies the French ancestry of some
+    South Africans?", whose evidence says surnames do)."""
+    claim = claim_text(sentence)
+    words = [w for w in WORD.findall(claim) if w.lower() not in STOPWORDS]
+    if not 1 < len(words) <= QUALIFIED_WORDS or CJK_CHAR.search(claim):
+        return False
+    head = stem(words[-1])
+    if head not in _stems(question):
+        return False
+    asked = {stem(m.group(1)) for m in (ASKED_NOUN.search(question), NAME_OF.search(question)) if m}
+    return head not in asked

@@ -35,15 +35,18 @@ from localqa.answering.claims import (
     share_added,
     stems,
 )
-from localqa.answering.clauses import gives_other_value
+from localqa.answering.clauses import gives_other_value, moved_value
 from localqa.answering.facts import evidence_facts, facts_of, share_held, without
 from localqa.answering.picks import (
     adds_one_word,
+    cut_expansion,
     cut_name,
     names_the_asked,
     one_of_list,
+    qualifies_asked,
     unnamed,
 )
+from localqa.answering.roles import added_title, other_name
 from localqa.text import content_words
 
 if TYPE_CHECKING:  # citations imports numpy; `localqa --help` should not
@@ -61,6 +64,8 @@ Reason = Literal[
     "not-named",
     "one-of-list",
     "other-value",
+    "other-name",
+    "added-word",
 ]
 
 # The line shown above the extractive quotes, by reason.
@@ -93,6 +98,13 @@ QUOTES_BECAUSE: dict[str, str] = {
         "The answer gives another number than the one the sources state beside the "
         "question's words; check it against these:"
     ),
+    "other-name": (
+        "The answer names another thing than the one the sources relate to the question's "
+        "words; check it against these:"
+    ),
+    "added-word": (
+        "The answer puts a word before a name that the sources do not; here is what they say:"
+    ),
 }
 # The same, short: the chat's line under an answer.
 SHORT_REASON: dict[str, str] = {
@@ -107,6 +119,8 @@ SHORT_REASON: dict[str, str] = {
     "not-named": "it names only part of what the sources name",
     "one-of-list": "it picks one name of a list",
     "other-value": "it gives another number than the one the question points to",
+    "other-name": "it names another thing than the one the question points to",
+    "added-word": "it adds a word to a name",
 }
 # Reasons whose answer is never shown, whatever `unsupported_answer` says: the quotes
 # replace it (presentation.py).
@@ -260,13 +274,12 @@ def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reas
     for (picks.py), or None. `kind`: what the question asks for (asked.py); the one-word
     and unnamed checks read only questions that do not say ("what", "which")."""
     sentence, evidence = check.sentence, check.evidence
-    if (
-        kind is None
-        and adds_one_word(sentence, question)
-        and not names_the_asked(sentence, evidence, question)
+    if kind is None and (
+        (adds_one_word(sentence, question) and not names_the_asked(sentence, evidence, question))
+        or qualifies_asked(sentence, question)
     ):
         return "thin"
-    if cut_name(sentence, evidence, question):
+    if cut_name(sentence, evidence, question) or cut_expansion(sentence, evidence, question):
         return "not-named"
     if kind is None and unnamed(sentence, evidence, question):
         return "not-named"
@@ -274,6 +287,12 @@ def picked_wrong(check: SentenceCheck, question: str, kind: Kind | None) -> Reas
         return "one-of-list"
     if kind in ("number", "time") and other_value(sentence, evidence, question):
         return "other-value"
+    if moved_value(without(facts_of(claim_text(sentence)), question).numbers, sentence, evidence):
+        return "other-value"
+    if other_name(sentence, evidence, question):
+        return "other-name"
+    if added_title(sentence, evidence, question):
+        return "added-word"
     return None
 
 
