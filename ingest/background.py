@@ -22,16 +22,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from localqa.ingest.chunking import Chunker
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, Limits
 from localqa.ingest.reader import (
     ChunkerSpec,
@@ -42,118 +38,29 @@ from localqa.ingest.reader import (
     ReaderFailed,
     read_document,
 )
-from localqa.ingest.scan import WorkItem
-from localqa.ingest.watch import (
-    Sample,
-    cpu_seconds,
-    few_heap_arenas,
-    own_cpu_seconds,
-    release_free_memory,
-    resident_bytes,
-    verdict,
+from localqa.ingest.reading_helper import (
+    CPU,
+    END,
+    ITEM,
+    POLL_SECONDS,
+    QUEUE_MESSAGES,
+    STARTED,
+    Job,
+    ReadFunction,
+    produce,
 )
-
-# What the helper runs on each file: read_document, or a stand-in in tests (picklable:
-# a module-level function).
-ReadFunction = Callable[[int, WorkItem, Chunker, Limits], Iterator[Event]]
+from localqa.ingest.scan import WorkItem
+from localqa.ingest.watch import Sample, cpu_seconds, resident_bytes, verdict
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.synchronize import Event as EventFlag
 
-# Messages the helper may run ahead of the embedder (each one page's chunks or at most
-# MESSAGE_CHUNKS of them): enough to read a 600-page PDF long before its embedding is
-# done, so the two share the cores only briefly, while at most 32k chunks wait.
-QUEUE_MESSAGES = 1024
-POLL_SECONDS = 1.0
+# The helper's side (ingest/reading_helper.py): its buffer's size, its poll and the read
+# function's type are importable from here as before.
+__all__ = ["POLL_SECONDS", "QUEUE_MESSAGES", "BackgroundReader", "ReadFunction"]
+
 WATCH_SECONDS = 0.1
-_END = ("end", "")
-# The helper's state: the item it reads (-1: none), since when (clock, waits excluded),
-# and its CPU time when the item began.
-_ITEM, _STARTED, _CPU = 0, 1, 2
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    spec: ChunkerSpec
-    work: list[WorkItem]
-    todo: list[int]  # indexes into work, in order
-    limits: Limits
-    read: ReadFunction
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: Linux only
-
-
-def _send_all(buffer: queue.Queue[object], conn: Connection) -> None:
-    """The helper's sender thread: the buffer onto the pipe, until the end message. If it
-    cannot send, the helper ends at once: the parent then sees an end of file, not a
-    helper waiting forever for room."""
-    while True:
-        message = buffer.get()
-        try:
-            conn.send(message)
-        except Exception:  # noqa: BLE001 - any failure: see above
-            traceback.print_exc()
-            os._exit(3)
-        if isinstance(message, tuple):
-            return
-
-
-def _produce(job: _Job, conn: Connection, state: Any, busy: EventFlag, given_up: Any) -> None:
-    """The helper process. `busy` is set while it reads and clear while it waits for room
-    in the buffer or has finished; `state` says which item it reads, since when;
-    `given_up[item]` is set as soon as an item is rejected."""
-    _die_with_parent()
-    # Ctrl-C reaches the whole process group: the parent reports it in one line and
-    # stops this helper; a traceback from here would only repeat it
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    few_heap_arenas()
-    parent = os.getppid()
-    buffer: queue.Queue[object] = queue.Queue(QUEUE_MESSAGES)
-    sender = threading.Thread(target=_send_all, args=(buffer, conn), daemon=True)
-    sender.start()
-
-    def put(message: object) -> None:
-        try:
-            buffer.put(message, block=False)
-            return
-        except queue.Full:
-            busy.clear()  # waiting for room is not reading: the embedder may take the core
-        waited_from = time.monotonic()
-        while True:
-            try:
-                buffer.put(message, timeout=POLL_SECONDS)
-                break
-            except queue.Full:
-                if os.getppid() != parent:  # the embedding process is gone: stop
-                    os._exit(0)
-        state[_STARTED] += time.monotonic() - waited_from  # the wait is not reading time
-        busy.set()
-
-    busy.set()
-    try:
-        chunker = job.spec.build()
-        for index in job.todo:
-            state[_STARTED] = time.monotonic()  # before the item: the watchdog reads it after
-            state[_CPU] = own_cpu_seconds()
-            state[_ITEM] = index
-            for event in job.read(index, job.work[index], chunker, job.limits):
-                if isinstance(event, DocumentRejected):
-                    given_up[index] = 1
-                put(event)
-            release_free_memory()  # the next file starts from what it needs, not the last's peak
-        state[_ITEM] = -1
-        message: object = _END
-    except Exception:  # noqa: BLE001 - a bug, not a bad file: report it whole to the parent
-        message = ("crash", traceback.format_exc())
-    busy.clear()
-    put(message)
-    sender.join()
 
 
 @contextlib.contextmanager
@@ -172,13 +79,13 @@ def _sigint_ignored() -> Iterator[None]:
 class _Helper:
     """One helper process, its pipe and its watchdog."""
 
-    def __init__(self, context: Any, job: _Job, given_up: Any, beside_main: bool) -> None:
+    def __init__(self, context: Any, job: Job, given_up: Any, beside_main: bool) -> None:
         receiver, sender = context.Pipe(duplex=False)
         self.state = context.Array("d", [-1.0, 0.0, 0.0], lock=False)
         self.busy: EventFlag = context.Event()
         self._given_up = given_up
         self.process = context.Process(
-            target=_produce, args=(job, sender, self.state, self.busy, given_up), daemon=True
+            target=produce, args=(job, sender, self.state, self.busy, given_up), daemon=True
         )
         with _sigint_ignored():  # inherited through exec: no traceback while it starts
             self.process.start()
@@ -201,17 +108,17 @@ class _Helper:
 
     def victim(self) -> int:
         """The item the helper was reading when it died or was killed (-1: none)."""
-        return self.verdict[0] if self.verdict else int(self.state[_ITEM])
+        return self.verdict[0] if self.verdict else int(self.state[ITEM])
 
     def _watch(self) -> None:
         pid = self.process.pid or 0
         while not self._stop.wait(WATCH_SECONDS) and self.process.is_alive():
             state = self.state
             sample = Sample(
-                item=int(state[_ITEM]),
+                item=int(state[ITEM]),
                 busy=self.busy.is_set(),
-                reading_s=time.monotonic() - state[_STARTED],
-                cpu_s=cpu_seconds(pid) - state[_CPU],
+                reading_s=time.monotonic() - state[STARTED],
+                cpu_s=cpu_seconds(pid) - state[CPU],
                 reader_bytes=resident_bytes(pid),
                 main_bytes=resident_bytes(self._main_pid) if self._main_pid else 0,
             )
@@ -259,7 +166,7 @@ class BackgroundReader:
         self._helper: _Helper | None = self._start(list(range(len(self._work))))
 
     def _start(self, todo: list[int]) -> _Helper:
-        job = _Job(self._spec, self._work, todo, self._limits, self._read)
+        job = Job(self._spec, self._work, todo, self._limits, self._read)
         return _Helper(self._context, job, self._given_up, self._beside_main)
 
     def reading(self) -> bool:
@@ -274,7 +181,7 @@ class BackgroundReader:
             finished: set[int] = set()
             try:
                 for message in helper.messages():
-                    if message == _END:
+                    if message == END:
                         return
                     if isinstance(message, tuple):
                         victim = helper.victim()

@@ -14,7 +14,6 @@ import dataclasses
 import functools
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from localqa.embedding.coverage import script_note
@@ -23,7 +22,6 @@ from localqa.ingest.background import BackgroundReader, ReadFunction
 from localqa.ingest.batches import BatchWriter
 from localqa.ingest.chunking import Chunker, header_budget
 from localqa.ingest.dryrun import foresee_document
-from localqa.ingest.excludes import lock_file
 from localqa.ingest.failures import IngestMemory
 from localqa.ingest.loaders.limits import Limits
 from localqa.ingest.moves import apply_moves, find_moves
@@ -31,18 +29,18 @@ from localqa.ingest.placing import place
 from localqa.ingest.progress import PlainProgress, Progress
 from localqa.ingest.reader import (
     ChunkerSpec,
-    ChunksRead,
     DocumentRead,
     DocumentRejected,
     Event,
     read_document,
     read_inline,
 )
-from localqa.ingest.remembering import recall, remembered, settle
+from localqa.ingest.remembering import recall, settle
 from localqa.ingest.report import IngestReport
 from localqa.ingest.scan import Plan, SourceFile, WorkItem, make_plan, scan
 from localqa.ingest.splitter import TokenSplitter
-from localqa.schema import FileProblem, IndexedDocument
+from localqa.ingest.storing import Storing, lock_file_skipped
+from localqa.schema import FileProblem
 from localqa.sections import IngestSettings
 from localqa.store.base import IndexWriter
 
@@ -222,7 +220,7 @@ class Ingestor:
         for event in self._read(work, foresee_document):
             item = work[event.item]
             if isinstance(event, DocumentRejected):
-                event = _lock_file_skipped(event, item.file.source)
+                event = lock_file_skipped(event, item.file.source)
                 problem = FileProblem(item.file.source, event.reason)
                 (report.skipped if event.skipped else report.failed).append(problem)
             elif isinstance(event, DocumentRead):
@@ -230,14 +228,14 @@ class Ingestor:
 
     def _ingest(self, work: list[WorkItem], report: IngestReport) -> None:
         self._progress.reading(work[0].file.source, work[0].file.size)
-        self._ocr: set[int] = set()  # items with text read by OCR
         events = self._read(work)
         # the embedder leaves the reader process a core while it reads
         busy = events.reading if isinstance(events, BackgroundReader) else lambda: False
         writer = BatchWriter(self._index, self._embedder, self._batch, self._progress, busy)
+        storing = Storing(work, writer, report, self.memory, self._progress, self._failed_now)
         try:
             for event in events:
-                self._apply(event, work, writer, report)
+                storing.apply(event)
             writer.flush()
         except Exception:
             # keep the documents read in full so far; the error itself is what to report
@@ -266,68 +264,3 @@ class Ingestor:
         count = self._embedder.count_tokens
         splitter = TokenSplitter(count, settings.chunk_tokens, settings.chunk_overlap_tokens)
         return read_inline(work, Chunker(splitter, count, budget), limits, read)
-
-    def _apply(
-        self, event: Event, work: list[WorkItem], writer: BatchWriter, report: IngestReport
-    ) -> None:
-        item = work[event.item]
-        source = item.file.source
-        if isinstance(event, ChunksRead):
-            for chunk in event.chunks:
-                writer.add(chunk)
-                if chunk.ocr_confidence is not None:
-                    self._ocr.add(event.item)
-            return
-        if event.item + 1 < len(work):  # the reader reads the files in order
-            self._progress.reading(work[event.item + 1].file.source, work[event.item + 1].file.size)
-        if isinstance(event, DocumentRejected):
-            event = _lock_file_skipped(event, source)
-            if event.skipped:
-                report.skipped.append(FileProblem(source, event.reason))
-            else:
-                writer.discard(item.file.abs_path)
-                report.failed.append(FileProblem(source, event.reason))
-            self._failed_now.add(item.file.abs_path)
-            self.memory.failed(remembered(item, event.reason, event.skipped))
-            outcome = "skipped" if event.skipped else "failed"
-            self._progress.file_done(source, outcome, 0, event.reason, item.file.size)
-        else:
-            report.warnings.extend(FileProblem(source, w) for w in event.warnings)
-            record = _record(item, event.title, event.page_kind, event.last_page)
-            writer.complete(record, functools.partial(self._committed, item, event, report))
-
-    def _committed(self, item: WorkItem, event: DocumentRead, report: IngestReport) -> None:
-        self.memory.stored(item.file.abs_path, item.doc_hash, event.warnings)
-        source = item.file.source
-        (report.updated if item.previous else report.added).append(source)
-        report.pages += event.last_page
-        outcome = "updated" if item.previous else "added"
-        said = any(w.startswith("read by OCR") for w in event.warnings)  # the PDF loader's
-        notes = ["read by OCR"] if event.item in self._ocr and not said else []
-        if event.warnings:
-            more = len(event.warnings) - 1
-            notes.append(f"warning: {event.warnings[0]}" + (f" (+{more} more)" if more else ""))
-        self._progress.file_done(source, outcome, event.chunks, "; ".join(notes), item.file.size)
-
-
-def _lock_file_skipped(event: DocumentRejected, source: str) -> DocumentRejected:
-    if event.skipped or not (reason := lock_file(source)):
-        return event
-    return dataclasses.replace(event, reason=reason, skipped=True)
-
-
-def _record(item: WorkItem, title: str, page_kind: str, last_page: int) -> IndexedDocument:
-    file = item.file
-    return IndexedDocument(
-        abs_path=file.abs_path,
-        source=file.source,
-        root=file.root,
-        doc_hash=item.doc_hash,
-        size=file.size,
-        mtime_ns=file.mtime_ns,
-        ctime_ns=file.ctime_ns,
-        title=title,
-        page_kind=page_kind,
-        last_page=last_page,
-        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from localqa.ingest.excludes import excluded
 from localqa.ingest.failures import Remembered
+from localqa.ingest.walker import OWN_FOLDER, Walker, escape_undecodable, is_within
 from localqa.schema import FileProblem, IndexedDocument
 from localqa.store.base import DocumentCatalog
+
+# OWN_FOLDER and escape_undecodable live in ingest/walker.py; imported from here as before.
+__all__ = [
+    "OWN_FOLDER",
+    "STAT_TICK_NS",
+    "Plan",
+    "Scan",
+    "SourceFile",
+    "WorkItem",
+    "escape_undecodable",
+    "file_hash",
+    "make_plan",
+    "scan",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,154 +83,6 @@ class Scan:
     notes: list[FileProblem] = field(default_factory=list)
 
 
-def escape_undecodable(name: str) -> str:
-    """`name` with the bytes that are not UTF-8 (held as surrogates since os.fsdecode)
-    written as \\xNN: SQLite, Chroma and the tokenizer take only valid text."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        pass
-    try:
-        return os.fsencode(name).decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a lone surrogate from elsewhere than a file name
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-OWN_FOLDER = "localqa's own folder (LOCALQA_HOME or the cache): never ingested"
-
-
-class _Walker:
-    """Files under `root` in a stable order: what `exclude` names is left out and reported
-    skipped, then hidden entries (a name starting with a dot) silently. Links that stay in
-    the folder are followed, folders once each (a link loop ends there); links that
-    leave it only with `follow_outside`."""
-
-    def __init__(
-        self,
-        root: Path,
-        follow_outside: bool,
-        out: Scan,
-        exclude: Sequence[str] = (),
-        never: Sequence[str] = (),
-    ) -> None:
-        self.never = never  # localqa's own folders (real paths): never read, linked or not
-        self.root = root
-        self.real_root = os.path.realpath(root)
-        self.follow_outside = follow_outside
-        self.out = out
-        self.exclude = exclude
-        self.seen_folders: set[tuple[int, int]] = set()
-
-    def walk(self) -> Iterator[Path]:
-        stack = [self.root]
-        while stack:
-            folder = stack.pop()
-            if not self._first_visit(folder):
-                continue
-            subfolders: list[Path] = []
-            linked: list[Path] = []
-            for entry in self._entries(folder):
-                path = Path(entry.path)
-                kind = self._kind(entry, path)
-                if kind == "folder":
-                    (linked if entry.is_symlink() else subfolders).append(path)
-                elif kind == "file":
-                    yield path
-            # linked folders last: a folder reached both ways is read at its own place
-            stack.extend(reversed(subfolders + linked))
-
-    def _first_visit(self, folder: Path) -> bool:
-        try:
-            stat = folder.stat()
-        except OSError:
-            return False
-        identity = (stat.st_dev, stat.st_ino)
-        if any(_inside(os.path.realpath(folder), own) for own in self.never):
-            self._skip(folder, OWN_FOLDER)
-            return False
-        if identity in self.seen_folders:
-            self._skip(
-                folder,
-                "linked folder already read (a loop, or a second way in); each folder is read once",
-            )
-            return False
-        self.seen_folders.add(identity)
-        return True
-
-    def _entries(self, folder: Path) -> list[os.DirEntry[str]]:
-        try:
-            with os.scandir(folder) as entries:
-                found = sorted(entries, key=lambda e: e.name)
-        except OSError as err:
-            self._fail(folder, f"cannot list folder: {err.strerror}; check its permissions")
-            return []
-        kept: list[os.DirEntry[str]] = []
-        for entry in found:
-            source = self._source(Path(entry.path))
-            if why := excluded(entry.name, source, self.exclude):
-                self._skip(Path(entry.path), why)
-            elif not entry.name.startswith("."):
-                kept.append(entry)
-        return kept
-
-    def _kind(self, entry: os.DirEntry[str], path: Path) -> str:
-        """ "file", "folder", or "" for what is reported (or hidden) instead."""
-        try:
-            if entry.is_symlink():
-                return self._link(path)
-            if entry.is_dir(follow_symlinks=False):
-                return "folder"
-            if entry.is_file(follow_symlinks=False):
-                return "file"
-        except OSError as err:
-            self._fail(path, f"cannot read: {err.strerror}; check its permissions")
-            return ""
-        self._skip(path, "not a regular file (a device, pipe or socket); nothing to read")
-        return ""
-
-    def _link(self, path: Path) -> str:
-        target = os.path.realpath(path)
-        shown = escape_undecodable(target)
-        if not os.path.exists(target):
-            self.out.failed.append(
-                FileProblem(
-                    self._source(path), f"broken symbolic link (to {shown}); fix it or remove it"
-                )
-            )
-            return ""
-        kind = "folder" if os.path.isdir(target) else "file" if os.path.isfile(target) else ""
-        if not kind:
-            self._skip(path, f"link to {shown}, not a regular file; nothing to read")
-        elif not _inside(target, self.real_root):
-            if not self.follow_outside:
-                self._skip(
-                    path,
-                    f"symbolic link to {shown}, outside the folder: not followed; "
-                    "set follow_outside_links = true to read it",
-                )
-                return ""
-            self.out.notes.append(
-                FileProblem(
-                    self._source(path), f"symbolic link to {shown}, outside the folder: followed"
-                )
-            )
-        return kind
-
-    def _fail(self, path: Path, reason: str) -> None:
-        self.out.failed.append(FileProblem(self._source(path), reason))
-
-    def _skip(self, path: Path, reason: str) -> None:
-        self.out.skipped.append(FileProblem(self._source(path), reason))
-
-    def _source(self, path: Path) -> str:
-        return escape_undecodable(path.relative_to(self.root).as_posix())
-
-
 def _source_file(path: Path, root: Path) -> SourceFile:
     stat = path.stat()
     disk = str(path)
@@ -258,11 +125,11 @@ def scan(
     own = [os.path.realpath(folder) for folder in never]
     for given in paths:
         path = given.expanduser().resolve()
-        if any(_inside(str(path), folder) for folder in own):
+        if any(is_within(str(path), folder) for folder in own):
             found.skipped.append(FileProblem(escape_undecodable(str(given)), OWN_FOLDER))
         elif path.is_dir():
             found.folders.append(path)
-            for file in _Walker(path, follow_outside_links, found, exclude, own).walk():
+            for file in Walker(path, follow_outside_links, found, exclude, own).walk():
                 _add(found, seen, file, path)
         elif path.is_file() and (why := excluded(path.name, path.name, exclude)):
             found.skipped.append(FileProblem(escape_undecodable(path.name), why))

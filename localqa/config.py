@@ -102,7 +102,7 @@ class Settings(BaseModel):
     # Symbolic links that leave the folder being ingested: followed only when true.
     follow_outside_links: bool = False
     # Names (or, with a "/", paths under the folder ingested) that ingest leaves out, each
-    # reported as skipped with its reason (ingest/scan.py): Office lock files, editor
+    # reported as skipped with its reason (ingest/walker.py): Office lock files, editor
     # backups and swap files, dependency and build folders, version-control folders.
     # [] (or `localqa ingest --no-default-excludes`) reads them all; a string from the
     # environment is split at commas.

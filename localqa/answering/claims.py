@@ -15,7 +15,7 @@ reads two things besides the whole sentence:
   nothing (`only_preamble`);
 - `added_words`: the content words the claim adds to the question (stemmed, numbers as
   digits): what it says the answer is. `share_added` is the share of them a piece of
-  evidence holds; citations.py holds back evidence that holds too few of them;
+  evidence holds; support.py holds back evidence that holds too few of them;
 - `wrong_life_date`: a year the evidence states, but as the other end of a life's dates:
   asked "John Mayow died in what year?", Gemma-3-270M answered "1641" from "John Mayow
   (1641-1679)", and the year is there.

@@ -1,4 +1,4 @@
-"""A table row's columns under its header, for the support check (citations.py): which
+"""A table row's columns under its header, for the support check (support.py): which
 year or column name stands over each of a row's cells. "Total revenue in 2021 was
 $19,984,378." is stated by "Total revenue | 19,984,378 | 10,230,316" under "Year ended
 December 31 | 2021 | 2020" (2021 stands over 19,984,378), not by the row alone, and not

@@ -1,7 +1,7 @@
 """The facts a sentence states, normalised, and whether a piece of evidence states the same.
 
 Meaning alone cannot check a fact: MiniLM puts "eighteen years" close to "twenty five
-Years", and the two share most of their words. So the support check (citations.py) also
+Years", and the two share most of their words. So the support check (support.py) also
 compares the facts themselves:
 
 - **numbers in every form**, as values: digits ("25", "1,000", "3.5", "13th"), English

@@ -1,6 +1,6 @@
 """Whether a supported claim picks out the thing its question asks for.
 
-The support check (citations.py) asks whether the evidence states what a claim says; it
+The support check (support.py) asks whether the evidence states what a claim says; it
 cannot ask whether what the claim picks out of that evidence is what the question asks
 for. On the labelled set (tests/data/labelled_answers.json, development half), every wrong
 answer shown as supported answered a "what"/"which" question with something its best
