@@ -70,13 +70,13 @@ def adds_up_by_line(tokenizer: Tokenizer) -> bool:
 
 class LineSums:
     """A text's count as the sum of its lines' counts, and a line's as the sum of its
-    words' (split at " "), each distinct word counted once (the last WORD_CACHE kept) and
-    each distinct line summed once (the last LINE_CACHE kept). The splitter counts every
-    line of a page, then every chunk made of those lines again (ingest/splitter.py): by
-    lines a chunk costs a few look-ups, and by words a line does. DA-619p: 3.6 M
-    characters were tokenized whole, 1.6 M by lines, 0.3 M by words (34,000 distinct
-    words); counting took 1.8-2.2 CPU-s, 1.0-1.2 by lines, 0.5-0.6 by words
-    (docs/BENCHMARKS-LOG.md). Only "\n" and " " split: Python's other line ends and
+    words' (split at " "), each distinct word counted once (up to WORD_CACHE words, then
+    all forgotten at once) and each distinct line summed once (the last LINE_CACHE kept).
+    The splitter counts every line of a page, then every chunk made of those lines again
+    (ingest/splitter.py): by lines a chunk costs a few look-ups, and by words a line does.
+    DA-619p: 3.6 M characters were tokenized whole, 1.6 M by lines, 0.3 M by words
+    (34,000 distinct words); counting took 1.8-2.2 CPU-s, 1.0-1.2 by lines, 0.5-0.6 by
+    words (docs/BENCHMARKS-LOG.md). Only "\n" and " " split: Python's other line ends and
     spaces include characters BERT drops rather than splits at (a form feed, U+001C)."""
 
     def __init__(self, count: Callable[[str], int]) -> None:
