@@ -37,6 +37,7 @@ SOFT_HYPHEN = "\u00ad"
 # A line ending in a word fragment and a hyphen, the next line starting with a lowercase
 # word: the two halves of a word the typesetter broke (or of a compound).
 _HYPHEN_END = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
+_HYPHENS = ("-", "\u2010", SOFT_HYPHEN)
 _NEXT_START = re.compile(r"^(\s*)([a-z\u00df-\u00ff][^\W\d_]*)")
 # Punctuation that closes the word before it, at a line's start, with any closing
 # brackets, quotes or footnote stars after it (",]*" in the Constitution), then a space.
@@ -141,20 +142,29 @@ def _keeps_hyphen(head: str, tail: str, vocabulary: set[str]) -> bool:
 def join_hyphenated(text: str, soft_only: bool = False) -> str:
     """Join words broken at line ends; the joined word stays on the first line.
     `soft_only`: only those broken by a soft hyphen (U+00AD)."""
+    hyphens = SOFT_HYPHEN if soft_only else _HYPHENS
+    if soft_only and SOFT_HYPHEN not in text:
+        return text
     lines = text.split("\n")
-    vocabulary = _vocabulary(text)
+    vocabulary: set[str] | None = None  # the page's words, found when a hyphen needs them
     for i in range(len(lines) - 1):
-        end = _HYPHEN_END.search(lines[i].rstrip())
+        line = lines[i].rstrip()
+        # what _HYPHEN_END needs, tested first: searching every line costs more
+        if not line.endswith(hyphens):
+            continue
+        end = _HYPHEN_END.search(line)
         start = _NEXT_START.match(lines[i + 1])
         if not end or not start:
             continue
         head, tail = end.group(1), start.group(2)
-        soft = lines[i].rstrip().endswith(SOFT_HYPHEN)
+        soft = line.endswith(SOFT_HYPHEN)
         if soft_only and not soft:
             continue
-        keep = not soft and _keeps_hyphen(head, tail, vocabulary)
-        stem = lines[i].rstrip()[:-1]
-        lines[i] = f"{stem}{'-' if keep else ''}{tail}"
+        keep = False
+        if not soft:
+            vocabulary = _vocabulary(text) if vocabulary is None else vocabulary
+            keep = _keeps_hyphen(head, tail, vocabulary)
+        lines[i] = f"{line[:-1]}{'-' if keep else ''}{tail}"
         lines[i + 1] = lines[i + 1][start.end() :].lstrip()
     return "\n".join(lines)
 

@@ -1,4 +1,5 @@
-"""Counting word pieces by lines (wordpieces.LineSums) counts what the tokenizer counts."""
+"""Counting word pieces by lines and words (wordpieces.LineSums) counts what the tokenizer
+counts."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from tokenizers import Tokenizer, models
 from localqa.embedding.embedder import default_model_path
 from localqa.embedding.wordpieces import LineSums, load_tokenizer, token_counter
 
-# Where a line-by-line count could go wrong: characters BERT drops (a form feed) or maps
-# to a space next to a line break, a combining accent opening a line, CJK, a word over
-# WordPiece's 100 characters, special tokens written out, Windows line ends, blank lines.
+# Where a count by lines and words could go wrong: characters BERT drops (a form feed,
+# U+001C) or maps to a space next to a line break or a space, a combining accent opening a
+# line or a word, CJK, a word over WordPiece's 100 characters (and two under it joined by
+# what is no space to Python's split(" ")), special tokens written out, Windows line ends,
+# blank lines, runs of spaces.
 AWKWARD = [
     "",
     "\n",
@@ -25,6 +28,10 @@ AWKWARD = [
     "\u039f\u0394\u039f\u03a3\n\u03c3\u03bf\u03c6\u03cc\u03c2\n\u03a3",  # Greek, final sigma
     "tab\there\n\xa0nbsp\xa0\n\u2028line separator\u2029\nend",
     "hyphen-\nated words, 3.5 bar; 12\u00a0kg\n— dashes —\n",
+    "  two  spaces ,and \u0301accent after a space;  trailing  \n \n  ",
+    "form \x0c feed \x1c unit\x1cseparator \x0bvertical\ttab \x00nul\x00 end",
+    "a" * 60 + "\x0c" + "b" * 60 + " " + "c" * 60 + "\u00a0" + "d" * 60,
+    "ideographic\u3000space 中 文 字\u3000句 [MASK]word [SEP] word[UNK]",
 ]
 
 
@@ -47,3 +54,15 @@ def test_a_tokenizer_with_pieces_across_lines_counts_texts_whole() -> None:
     # no pre-tokenizer: the whole text is one word, and "a\nb" one piece
     tokenizer = Tokenizer(models.WordLevel({"a\nb": 0, "a": 1, "b": 2, "?": 3}, unk_token="?"))
     assert token_counter(tokenizer)("a\nb") == 1
+
+
+def test_each_distinct_word_is_tokenized_once() -> None:
+    asked: list[str] = []
+
+    def count(text: str) -> int:
+        asked.append(text)
+        return len(text.split())
+
+    sums = LineSums(count)
+    assert sums("the pump and the valve\nthe pump  again") == 8
+    assert sorted(asked) == ["again", "and", "pump", "the", "valve"]

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 # Distinct lines whose counts LineSums keeps: a page has tens, a chunk is made of a page's.
 LINE_CACHE = 4096
+# Distinct words whose counts LineSums keeps (forgotten all at once past this): DA-619p has
+# 34,000 in 267,000; a few MB.
+WORD_CACHE = 65536
 
 
 def plain_tokenizer(tokenizer: Tokenizer, truncate_at: int = 0) -> Tokenizer:
@@ -50,10 +53,11 @@ def token_counter(tokenizer: Tokenizer) -> Callable[[str], int]:
 
 
 def adds_up_by_line(tokenizer: Tokenizer) -> bool:
-    """Whether a text's word pieces are its lines' word pieces together: a BERT WordPiece
-    tokenizer (all-MiniLM-L6-v2's) normalizes character by character, then splits at
-    whitespace (a line break among it) before it cuts words into pieces, so no piece spans
-    a line break. Not for others: a byte-level BPE may merge a line break into a piece."""
+    """Whether a text's word pieces are its lines' (and its words') word pieces together:
+    a BERT WordPiece tokenizer (all-MiniLM-L6-v2's) normalizes character by character,
+    keeping a line break or a space as whitespace, then splits at whitespace before it
+    cuts words into pieces, so no piece spans a line break or a space. Not for others: a
+    byte-level BPE may merge a line break or a space into a piece."""
     from tokenizers import models, normalizers, pre_tokenizers
 
     normalizer = tokenizer.normalizer
@@ -65,17 +69,35 @@ def adds_up_by_line(tokenizer: Tokenizer) -> bool:
 
 
 class LineSums:
-    """A text's count as the sum of its lines' counts, each distinct line counted once
-    (the last LINE_CACHE kept). The splitter counts every line of a page, then every
-    chunk made of those lines again (ingest/splitter.py): by lines a chunk costs a few
-    look-ups. DA-619p: 3.6 M characters were tokenized, 1.6 M now; its counting took
-    1.8-2.2 CPU-s, 1.3-1.5 now (docs/BENCHMARKS-LOG.md). Only "\n" splits: Python's
-    other line ends include characters BERT drops rather than splits at."""
+    """A text's count as the sum of its lines' counts, and a line's as the sum of its
+    words' (split at " "), each distinct word counted once (up to WORD_CACHE words, then
+    all forgotten at once) and each distinct line summed once (the last LINE_CACHE kept).
+    The splitter counts every line of a page, then every chunk made of those lines again
+    (ingest/splitter.py): by lines a chunk costs a few look-ups, and by words a line does.
+    DA-619p: 3.6 M characters were tokenized whole, 1.6 M by lines, 0.3 M by words
+    (34,000 distinct words); counting took 1.8-2.2 CPU-s, 1.0-1.2 by lines, 0.5-0.6 by
+    words (docs/BENCHMARKS-LOG.md). Only "\n" and " " split: Python's other line ends and
+    spaces include characters BERT drops rather than splits at (a form feed, U+001C)."""
 
     def __init__(self, count: Callable[[str], int]) -> None:
-        self._line = functools.lru_cache(maxsize=LINE_CACHE)(count)
+        self._count = count
+        self._words: dict[str, int] = {}
+        self._line = functools.lru_cache(maxsize=LINE_CACHE)(self._line_count)
 
     def __call__(self, text: str) -> int:
         if "\n" not in text:
             return self._line(text)
         return sum(self._line(line) for line in text.split("\n") if line)
+
+    def _line_count(self, line: str) -> int:
+        words = self._words
+        if len(words) > WORD_CACHE:
+            words.clear()
+        total = 0
+        for word in line.split(" "):
+            if word:
+                count = words.get(word)
+                if count is None:
+                    count = words[word] = self._count(word)
+                total += count
+        return total
