@@ -17,19 +17,25 @@ from localqa.answering.unmatched import absent_number, unmatched
 from localqa.builder import Builder
 from localqa.config import Settings
 from localqa.embedding.embedder import Embedder
+from localqa.generation.model import LocalModel
 from tests.conftest import ingest_paths
 
 CASES = json.loads((Path(__file__).parent / "data" / "squad_swapped.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
-def squad(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+def squad_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("squad-swapped")
     for paragraph in CASES["paragraphs"]:
         (folder / f"{paragraph['title']}.txt").write_text(paragraph["context"], "utf-8")
     settings = Settings(home=tmp_path_factory.mktemp("home"))
     assert not ingest_paths(settings, embedder, folder).failed
-    return Builder(settings).answerer(Builder(settings).existing_index())
+    return settings
+
+
+@pytest.fixture(scope="module")
+def squad(squad_index: Settings) -> Answerer:
+    return Builder(squad_index).answerer(Builder(squad_index).existing_index())
 
 
 @pytest.mark.parametrize("case", CASES["declines"], ids=lambda c: c["question"][:40])
@@ -76,4 +82,30 @@ def test_a_number_is_matched_by_its_value_whatever_its_writing() -> None:
     passages = ["Prices rose by two percent, about $20 million in all, in the 19th century."]
     assert absent_number("Did prices rise by 2% in the nineteenth century?", passages) is None
     assert absent_number("What cost 20,000,000 dollars?", passages) is None
+    # SQuAD 2.0 dev, answerable: "the country's tenth-largest Arab population"
+    tenth = ["Jacksonville has the country's tenth-largest Arab population."]
+    assert (
+        absent_number("What ethnic group in Jacksonville is ranked tenth largest?", tenth) is None
+    )
     assert absent_number("What rose by 3% in 1973?", passages) == "3%"
+
+
+def test_a_model_answer_is_declined_unwritten_or_shown_with_the_line(
+    squad_index: Settings, smollm2_gguf: Path
+) -> None:
+    """With a model, as without: the sure mismatch is declined before anything is
+    generated; the unsure one is generated and shown with the line (its Final's answer)."""
+    builder = Builder(squad_index)
+    model = LocalModel.load(smollm2_gguf, n_ctx=2048, n_gpu_layers=0)
+    index = builder.existing_index()
+    try:
+        answerer = builder.answerer(index, model)
+        declined = answerer.ask(CASES["declines"][0]["question"])
+        doubted = answerer.ask(CASES["doubts"][0]["question"])
+    finally:
+        index.close()
+        model.close()
+    assert declined.abstained and "generated_tokens" not in declined.timings
+    assert CASES["declines"][0]["line"] in declined.text
+    assert not doubted.abstained and doubted.timings["generated_tokens"] > 0
+    assert doubted.may_not_answer == MAY_NOT_ANSWER.format(why=CASES["doubts"][0]["line"])

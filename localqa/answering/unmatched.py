@@ -72,6 +72,9 @@ OPPOSITE: dict[str, frozenset[str]] = {
     for word in pair
 }
 
+# A hyphen between letters, which hides a number word from text2num ("tenth-largest").
+BETWEEN_WORDS = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
 Reason = Literal["number", "negation", "opposite"]
 # The best sentence's relevance (0..1, `Extract.relevance`) from which a denial or an
 # opposite it lacks is sure: it is the sentence the question was written from. Below, the
@@ -135,12 +138,12 @@ def absent_number(question: str, passages: Sequence[str]) -> str | None:
     """A number of `question`, as written there (in digits when it is spelt in words),
     that no passage states (as a value, scaled or not: "$20 million" is 20 and 2e7), or
     None."""
-    asked = facts_of(question, threshold=0.0, first_is_name=True)
+    asked = facts_of(BETWEEN_WORDS.sub(" ", question), threshold=0.0, first_is_name=True)
     if not asked.numbers:
         return None
     stated: set[float] = set()
     for passage in passages:
-        facts = facts_of(passage, threshold=0.0, first_is_name=True)
+        facts = facts_of(BETWEEN_WORDS.sub(" ", passage), threshold=0.0, first_is_name=True)
         stated |= facts.numbers | facts.unscaled
     if not asked.numbers - stated:
         return None
