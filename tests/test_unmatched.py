@@ -76,6 +76,18 @@ def test_a_denial_the_best_sentence_words_otherwise_is_no_mismatch() -> None:
     best = "In the coastal beroids the adults of most species lack combs and tentacles."
     assert unmatched("What do coastal beroids not have?", [best], [best]) is None
     assert unmatched("What do coastal beroids have?", [best], [best]) is None
+    # answerable ones of tests/data/labelled_answers.json: an exception denies too, and
+    # "whether or not" asks
+    coast = (
+        "Many of southern California's most developed cities lie along or in close "
+        "proximity to the coast, with the exception of San Bernardino and Riverside."
+    )
+    city = "Other than San Bernardino, which developed city is not in close proximity to the coast?"
+    assert unmatched(city, [coast], [coast]) is None
+    field = "Computability theory asks whether a problem can be solved using algorithms."
+    asked = "What field determines whether or not a problem can be solved using algorithms?"
+    assert unmatched(asked, [field], [field]) is None
+    assert unmatched("What problem can not be solved using algorithms?", [field], [field])
 
 
 def test_a_number_is_matched_by_its_value_whatever_its_writing() -> None:
