@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from localqa.answering.abstain import ABSTAINED_BECAUSE, MAY_NOT_ANSWER
 from localqa.answering.answer_json import answer_from_json
@@ -121,3 +122,16 @@ def test_a_model_answer_is_declined_unwritten_or_shown_with_the_line(
     assert CASES["declines"][0]["line"] in declined.text
     assert not doubted.abstained and doubted.timings["generated_tokens"] > 0
     assert doubted.may_not_answer == MAY_NOT_ANSWER.format(why=CASES["doubts"][0]["line"])
+
+
+def test_ask_says_what_was_checked(squad_index: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from localqa.cli.main import cli
+
+    monkeypatch.setenv("LOCALQA_HOME", str(squad_index.home))
+    monkeypatch.chdir(squad_index.home)
+    case = CASES["declines"][0]
+    result = CliRunner().invoke(cli, ["ask", "--extractive", case["question"]])
+    assert result.exit_code == 0, result.stderr
+    assert case["line"] in result.stdout and "\nNearest passages:" in result.stdout
+    assert "abstained: the passages found do not say what it asks" in result.stderr
+    assert "closely enough" not in result.stderr  # that is the relevance rule's reason

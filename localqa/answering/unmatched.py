@@ -2,8 +2,9 @@
 
 SQuAD 2.0's unanswerable questions are written against a paragraph to look answerable: one
 key word of the question is swapped for one the paragraph does not pair with the fact. The
-passages then match the question closely, so the relevance rule (abstain.py) cannot tell; three swaps can be read off the words, and each
-is a check that is sure of what it states, so the line that declines says exactly that:
+passages then match the question closely, so the relevance rule (abstain.py) cannot tell;
+three swaps can be read off the words, and each is a check that is sure of what it states,
+so the line that declines says exactly that:
 
 - "number": a number of the question (a year, an amount: "between 1941 and 1945") is in no
   passage found ("from 1914 to 1945");
