@@ -40,7 +40,8 @@ def questions(squad: Path, sample: str) -> list[dict[str, Any]]:
 
 
 def decided(home: Path, rows: list[dict[str, Any]]) -> None:
-    """Adds to each row: `old` (the relevance and measure rules alone), `declined`,
+    """Adds to each row: `old` (the rules before unmatched.py: relevance, a name no
+    passage holds, a measure), `declined`,
     `doubt`, `reason` (unmatched.py's, or None) and `shown` (the gold answer was quoted)."""
     from localqa.answering.abstain import decide, lacks_asked_measure
     from localqa.answering.citations import SupportChecker
@@ -68,7 +69,11 @@ def decided(home: Path, rows: list[dict[str, Any]]) -> None:
             texts = [c.text for c in chunks]
             decision = decide(extract, below, q, texts)
             missing = unmatched(q, extract.candidates, texts)
-            row["old"] = extract.relevance < below or lacks_asked_measure(q, extract.candidates)
+            row["old"] = (
+                extract.relevance < below
+                or (bool(extract.unheld) and not extract.cross_script)
+                or lacks_asked_measure(q, extract.candidates)
+            )
             row["declined"], row["doubt"] = bool(decision.declined), bool(decision.doubt)
             row["reason"] = None if missing is None or row["old"] else missing.reason
             row["shown"] = contains_answer(extract.text, row.get("answers", ()))
@@ -95,7 +100,7 @@ def main() -> None:
     rows = questions(args.work / "squad", args.sample)
     decided(args.work / "home", rows)
     print("rule\tunanswerable declined\tanswerable declined\tpoints lost")
-    print(f"relevance and measure (before)\t{shares(rows, 'old')}")
+    print(f"relevance, unheld name, measure (before)\t{shares(rows, 'old')}")
     print(f"whole decision\t{shares(rows, 'declined')}")
     for reason in ("number", "negation", "opposite"):
         print(f"  {reason}: declined\t{shares(rows, 'declined', reason)}")

@@ -70,11 +70,11 @@ def decide(
     relevance (0..1) is below `abstain_below`, unless the question is in another script
     than that sentence (an English question over a Chinese passage: the score cannot
     tell); no passage holds a name the question asks about (`Extract.unheld`: "China"
-    over English passages); the question asks for a measure (a temperature, an age: asked.py) that no
-    candidate sentence states together with a word of what it is asked about; or the
-    passages retrieved (`passages`, their texts; default: the candidate sentences) surely
-    do not say what it asks (unmatched.py). When that check is not sure, the answer is
-    shown with the `doubt` line."""
+    over English passages); the question asks for a measure (a temperature, an age:
+    asked.py) that no candidate sentence states together with a word of what it is asked
+    about; or the passages retrieved (`passages`, their texts; default: the candidate
+    sentences) surely do not say what it asks (unmatched.py). When that check is not
+    sure, the answer is shown with the `doubt` line."""
     if not extract.nearest:
         return Decision(ABSTAINED)
     if abstain_below <= 0:
