@@ -124,7 +124,8 @@ def judge(row: dict[str, Any], model: str, checker: Any, review: str | None = No
     extract = extract_answer(question, contexts, checker, weights=row["weights"])
     near = not answer["right"] and near_right(answer["text"], row["answers"])
     reviewed = None if review is None else review == "right"
-    if abstains(extract, ABSTAIN_BELOW, question) or answer["abstained"]:
+    texts = [c.chunk.text for c in contexts]  # what `ask` passes
+    if abstains(extract, ABSTAIN_BELOW, question, texts) or answer["abstained"]:
         return Judged(
             model, question, where, answer["right"], False, "abstained", (), (), "", near, reviewed
         )

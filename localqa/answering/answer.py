@@ -69,14 +69,24 @@ class Answer:
     # an answer that does not stand alone, over an index holding documents written in
     # another script than the question: the line saying so (answering/scripts_held.py)
     other_script: str = ""
+    # shown though a check doubts the passages give it: the line saying what was checked
+    # (localqa/answering/abstain.py `Decision.doubt`)
+    may_not_answer: str = ""
 
     @property
     def lines_after(self) -> tuple[str, ...]:
         """The lines every front end shows right after the answer's text: the other
         documents a whole-document question matched, what the sources say of the answer
-        given with the question, and the documents in another script than the question."""
+        given with the question, the documents in another script than the question, and
+        what a check found that the passages may not say."""
         proposed = self.proposed.line if self.proposed else ""
-        lines = (self.also_matched_line, proposed, self.other_script, self.instructions_line)
+        lines = (
+            self.also_matched_line,
+            proposed,
+            self.other_script,
+            self.instructions_line,
+            self.may_not_answer,
+        )
         return tuple(line for line in lines if line)
 
     @property
@@ -230,6 +240,7 @@ class Answer:
             "extractive": self.fallback.as_json() if self.fallback else None,
             "extractive_shown_because": self.fallback_reason or None,
             "extractive_shown_why": QUOTES_BECAUSE.get(self.fallback_reason),
+            "may_not_answer_line": self.may_not_answer or None,
         }
         if self.mode == "generative":
             data["model"] = self.model

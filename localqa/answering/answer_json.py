@@ -96,4 +96,5 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         also_matched=tuple(str(d) for d in data.get("also_matched") or ()),
         proposed=_proposed(data.get("proposed_answer")),
         other_script=str(data.get("other_script_line") or ""),
+        may_not_answer=str(data.get("may_not_answer_line") or ""),
     )

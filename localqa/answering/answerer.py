@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from localqa.answering.abstain import ABSTAINED, abstains
+from localqa.answering.abstain import decide
 from localqa.answering.answer import Answer, AnswerEvent, Final, Token
 from localqa.answering.asked import EmptyQuestion as EmptyQuestion  # its importers' name
 from localqa.answering.asked import require_words
@@ -135,17 +135,21 @@ class Answerer:
         )
         extract = self._extract(question, contexts, checker, timings)
         passages = [c.chunk for c in contexts]
-        if abstains(extract, self._settings.answering.abstain_below, question):
-            abstained = self._abstained(question, extract, timings)
+        texts = [c.text for c in passages]
+        decision = decide(extract, self._settings.answering.abstain_below, question, texts)
+        if decision.declined:
+            abstained = self._abstained(question, extract, timings, decision.declined)
             yield Token(abstained.text)
             yield Final(self._finish(abstained, proposed, passages, checker))
         elif self.model is None:
             extracted = self._extracted(question, extract, timings)
+            extracted = replace(extracted, may_not_answer=decision.doubt)
             yield Token(extracted.text)
             yield Final(self._finish(extracted, proposed, passages, checker))
         else:
             job = _Generation(question, history, retrieved.results, extract, checker, timings, stop)
-            yield from self._judged(self._generate(job), proposed, passages, checker)
+            judged = self._judged(self._generate(job), proposed, passages, checker)
+            yield from _doubted(judged, decision.doubt)
 
     def _judged(
         self,
@@ -210,12 +214,15 @@ class Answerer:
         answer = self._extracted(question, extract, {})
         return replace(answer, text=answer.text.replace(LABEL, QUOTED_LABEL, 1))
 
-    def _abstained(self, question: str, extract: Extract, timings: dict[str, float]) -> Answer:
-        """The answer that says the documents do not answer, in the mode asked for (a
-        model's answer that abstains was never generated), the nearest passages cited."""
+    def _abstained(
+        self, question: str, extract: Extract, timings: dict[str, float], text: str
+    ) -> Answer:
+        """The answer that says the documents do not answer (`text`, abstain.py), in the
+        mode asked for (a model's answer that abstains was never generated), the nearest
+        passages cited."""
         return Answer(
             question=question,
-            text=ABSTAINED,
+            text=text,
             mode="extractive" if self.model is None else "generative",
             citations=extract.nearest,
             contexts=tuple(c.chunk for c in extract.nearest),
@@ -375,3 +382,11 @@ class _Generation:
     checker: SupportChecker
     timings: dict[str, float]  # filled in as the answer is made
     stop: threading.Event | None
+
+
+def _doubted(events: Iterator[AnswerEvent], line: str) -> Iterator[AnswerEvent]:
+    """`events`, the Final's answer with `line` (abstain.py `Decision.doubt`) under it."""
+    for event in events:
+        yield (
+            Final(replace(event.answer, may_not_answer=line)) if isinstance(event, Final) else event
+        )

@@ -77,11 +77,14 @@ def report_diagnostics(shown: Presentation) -> None:
     err = sys.stderr
     answer = shown.answer
     if answer.abstained:
-        print(
-            f"[{answer.mode}] abstained: no passage matches the question closely enough "
-            "(setting abstain_below); no answer was written",
-            file=err,
+        from localqa.answering.abstain import ABSTAINED  # loaded by then: no start-up cost
+
+        why = (
+            "no passage matches the question closely enough (setting abstain_below)"
+            if answer.text == ABSTAINED
+            else "the passages found do not say what it asks (the answer says what was checked)"
         )
+        print(f"[{answer.mode}] abstained: {why}; no answer was written", file=err)
         return
     if answer.mode != "generative":
         passages = len({c.chunk.id for c in answer.citations})  # each quote is cited apart
