@@ -9,6 +9,7 @@ from localqa.answering.extractive import Extract
 from localqa.answering.wanted import (
     Wanted,
     asking_words,
+    counting,
     gives_wanted,
     says_nothing,
     stem_support,
@@ -46,6 +47,8 @@ def test_a_count_of_the_noun_asked_for() -> None:
     staff = wanted("How many staff does Halvorsen have?")
     assert staff is not None and gives_wanted(staff, "Today we employ 214 people.", "") == 1.0
     assert gives_wanted(staff, "The cabin sleeps 8 people.", "") == 0.0
+    assert counting(staff, "We employ 214 people.", "") == "We employ 214 people. staff"
+    assert counting(staff, "The cabin sleeps 8 people.", "") == "The cabin sleeps 8 people."
 
 
 def test_a_year_and_a_day() -> None:

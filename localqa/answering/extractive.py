@@ -30,6 +30,7 @@ from localqa.answering.tables import (
 )
 from localqa.answering.wanted import (
     asking_words,
+    counting,
     gives_wanted,
     says_nothing,
     stem_support,
@@ -58,7 +59,10 @@ KIND_BONUS = 0.1
 # Added instead where the question says which fact it wants (wanted.py: a year, a day, a
 # count of what it names), which a sentence's number may not be ("four offices" to "In what
 # year ..."); such sentences join the shortlist up to WANTED_EXTRA of them, though they
-# share no word with the question ("Today we employ 214 people.").
+# share no word with the question ("Today we employ 214 people."). 0.7: a sentence stating
+# the fact at agreement 0.3 or more outranks one holding every word of the question but not
+# the fact ("About half of us work in ... the company" at 1.0, for "How many people work at
+# the company?"); SQuAD scores 0.4, 0.6 and 1.0 alike (docs/BENCHMARKS-LOG.md, round 2).
 WANTED_BONUS = 0.7
 WANTED_EXTRA = 4
 # A sentence after the first quote, in its paragraph, that starts so goes on with it:
@@ -195,10 +199,11 @@ def _score(
     which sentence is more specific, not whether any answers."""
     texts = [sentence for _, sentence, _ in shortlist]
     said = numerals_as_digits(without_asking(question))  # "many" matches no "many"
-    lexical = [stem_support(said, numerals_as_digits(t)) for t in texts]
+    kind, fact = asked_kind(question), wanted(question)
+    # a count of the noun asked for says that noun ("we employ 214 people": staff)
+    lexical = [stem_support(said, numerals_as_digits(counting(fact, t, question))) for t in texts]
     support = checker.agreement(question, texts, lexical)
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
-    kind, fact = asked_kind(question), wanted(question)
     if fact is not None:  # the sentence holding the very fact asked for comes first
         bonus = [WANTED_BONUS * gives_wanted(fact, t, question) for t in texts]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]

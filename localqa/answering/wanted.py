@@ -122,6 +122,15 @@ def gives_wanted(asked: Wanted, sentence: str, question: str) -> float:
     return float(_counts(asked.nouns, spelt_as_digits(sentence, 0.0)))
 
 
+def counting(asked: Wanted | None, sentence: str, question: str) -> str:
+    """`sentence`, and after it the nouns `asked` counts where it states their count
+    (`gives_wanted`): what its words are matched by, "Today we employ 214 people. staff"
+    for "How many staff ...?" ("214 people" counts staff)."""
+    if asked is None or asked.fact != "count" or not gives_wanted(asked, sentence, question):
+        return sentence
+    return f"{sentence} {' '.join(asked.nouns)}"
+
+
 def _counts(nouns: tuple[str, ...], digits: str) -> bool:
     """A number in `digits` counts one of `nouns`: the noun's stem within COUNT_REACH words
     after it, no punctuation between; or a word of PEOPLE where the sentence speaks of the
