@@ -204,8 +204,13 @@ def _score(
     lexical = [stem_support(said, numerals_as_digits(counting(fact, t, question))) for t in texts]
     support = checker.agreement(question, texts, lexical)
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
-    if fact is not None:  # the sentence holding the very fact asked for comes first
-        bonus = [WANTED_BONUS * gives_wanted(fact, t, question) for t in texts]
+    if fact is not None:  # the sentence holding the very fact asked for comes first,
+        # unless it is too far from the question to be quoted: first, it would push out
+        # the quotes that can be shown (and the answer abstain)
+        bonus = [
+            WANTED_BONUS * gives_wanted(fact, t, question) * (alike >= MIN_RELEVANCE)
+            for t, alike in zip(texts, support, strict=True)
+        ]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
     elif kind is not None:  # the sentence holding the kind of fact asked for comes first
         bonus = [KIND_BONUS * gives_kind(kind, t, question) for t in texts]
