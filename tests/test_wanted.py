@@ -9,6 +9,7 @@ from localqa.answering.extractive import Extract
 from localqa.answering.wanted import (
     Wanted,
     asking_words,
+    counting,
     gives_wanted,
     says_nothing,
     stem_support,
@@ -39,6 +40,15 @@ def test_a_count_of_the_noun_asked_for() -> None:
     assert gives_wanted(count, "Memo of 1 September 2025 To: All employees", HEADCOUNT) == 0.0
     people = wanted("How many people work there?")
     assert people is not None and gives_wanted(people, "It has 200 staff.", "") == 1.0
+    # a capacity or a limit counts no one who is there
+    assert gives_wanted(people, "The cabin has room for eight people.", "") == 0.0
+    assert gives_wanted(people, "The boat takes up to 12 people.", "") == 0.0
+    # "staff" is spoken of as employing, as "employees" is
+    staff = wanted("How many staff does Halvorsen have?")
+    assert staff is not None and gives_wanted(staff, "Today we employ 214 people.", "") == 1.0
+    assert gives_wanted(staff, "The cabin sleeps 8 people.", "") == 0.0
+    assert counting(staff, "We employ 214 people.", "") == "We employ 214 people. staff"
+    assert counting(staff, "The cabin sleeps 8 people.", "") == "The cabin sleeps 8 people."
 
 
 def test_a_year_and_a_day() -> None:

@@ -10,6 +10,7 @@ from localqa.answering.asked import asked_kind
 from localqa.answering.citations import Citation, SupportChecker
 from localqa.answering.continuing import continued, gives_kind
 from localqa.answering.facts import numerals_as_digits
+from localqa.answering.header_rows import with_rows
 from localqa.answering.quoting import (
     Neighbours,
     Quoted,
@@ -19,9 +20,17 @@ from localqa.answering.quoting import (
     unlabelled,
     without_repeats,
 )
-from localqa.answering.tables import ROW_LABEL_BONUS, headed_units, label_share
+from localqa.answering.tables import (
+    OFF_COLUMN,
+    ROW_LABEL_BONUS,
+    column_share,
+    headed_units,
+    label_share,
+    off_column,
+)
 from localqa.answering.wanted import (
     asking_words,
+    counting,
     gives_wanted,
     says_nothing,
     stem_support,
@@ -50,8 +59,11 @@ KIND_BONUS = 0.1
 # Added instead where the question says which fact it wants (wanted.py: a year, a day, a
 # count of what it names), which a sentence's number may not be ("four offices" to "In what
 # year ..."); such sentences join the shortlist up to WANTED_EXTRA of them, though they
-# share no word with the question ("Today we employ 214 people.").
-WANTED_BONUS = 0.4
+# share no word with the question ("Today we employ 214 people."). 0.7: a sentence stating
+# the fact at agreement 0.3 or more outranks one holding every word of the question but not
+# the fact ("About half of us work in ... the company" at 1.0, for "How many people work at
+# the company?"); SQuAD scores 0.4, 0.6 and 1.0 alike (docs/BENCHMARKS-LOG.md, round 2).
+WANTED_BONUS = 0.7
 WANTED_EXTRA = 4
 # A sentence after the first quote, in its paragraph, that starts so goes on with it:
 # "If the 20th falls on a weekend ..., it is paid on the last working day before."
@@ -111,7 +123,8 @@ def extract_answer(
     cited_in: dict[tuple[int, str], Chunk] = {}
     units = []
     for number, result in enumerate(contexts, start=1):
-        found = headed_units(result.chunk, neighbours)
+        # a header alone answers nothing: quoted with its row, also from the next chunk
+        found = with_rows(headed_units(result.chunk, neighbours), result.chunk, neighbours)
         for sentence, record, chunk in found or [(result.chunk.text, False, result.chunk)]:
             units.append((number, unlabelled(sentence), record))  # a FAQ's "A:" is no answer
             if chunk is not result.chunk:
@@ -186,18 +199,31 @@ def _score(
     which sentence is more specific, not whether any answers."""
     texts = [sentence for _, sentence, _ in shortlist]
     said = numerals_as_digits(without_asking(question))  # "many" matches no "many"
-    lexical = [stem_support(said, numerals_as_digits(t)) for t in texts]
+    kind, fact = asked_kind(question), wanted(question)
+    # a count of the noun asked for says that noun ("we employ 214 people": staff)
+    lexical = [stem_support(said, numerals_as_digits(counting(fact, t, question))) for t in texts]
     support = checker.agreement(question, texts, lexical)
     ranking = checker.agreement(question, texts, [weighted for _, _, weighted in shortlist])
-    kind, fact = asked_kind(question), wanted(question)
-    if fact is not None:  # the sentence holding the very fact asked for comes first
-        bonus = [WANTED_BONUS * gives_wanted(fact, t, question) for t in texts]
+    if fact is not None:  # the sentence holding the very fact asked for comes first,
+        # unless it is too far from the question to be quoted: first, it would push out
+        # the quotes that can be shown (and the answer abstain)
+        bonus = [
+            WANTED_BONUS * gives_wanted(fact, t, question) * (alike >= MIN_RELEVANCE)
+            for t, alike in zip(texts, support, strict=True)
+        ]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
     elif kind is not None:  # the sentence holding the kind of fact asked for comes first
         bonus = [KIND_BONUS * gives_kind(kind, t, question) for t in texts]
         ranking = [r + b for r, b in zip(ranking, bonus, strict=True)]
-    # the table row the question names by its label comes first (tables.py)
-    labels = [ROW_LABEL_BONUS * label_share(question, t) for t in texts]
+    # the table row the question names by its label comes first (tables.py), unless none
+    # of its columns is what the question asks of the thing named (its hours for its address)
+    asking = asking_words(question)
+    labels = [
+        -OFF_COLUMN
+        if off_column(question, t, asking)
+        else ROW_LABEL_BONUS * (label_share(question, t) + column_share(question, t))
+        for t in texts
+    ]
     ranking = [r + b for r, b in zip(ranking, labels, strict=True)]
     scored = [
         (rank - RANK_STEP * number, alike - RANK_STEP * number, number, sentence)

@@ -13,7 +13,7 @@ import re
 
 from localqa.answering.claims import stems
 from localqa.answering.quoting import Neighbours
-from localqa.headers import in_table, wants_header
+from localqa.headers import NUMBER, cells, in_table, is_column_header, wants_header
 from localqa.schema import JOINED, Chunk
 from localqa.sentences import headed, units_with_headers
 from localqa.text import content_words
@@ -139,3 +139,45 @@ def label_share(question: str, unit: str) -> float:
     if not label:
         return 0.0
     return len(label & stems(content_words(question))) / len(label)
+
+
+def column_share(question: str, unit: str) -> float:
+    """Share (0..1) of the words of the column name the question holds most of, stemmed,
+    among the columns where `unit`, a row under a header of column names ("header … row"),
+    holds a figure: "What is the tensile strength of SNB22-3?" names "Tensile strength"
+    over "Bars | 890 | 1000 | ..." (1.0); 0 for a unit that is no such row."""
+    header, joined, row = unit.partition(JOINED)
+    if not joined or not is_column_header(header):
+        return 0.0
+    heads, values = cells(header), cells(row.rpartition(JOINED)[2])
+    asked = stems(content_words(question))
+    shares = [
+        len(named & asked) / len(named)
+        for head, value in zip(heads[1:], values[1:], strict=False)
+        if NUMBER.search(value) and (named := stems(content_words(head)))
+    ]
+    return max(shares, default=0.0)
+
+
+# Taken from a table row's rank (extractive.py) when it answers another column than the one
+# asked for (`off_column`): "Office | Reception hours (local time) | Phone … Aberdeen |
+# 08:30 - 17:00 | +44 1224 000 410" ranked over "Unit 7, Harbour Quay Business Park,
+# Aberdeen ..." for "What is the address of the office in Aberdeen?" by 0.09, its label and
+# the header's "Office" being the question's words.
+OFF_COLUMN = 0.2
+
+
+def off_column(question: str, unit: str, asking: frozenset[str] = frozenset()) -> bool:
+    """Whether `unit`, a table row under its header ("header … row", cells marked), is
+    picked out by the question only by its label and label column ("Aberdeen", "Office"):
+    the question has other content words (less `asking`: "many", "much") and neither the
+    header's other cells nor the row's hold any of them, stemmed. Such a row states the
+    named thing's other facts (its reception hours for its address)."""
+    header, joined, row = unit.rpartition(JOINED)
+    if not joined or "|" not in row or "|" not in header:
+        return False
+    heads, values = cells(header), cells(row)
+    named = stems(content_words(f"{heads[0]} {values[0]}"))
+    asked = stems(content_words(question) - asking) - named
+    held = stems(content_words(" ".join(heads[1:] + values[1:])))
+    return bool(asked) and not asked & held

@@ -71,6 +71,9 @@ COUNT_REACH = 3
 STEM_PREFIX = 6
 # Nouns that ask for people of any kind: "How many people ..." is answered by "200 staff".
 GENERAL_PEOPLE = frozenset("people persons person individuals".split())
+# The words of PEOPLE that name a workforce: "How many staff ..." is answered by "we employ
+# 214 people" ("employ" of "employees").
+WORKFORCE = tuple(sorted(PEOPLE - GENERAL_PEOPLE - {"members", "colleagues"}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +122,30 @@ def gives_wanted(asked: Wanted, sentence: str, question: str) -> float:
     return float(_counts(asked.nouns, spelt_as_digits(sentence, 0.0)))
 
 
+def counting(asked: Wanted | None, sentence: str, question: str) -> str:
+    """`sentence`, and after it the nouns `asked` counts where it states their count
+    (`gives_wanted`): what its words are matched by, "Today we employ 214 people. staff"
+    for "How many staff ...?" ("214 people" counts staff)."""
+    if asked is None or asked.fact != "count" or not gives_wanted(asked, sentence, question):
+        return sentence
+    return f"{sentence} {' '.join(asked.nouns)}"
+
+
 def _counts(nouns: tuple[str, ...], digits: str) -> bool:
     """A number in `digits` counts one of `nouns`: the noun's stem within COUNT_REACH words
     after it, no punctuation between; or a word of PEOPLE where the sentence speaks of the
     noun (a word of its stem: "we employ 214 people") or the noun asks for people at all
-    ("How many people ...": "200 staff"). A cabin's "room for eight people" counts no
-    employees."""
+    ("How many people ...": "200 staff"); a noun of PEOPLE stands for all of WORKFORCE
+    ("How many staff": "we employ 214 people"). A number after "for" or "up to" is a
+    capacity (`_capacity`): a cabin's "room for eight people" counts no one who works
+    there."""
     tokens = re.findall(r"[\w-]+|[^\w\s]", digits.lower())
-    people = bool(GENERAL_PEOPLE.intersection(nouns)) or any(_same(t, nouns) for t in tokens)
+    # "staff" is spoken of as "employ": a noun counting people stands for each word of
+    # PEOPLE but the general ones ("people" would count a cabin's guests)
+    kin = (*nouns, *WORKFORCE) if PEOPLE.intersection(nouns) else nouns
+    people = bool(GENERAL_PEOPLE.intersection(nouns)) or any(_same(t, kin) for t in tokens)
     for i, token in enumerate(tokens):
-        if not NUMBER.fullmatch(token):
+        if not NUMBER.fullmatch(token) or _capacity(tokens[:i]):
             continue
         for after in tokens[i + 1 : i + 1 + COUNT_REACH]:
             if not after[0].isalnum():  # "2025 To: All employees" counts no employees
@@ -136,6 +153,12 @@ def _counts(nouns: tuple[str, ...], digits: str) -> bool:
             if _same(after, nouns) or (after in PEOPLE and people):
                 return True
     return False
+
+
+def _capacity(before: list[str]) -> bool:
+    """The words `before` a number make it a capacity or a limit, no count of what is
+    there: "room for eight people", "seats for 40", "up to 12 guests"."""
+    return before[-1:] == ["for"] or before[-2:] == ["up", "to"]
 
 
 def _same(word: str, nouns: tuple[str, ...]) -> bool:
