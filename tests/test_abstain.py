@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localqa.answer_eval import abstains
-from localqa.answering.abstain import ABSTAINED
+from localqa.answering.abstain import ABSTAINED, ABSTAINED_BECAUSE
 from localqa.answering.answer import Answer
 from localqa.answering.answerer import Answerer
 from localqa.answering.extractive import NOTHING_FOUND
@@ -31,8 +31,10 @@ def extractive(sample_index: Settings) -> Answerer:
     return builder.answerer(builder.existing_index())
 
 
-def assert_abstains(answer: Answer) -> None:
-    assert answer.abstained and answer.text == ABSTAINED and abstains(answer)
+def assert_abstains(answer: Answer, why: str = "") -> None:
+    """Declined: the plain text, or (`why`) the text saying what was checked."""
+    said = ABSTAINED_BECAUSE.format(why=why) if why else ABSTAINED
+    assert answer.abstained and answer.text == said and abstains(answer)
     assert not answer.grounded  # it makes no claim
     # the nearest passages are still shown, each quote taken from its chunk
     assert answer.citations and len(answer.contexts) == len(answer.citations)
@@ -88,16 +90,20 @@ def test_ask_says_the_documents_do_not_answer(
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "why"),
     [
-        "What is the boiling point of mercury?",  # a temperature; the specs hold others
-        "What is the minimum age to be a Senator?",  # an age, for a role never mentioned
+        # a temperature; the specs hold others
+        ("What is the boiling point of mercury?", "no passage found states a temperature"),
+        # an age, for a role never mentioned: the name is what the passages lack first
+        ("What is the minimum age to be a Senator?", "no passage found mentions Senator"),
+        ("What is the minimum age to be a senator?", "no passage found states an age"),
     ],
 )
 def test_a_measure_no_candidate_sentence_states_is_declined(
-    extractive: Answerer, question: str
+    extractive: Answerer, question: str, why: str
 ) -> None:
-    assert_abstains(extractive.ask(question))
+    """Declined, saying what was checked (it said only that the passages do not say it)."""
+    assert_abstains(extractive.ask(question), why)
 
 
 def test_a_measure_a_table_row_states_is_answered(extractive: Answerer) -> None:

@@ -38,7 +38,7 @@ from tests.test_tui import GatedModel, ask, recording_factory, settle, until
 GREEDY = Sampling(temperature=0.0, top_p=1.0, min_p=0.0)
 QUESTIONS = (
     "How many weeks of parental leave do employees get?",
-    "Where is the Berlin office?",
+    "Where is the head office?",
 )
 KEY = "sk-test-never-printed-7f3a"
 # Short answers from short prompts: the comparison is of the path, not of long texts.

@@ -82,11 +82,14 @@ def decide(
     if extract.relevance < abstain_below and not extract.cross_script:
         return Decision(ABSTAINED)
     if extract.unheld and not extract.cross_script:  # the passages are about something else
-        return Decision(ABSTAINED)
+        named = ", ".join(extract.unheld)
+        return Decision(ABSTAINED_BECAUSE.format(why=f"no passage found mentions {named}"))
     if not question:
         return Decision()
     if lacks_asked_measure(question, extract.candidates):
-        return Decision(ABSTAINED)
+        unit = unit_asked(question) or "measure"
+        article = "an" if unit[0] in "aeiou" else "a"
+        return Decision(ABSTAINED_BECAUSE.format(why=f"no passage found states {article} {unit}"))
     if extract.cross_script:  # the words of another script cannot be compared
         return Decision()
     missing = unmatched(question, extract.candidates, passages)
