@@ -37,16 +37,19 @@ if TYPE_CHECKING:
 SHOWN_HEADER = "localqa-shown"
 
 
-def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
+def create_app(builder: Builder, use_model: bool = True, engine: Engine | None = None) -> FastAPI:
     """The API over `builder`'s index and model (`use_model` False: extractive), with its
-    `serving` settings (`api_token`: every request needs it; `max_queue`). The index is
-    opened and the model loaded when the app starts (IndexMissing, ModelError then)."""
+    `serving` settings (`api_token`: every request needs it; `max_queue`). `engine`: one
+    loaded already (`localqa serve` loads it before it says it is serving, so that a model
+    that cannot load is one line); else the index is opened and the model loaded when the
+    app starts (IndexMissing, ModelError then)."""
     serving = builder.settings.serving
-    engine = Engine(builder, serving.max_queue, use_model)
+    engine = engine or Engine(builder, serving.max_queue, use_model)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await engine.load()
+        if not engine.loaded:
+            await engine.load()
         try:
             yield
         finally:

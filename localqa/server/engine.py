@@ -81,6 +81,11 @@ class Engine:
         """Questions held at once: the model's slots (extractive: the CPUs) and max_queue."""
         return self.slots + self._max_queue
 
+    @property
+    def loaded(self) -> bool:
+        """Whether `load` has opened the index and loaded the model."""
+        return self._pool is not None
+
     async def load(self) -> None:
         """Open the index and load the model. Raises IndexMissing, ModelError (and
         ModelServerError for `llm_url`)."""
