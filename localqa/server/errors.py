@@ -7,7 +7,8 @@ shape its client expects.
   request is a 400 `invalid_request_error` naming the field in `param`; an unknown model a
   404 with code `model_not_found`; an unknown path a 404; a full queue a 503.
 
-A full queue is a 503 with `Retry-After` either way.
+A full queue is a 503 with `Retry-After` either way. A model server that fails or is down
+is a 502, PostgreSQL or a Chroma server down a 503 (the server itself works: not a 500).
 """
 
 from __future__ import annotations
@@ -76,7 +77,23 @@ async def _refused(request: Request, err: Exception) -> JSONResponse:
     bad = isinstance(err, SourceNotFound | UsageError)
     if not bad:
         log.warning("request failed: %s", said)
+    status = _upstream(err)
     if openai:
-        status = 400 if bad else 500
+        status = 400 if bad else status
         return openai_error(said, status, "invalid_request_error" if bad else "server_error")
-    return JSONResponse({"detail": said}, status_code=422 if bad else 500)
+    return JSONResponse({"detail": said}, status_code=422 if bad else status)
+
+
+def _upstream(err: Exception) -> int:
+    """The status of a failure that is not the request's: 502 when the model server failed
+    or cannot be reached (a bad gateway), 503 when the index's servers (PostgreSQL, a
+    Chroma server) cannot be, 500 for anything else."""
+    from localqa.generation.server_http import ModelServerError
+    from localqa.store.faults import VectorStoreError
+    from localqa.store.postgres.connection import DatabaseError
+
+    if isinstance(err, ModelServerError):
+        return 502
+    if isinstance(err, DatabaseError | VectorStoreError):
+        return 503
+    return 500

@@ -144,7 +144,7 @@ class Database:
             with self.pool.connection() as conn, conn.transaction():
                 yield conn
         except (psycopg.Error, TimeoutError) as err:
-            raise explain(self.url, err, self.pool.max_size) from err
+            raise self._explained(err) from err
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -169,7 +169,7 @@ class Database:
                     with suppress(psycopg.Error):  # a broken one: the pool drops it
                         conn.autocommit = False
         except (psycopg.Error, TimeoutError) as err:
-            raise explain(self.url, err, self.pool.max_size) from err
+            raise self._explained(err) from err
 
     @contextmanager
     def read(self) -> Iterator[psycopg.Connection[Any]]:
@@ -186,6 +186,18 @@ class Database:
             yield held
         except (psycopg.Error, TimeoutError) as err:
             raise explain(self.url, err) from err
+
+    def _explained(self, err: BaseException) -> DatabaseError:
+        """`explain`, for the pool's timeout too: the server down (asked at once, on a
+        connection of its own) is said as such; else all the pool's connections were busy."""
+        from psycopg_pool import PoolTimeout
+
+        if isinstance(err, PoolTimeout):
+            try:
+                _probe(self.url, connect_timeout=3)
+            except DatabaseError as down:
+                return down
+        return explain(self.url, err, self.pool.max_size)
 
     def exists(self) -> bool:
         """Whether the index's schema has been created (by an ingest)."""
@@ -233,11 +245,11 @@ class Database:
         self.pool.close()
 
 
-def _probe(url: str) -> None:
+def _probe(url: str, connect_timeout: int = CONNECT_TIMEOUT_S) -> None:
     """Connect once and let go; raises DatabaseError naming what the server said."""
     import psycopg
 
     try:
-        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        psycopg.connect(url, connect_timeout=connect_timeout).close()
     except psycopg.Error as err:
         raise explain(url, err) from err
