@@ -29,6 +29,8 @@ class ModelServerError(LocalqaError):
     """The model server is down, slow, refused or broke off; the message says which URL,
     what happened and what to do."""
 
+    http_status = 502  # a bad gateway: the server behind localqa serve failed
+
 
 @dataclass(frozen=True)
 class Chunk:

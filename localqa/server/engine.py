@@ -152,8 +152,7 @@ class Engine:
         def read() -> Any:  # the index reopened (if it changed) only when no question is in hand
             return self._live.fresh() if self._admitted == 0 else self.parts.index.data_version()
 
-        settings = self._builder.settings
-        states = await part_states(settings, lambda: self._run(read), self._model is not None)
+        states = await part_states(self._builder, lambda: self._run(read), self._model is not None)
         info = self.parts.info
         model = {} if self._model is None else {"model_slots": self.slots}
         if self._slotted is not None:

@@ -77,23 +77,8 @@ async def _refused(request: Request, err: Exception) -> JSONResponse:
     bad = isinstance(err, SourceNotFound | UsageError)
     if not bad:
         log.warning("request failed: %s", said)
-    status = _upstream(err)
+    status = err.http_status if isinstance(err, LocalqaError) else 500
     if openai:
         status = 400 if bad else status
         return openai_error(said, status, "invalid_request_error" if bad else "server_error")
     return JSONResponse({"detail": said}, status_code=422 if bad else status)
-
-
-def _upstream(err: Exception) -> int:
-    """The status of a failure that is not the request's: 502 when the model server failed
-    or cannot be reached (a bad gateway), 503 when the index's servers (PostgreSQL, a
-    Chroma server) cannot be, 500 for anything else."""
-    from localqa.generation.server_http import ModelServerError
-    from localqa.store.faults import VectorStoreError
-    from localqa.store.postgres.connection import DatabaseError
-
-    if isinstance(err, ModelServerError):
-        return 502
-    if isinstance(err, DatabaseError | VectorStoreError):
-        return 503
-    return 500

@@ -16,21 +16,29 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from localqa.config import Settings
+    from localqa.builder import Builder
 
-HEALTH_TIMEOUT_S = 3.0  # each part's answer; a server that takes longer is said to be down
+HEALTH_TIMEOUT_S = 3  # each part's answer; a server that takes longer is said to be down
 OK = "ok"
 
 
 async def part_states(
-    settings: Settings, read_index: Callable[[], Awaitable[Any]], model: bool
+    builder: Builder, read_index: Callable[[], Awaitable[Any]], model: bool
 ) -> dict[str, str]:
     """{"index", "vectors", "model"}: each part's state (module doc). `read_index` reads
     the index once (on its thread); `model`: whether a model writes answers."""
+    from localqa.store.open import chroma_problem
+
+    settings = builder.settings
+    store = settings.store
+    chroma = f"Chroma server {store.chroma_host}:{store.chroma_port}"
+    server = f"model server {settings.llm_url}"
     index, vectors, model_state = await asyncio.gather(
-        _index(settings, read_index),
-        _within(_vectors, settings) if settings.store.chroma_host else _none(),
-        _within(_model_server, settings) if model and settings.llm_url else _ok(model),
+        _index(builder, read_index),
+        _within(chroma, lambda: chroma_problem(store)) if store.chroma_host else _said("none"),
+        _within(server, lambda: builder.model_server_problem(HEALTH_TIMEOUT_S))
+        if model and settings.llm_url
+        else _said(OK if model else "none"),
     )
     return {"index": index, "vectors": vectors, "model": model_state}
 
@@ -39,84 +47,39 @@ def described(states: dict[str, str]) -> dict[str, Any]:
     """/healthz's `status` ("ok", else "degraded"), the parts not ok (`degraded`) and
     `parts`, for `states` (`part_states`)."""
     failing = [name for name, state in states.items() if state not in (OK, "none")]
-    return {
-        "status": "degraded" if failing else OK,
-        "degraded": failing,
-        "parts": states,
-    }
+    return {"status": "degraded" if failing else OK, "degraded": failing, "parts": states}
 
 
-async def _none() -> str:
-    return "none"
+async def _said(state: str) -> str:
+    return state
 
 
-async def _ok(model: bool) -> str:
-    return OK if model else "none"
-
-
-async def _within(check: Callable[[Settings], str], settings: Settings) -> str:
-    """`check(settings)` on a worker thread, or a line saying it did not answer in time."""
+async def _within(part: str, problem: Callable[[], str]) -> str:
+    """The line `problem()` returns (on a worker thread; "ok" for ""), or that `part` (its
+    name) did not answer in time."""
     try:
-        return await asyncio.wait_for(asyncio.to_thread(check, settings), HEALTH_TIMEOUT_S)
+        found = await asyncio.wait_for(asyncio.to_thread(problem), HEALTH_TIMEOUT_S)
     except TimeoutError:
-        return f"no answer within {HEALTH_TIMEOUT_S:g} s"
+        return f"{part}: no answer within {HEALTH_TIMEOUT_S} s"
+    return found or OK
 
 
-async def _index(settings: Settings, read_index: Callable[[], Awaitable[Any]]) -> str:
+async def _index(builder: Builder, read_index: Callable[[], Awaitable[Any]]) -> str:
     """PostgreSQL asked directly first (a connection of its own, short timeout: the pool
     would wait 15 s for a server that is down), then a read of the index on its thread."""
     from localqa.errors import LocalqaError
+    from localqa.store.open import database_name, database_problem, shared
 
-    if settings.store.database_url.get_secret_value():
-        reached = await _within(_database, settings)
+    store = builder.settings.store
+    if shared(store):
+        where = f"PostgreSQL server {database_name(store)}"
+        reached = await _within(where, lambda: database_problem(store, HEALTH_TIMEOUT_S))
         if reached != OK:
             return reached
     try:
         await asyncio.wait_for(read_index(), HEALTH_TIMEOUT_S)
     except TimeoutError:
-        return f"no answer within {HEALTH_TIMEOUT_S:g} s"
+        return f"the index: no answer within {HEALTH_TIMEOUT_S} s"
     except LocalqaError as err:
         return " ".join(str(err).split())
-    return OK
-
-
-def _database(settings: Settings) -> str:
-    import psycopg
-
-    from localqa.store.postgres.connection import explain
-
-    url = settings.store.database_url.get_secret_value()
-    try:
-        psycopg.connect(url, connect_timeout=max(1, int(HEALTH_TIMEOUT_S))).close()
-    except psycopg.Error as err:
-        return str(explain(url, err))
-    return OK
-
-
-def _vectors(settings: Settings) -> str:
-    import httpx
-
-    where = f"Chroma server {settings.store.chroma_host}:{settings.store.chroma_port}"
-    url = f"http://{settings.store.chroma_host}:{settings.store.chroma_port}/api/v2/heartbeat"
-    try:
-        httpx.get(url, timeout=HEALTH_TIMEOUT_S).raise_for_status()
-    except httpx.HTTPError as err:
-        return (
-            f"{where} cannot be reached ({' '.join(str(err).split()) or type(err).__name__}); "
-            "answers come from keyword search only until it is back"
-        )
-    return OK
-
-
-def _model_server(settings: Settings) -> str:
-    import httpx
-
-    key = settings.llm_api_key.get_secret_value()
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    url = f"{settings.llm_url.rstrip('/')}/models"
-    try:
-        httpx.get(url, timeout=HEALTH_TIMEOUT_S, headers=headers).raise_for_status()
-    except httpx.HTTPError as err:
-        said = " ".join(str(err).split()) or type(err).__name__
-        return f"model server {url} cannot be reached ({said}); no answer can be written"
     return OK

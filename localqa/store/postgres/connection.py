@@ -31,6 +31,8 @@ class DatabaseError(LocalqaError):
     """The PostgreSQL server of `database_url` cannot be reached, refuses the credentials,
     or fails a statement: one line naming the server (never the password)."""
 
+    http_status = 503
+
 
 def server_name(url: str) -> str:
     """`url` without its password: postgresql://user@host:port/database."""
@@ -107,7 +109,7 @@ class Database:
 
         # the server's own reason for refusing, at once (the pool would retry it for its
         # whole timeout, logging each try)
-        _probe(url)
+        probe(url)
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url,
@@ -194,7 +196,7 @@ class Database:
 
         if isinstance(err, PoolTimeout):
             try:
-                _probe(self.url, connect_timeout=3)
+                probe(self.url, connect_timeout=3)
             except DatabaseError as down:
                 return down
         return explain(self.url, err, self.pool.max_size)
@@ -245,7 +247,7 @@ class Database:
         self.pool.close()
 
 
-def _probe(url: str, connect_timeout: int = CONNECT_TIMEOUT_S) -> None:
+def probe(url: str, connect_timeout: int = CONNECT_TIMEOUT_S) -> None:
     """Connect once and let go; raises DatabaseError naming what the server said."""
     import psycopg
 
