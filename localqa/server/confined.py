@@ -69,14 +69,20 @@ class Confined:
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._on_thread(lambda: getattr(self._current(), name)(*args, **kwargs))
+            def method() -> Any:
+                return getattr(self._current(), name)(*args, **kwargs)
+
+            return self._on_thread(method, reads=True)
 
         return call
 
-    def _on_thread(self, fn: Callable[[], Any]) -> Any:
-        """`fn()` on the index's thread, inside the index's `reading` for that call only."""
+    def _on_thread(self, fn: Callable[[], Any], reads: bool = False) -> Any:
+        """`fn()` on the index's thread; a call that `reads`, inside the index's `reading`
+        for that call only (an attribute looked up needs no connection)."""
 
         def held() -> Any:
+            if not reads:
+                return fn()
             with self._index().reading():
                 return fn()
 
