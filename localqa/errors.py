@@ -18,9 +18,12 @@ from __future__ import annotations
 
 
 class LocalqaError(Exception):
-    """A failure explained in one line: what is wrong, and what to do."""
+    """A failure explained in one line: what is wrong, and what to do. `http_status`: what
+    `localqa serve` answers a request that fails with it (502: a model server failed, 503:
+    a server of the index cannot be reached; else 500)."""
 
     exit_code = 1
+    http_status = 500
 
 
 class UsageError(LocalqaError):

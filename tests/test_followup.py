@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from localqa.answering.followup import (
+    adds_context,
     answer_names,
     needs_context,
     rewrite_by_rule,
@@ -20,6 +22,8 @@ from localqa.generation.model import LocalModel
 from localqa.schema import Turn
 
 CARD = "I lost my access card. What do I do?"
+SALARY = "When is salary paid?"
+SUNDAY = "And what if that is a Sunday?"
 HISTORY = [Turn(CARD, "Go to reception [1].")]
 
 
@@ -131,6 +135,37 @@ def test_a_rewrite_that_answers_or_drops_the_question_is_not_searched(reply: str
         model, "Whose legacy will she continue?", history, "Who did the President nominate?"
     )
     assert result == "Whose legacy will she continue? Ketanji Brown Jackson President nominate"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "And what if that is a Sunday?",  # copied back as it was
+        "And what if that is a Sunday?\nAnswer: And what if that is a Sunday?",
+        "what if that is a sunday?",  # nearly: its own words, nothing they refer to
+        "Question: And what if it is a Sunday?",
+    ],
+)
+def test_a_rewrite_that_copies_the_follow_up_falls_back_to_the_rule(reply: str) -> None:
+    history = [Turn(SALARY, "Salary is paid on the 25th of each month. [1]")]
+    result = rewrite_with_model(CannedModel(reply), SUNDAY, history, SALARY)
+    assert result == "And what if that is a Sunday? salary paid"
+
+
+def test_gemma_copying_the_follow_up_back_is_not_what_is_searched(gemma_gguf: Path) -> None:
+    """Gemma 3 270M, greedy, repeats this follow-up as its rewrite; whatever it writes, what
+    is searched names more than the follow-up did."""
+    answer = (
+        "Salary is paid on the 25th of each month. If the 25th falls on a weekend, it is "
+        "paid on the Friday before. [1]"
+    )
+    model = LocalModel.load(gemma_gguf, n_ctx=2048, n_gpu_layers=0)
+    try:
+        result = rewrite_with_model(model, SUNDAY, [Turn(SALARY, answer)], SALARY)
+    finally:
+        model.close()
+    assert model.last_stats.generated_tokens > 0  # the model was really asked
+    assert result != SUNDAY and adds_context(result, SUNDAY), result
 
 
 def test_usable_rewrite_strips_labels_and_quotes() -> None:

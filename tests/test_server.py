@@ -211,6 +211,7 @@ def test_sources_and_health(base: str, sample_index: Settings) -> None:
     assert first["root"] == "sample_docs" and first["reachable"] and not first["missing"]
     health = httpx.get(f"{base}/healthz").json()
     assert health["status"] == "ok" and health["index"] == sample_index.index
+    assert health["parts"] == {"index": "ok", "vectors": "none", "model": "none"}
     assert health["documents"] == 10 and health["model"] is None and health["questions"] == 0
     assert health["chunks"] == sum(s["chunks"] for s in listed)
 

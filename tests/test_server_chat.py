@@ -90,6 +90,7 @@ def test_a_completion_carries_the_answer_its_footnotes_and_citations(base: str) 
     without = [{k: v for k, v in c.items() if k != "context"} for c in asked["citations"]]
     assert reply["citations"] == without and reply["citations"]
     assert reply["searched"] == QUESTION
+    assert reply["verdict"] == asked["verdict"] == "supported"  # whether a script may trust it
     notes = re.findall(FOOTNOTE, content)
     assert len(notes) == len(reply["citations"])
     for note, cited in zip(notes, reply["citations"], strict=True):
@@ -130,6 +131,7 @@ def test_a_streamed_completion_is_the_same_reply_in_chunks(base: str) -> None:
     *body, last = chunks
     assert last["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
     assert last["citations"] == whole["citations"] and last["searched"] == QUESTION
+    assert last["verdict"] == whole["verdict"] == "supported"
     assert all(c["choices"][0]["finish_reason"] is None for c in body)
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in body)
     assert text == whole["choices"][0]["message"]["content"]

@@ -255,17 +255,25 @@ def test_an_unreachable_server_or_wrong_password_is_one_line(
     )
     servers = json.loads(doctor.stdout)["servers"]
     assert "cannot be reached" in servers["database_problem"]
+    assert doctor.returncode == 1 and "PostgreSQL down" in doctor.stderr, doctor.stderr
     assert PASSWORD not in doctor.stdout
 
 
 def test_doctor_checks_both_servers(shared: Settings, tmp_path: Path, docs: Path) -> None:
     env = environment(shared, tmp_path / "home")
     assert run_cli(env, "ingest", "--quiet", str(docs)).returncode == 0
-    servers = json.loads(run_cli(env, "doctor", "--json").stdout)["servers"]
+    doctor = run_cli(env, "doctor", "--json")
+    assert doctor.returncode == 0, doctor.stderr
+    servers = json.loads(doctor.stdout)["servers"]
     assert servers["documents"] == 10 and servers["chunks"] > 20
     assert servers["schema_version"] == f"{SCHEMA_VERSION} (current)"
     assert servers["chroma"].startswith(f"server 127.0.0.1:{shared.chroma_port}: reachable")
     assert PASSWORD not in json.dumps(servers)
+    # the Chroma server down: said, and exit 1 as a command that needs it would
+    closed = {**env, "LOCALQA_CHROMA_PORT": str(free_port())}
+    doctor = run_cli(closed, "doctor", "--json")
+    assert json.loads(doctor.stdout)["servers"]["chroma"].startswith("problem:")
+    assert doctor.returncode == 1 and "Chroma server down" in doctor.stderr, doctor.stderr
 
 
 def test_a_schema_of_an_older_version_is_upgraded_in_place(

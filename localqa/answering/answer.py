@@ -72,6 +72,9 @@ class Answer:
     # shown though a check doubts the passages give it: the line saying what was checked
     # (localqa/answering/abstain.py `Decision.doubt`)
     may_not_answer: str = ""
+    # why the vector search was skipped (a Chroma server down): the answer comes from
+    # keyword (BM25) search alone; "" when both searches ran
+    dense_skipped: str = ""
 
     @property
     def lines_after(self) -> tuple[str, ...]:
@@ -234,6 +237,10 @@ class Answer:
             "also_matched_line": self.also_matched_line or None,
             "proposed_answer": self.proposed.as_json() if self.proposed else None,
             "other_script_line": self.other_script or None,
+            # "hybrid" (vectors and keywords), or "keyword-only" when the vector search
+            # could not run (`dense_skipped` says why)
+            "search": "keyword-only" if self.dense_skipped else "hybrid",
+            "dense_skipped": self.dense_skipped or None,
             "instructions_line": self.instructions_line or None,
             # why quotes are shown with or instead of a model's answer: null in every mode
             # where no model's answer was judged (extractive, abstained before writing)

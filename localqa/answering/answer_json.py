@@ -97,4 +97,5 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         proposed=_proposed(data.get("proposed_answer")),
         other_script=str(data.get("other_script_line") or ""),
         may_not_answer=str(data.get("may_not_answer_line") or ""),
+        dense_skipped=str(data.get("dense_skipped") or ""),
     )

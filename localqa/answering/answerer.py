@@ -140,16 +140,26 @@ class Answerer:
         if decision.declined:
             abstained = self._abstained(question, extract, timings, decision.declined)
             yield Token(abstained.text)
-            yield Final(self._finish(abstained, proposed, passages, checker))
+            finished = iter([Final(self._finish(abstained, proposed, passages, checker))])
+            yield from self._searched(finished, retrieved.dense_skipped)
         elif self.model is None:
             extracted = self._extracted(question, extract, timings)
             extracted = replace(extracted, may_not_answer=decision.doubt)
             yield Token(extracted.text)
-            yield Final(self._finish(extracted, proposed, passages, checker))
+            finished = iter([Final(self._finish(extracted, proposed, passages, checker))])
+            yield from self._searched(finished, retrieved.dense_skipped)
         else:
             job = _Generation(question, history, retrieved.results, extract, checker, timings, stop)
             judged = self._judged(self._generate(job), proposed, passages, checker)
-            yield from _doubted(judged, decision.doubt)
+            doubted = _doubted(judged, decision.doubt)
+            yield from self._searched(doubted, retrieved.dense_skipped)
+
+    def _searched(self, events: Iterator[AnswerEvent], skipped: str) -> Iterator[AnswerEvent]:
+        """`events`, the Final's answer saying the vector search was `skipped` (if it was)."""
+        for event in events:
+            if skipped and isinstance(event, Final):
+                event = Final(replace(event.answer, dense_skipped=skipped))
+            yield event
 
     def _judged(
         self,

@@ -6,8 +6,9 @@ first: by the model when one is loaded (a short prompt, a few greedy tokens), el
 rule that carries the previous question's content words over, and, for a pronoun, the
 names in the last answer ("Whose legacy will she continue?" after an answer naming
 "Ketanji Brown Jackson"). The model's rewrite falls back to the rule when it comes back
-empty, rambling, unrelated to the conversation, or not a question: a model that answers
-instead of rewriting ("I will continue to fight for justice.") is never what is searched.
+empty, rambling, unrelated to the conversation, not a question, or the follow-up copied
+back: a model that answers instead of rewriting ("I will continue to fight for justice.")
+or repeats it ("And what if that is a Sunday?") is never what is searched.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def keeps_the_question(text: str, question: str) -> bool:
 
 def usable_rewrite(reply: str, question: str, previous: str) -> str | None:
     """The model's rewrite, cleaned, if it is a question about this conversation that
-    keeps what the follow-up asks (`is_question`, `keeps_the_question`)."""
+    keeps what the follow-up asks and adds what it refers to (`is_question`,
+    `keeps_the_question`, `adds_context`)."""
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     if not lines:
         return None
@@ -186,7 +188,16 @@ def usable_rewrite(reply: str, question: str, previous: str) -> str | None:
         return None  # unrelated to what was asked: a random or confused model
     if not is_question(text) or not keeps_the_question(text, question):
         return None  # an answer, or a question about something else
+    if not adds_context(text, question):
+        return None  # the follow-up copied back (Gemma 3 270M does): searched as typed
     return text
+
+
+def adds_context(text: str, question: str) -> bool:
+    """Whether a rewrite names something the follow-up does not: a content word other than
+    pronouns and filler. The follow-up needed context (`needs_context`), so a rewrite
+    equal to it, or to it reworded with its own words, resolves nothing."""
+    return bool(content_words(text) - content_words(question) - FILLER - PRONOUNS)
 
 
 def standalone_question(

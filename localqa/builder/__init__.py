@@ -168,6 +168,13 @@ class Builder(EmbedderParts):
             )
         return model
 
+    def model_server_problem(self, timeout_s: float) -> str:
+        """The one line on why the model server at `llm_url` does not answer within
+        `timeout_s`; "" when it does (`localqa serve`'s /healthz)."""
+        from localqa.generation.server_connect import server_problem
+
+        return server_problem(self.settings.generation, timeout_s)
+
     def load_model_beside(
         self, index: IndexReader, report: Callable[[str], None] | None = _to_stderr
     ) -> LanguageModel | None:

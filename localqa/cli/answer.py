@@ -234,7 +234,7 @@ def doctor(
     as_json: JsonOpt = False,
 ) -> None:
     """Check the installation: versions, model files, GPU offload, index, network."""
-    from localqa.doctor import run_checks
+    from localqa.doctor import down, run_checks
 
     report = run_checks(make_builder(config, index=index, home=home, model_path=model))
     if as_json:
@@ -244,6 +244,9 @@ def doctor(
             typer.echo(terminal_safe(line, one_line=True))
     if code := report["integrity"]["exit_code"]:  # 4: damaged, 3: storage, 1: server down
         raise typer.Exit(code)
+    if servers := down(report):  # a server the index or the model needs: as `ask` would
+        typer.echo(f"localqa: error: {', '.join(servers)} down (see the report)", err=True)
+        raise typer.Exit(1)
 
 
 def report_lines(values: Any, depth: int = 0) -> Iterator[str]:

@@ -3,6 +3,7 @@ imported only when this command runs, so no other command loads fastapi."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import logging
@@ -82,10 +83,21 @@ def serve(
     import uvicorn
 
     from localqa.server.app import create_app
+    from localqa.server.engine import Engine
 
-    app = create_app(builder, use_model=not extractive)
-    logging.getLogger("localqa.server.access").setLevel(logging.INFO)  # one line a request
     bound = bound_socket(serving.serve_host, serving.serve_port)
+    # the index opened and the model loaded (or its server checked) before "serving on":
+    # a missing or broken model, or a model server down, is one line and exit 1, as in
+    # `ask`, not a traceback from the app's startup (uvicorn's exit 3)
+    engine = Engine(builder, serving.max_queue, use_model=not extractive)
+    try:
+        asyncio.run(engine.load())
+    except BaseException:
+        engine.close()
+        bound.close()
+        raise
+    app = create_app(builder, use_model=not extractive, engine=engine)
+    logging.getLogger("localqa.server.access").setLevel(logging.INFO)  # one line a request
     typer.echo(f"localqa: serving on http://{serving.serve_host}:{serving.serve_port}", err=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[bound])
 

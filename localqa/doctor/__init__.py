@@ -69,3 +69,17 @@ def run_checks(builder: Builder) -> dict[str, Any]:
         "embedding": _guarded(embedders, builder),
         "search": _guarded(search, builder),
     }
+
+
+def down(report: dict[str, Any]) -> list[str]:
+    """The servers `report` (`run_checks`) found down or refusing: "PostgreSQL", "Chroma
+    server", "model server" (`doctor` then exits 1, as a command that needs them would)."""
+    servers = report.get("servers", {})
+    found = []
+    if "database_problem" in servers:
+        found.append("PostgreSQL")
+    if str(servers.get("chroma", "")).startswith("problem:"):
+        found.append("Chroma server")
+    if str(report.get("model_server", {}).get("reachable", "yes")).startswith("no:"):
+        found.append("model server")
+    return found

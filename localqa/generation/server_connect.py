@@ -177,3 +177,18 @@ def _n_params(facts: dict[str, Any]) -> int:
 
 
 __all__ = ["ModelServerError", "TokenizerError", "connect"]
+
+
+def server_problem(settings: GenerationSettings, timeout_s: float) -> str:
+    """The one line on why the model server at `llm_url` does not list its models within
+    `timeout_s`; "" when it does (`localqa serve`'s /healthz)."""
+    from localqa.generation.server_http import ModelServerError, ServerClient
+
+    client = ServerClient(settings.llm_url, settings.llm_api_key.get_secret_value(), timeout_s)
+    try:
+        client.get("/models")
+    except ModelServerError as err:
+        return " ".join(str(err).split())
+    finally:
+        client.close()
+    return ""

@@ -29,6 +29,8 @@ class ModelServerError(LocalqaError):
     """The model server is down, slow, refused or broke off; the message says which URL,
     what happened and what to do."""
 
+    http_status = 502  # a bad gateway: the server behind localqa serve failed
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -111,7 +113,9 @@ class ServerClient:
         self, where: str, response: httpx.Response, stop: threading.Event | None
     ) -> Generator[Chunk, None, bool]:
         """The stream's chunks; returns whether it ended properly ([DONE] or a finish
-        reason), False when the connection closed first or `stop` was set."""
+        reason), False when the connection closed first or `stop` was set. Raises
+        ModelServerError for a [DONE] before any finish reason (the server stopped the
+        answer: `_stopped`)."""
         import httpx
 
         finished = False
@@ -122,6 +126,8 @@ class ServerClient:
                 if not line.startswith("data:"):
                     continue  # comments (pings), event names, blank separators
                 data = line[5:].strip()
+                if data == "[DONE]" and not finished:
+                    raise ModelServerError(_stopped(where))
                 if data == "[DONE]":
                     return True
                 chunk = _chunk(where, data)
@@ -184,6 +190,17 @@ class ServerClient:
 
 class _Refused(ModelServerError):
     """The server answered, but with an HTTP error or something that is not JSON."""
+
+
+def _stopped(where: str) -> str:
+    """The line for a stream the server ended without a finish reason: llama-cpp-python's
+    server (`--interrupt_requests`, on by default) ends a running answer that way as soon
+    as another request comes in, and localqa sends `llm_parallel` at once."""
+    return (
+        f"model server {where} stopped the answer before it was finished (no finish "
+        "reason: another request interrupted it); start llama-cpp-python's server with "
+        "--interrupt_requests false, or set llm_parallel = 1"
+    )
 
 
 def _reason(err: Exception) -> str:

@@ -49,10 +49,12 @@ SENTENCE_WEIGHT = 0.01
 
 @dataclass(frozen=True)
 class Retrieved:
-    """Ranked chunks plus how long each stage took (ms)."""
+    """Ranked chunks plus how long each stage took (ms); `dense_skipped`: why the vector
+    search was skipped (the vector store down), "" when it ran."""
 
     results: list[ScoredChunk]
     timings: dict[str, float] = field(default_factory=dict)
+    dense_skipped: str = ""
 
 
 def reciprocal_rank_fusion(
@@ -165,7 +167,7 @@ class Retriever:
         # lexical hits down (localqa/embedding/coverage.py), so they count for little or not.
         coverage = self._embedder.coverage
         weight = dense_weight(question, coverage.cjk, coverage.uncovered)
-        dense = self._dense(vector, documents) if weight > 0.0 else []
+        dense, skipped = self._dense(vector, documents) if weight > 0.0 else ([], "")
         timings["dense_ms"] = _ms_since(started)
         started = time.perf_counter()
         store = self._index.lexical
@@ -185,7 +187,7 @@ class Retriever:
             started = time.perf_counter()
             fused = self._reranker.rerank(question, fused)
             timings["rerank_ms"] = _ms_since(started)
-        return Retrieved(fused, timings)
+        return Retrieved(fused, timings, skipped)
 
     def context(self, results: Sequence[ScoredChunk], top_k: int, chars: int) -> list[ScoredChunk]:
         """What the model (or extraction) is given: `pack_context`, then CJK pieces widened
@@ -203,7 +205,8 @@ class Retriever:
             self._listed = (version, self._index.catalog.documents())
         return self._listed[1]
 
-    def _dense(self, vector: Vectors, documents: Sequence[str]) -> list[Chunk]:
+    def _dense(self, vector: Vectors, documents: Sequence[str]) -> tuple[list[Chunk], str]:
+        """The dense hits, and "" (or why the vector store could not be searched)."""
         # within documents: among their chunks' ids (a moved document's vectors keep the
         # path they were embedded for: store/base.py VectorStore)
         among = (
@@ -219,9 +222,9 @@ class Retriever:
                 logging.getLogger("localqa").warning(
                     "dense search skipped, answering from lexical search only: %s", err
                 )
-            return []
+            return [], " ".join(str(err).split())
         by_id = self._index.chunks.by_id([i for i, _ in hits])
-        return [by_id[i] for i, _ in hits if i in by_id]  # invisible (mid-ingest) ids drop out
+        return [by_id[i] for i, _ in hits if i in by_id], ""  # invisible (mid-ingest) ids drop
 
     def _by_sentences(
         self, question: str, vector: Vectors, fused: list[ScoredChunk]

@@ -37,16 +37,19 @@ if TYPE_CHECKING:
 SHOWN_HEADER = "localqa-shown"
 
 
-def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
+def create_app(builder: Builder, use_model: bool = True, engine: Engine | None = None) -> FastAPI:
     """The API over `builder`'s index and model (`use_model` False: extractive), with its
-    `serving` settings (`api_token`: every request needs it; `max_queue`). The index is
-    opened and the model loaded when the app starts (IndexMissing, ModelError then)."""
+    `serving` settings (`api_token`: every request needs it; `max_queue`). `engine`: one
+    loaded already (`localqa serve` loads it before it says it is serving, so that a model
+    that cannot load is one line); else the index is opened and the model loaded when the
+    app starts (IndexMissing, ModelError then)."""
     serving = builder.settings.serving
-    engine = Engine(builder, serving.max_queue, use_model)
+    engine = engine or Engine(builder, serving.max_queue, use_model)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await engine.load()
+        if not engine.loaded:
+            await engine.load()
         try:
             yield
         finally:
@@ -65,11 +68,15 @@ def create_app(builder: Builder, use_model: bool = True) -> FastAPI:
 def _add_routes(app: FastAPI, engine: Engine) -> None:
     """`GET /healthz`, `GET /v1/sources` and `POST /v1/ask` on `app`, answered by `engine`."""
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
-        """ok, the index's name, its documents and chunks (an ingest beside the server
-        counted), the model (null: extractive) and the questions answered or waiting."""
-        return await engine.describe()
+    @app.get("/healthz", response_model=None)
+    async def healthz() -> JSONResponse:
+        """`status` ("ok", or "degraded" naming the parts in `degraded`), each part's state
+        (`parts`: index, vectors, model), the index's name, its documents and chunks (an
+        ingest beside the server counted), the model (null: extractive) and the questions
+        answered or waiting. 503 when the index cannot be read."""
+        described = await engine.describe()
+        readable = described["parts"]["index"] == "ok"
+        return JSONResponse(described, status_code=200 if readable else 503)
 
     @app.get("/v1/sources")
     async def sources() -> list[dict[str, Any]]:

@@ -6,9 +6,9 @@ The conversation in `messages` drives a ChatSession (localqa/answering/session.p
 chat does: a follow-up is searched as its standalone form. The reply's text is the answer
 as `localqa ask` shows it, its citations as footnotes (`[1] file, page 3, lines 10-12:
 "quote"`); an extra top-level `citations` field carries them as `ask --json` does, and
-`searched` what the question was searched as. With
-`stream`, `chat.completion.chunk` server-sent events, the footnotes and `citations` in the
-last ones, then `data: [DONE]`.
+`searched` what the question was searched as, `verdict` what the reader was shown (as
+`ask --json`'s). With `stream`, `chat.completion.chunk` server-sent events, the footnotes,
+`citations` and `verdict` in the last ones, then `data: [DONE]`.
 """
 
 from __future__ import annotations
@@ -263,9 +263,11 @@ def usage(shown: Presentation) -> dict[str, int]:
 
 
 def _extra(shown: Presentation, searched: str) -> dict[str, Any]:
-    """localqa's fields beside OpenAI's: the footnotes as `ask --json`'s citations, and
-    what the question was searched as (a follow-up made standalone)."""
+    """localqa's fields beside OpenAI's: the footnotes as `ask --json`'s citations, what
+    the question was searched as (a follow-up made standalone), and `verdict`, what the
+    reader was shown (`Answer.verdict`: whether a script may trust the reply)."""
     return {
+        "verdict": shown.answer.verdict,
         "citations": citations(shown),
         "quote_citations": quote_citations(shown),
         "searched": searched,

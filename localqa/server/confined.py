@@ -8,6 +8,12 @@ only one may be open). The store's calls are the short part of an answer (a few 
 SQL, BM25 arrays and an HNSW query, beside the question's embedding, fusion, sentence
 scoring, extraction and the checks, which run on the answering threads at once).
 
+A search's `reading` block (one PostgreSQL connection held through it, IndexReader.reading)
+is held on the index's thread for each call alone, never by an answering thread: a
+connection held by an answering thread is not the one its calls use (they run on the
+index's thread, which took one more from the pool), so 4 questions searching at once held
+all 4 of the pool's connections while the index's thread waited 15 s for a fifth.
+
 The index is looked up at every call (`current`), so answerers built over a `Confined`
 index keep working when the engine reopens it. `listed` and `found` read the catalog for
 /v1/sources and a request's `sources`, on the index's thread.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, cast
 
 from localqa.threads import OwnThread
@@ -34,9 +41,15 @@ class Confined:
     Confined; a method as a function that runs it there and returns its result (results
     are plain values: lists, dicts, chunks); anything else read there."""
 
-    def __init__(self, current: Callable[[], Any], thread: OwnThread) -> None:
+    def __init__(
+        self,
+        current: Callable[[], Any],
+        thread: OwnThread,
+        index: Callable[[], IndexReader] | None = None,
+    ) -> None:
         self._current = current
         self._thread = thread
+        self._index: Callable[[], IndexReader] = index or current  # whose `reading` holds
 
     @staticmethod
     def index(current: Callable[[], IndexReader], thread: OwnThread) -> IndexReader:
@@ -46,22 +59,36 @@ class Confined:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "reading":  # held on the index's thread, call by call (`_on_thread`)
+            return nullcontext
         if name in PARTS:
             current = self._current
-            return Confined(lambda: getattr(current(), name), self._thread)
+            return Confined(lambda: getattr(current(), name), self._thread, self._index)
         value = self._on_thread(lambda: getattr(self._current(), name))
         if not callable(value):
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._on_thread(lambda: getattr(self._current(), name)(*args, **kwargs))
+            def method() -> Any:
+                return getattr(self._current(), name)(*args, **kwargs)
+
+            return self._on_thread(method, reads=True)
 
         return call
 
-    def _on_thread(self, fn: Callable[[], Any]) -> Any:
+    def _on_thread(self, fn: Callable[[], Any], reads: bool = False) -> Any:
+        """`fn()` on the index's thread; a call that `reads`, inside the index's `reading`
+        for that call only (an attribute looked up needs no connection)."""
+
+        def held() -> Any:
+            if not reads:
+                return fn()
+            with self._index().reading():
+                return fn()
+
         if self._thread.owns(threading.current_thread()):
-            return fn()  # already there (waiting for itself would never end)
-        return self._thread.call(fn)
+            return held()  # already there (waiting for itself would never end)
+        return self._thread.call(held)
 
 
 def listed(index: IndexReader, paths: PathMap) -> list[dict[str, Any]]:

@@ -81,6 +81,11 @@ class Engine:
         """Questions held at once: the model's slots (extractive: the CPUs) and max_queue."""
         return self.slots + self._max_queue
 
+    @property
+    def loaded(self) -> bool:
+        """Whether `load` has opened the index and loaded the model."""
+        return self._pool is not None
+
     async def load(self) -> None:
         """Open the index and load the model. Raises IndexMissing, ModelError (and
         ModelServerError for `llm_url`)."""
@@ -135,20 +140,25 @@ class Engine:
         return self._model is not None and self._builder.settings.answering.quotes_only
 
     async def describe(self) -> dict[str, Any]:
-        """/healthz, without waiting for an answer being written: the index's name, its
+        """/healthz, without waiting for an answer being written: each part's state
+        (health.py: `status` "ok" or "degraded", `degraded`, `parts`), the index's name, its
         documents and chunks (counted again when no question is in hand and the index
         changed; else as last counted), the model (None: extractive), the questions in
         hand, those being worked on now (`answering`) and the most at once since the
         start; with a model, its slots, the answers it is writing and the questions
         waiting for it."""
-        if self._admitted == 0:
-            await self._run(self._live.fresh)
+        from localqa.server.health import described, part_states
+
+        def read() -> Any:  # the index reopened (if it changed) only when no question is in hand
+            return self._live.fresh() if self._admitted == 0 else self.parts.index.data_version()
+
+        states = await part_states(self._builder, lambda: self._run(read), self._model is not None)
         info = self.parts.info
         model = {} if self._model is None else {"model_slots": self.slots}
         if self._slotted is not None:
             model |= {"writing": self._slotted.writing, "waiting": self._slotted.waiting}
         return {
-            "status": "ok",
+            **described(states),
             "index": info.index_name,
             "documents": info.documents,
             "chunks": info.chunks,

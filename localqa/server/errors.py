@@ -7,7 +7,8 @@ shape its client expects.
   request is a 400 `invalid_request_error` naming the field in `param`; an unknown model a
   404 with code `model_not_found`; an unknown path a 404; a full queue a 503.
 
-A full queue is a 503 with `Retry-After` either way.
+A full queue is a 503 with `Retry-After` either way. A model server that fails or is down
+is a 502, PostgreSQL or a Chroma server down a 503 (the server itself works: not a 500).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ async def _refused(request: Request, err: Exception) -> JSONResponse:
     bad = isinstance(err, SourceNotFound | UsageError)
     if not bad:
         log.warning("request failed: %s", said)
+    status = err.http_status if isinstance(err, LocalqaError) else 500
     if openai:
-        status = 400 if bad else 500
+        status = 400 if bad else status
         return openai_error(said, status, "invalid_request_error" if bad else "server_error")
-    return JSONResponse({"detail": said}, status_code=422 if bad else 500)
+    return JSONResponse({"detail": said}, status_code=422 if bad else status)

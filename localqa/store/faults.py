@@ -52,6 +52,8 @@ class VectorStoreError(LocalqaError):
     """The vector store (Chroma) could not be opened, read or reached; readers answer from
     lexical search without it, writers stop."""
 
+    http_status = 503
+
 
 def storage_message(code: int, path: Path | str) -> str:
     """One line for an errno on `path`."""

@@ -5,13 +5,17 @@ get the protocols of localqa/store/base.py either way."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from localqa.errors import LocalqaError
 from localqa.sections import StoreSettings
 from localqa.store.index import Index, IndexMissing
 
 if TYPE_CHECKING:
     from localqa.store.base import IndexWriter
+
+
+_HEARTBEATS: dict[str, Any] = {}  # a Chroma server's client for `chroma_problem`, by host:port
 
 
 def shared(settings: StoreSettings) -> bool:
@@ -105,3 +109,49 @@ def _check_chroma(settings: StoreSettings) -> str:
         return f"server {where}: reachable"
     except LocalqaError as err:
         return f"problem: {err}; start it or fix chroma_host and chroma_port"
+
+
+def database_problem(settings: StoreSettings, timeout_s: int) -> str:
+    """The one line on why the PostgreSQL server of `database_url` takes no connection of
+    its own within `timeout_s` (never the pool's, which waits 15 s for one); "" when it
+    does (`localqa serve`'s /healthz)."""
+    from localqa.store.postgres.connection import probe
+
+    try:
+        probe(settings.database_url.get_secret_value(), connect_timeout=timeout_s)
+    except LocalqaError as err:
+        return str(err)
+    return ""
+
+
+def database_name(settings: StoreSettings) -> str:
+    """The server of `database_url`, without its password."""
+    from localqa.store.postgres.connection import server_name
+
+    return server_name(settings.database_url.get_secret_value())
+
+
+def chroma_problem(settings: StoreSettings) -> str:
+    """The one line on why the Chroma server of `chroma_host` does not answer its
+    heartbeat, and what to do; "" when it does. Its client is made once per server (making
+    one takes seconds on a busy machine; a heartbeat is one request)."""
+    from localqa.store.vectors import open_client
+
+    where = f"{settings.chroma_host}:{settings.chroma_port}"
+    try:
+        client = _HEARTBEATS.get(where)
+        if client is None:
+            client = open_client(
+                settings.index_dir / "chroma", settings.chroma_host, settings.chroma_port
+            )
+            _HEARTBEATS[where] = client
+        client.heartbeat()
+    except LocalqaError as err:  # the client could not be made
+        return f"{err}; start it or fix chroma_host and chroma_port (server {where})"
+    except Exception as err:  # noqa: BLE001 - chromadb's client raises what its HTTP stack does
+        said = " ".join(str(err).split()) or type(err).__name__
+        return (
+            f"Chroma server {where} cannot be reached ({said}); start it or fix chroma_host "
+            "and chroma_port"
+        )
+    return ""

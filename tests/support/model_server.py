@@ -62,12 +62,14 @@ class ModelServer:
 
 
 def start_model_server(
-    gguf: Path, log: Path, n_ctx: int = N_CTX, threads: int = 1
+    gguf: Path, log: Path, n_ctx: int = N_CTX, threads: int = 1, interrupt: bool = False
 ) -> tuple[subprocess.Popen[bytes], ModelServer]:
     """Start llama-cpp-python's server on `gguf` and wait until it lists its model. The
     compute settings are LocalModel's with `threads` (flash attention, batches of 512,
     logits of the last token only), so that greedy answers can be compared with the
-    in-process model's. Used by the tests and by benchmarks/bench_llm_url.py."""
+    in-process model's. `interrupt`: its `--interrupt_requests` (its own default is true:
+    a new request stops the running one; the README says to start it with false). Used by
+    the tests and by benchmarks/bench_llm_url.py."""
     absent = [p for p in SERVER_PACKAGES if find_spec(p) is None]
     if find_spec("llama_cpp.server") is None or absent:
         missing(f"llama-cpp-python[server] is not installed ({', '.join(absent)} missing)")
@@ -98,6 +100,8 @@ def start_model_server(
         # fifth more work for SmolLM2's prompts, and other sums for the last token's
         "--logits_all",
         "false",
+        "--interrupt_requests",
+        str(interrupt).lower(),
     ]
     env = os.environ | {"PYTHONUNBUFFERED": "1"}  # its "disconnected" lines, as they happen
     with log.open("wb") as out:

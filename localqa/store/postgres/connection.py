@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "Database", "DatabaseError", "explain", "server_name"]
 
 CONNECT_TIMEOUT_S = 10
+POOL_TIMEOUT_S = 15.0  # the longest a statement waits for one of the pool's connections
 
 
 class DatabaseError(LocalqaError):
     """The PostgreSQL server of `database_url` cannot be reached, refuses the credentials,
     or fails a statement: one line naming the server (never the password)."""
+
+    http_status = 503
 
 
 def server_name(url: str) -> str:
@@ -40,11 +43,19 @@ def server_name(url: str) -> str:
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
-def explain(url: str, err: BaseException) -> DatabaseError:
-    """One line for what went wrong talking to the server of `url`, and what to do."""
+def explain(url: str, err: BaseException, pool_size: int | None = None) -> DatabaseError:
+    """One line for what went wrong talking to the server of `url`, and what to do;
+    `pool_size`: the connections of the pool that timed out, if it was a pool's wait."""
     import psycopg
+    from psycopg_pool import PoolTimeout
 
     where = f"PostgreSQL server {server_name(url)}"
+    if isinstance(err, PoolTimeout) and pool_size is not None:
+        # the server is up: this process's connections to it were all in use meanwhile
+        return DatabaseError(
+            f"all {pool_size} of this process's connections to {where} were busy ({err}); "
+            "ask fewer questions at once, then run again"
+        )
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     text = text.replace(url, server_name(url))
     sqlstate = getattr(err, "sqlstate", None) or ""
@@ -75,7 +86,15 @@ class Database:
     """A pool of connections to `url`, each working in the schema of `index`. Raises
     DatabaseError (one line) when the server cannot be reached or refuses."""
 
-    def __init__(self, url: str, index: str, *, create: bool = True, size: int = 4) -> None:
+    def __init__(
+        self,
+        url: str,
+        index: str,
+        *,
+        create: bool = True,
+        size: int = 4,
+        wait_s: float = POOL_TIMEOUT_S,
+    ) -> None:
         from psycopg import sql
         from psycopg_pool import ConnectionPool
 
@@ -90,7 +109,7 @@ class Database:
 
         # the server's own reason for refusing, at once (the pool would retry it for its
         # whole timeout, logging each try)
-        _probe(url)
+        probe(url)
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url,
@@ -101,7 +120,7 @@ class Database:
             # a connection broken meanwhile (the server restarted) is replaced, not used
             check=ConnectionPool.check_connection,
             kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "localqa"},
-            timeout=15,
+            timeout=wait_s,
         )
         try:
             self.pool.open(wait=True, timeout=15)
@@ -127,7 +146,7 @@ class Database:
             with self.pool.connection() as conn, conn.transaction():
                 yield conn
         except (psycopg.Error, TimeoutError) as err:
-            raise explain(self.url, err) from err
+            raise self._explained(err) from err
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -152,7 +171,7 @@ class Database:
                     with suppress(psycopg.Error):  # a broken one: the pool drops it
                         conn.autocommit = False
         except (psycopg.Error, TimeoutError) as err:
-            raise explain(self.url, err) from err
+            raise self._explained(err) from err
 
     @contextmanager
     def read(self) -> Iterator[psycopg.Connection[Any]]:
@@ -169,6 +188,18 @@ class Database:
             yield held
         except (psycopg.Error, TimeoutError) as err:
             raise explain(self.url, err) from err
+
+    def _explained(self, err: BaseException) -> DatabaseError:
+        """`explain`, for the pool's timeout too: the server down (asked at once, on a
+        connection of its own) is said as such; else all the pool's connections were busy."""
+        from psycopg_pool import PoolTimeout
+
+        if isinstance(err, PoolTimeout):
+            try:
+                probe(self.url, connect_timeout=3)
+            except DatabaseError as down:
+                return down
+        return explain(self.url, err, self.pool.max_size)
 
     def exists(self) -> bool:
         """Whether the index's schema has been created (by an ingest)."""
@@ -216,11 +247,11 @@ class Database:
         self.pool.close()
 
 
-def _probe(url: str) -> None:
+def probe(url: str, connect_timeout: int = CONNECT_TIMEOUT_S) -> None:
     """Connect once and let go; raises DatabaseError naming what the server said."""
     import psycopg
 
     try:
-        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        psycopg.connect(url, connect_timeout=connect_timeout).close()
     except psycopg.Error as err:
         raise explain(url, err) from err
