@@ -13,10 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +23,23 @@ import pypdfium2.raw as pdfium_c
 
 from localqa.ingest.loaders import ocr
 from localqa.ingest.loaders.base import LoadedDocument, LoadError, LoadOptions
-from localqa.ingest.loaders.common import cannot_read, page_ranges, require_text, sensible_title
+from localqa.ingest.loaders.common import cannot_read, require_text, sensible_title
 from localqa.ingest.loaders.encoding import normalise_newlines
 from localqa.ingest.loaders.limits import DEFAULT_LIMITS, LimitReached, Limits
 from localqa.ingest.loaders.pdf_columns import column_order
 from localqa.ingest.loaders.pdf_forms import init_forms, with_fields
+from localqa.ingest.loaders.pdf_ocr import (
+    OCR_BELOW_CHARS,
+    OCR_TIME_SHARE,
+    OcrBudget,
+    needs_ocr,
+    ocr_could_add,
+    pages_named,
+)
 from localqa.schema import Page
+
+# The OCR limits (pdf_ocr.py), importable from here as before.
+__all__ = ["OCR_BELOW_CHARS", "OCR_TIME_SHARE", "load_pdf", "pdfium_text"]
 
 # Pages extracted at open time to tell a scanned PDF from a text PDF cheaply.
 _PROBE_PAGES = 3
@@ -40,13 +49,6 @@ _NO_TEXT_PROBLEM = "no text layer (scanned or image-only PDF)"
 _NO_TEXT_ADVICE = "run OCR, e.g. `ocrmypdf in.pdf out.pdf`, and ingest the result"
 _OCR_OFF_ADVICE = "turn OCR on (`ocr = true`, the default) or run `ocrmypdf in.pdf out.pdf`"
 _OCR_FAILED = "OCR found no text either (blank pages, or only pictures?); nothing to index"
-# A page whose text layer has fewer letters and digits than this is read by OCR: scans
-# often carry a stamped page number or a few stray characters.
-OCR_BELOW_CHARS = 10
-# OCR stops once it has taken this share of `read_timeout_s` on one file, so that a long
-# scan is added with the pages read so far instead of being killed with none.
-OCR_TIME_SHARE = 0.5
-_OCR_CAP_ADVICE = "or run `ocrmypdf in.pdf out.pdf` and ingest the result"
 # Why PDFium would not open a file (FPDF_GetLastError), in the words of its documentation.
 _OPEN_ERRORS = {
     pdfium_c.FPDF_ERR_FILE: "file not found or could not be opened",
@@ -174,85 +176,6 @@ def _title(pdf: Any, fallback: str) -> str:
         return fallback
 
 
-def _pages_named(numbers: list[int]) -> str:
-    return f"page{'s' if len(numbers) > 1 else ''} {page_ranges(numbers)}"
-
-
-def _needs_ocr(text: str | None) -> bool:
-    """Fewer than OCR_BELOW_CHARS letters and digits in the text layer: counted up to that
-    many only, not over every character of every page (DA-619p: 1.8 M of them)."""
-    letters = (ch for ch in text or "" if ch.isalnum())
-    return next(islice(letters, OCR_BELOW_CHARS - 1, None), None) is None
-
-
-@dataclass(slots=True)
-class _OcrBudget:
-    """How many pages, and how much time, OCR may still spend on one file
-    (`max_ocr_pages`, OCR_TIME_SHARE of `read_timeout_s`); the pages it had to leave."""
-
-    pages: int
-    seconds: float
-    spent_pages: int = 0
-    spent_seconds: float = 0.0
-    left: list[int] = field(default_factory=list)
-
-    def allows(self, number: int) -> bool:
-        """Whether page `number` (1-based) may be read by OCR; if not, it is noted."""
-        if self.spent_pages < self.pages and self.spent_seconds < self.seconds:
-            return True
-        self.left.append(number)
-        return False
-
-    def warning(self, limits: Limits) -> str | None:
-        """The one line saying which pages were not read, and what to raise, if any."""
-        if not self.left:
-            return None
-        pages = _pages_named(self.left)
-        if self.spent_pages >= self.pages:
-            cap = f"{self.pages:,} page{'s' if self.pages > 1 else ''}"
-            return (
-                f"OCR stopped after {cap} (`max_ocr_pages`): {pages} not "
-                f"read; if they matter, raise `max_ocr_pages` {_OCR_CAP_ADVICE}"
-            )
-        return (
-            f"OCR stopped after {self.spent_seconds:.0f} s ({OCR_TIME_SHARE:.0%} of "
-            f"`read_timeout_s`, {limits.read_timeout_s:g} s): {pages} not read; if they "
-            "matter, raise "
-            f"`read_timeout_s` {_OCR_CAP_ADVICE}"
-        )
-
-    def read(self, pdf: Any, index: int, failed: list[int]) -> Page | None:
-        """`_ocr_page`, counted against the budget."""
-        started = time.monotonic()
-        try:
-            return _ocr_page(pdf, index, failed)
-        finally:
-            self.spent_pages += 1
-            self.spent_seconds += time.monotonic() - started
-
-
-def _ocr_could_add(pdf: Any, index: int, budget: _OcrBudget) -> bool:
-    """Whether page `index` (with too little text) goes to OCR: when OCR could read more
-    than its text layer (ocr.could_add_text: not for a blank page or a page number alone,
-    which OCR would read in seconds as the text layer says), OCR is installed, and the
-    budget allows it (a page it does not allow is noted)."""
-    return ocr.could_add_text(pdf, index) and ocr.available() and budget.allows(index + 1)
-
-
-def _ocr_page(pdf: Any, index: int, failed: list[int]) -> Page | None:
-    """Page `index` read by OCR, or None when OCR finds nothing or cannot run."""
-    try:
-        read = ocr.ocr_pdf_page(pdf, index)
-    except ocr.OcrUnavailable:
-        return None
-    except Exception:  # noqa: BLE001 - pdfium and onnxruntime errors: this page only
-        failed.append(index + 1)
-        return None
-    if not read.text.strip():
-        return None
-    return Page(number=index + 1, text=read.text, ocr_confidence=round(read.confidence, 3))
-
-
 def _closing(pdf: Any, pages: Iterator[Page]) -> Iterator[Page]:
     """`pages`, then the PDF closed, also when the reader stops early or a page fails."""
     try:
@@ -263,20 +186,20 @@ def _closing(pdf: Any, pages: Iterator[Page]) -> Iterator[Page]:
 
 def _pages(opened: _Opened, warnings: list[str], use_ocr: bool, limits: Limits) -> Iterator[Page]:
     """Every page in order; pages without text are read by OCR when `use_ocr`, within the
-    budget (`_OcrBudget`); unreadable pages become empty pages with a warning, and the lists
+    budget (`OcrBudget`); unreadable pages become empty pages with a warning, and the lists
     of empty and OCR-read pages are added to `warnings` once the last page has been read."""
     empty: list[int] = []
     failed: list[int] = []
     read_by_ocr: list[int] = []
     ocr_failed: list[int] = []
-    budget = _OcrBudget(limits.max_ocr_pages, OCR_TIME_SHARE * limits.read_timeout_s)
+    budget = OcrBudget(limits.max_ocr_pages, OCR_TIME_SHARE * limits.read_timeout_s)
     for index in range(opened.page_count):
         probed = index in opened.probed
         text = opened.probed.pop(index) if probed else _page_text(opened.pdf, index)
         if text is None:
             failed.append(index + 1)
         scanned = None
-        if use_ocr and _needs_ocr(text) and _ocr_could_add(opened.pdf, index, budget):
+        if use_ocr and needs_ocr(text) and ocr_could_add(opened.pdf, index, budget):
             scanned = budget.read(opened.pdf, index, ocr_failed)
         if scanned is not None:
             read_by_ocr.append(index + 1)
@@ -286,11 +209,11 @@ def _pages(opened: _Opened, warnings: list[str], use_ocr: bool, limits: Limits) 
             empty.append(index + 1)
         yield Page(number=index + 1, text=text or "")
     if failed:
-        warnings.append(f"text extraction failed on {_pages_named(failed)}")
+        warnings.append(f"text extraction failed on {pages_named(failed)}")
     if read_by_ocr:
-        warnings.append(f"read by OCR: {_pages_named(read_by_ocr)} (no text layer)")
+        warnings.append(f"read by OCR: {pages_named(read_by_ocr)} (no text layer)")
     if ocr_failed:
-        warnings.append(f"OCR failed on {_pages_named(ocr_failed)}")
+        warnings.append(f"OCR failed on {pages_named(ocr_failed)}")
     stopped = budget.warning(limits)
     if stopped:
         warnings.append(stopped)
@@ -298,7 +221,7 @@ def _pages(opened: _Opened, warnings: list[str], use_ocr: bool, limits: Limits) 
         empty = [number for number in empty if number not in left]
     if empty and len(empty) < opened.page_count:
         hint = "blank or pictures only" if use_ocr and ocr.available() else "images only? run OCR"
-        warnings.append(f"no text on {_pages_named(empty)} ({hint})")
+        warnings.append(f"no text on {pages_named(empty)} ({hint})")
 
 
 def load_pdf(

@@ -10,7 +10,7 @@ from typing import Any
 
 from localqa.answering.citations import Citation, SentenceCheck
 from localqa.answering.proposed import ProposedCheck
-from localqa.answering.relevance import QUOTES_BECAUSE
+from localqa.answering.reasons import QUOTES_BECAUSE
 from localqa.injection import addresses_model, instruction_lines
 from localqa.schema import Chunk
 

@@ -17,19 +17,12 @@ from localqa.answering.abstain import decide
 from localqa.answering.answer import Answer, AnswerEvent, Final, Token
 from localqa.answering.asked import EmptyQuestion as EmptyQuestion  # its importers' name
 from localqa.answering.asked import require_words
-from localqa.answering.citations import (
-    SupportChecker,
-    check_answer,
-)
-from localqa.answering.extractive import LABEL, QUOTED_LABEL, Extract, extract_answer
-from localqa.answering.guard import StreamGuard, guarded
+from localqa.answering.citations import SupportChecker
+from localqa.answering.extractive import Extract, extract_answer
+from localqa.answering.generated import Generating, Generation, extracted_answer
 from localqa.answering.proposed import Proposed, judge_proposed, split_proposed
-from localqa.answering.relevance import why_quotes
 from localqa.answering.scripts_held import OPENING_CHARS, other_script_line, wants_script_line
-from localqa.answering.spacing import Spacing
-from localqa.answering.tables import header_above
 from localqa.answering.whole_question import WholeQuestion, looks_whole, whole_question
-from localqa.injection import addresses_model
 from localqa.retrieval.retriever import Retriever
 from localqa.retrieval.scoring import WordRarity, word_weights
 from localqa.schema import Chunk, ScoredChunk
@@ -143,13 +136,13 @@ class Answerer:
             finished = iter([Final(self._finish(abstained, proposed, passages, checker))])
             yield from self._searched(finished, retrieved.dense_skipped)
         elif self.model is None:
-            extracted = self._extracted(question, extract, timings)
+            extracted = extracted_answer(question, extract, timings)
             extracted = replace(extracted, may_not_answer=decision.doubt)
             yield Token(extracted.text)
             finished = iter([Final(self._finish(extracted, proposed, passages, checker))])
             yield from self._searched(finished, retrieved.dense_skipped)
         else:
-            job = _Generation(question, history, retrieved.results, extract, checker, timings, stop)
+            job = Generation(question, history, retrieved.results, extract, checker, timings, stop)
             judged = self._judged(self._generate(job), proposed, passages, checker)
             doubted = _doubted(judged, decision.doubt)
             yield from self._searched(doubted, retrieved.dense_skipped)
@@ -208,22 +201,6 @@ class Answerer:
         timings["extract_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return extract
 
-    def _extracted(self, question: str, extract: Extract, timings: dict[str, float]) -> Answer:
-        return Answer(
-            question=question,
-            text=extract.text,
-            mode="extractive",
-            citations=tuple(extract.citations),
-            contexts=tuple(c.chunk for c in extract.citations),
-            timings=timings,
-        )
-
-    def _quoted(self, question: str, extract: Extract) -> Answer:
-        """The extractive answer as shown under a generated one: labelled as quotes, not
-        as the answer of a run without a model."""
-        answer = self._extracted(question, extract, {})
-        return replace(answer, text=answer.text.replace(LABEL, QUOTED_LABEL, 1))
-
     def _abstained(
         self, question: str, extract: Extract, timings: dict[str, float], text: str
     ) -> Answer:
@@ -274,7 +251,7 @@ class Answerer:
         extract = Extract(found.text, list(found.citations), True, quotes, 1.0)
         results = [ScoredChunk(chunk, 1.0) for chunk in quoted_passages(found.citations)]
         checker = SupportChecker(self._embedder)
-        job = _Generation(question, history, results, extract, checker, timings, stop)
+        job = Generation(question, history, results, extract, checker, timings, stop)
         for event in self._generate(job):
             if isinstance(event, Final):
                 event = Final(replace(event.answer, documents_read=read, also_matched=also))
@@ -289,25 +266,14 @@ class Answerer:
         results = self._retriever.search(question).results
         return (results[0].chunk.abs_path,) if results else ()
 
-    def _generate(self, job: _Generation) -> Iterator[AnswerEvent]:
-        from localqa.generation.base import Sampling
-
+    def _generate(self, job: Generation) -> Iterator[AnswerEvent]:
         model = self.model
         assert model is not None
-        s = self._settings.generation
-        packed, answer_tokens = self.prompt(model, job.question, job.results, job.history)
-        sampling = Sampling(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p)
-        guard = StreamGuard(len(packed.sources), packed.layout.stops)
-        prefix = packed.fixed_prefix
-        pieces = model.stream(packed.tokens, answer_tokens, sampling, job.stop, fixed_prefix=prefix)
-        # with a source that addresses the model, nothing is shown before the check: the
-        # answer may be what the source told the model to write (presentation.py)
-        held = any(addresses_model(r.chunk.text) for r in packed.sources)
-        spacing = Spacing()  # the sources' line breaks and indents out of its sentences
-        for token in guarded(pieces, guard, spacing):
-            if not held:
-                yield token
-        yield Final(self._generated(model, job, packed, guard, spacing.text))
+        return self._generating(model).stream(job)
+
+    def _generating(self, model: LanguageModel) -> Generating:
+        s = self._settings
+        return Generating(model, self._retriever, s.retrieval, s.generation)
 
     def prompt(
         self,
@@ -316,82 +282,9 @@ class Answerer:
         results: Sequence[ScoredChunk],
         history: Sequence[Turn] = (),
     ) -> tuple[PackedPrompt, int]:
-        """The prompt for `question` over `results` (ranked) within the model's budget
-        (generation/budget.py), and the answer tokens that budget allows. A source that
-        starts inside a table carries that table's header line at its top (tables.py
-        `header_above`): in the prompt only, counted in its tokens; the source's text and
-        lines stay its own."""
-        from localqa.generation.budget import fit_budget
-        from localqa.generation.prompt import PromptRequest, pack_prompt
-
-        s = self._settings.generation
-        budget = fit_budget(self._settings.retrieval, s, model.n_params, model.n_ctx)
-        candidates = self._retriever.context(results, budget.sources, budget.context_chars)
-        neighbours = self._retriever.index.chunks.neighbours
-        request = PromptRequest(
-            question,
-            candidates,
-            history,
-            model.n_ctx,
-            budget.answer_tokens,
-            prompt_format=s.prompt_format,
-            headers=tuple(header_above(c.chunk, neighbours) for c in candidates),
-        )
-        return pack_prompt(model, request), budget.answer_tokens
-
-    def _generated(
-        self,
-        model: LanguageModel,
-        job: _Generation,
-        packed: PackedPrompt,
-        guard: StreamGuard,
-        shown: str,
-    ) -> Answer:
-        """The generated answer (`shown`: the text as streamed), checked against its
-        sources, once the stream has ended."""
-        question, extract = job.question, job.extract
-        sources = [r.chunk for r in packed.sources]
-        text = shown.strip()  # the guard already dropped markers of absent sources
-        flagged = frozenset(n for n, c in enumerate(sources, 1) if addresses_model(c.text))
-        checks, citations = check_answer(
-            text, sources, job.checker, question, flagged, packed.headers
-        )
-        stats = model.last_stats
-        job.timings.update(stats.timings())
-        passages = [c.chunk.text for c in extract.citations]
-        reason = why_quotes(checks, extract.quotes, question, passages)
-        return Answer(
-            question=question,
-            text=text,
-            mode="generative",
-            citations=tuple(citations),
-            contexts=tuple(sources),
-            checks=tuple(checks),
-            timings=job.timings,
-            model=model.location,
-            gpu_layers=model.gpu_layers,
-            sources_dropped=packed.dropped_sources,
-            cancelled=bool(job.stop and job.stop.is_set()),
-            layout=packed.layout.name,
-            layout_reason=packed.layout.reason,
-            finish_reason=guard.reason or stats.finish_reason,
-            fallback=None if reason is None else self._quoted(question, extract),
-            fallback_reason=reason or "",
-            token_counts=model.counting,
-        )
-
-
-@dataclass(frozen=True)
-class _Generation:
-    """One question on its way to a generated answer: what `stream` found for it."""
-
-    question: str
-    history: Sequence[Turn]
-    results: Sequence[ScoredChunk]
-    extract: Extract
-    checker: SupportChecker
-    timings: dict[str, float]  # filled in as the answer is made
-    stop: threading.Event | None
+        """The prompt for `question` over `results` (ranked) within `model`'s budget, and
+        the answer tokens that budget allows (generated.py `Generating.prompt`)."""
+        return self._generating(model).prompt(question, results, history)
 
 
 def _doubted(events: Iterator[AnswerEvent], line: str) -> Iterator[AnswerEvent]:

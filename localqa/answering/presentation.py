@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from localqa.answering.answer import Answer, Final, Token
 from localqa.answering.conversations import Source, sources_of
-from localqa.answering.relevance import QUOTES_BECAUSE, REPLACED_BECAUSE, SHORT_REASON
+from localqa.answering.reasons import QUOTES_BECAUSE, REPLACED_BECAUSE, SHORT_REASON
 
 if TYPE_CHECKING:
     from localqa.answering.answerer import Answerer
