@@ -250,3 +250,15 @@ def test_a_sentence_about_the_sources_makes_no_claim(checker: SupportChecker) ->
     assert check_answer(said, sources, checker, "Where are Jersey and Guernsey")[0] == []
     claim = "Based on the sources, the customary law of Normandy was developed from 1000."
     assert len(check_answer(claim, sources, checker)[0]) == 1
+
+
+def test_a_clock_time_is_one_value() -> None:
+    """A new user saw "The reception hours in Aberdeen are from 08:00 - 16:00." shown as
+    supported by "Aberdeen | 08:30 - 17:00": read as 8, 0, 30 and 17, the row held "8" and
+    "0". A time is hours.minutes, held only by the same time."""
+    row = evidence_facts("Office | Reception hours (local time) | Phone\nAberdeen | 08:30 - 17:00")
+    wrong = facts_of("The reception hours in Aberdeen are from 08:00 - 16:00.")
+    assert wrong.numbers == {8.0, 16.0}
+    assert share_held(wrong, row) < 0.5
+    right = facts_of("Reception in Aberdeen is open 8:30 - 17:00.")
+    assert share_held(right, row) == 1.0

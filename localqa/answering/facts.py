@@ -146,8 +146,14 @@ def _times(match: re.Match[str]) -> str:
 
 
 def _values(text: str) -> set[float]:
-    """The values of the numbers written in digits in `text`."""
+    """The values of the numbers written in digits in `text`; a clock time is one value,
+    hours.minutes ("08:30" is 8.3), so "08:00 - 16:00" is not held by "08:30 - 17:00"
+    (read as 8, 0, 30 and 17 it held "8" and "0")."""
+    text = CLOCK.sub(lambda m: f"{int(m.group(1))}.{m.group(2)}", text)
     return {float(m.group(1).replace(",", "") + (m.group(2) or "")) for m in NUMBER.finditer(text)}
+
+
+CLOCK = re.compile(r"(?<![\d:.])(\d{1,2}):(\d{2})(?![\d:])")
 
 
 UNIT_REACH = 3
