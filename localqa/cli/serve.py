@@ -3,7 +3,6 @@ imported only when this command runs, so no other command loads fastapi."""
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import ipaddress
 import logging
@@ -80,6 +79,8 @@ def serve(
             "(LOCALQA_API_TOKEN) first, or serve on 127.0.0.1"
         )
     builder.existing_index().close()  # IndexMissing now, as one line, not at startup
+    import asyncio
+
     import uvicorn
 
     from localqa.server.app import create_app
