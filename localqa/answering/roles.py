@@ -32,15 +32,16 @@ from localqa.answering.attributes import added_rank, unheld_item
 from localqa.answering.cjk_claims import MIN_HELD
 from localqa.answering.cjk_claims import share_held as cjk_share_held
 from localqa.answering.claims import claim_text
+from localqa.answering.clauses import CLAUSE_BREAK as VALUE_CLAUSE_BREAK
 from localqa.answering.facts import NOT_NAMES, stem
 from localqa.text import CJK_CHAR, STOPWORDS
 
 WORD = re.compile(r"[\w'\u2019-]+")
-# Where clauses meet, for names: a comma, semicolon or colon that is no digit separator,
-# a dash between spaces, and "and" or "but" before a lower-case word that is no
-# determiner ("... and made Ralph earl", not "... and the Colorado River").
+# Where clauses meet, for names: where they meet for values (clauses.py), and also at
+# "and" or "but" before a lower-case word that is no determiner ("... and made Ralph
+# earl", not "... and the Colorado River").
 CLAUSE_BREAK = re.compile(
-    r"(?<!\d)[,;:]|[,;:](?!\d)|\s[\u2013\u2014-]\s|"
+    rf"{VALUE_CLAUSE_BREAK.pattern}|"
     r"\s(?:and|but)\s(?!(?:the|a|an|his|her|its|their|this|that|these|those|other)\b)(?=[a-z])"
 )
 # A clause about the last name of the clause before it.
